@@ -1,0 +1,55 @@
+"""tensorrt_mini: a small tensor runtime with PyTorch's tensor model, on cpu and cuda."""
+from . import dtypes as _D
+from .creation import (arange, as_tensor, empty, empty_like, empty_strided, eye, from_numpy, full,
+                       full_like, linspace, ones, ones_like, rand, rand_like, randint, randint_like,
+                       randn, randn_like, randperm, tensor, zeros, zeros_like)
+from .device import device
+from .dtypes import (bool_ as bool, double, float, float32, float64, get_default_dtype, int, int8,
+                     int16, int32, int64, long, set_default_dtype, short, uint8)
+from .dtypes import dtype, promote_types
+from .ops.dispatch import GradMode as _GradMode
+from .ops.elementwise import (abs, add, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, ceil,
+                              clamp, cos, div, eq, erf, exp, expm1, floor, floor_divide, ge, gt,
+                              isfinite, isinf, isnan, le, log, log1p, log2, log10, logical_and,
+                              logical_not, logical_or, logical_xor, lt, maximum, minimum, mul, ne,
+                              neg, pow, reciprocal, relu, remainder, round, rsqrt, sigmoid, sign,
+                              sin, sqrt, sub, tan, tanh, trunc, where, result_type)
+from .ops.indexing import nonzero
+from .ops.joining import cat, stack
+from .ops.linalg import bmm, dot, matmul, mm, mv
+from .ops.reduction import (all, amax, amin, any, argmax, argmin, max, mean, min, prod, std, sum,
+                            var)
+from .ops.views import (as_strided, chunk, diagonal, expand, flatten, movedim, narrow, permute,
+                        reshape, select, split, squeeze, t, transpose, unbind, unflatten, unsqueeze)
+from .printing import set_printoptions
+from .random import Generator, initial_seed, manual_seed, seed
+from .size import Size
+from .storage import Storage
+from ._tensor import Tensor
+from . import tensor_methods  # noqa: F401  (binds the op methods onto Tensor)
+
+clip = clamp
+concat = concatenate = cat
+negative = neg
+multiply = mul
+divide = true_divide = div
+subtract = sub
+swapaxes = transpose
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()
+
+
+def clone(input):
+    return input.clone()
+
+
+def is_grad_enabled():
+    return _GradMode.enabled

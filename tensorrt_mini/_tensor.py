@@ -1,0 +1,428 @@
+"""The Tensor: sizes, strides and a storage offset over a flat Storage.
+
+Everything here is device-agnostic metadata; data ops go through `ops/` to the backend
+of the tensor's device.
+"""
+import math
+
+import numpy as np
+
+from . import backends
+from . import dtypes as D
+from .device import CPU, as_device
+from .layout import contiguous_strides, is_contiguous
+from .size import Size
+
+
+class Tensor:
+    __slots__ = ("_storage", "_shape", "_stride", "_offset", "_dtype", "_requires_grad",
+                 "grad", "grad_fn", "_retains_grad", "_base", "__weakref__")
+
+    def __init__(self, *args, device=None):
+        """The legacy constructor: `Tensor(2, 3)` is uninitialised float32,
+        `Tensor([[1, 2]])` copies data into float32."""
+        dtype = D.get_default_dtype()
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+            from .creation import tensor
+            src = tensor(args[0], dtype=dtype, device=device)
+        else:
+            from .creation import empty
+            src = empty(*args, dtype=dtype, device=device)
+        _init(self, src._storage, src._shape, src._stride, src._offset)
+
+    # --- metadata ----------------------------------------------------------------------
+    @property
+    def shape(self):
+        return Size(self._shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._shape)
+        return self._shape[_wrap(dim, len(self._shape))]
+
+    def stride(self, dim=None):
+        if dim is None:
+            return self._stride
+        return self._stride[_wrap(dim, len(self._shape))]
+
+    def storage_offset(self):
+        return self._offset
+
+    def storage(self):
+        return self._storage
+
+    def untyped_storage(self):
+        return self._storage
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @property
+    def device(self):
+        return self._storage.device
+
+    @property
+    def is_cuda(self):
+        return self._storage.device.type == "cuda"
+
+    @property
+    def is_cpu(self):
+        return self._storage.device.type == "cpu"
+
+    @property
+    def ndim(self):
+        return len(self._shape)
+
+    def dim(self):
+        return len(self._shape)
+
+    ndimension = dim
+
+    def numel(self):
+        return math.prod(self._shape)
+
+    nelement = numel
+
+    def element_size(self):
+        return self._dtype.itemsize
+
+    def is_floating_point(self):
+        return self._dtype.is_floating_point
+
+    def is_contiguous(self, memory_format=None):
+        return is_contiguous(self._shape, self._stride)
+
+    def data_ptr(self):
+        return self._storage.data_ptr() + self._offset * self._dtype.itemsize
+
+    def __len__(self):
+        if not self._shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self._shape[0]
+
+    # --- autograd-facing attributes (the graph itself lives in tensorrt_mini.autograd) ---
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad=True):
+        if self.grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to use a "
+                    "computed variable in a subgraph that doesn't require differentiation use "
+                    "var_no_grad = var.detach().")
+            return self
+        if requires_grad and not self._dtype.is_floating_point:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    def detach(self):
+        return _new(self._storage, self._shape, self._stride, self._offset)
+
+    def detach_(self):
+        if self._base is not None and self._base._requires_grad:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    @property
+    def _version(self):
+        return self._storage._version
+
+    # --- printing ------------------------------------------------------------------------
+    def __repr__(self):
+        from .printing import format_tensor
+        return format_tensor(self)
+
+    __str__ = __repr__
+
+    def __format__(self, spec):
+        if not self._shape:
+            return format(self.item(), spec)
+        return repr(self)
+
+    def _gather_host(self, index_lists):
+        return backends.get(self._storage.device.type).gather_host(self, index_lists)
+
+    # --- interop -------------------------------------------------------------------------
+    def numpy(self, *, force=False):
+        if self._storage.device.type != "cpu":
+            if not force:
+                raise TypeError(
+                    f"can't convert {self._storage.device.type}:{self._storage.device.index} device "
+                    "type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.")
+            return backends.get(self._storage.device.type).to_host(self)
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        return backends.get("cpu").numpy_view(self)
+
+    def __array__(self, dtype=None, copy=None):
+        arr = backends.get(self._storage.device.type).to_host(self)
+        return arr if dtype is None else arr.astype(dtype, copy=False)
+
+    def tolist(self):
+        return backends.get(self._storage.device.type).to_host(self).tolist()
+
+    def item(self):
+        n = self.numel()
+        if n != 1:
+            raise RuntimeError(f"a Tensor with {n} elements cannot be converted to Scalar")
+        return backends.get(self._storage.device.type).to_host(self).reshape(()).item()
+
+    def __bool__(self):
+        n = self.numel()
+        if n != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous"
+                               if n > 1 else "Boolean value of Tensor with no values is ambiguous")
+        return bool(self.item())
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._dtype.category != 1 or self._shape:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __hash__(self):
+        return id(self)
+
+    def __iter__(self):
+        if not self._shape:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __reduce_ex__(self, proto):
+        return (_rebuild, (self.tolist(), self._dtype.name, str(self.device), self._shape))
+
+    # --- conversion ----------------------------------------------------------------------
+    def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
+        for a in args:
+            if isinstance(a, D.dtype):
+                dtype = a
+            elif isinstance(a, Tensor):
+                dtype, device = a._dtype, a.device
+            else:
+                device = a
+        out = self
+        if device is not None:
+            dev = as_device(device)
+            if dev != self._storage.device:
+                out = transfer(out, dev)
+        if dtype is not None and D.as_dtype(dtype) is not out._dtype:
+            out = _convert(out, D.as_dtype(dtype))
+        if copy and out is self:
+            out = self.clone()
+        return out
+
+    def cpu(self):
+        return self.to(CPU)
+
+    def cuda(self, device=None):
+        return self.to("cuda" if device is None else as_device(device if not isinstance(device, int)
+                                                                else f"cuda:{device}"))
+
+    def type(self, dtype=None):
+        if dtype is None:
+            from .names import NAMESPACE
+            from .storage import _TYPE_NAMES
+            prefix = "cuda." if self.is_cuda else ""
+            return f"{NAMESPACE}.{prefix}{_TYPE_NAMES[self._dtype.name]}Tensor"
+        return self.to(dtype)
+
+    def float(self):
+        return self.to(D.float32)
+
+    def double(self):
+        return self.to(D.float64)
+
+    def long(self):
+        return self.to(D.int64)
+
+    def int(self):
+        return self.to(D.int32)
+
+    def short(self):
+        return self.to(D.int16)
+
+    def char(self):
+        return self.to(D.int8)
+
+    def byte(self):
+        return self.to(D.uint8)
+
+    def bool(self):
+        return self.to(D.bool_)
+
+    def half(self):
+        raise TypeError("tensorrt_mini does not support float16")
+
+    def contiguous(self, memory_format=None):
+        if is_contiguous(self._shape, self._stride):
+            return self
+        return _V.contiguous(self)
+
+    def clone(self, memory_format=None):
+        return _V.clone(self)
+
+    def copy_(self, src, non_blocking=False):
+        from .ops.conversion import copy_
+        return copy_(self, src)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        from .creation import tensor
+        return tensor(data, dtype=dtype or self._dtype, device=device or self.device,
+                      requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None):
+        from .creation import empty
+        return empty(*size, dtype=dtype or self._dtype, device=device or self.device)
+
+    def new_zeros(self, *size, dtype=None, device=None):
+        from .creation import zeros
+        return zeros(*size, dtype=dtype or self._dtype, device=device or self.device)
+
+    def new_ones(self, *size, dtype=None, device=None):
+        from .creation import ones
+        return ones(*size, dtype=dtype or self._dtype, device=device or self.device)
+
+    def new_full(self, size, fill_value, dtype=None, device=None):
+        from .creation import full
+        return full(size, fill_value, dtype=dtype or self._dtype, device=device or self.device)
+
+
+def _wrap(dim, ndim):
+    from .layout import wrap_dim
+    return wrap_dim(dim, ndim)
+
+
+def _rebuild(data, dtype_name, device, shape):
+    from .creation import tensor
+    return tensor(data, dtype=D._by_name(dtype_name), device=device).reshape(shape)
+
+
+# --- construction helpers used by every op --------------------------------------------
+
+def _init(t, storage, shape, stride, offset):
+    t._storage = storage
+    t._shape = shape
+    t._stride = stride
+    t._offset = offset
+    t._dtype = storage.dtype
+    t._requires_grad = False
+    t.grad = None
+    t.grad_fn = None
+    t._retains_grad = False
+    t._base = None
+
+
+def _new(storage, shape, stride, offset=0):
+    t = object.__new__(Tensor)
+    t._storage = storage
+    t._shape = shape
+    t._stride = stride
+    t._offset = offset
+    t._dtype = storage.dtype
+    t._requires_grad = False
+    t.grad = None
+    t.grad_fn = None
+    t._retains_grad = False
+    t._base = None
+    return t
+
+
+def make_view(base, shape, stride, offset):
+    """A tensor sharing base's storage; `_base` points at the tensor that owns the memory."""
+    t = _new(base._storage, tuple(shape), tuple(stride), offset)
+    t._base = base._base if base._base is not None else base
+    return t
+
+
+def empty_tensor(shape, dtype, device):
+    """A fresh contiguous tensor."""
+    shape = tuple(shape)
+    storage = backends.get(device.type).empty(math.prod(shape), dtype, device)
+    return _new(storage, shape, contiguous_strides(shape), 0)
+
+
+def empty_strided_like(shape, dtype, device, like=None):
+    """A fresh tensor of `shape`; when `like` has that shape and is dense in another order
+    (a transposed input), the result keeps like's memory order, as PyTorch's ops do."""
+    n = math.prod(shape)
+    storage = backends.get(device.type).empty(n, dtype, device)
+    if like is not None and like._stride != _contig_cache(shape) and n > 1:
+        stride = _dense_strides_like(like)
+        if stride is not None:
+            return _new(storage, shape, stride, 0)
+    return _new(storage, shape, _contig_cache(shape), 0)
+
+
+_contig = {}
+
+
+def _contig_cache(shape):
+    try:
+        return _contig[shape]
+    except KeyError:
+        st = contiguous_strides(shape)
+        if len(_contig) < 4096:
+            _contig[shape] = st
+        return st
+
+
+def _dense_strides_like(t):
+    """Contiguous strides in t's memory order, or None when t's layout is not a permuted
+    dense block (expanded, sliced with steps...)."""
+    from .layout import is_non_overlapping_and_dense
+    if not is_non_overlapping_and_dense(t._shape, t._stride):
+        return None
+    order = sorted(range(len(t._shape)), key=lambda d: (t._stride[d], -d))
+    stride = [0] * len(t._shape)
+    step = 1
+    for d in order:
+        stride[d] = step
+        step *= max(t._shape[d], 1)
+    return tuple(stride)
+
+
+def clone_raw(t):
+    """A copy of t's values in a fresh tensor with t's memory order (no autograd)."""
+    out = empty_strided_like(t._shape, t._dtype, t._storage.device, t)
+    backends.get(t._storage.device.type).copy_(out, t)
+    return out
+
+
+def _convert(t, dtype):
+    from .ops.conversion import to_dtype
+    return to_dtype(t, dtype)
+
+
+def transfer(t, device):
+    from .ops.conversion import to_device
+    return to_device(t, device)
+
+
+def transfer_raw(t, device):
+    """t's values on another device (contiguous), through host memory."""
+    host = backends.get(t._storage.device.type).to_host(t)
+    storage = backends.get(device.type).from_host(host.reshape(-1), device)
+    return _new(storage, tuple(t._shape), contiguous_strides(t._shape), 0)
+
+
+from .ops import views as _V  # noqa: E402  (views need Tensor defined)

@@ -1,0 +1,263 @@
+"""The CPU backend: Numba kernels over numpy storage, BLAS through numpy.
+
+Each op turns tensors (views) into kernel launches. The launch plan for a layout (which
+kernel variant, the collapsed shape and strides as int64 arrays) is computed once and
+cached, keyed by the sizes and strides of every operand: building those arrays on every
+call costs ~13 µs, ten times a whole tiny op in torch (DESIGN.md).
+"""
+import numpy as np
+
+from ..kernels.cpu import elementwise as ew
+from ..layout import collapse
+from ..storage import CPUStorage
+
+PARALLEL_MIN = 32768  # below this many elements kernels run serial (PyTorch's grain size)
+
+_plans = {}
+
+
+# --- storage ------------------------------------------------------------------------
+
+def empty(numel, dtype, device=None):
+    return CPUStorage(np.empty(numel, dtype.np), dtype)
+
+
+def from_host(array, device=None):
+    from ..dtypes import from_numpy_dtype
+    return CPUStorage(array, from_numpy_dtype(array.dtype))
+
+
+def numpy_view(t):
+    """A numpy array sharing t's memory, with t's shape and strides."""
+    buf = t._storage.array
+    item = buf.itemsize
+    return np.ndarray(t._shape, buf.dtype, buffer=buf, offset=t._offset * item,
+                      strides=tuple(s * item for s in t._stride))
+
+
+def to_host(t):
+    return np.ascontiguousarray(numpy_view(t))
+
+
+def gather_host(t, index_lists):
+    view = numpy_view(t)
+    if not index_lists:
+        return view.copy()
+    return view[np.ix_(*index_lists)]
+
+
+# --- launch planning ----------------------------------------------------------------
+
+class _Plan:
+    """How to launch one layout: a variant name and the collapsed metadata."""
+    __slots__ = ("variant", "shape", "strides", "numel")
+
+    def __init__(self, variant, shape, strides, numel):
+        self.variant = variant
+        self.shape = np.asarray(shape, np.int64)
+        self.strides = [np.asarray(s, np.int64) for s in strides]
+        self.numel = numel
+
+
+def _plan(shape, strides_list, tileable):
+    """Plan for out = op(inputs); strides_list[0] is the output's."""
+    key = (shape, tileable) + tuple(strides_list)
+    plan = _plans.get(key)
+    if plan is not None:
+        return plan
+    n = 1
+    for s in shape:
+        n *= s
+    par = n >= PARALLEL_MIN
+    out_st = strides_list[0]
+    contiguous = _contiguous_strides(shape)
+    if all(_same_layout(shape, st, contiguous) for st in strides_list):
+        plan = _Plan("contig_par" if par else "contig", (n,), [(1,)] * len(strides_list), n)
+    else:
+        # walk dims in the output's memory order so the inner loop writes contiguously
+        order = sorted(range(len(shape)), key=lambda d: -out_st[d])
+        p_shape = tuple(shape[d] for d in order)
+        p_strides = [tuple(st[d] for d in order) for st in strides_list]
+        c_shape, c_strides = collapse(p_shape, *p_strides)
+        variant = "strided_par" if par else "strided"
+        if tileable and par and len(c_shape) >= 2:
+            tiled = _tile_order(c_shape, c_strides)
+            if tiled is not None:
+                variant = "tiled_par"
+                c_shape, c_strides = tiled
+        plan = _Plan(variant, c_shape, c_strides, n)
+    if len(_plans) > 4096:
+        _plans.clear()
+    _plans[key] = plan
+    return plan
+
+
+def _contiguous_strides(shape):
+    out = []
+    step = 1
+    for n in reversed(shape):
+        out.append(step)
+        step *= n
+    return tuple(reversed(out))
+
+
+def _same_layout(shape, strides, contiguous):
+    return all(s == c or n == 1 for n, s, c in zip(shape, strides, contiguous))
+
+
+def _tile_order(shape, strides_list):
+    """Move the dim an input walks fastest (when it is not the output's) next to last."""
+    last = len(shape) - 1
+    for st in strides_list[1:]:
+        fastest = min((d for d in range(len(shape)) if st[d] != 0 and shape[d] > 1),
+                      key=lambda d: st[d], default=last)
+        if fastest != last and st[last] > st[fastest]:
+            order = [d for d in range(last) if d != fastest] + [fastest, last]
+            return (tuple(shape[d] for d in order),
+                    [tuple(s[d] for d in order) for s in strides_list])
+    return None
+
+
+def _flat(t, n):
+    """t's elements as a 1-D array starting at index 0 (t is contiguous)."""
+    buf = t._storage.array
+    off = t._offset
+    if off == 0 and buf.shape[0] == n:
+        return buf
+    return buf[off:off + n]
+
+
+# --- elementwise ----------------------------------------------------------------------
+
+def unary(name, out, x):
+    if _numel(out) == 0:
+        return
+    fam = ew.unary_kernels(name)
+    plan = _plan(out._shape, (out._stride, x._stride), True)
+    v = plan.variant
+    if v == "contig" or v == "contig_par":
+        getattr(fam, v)(_flat(x, plan.numel), _flat(out, plan.numel))
+    else:
+        getattr(fam, v)(x._storage.array, x._offset, plan.strides[1],
+                        out._storage.array, out._offset, plan.strides[0], plan.shape)
+
+
+def binary(name, out, a, b):
+    if _numel(out) == 0:
+        return
+    fam = ew.binary_kernels(name)
+    plan = _plan(out._shape, (out._stride, a._stride, b._stride), True)
+    v = plan.variant
+    if v == "contig" or v == "contig_par":
+        n = plan.numel
+        getattr(fam, v)(_flat(a, n), _flat(b, n), _flat(out, n))
+    else:
+        getattr(fam, v)(a._storage.array, a._offset, plan.strides[1],
+                        b._storage.array, b._offset, plan.strides[2],
+                        out._storage.array, out._offset, plan.strides[0], plan.shape)
+
+
+def binary_scalar(name, out, a, value, reverse=False):
+    """out = op(a, value), or op(value, a) when reverse."""
+    n = _numel(out)
+    if n == 0:
+        return
+    fam = ew.binary_kernels(name)
+    plan = _plan(out._shape, (out._stride, a._stride), False)
+    if plan.variant.startswith("contig"):
+        right, right_par, left, left_par = fam.scalar
+        par = plan.variant == "contig_par"
+        if reverse:
+            (left_par if par else left)(value, _flat(a, n), _flat(out, n))
+        else:
+            (right_par if par else right)(_flat(a, n), value, _flat(out, n))
+        return
+    # strided: the scalar becomes a stride-0 operand
+    s = np.full(1, value, a._storage.array.dtype)
+    zeros = np.zeros(len(plan.shape), np.int64)
+    args = [(a._storage.array, a._offset, plan.strides[1]), (s, 0, zeros)]
+    if reverse:
+        args.reverse()
+    getattr(fam, plan.variant)(*args[0], *args[1],
+                               out._storage.array, out._offset, plan.strides[0], plan.shape)
+
+
+def where(out, cond, a, b):
+    n = _numel(out)
+    if n == 0:
+        return
+    contig, contig_par, strided = ew.where_kernels()
+    plan = _plan(out._shape, (out._stride, cond._stride, a._stride, b._stride), False)
+    if plan.variant.startswith("contig"):
+        (contig_par if plan.variant == "contig_par" else contig)(
+            _flat(cond, n), _flat(a, n), _flat(b, n), _flat(out, n))
+    else:
+        strided(cond._storage.array, cond._offset, plan.strides[1],
+                a._storage.array, a._offset, plan.strides[2],
+                b._storage.array, b._offset, plan.strides[3],
+                out._storage.array, out._offset, plan.strides[0], plan.shape)
+
+
+def copy_(dst, src):
+    n = _numel(dst)
+    if n == 0:
+        return
+    if dst._dtype is src._dtype:
+        plan = _plan(dst._shape, (dst._stride, src._stride), True)
+        if plan.variant.startswith("contig"):
+            np.copyto(_flat(dst, n), _flat(src, n))
+            return
+    unary("copy", dst, src)
+
+
+def fill_(dst, value):
+    if _numel(dst) == 0:
+        return
+    numpy_view(dst).fill(value)
+
+
+def _numel(t):
+    n = 1
+    for s in t._shape:
+        n *= s
+    return n
+
+
+# --- linear algebra, indexing, random -------------------------------------------------
+
+def matmul(out, a, b):
+    """Batched matmul through numpy's BLAS; transposed views go to BLAS as transposes."""
+    np.matmul(numpy_view(a), numpy_view(b), out=numpy_view(out))
+
+
+def take(out, x, offsets):
+    np.take(x._storage.array, to_host(offsets), out=numpy_view(out))
+
+
+def put_(x, offsets, values, accumulate):
+    buf = x._storage.array
+    idx = to_host(offsets).ravel()
+    vals = np.broadcast_to(numpy_view(values), offsets._shape).ravel()
+    if accumulate:
+        np.add.at(buf, idx, vals)
+    else:
+        buf[idx] = vals
+
+
+def uniform_(t, low, high, generator):
+    n = _numel(t)
+    dtype = t._storage.array.dtype
+    draw = generator.numpy.random(n, dtype=np.float64 if dtype == np.float64 else np.float32)
+    numpy_view(t)[...] = (draw * (high - low) + low).reshape(t._shape)
+
+
+def normal_(t, mean, std, generator):
+    n = _numel(t)
+    dtype = t._storage.array.dtype
+    draw = generator.numpy.standard_normal(n, dtype=np.float64 if dtype == np.float64 else np.float32)
+    numpy_view(t)[...] = (draw * std + mean).reshape(t._shape)
+
+
+def random_integers_(t, low, high, generator):
+    """Integers uniform in [low, high), stored in t's dtype."""
+    numpy_view(t)[...] = generator.numpy.integers(low, high, size=t._shape, dtype=np.int64)

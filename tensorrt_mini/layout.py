@@ -1,0 +1,199 @@
+"""View math: pure functions over sizes and strides (in elements). No data is touched."""
+import math
+
+
+def contiguous_strides(shape):
+    strides = []
+    step = 1
+    for n in reversed(shape):
+        strides.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(strides))
+
+
+def numel(shape):
+    return math.prod(shape)
+
+
+def is_contiguous(shape, strides):
+    """PyTorch's rule: dims of size 1 may have any stride; an empty tensor is contiguous."""
+    expected = 1
+    for n, s in zip(reversed(shape), reversed(strides)):
+        if n == 0:
+            return True
+        if n != 1:
+            if s != expected:
+                return False
+            expected *= n
+    return True
+
+
+def is_non_overlapping_and_dense(shape, strides):
+    """True when the view's elements tile a contiguous block exactly once, in some order."""
+    dims = sorted((s, n) for n, s in zip(shape, strides) if n != 1)
+    expected = 1
+    for s, n in dims:
+        if n == 0:
+            return True
+        if s != expected:
+            return False
+        expected *= n
+    return True
+
+
+def has_internal_overlap(shape, strides):
+    """True when two indices may map to one storage element (a stride-0 dim of size > 1).
+
+    Like PyTorch we only detect the certain case; other overlaps are too costly to prove.
+    """
+    return any(s == 0 and n > 1 for n, s in zip(shape, strides))
+
+
+def wrap_dim(dim, ndim):
+    """Normalise a possibly negative dim; IndexError like PyTorch when out of range."""
+    lo, hi = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
+    if not isinstance(dim, int):
+        raise TypeError(f"dim must be an int, got {type(dim).__name__}")
+    if dim < lo or dim > hi:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")
+    return dim + ndim if dim < 0 else dim
+
+
+def wrap_dims(dims, ndim):
+    """Normalise an int or a sequence of dims; duplicates raise RuntimeError."""
+    if isinstance(dims, int):
+        dims = (dims,)
+    out = tuple(wrap_dim(d, ndim) for d in dims)
+    for d in out:
+        if out.count(d) > 1:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    return out
+
+
+def broadcast_shapes(*shapes):
+    ndim = max((len(s) for s in shapes), default=0)
+    out = [1] * ndim
+    for shape in shapes:
+        offset = ndim - len(shape)
+        for i, n in enumerate(shape):
+            j = i + offset
+            if n == out[j] or n == 1:
+                continue
+            if out[j] == 1:
+                out[j] = n
+            else:
+                raise RuntimeError(
+                    f"The size of tensor a ({out[j]}) must match the size of tensor b ({n}) "
+                    f"at non-singleton dimension {i}"
+                )
+    return tuple(out)
+
+
+def expand_strides(shape, strides, new_shape):
+    """Strides of `shape/strides` expanded to `new_shape` (stride 0 on broadcast dims)."""
+    if len(new_shape) < len(shape):
+        raise RuntimeError(
+            f"expand: the number of sizes provided ({len(new_shape)}) must be greater or equal to "
+            f"the number of dimensions in the tensor ({len(shape)})"
+        )
+    offset = len(new_shape) - len(shape)
+    out = []
+    for i, n in enumerate(new_shape):
+        j = i - offset
+        if j < 0:
+            if n < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({n}) isn't allowed in a leading, non-existing dimension {i}")
+            out.append(0)
+            continue
+        old = shape[j]
+        if n == -1:
+            n = old
+        if old == n:
+            out.append(strides[j])
+        elif old == 1:
+            out.append(0)
+        else:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({n}) must match the existing size ({old}) at "
+                f"non-singleton dimension {i}.  Target sizes: {list(new_shape)}.  Tensor sizes: {list(shape)}"
+            )
+    return tuple(out)
+
+
+def infer_size(shape, total):
+    """Resolve one -1 in a requested shape; RuntimeError naming the shapes when invalid."""
+    shape = tuple(shape)
+    neg = [i for i, n in enumerate(shape) if n == -1]
+    if len(neg) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    for n in shape:
+        if n < -1:
+            raise RuntimeError(f"invalid shape dimension {n}")
+    known = math.prod(n for n in shape if n != -1)
+    if neg:
+        if known == 0 or total % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {total}")
+        i = neg[0]
+        return shape[:i] + (total // known,) + shape[i + 1:]
+    if known != total:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {total}")
+    return shape
+
+
+def view_strides(shape, strides, new_shape):
+    """Strides for viewing `shape/strides` as `new_shape` without a copy, or None.
+
+    PyTorch's rule: each run of old dims that is contiguous within itself may be re-split
+    into new dims of the same total size.
+    """
+    if not shape:
+        return (1,) * len(new_shape)
+    if numel(shape) == 0:
+        if tuple(shape) == tuple(new_shape):
+            return tuple(strides)
+        return contiguous_strides(new_shape) if numel(new_shape) == 0 else None
+    new_strides = [0] * len(new_shape)
+    view_d = len(new_shape) - 1
+    chunk_base_stride = strides[-1] if strides else 1
+    tensor_numel = 1
+    view_numel = 1
+    for d in range(len(shape) - 1, -1, -1):
+        tensor_numel *= shape[d]
+        if d == 0 or (shape[d - 1] != 1 and strides[d - 1] != tensor_numel * chunk_base_stride):
+            while view_d >= 0 and (view_numel < tensor_numel or new_shape[view_d] == 1):
+                new_strides[view_d] = view_numel * chunk_base_stride
+                view_numel *= new_shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if d > 0:
+                chunk_base_stride = strides[d - 1]
+                tensor_numel = 1
+                view_numel = 1
+    if view_d != -1:
+        return None
+    return tuple(new_strides)
+
+
+def collapse(shape, *stride_lists):
+    """Merge adjacent dims that every operand walks contiguously; drop size-1 dims.
+
+    Returns (shape, [strides...]) with at least one dim. Kernels then run over fewer,
+    longer dims: a contiguous tensor of any rank collapses to one dim.
+    """
+    dims = [i for i, n in enumerate(shape) if n != 1]
+    if not dims:
+        return (1,), [(0,) for _ in stride_lists]
+    out_shape = [shape[dims[0]]]
+    out_strides = [[s[dims[0]]] for s in stride_lists]
+    for i in dims[1:]:
+        n = shape[i]
+        if all(st[-1] == s[i] * n for st, s in zip(out_strides, stride_lists)):
+            out_shape[-1] *= n
+            for st, s in zip(out_strides, stride_lists):
+                st[-1] = s[i]
+        else:
+            out_shape.append(n)
+            for st, s in zip(out_strides, stride_lists):
+                st.append(s[i])
+    return tuple(out_shape), [tuple(st) for st in out_strides]

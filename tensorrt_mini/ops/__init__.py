@@ -1,0 +1,1 @@
+"""Front-end ops: checks, broadcasting, promotion and allocation, then a backend call."""

@@ -1,0 +1,435 @@
+"""Elementwise ops: type promotion, broadcasting, output allocation and in-place rules.
+
+Every op lands in one of three backend calls (`unary`, `binary`, `binary_scalar`) with
+operands already in one compute dtype, so kernels never mix dtypes.
+"""
+import math
+
+import numpy as np
+
+from .. import _tensor as T
+from .. import dtypes as D
+from ..layout import (broadcast_shapes, expand_strides, has_internal_overlap,
+                      is_non_overlapping_and_dense)
+from .dispatch import differentiable
+
+# unary ops that compute in floating point (integer inputs become the default float)
+FLOAT_UNARY = frozenset(
+    "exp expm1 log log2 log10 log1p sqrt rsqrt reciprocal sin cos tan tanh sigmoid erf".split())
+# unary ops that give an integer input back unchanged
+INT_IDENTITY = frozenset("floor ceil round trunc".split())
+PREDICATES = frozenset("isnan isinf isfinite logical_not".split())
+COMPARISONS = frozenset("eq ne lt le gt ge".split())
+LOGICAL = frozenset("logical_and logical_or logical_xor".split())
+BITWISE = frozenset("bitwise_and bitwise_or bitwise_xor".split())
+
+_TORCH_TYPE_NAMES = {
+    "float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+    "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+}
+
+_BOOL_SUB = ("Subtraction, the `-` operator, with {} is not supported. If you are trying to "
+             "invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
+def _empty(shape, dtype, device, like=None):
+    return T.empty_strided_like(shape, dtype, device, like)
+
+
+def _backend(t):
+    return T.backends.get(t._storage.device.type)
+
+
+def is_tensor(x):
+    return isinstance(x, T.Tensor)
+
+
+def result_type(*operands):
+    """PyTorch's result_type: dimensioned tensors, then 0-d tensors, then Python scalars;
+    a later tier only matters when it raises the category."""
+    tiers = [None, None, None]
+    for x in operands:
+        if is_tensor(x):
+            tier = 0 if x._shape else 1
+            d = x._dtype
+        else:
+            tier = 2
+            d = D.scalar_dtype(x)
+        tiers[tier] = d if tiers[tier] is None else D.promote_types(tiers[tier], d)
+    result = None
+    for tier, d in enumerate(tiers):
+        if d is None:
+            continue
+        if result is None:
+            result = d
+        elif d.category > result.category:
+            result = d if tier < 2 else (D.int64 if d.category == 1 else D.get_default_dtype())
+    return result
+
+
+def to_dtype(t, dtype):
+    """t converted to dtype (t itself when it already has it)."""
+    if t._dtype is dtype:
+        return t
+    out = _empty(t._shape, dtype, t._storage.device, t)
+    _backend(t).copy_(out, t)
+    return out
+
+
+def check_same_device(*tensors):
+    dev = None
+    for t in tensors:
+        if dev is None:
+            dev = t._storage.device
+        elif t._storage.device != dev:
+            raise RuntimeError(
+                "Expected all tensors to be on the same device, but found at least two devices, "
+                f"{dev} and {t._storage.device}!")
+    return dev
+
+
+def scalar_in(value, dtype):
+    """A Python scalar as a numpy scalar of dtype, raising when it would not fit."""
+    if dtype.category == 1 and not isinstance(value, (bool, np.bool_)):
+        info = np.iinfo(dtype.np)
+        v = int(value)
+        if v < info.min or v > info.max:
+            raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
+    if dtype.category == 0:
+        return np.bool_(value)
+    return dtype.np.type(value)
+
+
+def _check_scalar(x):
+    if isinstance(x, (bool, int, float, np.bool_, np.integer, np.floating)):
+        return
+    raise TypeError(f"unsupported operand type: {type(x).__name__}")
+
+
+# --- unary ----------------------------------------------------------------------------
+
+def unary(name, x, out=None):
+    dtype = x._dtype
+    if name == "neg" and dtype is D.bool_:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                           "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    if name == "bitwise_not":
+        if dtype.is_floating_point:
+            raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{_TORCH_TYPE_NAMES[dtype.name]}'")
+        if dtype is D.bool_:
+            name = "logical_not"
+    if name in PREDICATES:
+        out_dtype = D.bool_
+    elif name in FLOAT_UNARY and not dtype.is_floating_point:
+        out_dtype = D.get_default_dtype()
+        x = to_dtype(x, out_dtype)
+    elif name in INT_IDENTITY and not dtype.is_floating_point:
+        name = "copy"
+        out_dtype = dtype
+    else:
+        out_dtype = dtype
+    if out is None:
+        out = _empty(x._shape, out_dtype, x._storage.device, x)
+    else:
+        _check_inplace(out, x._shape, out_dtype, (x,))
+        if out._dtype is not out_dtype:
+            tmp = unary(name, x)
+            _backend(out).copy_(out, tmp)
+            return out
+        x = _separate(out, x)
+    _backend(x).unary(name, out, x)
+    return out
+
+
+# --- binary ---------------------------------------------------------------------------
+
+def binary_dtypes(name, a, b):
+    """(compute dtype, output dtype) of a binary op, with PyTorch's errors."""
+    rt = result_type(a, b)
+    if name == "sub" and rt is D.bool_:
+        raise RuntimeError(_BOOL_SUB.format("two bool tensors" if is_tensor(a) and is_tensor(b)
+                                            else "a bool tensor"))
+    if name in BITWISE and rt.is_floating_point:
+        raise RuntimeError(f"\"{name}_cpu\" not implemented for '{_TORCH_TYPE_NAMES[rt.name]}'")
+    if name in COMPARISONS or name in LOGICAL:
+        return rt, D.bool_
+    if name == "div" and not rt.is_floating_point:
+        rt = D.get_default_dtype()
+    if name in ("maximum", "minimum") and not (is_tensor(a) and is_tensor(b)):
+        raise TypeError(f"{name}(): argument 'other' must be Tensor, not {type(b).__name__}")
+    return rt, rt
+
+
+def binary(name, a, b, out=None):
+    """op(a, b) where at least one of a, b is a tensor and the other may be a Python scalar."""
+    a_t = is_tensor(a)
+    b_t = is_tensor(b)
+    if not a_t:
+        _check_scalar(a)
+    if not b_t:
+        _check_scalar(b)
+    compute, out_dtype = binary_dtypes(name, a, b)
+    if name == "pow" and compute.category == 1:
+        if not b_t and b < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        name = "ipow"
+    if name in ("floor_divide", "remainder") and compute.category <= 1:
+        _check_int_divisor(b)
+    if a_t and b_t:
+        dev = check_same_device(a, b)
+        shape = a._shape if a._shape == b._shape else broadcast_shapes(a._shape, b._shape)
+        like = a if a._shape == shape else (b if b._shape == shape else None)
+    else:
+        t = a if a_t else b
+        dev = t._storage.device
+        shape = t._shape
+        like = t
+    if out is None:
+        out = _empty(shape, out_dtype, dev, like)
+    else:
+        _check_inplace(out, shape, out_dtype, [x for x in (a, b) if is_tensor(x)])
+        if out._dtype is not out_dtype:
+            tmp = binary(name if name != "ipow" else "pow", a, b)
+            _backend(out).copy_(out, tmp)
+            return out
+    be = _backend(out)
+    if a_t and b_t:
+        a = _separate(out, _expand_to(to_dtype(a, compute), shape))
+        b = _separate(out, _expand_to(to_dtype(b, compute), shape))
+        be.binary(name, out, a, b)
+    elif a_t:
+        be.binary_scalar(name, out, _separate(out, to_dtype(a, compute)), scalar_in(b, compute))
+    else:
+        be.binary_scalar(name, out, _separate(out, to_dtype(b, compute)), scalar_in(a, compute),
+                         reverse=True)
+    return out
+
+
+def _check_int_divisor(b):
+    zero = (b == 0) if not is_tensor(b) else bool(binary("eq", b, 0).any())
+    if zero:
+        raise RuntimeError("ZeroDivisionError")
+
+
+def _expand_to(t, shape):
+    if t._shape == shape:
+        return t
+    return T.make_view(t, shape, expand_strides(t._shape, t._stride, shape), t._offset)
+
+
+# --- in-place rules -------------------------------------------------------------------
+
+def _check_inplace(out, shape, result_dtype, inputs):
+    """PyTorch's checks before writing into `out`; nothing is written when they fail."""
+    if tuple(out._shape) != tuple(shape):
+        raise RuntimeError(f"output with shape {list(out._shape)} doesn't match the broadcast shape {list(shape)}")
+    if result_dtype.category > out._dtype.category:
+        raise RuntimeError(f"result type {_TORCH_TYPE_NAMES[result_dtype.name]} can't be cast to the "
+                           f"desired output type {_TORCH_TYPE_NAMES[out._dtype.name]}")
+    if has_internal_overlap(out._shape, out._stride):
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to a single "
+            "memory location. Please clone() the tensor before performing the operation.")
+    for x in inputs:
+        if _partial_overlap(out, x):
+            raise RuntimeError(
+                "unsupported operation: some elements of the input tensor and the written-to tensor "
+                "refer to a single memory location. Please clone() the tensor before performing the "
+                "operation.")
+
+
+def _span(t):
+    lo = t._offset
+    hi = lo + sum((n - 1) * s for n, s in zip(t._shape, t._stride))
+    return lo, hi
+
+
+def _partial_overlap(out, x):
+    """PyTorch raises only when both are dense, share memory, and are not the same view."""
+    if x._storage is not out._storage or _numel(out) == 0 or _numel(x) == 0:
+        return False
+    if x._offset == out._offset and x._stride == out._stride and x._shape == out._shape:
+        return False
+    if not (is_non_overlapping_and_dense(out._shape, out._stride)
+            and is_non_overlapping_and_dense(x._shape, x._stride)):
+        return False
+    lo1, hi1 = _span(out)
+    lo2, hi2 = _span(x)
+    return lo1 <= hi2 and lo2 <= hi1
+
+
+def _separate(out, x):
+    """x, or a copy of it when it shares memory with `out` in a different layout: kernels
+    may write an element before reading one it aliases."""
+    if x._storage is not out._storage or (x._offset == out._offset and x._stride == out._stride):
+        return x
+    return T.clone_raw(x)
+
+
+def _numel(t):
+    return math.prod(t._shape)
+
+
+# --- public ops ------------------------------------------------------------------------
+
+def _unary_op(name):
+    def op(input):
+        return unary(name, input)
+    op.__name__ = name
+    op.__qualname__ = name
+    op.__doc__ = f"Elementwise {name}."
+    return differentiable(op)
+
+
+def _binary_op(name):
+    def op(input, other):
+        return binary(name, input, other)
+    op.__name__ = name
+    op.__qualname__ = name
+    op.__doc__ = f"Elementwise {name}, broadcasting."
+    return differentiable(op)
+
+
+neg = _unary_op("neg")
+abs = _unary_op("abs")
+sign = _unary_op("sign")
+exp = _unary_op("exp")
+expm1 = _unary_op("expm1")
+log = _unary_op("log")
+log2 = _unary_op("log2")
+log10 = _unary_op("log10")
+log1p = _unary_op("log1p")
+sqrt = _unary_op("sqrt")
+rsqrt = _unary_op("rsqrt")
+reciprocal = _unary_op("reciprocal")
+sin = _unary_op("sin")
+cos = _unary_op("cos")
+tan = _unary_op("tan")
+tanh = _unary_op("tanh")
+sigmoid = _unary_op("sigmoid")
+relu = _unary_op("relu")
+erf = _unary_op("erf")
+floor = _unary_op("floor")
+ceil = _unary_op("ceil")
+round = _unary_op("round")
+trunc = _unary_op("trunc")
+isnan = _unary_op("isnan")
+isinf = _unary_op("isinf")
+isfinite = _unary_op("isfinite")
+logical_not = _unary_op("logical_not")
+bitwise_not = _unary_op("bitwise_not")
+
+mul = _binary_op("mul")
+div = _binary_op("div")
+floor_divide = _binary_op("floor_divide")
+remainder = _binary_op("remainder")
+pow = _binary_op("pow")
+maximum = _binary_op("maximum")
+minimum = _binary_op("minimum")
+eq = _binary_op("eq")
+ne = _binary_op("ne")
+lt = _binary_op("lt")
+le = _binary_op("le")
+gt = _binary_op("gt")
+ge = _binary_op("ge")
+logical_and = _binary_op("logical_and")
+logical_or = _binary_op("logical_or")
+logical_xor = _binary_op("logical_xor")
+bitwise_and = _binary_op("bitwise_and")
+bitwise_or = _binary_op("bitwise_or")
+bitwise_xor = _binary_op("bitwise_xor")
+
+
+@differentiable
+def add(input, other, alpha=1):
+    if alpha != 1:
+        other = binary("mul", other, alpha)
+    return binary("add", input, other)
+
+
+@differentiable
+def sub(input, other, alpha=1):
+    if alpha != 1:
+        other = binary("mul", other, alpha)
+    return binary("sub", input, other)
+
+
+@differentiable
+def where(condition, input, other):
+    Tensor = T.Tensor
+    if not isinstance(condition, Tensor):
+        raise TypeError(f"where(): argument 'condition' must be Tensor, not {type(condition).__name__}")
+    if condition._dtype is not D.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with "
+                           f"dtype {_TORCH_TYPE_NAMES[condition._dtype.name]}")
+    tensors = [x for x in (condition, input, other) if isinstance(x, Tensor)]
+    dev = check_same_device(*tensors)
+    dtype = result_type(input, other)
+    shape = broadcast_shapes(*(t._shape for t in tensors))
+    from ..creation import full
+    a = input if isinstance(input, Tensor) else full((), input, dtype=dtype, device=dev)
+    b = other if isinstance(other, Tensor) else full((), other, dtype=dtype, device=dev)
+    out = _empty(shape, dtype, dev, None)
+    _backend(out).where(out, _expand_to(condition, shape), _expand_to(to_dtype(a, dtype), shape),
+                        _expand_to(to_dtype(b, dtype), shape))
+    return out
+
+
+@differentiable
+def clamp(input, min=None, max=None):
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    out = input
+    if min is not None:
+        out = _clamp_side("maximum", out, min)
+    if max is not None:
+        out = _clamp_side("minimum", out, max)
+    return out if out is not input else unary("copy", input)
+
+
+def _clamp_side(name, x, bound):
+    if is_tensor(bound):
+        return binary(name, x, bound)
+    dtype = result_type(x, bound)
+    out = _empty(x._shape, dtype, x._storage.device, x)
+    _backend(x).binary_scalar(name, out, to_dtype(x, dtype), scalar_in(bound, dtype))
+    return out
+
+
+def clamp_(self, min=None, max=None):
+    res = clamp.raw(self, min, max)
+    return copy_into(self, res)
+
+
+def copy_into(dst, src):
+    """Write src (broadcast) into dst through its view; the in-place tail of many ops."""
+    if not isinstance(src, T.Tensor):
+        _backend(dst).fill_(dst, scalar_in(src, dst._dtype))
+        dst._storage._version += 1
+        return dst
+    if src._storage.device != dst._storage.device:
+        src = T.transfer(src, dst._storage.device)
+    shape = broadcast_shapes(dst._shape, src._shape)
+    if shape != tuple(dst._shape):
+        raise RuntimeError(f"output with shape {list(dst._shape)} doesn't match the broadcast shape {list(shape)}")
+    if has_internal_overlap(dst._shape, dst._stride):
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to a single "
+            "memory location. Please clone() the tensor before performing the operation.")
+    src = _separate(dst, _expand_to(src, shape))
+    _backend(dst).copy_(dst, src)
+    dst._storage._version += 1
+    return dst
+
+
+def inplace(name, self, other=None, **kw):
+    """self.op_(other): the result is written into self's view; PyTorch's checks first."""
+    if name in ("add", "sub") and kw.get("alpha", 1) != 1:
+        other = binary("mul", other, kw["alpha"])
+    if other is None:
+        unary(name, self, out=self)
+    else:
+        binary(name, self, other, out=self)
+    self._storage._version += 1
+    return self
+

@@ -1,0 +1,219 @@
+"""Indexing: `t[idx]` and `t[idx] = value`.
+
+Basic indices (ints, slices with step > 0, None, Ellipsis) make a view. Integer and
+boolean tensor indices ("advanced" indices) make a copy: the storage offset of every
+result element is computed as an int64 tensor on the tensor's device, and the backend
+gathers (`take`) or scatters (`put_`) through it.
+"""
+import numpy as np
+
+from .. import dtypes as D
+from .. import _tensor as T
+from ..layout import broadcast_shapes
+from .dispatch import differentiable
+from .elementwise import _expand_to, binary, is_tensor, to_dtype
+
+
+def _as_index(item, device):
+    """Lists and Python bools become index tensors; everything else passes through."""
+    if isinstance(item, (list, tuple)) or isinstance(item, (bool, np.bool_)):
+        from ..creation import tensor
+        idx = tensor(item, device=device)
+        if idx._dtype.is_floating_point:
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        return idx
+    if isinstance(item, np.ndarray):
+        from ..creation import tensor
+        return tensor(item, device=device)
+    return item
+
+
+def _normalize(t, idx):
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    items = [_as_index(i, t._storage.device) for i in idx]
+    consumed = 0
+    for i in items:
+        if i is None or i is Ellipsis:
+            continue
+        consumed += i.dim() if is_tensor(i) and i._dtype in (D.bool_, D.uint8) else 1
+    if sum(i is Ellipsis for i in items) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    nd = len(t._shape)
+    if consumed > nd:
+        raise IndexError(f"too many indices for tensor of dimension {nd}")
+    if Ellipsis in [i if not is_tensor(i) else None for i in items]:
+        k = next(j for j, i in enumerate(items) if i is Ellipsis and not is_tensor(i))
+        items[k:k + 1] = [slice(None)] * (nd - consumed)
+    return items
+
+
+def _basic(t, items):
+    """Apply the basic indices; returns (view, [(dim in view, index tensor)...])."""
+    shape, stride, offset = [], [], t._offset
+    advanced = []
+    d = 0
+    for item in items:
+        if item is None:
+            shape.append(1)
+            stride.append(t._shape[d] * t._stride[d] if d < len(t._shape) else 1)
+        elif isinstance(item, slice):
+            size = t._shape[d]
+            start, stop, step = item.start, item.stop, item.step
+            step = 1 if step is None else int(step)
+            if step <= 0:
+                raise ValueError("step must be greater than zero")
+            start, stop, _ = slice(start, stop, 1).indices(size)
+            n = max(0, -(-(stop - start) // step))
+            offset += start * t._stride[d] if n else 0
+            shape.append(n)
+            stride.append(t._stride[d] * step)
+            d += 1
+        elif is_tensor(item):
+            if item._dtype.is_floating_point:
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            if item._dtype in (D.bool_, D.uint8):
+                k = item.dim()
+                mask_shape = t._shape[d:d + k]
+                for j, (m, s) in enumerate(zip(item._shape, mask_shape)):
+                    if m != s:
+                        raise IndexError(f"The shape of the mask {list(item._shape)} at index {j} does "
+                                         f"not match the shape of the indexed tensor {list(t._shape)} at "
+                                         f"index {d + j}")
+                if k == 0:
+                    # a 0-d mask adds a dim of size 1 (True) or 0 (False)
+                    advanced.append((len(shape), None, item))
+                    shape.append(1)
+                    stride.append(0)
+                    continue
+                coords = nonzero(item)
+                for j in range(k):
+                    advanced.append((len(shape), coords.select(1, j), None))
+                    shape.append(t._shape[d])
+                    stride.append(t._stride[d])
+                    d += 1
+            else:
+                advanced.append((len(shape), item, None))
+                shape.append(t._shape[d])
+                stride.append(t._stride[d])
+                d += 1
+        else:
+            try:
+                i = item.__index__()
+            except AttributeError:
+                raise IndexError(
+                    "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
+                    "valid indices (got " + type(item).__name__ + ")") from None
+            size = t._shape[d]
+            if not -size <= i < size:
+                raise IndexError(f"index {i} is out of bounds for dimension {d} with size {size}")
+            offset += (i + size if i < 0 else i) * t._stride[d]
+            d += 1
+    shape.extend(t._shape[d:])
+    stride.extend(t._stride[d:])
+    return T.make_view(t, shape, stride, offset), advanced
+
+
+def _offsets(view, advanced):
+    """(result shape, int64 storage offsets of every result element) for advanced indices."""
+    from ..creation import arange, full
+    dev = view._storage.device
+    dims = [a[0] for a in advanced]
+    indices = []
+    for dim, idx, mask0 in advanced:
+        if mask0 is not None:
+            # 0-d bool mask: one position if True, none if False
+            idx = full((1 if bool(mask0) else 0,), 0, dtype=D.int64, device=dev)
+        else:
+            idx = to_dtype(idx, D.int64)
+            size = view._shape[dim]
+            if idx.numel():
+                host = np.asarray(idx)
+                lo, hi = int(host.min()), int(host.max())
+                if lo < -size or hi >= size:
+                    bad = lo if lo < -size else hi
+                    raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+                if lo < 0:
+                    idx = binary("add", idx, binary("mul", binary("lt", idx, 0), size))
+        indices.append(idx)
+    bshape = broadcast_shapes(*(i._shape for i in indices))
+    rest = [d for d in range(len(view._shape)) if d not in dims]
+    adjacent = dims == list(range(dims[0], dims[0] + len(dims)))
+    if adjacent:
+        before = [d for d in rest if d < dims[0]]
+        after = [d for d in rest if d > dims[0]]
+    else:
+        before, after = [], rest
+    out_shape = tuple(view._shape[d] for d in before) + bshape + tuple(view._shape[d] for d in after)
+    nb, na = len(before), len(after)
+    total = full((), view._offset, dtype=D.int64, device=dev)
+    for dim, idx in zip(dims, indices):
+        term = binary("mul", idx, view._stride[dim])
+        term = term.reshape((1,) * nb + (1,) * (len(bshape) - idx.dim()) + tuple(idx._shape) + (1,) * na)
+        total = binary("add", total, term)
+    for pos, d in enumerate(before + after):
+        where_ = pos if pos < nb else pos + len(bshape)
+        shape = [1] * len(out_shape)
+        shape[where_] = view._shape[d]
+        term = binary("mul", arange(view._shape[d], device=dev), view._stride[d]).reshape(shape)
+        total = binary("add", total, term)
+    return out_shape, _expand_to(total, out_shape)
+
+
+@differentiable
+def getitem(input, idx):
+    items = _normalize(input, idx)
+    view, advanced = _basic(input, items)
+    if not advanced:
+        return view
+    shape, offsets = _offsets(view, advanced)
+    out = T.empty_tensor(shape, input._dtype, input._storage.device)
+    if out.numel():
+        T.backends.get(input._storage.device.type).take(out, view, offsets.contiguous())
+    return out
+
+
+def setitem(input, idx, value):
+    items = _normalize(input, idx)
+    view, advanced = _basic(input, items)
+    if not advanced:
+        from .conversion import copy_
+        copy_(view, value)
+        return
+    shape, offsets = _offsets(view, advanced)
+    index_put_(input, offsets, value, shape)
+
+
+@differentiable
+def index_put_(input, offsets, value, shape, accumulate=False):
+    """Scatter `value` (broadcast to `shape`) into input's storage at `offsets`."""
+    from ..creation import full
+    if not is_tensor(value):
+        value = full((), value, dtype=input._dtype, device=input._storage.device)
+    if value._storage.device != input._storage.device:
+        value = value.to(input._storage.device)
+    value = to_dtype(value, input._dtype)
+    broadcast_shapes(value._shape, shape)  # raises naming both shapes when they disagree
+    if value._shape != tuple(shape):
+        try:
+            value = _expand_to(value, tuple(shape))
+        except RuntimeError:
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(value._shape)} cannot be "
+                               f"broadcast to indexing result of shape {list(shape)}") from None
+    if offsets.numel():
+        T.backends.get(input._storage.device.type).put_(input, offsets.contiguous(), value.contiguous(),
+                                                        accumulate)
+    input._storage._version += 1
+    return input
+
+
+def nonzero(input, as_tuple=False):
+    """Indices of non-zero elements, (n, ndim) int64; computed on the host."""
+    host = np.asarray(input)
+    coords = np.argwhere(host)
+    from ..creation import tensor
+    out = tensor(coords.astype(np.int64), device=input._storage.device)
+    if as_tuple:
+        return tuple(out.select(1, j) for j in range(out._shape[1]))
+    return out
+

@@ -1,0 +1,54 @@
+"""cat and stack: one output, each input copied into its slice of it."""
+from .. import _tensor as T
+from ..layout import wrap_dim
+from .dispatch import differentiable
+from .elementwise import check_same_device, result_type
+
+
+@differentiable
+def cat(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    check_same_device(*tensors)
+    # PyTorch still skips legacy empty 1-D tensors of shape (0,)
+    parts = [t for t in tensors if not (t._shape == (0,) and t.dim() == 1)] or tensors[:1]
+    ref = parts[0]
+    if ref.dim() == 0:
+        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    d = wrap_dim(dim, ref.dim())
+    for i, t in enumerate(tensors):
+        if t.dim() == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    for i, t in enumerate(parts):
+        if t.dim() != ref.dim():
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.dim()} and {t.dim()}")
+        for k in range(ref.dim()):
+            if k != d and t._shape[k] != ref._shape[k]:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size "
+                                   f"{ref._shape[k]} but got size {t._shape[k]} for tensor number "
+                                   f"{tensors.index(t)} in the list.")
+    dtype = result_type(*parts)
+    shape = list(ref._shape)
+    shape[d] = sum(t._shape[d] for t in parts)
+    out = T.empty_tensor(tuple(shape), dtype, ref._storage.device)
+    backend = T.backends.get(ref._storage.device.type)
+    start = 0
+    for t in parts:
+        n = t._shape[d]
+        if n:
+            backend.copy_(out.narrow(d, start, n), t)
+        start += n
+    return out
+
+
+def stack(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    for i, t in enumerate(tensors):
+        if t._shape != tensors[0]._shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"{list(tensors[0]._shape)} at entry 0 and {list(t._shape)} at entry {i}")
+    d = wrap_dim(dim, tensors[0].dim() + 1)
+    return cat([t.unsqueeze(d) for t in tensors], d)

@@ -1,0 +1,232 @@
+"""Reductions: sum, mean, prod, max/min, amax/amin, argmax/argmin, var/std, all/any.
+
+The front end resolves dims and dtypes and allocates the output with the reduced dims
+removed; `keepdim` is a view of that output. Backends reduce into it.
+"""
+import math
+from operator import itemgetter
+
+from .. import dtypes as D
+from .. import _tensor as T
+from ..layout import wrap_dim, wrap_dims
+from ..names import NAMESPACE
+from .dispatch import differentiable
+from .elementwise import binary, to_dtype
+
+_TORCH_TYPE_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+                     "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+class _ValuesIndices(tuple):
+    """(values, indices), printed as PyTorch's torch.return_types.max/min."""
+    __slots__ = ()
+    _name = ""
+
+    def __new__(cls, values, indices):
+        return tuple.__new__(cls, (values, indices))
+
+    values = property(itemgetter(0))
+    indices = property(itemgetter(1))
+
+    def __repr__(self):
+        return (f"{NAMESPACE}.return_types.{self._name}(\nvalues={self[0]!r},\n"
+                f"indices={self[1]!r})")
+
+
+class MaxResult(_ValuesIndices):
+    __slots__ = ()
+    _name = "max"
+
+
+class MinResult(_ValuesIndices):
+    __slots__ = ()
+    _name = "min"
+
+
+def _dims(x, dim):
+    """Reduced dims as a sorted tuple; None or () means all of them."""
+    nd = x.dim()
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+        return tuple(range(nd))
+    dims = wrap_dims(tuple(dim) if isinstance(dim, (tuple, list)) else dim, nd)
+    return tuple(sorted(dims)) if nd else ()
+
+
+def _reduce(name, x, dims, keepdim, out_dtype):
+    kept = tuple(n for d, n in enumerate(x._shape) if d not in dims)
+    out = T.empty_tensor(kept, out_dtype, x._storage.device)
+    T.backends.get(x._storage.device.type).reduce(name, out, x, dims)
+    return _keep(out, x, dims) if keepdim else out
+
+
+def _keep(out, x, dims):
+    shape = tuple(1 if d in dims else n for d, n in enumerate(x._shape))
+    return out.view(shape)
+
+
+def _accumulate_dtype(x, dtype):
+    if dtype is not None:
+        return D.as_dtype(dtype)
+    return D.int64 if x._dtype.category < 2 else x._dtype
+
+
+@differentiable
+def sum(input, dim=None, keepdim=False, *, dtype=None):
+    out_dtype = _accumulate_dtype(input, dtype)
+    return _reduce("sum", to_dtype(input, out_dtype) if dtype is not None else input,
+                   _dims(input, dim), keepdim, out_dtype)
+
+
+@differentiable
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    out_dtype = _accumulate_dtype(input, dtype)
+    dims = _dims(input, dim if dim is None else (dim,) if isinstance(dim, int) else dim)
+    return _reduce("prod", to_dtype(input, out_dtype) if dtype is not None else input, dims,
+                   keepdim, out_dtype)
+
+
+@differentiable
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    out_dtype = D.as_dtype(dtype) if dtype is not None else input._dtype
+    if not out_dtype.is_floating_point:
+        raise RuntimeError(
+            "mean(): could not infer output dtype. Input dtype must be either a floating point or "
+            f"complex dtype. Got: {_TORCH_TYPE_NAMES[out_dtype.name]}")
+    dims = _dims(input, dim)
+    total = sum.raw(to_dtype(input, out_dtype), dims, keepdim)
+    count = math.prod(input._shape[d] for d in dims)
+    return binary("div", total, count) if count else binary("mul", total, math.nan)
+
+
+@differentiable
+def var(input, dim=None, *, correction=None, keepdim=False, unbiased=None):
+    return _moment("var", input, dim, correction, keepdim, unbiased)
+
+
+@differentiable
+def std(input, dim=None, *, correction=None, keepdim=False, unbiased=None):
+    return _moment("std", input, dim, correction, keepdim, unbiased)
+
+
+def _moment(name, x, dim, correction, keepdim, unbiased):
+    if not x._dtype.is_floating_point:
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    if isinstance(dim, bool):  # var(x, False) is var(x, unbiased=False)
+        dim, unbiased = None, dim
+    if correction is None:
+        correction = 1 if unbiased is None else int(unbiased)
+    dims = _dims(x, dim)
+    kept = tuple(n for d, n in enumerate(x._shape) if d not in dims)
+    out = T.empty_tensor(kept, x._dtype, x._storage.device)
+    T.backends.get(x._storage.device.type).reduce(name, out, x, dims, correction=correction)
+    return _keep(out, x, dims) if keepdim else out
+
+
+def _bool_reduce(name, x, dim, keepdim):
+    dims = _dims(x, dim)
+    return _reduce(name, x, dims, keepdim, D.bool_)
+
+
+def all(input, dim=None, keepdim=False):
+    return _bool_reduce("all", input, dim, keepdim)
+
+
+def any(input, dim=None, keepdim=False):
+    return _bool_reduce("any", input, dim, keepdim)
+
+
+@differentiable
+def amax(input, dim=(), keepdim=False):
+    return _extreme("amax", input, dim, keepdim)
+
+
+@differentiable
+def amin(input, dim=(), keepdim=False):
+    return _extreme("amin", input, dim, keepdim)
+
+
+def _extreme(name, x, dim, keepdim):
+    dims = _dims(x, dim)
+    for d in dims:
+        if x._shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+    if x.numel() == 0 and not dims:
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+    return _reduce(name, x, dims, keepdim, x._dtype)
+
+
+def _check_arg_dim(name, x, d):
+    if x.dim() and x._shape[d] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+
+
+def _arg_reduce(name, x, dim, keepdim):
+    """(values, indices) along one dim."""
+    nd = x.dim()
+    d = wrap_dim(dim, max(nd, 1)) if nd else 0
+    _check_arg_dim(name, x, d)
+    kept = tuple(n for k, n in enumerate(x._shape) if k != d) if nd else ()
+    values = T.empty_tensor(kept, x._dtype, x._storage.device)
+    indices = T.empty_tensor(kept, D.int64, x._storage.device)
+    src = x if nd else x.view(1)
+    T.backends.get(x._storage.device.type).arg_reduce(
+        "max" if name in ("max", "argmax") else "min", values, indices, src, d)
+    if keepdim and nd:
+        values = _keep(values, x, (d,))
+        indices = _keep(indices, x, (d,))
+    return values, indices
+
+
+@differentiable
+def max_dim(input, dim, keepdim=False):
+    values, indices = _arg_reduce("max", input, dim, keepdim)
+    return MaxResult(values, indices)
+
+
+@differentiable
+def min_dim(input, dim, keepdim=False):
+    values, indices = _arg_reduce("min", input, dim, keepdim)
+    return MinResult(values, indices)
+
+
+def max(input, dim=None, keepdim=False):
+    """max(t), max(t, dim, keepdim) -> (values, indices), or max(t, other) -> maximum."""
+    if dim is None:
+        if input.numel() == 0:
+            raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        return amax(input)
+    if isinstance(dim, T.Tensor):
+        from .elementwise import maximum
+        return maximum(input, dim)
+    return max_dim(input, dim, keepdim)
+
+
+def min(input, dim=None, keepdim=False):
+    if dim is None:
+        if input.numel() == 0:
+            raise RuntimeError("min(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        return amin(input)
+    if isinstance(dim, T.Tensor):
+        from .elementwise import minimum
+        return minimum(input, dim)
+    return min_dim(input, dim, keepdim)
+
+
+def argmax(input, dim=None, keepdim=False):
+    return _argx("argmax", input, dim, keepdim)
+
+
+def argmin(input, dim=None, keepdim=False):
+    return _argx("argmin", input, dim, keepdim)
+
+
+def _argx(name, x, dim, keepdim):
+    if dim is None:
+        if x.numel() == 0:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+        flat = x.reshape(-1)
+        _, idx = _arg_reduce(name, flat, 0, False)
+        return idx.view((1,) * x.dim()) if keepdim else idx
+    return _arg_reduce(name, x, dim, keepdim)[1]

@@ -1,0 +1,100 @@
+"""Storage: one flat, typed, contiguous block of memory on one device.
+
+Tensors are views over a Storage. Several tensors may share one; the storage carries
+the version counter that autograd's in-place checks read, so a write through any view
+bumps it for all of them.
+"""
+from .device import CPU
+from .names import NAMESPACE
+
+_TYPE_NAMES = {
+    "float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+    "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+}
+
+
+class Storage:
+    """The device-agnostic interface. Subclasses hold the memory."""
+
+    __slots__ = ("dtype", "device", "_version", "__weakref__")
+
+    def __init__(self, dtype, device):
+        self.dtype = dtype
+        self.device = device
+        self._version = 0
+
+    # -- what each device provides -------------------------------------------------
+    def size(self):
+        raise NotImplementedError
+
+    def data_ptr(self):
+        raise NotImplementedError
+
+    def to_host(self):
+        """The values as a 1-D numpy array (a copy unless the device is the host)."""
+        raise NotImplementedError
+
+    def fill_(self, value):
+        raise NotImplementedError
+
+    # -- shared behaviour ----------------------------------------------------------
+    def __len__(self):
+        return self.size()
+
+    def element_size(self):
+        return self.dtype.itemsize
+
+    def nbytes(self):
+        return self.size() * self.dtype.itemsize
+
+    def tolist(self):
+        return self.to_host().tolist()
+
+    def __iter__(self):
+        return iter(self.tolist())
+
+    def __getitem__(self, i):
+        n = self.size()
+        if isinstance(i, slice):
+            return self.to_host()[i].tolist()
+        if not -n <= i < n:
+            raise IndexError(f"index {i} out of range for storage of size {n}")
+        return self.to_host()[i].item()
+
+    def type_name(self):
+        prefix = f"{NAMESPACE}.cuda." if self.device.type == "cuda" else f"{NAMESPACE}."
+        return f"{prefix}{_TYPE_NAMES[self.dtype.name]}Storage"
+
+    def __repr__(self):
+        from .printing import format_storage
+        return format_storage(self.dtype, self.device, self.to_host())
+
+    __str__ = __repr__
+
+
+class CPUStorage(Storage):
+    """Host memory: a 1-D numpy array, shared zero-copy with numpy."""
+
+    __slots__ = ("array",)
+
+    def __init__(self, array, dtype):
+        super().__init__(dtype, CPU)
+        self.array = array
+
+    def size(self):
+        return self.array.shape[0]
+
+    def data_ptr(self):
+        return self.array.ctypes.data
+
+    def to_host(self):
+        return self.array
+
+    def fill_(self, value):
+        self.array.fill(value)
+        self._version += 1
+        return self
+
+    def __setitem__(self, i, value):
+        self.array[i] = value
+        self._version += 1

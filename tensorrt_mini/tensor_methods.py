@@ -1,0 +1,136 @@
+"""Tensor methods and operators that forward to the op modules.
+
+Kept apart from tensor.py so the class body holds only metadata; each line here says
+which op a method is.
+"""
+from . import creation
+from .ops import elementwise as E
+from .ops import indexing, linalg, reduction, views as V
+from ._tensor import Tensor
+
+# --- views ----------------------------------------------------------------------------
+Tensor.view = V.view
+Tensor.view_as = V.view_as
+Tensor.reshape = V.reshape
+Tensor.reshape_as = V.reshape_as
+Tensor.as_strided = V.as_strided
+Tensor.t = V.t
+Tensor.T = property(V.T_)
+Tensor.mT = property(V.mT)
+Tensor.transpose = V.transpose
+Tensor.swapaxes = V.transpose
+Tensor.permute = V.permute
+Tensor.movedim = V.movedim
+Tensor.expand = V.expand
+Tensor.expand_as = V.expand_as
+Tensor.squeeze = V.squeeze
+Tensor.unsqueeze = V.unsqueeze
+Tensor.flatten = V.flatten
+Tensor.unflatten = V.unflatten
+Tensor.narrow = V.narrow
+Tensor.select = V.select
+Tensor.unbind = V.unbind
+Tensor.split = V.split
+Tensor.chunk = V.chunk
+Tensor.diagonal = V.diagonal
+Tensor.__getitem__ = indexing.getitem
+Tensor.__setitem__ = indexing.setitem
+Tensor.nonzero = indexing.nonzero
+
+# --- elementwise ------------------------------------------------------------------------
+for _name in ("neg abs sign exp expm1 log log2 log10 log1p sqrt rsqrt reciprocal sin cos tan tanh "
+              "sigmoid relu erf floor ceil round trunc isnan isinf isfinite logical_not bitwise_not "
+              "mul div floor_divide remainder pow maximum minimum eq ne lt le gt ge logical_and "
+              "logical_or logical_xor bitwise_and bitwise_or bitwise_xor add sub clamp where").split():
+    setattr(Tensor, _name, getattr(E, _name))
+Tensor.negative = E.neg
+Tensor.absolute = E.abs
+Tensor.multiply = E.mul
+Tensor.divide = E.div
+Tensor.true_divide = E.div
+Tensor.subtract = E.sub
+Tensor.clip = E.clamp
+Tensor.greater = E.gt
+Tensor.less = E.lt
+Tensor.greater_equal = E.ge
+Tensor.less_equal = E.le
+Tensor.not_equal = E.ne
+Tensor.where = lambda self, condition, other: E.where(condition, self, other)
+
+Tensor.__add__ = E.add
+Tensor.__radd__ = E.add
+Tensor.__sub__ = E.sub
+Tensor.__rsub__ = lambda self, other: E.sub(other, self)
+Tensor.__mul__ = E.mul
+Tensor.__rmul__ = E.mul
+Tensor.__truediv__ = E.div
+Tensor.__rtruediv__ = lambda self, other: E.div(other, self)
+Tensor.__floordiv__ = E.floor_divide
+Tensor.__rfloordiv__ = lambda self, other: E.floor_divide(other, self)
+Tensor.__mod__ = E.remainder
+Tensor.__rmod__ = lambda self, other: E.remainder(other, self)
+Tensor.__pow__ = E.pow
+Tensor.__rpow__ = lambda self, other: E.pow(other, self)
+Tensor.__neg__ = E.neg
+Tensor.__pos__ = lambda self: self
+Tensor.__abs__ = E.abs
+Tensor.__invert__ = E.bitwise_not
+Tensor.__and__ = E.bitwise_and
+Tensor.__rand__ = E.bitwise_and
+Tensor.__or__ = E.bitwise_or
+Tensor.__ror__ = E.bitwise_or
+Tensor.__xor__ = E.bitwise_xor
+Tensor.__rxor__ = E.bitwise_xor
+Tensor.__eq__ = E.eq
+Tensor.__ne__ = E.ne
+Tensor.__lt__ = E.lt
+Tensor.__le__ = E.le
+Tensor.__gt__ = E.gt
+Tensor.__ge__ = E.ge
+Tensor.__matmul__ = linalg.matmul
+Tensor.__rmatmul__ = lambda self, other: linalg.matmul(other, self)
+
+
+# --- in place -----------------------------------------------------------------------------
+def _inplace(name):
+    def method(self, other=None, **kw):
+        return E.inplace(name, self, other, **kw)
+    method.__name__ = name + "_"
+    return method
+
+
+for _name in ("add sub mul div floor_divide remainder pow maximum minimum neg abs sign exp log "
+              "log1p sqrt rsqrt reciprocal sin cos tanh sigmoid relu floor ceil round trunc "
+              "logical_not bitwise_and bitwise_or bitwise_xor").split():
+    setattr(Tensor, _name + "_", _inplace(_name))
+for _op, _name in (("iadd", "add"), ("isub", "sub"), ("imul", "mul"), ("itruediv", "div"),
+                   ("ifloordiv", "floor_divide"), ("imod", "remainder"), ("ipow", "pow"),
+                   ("iand", "bitwise_and"), ("ior", "bitwise_or"), ("ixor", "bitwise_xor")):
+    setattr(Tensor, f"__{_op}__", _inplace(_name))
+Tensor.clamp_ = E.clamp_
+Tensor.clip_ = E.clamp_
+Tensor.fill_ = lambda self, value: E.copy_into(self, value.item() if isinstance(value, Tensor)
+                                                else value)
+Tensor.zero_ = lambda self: E.copy_into(self, 0)
+Tensor.uniform_ = creation.uniform_
+Tensor.normal_ = creation.normal_
+
+
+def _random_(self, low=0, high=None, *, generator=None):
+    if high is None:
+        low, high = 0, low
+    res = creation.randint(low, high, self._shape, generator=generator, device=self.device)
+    return E.copy_into(self, res)
+
+
+Tensor.random_ = _random_
+
+# --- reductions, products, joining ------------------------------------------------------
+for _name in "sum mean prod var std all any amax amin max min argmax argmin".split():
+    setattr(Tensor, _name, getattr(reduction, _name))
+Tensor.matmul = linalg.matmul
+Tensor.mm = linalg.mm
+Tensor.bmm = linalg.bmm
+Tensor.mv = linalg.mv
+Tensor.dot = linalg.dot
+Tensor.__contains__ = lambda self, item: bool((self == item).any())
