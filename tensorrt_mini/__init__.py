@@ -27,6 +27,9 @@ from .size import Size
 from .storage import Storage
 from ._tensor import Tensor
 from . import tensor_methods  # noqa: F401  (binds the op methods onto Tensor)
+from . import autograd
+from .autograd import enable_grad, no_grad, set_grad_enabled
+from . import nn, optim
 
 clip = clamp
 concat = concatenate = cat

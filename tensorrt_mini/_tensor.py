@@ -10,7 +10,7 @@ import numpy as np
 from . import backends
 from . import dtypes as D
 from .device import CPU, as_device
-from .layout import contiguous_strides, is_contiguous
+from .layout import contiguous_strides, dense_strides_like, is_contiguous
 from .size import Size
 
 
@@ -22,6 +22,8 @@ class Tensor:
         """The legacy constructor: `Tensor(2, 3)` is uninitialised float32,
         `Tensor([[1, 2]])` copies data into float32."""
         dtype = D.get_default_dtype()
+        if not args:  # Tensor() is an empty 1-D tensor
+            args = (0,)
         if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
             from .creation import tensor
             src = tensor(args[0], dtype=dtype, device=device)
@@ -171,6 +173,8 @@ class Tensor:
 
     def __array__(self, dtype=None, copy=None):
         arr = backends.get(self._storage.device.type).to_host(self)
+        if copy:  # np.array(t) asks for a copy; to_host may share t's memory
+            return np.array(arr, dtype=dtype, copy=True)
         return arr if dtype is None else arr.astype(dtype, copy=False)
 
     def tolist(self):
@@ -190,10 +194,15 @@ class Tensor:
         return bool(self.item())
 
     def __float__(self):
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._scalar())
+
+    def _scalar(self):
+        if self.numel() != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
 
     def __index__(self):
         if self._dtype.category != 1 or self._shape:
@@ -362,14 +371,12 @@ def empty_tensor(shape, dtype, device):
 
 
 def empty_strided_like(shape, dtype, device, like=None):
-    """A fresh tensor of `shape`; when `like` has that shape and is dense in another order
-    (a transposed input), the result keeps like's memory order, as PyTorch's ops do."""
+    """A fresh tensor of `shape`; when `like` has that shape, the result keeps like's memory
+    order (a transposed input gives a transposed output), as PyTorch's ops do."""
     n = math.prod(shape)
     storage = backends.get(device.type).empty(n, dtype, device)
     if like is not None and like._stride != _contig_cache(shape) and n > 1:
-        stride = _dense_strides_like(like)
-        if stride is not None:
-            return _new(storage, shape, stride, 0)
+        return _new(storage, shape, dense_strides_like(like._shape, like._stride), 0)
     return _new(storage, shape, _contig_cache(shape), 0)
 
 
@@ -384,21 +391,6 @@ def _contig_cache(shape):
         if len(_contig) < 4096:
             _contig[shape] = st
         return st
-
-
-def _dense_strides_like(t):
-    """Contiguous strides in t's memory order, or None when t's layout is not a permuted
-    dense block (expanded, sliced with steps...)."""
-    from .layout import is_non_overlapping_and_dense
-    if not is_non_overlapping_and_dense(t._shape, t._stride):
-        return None
-    order = sorted(range(len(t._shape)), key=lambda d: (t._stride[d], -d))
-    stride = [0] * len(t._shape)
-    step = 1
-    for d in order:
-        stride[d] = step
-        step *= max(t._shape[d], 1)
-    return tuple(stride)
 
 
 def clone_raw(t):

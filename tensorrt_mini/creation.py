@@ -8,8 +8,9 @@ from . import backends
 from . import dtypes as D
 from .device import as_device
 from .layout import contiguous_strides
+from .ops.elementwise import _TORCH_TYPE_NAMES, check_no_internal_overlap, fill_scalar
 from .random import default_generator
-from ._tensor import Tensor, _new, empty_tensor
+from ._tensor import Tensor, _new, empty_strided_like, empty_tensor
 
 
 def _finish(t, requires_grad):
@@ -34,7 +35,7 @@ def _size_args(size):
 
 def _from_host_array(arr, device):
     """A contiguous tensor holding a copy (or, on the CPU, the memory) of numpy `arr`."""
-    arr = np.ascontiguousarray(arr)
+    arr = np.asarray(arr, order="C")  # not ascontiguousarray: it turns 0-d into 1-d
     dev = as_device(device)
     storage = backends.get(dev.type).from_host(arr.reshape(-1), dev)
     return _new(storage, arr.shape, contiguous_strides(arr.shape), 0)
@@ -69,26 +70,20 @@ def as_tensor(data, dtype=None, device=None):
 def _array_from_nested(data):
     """numpy array and inferred tm dtype for nested Python sequences of scalars."""
     shape = _nested_shape(data)
-    kinds = set()
+    dtypes = set()
     flat = []
-    _flatten_checked(data, shape, 0, flat, kinds)
-    if "f" in kinds:
-        inferred = D.get_default_dtype()
-    elif "i" in kinds:
-        inferred = D.int64
-    elif "b" in kinds:
-        inferred = D.bool_
-    else:
-        inferred = D.get_default_dtype()
-    np_dtype = {D.bool_: np.bool_, D.int64: np.int64}.get(inferred, np.float64)
+    _flatten_checked(data, shape, 0, flat, dtypes)
+    # torch promotes the elements' own dtypes (Python scalars count as bool, int64 and
+    # the default float; numpy scalars and tensors as their dtype)
+    inferred = None
+    for d in dtypes:
+        inferred = d if inferred is None else D.promote_types(inferred, d)
+    inferred = inferred or D.get_default_dtype()
     try:
-        arr = np.array(flat, dtype=np_dtype).reshape(shape)
+        arr = np.array(flat, dtype=np.float64 if inferred.is_floating_point else inferred.np)
     except OverflowError:
-        raise RuntimeError("Overflow when unpacking long") from None
-    return arr, inferred
-
-
-_KIND = {0: "b", 1: "i", 2: "f"}  # dtype category -> the scalar kind it stands for
+        raise ValueError("Overflow when unpacking long long") from None
+    return arr.reshape(shape), inferred
 
 
 def _nested_shape(data):
@@ -103,38 +98,40 @@ def _nested_shape(data):
     return tuple(shape)
 
 
-def _flatten_checked(data, shape, dim, flat, kinds):
+def _flatten_checked(data, shape, dim, flat, dtypes):
     if dim == len(shape):
         if isinstance(data, Tensor):
             if data.numel() != 1 or data._shape:
                 raise ValueError("only one element tensors can be converted to Python scalars")
-            kinds.add(_KIND[data._dtype.category])
+            dtypes.add(data._dtype)
             flat.append(data.item())
             return
-        if isinstance(data, (bool, np.bool_)):
-            kinds.add("b")
+        if isinstance(data, np.generic):
+            dtypes.add(D.from_numpy_dtype(data.dtype))
+        elif isinstance(data, bool):
+            dtypes.add(D.bool_)
         elif isinstance(data, numbers.Integral):
-            kinds.add("i")
+            dtypes.add(D.int64)
         elif isinstance(data, numbers.Real):
-            kinds.add("f")
+            dtypes.add(D.get_default_dtype())
         elif isinstance(data, (list, tuple)):
             raise ValueError(f"expected a scalar at dim {dim} (got a sequence of length {len(data)})")
         else:
-            raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+            raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
         flat.append(data)
         return
     if isinstance(data, Tensor):
         if tuple(data._shape) != tuple(shape[dim:]):
             raise ValueError(f"expected sequence of length {shape[dim]} at dim {dim} (got {data._shape[0] if data._shape else 0})")
         flat.extend(data.reshape(-1).tolist())
-        kinds.add(_KIND[data._dtype.category])
+        dtypes.add(data._dtype)
         return
     if not isinstance(data, (list, tuple)):
         raise ValueError(f"expected sequence of length {shape[dim]} at dim {dim} (got {type(data).__name__})")
     if len(data) != shape[dim]:
         raise ValueError(f"expected sequence of length {shape[dim]} at dim {dim} (got {len(data)})")
     for item in data:
-        _flatten_checked(item, shape, dim + 1, flat, kinds)
+        _flatten_checked(item, shape, dim + 1, flat, dtypes)
 
 
 def from_numpy(ndarray):
@@ -167,7 +164,7 @@ def _make(size, dtype, device, requires_grad, fill=None):
     dtype = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
     t = empty_tensor(_size_args(size), dtype, as_device(device))
     if fill is not None:
-        backends.get(t.device.type).fill_(t, fill)
+        backends.get(t.device.type).fill_(t, fill_scalar(fill, dtype))
     return _finish(t, requires_grad)
 
 
@@ -200,26 +197,29 @@ def empty_strided(size, stride, dtype=None, device=None, requires_grad=False):
     return _finish(_new(storage, size, tuple(stride), 0), requires_grad)
 
 
-def _like(fn, input, *args, dtype=None, device=None, requires_grad=False):
-    return fn(*args, dtype=dtype or input._dtype, device=device or input.device,
-              requires_grad=requires_grad)
+def _like(input, dtype, device):
+    """A fresh tensor shaped like input, in input's memory order (torch's preserve_format)."""
+    dtype = input._dtype if dtype is None else D.as_dtype(dtype)
+    dev = input.device if device is None else as_device(device)
+    return empty_strided_like(input._shape, dtype, dev, input)
 
 
 def empty_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _like(empty, input, input._shape, dtype=dtype, device=device, requires_grad=requires_grad)
+    return _finish(_like(input, dtype, device), requires_grad)
 
 
 def zeros_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _like(zeros, input, input._shape, dtype=dtype, device=device, requires_grad=requires_grad)
+    return full_like(input, 0, dtype, device, requires_grad)
 
 
 def ones_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _like(ones, input, input._shape, dtype=dtype, device=device, requires_grad=requires_grad)
+    return full_like(input, 1, dtype, device, requires_grad)
 
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return full(input._shape, fill_value, dtype=dtype or input._dtype, device=device or input.device,
-                requires_grad=requires_grad)
+    t = _like(input, dtype, device)
+    backends.get(t.device.type).fill_(t, fill_scalar(fill_value, t._dtype))
+    return _finish(t, requires_grad)
 
 
 # --- random ---------------------------------------------------------------------------
@@ -227,7 +227,7 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, m
 def _float_dtype(dtype, fn):
     dtype = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
     if not dtype.is_floating_point:
-        raise RuntimeError(f"\"{fn}\" not implemented for '{dtype.name}'")
+        raise NotImplementedError(f"\"{fn}\" not implemented for '{_TORCH_TYPE_NAMES[dtype.name]}'")
     return dtype
 
 
@@ -251,28 +251,33 @@ def randint(*args, size=None, generator=None, dtype=None, device=None, requires_
         low, high, size = args
     else:
         raise TypeError("randint() expects (high, size) or (low, high, size)")
+    t = _make((tuple(size),), D.int64 if dtype is None else dtype, device, False)
+    return _finish(_random_ints_(t, low, high, generator), requires_grad)
+
+
+def _random_ints_(t, low, high, generator):
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    t = _make((tuple(size),), D.int64 if dtype is None else dtype, device, False)
-    gen = generator or default_generator
     if t.numel():
-        backends.get(t.device.type).random_integers_(t, int(low), int(high), gen)
-    return _finish(t, requires_grad)
+        backends.get(t.device.type).random_integers_(t, int(low), int(high),
+                                                     generator or default_generator)
+    return t
 
 
 def rand_like(input, dtype=None, device=None, requires_grad=False):
-    return _like(rand, input, input._shape, dtype=dtype, device=device, requires_grad=requires_grad)
+    t = _like(input, _float_dtype(dtype or input._dtype, "check_uniform_bounds"), device)
+    return _finish(uniform_(t), requires_grad)
 
 
 def randn_like(input, dtype=None, device=None, requires_grad=False):
-    return _like(randn, input, input._shape, dtype=dtype, device=device, requires_grad=requires_grad)
+    t = _like(input, _float_dtype(dtype or input._dtype, "normal_kernel_cpu"), device)
+    return _finish(normal_(t), requires_grad)
 
 
 def randint_like(input, low=0, high=None, dtype=None, device=None, requires_grad=False):
     if high is None:
         low, high = 0, low
-    return randint(low, high, input._shape, dtype=dtype or input._dtype,
-                   device=device or input.device, requires_grad=requires_grad)
+    return _finish(_random_ints_(_like(input, dtype, device), low, high, None), requires_grad)
 
 
 def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
@@ -282,10 +287,10 @@ def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
 
 
 def uniform_(t, low=0.0, high=1.0, generator=None):
-    if not t._dtype.is_floating_point:
-        raise RuntimeError(f"\"check_uniform_bounds\" not implemented for '{t._dtype.name}'")
+    _float_dtype(t._dtype, "check_uniform_bounds")
     if low > high:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={low} > to={high}")
+    check_no_internal_overlap(t)
     if t.numel():
         backends.get(t.device.type).uniform_(t, low, high, generator or default_generator)
         t._storage._version += 1
@@ -293,10 +298,10 @@ def uniform_(t, low=0.0, high=1.0, generator=None):
 
 
 def normal_(t, mean=0.0, std=1.0, generator=None):
-    if not t._dtype.is_floating_point:
-        raise RuntimeError(f"\"normal_kernel_cpu\" not implemented for '{t._dtype.name}'")
+    _float_dtype(t._dtype, "normal_kernel_cpu")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    check_no_internal_overlap(t)
     if t.numel():
         backends.get(t.device.type).normal_(t, mean, std, generator or default_generator)
         t._storage._version += 1
@@ -313,14 +318,17 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
-    if dtype is None:
-        is_int = all(isinstance(v, numbers.Integral) for v in values)
-        dtype = D.int64 if is_int else D.get_default_dtype()
-    dtype = D.as_dtype(dtype)
-    n = max(math.ceil((end - start) / step), 0)
-    arr = (np.arange(n, dtype=np.float64) * step + start) if dtype.is_floating_point or not \
-        all(isinstance(v, numbers.Integral) for v in values) else np.arange(start, end, step, dtype=np.int64)
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    is_int = all(isinstance(v, numbers.Integral) for v in values)
+    dtype = (D.int64 if is_int else D.get_default_dtype()) if dtype is None else D.as_dtype(dtype)
+    n = max(-((start - end) // step) if is_int else math.ceil((end - start) / step), 0)
+    if dtype.is_floating_point:
+        arr = np.arange(n, dtype=np.float64) * step + start  # torch computes in double
+    else:
+        # torch truncates start and step to integers but keeps the size computed above
+        if int(step) == 0:
+            raise ValueError("step must be nonzero")
+        arr = int(start) + np.arange(n, dtype=np.int64) * int(step)
     return _finish(_from_host_array(arr.astype(dtype.np), device), requires_grad)
 
 

@@ -41,6 +41,41 @@ def is_non_overlapping_and_dense(shape, strides):
     return True
 
 
+def dense_strides_like(shape, strides):
+    """Strides of a fresh tensor that walks memory in the same dim order as `strides`
+    (torch's preserve_format): a dense layout is kept as is; otherwise dims are ordered
+    by stride, smaller size first on ties, and stride-0 dims keep their place."""
+    if is_non_overlapping_and_dense(shape, strides):
+        return tuple(strides)
+    nd = len(shape)
+    perm = list(range(nd - 1, -1, -1))  # fastest dim first
+
+    def goes_after(d0, d1):  # 1: d0 is slower than d1, -1: faster, 0: can't tell
+        s0, s1 = strides[d0], strides[d1]
+        if s0 == 0 or s1 == 0:
+            return 0
+        if s0 != s1:
+            return 1 if s0 > s1 else -1
+        return 1 if shape[d0] > shape[d1] else 0
+
+    # a stable insertion sort: it must not reorder dims it cannot compare
+    for i in range(1, nd):
+        j = i
+        for k in range(i - 1, -1, -1):
+            c = goes_after(perm[k], perm[j])
+            if c > 0:
+                perm[k], perm[j] = perm[j], perm[k]
+                j = k
+            elif c < 0:
+                break
+    out = [0] * nd
+    step = 1
+    for d in perm:
+        out[d] = step
+        step *= max(shape[d], 1)
+    return tuple(out)
+
+
 def has_internal_overlap(shape, strides):
     """True when two indices may map to one storage element (a stride-0 dim of size > 1).
 
@@ -84,7 +119,7 @@ def broadcast_shapes(*shapes):
             else:
                 raise RuntimeError(
                     f"The size of tensor a ({out[j]}) must match the size of tensor b ({n}) "
-                    f"at non-singleton dimension {i}"
+                    f"at non-singleton dimension {j}"
                 )
     return tuple(out)
 
@@ -98,7 +133,9 @@ def expand_strides(shape, strides, new_shape):
         )
     offset = len(new_shape) - len(shape)
     out = []
-    for i, n in enumerate(new_shape):
+    # right to left, like torch, so an error names the last mismatching dim
+    for i in range(len(new_shape) - 1, -1, -1):
+        n = new_shape[i]
         j = i - offset
         if j < 0:
             if n < 0:
@@ -117,7 +154,7 @@ def expand_strides(shape, strides, new_shape):
                 f"The expanded size of the tensor ({n}) must match the existing size ({old}) at "
                 f"non-singleton dimension {i}.  Target sizes: {list(new_shape)}.  Tensor sizes: {list(shape)}"
             )
-    return tuple(out)
+    return tuple(reversed(out))
 
 
 def infer_size(shape, total):

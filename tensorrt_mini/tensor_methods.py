@@ -99,9 +99,10 @@ def _inplace(name):
     return method
 
 
-for _name in ("add sub mul div floor_divide remainder pow maximum minimum neg abs sign exp log "
-              "log1p sqrt rsqrt reciprocal sin cos tanh sigmoid relu floor ceil round trunc "
-              "logical_not bitwise_and bitwise_or bitwise_xor").split():
+for _name in ("add sub mul div floor_divide remainder pow maximum minimum neg abs sign exp expm1 "
+              "log log2 log10 log1p sqrt rsqrt reciprocal sin cos tan tanh sigmoid relu erf floor "
+              "ceil round trunc logical_not bitwise_not logical_and logical_or logical_xor "
+              "bitwise_and bitwise_or bitwise_xor eq ne lt le gt ge").split():
     setattr(Tensor, _name + "_", _inplace(_name))
 for _op, _name in (("iadd", "add"), ("isub", "sub"), ("imul", "mul"), ("itruediv", "div"),
                    ("ifloordiv", "floor_divide"), ("imod", "remainder"), ("ipow", "pow"),
@@ -109,8 +110,18 @@ for _op, _name in (("iadd", "add"), ("isub", "sub"), ("imul", "mul"), ("itruediv
     setattr(Tensor, f"__{_op}__", _inplace(_name))
 Tensor.clamp_ = E.clamp_
 Tensor.clip_ = E.clamp_
-Tensor.fill_ = lambda self, value: E.copy_into(self, value.item() if isinstance(value, Tensor)
-                                                else value)
+
+
+def _fill_(self, value):
+    if isinstance(value, Tensor):
+        if value.dim():
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{value.dim()} dimensions.")
+        value = value.item()
+    return E.copy_into(self, value)
+
+
+Tensor.fill_ = _fill_
 Tensor.zero_ = lambda self: E.copy_into(self, 0)
 Tensor.uniform_ = creation.uniform_
 Tensor.normal_ = creation.normal_

@@ -57,9 +57,7 @@ def f_abs(x):
 
 @scalar
 def f_sign(x):
-    if x != x:
-        return x
-    return (x > 0) - (x < 0)
+    return (x > 0) - (x < 0)  # NaN gives 0, as in torch
 
 
 @scalar
@@ -120,7 +118,7 @@ def f_rsqrt(x):
     if x < 0:
         return math.nan
     if x == 0:
-        return math.inf
+        return math.copysign(math.inf, x)
     return 1.0 / math.sqrt(x)
 
 
@@ -162,7 +160,8 @@ def f_sigmoid(x):
 
 @scalar
 def f_relu(x):
-    return x if x > 0 else x * 0
+    # torch's max(x, 0): NaN and -0.0 pass through; the store converts the literal 0
+    return 0 if x < 0 else x
 
 
 @scalar
@@ -170,19 +169,20 @@ def f_erf(x):
     return math.erf(x)
 
 
+# numpy's, not math's: math.floor returns an int, which breaks on inf, NaN and -0.0
 @scalar
 def f_floor(x):
-    return math.floor(x)
+    return np.floor(x)
 
 
 @scalar
 def f_ceil(x):
-    return math.ceil(x)
+    return np.ceil(x)
 
 
 @scalar
 def f_trunc(x):
-    return math.trunc(x)
+    return np.trunc(x)
 
 
 @scalar

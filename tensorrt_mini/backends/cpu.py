@@ -36,7 +36,7 @@ def numpy_view(t):
 
 
 def to_host(t):
-    return np.ascontiguousarray(numpy_view(t))
+    return np.asarray(numpy_view(t), order="C")  # ascontiguousarray would make 0-d 1-d
 
 
 def gather_host(t, index_lists):
@@ -261,3 +261,62 @@ def normal_(t, mean, std, generator):
 def random_integers_(t, low, high, generator):
     """Integers uniform in [low, high), stored in t's dtype."""
     numpy_view(t)[...] = generator.numpy.integers(low, high, size=t._shape, dtype=np.int64)
+
+
+# --- optimizer steps (used by tensorrt_mini.optim) ----------------------------------------
+# One fused kernel per parameter. Tensors are the parameter, its gradient and its state
+# buffers, all of the parameter's shape and dtype; the state buffers are contiguous. The
+# parameter and state are updated in place.
+
+def _contiguous_buffer(t):
+    """(flat array over t's elements, whether it is a copy that must be written back)."""
+    from ..layout import is_contiguous
+    n = _numel(t)
+    if is_contiguous(t._shape, t._stride):
+        return _flat(t, n), False
+    return np.ascontiguousarray(numpy_view(t)).reshape(-1), True
+
+
+def _write_back(t, flat):
+    numpy_view(t)[...] = flat.reshape(t._shape)
+
+
+def sgd_step(param, grad, momentum_buffer, lr, weight_decay, momentum, dampening, nesterov,
+             maximize, first_step):
+    """SGD with optional weight decay, momentum (dampening, nesterov) and maximize.
+    `momentum_buffer` is None when momentum is 0; `first_step` fills it with the gradient."""
+    from ..kernels.cpu import optim as K
+    n = _numel(param)
+    if n == 0:
+        return
+    p, copied = _contiguous_buffer(param)
+    g = _contiguous_buffer(grad)[0]
+    buf = p if momentum_buffer is None else _flat(momentum_buffer, n)
+    kernel = K.sgd_par if n >= PARALLEL_MIN else K.sgd
+    kernel(p, g, buf, float(lr), float(weight_decay), float(momentum), float(dampening),
+           bool(nesterov), bool(maximize), bool(first_step))
+    if copied:
+        _write_back(param, p)
+
+
+def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps,
+              weight_decay, step, amsgrad, maximize, decoupled):
+    """Adam (decoupled=False) or AdamW (decoupled=True) at 1-based `step`.
+    `max_exp_avg_sq` is None unless amsgrad."""
+    from ..kernels.cpu import optim as K
+    n = _numel(param)
+    if n == 0:
+        return
+    p, copied = _contiguous_buffer(param)
+    g = _contiguous_buffer(grad)[0]
+    m = _flat(exp_avg, n)
+    v = _flat(exp_avg_sq, n)
+    vmax = v if max_exp_avg_sq is None else _flat(max_exp_avg_sq, n)
+    step_size = lr / (1.0 - beta1 ** step)
+    bc2_sqrt = (1.0 - beta2 ** step) ** 0.5
+    kernel = K.adam_par if n >= PARALLEL_MIN else K.adam
+    kernel(p, g, m, v, vmax, float(lr), float(beta1), float(beta2), float(eps),
+           float(weight_decay), float(step_size), float(bc2_sqrt), bool(amsgrad), bool(maximize),
+           bool(decoupled))
+    if copied:
+        _write_back(param, p)

@@ -28,8 +28,19 @@ _TORCH_TYPE_NAMES = {
     "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
 }
 
-_BOOL_SUB = ("Subtraction, the `-` operator, with {} is not supported. If you are trying to "
-             "invert a mask, use the `~` or `logical_not()` operator instead.")
+# the C type names some of torch's messages print
+C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
+           "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+_FILL_NAMES = {"float32": "float", "float64": "double", "int64": "int64_t", "int32": "int",
+               "int16": "int16_t", "int8": "int8_t", "uint8": "uint8_t", "bool": "bool"}
+
+_F32_MAX = float(np.finfo(np.float32).max)
+
+# unary ops whose torch kernels refuse bool, and the kernel name torch's error prints
+_NO_BOOL = {"abs": "abs_cpu", "floor": "floor_vml_cpu", "ceil": "ceil_vml_cpu",
+            "round": "round_vml_cpu", "trunc": "trunc_vml_cpu"}
+# binary ops that take two tensors only (no Python scalar), as torch's signatures do
+_TENSOR_ONLY = frozenset("maximum minimum logical_and logical_or logical_xor".split())
 
 
 def _empty(shape, dtype, device, like=None):
@@ -89,14 +100,40 @@ def check_same_device(*tensors):
 
 
 def scalar_in(value, dtype):
-    """A Python scalar as a numpy scalar of dtype, raising when it would not fit."""
+    """A Python scalar operand as a numpy scalar of dtype. Integers wrap like torch's C
+    casts: uint8 tensor + -1 adds 255."""
     if dtype.category == 1 and not isinstance(value, (bool, np.bool_)):
-        info = np.iinfo(dtype.np)
         v = int(value)
-        if v < info.min or v > info.max:
-            raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
+        if not -(1 << 63) <= v < (1 << 64):
+            raise OverflowError("int too big to convert")
+        bits = dtype.itemsize * 8
+        v &= (1 << bits) - 1
+        if dtype.is_signed and v >> (bits - 1):
+            v -= 1 << bits
+        return dtype.np.type(v)
     if dtype.category == 0:
         return np.bool_(value)
+    return dtype.np.type(value)
+
+
+def fill_scalar(value, dtype):
+    """A value to store (fill_, full, t[i] = v) as a numpy scalar of dtype, with torch's
+    overflow check: out-of-range values raise, except that unsigned types accept
+    negatives down to -max, which wrap."""
+    if dtype.category == 0:
+        return np.bool_(value)
+    if dtype.category == 1:
+        if value != value or not -(1 << 64) < value < (1 << 64):  # NaN, inf, huge floats
+            raise RuntimeError(f"value cannot be converted to type {_FILL_NAMES[dtype.name]} "
+                               "without overflow")
+        v = int(value)
+        info = np.iinfo(dtype.np)
+        if v > info.max or v < (info.min if dtype.is_signed else -info.max):
+            raise RuntimeError(f"value cannot be converted to type {_FILL_NAMES[dtype.name]} "
+                               "without overflow")
+        return dtype.np.type(v % (1 << dtype.itemsize * 8) if v < 0 and not dtype.is_signed else v)
+    if dtype is D.float32 and math.isfinite(value) and not -_F32_MAX <= value <= _F32_MAX:
+        raise RuntimeError("value cannot be converted to type float without overflow")
     return dtype.np.type(value)
 
 
@@ -110,14 +147,11 @@ def _check_scalar(x):
 
 def unary(name, x, out=None):
     dtype = x._dtype
-    if name == "neg" and dtype is D.bool_:
-        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are "
-                           "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
-    if name == "bitwise_not":
-        if dtype.is_floating_point:
-            raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{_TORCH_TYPE_NAMES[dtype.name]}'")
-        if dtype is D.bool_:
-            name = "logical_not"
+    if dtype is D.bool_:
+        name = _bool_unary(name)
+    if name == "bitwise_not" and dtype.is_floating_point:
+        raise NotImplementedError(
+            f"\"bitwise_not_cpu\" not implemented for '{_TORCH_TYPE_NAMES[dtype.name]}'")
     if name in PREDICATES:
         out_dtype = D.bool_
     elif name in FLOAT_UNARY and not dtype.is_floating_point:
@@ -141,23 +175,51 @@ def unary(name, x, out=None):
     return out
 
 
+def _bool_unary(name):
+    """The kernel for op `name` on a bool tensor, or torch's error."""
+    if name == "neg":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                           "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    if name == "relu":
+        raise RuntimeError("Boolean inputs not supported for relu")
+    if name in _NO_BOOL:
+        raise NotImplementedError(f"\"{_NO_BOOL[name]}\" not implemented for 'Bool'")
+    return "logical_not" if name == "bitwise_not" else name
+
+
 # --- binary ---------------------------------------------------------------------------
 
 def binary_dtypes(name, a, b):
     """(compute dtype, output dtype) of a binary op, with PyTorch's errors."""
+    if name in _TENSOR_ONLY and not (is_tensor(a) and is_tensor(b)):
+        arg, bad = ("'other' (position 2)", b) if is_tensor(a) else ("'input' (position 1)", a)
+        raise TypeError(f"{name}(): argument {arg} must be Tensor, not {type(bad).__name__}")
     rt = result_type(a, b)
-    if name == "sub" and rt is D.bool_:
-        raise RuntimeError(_BOOL_SUB.format("two bool tensors" if is_tensor(a) and is_tensor(b)
-                                            else "a bool tensor"))
+    if name == "sub":
+        _check_sub(a, b)
     if name in BITWISE and rt.is_floating_point:
-        raise RuntimeError(f"\"{name}_cpu\" not implemented for '{_TORCH_TYPE_NAMES[rt.name]}'")
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_TORCH_TYPE_NAMES[rt.name]}'")
     if name in COMPARISONS or name in LOGICAL:
         return rt, D.bool_
     if name == "div" and not rt.is_floating_point:
         rt = D.get_default_dtype()
-    if name in ("maximum", "minimum") and not (is_tensor(a) and is_tensor(b)):
-        raise TypeError(f"{name}(): argument 'other' must be Tensor, not {type(b).__name__}")
     return rt, rt
+
+
+def _is_bool(x):
+    return x._dtype is D.bool_ if is_tensor(x) else isinstance(x, (bool, np.bool_))
+
+
+def _check_sub(a, b):
+    """torch refuses subtraction whenever either operand is bool, Python bools included."""
+    a_bool, b_bool = _is_bool(a), _is_bool(b)
+    if a_bool and b_bool:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    if a_bool or b_bool:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If "
+                           "you are trying to invert a mask, use the `~` or `logical_not()` operator "
+                           "instead.")
 
 
 def binary(name, a, b, out=None):
@@ -169,7 +231,9 @@ def binary(name, a, b, out=None):
     if not b_t:
         _check_scalar(b)
     compute, out_dtype = binary_dtypes(name, a, b)
-    if name == "pow" and compute.category == 1:
+    if name == "pow" and compute.category < 2:
+        if compute is D.bool_ and b_t:  # torch has a bool pow only for a scalar exponent
+            raise NotImplementedError("\"pow\" not implemented for 'Bool'")
         if not b_t and b < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         name = "ipow"
@@ -226,22 +290,31 @@ def _check_inplace(out, shape, result_dtype, inputs):
     if result_dtype.category > out._dtype.category:
         raise RuntimeError(f"result type {_TORCH_TYPE_NAMES[result_dtype.name]} can't be cast to the "
                            f"desired output type {_TORCH_TYPE_NAMES[out._dtype.name]}")
-    if has_internal_overlap(out._shape, out._stride):
+    check_no_internal_overlap(out)
+    for x in inputs:
+        _check_no_partial_overlap(out, x)
+
+
+def check_no_internal_overlap(t):
+    """Writes into an expanded view would race on its shared elements: torch refuses them."""
+    if has_internal_overlap(t._shape, t._stride):
         raise RuntimeError(
             "unsupported operation: more than one element of the written-to tensor refers to a single "
             "memory location. Please clone() the tensor before performing the operation.")
-    for x in inputs:
-        if _partial_overlap(out, x):
-            raise RuntimeError(
-                "unsupported operation: some elements of the input tensor and the written-to tensor "
-                "refer to a single memory location. Please clone() the tensor before performing the "
-                "operation.")
 
 
 def _span(t):
     lo = t._offset
     hi = lo + sum((n - 1) * s for n, s in zip(t._shape, t._stride))
     return lo, hi
+
+
+def _check_no_partial_overlap(out, x):
+    if _partial_overlap(out, x):
+        raise RuntimeError(
+            "unsupported operation: some elements of the input tensor and the written-to tensor "
+            "refer to a single memory location. Please clone() the tensor before performing the "
+            "operation.")
 
 
 def _partial_overlap(out, x):
@@ -343,15 +416,26 @@ bitwise_xor = _binary_op("bitwise_xor")
 @differentiable
 def add(input, other, alpha=1):
     if alpha != 1:
-        other = binary("mul", other, alpha)
+        other = _scaled(input, other, alpha)
     return binary("add", input, other)
 
 
 @differentiable
 def sub(input, other, alpha=1):
     if alpha != 1:
-        other = binary("mul", other, alpha)
+        other = _scaled(input, other, alpha)
     return binary("sub", input, other)
+
+
+def _scaled(input, other, alpha):
+    """other * alpha for add/sub, with torch's checks on alpha's type."""
+    rt = result_type(input, other)
+    if isinstance(alpha, (bool, np.bool_)) and rt is not D.bool_:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if isinstance(alpha, (float, np.floating)) and not rt.is_floating_point:
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point "
+                           "number.")
+    return binary("mul", other, alpha) if is_tensor(other) else other * alpha
 
 
 @differentiable
@@ -359,6 +443,8 @@ def where(condition, input, other):
     Tensor = T.Tensor
     if not isinstance(condition, Tensor):
         raise TypeError(f"where(): argument 'condition' must be Tensor, not {type(condition).__name__}")
+    if condition._dtype is D.uint8:  # deprecated in torch, still accepted
+        condition = to_dtype(condition, D.bool_)
     if condition._dtype is not D.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with "
                            f"dtype {_TORCH_TYPE_NAMES[condition._dtype.name]}")
@@ -396,15 +482,20 @@ def _clamp_side(name, x, bound):
     return out
 
 
+@differentiable
 def clamp_(self, min=None, max=None):
     res = clamp.raw(self, min, max)
+    if res._dtype.category > self._dtype.category:
+        raise RuntimeError(f"result type {_TORCH_TYPE_NAMES[res._dtype.name]} can't be cast to the "
+                           f"desired output type {C_NAMES[self._dtype.name]}")
     return copy_into(self, res)
 
 
+@differentiable
 def copy_into(dst, src):
     """Write src (broadcast) into dst through its view; the in-place tail of many ops."""
     if not isinstance(src, T.Tensor):
-        _backend(dst).fill_(dst, scalar_in(src, dst._dtype))
+        _backend(dst).fill_(dst, fill_scalar(src, dst._dtype))
         dst._storage._version += 1
         return dst
     if src._storage.device != dst._storage.device:
@@ -412,16 +503,15 @@ def copy_into(dst, src):
     shape = broadcast_shapes(dst._shape, src._shape)
     if shape != tuple(dst._shape):
         raise RuntimeError(f"output with shape {list(dst._shape)} doesn't match the broadcast shape {list(shape)}")
-    if has_internal_overlap(dst._shape, dst._stride):
-        raise RuntimeError(
-            "unsupported operation: more than one element of the written-to tensor refers to a single "
-            "memory location. Please clone() the tensor before performing the operation.")
+    check_no_internal_overlap(dst)
+    _check_no_partial_overlap(dst, src)
     src = _separate(dst, _expand_to(src, shape))
     _backend(dst).copy_(dst, src)
     dst._storage._version += 1
     return dst
 
 
+@differentiable
 def inplace(name, self, other=None, **kw):
     """self.op_(other): the result is written into self's view; PyTorch's checks first."""
     if name in ("add", "sub") and kw.get("alpha", 1) != 1:

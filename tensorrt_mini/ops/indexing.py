@@ -9,16 +9,16 @@ import numpy as np
 
 from .. import dtypes as D
 from .. import _tensor as T
-from ..layout import broadcast_shapes
+from ..layout import broadcast_shapes, expand_strides
 from .dispatch import differentiable
-from .elementwise import _expand_to, binary, is_tensor, to_dtype
+from .elementwise import _TORCH_TYPE_NAMES, _expand_to, binary, is_tensor, to_dtype
 
 
 def _as_index(item, device):
     """Lists and Python bools become index tensors; everything else passes through."""
     if isinstance(item, (list, tuple)) or isinstance(item, (bool, np.bool_)):
         from ..creation import tensor
-        idx = tensor(item, device=device)
+        idx = tensor(item, device=device, dtype=D.int64 if item == [] else None)
         if idx._dtype.is_floating_point:
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         return idx
@@ -28,9 +28,19 @@ def _as_index(item, device):
     return item
 
 
+def _as_tuple(idx):
+    """torch's (and old NumPy's) rule: a short list holding a sequence, slice, tensor, None
+    or Ellipsis is a tuple of indices, so t[[[0, 1], [1, 0]]] is t[[0, 1], [1, 0]]."""
+    if isinstance(idx, tuple):
+        return idx
+    if isinstance(idx, list) and len(idx) < 32 and any(
+            isinstance(i, (list, tuple, slice, T.Tensor)) or i is None or i is Ellipsis for i in idx):
+        return tuple(idx)
+    return (idx,)
+
+
 def _normalize(t, idx):
-    if not isinstance(idx, tuple):
-        idx = (idx,)
+    idx = _as_tuple(idx)
     items = [_as_index(i, t._storage.device) for i in idx]
     consumed = 0
     for i in items:
@@ -41,6 +51,9 @@ def _normalize(t, idx):
         raise IndexError("an index can only have a single ellipsis ('...')")
     nd = len(t._shape)
     if consumed > nd:
+        if nd == 0:
+            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                             "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
         raise IndexError(f"too many indices for tensor of dimension {nd}")
     if Ellipsis in [i if not is_tensor(i) else None for i in items]:
         k = next(j for j, i in enumerate(items) if i is Ellipsis and not is_tensor(i))
@@ -65,11 +78,12 @@ def _basic(t, items):
                 raise ValueError("step must be greater than zero")
             start, stop, _ = slice(start, stop, 1).indices(size)
             n = max(0, -(-(stop - start) // step))
-            offset += start * t._stride[d] if n else 0
+            offset += start * t._stride[d]  # torch moves the offset even for an empty slice
             shape.append(n)
             stride.append(t._stride[d] * step)
             d += 1
-        elif is_tensor(item):
+        elif is_tensor(item) and not (item._dtype.category == 1 and item._dtype is not D.uint8
+                                      and not item._shape):  # a 0-d int tensor acts as an int
             if item._dtype.is_floating_point:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             if item._dtype in (D.bool_, D.uint8):
@@ -176,12 +190,40 @@ def getitem(input, idx):
 def setitem(input, idx, value):
     items = _normalize(input, idx)
     view, advanced = _basic(input, items)
+    if is_tensor(value):
+        value = _drop_leading_ones(value)
     if not advanced:
         from .conversion import copy_
+        if is_tensor(value):
+            expand_strides(value._shape, value._stride, view._shape)  # torch's expand error
         copy_(view, value)
         return
     shape, offsets = _offsets(view, advanced)
+    if is_tensor(value):
+        _check_value_shape(value, shape)
+        if value._dtype is not input._dtype:
+            raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                               f"{_TORCH_TYPE_NAMES[input._dtype.name]} for the destination and "
+                               f"{_TORCH_TYPE_NAMES[value._dtype.name]} for the source.")
     index_put_(input, offsets, value, shape)
+
+
+def _drop_leading_ones(value):
+    """Leading size-1 dims never change how a value broadcasts, and torch's setitem accepts
+    them beyond the target's rank, so drop them."""
+    extra = 0
+    while extra < len(value._shape) and value._shape[extra] == 1:
+        extra += 1
+    return value.reshape(value._shape[extra:]) if extra else value
+
+
+def _check_value_shape(value, shape):
+    """torch's error when value does not expand to the indexing result's shape."""
+    try:
+        expand_strides(value._shape, value._stride, shape)
+    except RuntimeError:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(value._shape)} cannot be "
+                           f"broadcast to indexing result of shape {list(shape)}") from None
 
 
 @differentiable
@@ -193,13 +235,9 @@ def index_put_(input, offsets, value, shape, accumulate=False):
     if value._storage.device != input._storage.device:
         value = value.to(input._storage.device)
     value = to_dtype(value, input._dtype)
-    broadcast_shapes(value._shape, shape)  # raises naming both shapes when they disagree
     if value._shape != tuple(shape):
-        try:
-            value = _expand_to(value, tuple(shape))
-        except RuntimeError:
-            raise RuntimeError(f"shape mismatch: value tensor of shape {list(value._shape)} cannot be "
-                               f"broadcast to indexing result of shape {list(shape)}") from None
+        _check_value_shape(value, shape)
+        value = _expand_to(value, tuple(shape))
     if offsets.numel():
         T.backends.get(input._storage.device.type).put_(input, offsets.contiguous(), value.contiguous(),
                                                         accumulate)

@@ -9,26 +9,27 @@ from .elementwise import check_same_device, result_type
 def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     check_same_device(*tensors)
     # PyTorch still skips legacy empty 1-D tensors of shape (0,)
-    parts = [t for t in tensors if not (t._shape == (0,) and t.dim() == 1)] or tensors[:1]
-    ref = parts[0]
+    parts = [(i, t) for i, t in enumerate(tensors) if t._shape != (0,)] or [(0, tensors[0])]
+    ref = parts[0][1]
     if ref.dim() == 0:
         raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
     d = wrap_dim(dim, ref.dim())
     for i, t in enumerate(tensors):
         if t.dim() == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
-    for i, t in enumerate(parts):
+    for i, t in parts:
         if t.dim() != ref.dim():
             raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.dim()} and {t.dim()}")
         for k in range(ref.dim()):
             if k != d and t._shape[k] != ref._shape[k]:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size "
                                    f"{ref._shape[k]} but got size {t._shape[k]} for tensor number "
-                                   f"{tensors.index(t)} in the list.")
-    dtype = result_type(*parts)
+                                   f"{i} in the list.")
+    parts = [t for _, t in parts]
+    dtype = result_type(*tensors)  # the skipped empty tensors still take part
     shape = list(ref._shape)
     shape[d] = sum(t._shape[d] for t in parts)
     out = T.empty_tensor(tuple(shape), dtype, ref._storage.device)

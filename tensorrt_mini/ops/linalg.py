@@ -1,20 +1,11 @@
 """Matrix products through the backend's BLAS (numpy on the CPU, cuBLAS on the GPU)."""
+import math
+
 from .. import dtypes as D
 from .. import _tensor as T
 from ..layout import broadcast_shapes
 from .dispatch import differentiable
-from .elementwise import _expand_to, check_same_device
-
-_C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
-            "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
-
-
-def _check_dtypes(a, b, what="mat1 and mat2"):
-    if a._dtype is not b._dtype:
-        raise RuntimeError(f"expected {what} to have the same dtype, but got: "
-                           f"{_C_NAMES[a._dtype.name]} != {_C_NAMES[b._dtype.name]}")
-    if a._dtype is D.bool_:
-        raise RuntimeError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
+from .elementwise import C_NAMES as _C_NAMES, _TORCH_TYPE_NAMES, _expand_to, check_same_device
 
 
 def _product(a, b, out_shape):
@@ -28,24 +19,54 @@ def _product(a, b, out_shape):
     return out
 
 
+def _kind(da, db):
+    """The torch kernel a matmul of these ranks lands in; its errors name that kernel."""
+    if db == 1:
+        return "dot" if da == 1 else "mv"  # (..., n, k) @ (k,) folds into one matrix-vector
+    if db == 2:
+        return "mm"  # (..., n, k) @ (k, m) folds the leading dims into rows
+    return "bmm"
+
+
+def _check(input, other, kind):
+    a, b = input._dtype, other._dtype
+    if a is not b:
+        ta, tb = _TORCH_TYPE_NAMES[a.name], _TORCH_TYPE_NAMES[b.name]
+        raise RuntimeError({
+            "dot": f"dot : expected both vectors to have same dtype, but found {ta} and {tb}",
+            "mv": f"addmv input tensors must have the same dtype, but got {tb}, {ta}, and {tb}",
+            "mm": f"expected m1 and m2 to have the same dtype, but got: {_C_NAMES[a.name]} != "
+                  f"{_C_NAMES[b.name]}",
+            "bmm": f"expected scalar type {ta} but found {tb}"}[kind])
+    if a is D.bool_:
+        name = {"dot": "dot", "mv": "addmv_impl_cpu", "mm": "addmm_impl_cpu_", "bmm": "bmm"}[kind]
+        raise NotImplementedError(f"\"{name}\" not implemented for 'Bool'")
+    k, k2 = input._shape[-1], other._shape[-2 if other.dim() > 1 else -1]
+    if k == k2:
+        return
+    rows = math.prod(input._shape[:-1])
+    if kind == "dot":
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{k}] and src [{k2}] to have the "
+                           f"same number of elements, but got {k} and {k2} elements respectively")
+    if kind == "mv":
+        raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{k}), vec ({k2})")
+    if kind == "mm":
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and "
+                           f"{k2}x{other._shape[-1]})")
+    batch = math.prod(broadcast_shapes(input._shape[:-2], other._shape[:-2]))
+    raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{batch}, "
+                       f"{k}] but got: [{batch}, {k2}].")
+
+
 @differentiable
 def matmul(input, other):
     check_same_device(input, other)
     da, db = input.dim(), other.dim()
     if da == 0 or db == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D")
-    _check_dtypes(input, other)
+    _check(input, other, _kind(da, db))
     a = input.unsqueeze(0) if da == 1 else input
     b = other.unsqueeze(-1) if db == 1 else other
-    if a._shape[-1] != b._shape[-2]:
-        if da == 1 and db == 1:
-            raise RuntimeError(
-                f"inconsistent tensor size, expected tensor [{input._shape[0]}] and src "
-                f"[{other._shape[0]}] to have the same number of elements, but got {input._shape[0]} "
-                f"and {other._shape[0]} elements respectively")
-        left = f"{a._shape[-2]}x{a._shape[-1]}" if da <= 2 else f"{_rows(a)}x{a._shape[-1]}"
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({left} and "
-                           f"{b._shape[-2]}x{b._shape[-1]})")
     batch = broadcast_shapes(a._shape[:-2], b._shape[:-2])
     out = _product(a, b, batch + (a._shape[-2], b._shape[-1]))
     if da == 1:
@@ -53,13 +74,6 @@ def matmul(input, other):
     if db == 1:
         out = out.squeeze(-1)
     return out
-
-
-def _rows(a):
-    n = 1
-    for s in a._shape[:-1]:
-        n *= s
-    return n
 
 
 def mm(input, mat2):

@@ -238,7 +238,8 @@ def split(input, split_size_or_sections, dim=0):
         if step <= 0 and not (step == 0 and size == 0):
             raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}"
                                if step == 0 else f"split expects split_size be non-negative, but got split_size={step}")
-        sections = [min(step, size - s) for s in range(0, size, step)] if step else [0]
+        # an empty dim still splits into one empty piece
+        sections = [min(step, size - s) for s in range(0, size, step)] if size else [0]
     else:
         sections = list(split_size_or_sections)
         if sum(sections) != size:
@@ -257,8 +258,9 @@ def chunk(input, chunks, dim=0):
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     d = wrap_dim(dim, len(input._shape))
     size = input._shape[d]
-    step = -(-size // chunks) if size else 1
-    return split(input, step, d) if size else split(input, [0], d)
+    if not size:  # torch returns `chunks` empty pieces here
+        return split(input, [0] * chunks, d)
+    return split(input, -(-size // chunks), d)
 
 
 @differentiable

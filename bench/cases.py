@@ -1,0 +1,171 @@
+"""The cases of issue 5, their sizes per device, and the targets they are held to.
+
+A case gives host inputs and, per spelling ("torch" for tensorrt_mini and torch, "numpy"
+for numpy and CuPy), a builder: `build(xp, *device_arrays)` does the setup and returns
+the zero-argument callable that is timed. Ops allocate their outputs, as user code does.
+"""
+import importlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from .coldstart import ColdStart
+from .runner import Skip, run_case
+
+TORCH, NUMPY = "torch", "numpy"
+F32 = 4  # bytes per element
+
+# Ratio of tensorrt_mini's time to torch's in the same run; lower is better.
+TARGETS = {
+    "tiny op, host time": {"cpu": 1.5, "cuda": 1.0},
+    "contiguous add / exp": {"cpu": 1.0, "cuda": 1.05},
+    "a + b.t()": {"cpu": 0.55, "cuda": 0.75},
+    "b.t().contiguous()": {"cpu": 0.8, "cuda": 0.5},
+    "sum()": {"cpu": 1.0, "cuda": 1.05},
+    "sum(0)": {"cpu": 0.5, "cuda": 1.05},
+    "sum(1)": {"cpu": 1.0, "cuda": 1.05},
+    "amax(1)": {"cpu": 1.0, "cuda": 1.05},
+    "matmul": {"cpu": 1.1, "cuda": 1.05},
+    "linear + relu": {"cpu": 1.2, "cuda": 1.2},
+    "MLP training step": {"cpu": 1.5, "cuda": 1.5},
+}
+# Cold start is held to an absolute time (torch took 1.1 s on the cpu anchor machine).
+COLD_START_TARGET_S = {"cpu": 0.5}
+
+SIZES = {  # (device, quick)
+    ("cpu", False): dict(tiny=(2, 2), vec=1 << 24, square=4096, matmul=(1024, 2048),
+                         linear=(512, 1024, 1024), mlp=(512, (1024, 1024, 1024, 10))),
+    ("cpu", True): dict(tiny=(2, 2), vec=1 << 20, square=1024, matmul=(512,),
+                        linear=(128, 512, 512), mlp=(128, (512, 512, 512, 10))),
+    ("cuda", False): dict(tiny=(1024,), vec=1 << 26, square=8192, matmul=(4096, 8192),
+                          linear=(8192, 4096, 4096), mlp=(4096, (4096, 4096, 4096, 10))),
+    ("cuda", True): dict(tiny=(1024,), vec=1 << 22, square=2048, matmul=(2048,),
+                         linear=(2048, 1024, 1024), mlp=(1024, (1024, 1024, 1024, 10))),
+}
+
+
+@dataclass
+class Case:
+    name: str
+    size: str
+    target: str        # key of TARGETS
+    inputs: object     # rng -> tuple of host arrays
+    make: dict         # spelling -> build(xp, *device_arrays) -> callable to time
+    nbytes: int = 0    # bytes read plus written per call: GB/s
+    flops: int = 0     # GFLOP/s
+    timing: str = "device"  # "host": host time per op, device work included
+    check: bool = True      # compare each library's result with torch's
+    not_for: str = ""       # why libraries with another spelling sit this case out
+    tol: float = 1e-3       # ||out - ref|| / ||ref|| allowed between two fp32 results
+
+    def run(self, libs, settings, rng, device):
+        return run_case(self, libs, settings, rng, TARGETS[self.target][device])
+
+
+def cases(device, quick):
+    s = SIZES[device, quick]
+    tiny, n, q, (batch, fin, fout) = s["tiny"], s["vec"], s["square"], s["linear"]
+    sq, vec = (q, q), f"2^{n.bit_length() - 1}"
+    square = f"{q}²"
+    out = [
+        Case("a + b, host time", str(tiny), "tiny op, host time", uniform(tiny, 2),
+             same(lambda xp, a, b: lambda: a + b), timing="host"),
+        Case("a * b + c, host time", str(tiny), "tiny op, host time", uniform(tiny, 3),
+             same(lambda xp, a, b, c: lambda: a * b + c), timing="host"),
+        Case("a + b", vec, "contiguous add / exp", uniform((n,), 2),
+             same(lambda xp, a, b: lambda: a + b), nbytes=3 * F32 * n),
+        Case("exp(a)", vec, "contiguous add / exp", uniform((n,), 1),
+             same(lambda xp, a: lambda: xp.exp(a)), nbytes=2 * F32 * n),
+        Case("a + b.t()", square, "a + b.t()", uniform(sq, 2),
+             {TORCH: lambda xp, a, b: lambda: a + b.t(),
+              NUMPY: lambda xp, a, b: lambda: a + b.T}, nbytes=3 * F32 * q * q),
+        Case("b.t().contiguous()", square, "b.t().contiguous()", uniform(sq, 1),
+             {TORCH: lambda xp, b: lambda: b.t().contiguous(),
+              NUMPY: lambda xp, b: lambda: xp.ascontiguousarray(b.T)}, nbytes=2 * F32 * q * q),
+        Case("sum()", square, "sum()", uniform(sq, 1),
+             same(lambda xp, a: lambda: a.sum()), nbytes=F32 * (q * q + 1)),
+        Case("sum(0)", square, "sum(0)", uniform(sq, 1),
+             same(lambda xp, a: lambda: a.sum(0)), nbytes=F32 * (q * q + q)),
+        Case("sum(1)", square, "sum(1)", uniform(sq, 1),
+             same(lambda xp, a: lambda: a.sum(1)), nbytes=F32 * (q * q + q)),
+        Case("amax(1)", square, "amax(1)", uniform(sq, 1),
+             {TORCH: lambda xp, a: lambda: a.amax(1),
+              NUMPY: lambda xp, a: lambda: a.max(1)}, nbytes=F32 * (q * q + q)),
+    ]
+    for m in s["matmul"]:
+        out += [
+            Case("matmul a @ b", f"{m}³", "matmul", uniform((m, m), 2),
+                 same(lambda xp, a, b: lambda: a @ b), flops=2 * m ** 3),
+            Case("matmul a @ b.t()", f"{m}³", "matmul", uniform((m, m), 2),
+                 {TORCH: lambda xp, a, b: lambda: a @ b.t(),
+                  NUMPY: lambda xp, a, b: lambda: a @ b.T}, flops=2 * m ** 3),
+        ]
+    mlp_batch, widths = s["mlp"]
+    out += [
+        Case("linear + relu", f"{batch}×{fin}→{fout}", "linear + relu",
+             linear_inputs(batch, fin, fout),
+             {TORCH: lambda xp, x, w, b: lambda: xp.relu(x @ w.t() + b),
+              NUMPY: lambda xp, x, w, b: lambda: xp.maximum(x @ w.T + b, 0)},
+             flops=2 * batch * fin * fout),
+        Case("MLP training step", f"{mlp_batch}×{'→'.join(map(str, widths))}",
+             "MLP training step", mlp_inputs(mlp_batch, widths), {TORCH: mlp_step(widths)},
+             flops=mlp_flops(mlp_batch, widths), check=False, not_for="no autograd"),
+        ColdStart(COLD_START_TARGET_S.get(device)),
+    ]
+    return out
+
+
+def same(build):
+    """One spelling serves both styles."""
+    return {TORCH: build, NUMPY: build}
+
+
+# Random data, never zeros: zeros hide unwritten outputs and can run faster than real data.
+def uniform(shape, count):
+    return lambda rng: tuple(rng.random(shape, dtype=np.float32) for _ in range(count))
+
+
+def linear_inputs(batch, fin, fout):
+    def make(rng):  # signed values, so relu clips about half of the outputs
+        normal = lambda *shape: rng.standard_normal(shape, dtype=np.float32)
+        return normal(batch, fin), normal(fout, fin) / np.float32(np.sqrt(fin)), normal(fout)
+    return make
+
+
+def mlp_inputs(batch, widths):
+    return lambda rng: (rng.standard_normal((batch, widths[0]), dtype=np.float32),
+                        rng.standard_normal((batch, widths[-1]), dtype=np.float32))
+
+
+def mlp_step(widths, lr=1e-3):
+    """One SGD step of Linear/ReLU layers on an MSE loss, written as for torch."""
+    def build(xp, x, y):
+        try:
+            nn = importlib.import_module(xp.__name__ + ".nn")
+            optim = importlib.import_module(xp.__name__ + ".optim")
+        except ImportError as e:
+            raise Skip(f"{xp.__name__}.nn / {xp.__name__}.optim not importable yet ({e})") from e
+        layers = []
+        for i, (a, b) in enumerate(zip(widths, widths[1:])):
+            if i:
+                layers.append(nn.ReLU())
+            layers.append(nn.Linear(a, b))
+        model = nn.Sequential(*layers).to(x.device)
+        opt = optim.SGD(model.parameters(), lr=lr)
+        loss_fn = nn.MSELoss()
+
+        def step():
+            opt.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step
+    return build
+
+
+def mlp_flops(batch, widths):
+    """Matmul FLOPs of a step: forward and weight gradients for every layer, input
+    gradients for all but the first (the batch needs none). Elementwise work is left out."""
+    layer = [2 * batch * a * b for a, b in zip(widths, widths[1:])]
+    return 2 * sum(layer) + sum(layer[1:])

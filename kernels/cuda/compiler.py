@@ -1,0 +1,171 @@
+"""The one module that imports numba.cuda (numba-cuda is in maintenance mode, so it stays
+behind this door).
+
+Kernels are plain Python functions, built by the sibling modules as `Kernel`s. On a GPU,
+`ptx` compiles one to PTX text on disk for CuPy to load and launch: Numba's own launch
+path costs 26-81 µs per call, CuPy's ~5.5. Under Numba's CUDA simulator
+(NUMBA_ENABLE_CUDASIM=1, read once, when numba.cuda is first imported) `simulate` runs the
+same function on the CPU with numpy arrays standing in for device pointers.
+"""
+import hashlib
+import importlib.metadata
+import os
+import re
+import sys
+import tempfile
+import threading
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+# numba-cuda 0.30 refers to numpy.row_stack, which numpy 2.5 removed: restore the alias
+# before numba.cuda is imported, so compiling works on either numpy.
+if not hasattr(np, "row_stack"):
+    np.row_stack = np.vstack
+
+from numba import types  # noqa: E402
+from numba import cuda  # noqa: E402
+from numba.cuda.core import config as _config  # noqa: E402
+from numba.np.numpy_support import as_dtype  # noqa: E402
+
+SIMULATOR = bool(_config.ENABLE_CUDASIM)
+
+if SIMULATOR:
+    from numba.cuda.simulator.cudadrv.devicearray import FakeCUDAArray
+    intrinsic = None
+else:
+    from numba.cuda.extending import intrinsic  # noqa: F401  (used by intrinsics.py)
+
+
+def device(fn):
+    """A device function, inlined into its callers before type inference: a called
+    (non-inlined) device function would need a live GPU to compile."""
+    return cuda.jit(device=True, inline="always")(fn)
+
+
+class Kernel:
+    """A kernel function with its argument types.
+
+    `name` spells out every parameter its factory baked into `fn` (op, dtypes, widths,
+    block shape): it is part of the PTX cache key, so two kernels that differ in code
+    must differ in name. `threads` is the block size it is written for.
+    """
+
+    __slots__ = ("name", "fn", "argtypes", "threads")
+
+    def __init__(self, name, fn, argtypes, threads):
+        self.name = name
+        self.fn = fn
+        self.argtypes = tuple(argtypes)
+        self.threads = threads
+
+    def __repr__(self):
+        return f"Kernel({self.name})"
+
+
+# -- PTX -------------------------------------------------------------------------------
+_ENTRY = re.compile(r"\.entry\s+([\w$]+)\s*\(")
+_compile_lock = threading.Lock()
+_compiled = {}  # cache key -> (path, entry name)
+
+
+def _source_digest():
+    """Hash of this package's source text: kernels, ops and intrinsics all feed the PTX."""
+    h = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+_SOURCE = _source_digest()
+_VERSIONS = (importlib.metadata.version("numba-cuda"), importlib.metadata.version("numba"))
+
+
+def cache_dir():
+    """Where PTX files live: $TENSORRT_MINI_PTX_CACHE, else the user cache directory."""
+    env = os.environ.get("TENSORRT_MINI_PTX_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "tensorrt_mini" / "ptx"
+
+
+def cache_key(kernel, cc):
+    parts = (_SOURCE, kernel.name, str(kernel.argtypes), str(kernel.threads), str(tuple(cc)),
+             *_VERSIONS)
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:40]
+
+
+def ptx(kernel, cc):
+    """Compile `kernel` for compute capability `cc` (once per cache key, kept on disk).
+
+    Returns (path of the .ptx file, mangled entry name) for `cupy.RawModule(path=...)`
+    and `get_function(entry)`.
+    """
+    if SIMULATOR:
+        raise RuntimeError("no PTX under the CUDA simulator; launch with simulate()")
+    key = cache_key(kernel, cc)
+    hit = _compiled.get(key)
+    if hit is not None:
+        return hit
+    with _compile_lock:
+        hit = _compiled.get(key)
+        if hit is not None:
+            return hit
+        folder = cache_dir()
+        stem = re.sub(r"[^\w.-]", "_", kernel.name)[:80]
+        path = folder / f"{stem}-{key}.ptx"
+        try:
+            text = path.read_text()
+        except OSError:
+            text, _ = cuda.compile_ptx(kernel.fn, kernel.argtypes, cc=tuple(cc),
+                                       launch_bounds=kernel.threads)
+            folder.mkdir(parents=True, exist_ok=True)
+            # write then rename, so a concurrent reader never sees half a file
+            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+            with os.fdopen(fd, "w") as f:
+                f.write(text)
+            os.replace(tmp, path)
+        hit = (str(path), _ENTRY.search(text).group(1))
+        _compiled[key] = hit
+        return hit
+
+
+# -- simulator -------------------------------------------------------------------------
+_simulated = {}  # kernel function -> simulator kernel
+
+
+def _sim_arg(argtype, value):
+    if isinstance(argtype, types.CPointer):
+        want = as_dtype(argtype.dtype)
+        if not (isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype == want):
+            got = getattr(value, "dtype", type(value).__name__)
+            raise TypeError(f"pointer to {want} needs a 1-D {want} numpy array, got {got}")
+        # wrapped, not copied: operands that alias (x.add_(y)) see each other's writes
+        return FakeCUDAArray(value)
+    return as_dtype(argtype).type(value)
+
+
+def simulate(kernel, grid, block, args):
+    """Run `kernel` on the CPU. Arrays stand in for pointers (pass `storage[offset:]`);
+    scalars are converted to their declared types, as the GPU would see them."""
+    if not SIMULATOR:
+        raise RuntimeError("simulate() needs NUMBA_ENABLE_CUDASIM=1 before numba.cuda is imported")
+    sim = _simulated.get(kernel.fn)
+    if sim is None:
+        sim = _simulated[kernel.fn] = cuda.jit(kernel.fn)
+    fake = [_sim_arg(t, a) for t, a in zip(kernel.argtypes, args, strict=True)]
+    # The simulator runs a Python thread per CUDA thread and busy-polls them at every
+    # syncthreads; with the default 5 ms GIL switch interval a barrier costs ~10 ms.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)
+    try:
+        with warnings.catch_warnings():
+            # numpy scalars warn on overflow and 0/0 where the GPU is silent; the filter is
+            # process-wide, so it also covers the simulated threads
+            warnings.simplefilter("ignore", RuntimeWarning)
+            sim[grid, block](*fake)
+    finally:
+        sys.setswitchinterval(interval)

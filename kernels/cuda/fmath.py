@@ -1,0 +1,22 @@
+"""Float math that gives the GPU's IEEE results both compiled and simulated.
+
+Compiled kernels use `math.*`, which numba.cuda lowers to libdevice (float32 stays
+float32). The simulator runs kernels as Python on numpy scalars, where `math.log(0)` or
+`math.sqrt(-1)` raise and results turn into Python floats; numpy's ufuncs return the
+GPU's inf/nan and keep the dtype.
+"""
+import math
+
+from .compiler import SIMULATOR
+
+if SIMULATOR:
+    from numpy import (ceil, copysign, cos, exp, expm1, fabs, floor, fmod, isfinite, isinf,
+                       isnan, log, log1p, log2, log10, sin, sqrt, tan, tanh, trunc)
+    from numpy import power as pow  # noqa: A001
+
+    def erf(x):
+        # numpy has no erf; math.erf is total on floats (nan and inf included)
+        return type(x)(math.erf(x))
+else:
+    from math import (ceil, copysign, cos, erf, exp, expm1, fabs, floor, fmod, isfinite,  # noqa: F401
+                      isinf, isnan, log, log1p, log2, log10, pow, sin, sqrt, tan, tanh, trunc)

@@ -1,0 +1,22 @@
+"""Block shapes and widths the kernels are built for.
+
+A simulated thread costs ~130 µs, so under the simulator the same kernels are built with
+small blocks and narrow vectors: tiny test tensors then still cover full tiles, vector
+paths and partial tails.
+"""
+from .compiler import SIMULATOR
+
+THREADS = 8 if SIMULATOR else 128  # 1-D blocks: elementwise, gather/scatter, random
+UNROLL = 2 if SIMULATOR else 4  # vectors per thread in contiguous elementwise kernels
+VECTOR_BYTES = 8 if SIMULATOR else 16  # widest access: 16 bytes is ld.global.v4.f32
+TILE = 4 if SIMULATOR else 32  # tiled transposes stage TILE x (TILE + 1) in shared memory
+TILE_ROWS = 2 if SIMULATOR else 8  # ... with (TILE, TILE_ROWS) threads per block
+REDUCE_THREADS = 8 if SIMULATOR else 256  # one block reduces (part of) a row
+COLUMN_GROUPS = 2 if SIMULATOR else 8  # column reductions: (TILE, COLUMN_GROUPS) blocks
+MAX_GRID_YZ = 65535  # CUDA's limit on gridDim.y and gridDim.z
+MAX_BLOCKS = 1 << 16  # grid-stride kernels launch at most this many blocks
+
+
+def blocks(n, per_block):
+    """Blocks of `per_block` elements that cover n, capped for grid-stride kernels."""
+    return max(1, min(-(-n // per_block), MAX_BLOCKS))

@@ -1,0 +1,171 @@
+"""Reductions over one (collapsed) dimension of a (outer, rows, inner) problem.
+
+x[o, r, i] sits at o*xo + r*xr + i*xi; the result for (o, i) goes to o*oo + i*oi. To keep
+every SM busy, the R rows may be cut into `splits` chunks of `chunk` rows: pass one
+writes a partial result per chunk at o*oo + s*os + i*oi (into a scratch buffer of the
+accumulator dtype), and a second launch reduces those partials the same way.
+
+meta (int64 device array) = [O, R, I, xo, xr, xi, oo, os, oi, chunk, count];
+count > 0 means "final pass of a mean: divide by count".
+
+- `rows` (I == 1: sum(1), full sums): a block reduces one chunk of one row, in a
+  shared-memory tree.
+      args: (out, x, meta)   grid: (splits, min(O, MAX_GRID_YZ))   block: REDUCE_THREADS
+- `columns` (I > 1: sum(0)): a block takes TILE neighbouring columns (coalesced reads)
+  with COLUMN_GROUPS threads per column striding down the chunk, then combines them.
+      args: (out, x, meta)   grid: (ceil(I / TILE), splits, min(O, MAX_GRID_YZ))
+      block: (TILE, COLUMN_GROUPS)
+"""
+import numpy as np
+from numba import types
+from numba.np.numpy_support import from_dtype
+
+from .compiler import SIMULATOR, Kernel, cuda, device
+from .geometry import COLUMN_GROUPS, MAX_GRID_YZ, REDUCE_THREADS, TILE
+from .intrinsics import load, store
+
+NAMES = ("sum", "mean", "prod", "amax", "amin", "all", "any")
+_META = types.CPointer(types.int64)
+# aim for this many blocks in flight before splitting rows no further
+_TARGET_BLOCKS = 4 if SIMULATOR else 2048
+_MIN_CHUNK = 4 if SIMULATOR else 256
+
+
+def splits(rows, blocks):
+    """How many chunks to cut `rows` into when `blocks` blocks run without splitting."""
+    want = -(-_TARGET_BLOCKS // max(blocks, 1))
+    return max(1, min(want, rows // _MIN_CHUNK))
+
+
+def _combiners(name, acc_dtype):
+    """(init, combine(acc, x), finalize(acc, count)) as device functions."""
+    acc = np.dtype(acc_dtype)
+    cast = from_dtype(acc)
+    kind = acc.kind
+    if name in ("sum", "mean"):
+        init = acc.type(0)
+
+        def combine(a, x):
+            return cast(a + x)
+    elif name == "prod":
+        init = acc.type(1)
+
+        def combine(a, x):
+            return cast(a * x)
+    elif name in ("amax", "amin"):
+        if kind == "f":
+            init = acc.type(-np.inf if name == "amax" else np.inf)
+        elif kind == "b":
+            init = np.bool_(name == "amin")
+        else:
+            info = np.iinfo(acc)
+            init = acc.type(info.min if name == "amax" else info.max)
+        if name == "amax":
+            def combine(a, x):  # nan wins, and stays
+                return cast(x) if (x != x or x > a) else a
+        else:
+            def combine(a, x):
+                return cast(x) if (x != x or x < a) else a
+    elif name == "all":
+        init = np.True_
+
+        def combine(a, x):
+            return a and x != 0
+    elif name == "any":
+        init = np.False_
+
+        def combine(a, x):
+            return a or x != 0
+    else:
+        raise ValueError(f"unknown reduction {name}")
+
+    if name == "mean":
+        def finalize(a, count):
+            return a / cast(count) if count > 0 else a
+    else:
+        def finalize(a, count):
+            return a
+    return init, device(combine), device(finalize)
+
+
+def _check(name, dtype, acc_dtype):
+    if np.dtype(acc_dtype).kind != "f" and name == "mean":
+        raise TypeError(f"mean needs a floating accumulator, got {np.dtype(acc_dtype)}")
+    return from_dtype(np.dtype(dtype)), from_dtype(np.dtype(acc_dtype))
+
+
+def rows(name, dtype, acc_dtype):
+    tx, tacc = _check(name, dtype, acc_dtype)
+    init, combine, finalize = _combiners(name, acc_dtype)
+    threads = REDUCE_THREADS
+
+    def kernel(out, x, meta):
+        sh = cuda.shared.array(threads, tacc)
+        n_outer, n_rows, xo, xr = meta[0], meta[1], meta[3], meta[4]
+        oo, os_, chunk, count = meta[6], meta[7], meta[9], meta[10]
+        t = cuda.threadIdx.x
+        s = cuda.blockIdx.x
+        start = s * chunk
+        end = min(start + chunk, n_rows)
+        o = cuda.blockIdx.y
+        while o < n_outer:
+            acc = init
+            for r in range(start + t, end, threads):
+                acc = combine(acc, load(x, o * xo + r * xr))
+            sh[t] = acc
+            cuda.syncthreads()
+            width = threads // 2
+            while width > 0:
+                if t < width:
+                    sh[t] = combine(sh[t], sh[t + width])
+                cuda.syncthreads()
+                width //= 2
+            if t == 0:
+                store(out, o * oo + s * os_, finalize(sh[0], count))
+            cuda.syncthreads()  # sh is reused for the next row
+            o += cuda.gridDim.y
+
+    return Kernel(f"reduce.rows.{name}.{np.dtype(dtype)}.{np.dtype(acc_dtype)}.t{threads}",
+                  kernel, (types.CPointer(tacc), types.CPointer(tx), _META), threads)
+
+
+def columns(name, dtype, acc_dtype):
+    tx, tacc = _check(name, dtype, acc_dtype)
+    init, combine, finalize = _combiners(name, acc_dtype)
+    tile, groups = TILE, COLUMN_GROUPS
+
+    def kernel(out, x, meta):
+        sh = cuda.shared.array((groups, tile), tacc)
+        n_outer, n_rows, n_inner = meta[0], meta[1], meta[2]
+        xo, xr, xi, oo, os_, oi = meta[3], meta[4], meta[5], meta[6], meta[7], meta[8]
+        chunk, count = meta[9], meta[10]
+        c, g = cuda.threadIdx.x, cuda.threadIdx.y
+        i = cuda.blockIdx.x * tile + c
+        s = cuda.blockIdx.y
+        start = s * chunk
+        end = min(start + chunk, n_rows)
+        o = cuda.blockIdx.z
+        while o < n_outer:
+            acc = init
+            if i < n_inner:
+                for r in range(start + g, end, groups):
+                    acc = combine(acc, load(x, o * xo + r * xr + i * xi))
+            sh[g, c] = acc
+            cuda.syncthreads()
+            if g == 0 and i < n_inner:
+                for k in range(1, groups):
+                    acc = combine(acc, sh[k, c])
+                store(out, o * oo + s * os_ + i * oi, finalize(acc, count))
+            cuda.syncthreads()
+            o += cuda.gridDim.z
+
+    return Kernel(f"reduce.cols.{name}.{np.dtype(dtype)}.{np.dtype(acc_dtype)}.{tile}x{groups}",
+                  kernel, (types.CPointer(tacc), types.CPointer(tx), _META), tile * groups)
+
+
+def rows_grid(n_outer, n_splits):
+    return (n_splits, min(n_outer, MAX_GRID_YZ))
+
+
+def columns_grid(n_outer, n_inner, n_splits):
+    return (-(-n_inner // TILE), n_splits, min(n_outer, MAX_GRID_YZ))

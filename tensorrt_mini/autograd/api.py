@@ -1,0 +1,95 @@
+"""backward() and grad(): seed the engine with output gradients."""
+from .. import _tensor as T
+from .engine import Capture, execute
+
+
+def _as_tuple(x):
+    if x is None:
+        return None
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def _seed(outputs, grad_outputs):
+    """(roots, grads): the grad_fn of each output and the gradient it starts with."""
+    from ..creation import ones_like
+    grad_outputs = grad_outputs or (None,) * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
+    leaves, roots, grads = [], [], []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not out._requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a "
+                               "grad_fn")
+        if g is None:
+            if out.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            g = ones_like(out)
+        elif not isinstance(g, T.Tensor):
+            raise TypeError(f"gradient must be a Tensor or None, not {type(g).__name__}")
+        elif g._shape != out._shape:
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
+                               f"output[{i}] has a shape of {out.shape}.")
+        if out.grad_fn is None:
+            leaves.append((out, g))
+        else:
+            roots.append(out.grad_fn)
+            grads.append(g)
+    return leaves, roots, grads
+
+
+def _no_create_graph(create_graph):
+    if create_graph:
+        raise NotImplementedError("tensorrt_mini does not support create_graph=True (gradients of "
+                                  "gradients)")
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate d(tensors)/d(leaf) into the `.grad` of every leaf the tensors depend on
+    (only of `inputs`, when given)."""
+    _no_create_graph(create_graph)
+    tensors = _as_tuple(tensors)
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        found = grad(tensors, inputs, grad_tensors, retain_graph, allow_unused=True)
+        for t, g in zip(inputs, found):
+            if g is not None:
+                t.grad = g.clone() if t.grad is None else t.grad + g
+        return
+    leaves, roots, grads = _seed(tensors, _as_tuple(grad_tensors))
+    for leaf, g in leaves:
+        leaf.grad = g.clone() if leaf.grad is None else leaf.grad + g
+    if roots:
+        execute(roots, grads, bool(retain_graph))
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=None, materialize_grads=False):
+    """The gradients of `outputs` with respect to `inputs`, without touching any `.grad`."""
+    _no_create_graph(create_graph)
+    outputs = _as_tuple(outputs)
+    inputs = _as_tuple(inputs)
+    for t in inputs:
+        if not t._requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    leaves, roots, grads = _seed(outputs, _as_tuple(grad_outputs))
+    capture = Capture(inputs)
+    for leaf, g in leaves:
+        positions = capture.leaves.get(id(leaf))
+        if positions is not None:
+            capture.add(positions, g)
+    if roots:
+        execute(roots, grads, bool(retain_graph), capture)
+    result = []
+    for t, g in zip(inputs, capture.grads):
+        if g is None:
+            if materialize_grads:
+                from ..creation import zeros_like
+                g = zeros_like(t)
+            elif not allow_unused:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been used "
+                                   "in the graph. Set allow_unused=True if this is the desired "
+                                   "behavior.")
+        elif g._base is not None:
+            g = g.clone()
+        result.append(g)
+    return tuple(result)

@@ -1,0 +1,120 @@
+"""The backward pass: a topological walk over the graph, without recursion.
+
+A first pass counts, for every node reachable from the roots, how many edges point at it;
+a node runs once all of them have delivered their gradient, so each node runs once with
+the sum of what reaches it. Both passes use explicit stacks, so a chain of any length
+works.
+"""
+from ..ops.dispatch import GradMode
+from .graph import AccumulateGrad
+
+
+def _dependencies(roots):
+    deps = dict.fromkeys(roots, 0)
+    stack = list(deps)
+    while stack:
+        for child in stack.pop().next:
+            if child is None:
+                continue
+            if child in deps:
+                deps[child] += 1
+            else:
+                deps[child] = 1
+                stack.append(child)
+    return deps
+
+
+def execute(roots, grads, retain_graph, capture=None):
+    """Run backward from `roots` (grad_fn nodes) seeded with `grads`.
+
+    Without `capture`, gradients reaching leaves are accumulated into their `.grad`. With a
+    Capture (autograd.grad), nothing is accumulated: the gradients of its tensors are
+    collected in `capture.grads` instead.
+    """
+    buffers = {}
+    for node, g in zip(roots, grads):
+        prev = buffers.get(node)
+        buffers[node] = g if prev is None else prev + g
+    deps = _dependencies(list(buffers))
+    ready = [n for n in buffers if deps[n] == 0]
+    # storages already handed to a .grad (or owned by the caller): never adopted twice
+    handed = {g._storage for g in grads}
+    prev_mode = GradMode.enabled
+    GradMode.enabled = False
+    try:
+        while ready:
+            node = ready.pop()
+            g = buffers.pop(node, None)
+            if type(node) is AccumulateGrad:
+                if g is not None:
+                    _sink(node.variable, g, handed, capture)
+                continue
+            if node._retained is not None and g is not None:
+                _retain(node, g, handed)
+            if capture is not None and g is not None and node in capture.nodes:
+                capture.add(capture.nodes[node], g)
+            outs = node.apply(g) if g is not None else None
+            if not retain_graph:
+                node.release()
+            for i, child in enumerate(node.next):
+                if child is None:
+                    continue
+                if outs is not None:
+                    cg = outs[i]
+                    if cg is not None:
+                        prev = buffers.get(child)
+                        buffers[child] = cg if prev is None else prev + cg
+                d = deps[child] - 1
+                deps[child] = d
+                if d == 0:
+                    ready.append(child)
+    finally:
+        GradMode.enabled = prev_mode
+
+
+class Capture:
+    """The tensors autograd.grad asks for, by leaf identity or by grad_fn."""
+
+    def __init__(self, inputs):
+        self.leaves = {}
+        self.nodes = {}
+        for i, t in enumerate(inputs):
+            if t.grad_fn is None:
+                self.leaves.setdefault(id(t), []).append(i)
+            else:
+                self.nodes.setdefault(t.grad_fn, []).append(i)
+        self.grads = [None] * len(inputs)
+
+    def add(self, positions, g):
+        for i in positions:
+            prev = self.grads[i]
+            self.grads[i] = g if prev is None else prev + g
+
+
+def _sink(var, g, handed, capture):
+    if capture is not None:
+        positions = capture.leaves.get(id(var))
+        if positions is not None:
+            capture.add(positions, g)
+        return
+    if var.grad is None:
+        # adopt the gradient when nothing else can see its memory, else store a copy
+        if g._base is None and g._storage not in handed and g._storage.size() == g.numel():
+            var.grad = g
+        else:
+            var.grad = g.clone()
+        handed.add(var.grad._storage)
+    else:
+        var.grad.add_(g)
+
+
+def _retain(node, g, handed):
+    for ref in node._retained:
+        t = ref()
+        if t is None:
+            continue
+        if t.grad is None:
+            t.grad = g.clone()
+            handed.add(t.grad._storage)
+        else:
+            t.grad.add_(g)

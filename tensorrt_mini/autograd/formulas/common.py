@@ -1,0 +1,46 @@
+"""Helpers shared by the formulas: registration and fitting a gradient to its input."""
+from ... import _tensor as T
+from ...ops.dispatch import DERIVATIVES
+
+
+def register(*names):
+    """Register the decorated derivative under each op name."""
+    def deco(fn):
+        for name in names:
+            DERIVATIVES[name] = fn
+        return fn
+    return deco
+
+
+def is_tensor(x):
+    return isinstance(x, T.Tensor)
+
+
+def sum_to(g, shape):
+    """Sum a broadcast gradient back to `shape` (the input's shape)."""
+    shape = tuple(shape)
+    if g._shape == shape:
+        return g
+    lead = len(g._shape) - len(shape)
+    dims = list(range(lead))
+    for i, n in enumerate(shape):
+        if n == 1 and g._shape[lead + i] != 1:
+            dims.append(lead + i)
+    if dims:
+        g = g.sum(tuple(dims), keepdim=True)
+    return g.view(shape)
+
+
+def fit(g, x):
+    """g summed to x's shape and cast to x's dtype (binary ops broadcast and promote)."""
+    if g._shape != x._shape:
+        g = sum_to(g, x._shape)
+    if g._dtype is not x._dtype:
+        g = g.to(x._dtype)
+    return g
+
+
+def zeros(shape, like):
+    """Zeros of `shape` with like's dtype and device."""
+    from ...creation import zeros as _zeros
+    return _zeros(tuple(shape), dtype=like._dtype, device=like._storage.device)

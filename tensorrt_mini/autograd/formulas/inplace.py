@@ -1,0 +1,57 @@
+"""Derivatives of the in-place ops: elementwise `op_`, clamp_, copy_/fill_ and index_put_
+(advanced `t[idx] = value`). See autograd/inplace.py for how the graph is rebased."""
+from ...ops import elementwise as E
+from ...ops.indexing import index_put_
+from ..graph import node_class, edge, run
+from ..inplace import check_target, rebase, via_out_of_place
+from .common import fit, is_tensor, register
+from .views import read_from_storage, scatter_to_storage
+
+
+@register("inplace")
+def _inplace(raw, name, t, other=None, **kw):
+    op = getattr(E, name)
+    if other is None:
+        return via_out_of_place(t, lambda: op(t), name)
+    return via_out_of_place(t, lambda: op(t, other, **kw), name)
+
+
+@register("clamp_")
+def _clamp_(raw, t, min=None, max=None):
+    return via_out_of_place(t, lambda: E.clamp(t, min, max), "clamp")
+
+
+@register("copy_into", "copy_")
+def _copy(raw, dst, src):
+    check_target(dst)
+    old = edge(dst)
+    run(raw, dst, src)
+    if not is_tensor(src):
+        node = node_class("FillBackward0")(lambda g: (None,), (old,))
+    else:
+        def backward(g):
+            if g._storage.device != src._storage.device:
+                g = g.to(src._storage.device)
+            return None, fit(g, src)
+        node = node_class("CopyBackwards")(backward, (old, edge(src)))
+    rebase(dst, node)
+    return dst
+
+
+@register("index_put_")
+def _index_put(raw, t, offsets, value, shape, accumulate=False):
+    check_target(t)
+    old = edge(t)
+    run(raw, t, offsets, value, shape, accumulate)
+    geom = (t._shape, t._stride, t._offset)
+    size = t._storage.size()
+    value_needs = is_tensor(value) and value._requires_grad
+
+    def backward(g):
+        buf = scatter_to_storage(g, *geom, size)
+        grad_value = fit(buf[offsets], value) if value_needs else None
+        if not accumulate:  # the written elements no longer depend on their old values
+            index_put_(buf, offsets, 0, shape)
+        return read_from_storage(buf, *geom), grad_value
+    rebase(t, node_class("IndexPutBackward0")(backward, (old, edge(value))))
+    return t

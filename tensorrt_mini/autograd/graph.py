@@ -1,0 +1,140 @@
+"""Graph nodes and the helpers that derivative formulas record them with.
+
+A node is the `grad_fn` of one differentiable output. It holds `next` (the grad_fn of
+each input, an AccumulateGrad for a leaf, None for inputs that need no gradient), the
+backward function, and the tensors that function needs. Every node has exactly one
+output: ops with several results (max with a dim) differentiate only one of them.
+
+Saved tensors remember their storage's version at save time; unpacking checks it, so a
+value changed in place since the forward pass raises instead of giving a wrong gradient.
+"""
+import re
+import weakref
+
+from .. import _tensor as T
+from ..ops.dispatch import GradMode
+
+FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
+         "after they have already been freed). Saved intermediate values of the graph are freed "
+         "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+         "backward through the graph a second time or if you need to access saved tensors after "
+         "calling backward.")
+
+
+class Node:
+    """A backward function: `apply(grad)` returns one gradient (or None) per `next`."""
+
+    __slots__ = ("next", "_fn", "_saved", "_versions", "_out_pos", "_retained", "__weakref__")
+
+    def __init__(self, fn, next, saved=(), out_pos=-1):
+        self.next = next
+        self._fn = fn
+        self._saved = saved  # () when nothing is saved, None once freed
+        self._versions = tuple([t._storage._version for t in saved]) if saved else ()
+        self._out_pos = out_pos  # which saved tensor is the node's own output, if any
+        self._retained = None
+
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+    @property
+    def next_functions(self):
+        return tuple((n, 0) for n in self.next)
+
+    def apply(self, grad):
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(FREED)
+        if saved:
+            for i, (t, v) in enumerate(zip(saved, self._versions)):
+                if t._storage._version != v:
+                    raise RuntimeError(_modified(t, v, self if i == self._out_pos else None))
+        return self._fn(grad, *saved)
+
+    def release(self):
+        """Free the saved tensors; a later apply raises, as PyTorch's does."""
+        if self._saved:
+            self._saved = None
+
+    def retain(self, tensor):
+        """Store the gradient reaching this node in `tensor.grad` (retain_grad)."""
+        if self._retained is None:
+            self._retained = []
+        self._retained.append(weakref.ref(tensor))
+
+
+class AccumulateGrad(Node):
+    """The sink for a leaf: the engine adds the gradient into `variable.grad`."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        super().__init__(None, ())
+        self.variable = variable
+
+
+_BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
+
+
+def _modified(t, expected, node):
+    where = ""
+    if node is not None:
+        where = ", which is output 0 of " + _BACKWARD_SUFFIX.sub("", node.name())
+    return ("one of the variables needed for gradient computation has been modified by an inplace "
+            f"operation: [{t.type()} {list(t._shape)}]{where}, is at version "
+            f"{t._storage._version}; expected version {expected} instead. Hint: the operation that "
+            "failed to compute its gradient used a tensor that was later changed in place; clone() "
+            "it before the in-place change.")
+
+
+_classes = {}
+
+
+def node_class(name):
+    """The Node subclass called `name` (AddBackward0...), so grad_fn prints like PyTorch's."""
+    cls = _classes.get(name)
+    if cls is None:
+        cls = _classes[name] = type(name, (Node,), {"__slots__": ()})
+    return cls
+
+
+def edge(x):
+    """Where the gradient for input x goes: its grad_fn, a leaf sink, or None."""
+    if getattr(x, "_requires_grad", False):
+        fn = x.grad_fn
+        return fn if fn is not None else AccumulateGrad(x)
+    return None
+
+
+def alias(t):
+    """A new Tensor object over t's memory with no graph; saving an output through an alias
+    keeps the node from referencing the tensor that references it."""
+    return T._new(t._storage, t._shape, t._stride, t._offset)
+
+
+def record(name, out, inputs, fn, saved=()):
+    """Make `out` the result of a node `name` whose `fn(grad, *saved)` returns a gradient per
+    entry of `inputs` (None where none flows). `saved` may include `out` itself."""
+    out_pos = -1
+    if saved:
+        for i, s in enumerate(saved):
+            if s is out:
+                out_pos = i
+                saved = saved[:i] + (alias(out),) + saved[i + 1:]
+                break
+    node = node_class(name)(fn, tuple([edge(x) for x in inputs]), saved, out_pos)
+    out.grad_fn = node
+    out._requires_grad = True
+    return out
+
+
+def run(raw, *args, **kwargs):
+    """Call the plain op with grad mode off, so ops it calls inside record nothing."""
+    GradMode.enabled = False
+    try:
+        return raw(*args, **kwargs)
+    finally:
+        GradMode.enabled = True

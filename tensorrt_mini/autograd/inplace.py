@@ -1,0 +1,116 @@
+"""In-place ops on tensors in the graph: the written tensor gets a new grad_fn.
+
+An in-place op computes its result out of place (recording the op's usual node, whose
+first input is the old value), writes it into the tensor, and makes that node the
+tensor's grad_fn ("rebasing" the graph, as PyTorch does). When the tensor is a view, the
+write also changed its base: the base's new grad_fn (CopySlices) routes the gradient of
+the written region through the op's node and the rest to the base's old grad_fn.
+"""
+from .. import _tensor as T
+from ..ops import elementwise as E
+from ..ops.dispatch import GradMode
+from .formulas.views import read_from_storage, scatter_to_storage
+from .graph import Node, alias, edge, node_class
+
+LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
+VIEW_OF_LEAF = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+
+
+def check_target(t):
+    """PyTorch refuses to write in place into a leaf that requires grad, or a view of one."""
+    if t._requires_grad and t.grad_fn is None:
+        raise RuntimeError(LEAF)
+    base = t._base
+    if base is not None and base._requires_grad and base.grad_fn is None:
+        raise RuntimeError(VIEW_OF_LEAF)
+
+
+def via_out_of_place(t, compute, name):
+    """t := compute(), where compute() runs the out-of-place op `name` on t with grad mode on."""
+    check_target(t)
+    res = compute()
+    if res._dtype.category > t._dtype.category:
+        raise RuntimeError(f"result type {E._TORCH_TYPE_NAMES[res._dtype.name]} can't be cast to the "
+                           f"desired output type {E._TORCH_TYPE_NAMES[t._dtype.name]}")
+    node = res.grad_fn
+    if node is not None:
+        _keep_old_values(node, t)
+    elif t._requires_grad:  # a non-differentiable result (t.gt_(0)): t no longer depends on anything
+        node = node_class("".join(p.capitalize() for p in name.split("_")) + "Backward0")(
+            lambda g: (None,), (edge(t),))
+    GradMode.enabled = False
+    try:
+        E.copy_into.raw(t, res)
+    finally:
+        GradMode.enabled = True
+    if node is not None:
+        _saved_output_is(node, t)
+        rebase(t, node)
+    return t
+
+
+def _keep_old_values(node, t):
+    """Saved tensors that the write would overwrite are copied first (PyTorch saves the
+    original self for in-place ops whose backward needs it)."""
+    saved = node._saved
+    if not saved or not any(s._storage is t._storage for s in saved):
+        return
+    node._saved = tuple(T.clone_raw(s) if s._storage is t._storage else s for s in saved)
+    node._versions = tuple(s._storage._version for s in node._saved)
+
+
+def _saved_output_is(node, t):
+    """The node's saved output now lives in t: track t's version from here on."""
+    if node._out_pos >= 0:
+        saved = list(node._saved)
+        saved[node._out_pos] = alias(t)
+        node._saved = tuple(saved)
+        node._versions = tuple(s._storage._version for s in saved)
+
+
+class CopySlices(Node):
+    """The grad_fn of a base after an in-place op on one of its views."""
+
+    __slots__ = ("inner",)
+
+    def release(self):
+        super().release()
+        self.inner.release()
+
+
+def rebase(t, node):
+    """Make `node` (whose first input is t's old value) produce t's gradient from now on."""
+    old_fn = t.grad_fn
+    base = t._base
+    if base is None:
+        _set_grad_fn(t, node)
+    else:
+        storage_size = t._storage.size()
+        base_geom = (base._shape, base._stride, base._offset)
+        view_geom = (t._shape, t._stride, t._offset)
+
+        def copy_slices(g):
+            buf = scatter_to_storage(g, *base_geom, storage_size)
+            region = buf.as_strided(*view_geom)
+            grads = node.apply(region.clone())
+            if grads[0] is None:
+                region.zero_()
+            else:
+                region.copy_(grads[0])
+            return (read_from_storage(buf, *base_geom),) + tuple(grads[1:])
+        base_node = CopySlices(copy_slices, (edge(base),) + node.next[1:])
+        base_node.inner = node
+        _set_grad_fn(base, base_node)
+
+        def view_of_base(g):
+            return (read_from_storage(scatter_to_storage(g, *view_geom, storage_size), *base_geom),)
+        _set_grad_fn(t, node_class("AsStridedBackward0")(view_of_base, (base_node,)))
+    if t._retains_grad:
+        if old_fn is not None and old_fn._retained:
+            old_fn._retained = [r for r in old_fn._retained if r() is not t]
+        t.grad_fn.retain(t)
+
+
+def _set_grad_fn(t, node):
+    t.grad_fn = node
+    t._requires_grad = True

@@ -1,0 +1,20 @@
+"""The autograd methods of Tensor: backward, retain_grad, retains_grad."""
+from .._tensor import Tensor
+from . import api
+
+
+def _backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    api.backward(self, gradient, retain_graph, create_graph, inputs)
+
+
+def _retain_grad(self):
+    if not self._requires_grad:
+        raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+    if self.grad_fn is not None and not self._retains_grad:
+        self._retains_grad = True
+        self.grad_fn.retain(self)
+
+
+Tensor.backward = _backward
+Tensor.retain_grad = _retain_grad
+Tensor.retains_grad = property(lambda self: self._retains_grad)

@@ -1,0 +1,366 @@
+"""Functional forms of the layers.
+
+The multi-op layers (linear, softmax, log_softmax, nll_loss, mse_loss, gelu, layer_norm,
+embedding) compute their forward pass with plain ops and record ONE graph node with a
+hand-written backward, as PyTorch's fused kernels do: fewer nodes is less Python per
+training step than a chain of elementwise nodes.
+"""
+import math
+
+from .. import creation
+from .. import dtypes as D
+from ..autograd.graph import record, run
+from ..layout import wrap_dim
+from ..ops import elementwise as E
+from ..ops.dispatch import GradMode
+from ..ops.indexing import index_put_
+from ..ops.linalg import matmul
+
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_TANH_K = math.sqrt(2.0 / math.pi)
+
+
+def _tracking(*xs):
+    """Record a node only with grad mode on and some input requiring grad."""
+    return GradMode.enabled and any(getattr(x, "_requires_grad", False) for x in xs)
+
+
+def _untracked(fn, track):
+    return run(fn) if track else fn()
+
+
+# --- activations --------------------------------------------------------------------
+
+def relu(input, inplace=False):
+    return input.relu_() if inplace else E.relu(input)
+
+
+def sigmoid(input):
+    return E.sigmoid(input)
+
+
+def tanh(input):
+    return E.tanh(input)
+
+
+def gelu(input, approximate="none"):
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    track = _tracking(input)
+
+    def forward():
+        if approximate == "none":
+            return input * ((E.erf(input * _SQRT_HALF) + 1) * 0.5)
+        inner = (input + input * input * input * 0.044715) * _TANH_K
+        return input * ((E.tanh(inner) + 1) * 0.5)
+    out = _untracked(forward, track)
+    if not track:
+        return out
+
+    def backward(g, x):
+        if approximate == "none":
+            cdf = (E.erf(x * _SQRT_HALF) + 1) * 0.5
+            pdf = E.exp(x * x * -0.5) * _INV_SQRT_2PI
+            return (g * (cdf + x * pdf),)
+        x2 = x * x
+        t = E.tanh((x + x2 * x * 0.044715) * _TANH_K)
+        dinner = (x2 * (3 * 0.044715) + 1) * _TANH_K
+        return (g * ((t + 1) * 0.5 + x * 0.5 * (1 - t * t) * dinner),)
+    return record("GeluBackward0", out, (input,), backward, (input,))
+
+
+def _softmax_dim(ndim):
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def _prepare(input, dim, dtype):
+    if dtype is not None:
+        input = input.to(dtype)
+    if dim is None:
+        dim = _softmax_dim(input.dim())
+    return input, wrap_dim(dim, max(input.dim(), 1)) if input.dim() else 0
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    input, dim = _prepare(input, dim, dtype)
+    track = _tracking(input)
+
+    def forward():
+        if not input.dim():
+            return E.exp(input - input)
+        e = E.exp(input - input.amax(dim, keepdim=True))
+        return e / e.sum(dim, keepdim=True)
+    out = _untracked(forward, track)
+    if not track:
+        return out
+
+    def backward(g, y):
+        if not y.dim():
+            return (g * 0,)
+        return (y * (g - (g * y).sum(dim, keepdim=True)),)
+    return record("SoftmaxBackward0", out, (input,), backward, (out,))
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    input, dim = _prepare(input, dim, dtype)
+    track = _tracking(input)
+
+    def forward():
+        if not input.dim():
+            return input - input
+        # shifting by the max keeps exp from overflowing
+        shifted = input - input.amax(dim, keepdim=True)
+        return shifted - E.log(E.exp(shifted).sum(dim, keepdim=True))
+    out = _untracked(forward, track)
+    if not track:
+        return out
+
+    def backward(g, y):
+        if not y.dim():
+            return (g * 0,)
+        return (g - E.exp(y) * g.sum(dim, keepdim=True),)
+    return record("LogSoftmaxBackward0", out, (input,), backward, (out,))
+
+
+# --- linear -------------------------------------------------------------------------
+
+def linear(input, weight, bias=None):
+    """input @ weight.T + bias, as one node."""
+    track = _tracking(input, weight, bias)
+
+    def forward():
+        out = matmul(input, weight.t())
+        if bias is not None:
+            out += bias
+        return out
+    out = _untracked(forward, track)
+    if not track:
+        return out
+    need_x, need_w = input._requires_grad, weight._requires_grad
+    need_b = bias is not None and bias._requires_grad
+    nd = input.dim()
+
+    def backward(g, *saved):
+        x = saved[0] if need_w else None
+        w = saved[-1] if need_x else None
+        grad_x = matmul(g, w) if need_x else None
+        grad_w = grad_b = None
+        if nd == 1:
+            if need_w:
+                grad_w = matmul(g.unsqueeze(1), x.unsqueeze(0))
+            if need_b:
+                grad_b = g
+        else:
+            g2 = g if nd == 2 else g.reshape(-1, g._shape[-1])
+            if need_w:
+                x2 = x if nd == 2 else x.reshape(-1, x._shape[-1])
+                grad_w = matmul(g2.t(), x2)
+            if need_b:
+                grad_b = g2.sum(0)
+        return grad_x, grad_w, grad_b
+    name = ("AddmmBackward0" if bias is not None else "MmBackward0") if nd == 2 else \
+        "ViewBackward0" if nd > 2 else "SqueezeBackward4"
+    return record(name, out, (input, weight, bias), backward,
+                  (input,) * need_w + (weight,) * need_x)
+
+
+# --- dropout ------------------------------------------------------------------------
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        mask = creation.zeros_like(input)
+    else:
+        keep = creation.rand(input._shape, dtype=input._dtype, device=input.device) < (1.0 - p)
+        mask = keep.to(input._dtype) * (1.0 / (1.0 - p))
+    return input.mul_(mask) if inplace else input * mask
+
+
+# --- normalisation and embedding ----------------------------------------------------
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) \
+        else tuple(normalized_shape)
+    k = len(normalized_shape)
+    if input.dim() < k or input._shape[input.dim() - k:] != normalized_shape:
+        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with "
+                           f"shape [*, {', '.join(map(str, normalized_shape))}], but got input of "
+                           f"size{list(input._shape)}")
+    dims = tuple(range(input.dim() - k, input.dim()))
+    batch_dims = tuple(range(input.dim() - k))
+    track = _tracking(input, weight, bias)
+
+    def forward():
+        mean = input.mean(dims, keepdim=True)
+        rstd = E.rsqrt(input.var(dims, correction=0, keepdim=True) + eps)
+        xhat = (input - mean) * rstd
+        out = xhat if weight is None else xhat * weight
+        return (out if bias is None else out + bias), xhat, rstd
+    out, xhat, rstd = _untracked(forward, track)
+    if not track:
+        return out
+
+    def backward(g, xhat, rstd, *w):
+        gxhat = g * w[0] if w else g
+        grad_x = rstd * (gxhat - gxhat.mean(dims, keepdim=True)
+                         - xhat * (gxhat * xhat).mean(dims, keepdim=True))
+        grad_w = grad_b = None
+        if weight is not None and weight._requires_grad:
+            gw = g * xhat
+            grad_w = gw.sum(batch_dims) if batch_dims else gw
+        if bias is not None and bias._requires_grad:
+            grad_b = g.sum(batch_dims) if batch_dims else g
+        return (grad_x if input._requires_grad else None), grad_w, grad_b
+    saved = (xhat, rstd) + ((weight,) if weight is not None else ())
+    return record("NativeLayerNormBackward0", out, (input, weight, bias), backward, saved)
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError("tensorrt_mini's embedding supports neither max_norm, "
+                                  "scale_grad_by_freq nor sparse")
+    if input._dtype not in (D.int64, D.int32):
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following "
+                           f"scalar types: Long, Int; but got {input.type()} instead (while "
+                           "checking arguments for embedding)")
+    num, dim = weight._shape
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += num
+    track = _tracking(weight)
+    out = _untracked(lambda: weight[input], track)
+    if not track:
+        return out
+
+    def backward(g):
+        if padding_idx is not None:  # the padding row never learns
+            g = g * (input != padding_idx).unsqueeze(-1)
+        z = creation.zeros((num, dim), dtype=g._dtype, device=g.device)
+        cols = creation.arange(dim, device=g.device)
+        offsets = input.to(D.int64).unsqueeze(-1) * dim + cols
+        index_put_(z, offsets.contiguous(), g, offsets._shape, accumulate=True)
+        return (z,)
+    return record("EmbeddingBackward0", out, (weight,), backward)
+
+
+# --- losses -------------------------------------------------------------------------
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    track = _tracking(input, target)
+
+    def forward():
+        d = input - target
+        return _reduce(d * d, reduction), d
+    out, diff = _untracked(forward, track)
+    if not track:
+        return out
+    count = diff.numel()
+
+    def backward(g, d):
+        scale = 2.0 / count if reduction == "mean" else 2.0
+        grad = d * (g * scale) if reduction != "none" else d * g * 2.0
+        return (_fit(grad, input) if input._requires_grad else None,
+                _fit(E.neg(grad), target) if getattr(target, "_requires_grad", False) else None)
+    return record("MseLossBackward0", out, (input, target), backward, (diff,))
+
+
+def _fit(g, x):
+    from ..autograd.formulas.common import fit
+    return fit(g, x)
+
+
+def _class_dim(input):
+    return 1 if input.dim() >= 2 else 0
+
+
+def _check_target(input, target):
+    if target._dtype not in (D.int64, D.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
+                           f"{E._TORCH_TYPE_NAMES[target._dtype.name]}")
+    c = _class_dim(input)
+    if input.dim() >= 2 and target._shape[:1] != input._shape[:1]:
+        raise ValueError(f"Expected input batch_size ({input._shape[0]}) to match target "
+                         f"batch_size ({target._shape[0] if target.dim() else 0}).")
+    expected = input._shape[:c] + input._shape[c + 1:]
+    if target._shape != expected:
+        raise RuntimeError(f"Expected target size {list(expected)}, got {list(target._shape)}")
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """The negative log-likelihood of class-index targets, given log-probabilities."""
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    _check_target(input, target)
+    c = _class_dim(input)
+    n_classes = input._shape[c]
+    track = _tracking(input)
+
+    def forward():
+        # one-hot selection instead of indexing: no host round trip, any device
+        shape = [1] * input.dim()
+        shape[c] = n_classes
+        classes = creation.arange(n_classes, device=input.device).view(shape)
+        t = target.unsqueeze(c)
+        hit = t == classes
+        valid = target != ignore_index
+        bad = valid & E.logical_not(hit.any(c))
+        if bool(bad.any()):
+            raise IndexError(f"Target {int(target[bad].reshape(-1)[0])} is out of bounds.")
+        pick = (hit & valid.unsqueeze(c)).to(input._dtype)
+        if weight is not None:
+            pick = pick * weight.view(shape)
+        per_item = E.neg((input * pick).sum(c))
+        if reduction == "none":
+            return per_item, pick, None
+        if reduction == "sum":
+            return per_item.sum(), pick, None
+        total = pick.sum()
+        return per_item.sum() / total, pick, total
+    out, pick, total = _untracked(forward, track)
+    if not track:
+        return out
+
+    def backward(g, pick):
+        if reduction == "none":
+            return (E.neg(pick) * g.unsqueeze(c),)
+        scale = g / total if reduction == "mean" else g
+        return (pick * E.neg(scale),)
+    return record("NllLossBackward0", out, (input,), backward, (pick,))
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    if label_smoothing != 0.0:
+        raise NotImplementedError("tensorrt_mini's cross_entropy does not support label_smoothing")
+    if target._dtype.is_floating_point:  # class probabilities
+        if target._shape != input._shape:
+            raise RuntimeError(f"Expected target size {list(input._shape)}, got "
+                               f"{list(target._shape)}")
+        logp = log_softmax(input, _class_dim(input))
+        if weight is not None:
+            shape = [1] * input.dim()
+            shape[_class_dim(input)] = input._shape[_class_dim(input)]
+            logp = logp * weight.view(shape)
+        loss = E.neg((logp * target).sum(_class_dim(input)))
+        if reduction == "mean":
+            return loss.sum() / (input._shape[0] if input.dim() >= 2 else 1)
+        return _reduce(loss, reduction)
+    return nll_loss(log_softmax(input, _class_dim(input)), target, weight,
+                    ignore_index=ignore_index, reduction=reduction)

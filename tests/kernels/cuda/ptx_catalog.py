@@ -1,0 +1,102 @@
+"""The kernels that test_cuda_ptx.py compiles for compute capability 9.0.
+
+An entry is (id, module, factory, args): the list is built without building kernels, so
+it reads the same in the simulator-enabled test process and in the compiling worker.
+
+The default list covers every (op, dtype) pair in the variant that depends on the op
+(contiguous, vectorised) and every dtype in each other variant with a few ops; set
+TM_PTX_FULL=1 for the full cross product (see the timings in the module's output).
+"""
+import os
+
+from tensorrt_mini.kernels.cuda import ops
+
+DTYPES = ("bool", "uint8", "int8", "int16", "int32", "int64", "float32", "float64")
+_ACC = {"bool": "int64", "uint8": "int64", "int8": "int64", "int16": "int64", "int32": "int64",
+        "int64": "int64", "float32": "float32", "float64": "float64"}
+_SIZE = {"bool": 1, "uint8": 1, "int8": 1, "int16": 2, "int32": 4, "int64": 8, "float32": 4,
+         "float64": 8}
+
+
+def _pointers(name):
+    return tuple(i < ops.arity(name) for i in range(3))
+
+
+def _elementwise(name, dtype, out, variant):
+    p = _pointers(name)
+    width = 16 // max(_SIZE[dtype], _SIZE[out])  # the GPU's vector width (16 bytes)
+    if variant == "contig":
+        return ("contiguous", (name, dtype, out, p, width))
+    if variant == "contig1":
+        return ("contiguous", (name, dtype, out, p, 1))
+    if variant == "scalar":
+        return ("contiguous", (name, dtype, out, (True, False, False), width))
+    if variant == "strided":
+        return ("strided", (name, dtype, out, p))
+    return ("tiled", (name, dtype, out, p, (False, True, True)))
+
+
+def entries(full=None):
+    if full is None:
+        full = os.environ.get("TM_PTX_FULL") == "1"
+    out = []
+
+    seen = set()
+
+    def add(module, factory, args):
+        key = f"{module}.{factory}{args}"
+        if key not in seen:
+            seen.add(key)
+            out.append((key, module, factory, args))
+
+    names = sorted(ops.UNARY | ops.BINARY | ops.TERNARY)
+    layouts = ("contig", "contig1", "scalar", "strided", "tiled")
+    for name in names:
+        for dtype in DTYPES:
+            if not ops.supports(name, dtype):
+                continue
+            res = str(ops.result_dtype(name, dtype))
+            for variant in layouts if full else ("contig",):
+                if variant == "scalar" and ops.arity(name) < 2:
+                    continue
+                add("elementwise", *_elementwise(name, dtype, res, variant))
+    for dtype in DTYPES:
+        for name in ("add", "where", "lt"):
+            for variant in () if full else layouts[1:]:
+                add("elementwise", *_elementwise(name, dtype, str(ops.result_dtype(name, dtype)),
+                                                 variant))
+        for src, dst in {(dtype, "float32"), ("float32", dtype)} | (
+                {(dtype, d) for d in DTYPES} if full else set()):
+            for variant in ("contig", "strided", "tiled"):
+                add("elementwise", *_elementwise("copy", src, dst, variant))
+        # fill: a copy of a scalar
+        add("elementwise", "contiguous", ("copy", dtype, dtype, (False, False, False), 16 // _SIZE[dtype]))
+        add("elementwise", "strided", ("copy", dtype, dtype, (False, False, False)))
+
+    for name in ("sum", "mean", "prod", "amax", "amin", "all", "any"):
+        for dtype in DTYPES:
+            acc = {"all": "bool", "any": "bool", "amax": dtype, "amin": dtype}.get(name, _ACC[dtype])
+            if name == "mean" and not dtype.startswith("float"):
+                continue
+            add("reduce", "rows", (name, dtype, acc))
+            if full or dtype in ("bool", "int32", "float32"):
+                add("reduce", "columns", (name, dtype, acc))
+    for name in ("max", "min"):
+        for dtype in DTYPES:
+            add("argreduce", "rows", (name, dtype, False))
+            if full or dtype in ("bool", "int64", "float32"):
+                add("argreduce", "rows", (name, dtype, True))
+                add("argreduce", "columns", (name, dtype, False))
+                add("argreduce", "columns", (name, dtype, True))
+
+    for dtype in DTYPES:
+        add("index", "take", (dtype,))
+        add("index", "put", (dtype, True))
+        add("index", "put", (dtype, False))
+    for dtype in ("int32", "int64", "float32", "float64"):
+        add("index", "put_add", (dtype, True))
+        add("index", "put_add", (dtype, False))
+    for dtype in ("float32", "float64"):
+        add("philox", "uniform", (dtype,))
+        add("philox", "normal", (dtype,))
+    return out

@@ -1,0 +1,45 @@
+"""Every kernel in ptx_catalog compiles to PTX for compute capability 9.0 (no GPU needed).
+
+One worker process compiles the whole catalog (on all CPUs) without the simulator; its
+PTX cache lives in pytest's cache folder, so a rerun with unchanged kernels reads the
+files back instead of compiling (`pytest --cache-clear` compiles everything again). The
+cache key includes the kernels' source text, so edited kernels always recompile.
+"""
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import ptx_catalog
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("numba_cuda") is None or importlib.util.find_spec("cuda") is None,
+    reason="numba-cuda's compiler is not installed (pip install tensorrt_mini[cuda])")
+
+WORKER = os.path.join(os.path.dirname(__file__), "ptx_worker.py")
+ENTRIES = ptx_catalog.entries()
+
+
+@pytest.fixture(scope="session")
+def compiled(request):
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="0",
+               TENSORRT_MINI_PTX_CACHE=str(request.config.cache.mkdir("tensorrt_mini_ptx")))
+    run = subprocess.run([sys.executable, WORKER], env=env, capture_output=True, text=True,
+                         timeout=1800)
+    assert run.returncode == 0, run.stderr[-4000:]
+    report = json.loads(run.stdout)
+    print(f"\nPTX: {len(report['results'])} kernels in {report['wall_seconds']:.1f} s "
+          f"on {report['workers']} processes")
+    return report
+
+
+@pytest.mark.parametrize("key", [e[0] for e in ENTRIES])
+def test_compiles_for_sm90(compiled, key):
+    assert compiled["results"][key]["error"] is None, compiled["results"][key]["error"]
+
+
+def test_second_process_reads_cached_ptx(compiled):
+    assert compiled["cache_hit_error"] is None
