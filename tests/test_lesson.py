@@ -11,8 +11,10 @@ import sys
 import tensorrt_mini as tm
 from tensorrt_mini.lesson import CELLS, run_cell, source
 
-LESSON_TENSOR_2 = [[0.3953, 0.0776], [0.2544, 0.8850]]
-LESSON_TENSOR_C = [[0.3428, 0.3744], [0.5869, 0.3696]]
+# The lesson printed 4 digits of values that had more; these round to the printed digits
+# and also reproduce the printed sums (0.0776 + 0.3744 printed as 0.4521).
+LESSON_TENSOR_2 = [[0.3953, 0.07763], [0.2544, 0.88504]]
+LESSON_TENSOR_C = [[0.3428, 0.37444], [0.5869, 0.36964]]
 
 EXPECTED = [
     "tensor([[1., 1.],\n        [1., 1.]])",

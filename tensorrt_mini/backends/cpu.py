@@ -8,6 +8,7 @@ call costs ~13 µs, ten times a whole tiny op in torch (DESIGN.md).
 import numpy as np
 
 from ..kernels.cpu import elementwise as ew
+from ..kernels.cpu import reduce as rk
 from ..layout import collapse
 from ..storage import CPUStorage
 
@@ -221,6 +222,37 @@ def _numel(t):
     for s in t._shape:
         n *= s
     return n
+
+
+# --- reductions -------------------------------------------------------------------------
+
+_REDUCE_OPS = {"sum": rk.SUM, "prod": rk.PROD, "amax": rk.AMAX, "amin": rk.AMIN, "all": rk.ALL,
+               "any": rk.ANY, "var": rk.VAR, "std": rk.STD, "max": rk.ARGMAX, "min": rk.ARGMIN}
+_reduce_plans = {}
+
+
+def _reduce_plan(x, dims, arg):
+    key = (x._shape, x._stride, dims, arg)
+    plan = _reduce_plans.get(key)
+    if plan is None:
+        if len(_reduce_plans) > 4096:
+            _reduce_plans.clear()
+        plan = _reduce_plans[key] = rk.reduce_plan(x._shape, x._stride, dims, arg)
+    return plan
+
+
+def reduce(name, out, x, dims, correction=1):
+    """out (fresh, contiguous: x's shape without `dims`) = reduction of x over dims."""
+    plan = _reduce_plan(x, tuple(dims), False)
+    rk.reduce(_REDUCE_OPS[name], plan, x._storage.array, x._offset, out._storage.array,
+              None, correction)
+
+
+def arg_reduce(name, values, indices, x, dim):
+    """values/indices (fresh, contiguous) = max or min of x along dim, first index on ties."""
+    plan = _reduce_plan(x, (dim,), True)
+    rk.reduce(_REDUCE_OPS[name], plan, x._storage.array, x._offset, values._storage.array,
+              indices._storage.array)
 
 
 # --- linear algebra, indexing, random -------------------------------------------------

@@ -163,7 +163,7 @@ def _check_arg_dim(name, x, d):
 def _arg_reduce(name, x, dim, keepdim):
     """(values, indices) along one dim."""
     nd = x.dim()
-    d = wrap_dim(dim, max(nd, 1)) if nd else 0
+    d = wrap_dim(dim, nd)
     _check_arg_dim(name, x, d)
     kept = tuple(n for k, n in enumerate(x._shape) if k != d) if nd else ()
     values = T.empty_tensor(kept, x._dtype, x._storage.device)
