@@ -25,7 +25,7 @@ class Settings:
 
 SETTINGS = {  # (device, quick)
     ("cpu", False): Settings(2, 0.02, 3.0, 5, 21, 0.1, 5),
-    ("cpu", True): Settings(1, 0.005, 0.3, 3, 5, 0.02, 2),
+    ("cpu", True): Settings(1, 0.005, 0.3, 3, 5, 0.02, 1),
     ("cuda", False): Settings(2, 0.005, 2.0, 5, 31, 0.0, 3),
     ("cuda", True): Settings(1, 0.002, 0.3, 3, 5, 0.0, 1),
 }

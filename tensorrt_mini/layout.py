@@ -133,6 +133,7 @@ def expand_strides(shape, strides, new_shape):
         )
     offset = len(new_shape) - len(shape)
     out = []
+    inner = None  # (size, stride) of the dim to the right
     # right to left, like torch, so an error names the last mismatching dim
     for i in range(len(new_shape) - 1, -1, -1):
         n = new_shape[i]
@@ -140,20 +141,23 @@ def expand_strides(shape, strides, new_shape):
         if j < 0:
             if n < 0:
                 raise RuntimeError(f"The expanded size of the tensor ({n}) isn't allowed in a leading, non-existing dimension {i}")
-            out.append(0)
-            continue
-        old = shape[j]
-        if n == -1:
-            n = old
-        if old == n:
-            out.append(strides[j])
-        elif old == 1:
-            out.append(0)
+            # a new dim of size 1 gets the stride it would have if contiguous, as in torch
+            stride = inner[0] * inner[1] if n == 1 and inner else 0
         else:
-            raise RuntimeError(
-                f"The expanded size of the tensor ({n}) must match the existing size ({old}) at "
-                f"non-singleton dimension {i}.  Target sizes: {list(new_shape)}.  Tensor sizes: {list(shape)}"
-            )
+            old = shape[j]
+            if n == -1:
+                n = old
+            if old == n:
+                stride = strides[j]
+            elif old == 1:
+                stride = 0
+            else:
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({n}) must match the existing size ({old}) at "
+                    f"non-singleton dimension {i}.  Target sizes: {list(new_shape)}.  Tensor sizes: {list(shape)}"
+                )
+        out.append(stride)
+        inner = (n, stride)
     return tuple(reversed(out))
 
 

@@ -10,9 +10,14 @@ import math
 from .compiler import SIMULATOR
 
 if SIMULATOR:
+    import numpy as np
     from numpy import (ceil, copysign, cos, exp, expm1, fabs, floor, fmod, isfinite, isinf,
                        isnan, log, log1p, log2, log10, sin, sqrt, tan, tanh, trunc)
-    from numpy import power as pow  # noqa: A001
+
+    def pow(a, b):  # noqa: A001
+        # on arrays: numpy turns a scalar power of 0.5 into sqrt (sqrt(-inf) is nan where
+        # C's pow(-inf, 0.5), libdevice's too, is inf)
+        return np.power(np.array([a]), np.array([b]))[0]
 
     def erf(x):
         # numpy has no erf; math.erf is total on floats (nan and inf included)

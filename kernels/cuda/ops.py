@@ -139,11 +139,11 @@ def _common(zero):
     def sub(a, b):
         return a - b
 
-    def maximum(a, b):  # ties keep a, like torch (maximum(-0., 0.) is -0.)
-        return b if b > a else a
+    def maximum(a, b):  # ties give b, as numpy and torch's vectorised CPU loops do
+        return a if a > b else b
 
     def minimum(a, b):
-        return b if b < a else a
+        return a if a < b else b
 
     return dict(eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge, logical_not=logical_not,
                 logical_and=logical_and, logical_or=logical_or, logical_xor=logical_xor,
@@ -296,12 +296,12 @@ def _float_ops(dtype):
     def maximum(a, b):  # nan wins
         if a != a:
             return a
-        return b if (b > a or b != b) else a
+        return a if (a > b and b == b) else b
 
     def minimum(a, b):
         if a != a:
             return a
-        return b if (b < a or b != b) else a
+        return a if (a < b and b == b) else b
 
     def unary(f):
         def g(a):

@@ -82,9 +82,9 @@ _BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
 def _modified(t, expected, node):
     where = ""
     if node is not None:
-        where = ", which is output 0 of " + _BACKWARD_SUFFIX.sub("", node.name())
+        where = ", which is output 0 of " + _BACKWARD_SUFFIX.sub("", node.name()) + ","
     return ("one of the variables needed for gradient computation has been modified by an inplace "
-            f"operation: [{t.type()} {list(t._shape)}]{where}, is at version "
+            f"operation: [{t.type()} {list(t._shape)}]{where} is at version "
             f"{t._storage._version}; expected version {expected} instead. Hint: the operation that "
             "failed to compute its gradient used a tensor that was later changed in place; clone() "
             "it before the in-place change.")

@@ -101,14 +101,25 @@ def rebase(t, node):
         base_node = CopySlices(copy_slices, (edge(base),) + node.next[1:])
         base_node.inner = node
         _set_grad_fn(base, base_node)
-
-        def view_of_base(g):
-            return (read_from_storage(scatter_to_storage(g, *view_geom, storage_size), *base_geom),)
-        _set_grad_fn(t, node_class("AsStridedBackward0")(view_of_base, (base_node,)))
+        refresh_view(t)
     if t._retains_grad:
         if old_fn is not None and old_fn._retained:
             old_fn._retained = [r for r in old_fn._retained if r() is not t]
         t.grad_fn.retain(t)
+
+
+def refresh_view(t):
+    """Once its base has a new grad_fn, view t reads its gradient from the base's."""
+    base = t._base
+    if base is None or base.grad_fn is None:
+        return
+    storage_size = t._storage.size()
+    base_geom = (base._shape, base._stride, base._offset)
+    view_geom = (t._shape, t._stride, t._offset)
+
+    def view_of_base(g):
+        return (read_from_storage(scatter_to_storage(g, *view_geom, storage_size), *base_geom),)
+    _set_grad_fn(t, node_class("AsStridedBackward0")(view_of_base, (base.grad_fn,)))
 
 
 def _set_grad_fn(t, node):

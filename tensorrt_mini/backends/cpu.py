@@ -31,6 +31,8 @@ def from_host(array, device=None):
 def numpy_view(t):
     """A numpy array sharing t's memory, with t's shape and strides."""
     buf = t._storage.array
+    if 0 in t._shape:  # no memory to share, and the offset may point past the storage's end
+        return np.empty(t._shape, buf.dtype)
     item = buf.itemsize
     return np.ndarray(t._shape, buf.dtype, buffer=buf, offset=t._offset * item,
                       strides=tuple(s * item for s in t._stride))

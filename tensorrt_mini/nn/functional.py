@@ -349,10 +349,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                   reduction="mean", label_smoothing=0.0):
     if label_smoothing != 0.0:
         raise NotImplementedError("tensorrt_mini's cross_entropy does not support label_smoothing")
-    if target._dtype.is_floating_point:  # class probabilities
-        if target._shape != input._shape:
-            raise RuntimeError(f"Expected target size {list(input._shape)}, got "
-                               f"{list(target._shape)}")
+    if target._dtype.is_floating_point and target._shape == input._shape:  # class probabilities
         logp = log_softmax(input, _class_dim(input))
         if weight is not None:
             shape = [1] * input.dim()

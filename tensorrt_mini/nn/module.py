@@ -222,11 +222,15 @@ class Module:
 
     # --- state ------------------------------------------------------------------------
     def state_dict(self, destination=None, prefix="", keep_vars=False):
+        """Parameters then buffers of each module, before its children's (PyTorch's order)."""
         out = OrderedDict() if destination is None else destination
-        for name, t in self.named_parameters(prefix=prefix.rstrip("."), remove_duplicate=False):
-            out[name] = t if keep_vars else t.detach()
-        for name, t in self.named_buffers(prefix=prefix.rstrip("."), remove_duplicate=False):
-            out[name] = t if keep_vars else t.detach()
+        for store in (self._parameters, self._buffers):
+            for name, t in store.items():
+                if t is not None:
+                    out[prefix + name] = t if keep_vars else t.detach()
+        for name, m in self._modules.items():
+            if m is not None:
+                m.state_dict(out, prefix + name + ".", keep_vars)
         return out
 
     def load_state_dict(self, state_dict, strict=True, assign=False):

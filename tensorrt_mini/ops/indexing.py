@@ -18,9 +18,11 @@ def _as_index(item, device):
     """Lists and Python bools become index tensors; everything else passes through."""
     if isinstance(item, (list, tuple)) or isinstance(item, (bool, np.bool_)):
         from ..creation import tensor
-        idx = tensor(item, device=device, dtype=D.int64 if item == [] else None)
+        idx = tensor(item, device=device)
         if idx._dtype.is_floating_point:
-            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            if idx.numel():
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            idx = to_dtype(idx, D.int64)  # empty lists infer float; torch reads them as int64
         return idx
     if isinstance(item, np.ndarray):
         from ..creation import tensor
@@ -150,7 +152,11 @@ def _offsets(view, advanced):
                 if lo < 0:
                     idx = binary("add", idx, binary("mul", binary("lt", idx, 0), size))
         indices.append(idx)
-    bshape = broadcast_shapes(*(i._shape for i in indices))
+    try:
+        bshape = broadcast_shapes(*(i._shape for i in indices))
+    except RuntimeError:
+        raise IndexError("shape mismatch: indexing tensors could not be broadcast together with "
+                         "shapes " + ", ".join(str(list(i._shape)) for i in indices)) from None
     rest = [d for d in range(len(view._shape)) if d not in dims]
     adjacent = dims == list(range(dims[0], dims[0] + len(dims)))
     if adjacent:
@@ -187,6 +193,7 @@ def getitem(input, idx):
     return out
 
 
+@differentiable
 def setitem(input, idx, value):
     items = _normalize(input, idx)
     view, advanced = _basic(input, items)

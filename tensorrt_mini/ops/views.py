@@ -103,7 +103,7 @@ def permute(input, *dims):
             f"permute(sparse_coo): number of dimensions in the tensor input does not match the length "
             f"of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal to "
             f"len(dims) = {len(dims)}")
-    dims = wrap_dims(dims, nd) if nd else ()
+    dims = tuple(wrap_dim(d, nd) for d in dims)
     if len(set(dims)) != nd:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
     return T.make_view(input, [input._shape[d] for d in dims], [input._stride[d] for d in dims],
@@ -144,7 +144,7 @@ def squeeze(input, dim=None):
     if dim is None:
         dims = {d for d in range(nd) if input._shape[d] == 1}
     else:
-        dims = {d for d in wrap_dims(dim, nd) if nd and input._shape[d] == 1} if nd else set()
+        dims = {d for d in wrap_dims(dim, nd) if nd and input._shape[d] == 1}
     keep = [d for d in range(nd) if d not in dims]
     return T.make_view(input, [input._shape[d] for d in keep], [input._stride[d] for d in keep],
                        input._offset)

@@ -44,3 +44,9 @@ def layout(request):
 def view(rng, layout):
     """view(shape, **kw) -> a float64 leaf in this test's layout."""
     return lambda shape, **kw: make_view(shape, layout, rng, **kw)
+
+
+@pytest.fixture
+def leaf(rng):
+    """leaf(shape) -> a contiguous float64 leaf (for ops whose meaning depends on storage)."""
+    return lambda shape, **kw: make_view(shape, "contiguous", rng, **kw)

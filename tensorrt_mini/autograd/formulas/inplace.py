@@ -1,10 +1,11 @@
 """Derivatives of the in-place ops: elementwise `op_`, clamp_, copy_/fill_ and index_put_
 (advanced `t[idx] = value`). See autograd/inplace.py for how the graph is rebased."""
 from ...ops import elementwise as E
+from ...ops import indexing
 from ...ops.indexing import index_put_
 from ..graph import node_class, edge, run
-from ..inplace import check_target, rebase, via_out_of_place
-from .common import fit, is_tensor, register
+from ..inplace import check_target, rebase, refresh_view, via_out_of_place
+from .common import fit, is_tensor, register, sum_to
 from .views import read_from_storage, scatter_to_storage
 
 
@@ -36,6 +37,33 @@ def _copy(raw, dst, src):
         node = node_class("CopyBackwards")(backward, (old, edge(src)))
     rebase(dst, node)
     return dst
+
+
+@register("setitem")
+def _setitem(raw, t, idx, value):
+    view, advanced = indexing._basic(t, indexing._normalize(t, idx))
+    if advanced:  # the write goes through index_put_, whose derivative records it
+        raw(t, idx, value)
+        return
+    # a basic index writes through a view that setitem made without a graph: record the
+    # write on that view, which rebases t's base
+    check_target(view)
+    run(raw, t, idx, value)
+    if not is_tensor(value):
+        node = node_class("FillBackward0")(lambda g: (None,), (None,))
+    else:
+        def backward(g):
+            if g._storage.device != value._storage.device:
+                g = g.to(value._storage.device)
+            # setitem drops the value's leading size-1 dims before broadcasting
+            extra = 0
+            while extra < len(value._shape) and value._shape[extra] == 1:
+                extra += 1
+            g = sum_to(g, value._shape[extra:]).reshape(value._shape)
+            return None, (g if g._dtype is value._dtype else g.to(value._dtype))
+        node = node_class("CopyBackwards")(backward, (None, edge(value)))
+    rebase(view, node)
+    refresh_view(t)
 
 
 @register("index_put_")

@@ -52,7 +52,7 @@ def test_prod_with_zeros():
 
 
 def test_amax_ties_share_the_gradient_evenly():
-    x = tm.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]], requires_grad=True)
+    x = tm.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]], dtype=tm.float64, requires_grad=True)
     x.amax(1).sum().backward()
     assert x.grad.tolist() == [[0.0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]]
     y = tm.tensor([4.0, 1.0, 4.0], requires_grad=True)

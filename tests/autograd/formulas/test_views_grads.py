@@ -53,17 +53,15 @@ AS_STRIDED = {
 
 
 @pytest.mark.parametrize("name", sorted(AS_STRIDED))
-def test_as_strided(name, rng):
-    from conftest import make_view
+def test_as_strided(name, leaf):
     size, stride, offset = AS_STRIDED[name]
-    x = make_view((12,), "contiguous", rng)
+    x = leaf((12,))
     assert gradcheck(lambda x: x.as_strided(size, stride, offset), (x,))
 
 
-def test_as_strided_of_an_overlapping_input(rng):
+def test_as_strided_of_an_overlapping_input(leaf):
     """An expanded input reaches each element from several indices: each gets a share."""
-    from conftest import make_view
-    x = make_view((3,), "contiguous", rng)
+    x = leaf((3,))
     assert gradcheck(lambda x: x.expand(2, 3).as_strided((2, 2), (1, 1)), (x,))
 
 

@@ -11,8 +11,9 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import ptx_catalog  # noqa: E402
+# tests/, where the catalog lives (pytest puts it on sys.path; this runs outside pytest)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+import cuda_ptx_catalog  # noqa: E402
 
 CC = (9, 0)
 
@@ -52,7 +53,7 @@ def cache_hit_check(entry):
 
 
 def main():
-    entries = ptx_catalog.entries()
+    entries = cuda_ptx_catalog.entries()
     start = time.perf_counter()
     with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
         results = list(pool.map(compile_one, entries, chunksize=4))

@@ -56,6 +56,14 @@ def _sign(x):
     return np.where(np.isnan(x), 0, np.sign(x)).astype(x.dtype) if x.dtype.kind == "f" else np.sign(x)
 
 
+def _remainder(a, b):
+    """torch: fmod, moved into the divisor's sign; unlike numpy it keeps -0. % 1. == -0."""
+    if a.dtype.kind != "f":
+        return np.remainder(a, b)
+    r = np.fmod(a, b)
+    return np.where((r != 0) & ((b < 0) != (r < 0)), r + b, r)
+
+
 def _identity_for_ints(f):
     return lambda x: f(x) if x.dtype.kind == "f" else x
 
@@ -73,7 +81,7 @@ ORACLE = {
     "isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite,
     "logical_not": np.logical_not, "bitwise_not": np.invert, "copy": lambda x: x,
     "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide,
-    "floor_divide": np.floor_divide, "remainder": np.remainder,
+    "floor_divide": np.floor_divide, "remainder": _remainder,
     "pow": lambda a, b: _int_pow(a, b, a.dtype) if a.dtype.kind in "iu" else np.power(a, b),
     "maximum": np.maximum, "minimum": np.minimum, "eq": np.equal, "ne": np.not_equal,
     "lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal,
@@ -95,6 +103,8 @@ def check(got, want):
     if want.dtype.kind == "f":
         rtol = 4e-6 if want.dtype == np.float32 else 1e-14
         np.testing.assert_allclose(got, want, rtol=rtol, atol=0, equal_nan=True)
+        numbers = ~np.isnan(want)  # -0. and 0. print differently: their signs must agree
+        np.testing.assert_array_equal(np.signbit(got[numbers]), np.signbit(want[numbers]))
     else:
         np.testing.assert_array_equal(got, want)
 
@@ -140,6 +150,17 @@ def test_contiguous_every_op_and_dtype(sim, name, dtype):
     operands = operands_for(name, dtype, n)
     got = run_contiguous(sim, name, dtype, out_dtype, operands, n, width)
     check(got, expected(name, operands, out_dtype))
+
+
+@pytest.mark.parametrize("dtype", [np.dtype("float32"), np.dtype("float64")], ids=str)
+@pytest.mark.parametrize("name", sorted(n for n in ops.BINARY if ops.supports(n, "float32")))
+def test_binary_float_specials_all_pairs(sim, name, dtype):
+    """Every pair of special values (nan, +-inf, +-0., halves...) in both orders."""
+    specials = np.array(SPECIALS, dtype)
+    a, b = np.repeat(specials, len(specials)), np.tile(specials, len(specials))
+    out_dtype = ops.result_dtype(name, dtype)
+    got = run_contiguous(sim, name, dtype, out_dtype, [a, b], len(a), _width(dtype))
+    check(got, expected(name, [a, b], out_dtype))
 
 
 @pytest.mark.parametrize("width", [1, 2])

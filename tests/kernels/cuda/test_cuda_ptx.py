@@ -1,4 +1,4 @@
-"""Every kernel in ptx_catalog compiles to PTX for compute capability 9.0 (no GPU needed).
+"""Every kernel in cuda_ptx_catalog compiles to PTX for compute capability 9.0 (no GPU needed).
 
 One worker process compiles the whole catalog (on all CPUs) without the simulator; its
 PTX cache lives in pytest's cache folder, so a rerun with unchanged kernels reads the
@@ -13,14 +13,14 @@ import sys
 
 import pytest
 
-import ptx_catalog
+import cuda_ptx_catalog
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("numba_cuda") is None or importlib.util.find_spec("cuda") is None,
     reason="numba-cuda's compiler is not installed (pip install tensorrt_mini[cuda])")
 
 WORKER = os.path.join(os.path.dirname(__file__), "ptx_worker.py")
-ENTRIES = ptx_catalog.entries()
+ENTRIES = cuda_ptx_catalog.entries()
 
 
 @pytest.fixture(scope="session")

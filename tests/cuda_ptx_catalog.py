@@ -1,4 +1,4 @@
-"""The kernels that test_cuda_ptx.py compiles for compute capability 9.0.
+"""The kernels that tests/kernels/cuda/test_cuda_ptx.py compiles for compute capability 9.0.
 
 An entry is (id, module, factory, args): the list is built without building kernels, so
 it reads the same in the simulator-enabled test process and in the compiling worker.

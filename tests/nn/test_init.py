@@ -1,0 +1,56 @@
+"""nn.init: bounds and statistics follow PyTorch's fan and gain rules."""
+import math
+
+import numpy as np
+import pytest
+
+import tensorrt_mini as tm
+from tensorrt_mini.nn import init
+
+
+def test_kaiming_uniform_bound():
+    w = tm.empty(200, 50, requires_grad=True)
+    init.kaiming_uniform_(w, a=math.sqrt(5))
+    bound = math.sqrt(3.0) * math.sqrt(2.0 / (1 + 5)) / math.sqrt(50)  # = 1/sqrt(fan_in)
+    v = np.asarray(w.detach())
+    assert v.max() <= bound and v.min() >= -bound and v.max() > 0.9 * bound
+    assert w.is_leaf and w.requires_grad
+
+
+def test_xavier_uniform_bound():
+    w = tm.empty(30, 70)
+    init.xavier_uniform_(w, gain=2.0)
+    bound = 2.0 * math.sqrt(6.0 / 100)
+    v = np.asarray(w)
+    assert v.max() <= bound and v.min() >= -bound and v.max() > 0.9 * bound
+
+
+def test_normal_zeros_ones_uniform_constant():
+    w = tm.empty(100, 100)
+    init.normal_(w, mean=1.0, std=0.5)
+    v = np.asarray(w)
+    assert abs(v.mean() - 1.0) < 0.02 and abs(v.std() - 0.5) < 0.02
+    assert init.zeros_(w) is w and not np.asarray(w).any()
+    init.ones_(w)
+    assert (np.asarray(w) == 1).all()
+    init.uniform_(w, -0.1, 0.2)
+    assert np.asarray(w).min() >= -0.1 and np.asarray(w).max() < 0.2
+    init.constant_(w, 3.0)
+    assert (np.asarray(w) == 3).all()
+
+
+def test_gain_and_fan_errors():
+    assert init.calculate_gain("relu") == math.sqrt(2.0)
+    assert init.calculate_gain("tanh") == 5.0 / 3
+    with pytest.raises(ValueError, match="Fan in and fan out can not be computed for tensor with "
+                                         "fewer than 2 dimensions"):
+        init.kaiming_uniform_(tm.empty(3))
+    with pytest.raises(ValueError, match="Unsupported nonlinearity"):
+        init.calculate_gain("swish")
+
+
+def test_initialisers_do_not_record_a_graph():
+    w = tm.empty(3, 3, requires_grad=True)
+    init.kaiming_uniform_(w)
+    init.zeros_(w)
+    assert w.grad_fn is None and w.is_leaf

@@ -1,0 +1,122 @@
+"""Module: registration, traversal, modes, device moves, state_dict and repr."""
+from collections import OrderedDict
+
+import pytest
+
+import tensorrt_mini as tm
+from tensorrt_mini import nn
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+        self.act = nn.ReLU()
+        self.scale = nn.Parameter(tm.ones(2))
+        self.register_buffer("count", tm.zeros(1, dtype=tm.int64))
+        self.plain = 5
+
+    def forward(self, x):
+        return self.act(self.fc(x)) * self.scale
+
+
+def test_attributes_register_parameters_modules_and_buffers():
+    b = Block()
+    assert [n for n, _ in b.named_parameters()] == ["scale", "fc.weight", "fc.bias"]
+    assert dict(b.named_children()) == {"fc": b.fc, "act": b.act}
+    assert [n for n, _ in b.named_buffers()] == ["count"]
+    assert b.plain == 5 and "plain" not in b._parameters
+    assert [type(m).__name__ for m in b.modules()] == ["Block", "Linear", "ReLU"]
+    with pytest.raises(AttributeError, match="'Block' object has no attribute 'missing'"):
+        b.missing
+    with pytest.raises(TypeError, match="cannot assign"):
+        b.scale = tm.ones(2)
+
+
+def test_named_parameters_are_unique_and_ordered_like_torch():
+    shared = nn.Linear(2, 2)
+    seq = nn.Sequential(shared, nn.ReLU(), shared)
+    assert [n for n, _ in seq.named_parameters()] == ["0.weight", "0.bias"]
+    assert len(list(seq.parameters())) == 2
+
+
+def test_call_runs_forward_and_backward_reaches_parameters():
+    b = Block()
+    out = b(tm.ones(4, 3))
+    assert out.shape == (4, 2)
+    out.sum().backward()
+    assert all(p.grad is not None for p in b.parameters())
+    b.zero_grad()
+    assert all(p.grad is None for p in b.parameters())
+
+
+def test_zero_grad_in_place():
+    lin = nn.Linear(2, 2)
+    lin(tm.ones(1, 2)).sum().backward()
+    g = lin.weight.grad
+    lin.zero_grad(set_to_none=False)
+    assert lin.weight.grad is g and g.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+
+def test_train_and_eval_reach_every_submodule():
+    seq = nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.Dropout()))
+    assert all(m.training for m in seq.modules())
+    assert seq.eval() is seq
+    assert not any(m.training for m in seq.modules())
+    seq.train()
+    assert all(m.training for m in seq.modules())
+
+
+def test_to_converts_in_place_and_keeps_parameter_objects():
+    b = Block()
+    w = b.fc.weight
+    b.to(tm.float64)
+    assert b.fc.weight is w and w.dtype == tm.float64 and w.requires_grad and w.is_leaf
+    assert b.count.dtype == tm.int64  # dtype moves only floating point tensors
+    b.to("cpu")
+    b.float()
+    assert w.dtype == tm.float32
+
+
+def test_state_dict_round_trip():
+    a, b = Block(), Block()
+    sd = a.state_dict()
+    assert list(sd) == ["scale", "count", "fc.weight", "fc.bias"]
+    assert not any(t.requires_grad for t in sd.values())
+    result = b.load_state_dict(sd)
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    assert b.fc.weight.tolist() == a.fc.weight.tolist()
+    assert b.fc.weight is not a.fc.weight
+
+
+def test_load_state_dict_errors():
+    lin = nn.Linear(2, 3)
+    with pytest.raises(RuntimeError, match=r'Error\(s\) in loading state_dict for Linear:\n\t'
+                                           r'Missing key\(s\) in state_dict: "bias"'):
+        lin.load_state_dict({"weight": tm.zeros(3, 2)})
+    with pytest.raises(RuntimeError, match=r"size mismatch for weight: copying a param with shape "
+                                           r"torch.Size\(\[2, 2\]\) from checkpoint, the shape in "
+                                           r"current model is torch.Size\(\[3, 2\]\)."):
+        lin.load_state_dict({"weight": tm.zeros(2, 2), "bias": tm.zeros(3)})
+    extra = {"weight": tm.zeros(3, 2), "bias": tm.zeros(3), "other": tm.zeros(1)}
+    assert lin.load_state_dict(extra, strict=False).unexpected_keys == ["other"]
+
+
+def test_repr_like_torch():
+    seq = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Sequential(nn.Tanh()))
+    assert repr(seq) == ("Sequential(\n"
+                         "  (0): Linear(in_features=2, out_features=3, bias=True)\n"
+                         "  (1): ReLU()\n"
+                         "  (2): Sequential(\n"
+                         "    (0): Tanh()\n"
+                         "  )\n"
+                         ")")
+    named = nn.Sequential(OrderedDict([("fc", nn.Linear(1, 1, bias=False))]))
+    assert repr(named) == "Sequential(\n  (fc): Linear(in_features=1, out_features=1, bias=False)\n)"
+
+
+def test_parameter_is_a_leaf_that_requires_grad():
+    p = nn.Parameter(tm.ones(2))
+    assert isinstance(p, tm.Tensor) and p.requires_grad and p.is_leaf
+    assert repr(p) == "Parameter containing:\ntensor([1., 1.], requires_grad=True)"
+    assert not nn.Parameter(tm.ones(1), requires_grad=False).requires_grad

@@ -1,0 +1,89 @@
+"""The Optimizer base: parameter groups, zero_grad, state_dict and errors."""
+import pytest
+
+import tensorrt_mini as tm
+from tensorrt_mini import nn, optim
+
+
+def test_zero_grad():
+    w = tm.ones(2, requires_grad=True)
+    opt = optim.SGD([w], lr=0.1)
+    w.grad = tm.ones(2)
+    opt.zero_grad()
+    assert w.grad is None
+    w.grad = tm.ones(2)
+    g = w.grad
+    opt.zero_grad(set_to_none=False)
+    assert w.grad is g and g.tolist() == [0.0, 0.0]
+
+
+def test_param_groups_take_their_own_options():
+    a, b = tm.ones(1, requires_grad=True), tm.ones(1, requires_grad=True)
+    opt = optim.SGD([{"params": [a]}, {"params": [b], "lr": 1.0}], lr=0.5, momentum=0.0)
+    assert opt.param_groups[0]["lr"] == 0.5 and opt.param_groups[1]["lr"] == 1.0
+    a.grad, b.grad = tm.ones(1), tm.ones(1)
+    opt.step()
+    assert a.tolist() == [0.5] and b.tolist() == [0.0]
+
+
+def test_errors():
+    w = tm.ones(1, requires_grad=True)
+    with pytest.raises(ValueError, match="Invalid learning rate: -1"):
+        optim.SGD([w], lr=-1)
+    with pytest.raises(ValueError, match="Nesterov momentum requires a momentum and zero dampening"):
+        optim.SGD([w], lr=0.1, nesterov=True)
+    with pytest.raises(ValueError, match="optimizer got an empty parameter list"):
+        optim.Adam([])
+    with pytest.raises(ValueError, match="Invalid beta parameter at index 0"):
+        optim.Adam([w], betas=(1.0, 0.9))
+    with pytest.raises(ValueError, match="can't optimize a non-leaf Tensor"):
+        optim.SGD([w * 2], lr=0.1)
+    with pytest.raises(TypeError, match="params argument given to the optimizer should be an "
+                                        "iterable of Tensors or dicts"):
+        optim.SGD(w, lr=0.1)
+
+
+def _train(model, opt, steps):
+    x = tm.linspace(-1, 1, 8).view(8, 1)
+    for _ in range(steps):
+        opt.zero_grad()
+        ((model(x) - x * 3) ** 2).mean().backward()
+        opt.step()
+    return model
+
+
+@pytest.mark.parametrize("make", [lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9),
+                                  lambda ps: optim.Adam(ps, lr=0.01, amsgrad=True)])
+def test_state_dict_round_trip_continues_identically(make):
+    tm.manual_seed(0)
+    a = nn.Linear(1, 1)
+    opt_a = make(a.parameters())
+    _train(a, opt_a, 3)
+    b = nn.Linear(1, 1)
+    b.load_state_dict(a.state_dict())
+    opt_b = make(b.parameters())
+    opt_b.load_state_dict(opt_a.state_dict())
+    _train(a, opt_a, 3)
+    _train(b, opt_b, 3)
+    assert b.weight.tolist() == a.weight.tolist() and b.bias.tolist() == a.bias.tolist()
+
+
+def test_state_dict_layout():
+    w = tm.ones(2, requires_grad=True)
+    opt = optim.Adam([w], lr=0.1)
+    w.grad = tm.ones(2)
+    opt.step()
+    sd = opt.state_dict()
+    assert sd["param_groups"][0]["params"] == [0] and sd["param_groups"][0]["lr"] == 0.1
+    assert sd["state"][0]["step"] == 1
+    assert set(sd["state"][0]) == {"step", "exp_avg", "exp_avg_sq"}
+    with pytest.raises(ValueError, match="loaded state dict has a different number of parameter "
+                                         "groups"):
+        opt.load_state_dict({"state": {}, "param_groups": []})
+
+
+def test_repr():
+    opt = optim.SGD([tm.ones(1, requires_grad=True)], lr=0.1, momentum=0.9)
+    assert repr(opt) == ("SGD (\nParameter Group 0\n    dampening: 0\n    differentiable: False\n"
+                         "    foreach: None\n    fused: None\n    lr: 0.1\n    maximize: False\n"
+                         "    momentum: 0.9\n    nesterov: False\n    weight_decay: 0\n)")
