@@ -1,17 +1,20 @@
 """Time per MLP training step (forward, backward, SGD step) in tensorrt_mini and torch.
 
     python -m bench.mlp_step [--batch 512] [--widths 1024,1024,1024,10] [--rounds 15]
+                             [--threads N]
 
 The same model (Linear/ReLU layers, MSE loss, plain SGD) is built in both libraries from
 the same initial weights and data. Steps are timed in interleaved samples
 (tensorrt_mini, torch, torch, tensorrt_mini, ...) so machine drift hits both alike;
 the figures are medians, and the ratio tensorrt_mini / torch is the one that counts.
+Each sample starts after a short sleep and one untimed step (see `sample`).
+`--threads N` caps both libraries' thread pools (BLAS, Numba, torch's intra-op pool): on a
+machine shared with other work, spinning pool threads make timings swing by 10x or more.
 """
 import argparse
+import os
 import statistics
 import time
-
-import numpy as np
 
 
 def build(lib, weights, x, y, lr):
@@ -39,7 +42,11 @@ def build(lib, weights, x, y, lr):
     return step
 
 
-def sample(step, inner):
+def sample(step, inner, settle_s=0.0):
+    """Seconds per step over `inner` steps. The sleep lets the other library's spinning
+    pool threads go idle, and one untimed step wakes this library's pools."""
+    time.sleep(settle_s)
+    step()
     t0 = time.perf_counter()
     for _ in range(inner):
         step()
@@ -52,7 +59,14 @@ def main(argv=None):
     parser.add_argument("--widths", default="1024,1024,1024,10")
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--min-sample-s", type=float, default=0.2)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--settle-s", type=float, default=0.1)
     args = parser.parse_args(argv)
+    if args.threads:  # read when the libraries load, so set before importing them
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "NUMBA_NUM_THREADS"):
+            os.environ[var] = str(args.threads)
+    import numpy as np
     import torch
 
     import tensorrt_mini as tm
@@ -65,17 +79,18 @@ def main(argv=None):
     y = rng.standard_normal((args.batch, widths[-1]), dtype=np.float32)
     steps = {"tensorrt_mini": build(tm, weights, x, y, 1e-3), "torch": build(torch, weights, x, y,
                                                                                1e-3)}
-    losses = {name: [float(step()) for _ in range(3)] for name, step in steps.items()}  # warm-up
+    # warm-up (compiles kernels), and both libraries must compute the same losses
+    losses = {name: [step().item() for _ in range(3)] for name, step in steps.items()}
     assert np.allclose(losses["tensorrt_mini"], losses["torch"], rtol=1e-3), losses
     inner = {name: max(1, int(args.min_sample_s / sample(step, 3))) for name, step in steps.items()}
     times = {name: [] for name in steps}
     order = list(steps)
     for r in range(args.rounds):
         for name in (order if r % 2 == 0 else order[::-1]):
-            times[name].append(sample(steps[name], inner[name]))
+            times[name].append(sample(steps[name], inner[name], args.settle_s))
     med = {name: statistics.median(ts) for name, ts in times.items()}
     print(f"MLP step, batch {args.batch}, widths {'-'.join(map(str, widths))}, "
-          f"{args.rounds} interleaved rounds")
+          f"{args.rounds} interleaved rounds, threads {args.threads or 'default'}")
     for name, t in med.items():
         print(f"  {name:14s} {t * 1e3:9.3f} ms/step (median; min {min(times[name]) * 1e3:.3f})")
     print(f"  ratio tensorrt_mini / torch: {med['tensorrt_mini'] / med['torch']:.2f}")

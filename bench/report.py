@@ -146,8 +146,8 @@ def chart(records, device, path, title):
     ax.invert_yaxis()
     ax.set_xlabel("time ÷ torch's time, same run (lower is better)")
     ax.set_title(title)
-    ax.legend(loc="lower right", fontsize="small")
-    fig.tight_layout()
+    fig.legend(loc="lower center", ncol=3, fontsize="small")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))  # room for the legend below the axis
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
     plt.close(fig)

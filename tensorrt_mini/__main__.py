@@ -28,6 +28,9 @@ def main(argv=None):
     device = str(tm.device(args.device))
     print(f"tensorrt_mini {tm.__version__}: the seed lesson on {device}")
     walkthrough(device)
+    print(f"\n== Training: an MLP on the three-spirals set, on {device} ==")
+    from tensorrt_mini.demo import train
+    train(device)
 
 
 if __name__ == "__main__":

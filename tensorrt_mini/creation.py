@@ -321,14 +321,14 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     is_int = all(isinstance(v, numbers.Integral) for v in values)
     dtype = (D.int64 if is_int else D.get_default_dtype()) if dtype is None else D.as_dtype(dtype)
-    n = max(-((start - end) // step) if is_int else math.ceil((end - start) / step), 0)
     if dtype.is_floating_point:
+        n = max(math.ceil((end - start) / step), 0)
         arr = np.arange(n, dtype=np.float64) * step + start  # torch computes in double
     else:
-        # torch truncates start and step to integers but keeps the size computed above
-        if int(step) == 0:
+        start, end, step = int(start), int(end), int(step)  # torch truncates all three
+        if step == 0:
             raise ValueError("step must be nonzero")
-        arr = int(start) + np.arange(n, dtype=np.int64) * int(step)
+        arr = np.arange(start, end, step, dtype=np.int64)
     return _finish(_from_host_array(arr.astype(dtype.np), device), requires_grad)
 
 

@@ -17,10 +17,10 @@ def numel(shape):
 
 def is_contiguous(shape, strides):
     """PyTorch's rule: dims of size 1 may have any stride; an empty tensor is contiguous."""
+    if 0 in shape:
+        return True
     expected = 1
     for n, s in zip(reversed(shape), reversed(strides)):
-        if n == 0:
-            return True
         if n != 1:
             if s != expected:
                 return False
@@ -91,7 +91,7 @@ def wrap_dim(dim, ndim):
         raise TypeError(f"dim must be an int, got {type(dim).__name__}")
     if dim < lo or dim > hi:
         raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")
-    return dim + ndim if dim < 0 else dim
+    return dim + max(ndim, 1) if dim < 0 else dim  # a 0-d tensor takes dims -1 and 0
 
 
 def wrap_dims(dims, ndim):
@@ -172,6 +172,9 @@ def infer_size(shape, total):
             raise RuntimeError(f"invalid shape dimension {n}")
     known = math.prod(n for n in shape if n != -1)
     if neg:
+        if known == 0 and total == 0:
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {list(shape)} because "
+                               "the unspecified dimension size -1 can be any value and is ambiguous")
         if known == 0 or total % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {total}")
         i = neg[0]

@@ -4,6 +4,8 @@ Tensors are views over a Storage. Several tensors may share one; the storage car
 the version counter that autograd's in-place checks read, so a write through any view
 bumps it for all of them.
 """
+import numpy as np
+
 from .device import CPU
 from .names import NAMESPACE
 
@@ -97,4 +99,38 @@ class CPUStorage(Storage):
 
     def __setitem__(self, i, value):
         self.array[i] = value
+        self._version += 1
+
+
+class CUDAStorage(Storage):
+    """Device memory: a 1-D CuPy array from CuPy's memory pool. Under Numba's CUDA
+    simulator (NUMBA_ENABLE_CUDASIM=1) the cuda device runs on the CPU and the buffer is a
+    1-D numpy array instead; everything else is the same."""
+
+    __slots__ = ("buffer",)
+
+    def __init__(self, buffer, dtype, device):
+        super().__init__(dtype, device)
+        self.buffer = buffer
+
+    def size(self):
+        return self.buffer.shape[0]
+
+    def data_ptr(self):
+        if isinstance(self.buffer, np.ndarray):
+            return self.buffer.ctypes.data
+        return self.buffer.data.ptr
+
+    def to_host(self):
+        if isinstance(self.buffer, np.ndarray):
+            return self.buffer.copy()
+        return self.buffer.get()
+
+    def fill_(self, value):
+        self.buffer.fill(value)
+        self._version += 1
+        return self
+
+    def __setitem__(self, i, value):
+        self.buffer[i] = value
         self._version += 1

@@ -33,6 +33,7 @@ SIMULATOR = bool(_config.ENABLE_CUDASIM)
 
 if SIMULATOR:
     from numba.cuda.simulator.cudadrv.devicearray import FakeCUDAArray
+    from numba.cuda.simulator.kernelapi import FakeCUDAShared
     intrinsic = None
 else:
     from numba.cuda.extending import intrinsic  # noqa: F401  (used by intrinsics.py)
@@ -135,6 +136,32 @@ def ptx(kernel, cc):
 
 # -- simulator -------------------------------------------------------------------------
 _simulated = {}  # kernel function -> simulator kernel
+_shared_lock = threading.Lock()
+
+
+def _shared_array(self, shape, dtype, alignment=None):
+    """numba-cuda 0.30's simulated `cuda.shared.array`, made thread-safe.
+
+    The simulator keys a block's shared arrays by the calling source line and creates one
+    on first use without a lock: two threads arriving together each got their own array
+    and a reduction lost partial sums (seen under load). Static shapes only; dynamic
+    shared memory and alignment go to the original.
+    """
+    if shape == 0 or alignment is not None:
+        return _original_shared_array(self, shape, dtype, alignment)
+    caller = sys._getframe(1)
+    key = (caller.f_code.co_filename, caller.f_lineno)
+    with _shared_lock:
+        array = self._allocations.get(key)
+        if array is None:
+            array = self._allocations[key] = np.empty(
+                shape, as_dtype(dtype) if isinstance(dtype, types.Type) else dtype)
+    return array
+
+
+if SIMULATOR:
+    _original_shared_array = FakeCUDAShared.array
+    FakeCUDAShared.array = _shared_array
 
 
 def _sim_arg(argtype, value):

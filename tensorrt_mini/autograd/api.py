@@ -10,7 +10,8 @@ def _as_tuple(x):
 
 
 def _seed(outputs, grad_outputs):
-    """(roots, grads): the grad_fn of each output and the gradient it starts with."""
+    """(leaves, roots, grads): (output, gradient) pairs for outputs that are leaves, and the
+    grad_fn of every other output with the gradient it starts from."""
     from ..creation import ones_like
     grad_outputs = grad_outputs or (None,) * len(outputs)
     if len(grad_outputs) != len(outputs):

@@ -9,6 +9,7 @@ import math
 
 from .. import creation
 from .. import dtypes as D
+from ..autograd.formulas.common import fit, meta
 from ..autograd.graph import record, run
 from ..layout import wrap_dim
 from ..ops import elementwise as E
@@ -131,9 +132,7 @@ def linear(input, weight, bias=None):
 
     def forward():
         out = matmul(input, weight.t())
-        if bias is not None:
-            out += bias
-        return out
+        return out if bias is None else E.add(out, bias)
     out = _untracked(forward, track)
     if not track:
         return out
@@ -204,17 +203,22 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     if not track:
         return out
 
+    need_x = input._requires_grad
+    need_w = weight is not None and weight._requires_grad
+    need_b = bias is not None and bias._requires_grad
+
     def backward(g, xhat, rstd, *w):
-        gxhat = g * w[0] if w else g
-        grad_x = rstd * (gxhat - gxhat.mean(dims, keepdim=True)
-                         - xhat * (gxhat * xhat).mean(dims, keepdim=True))
-        grad_w = grad_b = None
-        if weight is not None and weight._requires_grad:
+        grad_x = grad_w = grad_b = None
+        if need_x:
+            gxhat = g * w[0] if w else g
+            grad_x = rstd * (gxhat - gxhat.mean(dims, keepdim=True)
+                             - xhat * (gxhat * xhat).mean(dims, keepdim=True))
+        if need_w:
             gw = g * xhat
             grad_w = gw.sum(batch_dims) if batch_dims else gw
-        if bias is not None and bias._requires_grad:
+        if need_b:
             grad_b = g.sum(batch_dims) if batch_dims else g
-        return (grad_x if input._requires_grad else None), grad_w, grad_b
+        return grad_x, grad_w, grad_b
     saved = (xhat, rstd) + ((weight,) if weight is not None else ())
     return record("NativeLayerNormBackward0", out, (input, weight, bias), backward, saved)
 
@@ -271,18 +275,14 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     if not track:
         return out
     count = diff.numel()
+    m_input, m_target = meta(input), meta(target)
 
     def backward(g, d):
         scale = 2.0 / count if reduction == "mean" else 2.0
         grad = d * (g * scale) if reduction != "none" else d * g * 2.0
-        return (_fit(grad, input) if input._requires_grad else None,
-                _fit(E.neg(grad), target) if getattr(target, "_requires_grad", False) else None)
+        return (fit(grad, m_input) if m_input else None,
+                fit(E.neg(grad), m_target) if m_target else None)
     return record("MseLossBackward0", out, (input, target), backward, (diff,))
-
-
-def _fit(g, x):
-    from ..autograd.formulas.common import fit
-    return fit(g, x)
 
 
 def _class_dim(input):

@@ -238,6 +238,9 @@ def binary(name, a, b, out=None):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         name = "ipow"
     if name in ("floor_divide", "remainder") and compute.category <= 1:
+        if compute is D.bool_:
+            raise NotImplementedError(f"\"{'div_floor' if name == 'floor_divide' else name}_cpu\" "
+                                      "not implemented for 'Bool'")
         _check_int_divisor(b)
     if a_t and b_t:
         dev = check_same_device(a, b)
@@ -415,14 +418,14 @@ bitwise_xor = _binary_op("bitwise_xor")
 
 @differentiable
 def add(input, other, alpha=1):
-    if alpha != 1:
+    if alpha != 1 or alpha is True:  # True == 1, but torch checks a bool alpha
         other = _scaled(input, other, alpha)
     return binary("add", input, other)
 
 
 @differentiable
 def sub(input, other, alpha=1):
-    if alpha != 1:
+    if alpha != 1 or alpha is True:  # True == 1, but torch checks a bool alpha
         other = _scaled(input, other, alpha)
     return binary("sub", input, other)
 
@@ -514,8 +517,9 @@ def copy_into(dst, src):
 @differentiable
 def inplace(name, self, other=None, **kw):
     """self.op_(other): the result is written into self's view; PyTorch's checks first."""
-    if name in ("add", "sub") and kw.get("alpha", 1) != 1:
-        other = binary("mul", other, kw["alpha"])
+    alpha = kw.get("alpha", 1)
+    if name in ("add", "sub") and (alpha != 1 or alpha is True):
+        other = _scaled(self, other, alpha)
     if other is None:
         unary(name, self, out=self)
     else:

@@ -5,6 +5,8 @@ boolean tensor indices ("advanced" indices) make a copy: the storage offset of e
 result element is computed as an int64 tensor on the tensor's device, and the backend
 gathers (`take`) or scatters (`put_`) through it.
 """
+import math
+
 import numpy as np
 
 from .. import dtypes as D
@@ -135,28 +137,17 @@ def _offsets(view, advanced):
     from ..creation import arange, full
     dev = view._storage.device
     dims = [a[0] for a in advanced]
-    indices = []
-    for dim, idx, mask0 in advanced:
-        if mask0 is not None:
-            # 0-d bool mask: one position if True, none if False
-            idx = full((1 if bool(mask0) else 0,), 0, dtype=D.int64, device=dev)
-        else:
-            idx = to_dtype(idx, D.int64)
-            size = view._shape[dim]
-            if idx.numel():
-                host = np.asarray(idx)
-                lo, hi = int(host.min()), int(host.max())
-                if lo < -size or hi >= size:
-                    bad = lo if lo < -size else hi
-                    raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
-                if lo < 0:
-                    idx = binary("add", idx, binary("mul", binary("lt", idx, 0), size))
-        indices.append(idx)
+    # a 0-d bool mask: one position if True, none if False
+    indices = [to_dtype(idx, D.int64) if mask0 is None else
+               full((1 if bool(mask0) else 0,), 0, dtype=D.int64, device=dev)
+               for _, idx, mask0 in advanced]
     try:
         bshape = broadcast_shapes(*(i._shape for i in indices))
     except RuntimeError:
         raise IndexError("shape mismatch: indexing tensors could not be broadcast together with "
                          "shapes " + ", ".join(str(list(i._shape)) for i in indices)) from None
+    if math.prod(bshape):  # like torch, no bounds check when nothing is gathered
+        indices = [_checked(idx, dim, view._shape[dim]) for idx, dim in zip(indices, dims)]
     rest = [d for d in range(len(view._shape)) if d not in dims]
     adjacent = dims == list(range(dims[0], dims[0] + len(dims)))
     if adjacent:
@@ -178,6 +169,20 @@ def _offsets(view, advanced):
         term = binary("mul", arange(view._shape[d], device=dev), view._stride[d]).reshape(shape)
         total = binary("add", total, term)
     return out_shape, _expand_to(total, out_shape)
+
+
+def _checked(idx, dim, size):
+    """idx with negative entries wrapped; IndexError when one is out of range."""
+    if not idx.numel():
+        return idx
+    host = np.asarray(idx)
+    lo, hi = int(host.min()), int(host.max())
+    if lo < -size or hi >= size:
+        bad = lo if lo < -size else hi
+        raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+    if lo < 0:
+        idx = binary("add", idx, binary("mul", binary("lt", idx, 0), size))
+    return idx
 
 
 @differentiable

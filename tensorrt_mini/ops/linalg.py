@@ -29,18 +29,33 @@ def _kind(da, db):
 
 
 def _check(input, other, kind):
-    a, b = input._dtype, other._dtype
-    if a is not b:
-        ta, tb = _TORCH_TYPE_NAMES[a.name], _TORCH_TYPE_NAMES[b.name]
-        raise RuntimeError({
-            "dot": f"dot : expected both vectors to have same dtype, but found {ta} and {tb}",
-            "mv": f"addmv input tensors must have the same dtype, but got {tb}, {ta}, and {tb}",
-            "mm": f"expected m1 and m2 to have the same dtype, but got: {_C_NAMES[a.name]} != "
-                  f"{_C_NAMES[b.name]}",
-            "bmm": f"expected scalar type {ta} but found {tb}"}[kind])
-    if a is D.bool_:
+    """torch's checks, in torch's order: batch broadcasting, then sizes and dtypes (dot
+    checks dtypes first), then bool, which no BLAS kernel takes."""
+    if kind == "bmm":
+        broadcast_shapes(input._shape[:-2], other._shape[:-2])
+    if kind == "dot":
+        _check_dtypes(input, other, kind)
+    _check_sizes(input, other, kind)
+    _check_dtypes(input, other, kind)
+    if input._dtype is D.bool_:
         name = {"dot": "dot", "mv": "addmv_impl_cpu", "mm": "addmm_impl_cpu_", "bmm": "bmm"}[kind]
         raise NotImplementedError(f"\"{name}\" not implemented for 'Bool'")
+
+
+def _check_dtypes(input, other, kind):
+    a, b = input._dtype, other._dtype
+    if a is b:
+        return
+    ta, tb = _TORCH_TYPE_NAMES[a.name], _TORCH_TYPE_NAMES[b.name]
+    raise RuntimeError({
+        "dot": f"dot : expected both vectors to have same dtype, but found {ta} and {tb}",
+        "mv": f"addmv input tensors must have the same dtype, but got {tb}, {ta}, and {tb}",
+        "mm": f"expected m1 and m2 to have the same dtype, but got: {_C_NAMES[a.name]} != "
+              f"{_C_NAMES[b.name]}",
+        "bmm": f"expected scalar type {ta} but found {tb}"}[kind])
+
+
+def _check_sizes(input, other, kind):
     k, k2 = input._shape[-1], other._shape[-2 if other.dim() > 1 else -1]
     if k == k2:
         return

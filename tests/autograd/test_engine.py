@@ -99,3 +99,22 @@ def test_a_branch_without_gradient_still_lets_the_rest_run():
     z = (y + dead).max(0).values + y.sum()
     z.backward()
     assert x.grad.tolist() == [2.0, 4.0]
+
+
+@pytest.mark.parametrize("use", [lambda h, w: (h + w).sum(), lambda h, w: (h * w).sum(),
+                                 lambda h, w: (h @ w.t()).sum(), lambda h, w: h.mean(),
+                                 lambda h, w: tm.cat([h, w]).sum(),
+                                 lambda h, w: tm.nn.functional.mse_loss(h, w),
+                                 lambda h, w: tm.nn.functional.linear(h, w).sum()],
+                         ids=["add", "mul", "matmul", "mean", "cat", "mse", "linear"])
+def test_a_freed_graph_keeps_no_input_alive(use):
+    import gc
+    import weakref
+    w = tm.ones(2, 2, requires_grad=True)
+    h = w * 2  # an intermediate activation
+    ref = weakref.ref(h)
+    out = use(h, w)
+    out.backward()
+    del h
+    gc.collect()
+    assert ref() is None  # `out` and its graph still exist, but hold no activation

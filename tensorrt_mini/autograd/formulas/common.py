@@ -16,6 +16,24 @@ def is_tensor(x):
     return isinstance(x, T.Tensor)
 
 
+class Meta:
+    """What a backward needs to know about an input (shape, dtype, device, whether it wants
+    a gradient) without keeping the input's memory alive after the graph is freed."""
+
+    __slots__ = ("_shape", "_dtype", "_requires_grad", "device")
+
+    def __init__(self, t):
+        self._shape = t._shape
+        self._dtype = t._dtype
+        self._requires_grad = t._requires_grad
+        self.device = t._storage.device
+
+
+def meta(x):
+    """Meta of x when x is a tensor that requires grad, else None (no gradient to give)."""
+    return Meta(x) if getattr(x, "_requires_grad", False) else None
+
+
 def sum_to(g, shape):
     """Sum a broadcast gradient back to `shape` (the input's shape)."""
     shape = tuple(shape)
@@ -32,7 +50,8 @@ def sum_to(g, shape):
 
 
 def fit(g, x):
-    """g summed to x's shape and cast to x's dtype (binary ops broadcast and promote)."""
+    """g summed to x's shape and cast to x's dtype (binary ops broadcast and promote);
+    x is a tensor or its Meta."""
     if g._shape != x._shape:
         g = sum_to(g, x._shape)
     if g._dtype is not x._dtype:

@@ -8,7 +8,7 @@ import math
 
 from ...ops import elementwise as E
 from ..graph import record, run
-from .common import fit, is_tensor, register, zeros
+from .common import fit, is_tensor, meta, register, zeros
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -39,7 +39,8 @@ _UNARY = {
     "tan": ("TanBackward0", "out", lambda g, out: g * (out * out + 1)),
     "tanh": ("TanhBackward0", "out", lambda g, out: g * (1 - out * out)),
     "sigmoid": ("SigmoidBackward0", "out", lambda g, out: g * (out * (1 - out))),
-    "relu": ("ReluBackward0", "out", lambda g, out: g * (out > 0)),
+    # out <= 0, not out > 0: a NaN passes its gradient through, as in PyTorch
+    "relu": ("ReluBackward0", "out", lambda g, out: E.where(out <= 0, 0.0, g)),
     "erf": ("ErfBackward0", "x", lambda g, x: g * (E.exp(E.neg(x * x)) * _TWO_OVER_SQRT_PI)),
 }
 # piecewise constant: the gradient is zero almost everywhere
@@ -81,103 +82,102 @@ for _name, _node in _FLAT.items():
 
 
 # --- binary -------------------------------------------------------------------------
-
-def _needs(x):
-    return is_tensor(x) and x._requires_grad
-
+# Backward closures hold Metas (shape, dtype) of the inputs, never the inputs themselves:
+# values a formula needs go through `saved`, which the engine frees after backward.
 
 @register("add")
 def _add(raw, a, b, alpha=1):
     out = run(raw, a, b, alpha)
+    ma, mb = meta(a), meta(b)
 
     def backward(g):
-        return (fit(g, a) if _needs(a) else None,
-                fit(g if alpha == 1 else g * alpha, b) if _needs(b) else None)
+        return (fit(g, ma) if ma else None,
+                fit(g if alpha == 1 else g * alpha, mb) if mb else None)
     return record("AddBackward0", out, (a, b), backward)
 
 
 @register("sub")
 def _sub(raw, a, b, alpha=1):
     out = run(raw, a, b, alpha)
+    ma, mb = meta(a), meta(b)
 
     def backward(g):
-        return (fit(g, a) if _needs(a) else None,
-                fit(g * -alpha, b) if _needs(b) else None)
+        return (fit(g, ma) if ma else None, fit(g * -alpha, mb) if mb else None)
     return record("SubBackward0" if is_tensor(a) else "RsubBackward1", out, (a, b), backward)
+
+
+def _binary(name, out, a, b, grads):
+    """Record a binary op whose `grads(g, a_value, b_value)` returns the raw gradients
+    (before fitting); a Python scalar operand is passed as itself, tensors as saved."""
+    ma, mb = meta(a), meta(b)
+    ta, tb = is_tensor(a), is_tensor(b)
+    scalar_a = None if ta else a  # the closure keeps scalars only; tensors go through saved
+    scalar_b = None if tb else b
+
+    def backward(g, *saved):
+        av = saved[0] if ta else scalar_a
+        bv = saved[-1] if tb else scalar_b
+        ga, gb = grads(g, av, bv, ma is not None, mb is not None)
+        return (fit(ga, ma) if ma else None, fit(gb, mb) if mb else None)
+    saved = tuple(x for x in (a, b) if is_tensor(x))
+    return record(name, out, (a, b), backward, saved)
 
 
 @register("mul")
 def _mul(raw, a, b):
     out = run(raw, a, b)
-    ga, gb = _needs(a), _needs(b)
-    if not is_tensor(b):
-        return record("MulBackward0", out, (a, b), lambda g: (fit(g * b, a), None))
-    if not is_tensor(a):
-        return record("MulBackward0", out, (a, b), lambda g: (None, fit(g * a, b)))
-
-    def backward(g, *saved):
-        sa = saved[0] if gb else None
-        sb = saved[-1] if ga else None
-        return (fit(g * sb, a) if ga else None, fit(g * sa, b) if gb else None)
-    return record("MulBackward0", out, (a, b), backward, (a,) * gb + (b,) * ga)
+    return _binary("MulBackward0", out, a, b,
+                   lambda g, a, b, need_a, need_b: (g * b if need_a else None,
+                                                    g * a if need_b else None))
 
 
 @register("div")
 def _div(raw, a, b):
     out = run(raw, a, b)
-    if not is_tensor(b):
-        return record("DivBackward0", out, (a, b), lambda g: (fit(g / b, a), None))
-    ga = _needs(a)
+    return _binary("DivBackward0", out, a, b,
+                   lambda g, a, b, need_a, need_b: (g / b if need_a else None,
+                                                    E.neg(g) * a / (b * b) if need_b else None))
 
-    def backward(g, b_, *rest):
-        grad_a = fit(g / b_, a) if ga else None
-        grad_b = None
-        if _needs(b):
-            grad_b = fit(E.neg(g) * (a if not is_tensor(a) else rest[0]) / (b_ * b_), b)
-        return grad_a, grad_b
-    saved = (b,) + ((a,) if is_tensor(a) and _needs(b) else ())
-    return record("DivBackward0", out, (a, b), backward, saved)
+
+def _pow_grads(g, x, e, need_x, need_e):
+    """d(x ** e): PyTorch masks e == 0 for x and (x == 0, e >= 0) for e."""
+    grad_x = grad_e = None
+    e_tensor = is_tensor(e)
+    if need_x:
+        if not e_tensor:
+            grad_x = zeros(g._shape, g) if e == 0 else g * (E.pow(x, e - 1) * e)
+        else:
+            grad_x = E.where(e == 0, 0.0, g * (e * E.pow(x, e - 1)))
+    if need_e:
+        out = E.pow(x, e)
+        if is_tensor(x):
+            log_x = E.log(x)
+            grad_e = E.where((x == 0) & (e >= 0), 0.0, g * (out * log_x))
+        else:
+            log_x = math.log(x) if x > 0 else -math.inf if x == 0 else math.nan
+            grad_e = g * (out * log_x)
+            if x == 0:
+                grad_e = E.where(e >= 0, 0.0, grad_e)
+    return grad_x, grad_e
 
 
 @register("pow")
 def _pow(raw, a, b):
     out = run(raw, a, b)
-    if not is_tensor(b):
-        def backward(g, x):
-            if b == 0:
-                return (zeros(x._shape, x),)
-            return (fit(g * (E.pow(x, b - 1) * b), a),)
-        return record("PowBackward0", out, (a, b), backward, (a,))
-    if not is_tensor(a):
-        log_a = math.log(a) if a > 0 else -math.inf if a == 0 else math.nan
-
-        def backward(g, out):
-            grad = g * (out * log_a)
-            if a == 0:  # 0 ** e is flat for e >= 0, as PyTorch masks it
-                grad = E.where(b >= 0, 0.0, grad)
-            return (None, fit(grad, b))
-        return record("PowBackward2", out, (a, b), backward, (out,))
-
-    def backward(g, x, e, out):
-        grad_x = grad_e = None
-        if _needs(a):
-            grad_x = fit(E.where(e == 0, 0.0, g * (e * E.pow(x, e - 1))), a)
-        if _needs(b):
-            grad_e = fit(E.where((x == 0) & (e >= 0), 0.0, g * (out * E.log(x))), b)
-        return grad_x, grad_e
-    return record("PowBackward1", out, (a, b), backward, (a, b, out))
+    name = "PowBackward0" if not is_tensor(b) else "PowBackward2" if not is_tensor(a) \
+        else "PowBackward1"
+    return _binary(name, out, a, b, _pow_grads)
 
 
 def _extremum(node, lose):
     """maximum/minimum: the larger (smaller) input gets the gradient; ties split it."""
-    def derivative(raw, a, b):
-        out = run(raw, a, b)
+    def grads(g, a, b, need_a, need_b):
+        half = E.where(a == b, g * 0.5, g)
+        return (E.where(lose(a, b), 0.0, half) if need_a else None,
+                E.where(lose(b, a), 0.0, half) if need_b else None)
 
-        def backward(g, a_, b_):
-            half = E.where(a_ == b_, g * 0.5, g)
-            return (fit(E.where(lose(a_, b_), 0.0, half), a) if _needs(a) else None,
-                    fit(E.where(lose(b_, a_), 0.0, half), b) if _needs(b) else None)
-        return record(node, out, (a, b), backward, (a, b))
+    def derivative(raw, a, b):
+        return _binary(node, run(raw, a, b), a, b, grads)
     return derivative
 
 
@@ -188,18 +188,12 @@ register("minimum")(_extremum("MinimumBackward0", E.gt))
 @register("remainder")
 def _remainder(raw, a, b):
     out = run(raw, a, b)
-    if not is_tensor(b):
-        return record("RemainderBackward0", out, (a, b), lambda g: (fit(g, a), None))
-
-    def backward(g, *saved):
-        grad_b = None
-        if _needs(b):
-            a_, b_ = (saved[0], saved[1]) if is_tensor(a) else (a, saved[0])
-            grad_b = fit(E.neg(g) * E.floor_divide(a_, b_), b)
-        return (fit(g, a) if _needs(a) else None), grad_b
-    saved = tuple(x for x in (a, b) if is_tensor(x))
-    return record("RemainderBackward1" if is_tensor(a) else "RemainderBackward2", out, (a, b),
-                  backward, saved)
+    name = "RemainderBackward0" if not is_tensor(b) else "RemainderBackward1" if is_tensor(a) \
+        else "RemainderBackward2"
+    return _binary(name, out, a, b,
+                   lambda g, a, b, need_a, need_b: (
+                       g if need_a else None,
+                       E.neg(g) * E.floor_divide(a, b) if need_b else None))
 
 
 @register("floor_divide")
@@ -214,45 +208,52 @@ def _floor_divide(raw, a, b):
 @register("where")
 def _where(raw, cond, a, b):
     out = run(raw, cond, a, b)
+    ma, mb = meta(a), meta(b)
 
     def backward(g, c):
         return (None,
-                fit(E.where(c, g, 0.0), a) if _needs(a) else None,
-                fit(E.where(c, 0.0, g), b) if _needs(b) else None)
+                fit(E.where(c, g, 0.0), ma) if ma else None,
+                fit(E.where(c, 0.0, g), mb) if mb else None)
     return record("WhereBackward0", out, (cond, a, b), backward, (cond,))
 
 
 @register("clamp")
 def _clamp(raw, x, min=None, max=None):
     out = run(raw, x, min, max)
-    lo, hi = min, max
-    if not is_tensor(lo) and not is_tensor(hi):
+    mx, mlo, mhi = meta(x), meta(min), meta(max)
+    if not is_tensor(min) and not is_tensor(max):
+        lo, hi = min, max
+
         def backward(g, x_):
             mask = None
             if lo is not None:
                 mask = x_ >= lo
             if hi is not None:
                 mask = (x_ <= hi) if mask is None else mask & (x_ <= hi)
-            return (fit(g * mask, x),)
+            return (fit(g * mask, mx),)
         return record("ClampBackward1", out, (x, lo, hi), backward, (x,))
+    has_lo, has_hi = min is not None, max is not None
+    lo_saved, hi_saved = is_tensor(min), is_tensor(max)
+    lo_value = None if lo_saved else min
+    hi_value = None if hi_saved else max
 
-    def backward(g, x_):
+    def backward(g, x_, *bounds):
         # out = min(max(x, lo), hi): where lo > hi every element takes hi
-        below = (x_ < lo) if lo is not None else None
-        above = (x_ > hi) if hi is not None else None
-        crossed = (lo > hi) if lo is not None and hi is not None else None
+        lo = bounds[0] if lo_saved else lo_value
+        hi = bounds[-1] if hi_saved else hi_value
+        below = (x_ < lo) if has_lo else None
+        above = (x_ > hi) if has_hi else None
+        crossed = (lo > hi) if has_lo and has_hi else None
         if crossed is not None:
             above = above | crossed
         keep = None
         for m in (below, above):
             if m is not None:
                 keep = E.logical_not(m) if keep is None else keep & E.logical_not(m)
-        grad_x = fit(g * keep, x) if _needs(x) else None
-        grad_lo = grad_hi = None
-        if _needs(lo):
-            low = below if crossed is None else below & E.logical_not(crossed)
-            grad_lo = fit(g * low, lo)
-        if _needs(hi):
-            grad_hi = fit(g * above, hi)
-        return grad_x, grad_lo, grad_hi
-    return record("ClampBackward0", out, (x, lo, hi), backward, (x,))
+        grad_lo = None
+        if mlo:
+            grad_lo = fit(g * (below if crossed is None else below & E.logical_not(crossed)), mlo)
+        return (fit(g * keep, mx) if mx else None, grad_lo,
+                fit(g * above, mhi) if mhi else None)
+    bounds = tuple(b for b in (min, max) if is_tensor(b))
+    return record("ClampBackward0", out, (x, min, max), backward, (x,) + bounds)

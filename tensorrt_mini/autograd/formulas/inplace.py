@@ -5,7 +5,7 @@ from ...ops import indexing
 from ...ops.indexing import index_put_
 from ..graph import node_class, edge, run
 from ..inplace import check_target, rebase, refresh_view, via_out_of_place
-from .common import fit, is_tensor, register, sum_to
+from .common import fit, is_tensor, meta, register, sum_to
 from .views import read_from_storage, scatter_to_storage
 
 
@@ -30,10 +30,14 @@ def _copy(raw, dst, src):
     if not is_tensor(src):
         node = node_class("FillBackward0")(lambda g: (None,), (old,))
     else:
+        msrc = meta(src)
+
         def backward(g):
-            if g._storage.device != src._storage.device:
-                g = g.to(src._storage.device)
-            return None, fit(g, src)
+            if msrc is None:
+                return None, None
+            if g._storage.device != msrc.device:
+                g = g.to(msrc.device)
+            return None, fit(g, msrc)
         node = node_class("CopyBackwards")(backward, (old, edge(src)))
     rebase(dst, node)
     return dst
@@ -52,15 +56,19 @@ def _setitem(raw, t, idx, value):
     if not is_tensor(value):
         node = node_class("FillBackward0")(lambda g: (None,), (None,))
     else:
+        mv = meta(value)
+
         def backward(g):
-            if g._storage.device != value._storage.device:
-                g = g.to(value._storage.device)
+            if mv is None:
+                return None, None
+            if g._storage.device != mv.device:
+                g = g.to(mv.device)
             # setitem drops the value's leading size-1 dims before broadcasting
             extra = 0
-            while extra < len(value._shape) and value._shape[extra] == 1:
+            while extra < len(mv._shape) and mv._shape[extra] == 1:
                 extra += 1
-            g = sum_to(g, value._shape[extra:]).reshape(value._shape)
-            return None, (g if g._dtype is value._dtype else g.to(value._dtype))
+            g = sum_to(g, mv._shape[extra:]).reshape(mv._shape)
+            return None, (g if g._dtype is mv._dtype else g.to(mv._dtype))
         node = node_class("CopyBackwards")(backward, (None, edge(value)))
     rebase(view, node)
     refresh_view(t)
@@ -73,11 +81,11 @@ def _index_put(raw, t, offsets, value, shape, accumulate=False):
     run(raw, t, offsets, value, shape, accumulate)
     geom = (t._shape, t._stride, t._offset)
     size = t._storage.size()
-    value_needs = is_tensor(value) and value._requires_grad
+    mv = meta(value)
 
     def backward(g):
         buf = scatter_to_storage(g, *geom, size)
-        grad_value = fit(buf[offsets], value) if value_needs else None
+        grad_value = fit(buf[offsets], mv) if mv else None
         if not accumulate:  # the written elements no longer depend on their old values
             index_put_(buf, offsets, 0, shape)
         return read_from_storage(buf, *geom), grad_value

@@ -2,7 +2,7 @@
 of the output gradient."""
 from ...layout import wrap_dim
 from ..graph import record, run
-from .common import register
+from .common import meta, register
 
 
 @register("cat")
@@ -20,13 +20,15 @@ def _cat(raw, tensors, dim=0):
         spans.append((start, t._shape[d]))
         start += t._shape[d]
 
+    metas = [meta(t) for t in tensors]
+
     def backward(g):
         grads = []
-        for t, span in zip(tensors, spans):
-            if span is None or not t._requires_grad:
+        for m, span in zip(metas, spans):
+            if span is None or m is None:
                 grads.append(None)
                 continue
             part = g.narrow(d, *span)
-            grads.append(part if part._dtype is t._dtype else part.to(t._dtype))
+            grads.append(part if part._dtype is m._dtype else part.to(m._dtype))
         return tuple(grads)
     return record("CatBackward0", out, tensors, backward)

@@ -25,11 +25,12 @@ def _name(a, b):
 def _matmul(raw, a, b):
     out = run(raw, a, b)
     need_a, need_b = a._requires_grad, b._requires_grad
+    a_shape, b_shape = a._shape, b._shape
+    da, db = len(a_shape), len(b_shape)
 
     def backward(g, *saved):
         a_ = saved[0] if need_b else None
         b_ = saved[-1] if need_a else None
-        da, db = a.dim(), b.dim()
         if da == 1 and db == 1:
             return (g * b_ if need_a else None, g * a_ if need_b else None)
         if da == 1:
@@ -40,14 +41,14 @@ def _matmul(raw, a, b):
         if need_a:
             b2 = b_.unsqueeze(-1) if db == 1 else b_
             grad_a = matmul(g, b2.transpose(-1, -2))
-            grad_a = sum_to(grad_a, (1,) + a._shape if da == 1 else a._shape)
+            grad_a = sum_to(grad_a, (1,) + a_shape if da == 1 else a_shape)
             if da == 1:
-                grad_a = grad_a.view(a._shape)
+                grad_a = grad_a.view(a_shape)
         if need_b:
             a2 = a_.unsqueeze(0) if da == 1 else a_
             grad_b = matmul(a2.transpose(-1, -2), g)
-            grad_b = sum_to(grad_b, b._shape + (1,) if db == 1 else b._shape)
+            grad_b = sum_to(grad_b, b_shape + (1,) if db == 1 else b_shape)
             if db == 1:
-                grad_b = grad_b.view(b._shape)
+                grad_b = grad_b.view(b_shape)
         return grad_a, grad_b
     return record(_name(a, b), out, (a, b), backward, (a,) * need_b + (b,) * need_a)

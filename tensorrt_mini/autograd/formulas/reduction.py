@@ -11,7 +11,7 @@ from ... import dtypes as D
 from ...ops import elementwise as E
 from ...ops.reduction import _dims
 from ..graph import record, run
-from .common import register, zeros
+from .common import Meta, register, zeros
 
 
 def _unreduce(g, in_shape, dims, keepdim):
@@ -30,24 +30,25 @@ def _spread(g, x, dims, keepdim):
 @register("sum")
 def _sum(raw, x, dim=None, keepdim=False, *, dtype=None):
     out = run(raw, x, dim, keepdim, dtype=dtype)
-    dims = _dims(x, dim)
+    dims, mx = _dims(x, dim), Meta(x)
     return record("SumBackward0" if dim is None else "SumBackward1", out, (x,),
-                  lambda g: (_spread(g, x, dims, keepdim),))
+                  lambda g: (_spread(g, mx, dims, keepdim),))
 
 
 @register("mean")
 def _mean(raw, x, dim=None, keepdim=False, *, dtype=None):
     out = run(raw, x, dim, keepdim, dtype=dtype)
-    dims = _dims(x, dim)
+    dims, mx = _dims(x, dim), Meta(x)
     count = math.prod(x._shape[d] for d in dims)
     return record("MeanBackward0" if dim is None else "MeanBackward1", out, (x,),
-                  lambda g: (_spread(g / count, x, dims, keepdim),))
+                  lambda g: (_spread(g / count, mx, dims, keepdim),))
 
 
 @register("prod")
 def _prod(raw, x, dim=None, keepdim=False, *, dtype=None):
     out = run(raw, x, dim, keepdim, dtype=dtype)
     dims = _dims(x, dim if dim is None else (dim,) if isinstance(dim, int) else dim)
+    mx = Meta(x)
 
     def backward(g, x_):
         # d/dx_i of a product is the product of the others; zeros make out / x_i unusable:
@@ -60,7 +61,7 @@ def _prod(raw, x, dim=None, keepdim=False, *, dtype=None):
         zero_count = is_zero.sum(dims, keepdim=True)
         grad = E.where(zero_count == 0, others / nonzero,
                        E.where((zero_count == 1) & is_zero, others, 0.0))
-        return (_spread(g, x, dims, keepdim) * grad,)
+        return (_spread(g, mx, dims, keepdim) * grad,)
     return record("ProdBackward0" if dim is None else "ProdBackward1", out, (x,), backward, (x,))
 
 
@@ -78,10 +79,11 @@ def _var(raw, x, dim=None, *, correction=None, keepdim=False, unbiased=None):
     dims, correction = _moment_args(x, dim, correction, unbiased)
     n = math.prod(x._shape[d] for d in dims)
     scale = 2.0 / (n - correction) if n > correction else math.inf
+    in_shape = x._shape
 
     def backward(g, x_):
         centred = x_ - x_.mean(dims, keepdim=True)
-        return (_unreduce(g, x._shape, dims, keepdim) * scale * centred,)
+        return (_unreduce(g, in_shape, dims, keepdim) * scale * centred,)
     return record("VarBackward0", out, (x,), backward, (x,))
 
 
@@ -91,11 +93,12 @@ def _std(raw, x, dim=None, *, correction=None, keepdim=False, unbiased=None):
     dims, correction = _moment_args(x, dim, correction, unbiased)
     n = math.prod(x._shape[d] for d in dims)
     scale = 1.0 / (n - correction) if n > correction else math.inf
+    in_shape = x._shape
 
     def backward(g, x_, out_):
         # d std = d var / (2 std); PyTorch gives zero where std is zero
-        out_k = _unreduce(out_, x._shape, dims, keepdim)
-        g_k = _unreduce(g, x._shape, dims, keepdim)
+        out_k = _unreduce(out_, in_shape, dims, keepdim)
+        g_k = _unreduce(g, in_shape, dims, keepdim)
         g_k = E.where(out_k == 0, 0.0, g_k / out_k)
         centred = x_ - x_.mean(dims, keepdim=True)
         return (g_k * scale * centred,)
@@ -106,12 +109,12 @@ def _even(node):
     """amax/amin: ties share the gradient evenly."""
     def derivative(raw, x, dim=(), keepdim=False):
         out = run(raw, x, dim, keepdim)
-        dims = _dims(x, dim)
+        dims, in_shape = _dims(x, dim), x._shape
 
         def backward(g, x_, out_):
-            hit = x_ == _unreduce(out_, x._shape, dims, keepdim)
+            hit = x_ == _unreduce(out_, in_shape, dims, keepdim)
             count = hit.sum(dims, keepdim=True)
-            return (_unreduce(g, x._shape, dims, keepdim) * hit / count,)
+            return (_unreduce(g, in_shape, dims, keepdim) * hit / count,)
         return record(node, out, (x,), backward, (x, out))
     return derivative
 
@@ -125,17 +128,18 @@ def _routed(node):
     def derivative(raw, x, dim, keepdim=False):
         result = run(raw, x, dim, keepdim)
         values, indices = result
-        nd = x.dim()
+        in_shape = x._shape
+        nd = len(in_shape)
 
         def backward(g, idx):
             if nd == 0:
                 return (g.reshape(()),)
             d = dim % nd
-            g_k = _unreduce(g, x._shape, (d,), keepdim)
-            idx_k = _unreduce(idx, x._shape, (d,), keepdim)
-            z = zeros(x._shape, g)
+            g_k = _unreduce(g, in_shape, (d,), keepdim)
+            idx_k = _unreduce(idx, in_shape, (d,), keepdim)
+            z = zeros(in_shape, g)
             where = []
-            for k, n in enumerate(x._shape):
+            for k, n in enumerate(in_shape):
                 if k == d:
                     where.append(idx_k)
                 else:

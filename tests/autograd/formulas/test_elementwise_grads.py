@@ -86,6 +86,8 @@ def test_clamp_tensor_bounds(view):
     lo = tm.full((4,), -0.5, dtype=tm.float64).requires_grad_()
     hi = tm.full((3, 1), 0.5, dtype=tm.float64).requires_grad_()
     assert gradcheck(lambda x, lo, hi: tm.clamp(x, lo, hi), (x, lo, hi))
+    assert gradcheck(lambda x, lo: tm.clamp(x, lo, 0.5), (x, lo))  # one tensor, one scalar
+    assert gradcheck(lambda x, hi: tm.clamp(x, max=hi), (x, hi))
 
 
 def _away(x, points, gap=0.05):
@@ -141,3 +143,9 @@ def test_pow_zero_base_with_tensor_exponent_is_masked():
     assert base.grad.tolist() == [0.0, 12.0]
     assert e.grad.tolist()[0] == 0.0
     assert math.isclose(e.grad.tolist()[1], 8 * math.log(2))
+
+
+def test_relu_passes_the_gradient_of_nan_through_like_torch():
+    x = tm.tensor([float("nan"), -1.0, 0.0, 2.0], requires_grad=True)
+    x.relu().backward(tm.tensor([1.0, 1.0, 1.0, 1.0]))
+    assert x.grad.tolist() == [1.0, 0.0, 0.0, 1.0]

@@ -19,14 +19,14 @@ from tensorrt_mini.kernels.cpu import reduce as R
 B, U8, I32, I64, F32, F64 = (np.dtype(t) for t in ("bool", "uint8", "int32", "int64",
                                                     "float32", "float64"))
 PAIRS = [
-    (R.SUM, B), (R.SUM, I32), (R.SUM, F32), (R.SUM, F64),
+    (R.SUM, B), (R.SUM, I32), (R.SUM, F32),
     (R.PROD, I64), (R.PROD, F32),
     (R.AMAX, U8), (R.AMAX, F64), (R.AMIN, F32),
     (R.ALL, B), (R.ANY, F64),
-    (R.VAR, F32), (R.VAR, F64), (R.STD, F64),
+    (R.VAR, F64), (R.STD, F64),
     (R.ARGMAX, B), (R.ARGMAX, F32), (R.ARGMIN, F64),
 ]
-PARALLEL_PAIRS = [(R.SUM, F32), (R.ARGMAX, F32), (R.ARGMIN, F64), (R.VAR, F64)]
+PARALLEL_PAIRS = [(R.SUM, F32), (R.ARGMIN, F64), (R.VAR, F64)]
 ARG = (R.ARGMAX, R.ARGMIN)
 EXTREME = (R.AMAX, R.AMIN, R.ARGMAX, R.ARGMIN)  # undefined on empty reductions
 
@@ -305,7 +305,8 @@ NAN = float("nan")
 ])
 @pytest.mark.parametrize("layout", ["row", "column", "split"])
 def test_arg_ties_and_nan(values, imax, imin, layout):
-    """Torch semantics in the inner fold, the outer tile and across split merges."""
+    """Torch semantics in the inner fold, the outer tile and across split merges
+    (ARGMAX and ARGMIN share all code but the comparison)."""
     n = len(values)
     repeat, args = {
         "row": (1, dict(shape=(n,), strides=(1,), dims=(0,))),
@@ -313,7 +314,8 @@ def test_arg_ties_and_nan(values, imax, imin, layout):
         # long runs, so that every split holds ties and NaNs
         "split": (20000, dict(shape=(n * 20000,), strides=(1,), dims=(0,), nthreads=3)),
     }[layout]
-    for op, dt, want in ((R.ARGMAX, F32, imax), (R.ARGMIN, F64, imin)):
+    ops = [(R.ARGMAX, F32, imax), (R.ARGMIN, F64, imin)]
+    for op, dt, want in ops[1:] if layout == "split" else ops:  # one parallel compile
         v = np.repeat(np.array(values, dt), repeat)
         out, idx, plan = run(op, v, 0, **args)
         assert plan.splits > 1 or layout != "split"

@@ -149,3 +149,37 @@ def test_arg_reduce_first_nan_wins(sim, name):
     assert s > 1
     np.testing.assert_array_equal(indices[:, 0], [5, 36])
     assert np.isnan(values).all()
+
+
+def test_simulated_shared_arrays_are_shared_by_threads_arriving_together(sim):
+    """Regression: the simulator created a block's shared array on first use without a
+    lock, so threads arriving together could each get their own (a reduction lost
+    partial sums). Every thread here looks the array up before any creates it, unless
+    the lookup is serialised."""
+    import threading
+    from numba.cuda.simulator.kernelapi import FakeCUDAShared
+
+    meet = threading.Barrier(8, timeout=0.5)
+
+    class Rendezvous(dict):
+        def get(self, key, default=None):
+            found = super().get(key, default)
+            try:
+                meet.wait()  # racy lookups: all eight look before any array exists
+            except threading.BrokenBarrierError:
+                pass  # serialised lookups: the first times out, the rest pass
+            return found
+
+    shared = FakeCUDAShared(0)
+    shared._allocations = Rendezvous()
+    got = []
+
+    def thread():
+        got.append(shared.array(8, np.float32))  # one source line for every thread
+
+    threads = [threading.Thread(target=thread) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(got) == 8 and len({id(a) for a in got}) == 1

@@ -1,0 +1,555 @@
+"""The cuda backend: the CPU backend's op table, on tensorrt_mini.kernels.cuda.
+
+Each op turns views into kernel launches through `cuda_runtime` (CuPy on a GPU, numpy
+under Numba's simulator). The launch plan for a layout (kernel variant, grid, collapsed
+metadata already uploaded to the device) is computed once and cached, keyed by the sizes
+and strides of every operand: the Python path of an op is its cost on a GPU.
+Matmul goes to cuBLAS through CuPy.
+"""
+import functools
+import math
+
+import numpy as np
+
+from ..kernels.cuda import argreduce, elementwise, index, optim, philox
+from ..kernels.cuda import reduce as reducing
+from ..kernels.cuda import geometry as geo
+from ..layout import collapse, contiguous_strides, is_contiguous, is_non_overlapping_and_dense
+from ..storage import CUDAStorage
+from . import cuda_runtime
+
+_rt = cuda_runtime.runtime()  # raises, saying what is missing, when cuda cannot run here
+_ZERO = np.int64(0)  # the kernels' unused operand slots
+_MAX_PLANS = 4096
+
+
+class _View:
+    """A scratch tensor: the attributes of a Tensor that backends read."""
+    __slots__ = ("_storage", "_shape", "_stride", "_offset", "_dtype")
+
+    def __init__(self, storage, shape, stride, offset=0):
+        self._storage = storage
+        self._shape = tuple(shape)
+        self._stride = tuple(stride)
+        self._offset = offset
+        self._dtype = storage.dtype
+
+
+def _cache(table, key, make):
+    value = table.get(key)
+    if value is None:
+        if len(table) > _MAX_PLANS:
+            table.clear()
+        value = table[key] = make()
+    return value
+
+
+# kernel factories, cached: each variant is built (and compiled or loaded) once
+_contiguous = functools.cache(elementwise.contiguous)
+_strided = functools.cache(elementwise.strided)
+_tiled_kernel = functools.cache(elementwise.tiled)
+_reduce_rows = functools.cache(reducing.rows)
+_reduce_columns = functools.cache(reducing.columns)
+_arg_rows = functools.cache(argreduce.rows)
+_arg_columns = functools.cache(argreduce.columns)
+_take = functools.cache(index.take)
+_put = functools.cache(index.put)
+_put_add = functools.cache(index.put_add)
+_uniform = functools.cache(philox.uniform)
+_normal = functools.cache(philox.normal)
+_sgd = functools.cache(optim.sgd)
+_adam = functools.cache(optim.adam)
+
+
+# --- storage ------------------------------------------------------------------------
+
+def _check_device(device):
+    if device is not None and device.index not in (None, 0):
+        raise RuntimeError(f"tensorrt_mini runs on one CUDA device, cuda:0; got {device}")
+
+
+def empty(numel, dtype, device=None):
+    _check_device(device)
+    from ..device import as_device
+    return CUDAStorage(_rt.empty(numel, dtype.np), dtype, as_device(device or "cuda"))
+
+
+def from_host(array, device=None):
+    from ..dtypes import from_numpy_dtype
+    from ..device import as_device
+    _check_device(device)
+    return CUDAStorage(_rt.upload(array), from_numpy_dtype(array.dtype),
+                       as_device(device or "cuda"))
+
+
+def _scratch(shape, dtype):
+    n = math.prod(shape)
+    return _View(empty(n, dtype), shape, contiguous_strides(shape))
+
+
+def to_host(t):
+    n = _numel(t)
+    if not is_contiguous(t._shape, t._stride):
+        tmp = _scratch(t._shape, t._dtype)
+        copy_(tmp, t)
+        t = tmp
+    return _rt.download(t._storage.buffer, t._offset, t._offset + n).reshape(t._shape)
+
+
+def gather_host(t, index_lists):
+    if not index_lists:
+        return to_host(t)
+    grids = np.ix_(*[np.asarray(i, np.int64) for i in index_lists])
+    offsets = t._offset + sum(g * s for g, s in zip(grids, t._stride))
+    offsets = np.broadcast_to(offsets, tuple(len(i) for i in index_lists))
+    where = _View(from_host(np.ascontiguousarray(offsets).reshape(-1)), offsets.shape,
+                  contiguous_strides(offsets.shape))
+    out = _scratch(offsets.shape, t._dtype)
+    take(out, t, where)
+    return to_host(out)
+
+
+def _ptr(t):
+    return _rt.pointer(t._storage.buffer, t._offset)
+
+
+def _numel(t):
+    return math.prod(t._shape)
+
+
+# --- elementwise ----------------------------------------------------------------------
+
+class _EwPlan:
+    """How to run out = op(a, b, c) for one layout.
+    kind: "contig" (all dense, same order), "tiled" (a transposed operand) or "strided"."""
+    __slots__ = ("kind", "n", "grid", "meta", "ndim", "transposed")
+
+
+_ew_plans = {}
+
+
+def _ew_plan(shape, strides):
+    """strides: out's, then those of the three operand slots (None for a scalar)."""
+    return _cache(_ew_plans, (shape, strides), lambda: _make_ew_plan(shape, strides))
+
+
+def _make_ew_plan(shape, strides):
+    plan = _EwPlan()
+    plan.n = math.prod(shape)
+    out = strides[0]
+    tensors = [s for s in strides if s is not None]
+    if is_non_overlapping_and_dense(shape, out) and all(
+            all(a == b or n == 1 for a, b, n in zip(s, out, shape)) for s in tensors):
+        plan.kind = "contig"
+        return plan
+    # walk dims in out's memory order (its fastest last), then merge what merges
+    order = sorted(range(len(shape)), key=lambda d: -out[d])
+    full = [tuple(s[d] for d in order) if s is not None else (0,) * len(shape) for s in strides]
+    c_shape, c_strides = collapse(tuple(shape[d] for d in order), *full)
+    tiled = _tiled(c_shape, c_strides)
+    if tiled is not None:
+        plan.kind = "tiled"
+        (nb, n0, n1), meta, plan.transposed = tiled
+        plan.grid = elementwise.tiled_grid(nb, n0, n1)
+        plan.meta = _rt.upload(np.array(meta, np.int64))
+        return plan
+    plan.kind = "strided"
+    plan.ndim = len(c_shape)
+    plan.grid = (geo.blocks(plan.n, geo.THREADS),)
+    plan.meta = _rt.upload(np.array(list(c_shape) + [x for s in c_strides for x in s], np.int64))
+    return plan
+
+
+def _tiled(shape, strides):
+    """(batch, n0, n1), meta and transposed flags when an operand's fastest dim (p) is not
+    out's (the last, q) and the other dims merge into one batch dim; else None."""
+    k = len(shape)
+    q = k - 1
+    p = None
+    transposed = []
+    for st in strides[1:]:
+        dims = [d for d in range(k) if st[d] != 0]
+        fastest = min(dims, key=lambda d: st[d]) if dims else q
+        flip = fastest != q and st[q] != 0 and st[fastest] < st[q]
+        if flip:
+            if p is not None and p != fastest:
+                return None
+            p = fastest
+        transposed.append(flip)
+    if p is None or -(-shape[p] // geo.TILE) > geo.MAX_GRID_YZ:
+        return None
+    rest = [d for d in range(k) if d not in (p, q)]
+    b_shape, b_strides = collapse(tuple(shape[d] for d in rest),
+                                  *[tuple(st[d] for d in rest) for st in strides])
+    if len(b_shape) > 1:
+        return None
+    meta = [b_shape[0], shape[p], shape[q]]
+    for st, bs in zip(strides, b_strides):
+        meta += [bs[0], st[p], st[q]]
+    return (b_shape[0], shape[p], shape[q]), meta, tuple(transposed)
+
+
+def _elementwise(name, compute, out, operands):
+    """out = name(*operands); operands are views or numpy scalars of `compute`."""
+    if _numel(out) == 0:
+        return
+    slots = list(operands) + [_ZERO] * (3 - len(operands))
+    pointers = tuple(not isinstance(x, np.generic) for x in slots)
+    plan = _ew_plan(out._shape, (out._stride,) + tuple(
+        x._stride if p else None for x, p in zip(slots, pointers)))
+    args = [_ptr(x) if p else x for x, p in zip(slots, pointers)]
+    dtype, out_dtype = compute.np, out._dtype.np
+    if plan.kind == "contig":
+        width = _vector_width(out, slots, pointers)
+        kernel = _contiguous(name, dtype, out_dtype, pointers, width)
+        _rt.launch(kernel, elementwise.contiguous_grid(plan.n, width), (geo.THREADS,),
+                   [_ptr(out), *args, plan.n])
+    elif plan.kind == "tiled":
+        kernel = _tiled_kernel(name, dtype, out_dtype, pointers, plan.transposed)
+        _rt.launch(kernel, plan.grid, (geo.TILE, geo.TILE_ROWS),
+                   [_ptr(out), *args, _rt.pointer(plan.meta, 0)])
+    else:
+        kernel = _strided(name, dtype, out_dtype, pointers)
+        _rt.launch(kernel, plan.grid, (geo.THREADS,),
+                   [_ptr(out), *args, plan.n, _rt.pointer(plan.meta, 0), plan.ndim])
+
+
+def _vector_width(out, slots, pointers):
+    """The widest vector every pointer operand is aligned for (1 when one is not)."""
+    views = [out] + [x for x, p in zip(slots, pointers) if p]
+    width = elementwise.vector_width([v._dtype.itemsize for v in views])
+    for v in views:
+        if _rt.address(v._storage.buffer, v._offset) % (width * v._dtype.itemsize):
+            return 1
+    return width
+
+
+def _op_name(name):
+    return "pow" if name == "ipow" else name  # integer pow: kernels pick it by dtype
+
+
+def unary(name, out, x):
+    _elementwise(_op_name(name), x._dtype, out, [x])
+
+
+def binary(name, out, a, b):
+    _elementwise(_op_name(name), a._dtype, out, [a, b])
+
+
+def binary_scalar(name, out, a, value, reverse=False):
+    """out = op(a, value), or op(value, a) when reverse."""
+    _elementwise(_op_name(name), a._dtype, out, [value, a] if reverse else [a, value])
+
+
+def where(out, cond, a, b):
+    _elementwise("where", a._dtype, out, [cond, a, b])
+
+
+def copy_(dst, src):
+    _elementwise("copy", src._dtype, dst, [src])
+
+
+def fill_(dst, value):
+    _elementwise("copy", dst._dtype, dst, [dst._dtype.np.type(value)])
+
+
+def _dense(t):
+    """t when its elements lie contiguously in memory, else a contiguous copy."""
+    if is_contiguous(t._shape, t._stride):
+        return t
+    tmp = _scratch(t._shape, t._dtype)
+    copy_(tmp, t)
+    return tmp
+
+
+# --- reductions -------------------------------------------------------------------------
+
+class _ReducePlan:
+    """How to reduce `dims` of one layout: as (outer, rows, inner) with x[o, r, i] at
+    o*xo + r*xr + i*xi, after a copy into (kept dims, reduced dims) order when the layout
+    does not fit that form, in one pass or in chunk partials plus a combining pass."""
+    __slots__ = ("permute", "columns", "splits", "partial", "passes")
+
+    def __init__(self, shape, stride, dims, count):
+        layout = _reduce_layout(shape, stride, dims)
+        self.permute = None
+        if layout is None:
+            order = [d for d in range(len(shape)) if d not in dims] + list(dims)
+            self.permute = (tuple(shape[d] for d in order), tuple(stride[d] for d in order))
+            n_rows = math.prod(shape[d] for d in dims)
+            layout = (math.prod(shape) // max(n_rows, 1), n_rows, 1, n_rows, 1, 0, 1, 0)
+        n_outer, n_rows, n_inner, xo, xr, xi, oo, oi = layout
+        self.columns = n_inner > 1
+        blocks = n_outer * -(-n_inner // geo.TILE) if self.columns else n_outer
+        s = self.splits = reducing.splits(n_rows, blocks)
+        shape3 = [n_outer, n_rows, n_inner, xo, xr, xi]
+        if s == 1:
+            self.partial = 0
+            self.passes = [(_meta(shape3 + [oo, 0, oi, n_rows, count]), self._grid(n_outer, n_inner, 1))]
+            return
+        chunk = -(-n_rows // s)
+        self.partial = n_outer * s * n_inner
+        part = [n_outer, s, n_inner, s * n_inner, n_inner, 1]
+        self.passes = [
+            (_meta(shape3 + part[3:] + [chunk, 0]), self._grid(n_outer, n_inner, s)),
+            (_meta(part + [oo, 0, oi, s, count]), self._grid(n_outer, n_inner, 1))]
+
+    def _grid(self, n_outer, n_inner, s):
+        if self.columns:
+            return reducing.columns_grid(n_outer, n_inner, s)
+        return reducing.rows_grid(n_outer, s)
+
+    def block(self):
+        return (geo.TILE, geo.COLUMN_GROUPS) if self.columns else (geo.REDUCE_THREADS,)
+
+
+def _meta(values):
+    return _rt.upload(np.array(values, np.int64))
+
+
+def _reduce_layout(shape, stride, dims):
+    """(O, R, I, xo, xr, xi, oo, oi) for out (kept dims, contiguous) = reduce(x, dims),
+    or None when the reduced dims do not merge into one or the kept dims into two."""
+    kept = [d for d in range(len(shape)) if d not in dims]
+    kshape = tuple(shape[d] for d in kept)
+    ks, (kx, ko) = collapse(kshape, tuple(stride[d] for d in kept), contiguous_strides(kshape))
+    rs, (rx,) = collapse(tuple(shape[d] for d in dims), tuple(stride[d] for d in dims))
+    if len(rs) != 1 or len(ks) > 2:
+        return None
+    n_rows, xr = rs[0], rx[0]
+    if len(ks) == 1:
+        if ks[0] == 1 or xr <= kx[0]:  # rows run along memory: a block per row
+            return (ks[0], n_rows, 1, kx[0], xr, 0, ko[0], 0)
+        return (1, n_rows, ks[0], 0, xr, kx[0], 0, ko[0])  # columns run along memory
+    if xr < min(kx):
+        return None  # rows along memory, but two outer dims: permute into one
+    return (ks[0], n_rows, ks[1], kx[0], xr, kx[1], ko[0], ko[1])
+
+
+_reduce_plans = {}
+
+
+def _plan_reduce(x, dims, count):
+    return _cache(_reduce_plans, (x._shape, x._stride, dims, count),
+                  lambda: _ReducePlan(x._shape, x._stride, dims, count))
+
+
+def _source(plan, x):
+    if plan.permute is None:
+        return x
+    shape, stride = plan.permute
+    tmp = _scratch(shape, x._dtype)
+    copy_(tmp, _View(x._storage, shape, stride, x._offset))
+    return tmp
+
+
+_IDENTITY = {"sum": 0, "prod": 1, "all": True, "any": False}
+
+
+def reduce(name, out, x, dims, correction=1):
+    """out (fresh, contiguous: x's shape without `dims`) = reduction of x over dims."""
+    dims = tuple(dims)
+    if name in ("var", "std"):
+        return _moment(name, out, x, dims, correction)
+    if _numel(out) == 0:
+        return
+    if _numel(x) == 0:
+        return fill_(out, _IDENTITY[name])
+    _reduce_into(name, out, x, dims, 0)
+
+
+def _reduce_into(name, out, x, dims, count):
+    plan = _plan_reduce(x, dims, count)
+    src = _source(plan, x)
+    acc = out._dtype.np
+    factory = _reduce_columns if plan.columns else _reduce_rows
+    block = plan.block()
+    (meta, grid), rest = plan.passes[0], plan.passes[1:]
+    if not rest:
+        _rt.launch(factory(name, src._dtype.np, acc), grid, block,
+                   [_ptr(out), _ptr(src), _rt.pointer(meta, 0)])
+        return
+    part = _rt.empty(plan.partial, acc)
+    _rt.launch(factory(name, src._dtype.np, acc), grid, block,
+               [_rt.pointer(part, 0), _ptr(src), _rt.pointer(meta, 0)])
+    (meta, grid), = rest
+    _rt.launch(factory(name, acc, acc), grid, block,
+               [_ptr(out), _rt.pointer(part, 0), _rt.pointer(meta, 0)])
+
+
+def _moment(name, out, x, dims, correction):
+    """var/std: the mean, then the mean squared deviation, in two passes over x."""
+    if _numel(out) == 0:
+        return
+    n = math.prod(x._shape[d] for d in dims)
+    if n == 0:
+        return fill_(out, math.nan)
+    mean = _scratch(out._shape, out._dtype)
+    _reduce_into("mean", mean, x, dims, n)
+    kept = iter(mean._stride)
+    spread = _View(mean._storage, x._shape,
+                   [0 if d in dims else next(kept) for d in range(len(x._shape))])
+    dev = _scratch(x._shape, x._dtype)
+    binary("sub", dev, x, spread)
+    binary("mul", dev, dev, dev)
+    _reduce_into("sum", out, dev, dims, 0)
+    binary_scalar("div", out, out, x._dtype.np.type(max(n - correction, 0)))
+    if name == "std":
+        unary("sqrt", out, out)
+
+
+def arg_reduce(name, values, indices, x, dim):
+    """values/indices (fresh, contiguous) = max or min of x along dim, first index on ties."""
+    if _numel(values) == 0:
+        return
+    plan = _plan_reduce(x, (dim,), 0)
+    src = _source(plan, x)
+    dtype = src._dtype.np
+    factory = _arg_columns if plan.columns else _arg_rows
+    block = plan.block()
+    (meta, grid), rest = plan.passes[0], plan.passes[1:]
+    if not rest:
+        _rt.launch(factory(name, dtype, False), grid, block,
+                   [_ptr(values), _ptr(indices), _ptr(src), _ZERO, _rt.pointer(meta, 0)])
+        return
+    part_v = _rt.empty(plan.partial, dtype)
+    part_i = _rt.empty(plan.partial, np.int64)
+    _rt.launch(factory(name, dtype, False), grid, block,
+               [_rt.pointer(part_v, 0), _rt.pointer(part_i, 0), _ptr(src), _ZERO,
+                _rt.pointer(meta, 0)])
+    (meta, grid), = rest
+    _rt.launch(factory(name, dtype, True), grid, block,
+               [_ptr(values), _ptr(indices), _rt.pointer(part_v, 0), _rt.pointer(part_i, 0),
+                _rt.pointer(meta, 0)])
+
+
+# --- linear algebra, indexing, random -------------------------------------------------
+
+def _array(t):
+    return _rt.view(t._storage.buffer, t._offset, t._shape, t._stride)
+
+
+def matmul(out, a, b):
+    """Batched matmul: cuBLAS through CuPy (numpy under the simulator)."""
+    if is_contiguous(out._shape, out._stride):
+        _rt.matmul(_array(out), _array(a), _array(b))
+        return
+    tmp = _scratch(out._shape, out._dtype)
+    _rt.matmul(_array(tmp), _array(a), _array(b))
+    copy_(out, tmp)
+
+
+def _launch_1d(kernel, n, args):
+    _rt.launch(kernel, (geo.blocks(n, geo.THREADS),), (geo.THREADS,), args)
+
+
+def take(out, x, offsets):
+    n = _numel(out)
+    if n == 0:
+        return
+    target = out if is_contiguous(out._shape, out._stride) else _scratch(out._shape, out._dtype)
+    _launch_1d(_take(x._dtype.np), n,
+               [_ptr(target), _rt.pointer(x._storage.buffer, 0), _ptr(_dense(offsets)), n])
+    if target is not out:
+        copy_(out, target)
+
+
+def put_(x, offsets, values, accumulate):
+    n = _numel(offsets)
+    if n == 0:
+        return
+    from ..layout import expand_strides
+    offsets = _dense(offsets)
+    values = _dense(_View(values._storage, offsets._shape,
+                          expand_strides(values._shape, values._stride, offsets._shape),
+                          values._offset))
+    dtype = x._dtype.np
+    if not accumulate:
+        _launch_1d(_put(dtype, True), n,
+                   [_rt.pointer(x._storage.buffer, 0), _ptr(offsets), _ptr(values), n])
+        return
+    size = x._storage.size()
+    if dtype in index.ACCUMULATE_DTYPES:
+        _launch_1d(_put_add(dtype, True), n,
+                   [_rt.pointer(x._storage.buffer, 0), _ptr(offsets), _ptr(values), n, size])
+        return
+    # no atomic add this narrow: accumulate in an int32 copy of the storage, then cast back
+    from ..dtypes import int32
+    whole = _View(x._storage, (size,), (1,))
+    wide, wide_values = _scratch((size,), int32), _scratch(values._shape, int32)
+    copy_(wide, whole)
+    copy_(wide_values, values)
+    _launch_1d(_put_add(np.dtype(np.int32), True), n,
+               [_ptr(wide), _ptr(offsets), _ptr(wide_values), n, size])
+    copy_(whole, wide)
+
+
+def _draw(kind, t, p0, p1, generator):
+    n = _numel(t)
+    if n == 0:
+        return
+    dtype = t._dtype.np
+    target = t if is_contiguous(t._shape, t._stride) else _scratch(t._shape, t._dtype)
+    groups = philox.groups(n, dtype)
+    offset = generator.next_offset(groups)
+    seed = generator.initial_seed() & 0xFFFFFFFFFFFFFFFF
+    kernel = (_uniform if kind == "uniform" else _normal)(dtype)
+    _rt.launch(kernel, (geo.blocks(groups, geo.THREADS),), (geo.THREADS,),
+               [_ptr(target), n, seed & 0xFFFFFFFF, seed >> 32, offset, p0, p1])
+    if target is not t:
+        copy_(t, target)
+
+
+def uniform_(t, low, high, generator):
+    _draw("uniform", t, low, high, generator)
+
+
+def normal_(t, mean, std, generator):
+    _draw("normal", t, mean, std, generator)
+
+
+def random_integers_(t, low, high, generator):
+    """Integers uniform in [low, high), stored in t's dtype."""
+    from ..dtypes import float64
+    u = _scratch(t._shape, float64)
+    _draw("uniform", u, 0.0, 1.0, generator)
+    binary_scalar("mul", u, u, np.float64(high - low))
+    unary("floor", u, u)
+    binary_scalar("add", u, u, np.float64(low))
+    binary_scalar("minimum", u, u, np.float64(high - 1))  # u * span may round up to high
+    copy_(t, u)
+
+
+# --- optimizer steps (used by tensorrt_mini.optim) ----------------------------------------
+# One fused kernel per parameter, as on the CPU; a strided parameter or gradient goes
+# through a contiguous copy.
+
+def sgd_step(param, grad, momentum_buffer, lr, weight_decay, momentum, dampening, nesterov,
+             maximize, first_step):
+    n = _numel(param)
+    if n == 0:
+        return
+    p, g = _dense(param), _dense(grad)
+    buf = p if momentum_buffer is None else momentum_buffer
+    _launch_1d(_sgd(param._dtype.np), n,
+               [_ptr(p), _ptr(g), _ptr(buf), n, lr, weight_decay, momentum, dampening,
+                int(nesterov), int(maximize), int(first_step)])
+    if p is not param:
+        copy_(param, p)
+
+
+def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps,
+              weight_decay, step, amsgrad, maximize, decoupled):
+    n = _numel(param)
+    if n == 0:
+        return
+    p, g = _dense(param), _dense(grad)
+    vmax = exp_avg_sq if max_exp_avg_sq is None else max_exp_avg_sq
+    step_size = lr / (1.0 - beta1 ** step)
+    bc2_sqrt = (1.0 - beta2 ** step) ** 0.5
+    _launch_1d(_adam(param._dtype.np), n,
+               [_ptr(p), _ptr(g), _ptr(exp_avg), _ptr(exp_avg_sq), _ptr(vmax), n, lr, beta1,
+                beta2, eps, weight_decay, step_size, bc2_sqrt, int(amsgrad), int(maximize),
+                int(decoupled)])
+    if p is not param:
+        copy_(param, p)

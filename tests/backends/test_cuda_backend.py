@@ -1,0 +1,338 @@
+"""The cuda backend against the CPU backend, through the public ops.
+
+Under Numba's CUDA simulator (the suite's default, see tests/conftest.py) this runs the
+whole cuda path on the CPU: planning, metadata, kernel variants, split reductions.
+Each case builds the same tensors on both devices and must agree on values, dtype, shape
+and strides. Sizes stay small: a simulated thread costs ~130 µs.
+"""
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import tensorrt_mini as tm
+from tensorrt_mini.backends import cuda_runtime
+
+pytestmark = pytest.mark.skipif(not cuda_runtime.is_available(),
+                                reason=f"cuda device unavailable: {cuda_runtime.unavailable()}")
+
+DTYPES = (tm.bool, tm.uint8, tm.int8, tm.int16, tm.int32, tm.int64, tm.float32, tm.float64)
+
+
+def data(shape, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    if dtype is tm.bool:
+        return rng.random(shape) < 0.5
+    if dtype.is_floating_point:
+        return (rng.standard_normal(shape) * 3).astype(dtype.np)
+    lo = 0 if dtype is tm.uint8 else -50
+    return rng.integers(lo, 50, shape).astype(dtype.np)
+
+
+def pair(array):
+    """The same values as a cpu and a cuda tensor."""
+    return tm.tensor(array), tm.tensor(array, device="cuda")
+
+
+def same(cpu, cuda, rtol=2e-6):
+    if isinstance(cpu, tuple):
+        for a, b in zip(cpu, cuda):
+            same(a, b, rtol)
+        return
+    assert cuda.device == tm.device("cuda", 0)
+    assert cuda.dtype is cpu.dtype
+    assert cuda.shape == cpu.shape
+    assert cuda.stride() == cpu.stride()
+    want, got = np.array(cpu), np.array(cuda)
+    if want.dtype.kind == "f":
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=1e-6, equal_nan=True)
+    else:
+        np.testing.assert_array_equal(got, want)
+
+
+def check(fn, *arrays, rtol=2e-6):
+    cpu, cuda = zip(*(pair(a) for a in arrays))
+    same(fn(*cpu), fn(*cuda), rtol)
+
+
+# layouts that reach each kernel variant: (make view of a base tensor, base shape)
+LAYOUTS = {
+    "contiguous": (lambda t: t, (6, 10)),
+    "transposed": (lambda t: t.t(), (10, 6)),  # a + b.T: tiled
+    "offset slice": (lambda t: t[1:, 3:], (7, 13)),  # contiguous rows, unaligned: strided
+    "every other": (lambda t: t[:, ::2], (6, 20)),
+    "offset flat": (lambda t: t.view(-1)[1:61].view(6, 10), (7, 10)),  # dense, unaligned
+}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_binary_across_layouts(dtype, layout):
+    view, shape = LAYOUTS[layout]
+    op = tm.maximum if dtype is tm.bool else tm.add
+    check(lambda a, b: op(view(a), b), data(shape, dtype, 1), data((6, 10), dtype, 2))
+    check(lambda a: view(a) * 3 if dtype is not tm.bool else ~view(a), data(shape, dtype, 3))
+
+
+@pytest.mark.parametrize("name", ["neg", "abs", "exp", "log", "sqrt", "sigmoid", "tanh", "round",
+                                  "floor", "isnan", "logical_not", "relu", "sign", "erf"])
+def test_unary(name):
+    x = data((5, 7), tm.float32)
+    x[0, :3] = [np.nan, np.inf, -0.0]
+    check(lambda t: getattr(tm, name)(t.t()), x, rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [tm.int32, tm.float64], ids=str)
+def test_scalar_operands_on_either_side(dtype):
+    x = data((4, 9), dtype, 5)
+    x[x == 0] = 1
+    check(lambda t: (2 - t, t - 2, 7 // t, t % 3, 2 ** (t % 4) if dtype is tm.int32 else t ** 2,
+                     t > 1), x)
+
+
+def test_broadcast_where_and_comparisons():
+    c, a, b = data((4, 1), tm.bool), data((1, 5), tm.float32, 1), data((4, 5), tm.float32, 2)
+    check(lambda c, a, b: (tm.where(c, a, b), a < b, tm.logical_xor(a > 0, b > 0)), c, a, b)
+
+
+def test_batched_transpose_is_tiled():
+    a, b = data((3, 9, 6), tm.float32, 1), data((3, 6, 9), tm.float32, 2)
+    check(lambda a, b: a + b.transpose(1, 2), a, b)
+    check(lambda b: b.transpose(1, 2).contiguous(), b)
+
+
+def test_in_place_through_views():
+    def fn(t):
+        t[1:].add_(1)
+        t.t()[::2].mul_(2)
+        t[:, 0].fill_(-1)
+        return t
+    check(fn, data((4, 6), tm.float32))
+
+
+@pytest.mark.parametrize("src", DTYPES, ids=str)
+def test_casts(src):
+    x = data((3, 5), src)
+    check(lambda t: tuple(t.t().to(d) for d in DTYPES), x)
+
+
+def test_transfers_and_creation():
+    x = data((3, 4), tm.float64)
+    cuda = tm.tensor(x, device="cuda")
+    assert cuda.t().cpu().stride() == (3, 1)
+    np.testing.assert_array_equal(np.array(cuda.t().to("cpu")), x.T)
+    np.testing.assert_array_equal(np.array(tm.ones(2, 3, device="cuda")), np.ones((2, 3)))
+    np.testing.assert_array_equal(np.array(tm.full((2,), 7, device="cuda", dtype=tm.int8)),
+                                  [7, 7])
+    np.testing.assert_array_equal(np.array(tm.arange(5, device="cuda")), np.arange(5))
+
+
+REDUCTIONS = {
+    "sum": lambda t, d: t.sum(d), "prod": lambda t, d: t.prod(d) if d is not None else t.prod(),
+    "amax": lambda t, d: t.amax(d if d is not None else ()),
+    "amin": lambda t, d: t.amin(d if d is not None else ()),
+    "all": lambda t, d: t.all(d) if d is not None else t.all(),
+    "any": lambda t, d: t.any(d) if d is not None else t.any(),
+    "mean": lambda t, d: t.mean(d), "var": lambda t, d: t.var(d), "std": lambda t, d: t.std(d),
+}
+DIMS = [None, 0, 1, 2, (0, 2), (1, 2), -1]
+
+
+@pytest.mark.parametrize("dims", DIMS, ids=str)
+@pytest.mark.parametrize("name", REDUCTIONS)
+def test_reductions(name, dims):
+    fn = REDUCTIONS[name]
+    dtypes = [tm.float32] if name in ("mean", "var", "std") else [tm.int16, tm.float64, tm.bool]
+    for dtype in dtypes:
+        if name in ("prod",) and dims is not None and not isinstance(dims, int):
+            continue  # torch's prod takes one dim
+        x = data((5, 37, 3), dtype, 4)
+        if name == "prod" and dtype is not tm.bool:
+            x = (x % 3).astype(dtype.np)
+        check(lambda t: fn(t, dims), x, rtol=1e-5)
+        check(lambda t: fn(t.permute(2, 0, 1), dims), x, rtol=1e-5)  # strided input
+
+
+def test_reductions_of_empty_and_keepdim():
+    x = np.zeros((0, 3), np.float32)
+    check(lambda t: (t.sum(0), t.prod(0), t.sum(1, keepdim=True), t.all(), t.any()), x)
+
+
+@pytest.mark.parametrize("dim", [0, 1, 2, -1])
+@pytest.mark.parametrize("dtype", [tm.float32, tm.int64, tm.bool], ids=str)
+def test_max_min_and_arg(dtype, dim):
+    x = data((4, 41, 3), dtype, 6)
+    if dtype is tm.float32:
+        x = np.floor(x)  # ties
+        x[1, 7, 0] = np.nan
+    check(lambda t: (t.max(dim), t.min(dim), t.argmax(dim), t.argmin(dim),
+                     t.transpose(0, 2).max(dim)), x)
+    check(lambda t: (t.argmax(), t.max(), t.amin()), x)
+
+
+def test_matmul():
+    a, b = data((2, 3, 4), tm.float32, 1), data((2, 4, 5), tm.float32, 2)
+    check(lambda a, b: (a @ b, a[0] @ b[1], b.transpose(1, 2) @ a.transpose(1, 2),
+                        a[0, 0] @ b[0]), a, b, rtol=1e-5)
+
+
+def test_advanced_indexing():
+    x = data((6, 5), tm.float32)
+
+    def fn(t):
+        idx = tm.tensor([4, 0, 4, 2], device=t.device)
+        got = (t[idx], t[:, [1, 3]], t[t > 0], t.t()[[0, 2]])
+        u = t.clone()
+        u[idx, 1] = 9.0
+        u[u < -2] = 0.0
+        u[[0, 1], [2, 3]] = tm.tensor([5.0, 6.0], device=t.device)
+        return got + (u,)
+    check(fn, x)
+
+
+@pytest.mark.parametrize("dtype", [tm.float32, tm.int64, tm.int8, tm.bool], ids=str)
+def test_index_put_accumulates_repeats(dtype):
+    from tensorrt_mini.ops.indexing import index_put_  # noqa: F401  (the op under test)
+
+    def fn(t):
+        offsets = tm.tensor([1, 1, 4, 1, 0, 4], device=t.device)
+        values = tm.tensor(data((6,), dtype, 9), device=t.device)
+        t.index_put_((offsets,), values, accumulate=True)
+        return t
+    check(fn, data((6,), dtype))
+
+
+def test_random_draws_are_seeded_and_in_range():
+    tm.manual_seed(3)
+    a = tm.rand(1000, device="cuda")
+    b = tm.randn(2, 3, 4, device="cuda", dtype=tm.float64)
+    c = tm.randint(-3, 5, (500,), device="cuda")
+    tm.manual_seed(3)
+    np.testing.assert_array_equal(np.array(tm.rand(1000, device="cuda")), np.array(a))
+    x = np.array(a)
+    assert x.dtype == np.float32 and 0 <= x.min() and x.max() < 1 and abs(x.mean() - .5) < .05
+    assert np.array(b).dtype == np.float64 and np.isfinite(np.array(b)).all()
+    assert set(np.unique(np.array(c))) == set(range(-3, 5))
+    y = tm.zeros(6, 4, device="cuda").t()
+    y.uniform_(2, 3)  # a strided target
+    assert (2 <= np.array(y)).all() and (np.array(y) < 3).all()
+
+
+@pytest.mark.parametrize("opt", ["sgd", "adam", "adamw"])
+def test_optimizer_steps_match_the_cpu(opt):
+    w0 = data((4, 3), tm.float32)
+    results = []
+    for device in ("cpu", "cuda"):
+        w = tm.tensor(w0, device=device, requires_grad=True)
+        make = {"sgd": lambda p: tm.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True,
+                                              weight_decay=0.01),
+                "adam": lambda p: tm.optim.Adam(p, lr=0.1, amsgrad=True),
+                "adamw": lambda p: tm.optim.AdamW(p, lr=0.1)}[opt]
+        o = make([w])
+        for _ in range(3):
+            o.zero_grad()
+            (w * w).sum().backward()
+            o.step()
+        results.append(w.detach())
+    same(results[0], results[1], rtol=1e-5)
+
+
+def test_printing_fetches_a_summary():
+    x = tm.arange(2000, device="cuda").view(40, 50).t()
+    assert repr(x) == repr(x.cpu()).replace(")", ", device='cuda:0')", 1)[:len(repr(x))] or \
+        repr(x).endswith("device='cuda:0')")
+    assert "1999" in repr(x) and "..." in repr(x)
+
+
+def test_lesson_runs_on_the_cuda_device():
+    from tensorrt_mini.lesson import CELLS  # noqa: F401  (the lesson must import)
+    import test_lesson
+    for i, shown in test_lesson.run_lesson("cuda"):
+        want = test_lesson.EXPECTED[i]
+        if "tensor(" in want:
+            want = want[:-1] + ", device='cuda:0')"
+        want = want.replace("torch.FloatStorage", "torch.cuda.FloatStorage")
+        assert shown == want, f"cell {i}"
+
+
+def test_unavailable_cuda_says_what_is_missing():
+    """Without the simulator and without a GPU, device='cuda' is a clear RuntimeError."""
+    if cuda_runtime.unavailable() is None and not _simulated():
+        pytest.skip("a GPU is present")
+    code = ("import tensorrt_mini as tm\n"
+            "try:\n    tm.zeros(2, device='cuda')\n"
+            "except RuntimeError as e:\n    print('RuntimeError:', e)\n")
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="0")
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("RuntimeError: device='cuda' is not available: ")
+    assert "pip install tensorrt_mini[cuda]" in run.stdout
+    assert "Traceback" not in run.stdout + run.stderr
+
+
+def _simulated():
+    from tensorrt_mini.kernels.cuda import compiler
+    return compiler.SIMULATOR
+
+
+class _FakeCuPy:
+    """Enough of CuPy to drive CuPy.empty's out-of-memory path."""
+
+    class cuda:
+        class memory:
+            class OutOfMemoryError(Exception):
+                pass
+
+        class Device:
+            compute_capability = "90"
+
+    def __init__(self, failures):
+        self.failures = failures
+        self.freed = 0
+
+    def empty(self, n, dtype):
+        if self.failures:
+            self.failures -= 1
+            raise self.cuda.memory.OutOfMemoryError("raw CuPy message")
+        return np.empty(n, dtype)
+
+    def get_default_memory_pool(self):
+        fake = self
+
+        class Pool:
+            def free_all_blocks(self):
+                fake.freed += 1
+        return Pool()
+
+
+def test_out_of_memory_frees_cached_blocks_and_retries_once():
+    fake = _FakeCuPy(failures=1)
+    rt = cuda_runtime.CuPy(fake)
+    assert rt.empty(10, np.float32).shape == (10,)
+    assert fake.freed == 1
+
+    fake = _FakeCuPy(failures=2)
+    rt = cuda_runtime.CuPy(fake)
+    with pytest.raises(RuntimeError, match=r"CUDA out of memory: tried to allocate 1\.00 GiB") as e:
+        rt.empty(1 << 28, np.float32)
+    assert e.value.__cause__ is None and e.value.__suppress_context__
+    assert fake.freed == 1
+
+
+def test_only_cuda_0():
+    with pytest.raises(RuntimeError, match="cuda:0"):
+        tm.zeros(2, device="cuda:1")
+
+
+def test_plans_are_cached_per_layout():
+    from tensorrt_mini.backends import cuda as backend
+    a = tm.zeros(3, 4, device="cuda")
+    backend._ew_plans.clear()
+    for _ in range(3):
+        a + a.t().t()
+        a.t() * 2
+    assert len(backend._ew_plans) == 2
+    assert math.prod(a.shape) == 12

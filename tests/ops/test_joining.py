@@ -1,0 +1,73 @@
+"""cat and stack: values against numpy, PyTorch's dtype promotion, legacy empty tensors
+and PyTorch's errors."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import tensorrt_mini as tm
+from oracle import DTYPES, assert_values, host, layouts, needs_torch, torch_dtype
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_cat_and_stack_random_layouts(data):
+    shape = data.draw(st.lists(st.integers(0, 3), min_size=1, max_size=3).map(tuple))
+    d = data.draw(st.integers(-len(shape), len(shape) - 1))
+    parts = []
+    for _ in range(data.draw(st.integers(1, 3))):
+        s = list(shape)
+        s[d] = data.draw(st.integers(0, 3))
+        parts.append(data.draw(layouts(tm.float32, shape=st.just(tuple(s)))))
+    got = tm.cat([t for t, _ in parts], d)
+    assert_values(got, np.concatenate([a for _, a in parts], d), dtype=tm.float32)
+    assert got.is_contiguous()
+    same = [data.draw(layouts(tm.float32, shape=st.just(shape))) for _ in range(2)]
+    sd = data.draw(st.integers(-len(shape) - 1, len(shape)))
+    assert_values(tm.stack([t for t, _ in same], sd), np.stack([a for _, a in same], sd))
+
+
+def test_cat_promotes_dtypes():
+    assert tm.cat([tm.ones(2, dtype=tm.int32), tm.zeros(1, dtype=tm.float64)]).dtype is tm.float64
+    assert tm.cat([tm.ones(2, dtype=tm.uint8), tm.zeros(1, dtype=tm.int8)]).dtype is tm.int16
+    assert_values(tm.cat([tm.ones(2, dtype=tm.bool), tm.zeros(1, dtype=tm.int8)]), [1, 1, 0],
+                  dtype=tm.int8)
+    assert tm.stack([tm.ones(2), tm.zeros(2, dtype=tm.int64)]).dtype is tm.float32
+    # legacy empty 1-D tensors are skipped for shapes but still count for the dtype
+    got = tm.cat([tm.ones(2, 2, dtype=tm.int32), tm.zeros(0, dtype=tm.float64)])
+    assert got.shape == (2, 2) and got.dtype is tm.float64
+    assert tm.cat([tm.zeros(0), tm.zeros(0)]).shape == (0,)
+    assert_values(tm.cat((tm.arange(3),)), [0, 1, 2])
+
+
+def test_cat_dtype_matches_torch():
+    torch = needs_torch()
+    for a in DTYPES:
+        for b in DTYPES:
+            got = tm.cat([tm.ones(1, dtype=a), tm.zeros(1, dtype=b)])
+            expected = torch.cat([torch.ones(1, dtype=torch_dtype(torch, a)),
+                                  torch.zeros(1, dtype=torch_dtype(torch, b))])
+            assert str(got.dtype) == str(expected.dtype)
+            np.testing.assert_array_equal(host(got), expected.numpy())
+
+
+def test_cat_errors():
+    with pytest.raises(ValueError, match="expected a non-empty list of Tensors"):
+        tm.cat([])
+    with pytest.raises(RuntimeError, match="Sizes of tensors must match except in dimension 0. "
+                                           "Expected size 3 but got size 2 for tensor number 2"):
+        tm.cat([tm.ones(2, 3), tm.ones(1, 3), tm.zeros(2, 2)])  # regression: used ==, not index
+    with pytest.raises(RuntimeError, match="Tensors must have same number of dimensions"):
+        tm.cat([tm.ones(2, 3), tm.zeros(3)])
+    with pytest.raises(RuntimeError, match="zero-dimensional tensor \\(at position 1\\) cannot be"):
+        tm.cat([tm.ones(1), tm.tensor(2.0)])
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        tm.cat([tm.ones(2), tm.ones(1)], 1)
+    with pytest.raises(RuntimeError, match="stack expects a non-empty TensorList"):
+        tm.stack([])
+    with pytest.raises(RuntimeError, match=r"stack expects each tensor to be equal size, but got "
+                                           r"\[2\] at entry 0 and \[3\] at entry 1"):
+        tm.stack([tm.ones(2), tm.zeros(3)])
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        tm.stack([tm.ones(2)], 3)
+    assert tm.stack([tm.tensor(1), tm.tensor(2)]).tolist() == [1, 2]
+    assert tm.concat is tm.cat

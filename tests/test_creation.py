@@ -1,0 +1,263 @@
+"""Creation functions: dtype inference, sizes, fills, ranges, random draws and *_like."""
+import math
+
+import numpy as np
+import pytest
+
+import tensorrt_mini as tm
+from oracle import assert_values, host, needs_torch, torch_dtype
+
+
+@pytest.mark.parametrize("data, dtype, shape", [
+    ([1, 2], tm.int64, (2,)),
+    ([1, 2.5], tm.float32, (2,)),
+    ([True, False], tm.bool, (2,)),
+    ([True, 2], tm.int64, (2,)),
+    ([[1.0], [2.0]], tm.float32, (2, 1)),
+    ((1, 2), tm.int64, (2,)),
+    (3.5, tm.float32, ()),
+    (7, tm.int64, ()),
+    (True, tm.bool, ()),
+    ([], tm.float32, (0,)),
+    ([[], []], tm.float32, (2, 0)),
+    (np.float32(2.5), tm.float32, ()),
+    ([np.int32(2), np.int32(3)], tm.int32, (2,)),     # numpy scalars keep their dtype
+    ([np.float64(2), 3], tm.float64, (2,)),
+    ([np.int8(1), 300], tm.int64, (2,)),              # promoted with the Python int
+    (np.array([1, 2], np.int16), tm.int16, (2,)),
+    (np.ones((2, 3), np.float64), tm.float64, (2, 3)),
+    (np.array(4, np.uint8), tm.uint8, ()),
+])
+def test_tensor_infers_dtype_and_shape(data, dtype, shape):
+    t = tm.tensor(data)
+    assert t.dtype is dtype and t.shape == shape and t.is_contiguous()
+    np.testing.assert_array_equal(host(t), np.array(data, dtype=dtype.np))
+
+
+def test_tensor_of_tensors_and_explicit_dtype():
+    assert tm.tensor([tm.tensor(1.0), tm.tensor(2.0)]).tolist() == [1.0, 2.0]
+    assert tm.tensor([tm.tensor(1, dtype=tm.int8), tm.tensor(2, dtype=tm.int8)]).dtype is tm.int8
+    assert tm.tensor(tm.arange(3)).tolist() == [0, 1, 2]
+    assert_values(tm.tensor([1.7, -2.7], dtype=tm.int32), [1, -2], dtype=tm.int32)
+    assert tm.tensor([1], dtype=float).dtype is tm.float64
+    assert tm.tensor([1.5], dtype=np.float32).dtype is tm.float32
+    assert math.isnan(tm.tensor(float("nan")).item())
+    a = np.zeros(3)
+    t = tm.tensor(a)
+    t[0] = 5
+    assert a[0] == 0  # tensor() copies
+
+
+def test_tensor_errors():
+    with pytest.raises(ValueError, match="expected sequence of length 2 at dim 1 \\(got 1\\)"):
+        tm.tensor([[1, 2], [3]])
+    with pytest.raises(ValueError):
+        tm.tensor([[1, 2], 3])
+    with pytest.raises(ValueError):
+        tm.tensor([1, [2, 3]])
+    with pytest.raises(RuntimeError, match="Could not infer dtype of NoneType"):
+        tm.tensor([None])
+    with pytest.raises(ValueError, match="Overflow when unpacking long long"):
+        tm.tensor([2**63])
+    with pytest.raises(TypeError, match="can't convert np.ndarray of type float16"):
+        tm.tensor(np.zeros(2, np.float16))
+
+
+def test_legacy_constructor():
+    t = tm.Tensor(2, 2)
+    assert t.dtype is tm.float32 and t.shape == (2, 2)
+    assert_values(tm.Tensor([[1, 2], [3, 4]]), [[1.0, 2.0], [3.0, 4.0]], dtype=tm.float32)
+    assert tm.Tensor([True]).dtype is tm.float32
+    assert tm.Tensor().shape == (0,) and tm.Tensor().dtype is tm.float32
+    assert tm.Tensor(3).shape == (3,)
+    t = tm.Tensor(2, 2).uniform_(0, 1)  # the seed's lesson
+    assert ((host(t) >= 0) & (host(t) < 1)).all()
+
+
+@pytest.mark.parametrize("fn, fill", [(tm.zeros, 0), (tm.ones, 1), (tm.empty, None)])
+def test_filled(fn, fill):
+    for args in ((2, 3), ((2, 3),), ([2, 3],)):
+        t = fn(*args)
+        assert t.shape == (2, 3) and t.dtype is tm.float32 and t.stride() == (3, 1)
+        if fill is not None:
+            assert (host(t) == fill).all()
+    assert fn(()).shape == () and fn(0, 3).shape == (0, 3)
+    assert fn(2, dtype=tm.int8).dtype is tm.int8
+    with pytest.raises(RuntimeError, match="negative dimension -1"):
+        fn(2, -1)
+    with pytest.raises(TypeError):
+        fn(2.5)
+
+
+def test_full():
+    assert_values(tm.full((2,), 3), [3, 3], dtype=tm.int64)
+    assert_values(tm.full((2,), 3.0), [3.0, 3.0], dtype=tm.float32)
+    assert_values(tm.full((2,), True), [True, True], dtype=tm.bool)
+    assert_values(tm.full((2,), 3, dtype=tm.float64), [3.0, 3.0], dtype=tm.float64)
+    assert_values(tm.full((2,), 3.7, dtype=tm.int64), [3, 3])
+    assert_values(tm.full((2,), -1, dtype=tm.uint8), [255, 255])  # torch allows -max..max
+    assert tm.full((), 2.0).shape == ()
+    with pytest.raises(RuntimeError, match="value cannot be converted to type uint8_t without overflow"):
+        tm.full((2,), 300, dtype=tm.uint8)
+    with pytest.raises(RuntimeError, match="value cannot be converted to type int8_t without overflow"):
+        tm.full((2,), -129, dtype=tm.int8)
+    with pytest.raises(RuntimeError, match="value cannot be converted to type float without overflow"):
+        tm.full((2,), 1e300)
+    assert tm.full((1,), math.inf).item() == math.inf
+
+
+def test_arange():
+    assert_values(tm.arange(5), [0, 1, 2, 3, 4], dtype=tm.int64)
+    assert_values(tm.arange(5.0), [0.0, 1.0, 2.0, 3.0, 4.0], dtype=tm.float32)
+    assert_values(tm.arange(0, 1, 0.25), [0, 0.25, 0.5, 0.75], dtype=tm.float32)
+    assert_values(tm.arange(5, 0, -2), [5, 3, 1])
+    assert_values(tm.arange(5, dtype=tm.float64), np.arange(5.0), dtype=tm.float64)
+    assert tm.arange(3, 3).shape == (0,) and tm.arange(tm.tensor(3)).tolist() == [0, 1, 2]
+    assert tm.arange(1, 2.1, 0.1).shape == (11,)
+    # float arguments with an integer dtype: torch truncates start and step, keeps the size
+    assert_values(tm.arange(0.5, 3.7, 1.5, dtype=tm.int64), [0, 1, 2])
+    assert_values(tm.arange(-2.5, 3, 1, dtype=tm.int64), [-2, -1, 0, 1, 2])
+    assert_values(tm.arange(1.9, 5, dtype=tm.int64), [1, 2, 3, 4])
+    with pytest.raises(RuntimeError, match="step must be nonzero"):
+        tm.arange(0, 5, 0)
+    with pytest.raises(RuntimeError, match="upper bound and lower bound inconsistent with step sign"):
+        tm.arange(0, 5, -1)
+
+
+def test_arange_matches_torch():
+    torch = needs_torch()
+    for args in ((0, 1, 0.1), (-1, 1, 0.3), (1, 2.1, 0.1), (0.5, 3.2), (10,), (2, 11, 3),
+                 (-2.5, 3, 1), (2.7, -3.2, -1.5), (0.5, 3.7, 1.5)):
+        for dtype in (None, tm.float64, tm.int64):
+            kw = {} if dtype is None else {"dtype": dtype}
+            tkw = {} if dtype is None else {"dtype": torch_dtype(torch, dtype)}
+            try:
+                expected = torch.arange(*args, **tkw)
+            except ValueError:  # a float step truncated to 0 for an integer dtype
+                with pytest.raises(ValueError, match="step must be nonzero"):
+                    tm.arange(*args, **kw)
+                continue
+            got = tm.arange(*args, **kw)
+            assert str(got.dtype) == str(expected.dtype) and got.shape == expected.shape
+            # torch's vectorised kernel may round the last bit differently
+            np.testing.assert_allclose(host(got), expected.numpy(), rtol=1e-15, atol=1e-15)
+
+
+def test_linspace():
+    assert_values(tm.linspace(0, 1, 5), [0, 0.25, 0.5, 0.75, 1], dtype=tm.float32)
+    assert tm.linspace(0, 1, 1).tolist() == [0.0] and tm.linspace(0, 1, 0).shape == (0,)
+    assert_values(tm.linspace(0, 10, 4, dtype=tm.int64), [0, 3, 6, 10])
+    assert_values(tm.linspace(3, -3, 7), [3, 2, 1, 0, -1, -2, -3])
+    assert tm.linspace(-1.3, 7.7, 13).tolist()[-1] == np.float32(7.7)  # the end is exact
+    with pytest.raises(RuntimeError, match="number of steps must be non-negative"):
+        tm.linspace(0, 1, -1)
+
+
+def test_eye():
+    assert_values(tm.eye(2, 3), np.eye(2, 3), dtype=tm.float32)
+    assert_values(tm.eye(3, dtype=tm.int32), np.eye(3), dtype=tm.int32)
+    assert tm.eye(0).shape == (0, 0)
+    with pytest.raises(RuntimeError, match="n must be greater or equal to 0, got -1"):
+        tm.eye(-1)
+
+
+def test_random_creation():
+    tm.manual_seed(3)
+    r = tm.rand(2, 3)
+    assert r.shape == (2, 3) and r.dtype is tm.float32
+    assert ((host(r) >= 0) & (host(r) < 1)).all()
+    assert tm.rand((4,)).shape == (4,) and tm.rand(0).shape == (0,)
+    assert tm.randn(2, 3, dtype=tm.float64).dtype is tm.float64
+    n = host(tm.randn(10000))
+    assert abs(n.mean()) < 0.05 and abs(n.std() - 1) < 0.05
+    i = tm.randint(0, 5, (1000,))
+    assert i.dtype is tm.int64 and set(host(i).tolist()) == {0, 1, 2, 3, 4}
+    assert tm.randint(5, (3,)).shape == (3,)
+    assert tm.randint(-3, -1, (50,), dtype=tm.float32).dtype is tm.float32
+    with pytest.raises(RuntimeError, match="random_ expects 'from' to be less than 'to'"):
+        tm.randint(5, 5, (3,))
+    with pytest.raises(NotImplementedError, match="\"check_uniform_bounds\" not implemented for 'Long'"):
+        tm.rand(2, dtype=tm.int64)
+    with pytest.raises(NotImplementedError, match="\"normal_kernel_cpu\" not implemented for 'Int'"):
+        tm.randn(2, dtype=tm.int32)
+    with pytest.raises(NotImplementedError, match="not implemented for 'Long'"):
+        tm.zeros(2, dtype=tm.int64).uniform_()
+    with pytest.raises(RuntimeError, match="uniform_ expects to return a \\[from, to\\) range"):
+        tm.zeros(2).uniform_(1, 0)
+    with pytest.raises(RuntimeError, match="normal expects std >= 0.0"):
+        tm.zeros(2).normal_(0, -1)
+
+
+def test_manual_seed_reproducible():
+    def draw():
+        return (host(tm.rand(3)), host(tm.randn(2, 2)), host(tm.randint(0, 100, (4,))),
+                host(tm.zeros(3).uniform_(-1, 1)), host(tm.zeros(3).normal_(2, 3)),
+                host(tm.randperm(5)))
+    tm.manual_seed(42)
+    first = draw()
+    tm.manual_seed(42)
+    second = draw()
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(draw()[0], first[0])
+    assert tm.initial_seed() == 42
+    assert sorted(first[-1].tolist()) == [0, 1, 2, 3, 4]
+
+
+def test_like_functions():
+    src = tm.ones(2, 3, dtype=tm.int8)
+    assert_values(tm.zeros_like(src), np.zeros((2, 3)), dtype=tm.int8)
+    assert_values(tm.ones_like(src, dtype=tm.float64), np.ones((2, 3)), dtype=tm.float64)
+    assert_values(tm.full_like(src, 2.7), np.full((2, 3), 2), dtype=tm.int8)
+    assert tm.empty_like(src).shape == (2, 3)
+    assert tm.rand_like(tm.ones(2)).dtype is tm.float32
+    assert tm.randn_like(tm.ones(2, 3, dtype=tm.float64)).dtype is tm.float64
+    r = tm.randint_like(tm.ones(2, 3), 10)
+    assert r.dtype is tm.float32 and ((host(r) >= 0) & (host(r) < 10)).all()
+    assert (host(tm.randint_like(src, 3, 5)) >= 3).all()
+    with pytest.raises(NotImplementedError, match="not implemented for 'Int'"):
+        tm.rand_like(tm.ones(2, dtype=tm.int32))
+    # torch's preserve_format: a dense input's strides are kept, others get its dim order
+    t = tm.ones(2, 3).t()
+    for fn in (tm.empty_like, tm.zeros_like, tm.ones_like, tm.rand_like, tm.randn_like):
+        assert fn(t).stride() == (1, 3), fn.__name__
+    assert tm.full_like(t, 1).stride() == (1, 3)
+    assert tm.zeros_like(tm.ones(4, 6).t()[::2]).stride() == (1, 3)
+    assert tm.zeros_like(tm.ones(3, 1).expand(3, 4)).stride() == (4, 1)
+    assert tm.zeros_like(tm.ones(3, 1).t()).stride() == (1, 1)
+
+
+def test_like_strides_match_torch():
+    torch = needs_torch()
+    views = [lambda t: t.t(), lambda t: t[:, ::2], lambda t: t.t()[::2], lambda t: t[:1].expand(3, 4),
+             lambda t: t.unsqueeze(1).permute(2, 1, 0), lambda t: t[1:, 1:]]
+    for view in views:
+        got = view(tm.ones(3, 4))
+        expected = view(torch.ones(3, 4))
+        for name in ("empty_like", "zeros_like", "ones_like", "rand_like"):
+            assert getattr(tm, name)(got).stride() == getattr(torch, name)(expected).stride()
+        assert got.clone().stride() == expected.clone().stride()
+        assert (got + 1).stride() == (expected + 1).stride()
+        assert got.to(tm.float64).stride() == expected.to(torch.float64).stride()
+
+
+def test_from_numpy_and_as_tensor_share_memory():
+    a = np.zeros(3)
+    t = tm.from_numpy(a)
+    t[0] = 5
+    assert a[0] == 5 and t.dtype is tm.float64
+    b = np.zeros((3, 4), np.float32)
+    assert tm.from_numpy(b[::2, 1:]).stride() == (8, 1)
+    assert tm.from_numpy(b[1:, 1:]).storage_offset() == 0  # the storage starts at the view
+    assert tm.from_numpy(b.T).stride() == (1, 4)
+    assert tm.from_numpy(np.array(3.0)).shape == ()
+    c = np.zeros(2)
+    tm.as_tensor(c)[1] = 7
+    assert c[1] == 7
+    assert tm.as_tensor(c, dtype=tm.float32).dtype is tm.float32
+    with pytest.raises(ValueError, match="At least one stride in the given numpy array is negative"):
+        tm.from_numpy(np.zeros(4)[::-1])
+    with pytest.raises(TypeError, match="expected np.ndarray"):
+        tm.from_numpy([1])
+    with pytest.raises(TypeError, match="can't convert np.ndarray of type float16"):
+        tm.from_numpy(np.zeros(2, np.float16))
