@@ -1,4 +1,4 @@
-"""Reductions over a set of dims, and arg reductions along one dim (CPU, Numba).
+"""Reductions over a set of dims, and torch's arg reductions (CPU, Numba).
 
 Two steps, so that the Python work is done once per layout:
 
@@ -24,7 +24,9 @@ Two steps, so that the Python work is done once per layout:
     ======  ============================================  =========================
     op      result                                        accumulates in
     ======  ============================================  =========================
-    SUM     sum; 0 for an empty reduction                 float64 for float x,
+    SUM     sum; 0 for an empty reduction                 float64 for float x (the
+                                                          outer kind adds 8-row
+                                                          groups in x's type first),
                                                           int64 otherwise
     PROD    product; 1 for an empty reduction             as SUM
     AMAX    max; NaN if any element is NaN                x's dtype
@@ -44,7 +46,9 @@ Two steps, so that the Python work is done once per layout:
 
 For hot paths, ``kernel(op, plan.parallel)`` returns the jitted function and
 ``plan.args`` the layout arguments: ``kernel(x, xoff, *plan.args, out, idx,
-correction)`` skips the Python wrapper.
+correction)`` skips the Python wrapper and its checks (idx: an int64 buffer, any
+for non-arg ops). Each (op, x dtype, out dtype, serial/parallel) compiles on first
+use, about 1.5 s serial and 2 s more parallel, then loads from Numba's disk cache.
 """
 import math
 
@@ -192,16 +196,17 @@ def _is_float(dt):
 def _nan_max(typingctx, a, b):
     """llvm.maximum: a NaN-propagating max that LLVM vectorises in reductions (a
     compare-and-select max is only vectorised under no-NaN fast-math)."""
-    return a(a, b), lambda ctx, builder, sig, args: _call_intrinsic(builder, "llvm.maximum", args)
+    return a(a, b), lambda ctx, builder, sig, args: _call(builder, "llvm.maximum", args)
 
 
 @intrinsic
 def _nan_min(typingctx, a, b):
     """llvm.minimum, as _nan_max."""
-    return a(a, b), lambda ctx, builder, sig, args: _call_intrinsic(builder, "llvm.minimum", args)
+    return a(a, b), lambda ctx, builder, sig, args: _call(builder, "llvm.minimum", args)
 
 
-def _call_intrinsic(builder, name, args):
+def _call(builder, name, args):
+    """Call the binary LLVM intrinsic `name` on args of one float type."""
     t = args[0].type
     fn = builder.module.declare_intrinsic(name, [t], ir.FunctionType(t, (t, t)))
     return builder.call(fn, args)
@@ -231,8 +236,8 @@ def _group(op, v):
 @overload(_group)
 def _group_ov(op, v):
     """An element in the type that groups of 8 rows combine in before joining the tile:
-    x's own type for float sums (a 3-level float32 tree is as accurate as numpy's
-    pairwise sum and skips 7 of 8 conversions), else the accumulator type."""
+    x's own type for float sums (a 3-level tree, so at most 3 roundings in that type,
+    and 7 of 8 conversions saved: 10% faster), else the accumulator type."""
     k = _literal(op)
     if k == SUM and _is_float(v):
         return lambda op, v: v
@@ -246,6 +251,7 @@ def _comb(op, a, b):
 
 @overload(_comb)
 def _comb_ov(op, a, b):
+    """Combine two values of an associative op (bools: and/or)."""
     k = _literal(op)
     if k == SUM:
         return lambda op, a, b: a + b
@@ -295,8 +301,8 @@ def _init_ov(op, x, lo):
         return lambda op, x, lo: (0.0, 0.0)
     if k in (SUM, PROD):
         acc = np.float64 if _is_float(dt) else np.int64
-        one = 0 if k == SUM else 1
-        return lambda op, x, lo: (acc(one), np.int64(0))
+        start = 0 if k == SUM else 1
+        return lambda op, x, lo: (acc(start), np.int64(0))
     if k in (ALL, ANY):
         empty = k == ALL
         return lambda op, x, lo: (empty, np.int64(0))
@@ -315,7 +321,7 @@ def _init_ov(op, x, lo):
     return lambda op, x, lo: (cast(ident), np.int64(0))
 
 
-@njit
+@njit(**_JIT)
 def _chan(mean_a, m2_a, n_a, mean_b, m2_b, n_b):
     """Merge the (mean, M2) of n_a elements with that of the next n_b (Chan et al.)."""
     if n_a == 0:
@@ -381,8 +387,8 @@ def _fold_rows_ov(op, ta, tb, x, p, n, s, width, ks, pos, done):
     k = _literal(op)
     if k in _ASSOC:
         def fold_rows(op, ta, tb, x, p, n, s, width, ks, pos, done):
-            # combine 8 rows in registers before touching the tile: 8x less
-            # accumulator traffic, and a 3-level tree in the accumulator type
+            # combine 8 rows in registers (a 3-level tree in the group type) before
+            # touching the tile: 8x less accumulator traffic
             s2, s4 = s + s, s * _U(4)
             r = _U(0)
             while r + _U(8) <= n:
@@ -647,5 +653,9 @@ def kernel(op, parallel):
 
 def reduce(op, plan, x, xoff, out, idx=None, correction=1.0):
     """Run reduction ``op`` with ``plan`` on the view (x, xoff) into out (and idx)."""
-    kernel(op, plan.parallel)(x, xoff, *plan.args, out, _NO_IDX if idx is None else idx,
-                              float(correction))
+    if idx is None:
+        idx = _NO_IDX
+    # kernels do not bounds-check: a short output would be silently overrun
+    if len(out) < plan.numel_out or (op in _ARG and len(idx) < plan.numel_out):
+        raise ValueError("output buffers are smaller than the plan's numel_out")
+    kernel(op, plan.parallel)(x, xoff, *plan.args, out, idx, float(correction))

@@ -4,9 +4,10 @@ Operands a, b, c are pointers or scalars (`pointers` says which), so one factory
 tensor-tensor, tensor-scalar, where, copy (a cast on store) and fill (copy of a scalar).
 Pointers arrive already offset to the view's first element.
 
-- `contiguous`: every pointer operand walks memory densely in the same order. Each thread
-  moves UNROLL vectors of `width` elements per operand with no per-element bounds checks;
-  the last block finishes the tail element by element. `width` > 1 needs every pointer
+- `contiguous`: every pointer operand walks memory densely in the same order. A block
+  takes tiles of THREADS * UNROLL * width elements (striding over the grid); in a full
+  tile each thread moves UNROLL vectors of `width` elements per operand with no
+  per-element bounds checks, and the one partial tile goes element by element. `width` > 1 needs every pointer
   aligned to width * itemsize (`vector_width` picks it).
       args: (out, a, b, c, n)        grid: contiguous_grid(n, width)   block: THREADS
 - `strided`: any layout; collapsed sizes and strides come in `meta`, an int64 device
@@ -25,7 +26,7 @@ from numba.np.numpy_support import from_dtype
 
 from . import ops
 from .compiler import Kernel, cuda
-from .geometry import (MAX_GRID_YZ, THREADS, TILE, TILE_ROWS, UNROLL, VECTOR_BYTES)
+from .geometry import GRID_X, GRID_YZ, THREADS, TILE, TILE_ROWS, UNROLL, VECTOR_BYTES
 from .intrinsics import load, store, vload, vstore
 
 _INT64 = types.int64
@@ -46,11 +47,12 @@ def vector_width(itemsizes):
 
 
 def contiguous_grid(n, width):
-    return (-(-n // (THREADS * UNROLL * width)),)
+    return (max(1, min(-(-n // (THREADS * UNROLL * width)), GRID_X)),)
 
 
 def tiled_grid(batch, n0, n1):
-    return (-(-n1 // TILE), -(-n0 // TILE), min(batch, MAX_GRID_YZ))
+    """n0 must fit the grid: ceil(n0 / TILE) <= MAX_GRID_YZ."""
+    return (-(-n1 // TILE), -(-n0 // TILE), min(batch, GRID_YZ))
 
 
 def _signature(name, dtype, out_dtype, pointers):
@@ -81,7 +83,7 @@ def contiguous(name, dtype, out_dtype, pointers, width):
         r = cuda.local.array(span, tout)
         t = cuda.threadIdx.x
         start = cuda.blockIdx.x * tile
-        if start + tile <= n:
+        while start + tile <= n:
             # all loads first: out may alias an input, so the compiler could not hoist them
             for u in range(UNROLL):
                 i = start + (u * threads + t) * width
@@ -92,9 +94,9 @@ def contiguous(name, dtype, out_dtype, pointers, width):
                 r[k] = op(va[k], vb[k], vc[k])
             for u in range(UNROLL):
                 vstore(out, start + (u * threads + t) * width, r, u * width, width)
-        else:
-            for i in range(start + t, n, threads):
-                store(out, i, op(load(a, i), load(b, i), load(c, i)))
+            start += cuda.gridDim.x * tile
+        for i in range(start + t, min(start + tile, n), threads):  # the partial last tile
+            store(out, i, op(load(a, i), load(b, i), load(c, i)))
 
     label = _label("contig", name, dtype, out_dtype, pointers)
     return Kernel(f"{label}.w{width}.t{threads}x{UNROLL}", kernel, argtypes + [_INT64], threads)

@@ -14,9 +14,13 @@ TILE_ROWS = 2 if SIMULATOR else 8  # ... with (TILE, TILE_ROWS) threads per bloc
 REDUCE_THREADS = 8 if SIMULATOR else 256  # one block reduces (part of) a row
 COLUMN_GROUPS = 2 if SIMULATOR else 8  # column reductions: (TILE, COLUMN_GROUPS) blocks
 MAX_GRID_YZ = 65535  # CUDA's limit on gridDim.y and gridDim.z
-MAX_BLOCKS = 1 << 16  # grid-stride kernels launch at most this many blocks
+# Kernels stride over the grid, so the grid can stop growing: past these caps threads
+# loop. The simulator's tiny caps make small tests take the looping paths too (and
+# spawn fewer slow Python threads).
+GRID_X = 4 if SIMULATOR else 1 << 16
+GRID_YZ = 2 if SIMULATOR else MAX_GRID_YZ
 
 
 def blocks(n, per_block):
-    """Blocks of `per_block` elements that cover n, capped for grid-stride kernels."""
-    return max(1, min(-(-n // per_block), MAX_BLOCKS))
+    """Blocks of `per_block` elements that cover n, capped at GRID_X."""
+    return max(1, min(-(-n // per_block), GRID_X))

@@ -10,10 +10,10 @@ count > 0 means "final pass of a mean: divide by count".
 
 - `rows` (I == 1: sum(1), full sums): a block reduces one chunk of one row, in a
   shared-memory tree.
-      args: (out, x, meta)   grid: (splits, min(O, MAX_GRID_YZ))   block: REDUCE_THREADS
+      args: (out, x, meta)   grid: (splits, min(O, GRID_YZ))   block: REDUCE_THREADS
 - `columns` (I > 1: sum(0)): a block takes TILE neighbouring columns (coalesced reads)
   with COLUMN_GROUPS threads per column striding down the chunk, then combines them.
-      args: (out, x, meta)   grid: (ceil(I / TILE), splits, min(O, MAX_GRID_YZ))
+      args: (out, x, meta)   grid: (ceil(I / TILE), splits, min(O, GRID_YZ))
       block: (TILE, COLUMN_GROUPS)
 """
 import numpy as np
@@ -21,7 +21,7 @@ from numba import types
 from numba.np.numpy_support import from_dtype
 
 from .compiler import SIMULATOR, Kernel, cuda, device
-from .geometry import COLUMN_GROUPS, MAX_GRID_YZ, REDUCE_THREADS, TILE
+from .geometry import COLUMN_GROUPS, GRID_YZ, REDUCE_THREADS, TILE
 from .intrinsics import load, store
 
 NAMES = ("sum", "mean", "prod", "amax", "amin", "all", "any")
@@ -164,8 +164,8 @@ def columns(name, dtype, acc_dtype):
 
 
 def rows_grid(n_outer, n_splits):
-    return (n_splits, min(n_outer, MAX_GRID_YZ))
+    return (n_splits, min(n_outer, GRID_YZ))
 
 
 def columns_grid(n_outer, n_inner, n_splits):
-    return (-(-n_inner // TILE), n_splits, min(n_outer, MAX_GRID_YZ))
+    return (-(-n_inner // TILE), n_splits, min(n_outer, GRID_YZ))

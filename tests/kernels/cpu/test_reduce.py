@@ -2,8 +2,9 @@
 
 Each (op, dtype) pair costs 1.5 s of JIT compilation (2 s more for its parallel
 variant), so the tests draw from a fixed list of pairs: every op, and every dtype with
-several ops (the ops of one family share their loop templates). Most cases are small; the parallel variant is exercised on small inputs too, by
-lowering the threshold and asking for odd thread counts (uneven chunks and splits).
+several ops (the ops of one family share their loop templates). Most cases are small;
+the parallel variant runs on small inputs too, by lowering the threshold and asking
+for odd thread counts (uneven chunks and splits).
 """
 import itertools
 import math
@@ -111,11 +112,13 @@ def check(op, base, offset, shape, strides, dims, correction=1.0, nthreads=None,
         np.testing.assert_array_equal(idx, want[1], err_msg=ctx)
         want = want[0]
     if out.dtype.kind == "f" and op in (R.SUM, R.PROD, R.VAR, R.STD):
-        # float64 accumulation and one rounding to out's dtype; numpy's order differs,
-        # which sums may amplify (cancellation)
-        rtol = rtol or max(4 * np.finfo(out.dtype).eps, 1e-12)
-        atol = 0 if scale is None else scale * (64 * np.finfo(np.float64).eps
-                                                if op == R.SUM else 1)
+        # float64 accumulation and one rounding to out's dtype (coarse for subnormal
+        # results); numpy's order differs, which sums may amplify (cancellation)
+        info = np.finfo(out.dtype)
+        rtol = rtol or max(4 * info.eps, 1e-12)
+        atol = info.smallest_subnormal
+        if scale is not None:
+            atol += scale * (64 * np.finfo(np.float64).eps if op == R.SUM else 1)
         got, want = out.astype(np.float64), np.asarray(want, np.float64)
         with np.errstate(invalid="ignore"):  # inf - inf
             ok = (np.abs(got - want) <= rtol * np.abs(want) + atol) | (got == want)
@@ -344,3 +347,12 @@ def test_integer_sum_accumulates_in_int64():
 def test_unknown_op():
     with pytest.raises(ValueError):
         R.kernel(99, False)
+
+
+def test_short_outputs_are_refused():
+    plan = R.reduce_plan((4, 3), (3, 1), (1,))
+    x = np.zeros(12, np.float32)
+    with pytest.raises(ValueError):
+        R.reduce(R.SUM, plan, x, 0, np.empty(3, np.float32))
+    with pytest.raises(ValueError):
+        R.reduce(R.ARGMAX, plan, x, 0, np.empty(4, np.float32))  # no idx
