@@ -373,24 +373,22 @@ def empty_tensor(shape, dtype, device):
 def empty_strided_like(shape, dtype, device, like=None):
     """A fresh tensor of `shape`; when `like` has that shape, the result keeps like's memory
     order (a transposed input gives a transposed output), as PyTorch's ops do."""
-    n = math.prod(shape)
-    storage = backends.get(device.type).empty(n, dtype, device)
-    if like is not None and like._stride != _contig_cache(shape) and n > 1:
-        return _new(storage, shape, dense_strides_like(like._shape, like._stride), 0)
-    return _new(storage, shape, _contig_cache(shape), 0)
+    layout = _contig.get(shape) or _contig_layout(shape)
+    stride, n = layout
+    storage = (backends.loaded.get(device.type) or backends.get(device.type)).empty(n, dtype, device)
+    if like is not None and like._stride != stride and n > 1:
+        stride = dense_strides_like(like._shape, like._stride)
+    return _new(storage, shape, stride, 0)
 
 
-_contig = {}
+_contig = {}  # shape -> (contiguous strides, numel): every op allocates, most shapes repeat
 
 
-def _contig_cache(shape):
-    try:
-        return _contig[shape]
-    except KeyError:
-        st = contiguous_strides(shape)
-        if len(_contig) < 4096:
-            _contig[shape] = st
-        return st
+def _contig_layout(shape):
+    layout = (contiguous_strides(shape), math.prod(shape))
+    if len(_contig) < 4096:
+        _contig[shape] = layout
+    return layout
 
 
 def clone_raw(t):

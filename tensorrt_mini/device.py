@@ -46,8 +46,12 @@ class device:
 CPU = device("cpu")
 
 
+_interned = {}
+
+
 def as_device(d):
-    """Normalise a device argument; a tensor's device always carries an index for cuda."""
+    """Normalise a device argument to one shared object per device, so that ops compare
+    devices by identity; a tensor's cuda device always carries an index."""
     if d is None:
         return CPU
     if isinstance(d, device):
@@ -56,8 +60,10 @@ def as_device(d):
         dev = device("cuda", d)
     else:
         dev = device(d)
-    if dev.type == "cuda" and dev.index is None:
-        return device("cuda", 0)
     if dev.type == "cpu":
         return CPU
-    return dev
+    key = dev.index or 0
+    shared = _interned.get(key)
+    if shared is None:
+        shared = _interned[key] = device("cuda", key)
+    return shared

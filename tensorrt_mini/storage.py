@@ -80,7 +80,10 @@ class CPUStorage(Storage):
     __slots__ = ("array",)
 
     def __init__(self, array, dtype):
-        super().__init__(dtype, CPU)
+        # set directly rather than through Storage.__init__: every op allocates one
+        self.dtype = dtype
+        self.device = CPU
+        self._version = 0
         self.array = array
 
     def size(self):

@@ -7,6 +7,7 @@ from . import creation
 from .ops import elementwise as E
 from .ops import indexing, linalg, reduction, views as V
 from ._tensor import Tensor
+from .ops.dispatch import GradMode
 
 # --- views ----------------------------------------------------------------------------
 Tensor.view = V.view
@@ -57,20 +58,34 @@ Tensor.less_equal = E.le
 Tensor.not_equal = E.ne
 Tensor.where = lambda self, condition, other: E.where(condition, self, other)
 
-Tensor.__add__ = E.add
-Tensor.__radd__ = E.add
-Tensor.__sub__ = E.sub
-Tensor.__rsub__ = lambda self, other: E.sub(other, self)
-Tensor.__mul__ = E.mul
-Tensor.__rmul__ = E.mul
-Tensor.__truediv__ = E.div
-Tensor.__rtruediv__ = lambda self, other: E.div(other, self)
-Tensor.__floordiv__ = E.floor_divide
-Tensor.__rfloordiv__ = lambda self, other: E.floor_divide(other, self)
-Tensor.__mod__ = E.remainder
-Tensor.__rmod__ = lambda self, other: E.remainder(other, self)
-Tensor.__pow__ = E.pow
-Tensor.__rpow__ = lambda self, other: E.pow(other, self)
+def _operator(name, op):
+    """`a <op> b`: straight to the elementwise path unless autograd has to record it."""
+    binary = E.binary
+
+    def method(self, other):
+        if GradMode.enabled and (self._requires_grad or getattr(other, "_requires_grad", False)):
+            return op(self, other)
+        return binary(name, self, other)
+    return method
+
+
+def _reflected(name, op):
+    """`scalar <op> a`."""
+    binary = E.binary
+
+    def method(self, other):
+        if GradMode.enabled and self._requires_grad:
+            return op(other, self)
+        return binary(name, other, self)
+    return method
+
+
+for _dunder, _name, _op in (("add", "add", E.add), ("sub", "sub", E.sub), ("mul", "mul", E.mul),
+                            ("truediv", "div", E.div), ("floordiv", "floor_divide", E.floor_divide),
+                            ("mod", "remainder", E.remainder), ("pow", "pow", E.pow)):
+    setattr(Tensor, f"__{_dunder}__", _operator(_name, _op))
+    setattr(Tensor, f"__r{_dunder}__", _reflected(_name, _op))
+
 Tensor.__neg__ = E.neg
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = E.abs
@@ -81,12 +96,8 @@ Tensor.__or__ = E.bitwise_or
 Tensor.__ror__ = E.bitwise_or
 Tensor.__xor__ = E.bitwise_xor
 Tensor.__rxor__ = E.bitwise_xor
-Tensor.__eq__ = E.eq
-Tensor.__ne__ = E.ne
-Tensor.__lt__ = E.lt
-Tensor.__le__ = E.le
-Tensor.__gt__ = E.gt
-Tensor.__ge__ = E.ge
+for _name in ("eq", "ne", "lt", "le", "gt", "ge"):
+    setattr(Tensor, f"__{_name}__", _operator(_name, getattr(E, _name)))
 Tensor.__matmul__ = linalg.matmul
 Tensor.__rmatmul__ = lambda self, other: linalg.matmul(other, self)
 

@@ -33,15 +33,12 @@ Op names are the ones in ``tensorrt_mini.ops.elementwise``.
 import importlib
 
 _MODULES = {"cpu": "tensorrt_mini.backends.cpu", "cuda": "tensorrt_mini.backends.cuda"}
-_loaded = {}
+loaded = {}  # device type -> backend module, once imported (hot paths read it directly)
 
 
 def get(device_type):
     """The backend module for a device type; cuda is imported on first use."""
-    try:
-        return _loaded[device_type]
-    except KeyError:
-        pass
-    module = importlib.import_module(_MODULES[device_type])
-    _loaded[device_type] = module
+    module = loaded.get(device_type)
+    if module is None:
+        module = loaded[device_type] = importlib.import_module(_MODULES[device_type])
     return module

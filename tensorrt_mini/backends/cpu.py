@@ -23,6 +23,7 @@ def empty(numel, dtype, device=None):
     return CPUStorage(np.empty(numel, dtype.np), dtype)
 
 
+
 def from_host(array, device=None):
     from ..dtypes import from_numpy_dtype
     return CPUStorage(array, from_numpy_dtype(array.dtype))
@@ -53,10 +54,11 @@ def gather_host(t, index_lists):
 
 class _Plan:
     """How to launch one layout: a variant name and the collapsed metadata."""
-    __slots__ = ("variant", "shape", "strides", "numel")
+    __slots__ = ("variant", "contig", "shape", "strides", "numel")
 
     def __init__(self, variant, shape, strides, numel):
         self.variant = variant
+        self.contig = variant.startswith("contig")
         self.shape = np.asarray(shape, np.int64)
         self.strides = [np.asarray(s, np.int64) for s in strides]
         self.numel = numel
@@ -68,6 +70,10 @@ def _plan(shape, strides_list, tileable):
     plan = _plans.get(key)
     if plan is not None:
         return plan
+    return _make_plan(key, shape, strides_list, tileable)
+
+
+def _make_plan(key, shape, strides_list, tileable):
     n = 1
     for s in shape:
         n *= s
@@ -146,18 +152,21 @@ def unary(name, out, x):
 
 
 def binary(name, out, a, b):
-    if _numel(out) == 0:
+    # the hot path of every tiny op: one dict lookup finds the launch plan
+    shape = out._shape
+    plan = _plans.get((shape, True, out._stride, a._stride, b._stride))
+    if plan is None:
+        plan = _plan(shape, (out._stride, a._stride, b._stride), True)
+    n = plan.numel
+    if n == 0:
         return
-    fam = ew.binary_kernels(name)
-    plan = _plan(out._shape, (out._stride, a._stride, b._stride), True)
-    v = plan.variant
-    if v == "contig" or v == "contig_par":
-        n = plan.numel
-        getattr(fam, v)(_flat(a, n), _flat(b, n), _flat(out, n))
+    kernel = getattr(ew.binary_kernels(name), plan.variant)
+    if plan.contig:
+        kernel(_flat(a, n), _flat(b, n), _flat(out, n))
     else:
-        getattr(fam, v)(a._storage.array, a._offset, plan.strides[1],
-                        b._storage.array, b._offset, plan.strides[2],
-                        out._storage.array, out._offset, plan.strides[0], plan.shape)
+        kernel(a._storage.array, a._offset, plan.strides[1],
+               b._storage.array, b._offset, plan.strides[2],
+               out._storage.array, out._offset, plan.strides[0], plan.shape)
 
 
 def binary_scalar(name, out, a, value, reverse=False):

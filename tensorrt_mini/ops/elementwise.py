@@ -222,8 +222,19 @@ def _check_sub(a, b):
                            "instead.")
 
 
+# Ops whose result keeps the dtype of two same-dtype floating inputs, with no error case:
+# for them the common call (same shape, dtype and device) skips promotion and checks.
+_SAME_FLOAT = frozenset("add sub mul div maximum minimum".split())
+
+
 def binary(name, a, b, out=None):
     """op(a, b) where at least one of a, b is a tensor and the other may be a Python scalar."""
+    if (out is None and type(a) is T.Tensor and type(b) is T.Tensor and a._dtype is b._dtype
+            and a._shape == b._shape and a._storage.device is b._storage.device
+            and a._dtype.is_floating_point and name in _SAME_FLOAT):
+        out = T.empty_strided_like(a._shape, a._dtype, a._storage.device, a)
+        T.backends.get(out._storage.device.type).binary(name, out, a, b)
+        return out
     a_t = is_tensor(a)
     b_t = is_tensor(b)
     if not a_t:
