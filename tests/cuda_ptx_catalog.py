@@ -99,4 +99,6 @@ def entries(full=None):
     for dtype in ("float32", "float64"):
         add("philox", "uniform", (dtype,))
         add("philox", "normal", (dtype,))
+        add("optim", "sgd", (dtype,))
+        add("optim", "adam", (dtype,))
     return out

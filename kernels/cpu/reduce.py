@@ -71,6 +71,7 @@ _TILE_MAX = 2048      # outer kind: accumulator columns per tile (16 KiB of floa
 _TILE_MIN = 256       # narrower tiles stream rows too briefly to be worth it
 _SPLIT_MIN = 4096     # inner kind: fewest elements of one output's reduction per split
 _VAR_BLOCK = 1024     # inner VAR: block of the two-pass mean/M2, kept in L1
+_LANES = 32           # inner arg reductions: running bests kept side by side
 
 _U = np.uint64
 _JIT = dict(cache=True, error_model="numpy")
@@ -157,28 +158,33 @@ def reduce_plan(shape, strides, dims, arg=False, nthreads=None):
 
 
 def _split(p, nthreads):
-    """Tile width and reduction splits. Threads take contiguous runs of work items
-    (an output, or a tile of one), so aim for a multiple of the thread count or at
-    least four items per thread; cut the reductions only when outputs are too few."""
-    want = 4 * nthreads
-    n = p.count
+    """Tile width and reduction splits. Work items are tiles of outputs along the
+    innermost kept dim, and threads take contiguous runs of them: narrow the tiles
+    until there are four items per thread or about equal tiles in a multiple of the
+    thread count; cut the reductions too when that is not enough."""
     if p.numel_out == 0:
         return 1, 1
-    if p.inner:
-        items, tile, min_split = p.numel_out, 1, _SPLIT_MIN
-    else:
-        k0 = int(p.kshape[-1])
-        rows = p.numel_out // k0
-        ntiles = -(-k0 // _TILE_MAX)
-        while (nthreads > 1 and rows * ntiles < want and rows * ntiles % nthreads
-               and -(-k0 // (ntiles + 1)) >= _TILE_MIN):
-            ntiles += 1
-        tile = -(-k0 // ntiles)
-        tile = min(k0, -(-tile // 16) * 16)  # whole vectors, so tiles start aligned
-        items, min_split = rows * -(-k0 // tile), 8
-    balanced = items >= want or items % nthreads == 0
-    splits = 1 if nthreads == 1 or balanced else min(-(-want // items), n // min_split)
-    return tile, max(1, splits)
+    k0 = int(p.kshape[-1])
+    rows = p.numel_out // k0
+    # an outer tile streams its rows: keep it wide and made of whole vectors
+    tile_min, align, min_split = (1, 1, _SPLIT_MIN) if p.inner else (_TILE_MIN, 16, 8)
+
+    def tile_of(ntiles):
+        return min(k0, -(-k0 // ntiles // align) * align)
+
+    def balanced(tile):
+        items, last = rows * -(-k0 // tile), k0 % tile or tile
+        return items >= 4 * nthreads or (items % nthreads == 0 and 4 * last >= 3 * tile)
+
+    ntiles = -(-k0 // _TILE_MAX)
+    while (nthreads > 1 and not balanced(tile_of(ntiles)) and ntiles < k0
+           and tile_of(ntiles + 1) >= tile_min):
+        ntiles += 1
+    tile = tile_of(ntiles)
+    if nthreads == 1 or balanced(tile):
+        return tile, 1
+    items = rows * -(-k0 // tile)
+    return tile, max(1, min(-(-4 * nthreads // items), p.count // min_split))
 
 
 # ---------------------------------------------------------------- op semantics
@@ -286,26 +292,28 @@ def _better_ov(op, v, a):
         return lambda op, v, a: (v < a) | ((v != v) & (a == a))
 
 
-def _init(op, x, lo):
+def _init(op, dtype, lo):
     pass
 
 
 @overload(_init)
-def _init_ov(op, x, lo):
-    """Empty state (a, b) of a reduction over the linear range starting at lo."""
+def _init_ov(op, dtype, lo):
+    """Empty state (a, b) of a reduction of x.dtype values over the linear range that
+    starts at lo. (No array argument: each array passed to a call costs two atomic
+    reference-count updates, which dominated short reductions.)"""
     k = _literal(op)
     if k is None:
         return None
-    dt = x.dtype
+    dt = dtype.dtype
     if k in _MOMENTS:  # (mean, sum of squared deviations)
-        return lambda op, x, lo: (0.0, 0.0)
+        return lambda op, dtype, lo: (0.0, 0.0)
     if k in (SUM, PROD):
         acc = np.float64 if _is_float(dt) else np.int64
         start = 0 if k == SUM else 1
-        return lambda op, x, lo: (acc(start), np.int64(0))
+        return lambda op, dtype, lo: (acc(start), np.int64(0))
     if k in (ALL, ANY):
         empty = k == ALL
-        return lambda op, x, lo: (empty, np.int64(0))
+        return lambda op, dtype, lo: (empty, np.int64(0))
     # extremes: the identity of max/min in x's dtype; arg ops also carry an index
     high = k in (AMIN, ARGMIN)
     if isinstance(dt, types.Boolean):
@@ -317,8 +325,8 @@ def _init_ov(op, x, lo):
         ident = info.max if high else info.min
     cast = as_dtype(dt).type
     if k in _ARG:
-        return lambda op, x, lo: (cast(ident), np.int64(lo))
-    return lambda op, x, lo: (cast(ident), np.int64(0))
+        return lambda op, dtype, lo: (cast(ident), np.int64(lo))
+    return lambda op, dtype, lo: (cast(ident), np.int64(0))
 
 
 @njit(**_JIT)
@@ -331,49 +339,92 @@ def _chan(mean_a, m2_a, n_a, mean_b, m2_b, n_b):
     return mean_a + delta * (n_b / tot), m2_a + m2_b + delta * delta * (n_a * n_b / tot)
 
 
-def _fold(op, a, b, x, p, n, s, pos, done):
+@njit(**_FOLD_JIT)
+def _arg_rows(op, ta, tb, x, p, n, s, width, ks, i0, di, dj):
+    """Arg fold of n rows into width running bests: row r starts at x[p + r*s], its
+    elements are ks apart, and element j of row r has index i0 + r*di + j*dj. The
+    update is branch-free, so the loop over j vectorises."""
+    for r in range(n):
+        q0 = p + r * s
+        i = np.int64(i0 + r * di)
+        for j in range(width):
+            v = x[q0 + j * ks]
+            better = _better(op, v, ta[j])
+            ta[j] = v if better else ta[j]
+            tb[j] = i + j * dj if better else tb[j]
+
+
+@njit(**_JIT)
+def _same(v, a):
+    """Equal, counting NaN as equal to NaN."""
+    return (v == a) | ((v != v) & (a != a))
+
+
+def _fold_runs(op, ta, tb, x, p, n, s, width, ks, pos, done):
     pass
 
 
-@overload(_fold, jit_options=_FOLD_JIT)
-def _fold_ov(op, a, b, x, p, n, s, pos, done):
-    """Fold the n elements x[p], x[p+s], ... into state (a, b). pos is the linear
-    reduced index of x[p], done the number of elements already in the state."""
+@overload(_fold_runs, jit_options=_FOLD_JIT)
+def _fold_runs_ov(op, ta, tb, x, p, n, s, width, ks, pos, done):
+    """Inner kind: fold into each tile state ta[j], tb[j] (j < width) its run of n
+    elements x[q], x[q+s], ... with q = p + j*ks. pos is the linear reduced index of
+    the runs' first element, done the number of elements already in the states."""
     k = _literal(op)
     if k in _ASSOC:
-        def fold(op, a, b, x, p, n, s, pos, done):
-            for i in range(n):
-                a = _comb(op, a, _lift(op, x[p + i * s]))
-            return a, b
-        return fold
+        def fold_runs(op, ta, tb, x, p, n, s, width, ks, pos, done):
+            for j in range(width):
+                q, a = p + j * ks, ta[j]
+                for i in range(n):
+                    a = _comb(op, a, _lift(op, x[q + i * s]))
+                ta[j] = a
+        return fold_runs
     if k in _ARG:
-        def fold_arg(op, a, b, x, p, n, s, pos, done):
-            for i in range(n):
-                v = x[p + i * s]
-                if _better(op, v, a):
-                    a, b = v, np.int64(pos + i)
-            return a, b
-        return fold_arg
+        def fold_runs_arg(op, ta, tb, x, p, n, s, width, ks, pos, done):
+            # a scalar compare-and-branch loop runs at 4 ns per element: instead keep
+            # _LANES running bests, fed a block of the run at a time (vectorised like
+            # the outer kind), then merge them and finish the tail
+            w = _U(_LANES)
+            la, li = np.empty(w, x.dtype), np.empty(w, np.int64)
+            blocks = n // w
+            for j in range(width):
+                q, a, b = p + j * ks, ta[j], tb[j]
+                if blocks > 0:
+                    for lane in range(w):
+                        la[lane], li[lane] = x[q + lane * s], np.int64(pos + lane)
+                    _arg_rows(op, la, li, x, q + w * s, blocks - _U(1), w * s, w, s,
+                              np.int64(pos + w), _LANES, 1)
+                    for lane in range(w):  # lanes interleave: ties go by index
+                        v, i = la[lane], li[lane]
+                        if _better(op, v, a) or (_same(v, a) and i < b):
+                            a, b = v, i
+                for i in range(blocks * w, n):
+                    v = x[q + i * s]
+                    if _better(op, v, a):
+                        a, b = v, np.int64(pos + i)
+                ta[j], tb[j] = a, b
+        return fold_runs_arg
     if k in _MOMENTS:
-        def fold_moments(op, a, b, x, p, n, s, pos, done):
+        def fold_runs_moments(op, ta, tb, x, p, n, s, width, ks, pos, done):
             # two passes per L1-sized block (exact mean, then squared deviations),
             # merged into the running state
-            i = _U(0)
-            while i < n:
-                m = min(_U(_VAR_BLOCK), n - i)
-                q = p + i * s
-                total = 0.0
-                for t in range(m):
-                    total += np.float64(x[q + t * s])
-                mean = total / np.float64(m)
-                m2 = 0.0
-                for t in range(m):
-                    d = np.float64(x[q + t * s]) - mean
-                    m2 += d * d
-                a, b = _chan(a, b, np.float64(done + i), mean, m2, np.float64(m))
-                i += m
-            return a, b
-        return fold_moments
+            for j in range(width):
+                q0, a, b = p + j * ks, ta[j], tb[j]
+                i = _U(0)
+                while i < n:
+                    m = min(_U(_VAR_BLOCK), n - i)
+                    q = q0 + i * s
+                    total = 0.0
+                    for t in range(m):
+                        total += np.float64(x[q + t * s])
+                    mean = total / np.float64(m)
+                    m2 = 0.0
+                    for t in range(m):
+                        d = np.float64(x[q + t * s]) - mean
+                        m2 += d * d
+                    a, b = _chan(a, b, np.float64(done + i), mean, m2, np.float64(m))
+                    i += m
+                ta[j], tb[j] = a, b
+        return fold_runs_moments
 
 
 def _fold_rows(op, ta, tb, x, p, n, s, width, ks, pos, done):
@@ -382,8 +433,8 @@ def _fold_rows(op, ta, tb, x, p, n, s, width, ks, pos, done):
 
 @overload(_fold_rows, jit_options=_FOLD_JIT)
 def _fold_rows_ov(op, ta, tb, x, p, n, s, width, ks, pos, done):
-    """Fold n rows (row r starts at x[p + r*s]; its width elements are ks apart) into
-    the tile states ta[:width], tb[:width]; pos and done as in _fold."""
+    """Outer kind: the same fold as _fold_runs, row by row: row r (of n) starts at
+    x[p + r*s] and holds one element for each of the width states, ks apart."""
     k = _literal(op)
     if k in _ASSOC:
         def fold_rows(op, ta, tb, x, p, n, s, width, ks, pos, done):
@@ -411,14 +462,7 @@ def _fold_rows_ov(op, ta, tb, x, p, n, s, width, ks, pos, done):
         return fold_rows
     if k in _ARG:
         def fold_rows_arg(op, ta, tb, x, p, n, s, width, ks, pos, done):
-            for r in range(n):
-                q0 = p + r * s
-                i = np.int64(pos + r)
-                for j in range(width):
-                    v = x[q0 + j * ks]
-                    better = _better(op, v, ta[j])
-                    ta[j] = v if better else ta[j]
-                    tb[j] = i if better else tb[j]
+            _arg_rows(op, ta, tb, x, p, n, s, width, ks, np.int64(pos), 1, 0)
         return fold_rows_arg
     if k in _MOMENTS:
         def fold_rows_moments(op, ta, tb, x, p, n, s, width, ks, pos, done):
@@ -451,30 +495,35 @@ def _merge_ov(op, a, b, a2, b2, n1, n2):
                                                       np.float64(n2))
 
 
-def _store(op, out, idx, o, a, b, n, correction):
+def _is_arg(op):
     pass
 
 
-@overload(_store)
-def _store_ov(op, out, idx, o, a, b, n, correction):
-    """Write the final state of output o (n reduced elements)."""
+@overload(_is_arg)
+def _is_arg_ov(op):
+    """Whether op also stores indices (a constant, so the store folds away)."""
     k = _literal(op)
-    if k in _ASSOC:
-        def store(op, out, idx, o, a, b, n, correction):
-            out[o] = a
-        return store
-    if k in _ARG:
-        def store_arg(op, out, idx, o, a, b, n, correction):
-            out[o] = a
-            idx[o] = b
-        return store_arg
+    if k is not None:
+        return lambda op: k in _ARG
+
+
+def _result(op, a, b, n, correction):
+    pass
+
+
+@overload(_result)
+def _result_ov(op, a, b, n, correction):
+    """The value stored for a final state over n elements (arg ops: their value)."""
+    k = _literal(op)
+    if k in _ASSOC or k in _ARG:
+        return lambda op, a, b, n, correction: a
     if k in _MOMENTS:
         root = k == STD
 
-        def store_moments(op, out, idx, o, a, b, n, correction):
+        def result(op, a, b, n, correction):
             v = b / max(0.0, np.float64(n) - correction)
-            out[o] = math.sqrt(v) if root else v
-        return store_moments
+            return math.sqrt(v) if root else v
+        return result
 
 
 # ---------------------------------------------------------------- loop nests
@@ -527,38 +576,48 @@ def _step(shape, strides, ostrides, nd, cnt, xo, oo):
 @njit(**_FOLD_JIT)
 def _units(op, c, chunks, x, x0, inner, kshape, kstride, ostride, rshape, rstride, tile,
            splits, out, idx, correction, pa, pb):
-    """Chunk c of `chunks`: a contiguous run of the work units (see _make_kernel)."""
+    """Chunk c of `chunks`: a contiguous run of the work units (see _make_kernel).
+
+    Per unit, the odometers step inline and helpers are called only when a dim carries
+    over: every array passed to a call costs two atomic reference-count updates, which
+    otherwise dominate short reductions (50 ns per output)."""
     nk, nr = len(kshape), len(rshape)
     m, n = _numel(kshape), _numel(rshape)
     k0, ks, os = kshape[nk - 1], kstride[nk - 1], ostride[nk - 1]
-    ntiles = _U(1) if inner else (k0 + tile - _U(1)) // tile
-    nko = nk if inner else nk - 1  # kept dims stepped by the odometer
-    width = _U(1) if inner else tile
-    units = (m if inner else m // k0 * ntiles) * splits
+    ntiles = (k0 + tile - _U(1)) // tile
+    nko = nk - 1  # kept dims above the tiled one, stepped by the odometer
+    units = m // k0 * ntiles * splits
     last = nr - 1
     n_last, s_last = rshape[last], rstride[last]
     u0, u1 = units * c // chunks, units * (c + _U(1)) // chunks
     kcnt, rcnt = np.zeros(nk, _U), np.zeros(nr, _U)
-    a, b = _init(op, x, _U(0))
-    ta, tb = np.full(width, a), np.full(width, b)
+    a0, b0 = _init(op, x.dtype, _U(0))
+    ta, tb = np.full(tile, a0), np.full(tile, b0)
     item, sp = u0 // splits, u0 % splits
     t = item % ntiles
     xo, oo = _unravel(item // ntiles, kshape, kstride, ostride, nko, kcnt)
     for u in range(u0, u1):
-        lo, hi = n * sp // splits, n * (sp + _U(1)) // splits
+        lo, hi = _U(0), n
+        if splits > 1:  # (64-bit divisions are slow enough to matter per output)
+            lo, hi = n * sp // splits, n * (sp + _U(1)) // splits
         col = t * tile
-        cols = _U(1) if inner else min(tile, k0 - col)
-        a, b = _init(op, x, lo)
+        cols = min(tile, k0 - col)
+        a, b = _init(op, x.dtype, lo)
         for j in range(cols):
             ta[j], tb[j] = a, b
         # reduced positions lo..hi-1, one fold per run along the last reduced dim
         base = x0 + xo + col * ks
-        p = base + _unravel(lo, rshape, rstride, rstride, nr, rcnt)[0]
+        p = base
+        if lo == 0:
+            for d in range(nr):
+                rcnt[d] = 0
+        else:
+            p += _unravel(lo, rshape, rstride, rstride, nr, rcnt)[0]
         pos = lo
         while pos < hi:
             run = min(n_last - rcnt[last], hi - pos)
             if inner:
-                a, b = _fold(op, a, b, x, p, run, s_last, pos, pos - lo)
+                _fold_runs(op, ta, tb, x, p, run, s_last, cols, ks, pos, pos - lo)
             else:
                 _fold_rows(op, ta, tb, x, p, run, s_last, cols, ks, pos, pos - lo)
             pos += run
@@ -566,54 +625,63 @@ def _units(op, c, chunks, x, x0, inner, kshape, kstride, ostride, rshape, rstrid
                 row = p - rcnt[last] * s_last
                 rcnt[last] = _U(0)
                 p = base + _step(rshape, rstride, rstride, last, rcnt, row - base, _U(0))[0]
-        if inner:
-            ta[0], tb[0] = a, b
         for j in range(cols):
             if splits == 1:
-                _store(op, out, idx, oo + (col + j) * os, ta[j], tb[j], n, correction)
+                o = oo + (col + j) * os
+                out[o] = _result(op, ta[j], tb[j], n, correction)
+                if _is_arg(op):
+                    idx[o] = tb[j]
             else:
-                pa[u * width + j], pb[u * width + j] = ta[j], tb[j]
+                pa[u * tile + j], pb[u * tile + j] = ta[j], tb[j]
         sp += _U(1)
         if sp == splits:
             sp, t = _U(0), t + _U(1)
-            if t == ntiles:
+            if t == ntiles and nko > 0:  # next kept position
                 t = _U(0)
-                xo, oo = _step(kshape, kstride, ostride, nko, kcnt, xo, oo)
+                d = nko - 1
+                kcnt[d] += _U(1)
+                xo += kstride[d]
+                oo += ostride[d]
+                if kcnt[d] == kshape[d]:
+                    xo -= kshape[d] * kstride[d]
+                    oo -= kshape[d] * ostride[d]
+                    kcnt[d] = _U(0)
+                    xo, oo = _step(kshape, kstride, ostride, d, kcnt, xo, oo)
 
 
 @njit(**_FOLD_JIT)
-def _merge_splits(op, inner, kshape, kstride, ostride, rshape, tile, splits, out, idx,
+def _merge_splits(op, kshape, kstride, ostride, rshape, tile, splits, out, idx,
                   correction, pa, pb):
     """Merge each item's split states in order and store them (few items: reductions
     are split only when there are too few outputs to share out)."""
     nk = len(kshape)
     n = _numel(rshape)
     k0, os = kshape[nk - 1], ostride[nk - 1]
-    ntiles = _U(1) if inner else (k0 + tile - _U(1)) // tile
-    nko = nk if inner else nk - 1
-    width = _U(1) if inner else tile
+    ntiles = (k0 + tile - _U(1)) // tile
     kcnt = np.zeros(nk, _U)
-    for item in range(_U(len(pa)) // width // splits):
+    for item in range(_U(len(pa)) // tile // splits):
         t = item % ntiles
-        oo = _unravel(item // ntiles, kshape, kstride, ostride, nko, kcnt)[1]
+        oo = _unravel(item // ntiles, kshape, kstride, ostride, nk - 1, kcnt)[1]
         col = t * tile
-        cols = _U(1) if inner else min(tile, k0 - col)
-        for j in range(cols):
+        for j in range(min(tile, k0 - col)):
             u = item * splits
-            a, b = pa[u * width + j], pb[u * width + j]
+            a, b = pa[u * tile + j], pb[u * tile + j]
             for sp in range(_U(1), splits):
                 lo, hi = n * sp // splits, n * (sp + _U(1)) // splits
-                a, b = _merge(op, a, b, pa[(u + sp) * width + j], pb[(u + sp) * width + j],
+                a, b = _merge(op, a, b, pa[(u + sp) * tile + j], pb[(u + sp) * tile + j],
                               lo, hi - lo)
-            _store(op, out, idx, oo + (col + j) * os, a, b, n, correction)
+            o = oo + (col + j) * os
+            out[o] = _result(op, a, b, n, correction)
+            if _is_arg(op):
+                idx[o] = b
 
 
 def _make_kernel(op, parallel):
     # Work is a list of units: unit u is split u % splits of item u // splits. An item
-    # is one output (inner kind) or one tile of the innermost kept dim at one position
-    # of the kept dims above it (outer kind; item % ntiles is the tile). Each chunk
-    # (thread) takes a contiguous run of units. The prange body is one call, so the
-    # parallel variant compiles little beyond the serial one.
+    # is a tile of outputs along the innermost kept dim (item % ntiles is the tile) at
+    # one position of the kept dims above it. Each chunk (thread) takes a contiguous
+    # run of units. The prange body is one call, so the parallel variant compiles
+    # little beyond the serial one.
     def run(x, xoff, inner, kshape, kstride, ostride, rshape, rstride, tile, splits,
             chunks, out, idx, correction):
         m = _numel(kshape)
@@ -621,17 +689,17 @@ def _make_kernel(op, parallel):
             return
         tile, splits = _U(tile), _U(splits)
         k0 = kshape[len(kshape) - 1]
-        units = (m if inner else m // k0 * ((k0 + tile - _U(1)) // tile)) * splits
+        units = m // k0 * ((k0 + tile - _U(1)) // tile) * splits
         chunks = min(_U(chunks), units) if parallel else _U(1)
-        a, b = _init(op, x, _U(0))
-        scratch = units * (_U(1) if inner else tile) if splits > 1 else _U(0)
+        a, b = _init(op, x.dtype, _U(0))
+        scratch = units * tile if splits > 1 else _U(0)
         pa, pb = np.full(scratch, a), np.full(scratch, b)
         for c in prange(np.int64(chunks)):
             _units(op, _U(c), chunks, x, _U(xoff), inner, kshape, kstride, ostride, rshape,
                    rstride, tile, splits, out, idx, correction, pa, pb)
         if parallel and splits > 1:  # a constant: the serial variant never compiles it
-            _merge_splits(op, inner, kshape, kstride, ostride, rshape, tile, splits, out,
-                          idx, correction, pa, pb)
+            _merge_splits(op, kshape, kstride, ostride, rshape, tile, splits, out, idx,
+                          correction, pa, pb)
 
     return njit(parallel=parallel, **_JIT)(run)
 
