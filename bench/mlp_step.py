@@ -67,9 +67,9 @@ def main(argv=None):
                     "NUMBA_NUM_THREADS"):
             os.environ[var] = str(args.threads)
     import numpy as np
-    import torch
+    import tensorrt_mini as tm  # first: it sets the OpenMP wait policy before torch loads OpenMP
 
-    import tensorrt_mini as tm
+    import torch
     widths = [int(w) for w in args.widths.split(",")]
     rng = np.random.default_rng(0)
     weights = [(rng.uniform(-1, 1, (b, a)).astype(np.float32) / np.sqrt(a),
