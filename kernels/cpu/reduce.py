@@ -3,13 +3,14 @@
 Two steps, so that the Python work is done once per layout:
 
 ``reduce_plan(shape, strides, dims, arg=False) -> ReducePlan``
-    Pure Python; cache the plan per (shape, strides, dims). Element strides must be
+    Pure Python; cache the plan per (shape, strides, dims, arg). Strides must be
     >= 0 and ``dims`` are normalised (0 <= d < ndim, no repeats; empty means no dim is
     reduced). It drops size-1 dims, orders the kept and the reduced dims by memory
-    order and merges the ones that are contiguous with each other. The plan picks one
-    of two loop nests ("inner": the reduced dims are innermost in memory, one tight
-    reduction per output; "outer": a kept dim is innermost, so each reduced position
-    adds a strided row into a tile of accumulators), the serial or the parallel
+    order and merges the ones that are contiguous with each other. Work goes by tiles
+    of outputs along the innermost kept dim, in one of two loop nests ("inner": the
+    reduced dims are innermost in memory, one tight reduction per output; "outer": a
+    kept dim is innermost, so each reduced position adds a row into the tile's
+    accumulators, vectorised across outputs). The plan picks the serial or parallel
     variant (parallel from ``PARALLEL_MIN`` input elements and more than one Numba
     thread), and how the work is split across threads. With ``arg=True`` the reduced
     dims keep their logical order, so an arg reduction over several dims (or all of
@@ -67,8 +68,8 @@ _MOMENTS = (VAR, STD)
 _ARG = (ARGMAX, ARGMIN)
 
 PARALLEL_MIN = 32768  # input elements from which the parallel variant runs (torch's grain)
-_TILE_MAX = 2048      # outer kind: accumulator columns per tile (16 KiB of float64)
-_TILE_MIN = 256       # narrower tiles stream rows too briefly to be worth it
+_TILE_MAX = 2048      # outputs per tile (outer kind: 16 KiB of float64 accumulators)
+_TILE_MIN = 256       # outer kind: narrower tiles stream rows too briefly
 _SPLIT_MIN = 4096     # inner kind: fewest elements of one output's reduction per split
 _VAR_BLOCK = 1024     # inner VAR: block of the two-pass mean/M2, kept in L1
 _LANES = 32           # inner arg reductions: running bests kept side by side
@@ -85,9 +86,9 @@ class ReducePlan:
     """The layout of one reduction, as the kernels take it (see the module docstring).
 
     kshape/kstride/ostride: kept dims in memory order, x and out strides (uint64, at
-    least one dim); rshape/rstride: reduced dims (at least one dim); tile: accumulator
-    columns per work item of the outer kind; splits: parts each output's reduction is
-    cut into across threads (1: threads take whole outputs or tiles); chunks: runs of
+    least one dim); rshape/rstride: reduced dims (at least one dim); tile: outputs per
+    work item, along the innermost kept dim; splits: parts each output's reduction is
+    cut into across threads (1: threads take whole tiles); chunks: runs of
     work handed to prange (the thread count; 1 when serial).
     """
     __slots__ = ("inner", "parallel", "kshape", "kstride", "ostride", "rshape",

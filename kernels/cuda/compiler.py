@@ -135,7 +135,7 @@ def ptx(kernel, cc):
 
 
 # -- simulator -------------------------------------------------------------------------
-_simulated = {}  # kernel function -> simulator kernel
+_simulated = {}  # kernel name -> simulator kernel
 _shared_lock = threading.Lock()
 
 
@@ -143,9 +143,9 @@ def _shared_array(self, shape, dtype, alignment=None):
     """numba-cuda 0.30's simulated `cuda.shared.array`, made thread-safe.
 
     The simulator keys a block's shared arrays by the calling source line and creates one
-    on first use without a lock: two threads arriving together each got their own array
-    and a reduction lost partial sums (seen under load). Static shapes only; dynamic
-    shared memory and alignment go to the original.
+    on first use without a lock: two threads arriving together could each get their own
+    array, and a reduction then loses partial sums. Static shapes only; dynamic shared
+    memory and alignment go to the original.
     """
     if shape == 0 or alignment is not None:
         return _original_shared_array(self, shape, dtype, alignment)
@@ -180,9 +180,9 @@ def simulate(kernel, grid, block, args):
     scalars are converted to their declared types, as the GPU would see them."""
     if not SIMULATOR:
         raise RuntimeError("simulate() needs NUMBA_ENABLE_CUDASIM=1 before numba.cuda is imported")
-    sim = _simulated.get(kernel.fn)
+    sim = _simulated.get(kernel.name)
     if sim is None:
-        sim = _simulated[kernel.fn] = cuda.jit(kernel.fn)
+        sim = _simulated[kernel.name] = cuda.jit(kernel.fn)
     fake = [_sim_arg(t, a) for t, a in zip(kernel.argtypes, args, strict=True)]
     # The simulator runs a Python thread per CUDA thread and busy-polls them at every
     # syncthreads; with the default 5 ms GIL switch interval a barrier costs ~10 ms.

@@ -7,8 +7,8 @@ Pointers arrive already offset to the view's first element.
 - `contiguous`: every pointer operand walks memory densely in the same order. A block
   takes tiles of THREADS * UNROLL * width elements (striding over the grid); in a full
   tile each thread moves UNROLL vectors of `width` elements per operand with no
-  per-element bounds checks, and the one partial tile goes element by element. `width` > 1 needs every pointer
-  aligned to width * itemsize (`vector_width` picks it).
+  per-element bounds checks, and the one partial tile goes element by element.
+  `width` > 1 needs every pointer aligned to width * itemsize (`vector_width` picks it).
       args: (out, a, b, c, n)        grid: contiguous_grid(n, width)   block: THREADS
 - `strided`: any layout; collapsed sizes and strides come in `meta`, an int64 device
   array [sizes, out strides, a strides, b strides, c strides] of ndim entries each.
@@ -64,8 +64,8 @@ def _signature(name, dtype, out_dtype, pointers):
     return [types.CPointer(from_dtype(np.dtype(out_dtype)))] + args, values
 
 
-def _label(kind, name, dtype, out_dtype, pointers):
-    mask = "".join("p" if p else "s" for p in pointers)
+def _label(kind, name, dtype, out_dtype, argtypes):
+    mask = "".join("p" if isinstance(t, types.CPointer) else "s" for t in argtypes[1:])
     return f"ew.{kind}.{name}.{np.dtype(dtype)}.{np.dtype(out_dtype)}.{mask}"
 
 
@@ -98,7 +98,7 @@ def contiguous(name, dtype, out_dtype, pointers, width):
         for i in range(start + t, min(start + tile, n), threads):  # the partial last tile
             store(out, i, op(load(a, i), load(b, i), load(c, i)))
 
-    label = _label("contig", name, dtype, out_dtype, pointers)
+    label = _label("contig", name, dtype, out_dtype, argtypes)
     return Kernel(f"{label}.w{width}.t{threads}x{UNROLL}", kernel, argtypes + [_INT64], threads)
 
 
@@ -133,7 +133,7 @@ def strided(name, dtype, out_dtype, pointers):
             store(out, oo, op(load(a, oa), load(b, ob), load(c, oc)))
             i += step
 
-    label = _label("strided", name, dtype, out_dtype, pointers)
+    label = _label("strided", name, dtype, out_dtype, argtypes)
     return Kernel(f"{label}.t{threads}", kernel, argtypes + [_INT64, _META, _INT64], threads)
 
 
@@ -172,13 +172,16 @@ def tiled(name, dtype, out_dtype, pointers, transposed):
                 r = r0 + ty + k
                 q = q0 + tx
                 if r < n0 and q < n1:
-                    x = sa[tx, ty + k] if ta_t else load(a, z * meta[6] + r * meta[7] + q * meta[8])
-                    y = sb[tx, ty + k] if tb_t else load(b, z * meta[9] + r * meta[10] + q * meta[11])
-                    w = sc[tx, ty + k] if tc_t else load(c, z * meta[12] + r * meta[13] + q * meta[14])
+                    oa = z * meta[6] + r * meta[7] + q * meta[8]
+                    ob = z * meta[9] + r * meta[10] + q * meta[11]
+                    oc = z * meta[12] + r * meta[13] + q * meta[14]
+                    x = sa[tx, ty + k] if ta_t else load(a, oa)
+                    y = sb[tx, ty + k] if tb_t else load(b, ob)
+                    w = sc[tx, ty + k] if tc_t else load(c, oc)
                     store(out, z * meta[3] + r * meta[4] + q * meta[5], op(x, y, w))
             cuda.syncthreads()  # the next batch overwrites the tiles
             z += cuda.gridDim.z
 
     flags = "".join("t" if f else "d" for f in (ta_t, tb_t, tc_t))
-    label = _label("tiled", name, dtype, out_dtype, pointers)
+    label = _label("tiled", name, dtype, out_dtype, argtypes)
     return Kernel(f"{label}.{flags}.{tile}x{rows}", kernel, argtypes + [_META], tile * rows)

@@ -11,10 +11,13 @@ import math
 
 import numpy as np
 
+from ..device import as_device
+from ..dtypes import float64, from_numpy_dtype, int32
 from ..kernels.cuda import argreduce, elementwise, index, optim, philox
-from ..kernels.cuda import reduce as reducing
 from ..kernels.cuda import geometry as geo
-from ..layout import collapse, contiguous_strides, is_contiguous, is_non_overlapping_and_dense
+from ..kernels.cuda import reduce as reducing
+from ..layout import (collapse, contiguous_strides, expand_strides, is_contiguous,
+                      is_non_overlapping_and_dense)
 from ..storage import CUDAStorage
 from . import cuda_runtime
 
@@ -70,13 +73,10 @@ def _check_device(device):
 
 def empty(numel, dtype, device=None):
     _check_device(device)
-    from ..device import as_device
     return CUDAStorage(_rt.empty(numel, dtype.np), dtype, as_device(device or "cuda"))
 
 
 def from_host(array, device=None):
-    from ..dtypes import from_numpy_dtype
-    from ..device import as_device
     _check_device(device)
     return CUDAStorage(_rt.upload(array), from_numpy_dtype(array.dtype),
                        as_device(device or "cuda"))
@@ -285,7 +285,8 @@ class _ReducePlan:
         shape3 = [n_outer, n_rows, n_inner, xo, xr, xi]
         if s == 1:
             self.partial = 0
-            self.passes = [(_meta(shape3 + [oo, 0, oi, n_rows, count]), self._grid(n_outer, n_inner, 1))]
+            self.passes = [(_meta(shape3 + [oo, 0, oi, n_rows, count]),
+                            self._grid(n_outer, n_inner, 1))]
             return
         chunk = -(-n_rows // s)
         self.partial = n_outer * s * n_inner
@@ -458,7 +459,6 @@ def put_(x, offsets, values, accumulate):
     n = _numel(offsets)
     if n == 0:
         return
-    from ..layout import expand_strides
     offsets = _dense(offsets)
     values = _dense(_View(values._storage, offsets._shape,
                           expand_strides(values._shape, values._stride, offsets._shape),
@@ -474,7 +474,6 @@ def put_(x, offsets, values, accumulate):
                    [_rt.pointer(x._storage.buffer, 0), _ptr(offsets), _ptr(values), n, size])
         return
     # no atomic add this narrow: accumulate in an int32 copy of the storage, then cast back
-    from ..dtypes import int32
     whole = _View(x._storage, (size,), (1,))
     wide, wide_values = _scratch((size,), int32), _scratch(values._shape, int32)
     copy_(wide, whole)
@@ -510,7 +509,6 @@ def normal_(t, mean, std, generator):
 
 def random_integers_(t, low, high, generator):
     """Integers uniform in [low, high), stored in t's dtype."""
-    from ..dtypes import float64
     u = _scratch(t._shape, float64)
     _draw("uniform", u, 0.0, 1.0, generator)
     binary_scalar("mul", u, u, np.float64(high - low))
