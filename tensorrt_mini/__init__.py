@@ -6,6 +6,13 @@ import os
 # libgomp reads this once, when it starts; a user's own setting wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+# Wheels ship kernels/ inside the package as tensorrt_mini.kernels; in a source checkout
+# (python -m tensorrt_mini or pytest from the repo root) it sits beside this folder.
+_checkout = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if not os.path.isdir(os.path.join(__path__[0], "kernels")) and \
+        os.path.isfile(os.path.join(_checkout, "kernels", "__init__.py")):
+    __path__.append(_checkout)
+
 from . import dtypes as _D
 from .creation import (arange, as_tensor, empty, empty_like, empty_strided, eye, from_numpy, full,
                        full_like, linspace, ones, ones_like, rand, rand_like, randint, randint_like,
