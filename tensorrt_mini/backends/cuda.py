@@ -120,27 +120,40 @@ def _numel(t):
 # --- elementwise ----------------------------------------------------------------------
 
 class _EwPlan:
-    """How to run out = op(a, b, c) for one layout.
-    kind: "contig" (all dense, same order), "tiled" (a transposed operand) or "strided"."""
-    __slots__ = ("kind", "n", "grid", "meta", "ndim", "transposed")
+    """How to run one op over one layout: the kernel, its grid and block, and the trailing
+    launch arguments (metadata already on the device). A dense layout ("contig") has a
+    vector kernel, taken when every pointer is aligned for it, and an element one."""
+    __slots__ = ("contig", "kernel", "grid", "block", "tail", "vector", "width", "meta")
 
 
 _ew_plans = {}
 
 
-def _ew_plan(shape, strides):
+def _ew_plan(name, dtype, out_dtype, shape, strides):
     """strides: out's, then those of the three operand slots (None for a scalar)."""
-    return _cache(_ew_plans, (shape, strides), lambda: _make_ew_plan(shape, strides))
+    return _cache(_ew_plans, (name, dtype, out_dtype, shape, strides),
+                  lambda: _make_ew_plan(name, dtype, out_dtype, shape, strides))
 
 
-def _make_ew_plan(shape, strides):
+def _make_ew_plan(name, dtype, out_dtype, shape, strides):
     plan = _EwPlan()
-    plan.n = math.prod(shape)
+    n = math.prod(shape)
     out = strides[0]
+    pointers = tuple(s is not None for s in strides[1:])
     tensors = [s for s in strides if s is not None]
-    if is_non_overlapping_and_dense(shape, out) and all(
-            all(a == b or n == 1 for a, b, n in zip(s, out, shape)) for s in tensors):
-        plan.kind = "contig"
+    plan.contig = is_non_overlapping_and_dense(shape, out) and all(
+        all(a == b or m == 1 for a, b, m in zip(s, out, shape)) for s in tensors)
+    if plan.contig:
+        itemsizes = [out_dtype.itemsize] + [
+            (np.dtype(bool) if name == "where" and i == 0 else dtype).itemsize
+            for i, p in enumerate(pointers) if p]
+        plan.width = elementwise.vector_width(itemsizes)
+        plan.vector = (_contiguous(name, dtype, out_dtype, pointers, plan.width),
+                       elementwise.contiguous_grid(n, plan.width))
+        plan.kernel = _contiguous(name, dtype, out_dtype, pointers, 1)
+        plan.grid = elementwise.contiguous_grid(n, 1)
+        plan.block = (geo.THREADS,)
+        plan.tail = [n]
         return plan
     # walk dims in out's memory order (its fastest last), then merge what merges
     order = sorted(range(len(shape)), key=lambda d: -out[d])
@@ -148,15 +161,18 @@ def _make_ew_plan(shape, strides):
     c_shape, c_strides = collapse(tuple(shape[d] for d in order), *full)
     tiled = _tiled(c_shape, c_strides)
     if tiled is not None:
-        plan.kind = "tiled"
-        (nb, n0, n1), meta, plan.transposed = tiled
+        (nb, n0, n1), meta, transposed = tiled
+        plan.kernel = _tiled_kernel(name, dtype, out_dtype, pointers, transposed)
         plan.grid = elementwise.tiled_grid(nb, n0, n1)
+        plan.block = (geo.TILE, geo.TILE_ROWS)
         plan.meta = _rt.upload(np.array(meta, np.int64))
+        plan.tail = [_rt.pointer(plan.meta, 0)]
         return plan
-    plan.kind = "strided"
-    plan.ndim = len(c_shape)
-    plan.grid = (geo.blocks(plan.n, geo.THREADS),)
-    plan.meta = _rt.upload(np.array(list(c_shape) + [x for s in c_strides for x in s], np.int64))
+    plan.kernel = _strided(name, dtype, out_dtype, pointers)
+    plan.grid = (geo.blocks(n, geo.THREADS),)
+    plan.block = (geo.THREADS,)
+    plan.meta = _rt.upload(np.array(list(c_shape) + [x for st in c_strides for x in st], np.int64))
+    plan.tail = [n, _rt.pointer(plan.meta, 0), len(c_shape)]
     return plan
 
 
@@ -191,37 +207,24 @@ def _tiled(shape, strides):
 
 def _elementwise(name, compute, out, operands):
     """out = name(*operands); operands are views or numpy scalars of `compute`."""
-    if _numel(out) == 0:
+    if 0 in out._shape:
         return
     slots = list(operands) + [_ZERO] * (3 - len(operands))
-    pointers = tuple(not isinstance(x, np.generic) for x in slots)
-    plan = _ew_plan(out._shape, (out._stride,) + tuple(
-        x._stride if p else None for x, p in zip(slots, pointers)))
-    args = [_ptr(x) if p else x for x, p in zip(slots, pointers)]
-    dtype, out_dtype = compute.np, out._dtype.np
-    if plan.kind == "contig":
-        width = _vector_width(out, slots, pointers)
-        kernel = _contiguous(name, dtype, out_dtype, pointers, width)
-        _rt.launch(kernel, elementwise.contiguous_grid(plan.n, width), (geo.THREADS,),
-                   [_ptr(out), *args, plan.n])
-    elif plan.kind == "tiled":
-        kernel = _tiled_kernel(name, dtype, out_dtype, pointers, plan.transposed)
-        _rt.launch(kernel, plan.grid, (geo.TILE, geo.TILE_ROWS),
-                   [_ptr(out), *args, _rt.pointer(plan.meta, 0)])
-    else:
-        kernel = _strided(name, dtype, out_dtype, pointers)
-        _rt.launch(kernel, plan.grid, (geo.THREADS,),
-                   [_ptr(out), *args, plan.n, _rt.pointer(plan.meta, 0), plan.ndim])
+    strides = [None if isinstance(x, np.generic) else x._stride for x in slots]
+    plan = _ew_plan(name, compute.np, out._dtype.np, out._shape, (out._stride, *strides))
+    args = [_ptr(out)] + [x if st is None else _ptr(x) for x, st in zip(slots, strides)]
+    kernel, grid = plan.kernel, plan.grid
+    if plan.contig and plan.width > 1 and _aligned(out, slots, strides, plan.width):
+        kernel, grid = plan.vector
+    _rt.launch(kernel, grid, plan.block, args + plan.tail)
 
 
-def _vector_width(out, slots, pointers):
-    """The widest vector every pointer operand is aligned for (1 when one is not)."""
-    views = [out] + [x for x, p in zip(slots, pointers) if p]
-    width = elementwise.vector_width([v._dtype.itemsize for v in views])
-    for v in views:
+def _aligned(out, slots, strides, width):
+    """Whether every pointer operand starts on a width-element vector boundary."""
+    for v in [out] + [x for x, st in zip(slots, strides) if st is not None]:
         if _rt.address(v._storage.buffer, v._offset) % (width * v._dtype.itemsize):
-            return 1
-    return width
+            return False
+    return True
 
 
 def _op_name(name):

@@ -5,7 +5,6 @@ whole cuda path on the CPU: planning, metadata, kernel variants, split reduction
 Each case builds the same tensors on both devices and must agree on values, dtype, shape
 and strides. Sizes stay small: a simulated thread costs ~130 µs.
 """
-import math
 import os
 import subprocess
 import sys
@@ -350,8 +349,7 @@ def test_plans_are_cached_per_layout():
     for _ in range(3):
         a + a.t().t()
         a.t() * 2
-    assert len(backend._ew_plans) == 2
-    assert math.prod(a.shape) == 12
+    assert len(backend._ew_plans) == 2  # one per (op, dtypes, layout), not per call
 
 
 # --- real GPU only: sizes that fill whole vector tiles and split reductions ---------------

@@ -24,9 +24,10 @@ ENTRIES = cuda_ptx_catalog.entries()
 
 
 @pytest.fixture(scope="session")
-def compiled(request):
-    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="0",
-               TENSORRT_MINI_PTX_CACHE=str(request.config.cache.mkdir("tensorrt_mini_ptx")))
+def compiled(request, tmp_path_factory):
+    cache = getattr(request.config, "cache", None)  # absent with -p no:cacheprovider
+    folder = cache.mkdir("tensorrt_mini_ptx") if cache else tmp_path_factory.mktemp("ptx")
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="0", TENSORRT_MINI_PTX_CACHE=str(folder))
     run = subprocess.run([sys.executable, WORKER], env=env, capture_output=True, text=True,
                          timeout=1800)
     assert run.returncode == 0, run.stderr[-4000:]

@@ -157,7 +157,6 @@ def test_simulated_shared_arrays_are_shared_by_threads_arriving_together(sim):
     partial sums). Every thread here looks the array up before any creates it, unless
     the lookup is serialised."""
     import threading
-    from numba.cuda.simulator.kernelapi import FakeCUDAShared
 
     meet = threading.Barrier(8, timeout=0.5)
 
@@ -170,7 +169,7 @@ def test_simulated_shared_arrays_are_shared_by_threads_arriving_together(sim):
                 pass  # serialised lookups: the first times out, the rest pass
             return found
 
-    shared = FakeCUDAShared(0)
+    shared = sim.FakeCUDAShared(0)
     shared._allocations = Rendezvous()
     got = []
 
