@@ -26,6 +26,10 @@ def main(argv=None):
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
     args = parser.parse_args(argv)
     device = str(tm.device(args.device))
+    try:
+        tm.empty(0, device=device)  # a missing GPU or CUDA package says so here, in one line
+    except RuntimeError as e:
+        parser.exit(2, f"{parser.prog}: {e}\n")
     print(f"tensorrt_mini {tm.__version__}: the seed lesson on {device}")
     walkthrough(device)
     print(f"\n== Training: an MLP on the three-spirals set, on {device} ==")

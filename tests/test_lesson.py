@@ -5,6 +5,7 @@ lesson's random draws were unseeded, so after a random cell the test checks the 
 range and then writes the lesson's values into the tensor, so that every later cell must
 reproduce the lesson's printed arithmetic exactly.
 """
+import os
 import subprocess
 import sys
 
@@ -70,3 +71,15 @@ def test_walkthrough_runs_as_the_main_job():
                          check=True).stdout
     assert "[torch.FloatStorage of size 6]" in out
     assert ">>> prueba_xd.t().stride()\n(1, 2)" in out
+
+
+def test_main_job_without_a_usable_gpu_says_so_in_one_line():
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="0")
+    run = subprocess.run([sys.executable, "-m", "tensorrt_mini", "--device", "cuda"],
+                         capture_output=True, text=True, env=env)
+    if run.returncode == 0:  # a machine with a GPU runs the lesson there
+        assert "device='cuda:0'" in run.stdout
+        return
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr
+    assert "device='cuda' is not available" in run.stderr
