@@ -43,7 +43,6 @@ from ._tensor import Tensor
 from . import tensor_methods  # noqa: F401  (binds the op methods onto Tensor)
 from . import autograd
 from .autograd import enable_grad, no_grad, set_grad_enabled
-from . import nn, optim
 
 clip = clamp
 concat = concatenate = cat
@@ -54,6 +53,14 @@ subtract = sub
 swapaxes = transpose
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # nn and optim load on first use: code that only computes on tensors skips their import
+    if name in ("nn", "optim"):
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def is_tensor(obj):

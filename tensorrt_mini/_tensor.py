@@ -10,7 +10,7 @@ import numpy as np
 from . import backends
 from . import dtypes as D
 from .device import CPU, as_device
-from .layout import contiguous_strides, dense_strides_like, is_contiguous
+from .layout import contiguous_strides, dense_strides_like, is_contiguous, wrap_dim
 from .size import Size
 
 
@@ -18,7 +18,7 @@ class Tensor:
     __slots__ = ("_storage", "_shape", "_stride", "_offset", "_dtype", "_requires_grad",
                  "grad", "grad_fn", "_retains_grad", "_base", "__weakref__")
 
-    def __init__(self, *args, device=None):
+    def __new__(cls, *args, device=None):
         """The legacy constructor: `Tensor(2, 3)` is uninitialised float32,
         `Tensor([[1, 2]])` copies data into float32."""
         dtype = D.get_default_dtype()
@@ -30,7 +30,7 @@ class Tensor:
         else:
             from .creation import empty
             src = empty(*args, dtype=dtype, device=device)
-        _init(self, src._storage, src._shape, src._stride, src._offset)
+        return _new(src._storage, src._shape, src._stride, src._offset, cls)
 
     # --- metadata ----------------------------------------------------------------------
     @property
@@ -40,12 +40,12 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return Size(self._shape)
-        return self._shape[_wrap(dim, len(self._shape))]
+        return self._shape[wrap_dim(dim, len(self._shape))]
 
     def stride(self, dim=None):
         if dim is None:
             return self._stride
-        return self._stride[_wrap(dim, len(self._shape))]
+        return self._stride[wrap_dim(dim, len(self._shape))]
 
     def storage_offset(self):
         return self._offset
@@ -189,7 +189,7 @@ class Tensor:
     def __bool__(self):
         n = self.numel()
         if n != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous"
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous"
                                if n > 1 else "Boolean value of Tensor with no values is ambiguous")
         return bool(self.item())
 
@@ -250,9 +250,8 @@ class Tensor:
     def type(self, dtype=None):
         if dtype is None:
             from .names import NAMESPACE
-            from .storage import _TYPE_NAMES
             prefix = "cuda." if self.is_cuda else ""
-            return f"{NAMESPACE}.{prefix}{_TYPE_NAMES[self._dtype.name]}Tensor"
+            return f"{NAMESPACE}.{prefix}{D.TYPE_NAMES[self._dtype.name]}Tensor"
         return self.to(dtype)
 
     def float(self):
@@ -316,11 +315,6 @@ class Tensor:
         return full(size, fill_value, dtype=dtype or self._dtype, device=device or self.device)
 
 
-def _wrap(dim, ndim):
-    from .layout import wrap_dim
-    return wrap_dim(dim, ndim)
-
-
 def _rebuild(data, dtype_name, device, shape):
     from .creation import tensor
     return tensor(data, dtype=D._by_name(dtype_name), device=device).reshape(shape)
@@ -328,21 +322,8 @@ def _rebuild(data, dtype_name, device, shape):
 
 # --- construction helpers used by every op --------------------------------------------
 
-def _init(t, storage, shape, stride, offset):
-    t._storage = storage
-    t._shape = shape
-    t._stride = stride
-    t._offset = offset
-    t._dtype = storage.dtype
-    t._requires_grad = False
-    t.grad = None
-    t.grad_fn = None
-    t._retains_grad = False
-    t._base = None
-
-
-def _new(storage, shape, stride, offset=0):
-    t = object.__new__(Tensor)
+def _new(storage, shape, stride, offset=0, cls=Tensor):
+    t = object.__new__(cls)
     t._storage = storage
     t._shape = shape
     t._stride = stride

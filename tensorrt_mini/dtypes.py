@@ -42,6 +42,9 @@ float32 = dtype("float32", np.float32, 2, 6)
 float64 = dtype("float64", np.float64, 2, 7)
 
 ALL = (bool_, uint8, int8, int16, int32, int64, float32, float64)
+# PyTorch's scalar type names, as its type strings (FloatTensor) and error messages print them
+TYPE_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+              "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 _BY_NAME = {d.name: d for d in ALL}
 _BY_NP = {d.np: d for d in ALL}
 

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .dtypes import get_default_dtype
+from .dtypes import TYPE_NAMES, get_default_dtype
 from .names import NAMESPACE
 
 _PROFILES = {
@@ -199,17 +199,11 @@ def _tensor_body(t, shape, indent):
     return _format_body(values, shape, t.dtype.is_floating_point, summarize, indent)
 
 
-_STORAGE_NAMES = {
-    "float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-    "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
-}
-
-
 def format_storage(dtype, device, values):
     """A storage in PyTorch 1.1's style: one ` value` line per element, then its type and size.
 
     Elements print as Python scalars, so a float32 0.1 shows its exact value 0.10000000149011612.
     """
     space = f"{NAMESPACE}.cuda" if device.type == "cuda" else NAMESPACE
-    footer = f"[{space}.{_STORAGE_NAMES[dtype.name]}Storage of size {len(values)}]"
+    footer = f"[{space}.{TYPE_NAMES[dtype.name]}Storage of size {len(values)}]"
     return "\n".join([" " + str(v) for v in values.tolist()] + [footer])

@@ -7,12 +7,8 @@ bumps it for all of them.
 import numpy as np
 
 from .device import CPU
+from .dtypes import TYPE_NAMES
 from .names import NAMESPACE
-
-_TYPE_NAMES = {
-    "float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-    "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
-}
 
 
 class Storage:
@@ -65,7 +61,7 @@ class Storage:
 
     def type_name(self):
         prefix = f"{NAMESPACE}.cuda." if self.device.type == "cuda" else f"{NAMESPACE}."
-        return f"{prefix}{_TYPE_NAMES[self.dtype.name]}Storage"
+        return f"{prefix}{TYPE_NAMES[self.dtype.name]}Storage"
 
     def __repr__(self):
         from .printing import format_storage

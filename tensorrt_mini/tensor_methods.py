@@ -58,6 +58,7 @@ Tensor.less_equal = E.le
 Tensor.not_equal = E.ne
 Tensor.where = lambda self, condition, other: E.where(condition, self, other)
 
+
 def _operator(name, op):
     """`a <op> b`: straight to the elementwise path unless autograd has to record it."""
     binary = E.binary

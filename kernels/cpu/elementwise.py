@@ -6,8 +6,8 @@ dims the caller has already collapsed. Outputs are allocated by the caller.
 Each op family comes in layout variants, chosen by the caller once per layout:
 - ``contig``: every operand walks the same contiguous run (1-D arrays sliced from 0);
 - ``strided``: an odometer over the outer dims and a tight inner loop over the last one;
-- ``tiled_par``: when an input's fastest dim is not the output's (``a + b.T``), square
-  tiles keep both access patterns in cache (large tensors only, so parallel only);
+- ``tiled_par``: when an input's fastest dim is not the output's (``a + b.T``), tiles
+  keep both access patterns in cache (large tensors only, so parallel only);
 and the others have a ``_par`` twin for large tensors, so small calls never wake the
 thread pool.
 
@@ -24,7 +24,11 @@ import numba as nb
 import numpy as np
 from numba.extending import register_jitable
 
-TILE = 64
+# A tile is one 64-byte line of fp32 output wide: each output row is written as one whole
+# line while the transposed input is read as 16 sequential streams. At 4096² fp32 this ran
+# a transposed copy in 0.46x torch's time, 64 x 64 tiles in 0.97x (32-wide ones no better).
+TILE_ROWS = 128
+TILE_COLS = 16
 CHUNK = 16384  # elements per parallel work item in the contiguous variants
 U0 = np.uint64(0)
 
@@ -653,14 +657,14 @@ def _row_start(r, shape, strides, offset):
 
 # --- tiled traversal ---------------------------------------------------------------
 # The caller orders dims so that the output is fastest along the last dim and the
-# transposed input along the one before it; tiles are TILE x TILE over those two dims.
+# transposed input along the one before it; tiles are TILE_ROWS x TILE_COLS over those two dims.
 # Tiles are numbered over (outer dims, tile row, tile col) so workers can take any tile.
 
 @register_jitable
 def _tile_count(shape):
     nd = shape.shape[0]
-    rows = (shape[nd - 2] + TILE - 1) // TILE
-    cols = (shape[nd - 1] + TILE - 1) // TILE
+    rows = (shape[nd - 2] + TILE_ROWS - 1) // TILE_ROWS
+    cols = (shape[nd - 1] + TILE_COLS - 1) // TILE_COLS
     outer = 1
     for d in range(nd - 2):
         outer *= shape[d]
@@ -671,8 +675,8 @@ def _tile_count(shape):
 def _tile_origin(shape, strides, t):
     """Storage position of tile t's (0, 0) element for one operand, and its extent."""
     nd = shape.shape[0]
-    rows = (shape[nd - 2] + TILE - 1) // TILE
-    cols = (shape[nd - 1] + TILE - 1) // TILE
+    rows = (shape[nd - 2] + TILE_ROWS - 1) // TILE_ROWS
+    cols = (shape[nd - 1] + TILE_COLS - 1) // TILE_COLS
     tc = t % cols
     tr = (t // cols) % rows
     rem = t // (cols * rows)
@@ -681,7 +685,7 @@ def _tile_origin(shape, strides, t):
         k = rem % shape[d]
         rem //= shape[d]
         pos += k * strides[d]
-    r0 = tr * TILE
-    c0 = tc * TILE
+    r0 = tr * TILE_ROWS
+    c0 = tc * TILE_COLS
     pos += r0 * strides[nd - 2] + c0 * strides[nd - 1]
-    return pos, min(TILE, shape[nd - 2] - r0), min(TILE, shape[nd - 1] - c0)
+    return pos, min(TILE_ROWS, shape[nd - 2] - r0), min(TILE_COLS, shape[nd - 1] - c0)

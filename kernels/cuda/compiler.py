@@ -7,6 +7,7 @@ path costs 26-81 µs per call, CuPy's ~5.5. Under Numba's CUDA simulator
 (NUMBA_ENABLE_CUDASIM=1, read once, when numba.cuda is first imported) `simulate` runs the
 same function on the CPU with numpy arrays standing in for device pointers.
 """
+import functools
 import hashlib
 import importlib.metadata
 import os
@@ -71,17 +72,17 @@ _compile_lock = threading.Lock()
 _compiled = {}  # cache key -> (path, entry name)
 
 
-def _source_digest():
-    """Hash of this package's source text: kernels, ops and intrinsics all feed the PTX."""
+@functools.cache
+def _build_identity():
+    """Hash of this package's source text (kernels, ops and intrinsics all feed the PTX) and
+    the compiler versions. Computed on first compile: the simulator never needs it, and the
+    version lookups cost ~25 ms."""
     h = hashlib.sha256()
     for path in sorted(Path(__file__).parent.glob("*.py")):
         h.update(path.name.encode())
         h.update(path.read_bytes())
-    return h.hexdigest()
-
-
-_SOURCE = _source_digest()
-_VERSIONS = (importlib.metadata.version("numba-cuda"), importlib.metadata.version("numba"))
+    return (h.hexdigest(), importlib.metadata.version("numba-cuda"),
+            importlib.metadata.version("numba"))
 
 
 def cache_dir():
@@ -94,8 +95,9 @@ def cache_dir():
 
 
 def cache_key(kernel, cc):
-    parts = (_SOURCE, kernel.name, str(kernel.argtypes), str(kernel.threads), str(tuple(cc)),
-             *_VERSIONS)
+    source, *versions = _build_identity()
+    parts = (source, kernel.name, str(kernel.argtypes), str(kernel.threads), str(tuple(cc)),
+             *versions)
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:40]
 
 

@@ -88,12 +88,8 @@ def _scratch(shape, dtype):
 
 
 def to_host(t):
-    n = _numel(t)
-    if not is_contiguous(t._shape, t._stride):
-        tmp = _scratch(t._shape, t._dtype)
-        copy_(tmp, t)
-        t = tmp
-    return _rt.download(t._storage.buffer, t._offset, t._offset + n).reshape(t._shape)
+    t = _dense(t)
+    return _rt.download(t._storage.buffer, t._offset, t._offset + _numel(t)).reshape(t._shape)
 
 
 def gather_host(t, index_lists):

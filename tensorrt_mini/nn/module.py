@@ -2,6 +2,7 @@
 from collections import OrderedDict, namedtuple
 
 from .. import _tensor as T
+from .. import dtypes as D
 from ..autograd.grad_mode import no_grad
 from .parameter import Parameter
 
@@ -189,7 +190,7 @@ class Module:
         for a in args:
             if isinstance(a, T.Tensor):
                 device, dtype = a.device, a.dtype
-            elif _is_dtype(a):
+            elif isinstance(a, D.dtype):
                 dtype = a
             else:
                 device = a
@@ -215,10 +216,10 @@ class Module:
         return self.to("cuda" if device is None else device)
 
     def float(self):
-        return self.to(_dtypes().float32)
+        return self.to(D.float32)
 
     def double(self):
-        return self.to(_dtypes().float64)
+        return self.to(D.float64)
 
     # --- state ------------------------------------------------------------------------
     def state_dict(self, destination=None, prefix="", keep_vars=False):
@@ -298,15 +299,6 @@ def _indent(text, n):
 def _type_name(x):
     return f"{type(x).__module__}.{type(x).__name__}" if not isinstance(x, (int, float, str)) \
         else type(x).__name__
-
-
-def _dtypes():
-    from .. import dtypes
-    return dtypes
-
-
-def _is_dtype(a):
-    return isinstance(a, _dtypes().dtype)
 
 
 def _swap(p, new):

@@ -9,13 +9,9 @@ class Parameter(T.Tensor):
         if data is None:
             from ..creation import empty
             data = empty(0)
-        p = object.__new__(cls)
-        T._init(p, data._storage, data._shape, data._stride, data._offset)
+        p = T._new(data._storage, data._shape, data._stride, data._offset, cls)
         p.requires_grad_(requires_grad)
         return p
-
-    def __init__(self, data=None, requires_grad=True):
-        pass
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()

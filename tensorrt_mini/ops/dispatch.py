@@ -29,7 +29,8 @@ def differentiable(fn):
 
     @wraps(fn)
     def op(*args, **kwargs):
-        if GradMode.enabled and _requires_grad(args):
+        # keyword tensors (clamp(x, min=w)) are rare: look at kwargs only when there are any
+        if GradMode.enabled and (_requires_grad(args) or kwargs and _requires_grad(kwargs.values())):
             try:
                 derivative = DERIVATIVES[name]
             except KeyError:

@@ -23,10 +23,7 @@ COMPARISONS = frozenset("eq ne lt le gt ge".split())
 LOGICAL = frozenset("logical_and logical_or logical_xor".split())
 BITWISE = frozenset("bitwise_and bitwise_or bitwise_xor".split())
 
-_TORCH_TYPE_NAMES = {
-    "float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-    "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
-}
+_TORCH_TYPE_NAMES = D.TYPE_NAMES
 
 # the C type names some of torch's messages print
 C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",

@@ -18,7 +18,7 @@ from .elementwise import _TORCH_TYPE_NAMES, _expand_to, binary, is_tensor, to_dt
 
 def _as_index(item, device):
     """Lists and Python bools become index tensors; everything else passes through."""
-    if isinstance(item, (list, tuple)) or isinstance(item, (bool, np.bool_)):
+    if isinstance(item, (list, tuple, bool, np.bool_)):
         from ..creation import tensor
         idx = tensor(item, device=device)
         if idx._dtype.is_floating_point:
@@ -59,8 +59,8 @@ def _normalize(t, idx):
             raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
                              "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
         raise IndexError(f"too many indices for tensor of dimension {nd}")
-    if Ellipsis in [i if not is_tensor(i) else None for i in items]:
-        k = next(j for j, i in enumerate(items) if i is Ellipsis and not is_tensor(i))
+    k = next((j for j, i in enumerate(items) if i is Ellipsis), None)
+    if k is not None:
         items[k:k + 1] = [slice(None)] * (nd - consumed)
     return items
 

@@ -11,10 +11,7 @@ from .. import _tensor as T
 from ..layout import wrap_dim, wrap_dims
 from ..names import NAMESPACE
 from .dispatch import differentiable
-from .elementwise import binary, to_dtype
-
-_TORCH_TYPE_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-                     "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+from .elementwise import binary, maximum, minimum, to_dtype
 
 
 class _ValuesIndices(tuple):
@@ -52,10 +49,10 @@ def _dims(x, dim):
     return tuple(sorted(dims)) if nd else ()
 
 
-def _reduce(name, x, dims, keepdim, out_dtype):
+def _reduce(name, x, dims, keepdim, out_dtype, **options):
     kept = tuple(n for d, n in enumerate(x._shape) if d not in dims)
     out = T.empty_tensor(kept, out_dtype, x._storage.device)
-    T.backends.get(x._storage.device.type).reduce(name, out, x, dims)
+    T.backends.get(x._storage.device.type).reduce(name, out, x, dims, **options)
     return _keep(out, x, dims) if keepdim else out
 
 
@@ -91,7 +88,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     if not out_dtype.is_floating_point:
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
-            f"complex dtype. Got: {_TORCH_TYPE_NAMES[out_dtype.name]}")
+            f"complex dtype. Got: {D.TYPE_NAMES[out_dtype.name]}")
     dims = _dims(input, dim)
     total = sum.raw(to_dtype(input, out_dtype), dims, keepdim)
     count = math.prod(input._shape[d] for d in dims)
@@ -111,15 +108,17 @@ def std(input, dim=None, *, correction=None, keepdim=False, unbiased=None):
 def _moment(name, x, dim, correction, keepdim, unbiased):
     if not x._dtype.is_floating_point:
         raise RuntimeError("std and var only support floating point and complex dtypes")
+    dims, correction = _moment_args(x, dim, correction, unbiased)
+    return _reduce(name, x, dims, keepdim, x._dtype, correction=correction)
+
+
+def _moment_args(x, dim, correction, unbiased):
+    """(reduced dims, correction) from var/std's arguments."""
     if isinstance(dim, bool):  # var(x, False) is var(x, unbiased=False)
         dim, unbiased = None, dim
     if correction is None:
         correction = 1 if unbiased is None else int(unbiased)
-    dims = _dims(x, dim)
-    kept = tuple(n for d, n in enumerate(x._shape) if d not in dims)
-    out = T.empty_tensor(kept, x._dtype, x._storage.device)
-    T.backends.get(x._storage.device.type).reduce(name, out, x, dims, correction=correction)
-    return _keep(out, x, dims) if keepdim else out
+    return _dims(x, dim), correction
 
 
 def _bool_reduce(name, x, dim, keepdim):
@@ -197,7 +196,6 @@ def max(input, dim=None, keepdim=False):
                                "Specify the reduction dim with the 'dim' argument.")
         return amax(input)
     if isinstance(dim, T.Tensor):
-        from .elementwise import maximum
         return maximum(input, dim)
     return max_dim(input, dim, keepdim)
 
@@ -209,7 +207,6 @@ def min(input, dim=None, keepdim=False):
                                "Specify the reduction dim with the 'dim' argument.")
         return amin(input)
     if isinstance(dim, T.Tensor):
-        from .elementwise import minimum
         return minimum(input, dim)
     return min_dim(input, dim, keepdim)
 

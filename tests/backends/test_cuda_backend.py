@@ -248,7 +248,6 @@ def test_printing_fetches_a_summary():
 
 
 def test_lesson_runs_on_the_cuda_device():
-    from tensorrt_mini.lesson import CELLS  # noqa: F401  (the lesson must import)
     import test_lesson
     for i, shown in test_lesson.run_lesson("cuda"):
         want = test_lesson.EXPECTED[i]

@@ -1,5 +1,6 @@
 """Helpers shared by the formulas: registration and fitting a gradient to its input."""
 from ... import _tensor as T
+from ... import creation
 from ...ops.dispatch import DERIVATIVES
 
 
@@ -61,5 +62,4 @@ def fit(g, x):
 
 def zeros(shape, like):
     """Zeros of `shape` with like's dtype and device."""
-    from ...creation import zeros as _zeros
-    return _zeros(tuple(shape), dtype=like._dtype, device=like._storage.device)
+    return creation.zeros(tuple(shape), dtype=like._dtype, device=like._storage.device)

@@ -9,7 +9,7 @@ import math
 from ... import creation
 from ... import dtypes as D
 from ...ops import elementwise as E
-from ...ops.reduction import _dims
+from ...ops.reduction import _dims, _moment_args
 from ..graph import record, run
 from .common import Meta, register, zeros
 
@@ -63,14 +63,6 @@ def _prod(raw, x, dim=None, keepdim=False, *, dtype=None):
                        E.where((zero_count == 1) & is_zero, others, 0.0))
         return (_spread(g, mx, dims, keepdim) * grad,)
     return record("ProdBackward0" if dim is None else "ProdBackward1", out, (x,), backward, (x,))
-
-
-def _moment_args(x, dim, correction, unbiased):
-    if isinstance(dim, bool):
-        dim, unbiased = None, dim
-    if correction is None:
-        correction = 1 if unbiased is None else int(unbiased)
-    return _dims(x, dim), correction
 
 
 @register("var")

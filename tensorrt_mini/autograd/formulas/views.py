@@ -5,6 +5,7 @@ reshaped, transposed back, summed over expanded dims, or written into zeros of t
 input's shape at the viewed positions.
 """
 from ... import creation
+from ... import dtypes as D
 from ...ops import indexing
 from ..graph import record, run
 from .common import register, sum_to, zeros
@@ -140,8 +141,7 @@ def _surely_disjoint(shape, stride):
 
 def storage_offsets(shape, stride, offset, like):
     """The storage offset of every element of a geometry, as an int64 tensor."""
-    from ... import dtypes
-    total = creation.full((), offset, dtype=dtypes.int64, device=like._storage.device)
+    total = creation.full((), offset, dtype=D.int64, device=like._storage.device)
     for d, (n, s) in enumerate(zip(shape, stride)):
         shape_d = [1] * len(shape)
         shape_d[d] = n

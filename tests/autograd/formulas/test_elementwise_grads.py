@@ -90,6 +90,17 @@ def test_clamp_tensor_bounds(view):
     assert gradcheck(lambda x, hi: tm.clamp(x, max=hi), (x, hi))
 
 
+def test_clamp_keyword_bound_alone_requires_grad():
+    # only the bound passed by keyword requires grad: the graph must still be recorded
+    x = tm.tensor([0.0, 1.0, 2.0], dtype=tm.float64)
+    lo = tm.full((3,), 0.5, dtype=tm.float64).requires_grad_()
+    hi = tm.full((3,), 1.5, dtype=tm.float64).requires_grad_()
+    tm.clamp(x, min=lo).sum().backward()
+    x.clamp(max=hi).sum().backward()
+    assert lo.grad.tolist() == [1.0, 0.0, 0.0]
+    assert hi.grad.tolist() == [0.0, 0.0, 1.0]
+
+
 def _away(x, points, gap=0.05):
     """x with values moved at least `gap` from each kink point (a new leaf)."""
     v = x.detach().clone()

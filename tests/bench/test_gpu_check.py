@@ -1,0 +1,117 @@
+"""bench/gpu_check.py's verdict: what makes the GPU check fail, and what it writes to $OUT.
+Synthetic phase records, junit XML and bench JSON; nothing runs on a device here."""
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # bench/ sits at the repo root
+
+from bench import gpu_check  # noqa: E402
+from bench.report import results_stem  # noqa: E402
+
+GPU = "NVIDIA H100 80GB HBM3"
+
+
+def junit(outcomes):
+    cases = []
+    for name, outcome in outcomes.items():
+        inner = {"passed": "", "skipped": '<skipped message="x"/>',
+                 "failed": '<failure message="boom"/>', "error": '<error message="x"/>'}[outcome]
+        cases.append(f'<testcase classname="tests.backends.test_cuda_backend" name="{name}">'
+                     f"{inner}</testcase>")
+    return f'<testsuites><testsuite name="pytest">{"".join(cases)}</testsuite></testsuites>'
+
+
+def bench_case(name, tm, torch=1e-3, error=None, met=True):
+    libs = {"tensorrt_mini": {"error": error} if error else {"median_s": tm, "ratio": tm / torch},
+            "torch": {"median_s": torch, "ratio": 1.0}, "cupy": {"median_s": torch}}
+    return dict(name=name, size="8192²", target=1.05, target_kind="ratio",
+                met=None if error else met, libs=libs)
+
+
+def make_work(tmp_path, gpu_tests="passed", failed=(), bench_cases=None, interrupted=None,
+              rc=None):
+    work = tmp_path / "work"
+    (work / "results").mkdir(parents=True)
+    rc = {"env": 0, "ptx": 0, "first-op": 0, "tests": 1 if failed else 0,
+          "bench": 130 if interrupted else 0, **(rc or {})}
+    (work / "phases.tsv").write_text("".join(f"{k}\t{v}\t3\n" for k, v in rc.items()))
+    (work / "env.json").write_text(json.dumps({"versions": {"numpy": "2.5.2"}}))
+    for name in ("ptx", "first-op"):
+        (work / f"{name}.json").write_text(json.dumps({"ok": True, "detail": f"{name} fine"}))
+    outcomes = {t: gpu_tests for t in gpu_check.GPU_TESTS}
+    outcomes.update({"test_a": "passed", "test_sim_only": "skipped"})
+    outcomes.update({t: "failed" for t in failed})
+    (work / "pytest-junit.xml").write_text(junit(outcomes))
+    cases = bench_cases if bench_cases is not None else [
+        bench_case(name, 0.9e-3) for name in gpu_check.ISSUE_CASES]
+    (work / "results" / "cuda-2026-11-27-without-cold_start.json").write_text(json.dumps(
+        {"machine": {"gpu": GPU}, "cases": cases, "interrupted": interrupted,
+         "skipped_peers": {}}))
+    return work
+
+
+def problems(work, mode="gpu"):
+    return gpu_check.summarize(work, mode, 290)[0]
+
+
+def test_a_clean_run_passes_and_fills_out(tmp_path, capsys):
+    work = make_work(tmp_path)
+    assert problems(work) == []
+    out = tmp_path / "out"
+    assert gpu_check.main(["summary", "--work", str(work), "--mode", "gpu",
+                           "--out", str(out)]) == 0
+    shown = capsys.readouterr().out
+    assert shown.rstrip().endswith("RESULT: PASS")
+    assert "* a + b.t()" in shown and "0.90" in shown  # issue 3's cases, as ratios to torch
+    names = sorted(p.name for p in out.iterdir())
+    assert names[0].startswith("cuda-NVIDIA_H100_80GB_HBM3-") and names[0].endswith(".json")
+    assert names[1:] == ["pytest-junit.xml", "summary.json"]
+    assert json.loads((out / "summary.json").read_text())["ok"] is True
+
+
+def test_gpu_only_tests_that_skip_fail_the_check_on_a_gpu(tmp_path):
+    work = make_work(tmp_path, gpu_tests="skipped")
+    assert any("GPU-only tests did not all pass" in p for p in problems(work))
+    assert problems(work, mode="sim") == []  # in the simulator they are meant to skip
+
+
+def test_failed_tests_fail_the_check_but_the_bench_is_still_reported(tmp_path, capsys):
+    work = make_work(tmp_path, failed=["test_reductions[sum-0]"])
+    found = problems(work)
+    assert len(found) == 1 and "test_reductions[sum-0]" in found[0]
+    assert gpu_check.main(["summary", "--work", str(work)]) == 1
+    shown = capsys.readouterr().out
+    assert "sum(0)" in shown and "RESULT: FAIL" in shown
+
+
+@pytest.mark.parametrize("trouble", ["tm error", "interrupted", "no bench", "tests timed out"])
+def test_what_else_fails_the_check(tmp_path, trouble):
+    if trouble == "tm error":
+        work = make_work(tmp_path, bench_cases=[bench_case("a + b", 0, error="wrong result")])
+    elif trouble == "interrupted":
+        work = make_work(tmp_path, interrupted="sum(1)")
+    elif trouble == "no bench":
+        work = make_work(tmp_path, bench_cases=[])
+        for f in (work / "results").iterdir():
+            f.unlink()
+    else:
+        work = make_work(tmp_path, rc={"tests": 124})
+    found = problems(work)
+    assert found, trouble
+    if trouble == "tests timed out":
+        assert "time limit" in found[0]
+
+
+def test_missing_issue_cases_are_noted(tmp_path):
+    work = make_work(tmp_path, bench_cases=[bench_case("a + b", 1e-3)])
+    notes = gpu_check.summarize(work, "gpu", 290)[1]
+    assert any("sum(0)" in n for n in notes)
+
+
+def test_result_names_never_collide_with_a_full_run():
+    assert results_stem("cuda", "2026-11-27", False, None) == "cuda-2026-11-27"
+    assert results_stem("cuda", "2026-11-27", True, None, simulated=True,
+                        skip=["cold start"]) == "cuda-2026-11-27-sim-quick-without-cold_start"
