@@ -218,7 +218,11 @@ class Tensor:
         return iter(self.unbind(0))
 
     def __reduce_ex__(self, proto):
-        return (_rebuild, (self.tolist(), self._dtype.name, str(self.device), self._shape))
+        # pickle and deepcopy: the values, device and class (a Parameter stays one) of a leaf
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support "
+                               "the deepcopy protocol at the moment.")
+        return (_rebuild, (type(self), np.asarray(self), str(self.device), self._requires_grad))
 
     # --- conversion ----------------------------------------------------------------------
     def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
@@ -315,9 +319,12 @@ class Tensor:
         return full(size, fill_value, dtype=dtype or self._dtype, device=device or self.device)
 
 
-def _rebuild(data, dtype_name, device, shape):
+def _rebuild(cls, values, device, requires_grad):
     from .creation import tensor
-    return tensor(data, dtype=D._by_name(dtype_name), device=device).reshape(shape)
+    t = tensor(values, device=device)
+    if cls is not Tensor:
+        return cls(t, requires_grad)
+    return t.requires_grad_(requires_grad)
 
 
 # --- construction helpers used by every op --------------------------------------------

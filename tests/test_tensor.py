@@ -182,3 +182,14 @@ def test_version_counter_is_shared_by_views():
     x[0] = 5
     v.fill_(2)
     assert x._version == v._version >= before + 3
+
+
+def test_pickle_round_trip_keeps_values_dtype_and_grad_flag():
+    import pickle
+    t = tm.arange(6, dtype=tm.int16).view(2, 3).t()
+    back = pickle.loads(pickle.dumps(t))
+    assert back.dtype == tm.int16 and back.shape == (3, 2) and back.tolist() == t.tolist()
+    leaf = tm.ones(2, requires_grad=True)
+    assert pickle.loads(pickle.dumps(leaf)).requires_grad
+    with pytest.raises(RuntimeError, match="graph leaves"):
+        pickle.dumps(leaf * 2)

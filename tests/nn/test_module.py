@@ -120,3 +120,13 @@ def test_parameter_is_a_leaf_that_requires_grad():
     assert isinstance(p, tm.Tensor) and p.requires_grad and p.is_leaf
     assert repr(p) == "Parameter containing:\ntensor([1., 1.], requires_grad=True)"
     assert not nn.Parameter(tm.ones(1), requires_grad=False).requires_grad
+
+
+def test_deepcopy_keeps_parameters_as_parameters():
+    import copy
+    model = tm.nn.Linear(3, 2)
+    clone = copy.deepcopy(model)
+    for (name, p), (_, q) in zip(model.named_parameters(), clone.named_parameters()):
+        assert type(q) is tm.nn.Parameter and q.requires_grad, name
+        assert q.data_ptr() != p.data_ptr()
+        assert q.tolist() == p.tolist()

@@ -593,3 +593,12 @@ def test_large_tensors_use_parallel_and_tiled_kernels():
     z = tm.tensor(a)
     z.t().add_(y)                                     # in place through a transposed view
     assert_values(z, a + b.T)
+
+
+def test_tiled_copy_with_leading_batch_dims_and_partial_tiles():
+    # large enough for the parallel tiled kernel; sizes that are not multiples of a tile
+    base = np.arange(4 * 130 * 70, dtype=np.float32).reshape(4, 130, 70)
+    view = tm.from_numpy(base).permute(0, 2, 1)
+    assert np.array_equal(np.asarray(view.contiguous()), base.transpose(0, 2, 1))
+    perm = tm.from_numpy(base).permute(2, 0, 1)
+    assert np.array_equal(np.asarray(perm.contiguous()), base.transpose(2, 0, 1))
