@@ -3,12 +3,12 @@ import argparse
 import datetime
 import sys
 from dataclasses import asdict
+from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from .cases import cases
-from .libs import Unavailable, load_libs
+from .libs import Unavailable, cuda_simulated, load_libs
 from .machine import cpu_snapshot, machine_info, other_cpu_pct, wait_idle
 from .report import RESULTS, chart, markdown, results_stem, write_json
 from .runner import SETTINGS
@@ -22,17 +22,28 @@ def main(argv=None):
                    help="small sizes and few repeats: a smoke run, not figures to keep")
     p.add_argument("--only", metavar="NAME",
                    help="run only the cases whose name contains NAME (case-insensitive)")
+    p.add_argument("--skip", action="append", default=[], metavar="NAME",
+                   help="leave out the cases whose name contains NAME (case-insensitive; "
+                        "repeatable)")
     p.add_argument("--wait-idle", type=float, default=0.0, metavar="S",
                    help="before each case, wait up to S seconds for other processes to "
                         "go quiet (for shared machines)")
+    p.add_argument("--results-dir", type=Path, default=RESULTS, metavar="DIR",
+                   help=f"where the JSON and the chart go (default {RESULTS})")
     args = p.parse_args(argv)
 
-    todo = cases(args.device, args.quick)
+    # Under Numba's CUDA simulator (NUMBA_ENABLE_CUDASIM=1) the cuda device runs on the CPU:
+    # tiny sizes, and the figures only prove the plumbing (bench/gpu_check.sh's simulate mode).
+    simulated = args.device == "cuda" and cuda_simulated()
+    todo = cases(args.device, args.quick, simulated)
     if args.only:
         todo = [c for c in todo if args.only.lower() in c.name.lower()]
         if not todo:
-            names = ", ".join(c.name for c in cases(args.device, args.quick))
+            names = ", ".join(c.name for c in cases(args.device, args.quick, simulated))
             p.error(f"no case matches {args.only!r}; the cases: {names}")
+    todo = [c for c in todo if not any(s.lower() in c.name.lower() for s in args.skip)]
+    if not todo:
+        p.error("--skip leaves no case to run")
     try:
         libs, skipped = load_libs(args.device)
     except (ImportError, Unavailable) as e:
@@ -42,34 +53,77 @@ def main(argv=None):
     for name, why in skipped.items():
         print(f"peer not run: {name}: {why}", file=sys.stderr)
 
-    settings = SETTINGS[args.device, args.quick]
+    settings = SETTINGS[args.device, args.quick or simulated]
     rng = np.random.default_rng(0)
     records = []
-    with tqdm(todo, unit="case", file=sys.stderr) as bar:
-        for case in bar:
+    interrupted = None
+    bar = Progress(len(todo))
+    try:
+        for case in todo:
             if args.wait_idle:
-                bar.set_postfix_str("waiting for other processes to go quiet")
+                bar.note("waiting for other processes to go quiet")
                 wait_idle(args.wait_idle)
-            bar.set_postfix_str(f"{case.name} {case.size}")
+            bar.note(f"{case.name} {case.size}")
             before = cpu_snapshot()
             rec = case.run(libs, settings, rng, args.device)
             rec["other_cpu_pct"] = other_cpu_pct(before, cpu_snapshot())
             records.append(rec)
+            bar.advance()
+    except KeyboardInterrupt:  # Ctrl-C (or SIGTERM under bench.gpu_check): keep what finished
+        interrupted = case.name
+    finally:
+        bar.close()
+    if interrupted:
+        print(f"interrupted during {interrupted!r}: writing the {len(records)} finished "
+              f"cases of {len(todo)}", file=sys.stderr)
 
     date = datetime.date.today().isoformat()
-    info = machine_info(args.device, libs)
-    table = markdown(records, info, skipped, args.device, date, args.quick)
+    info = machine_info(args.device, libs, simulated)
+    table = markdown(records, info, skipped, args.device, date, args.quick, simulated)
+    if interrupted:
+        table += (f"\n**Interrupted** during {interrupted}: {len(records)} of {len(todo)} "
+                  "cases ran.\n")
     print(table)
-    stem = RESULTS / results_stem(args.device, date, args.quick, args.only)
+    stem = args.results_dir / results_stem(args.device, date, args.quick, args.only, simulated,
+                                             args.skip)
     write_json(stem.with_suffix(".json"), device=args.device, date=date, quick=args.quick,
-               only=args.only, wait_idle_s=args.wait_idle, machine=info,
-               settings=asdict(settings), skipped_peers=skipped,
-               cases=records, markdown=table)
+               simulated=simulated, only=args.only, skip=args.skip, interrupted=interrupted,
+               wait_idle_s=args.wait_idle, machine=info, settings=asdict(settings),
+               skipped_peers=skipped, cases=records, markdown=table)
     why_not = chart(records, args.device, stem.with_suffix(".png"),
-                    f"tensorrt_mini ÷ torch, {args.device}, {date}")
+                    f"tensorrt_mini ÷ torch, {args.device}, {date}"
+                    + (" (CUDA simulator)" if simulated else ""))
     print(f"results: {stem.with_suffix('.json')}", file=sys.stderr)
     print(why_not or f"chart: {stem.with_suffix('.png')}", file=sys.stderr)
-    return 0
+    return 130 if interrupted else 0
+
+
+class Progress:
+    """tqdm's bar when tqdm is installed (it is optional: the GPU image may lack it), else
+    one line per case on stderr."""
+
+    def __init__(self, total):
+        self.total, self.done, self.bar = total, 0, None
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            return
+        self.bar = tqdm(total=total, unit="case", file=sys.stderr)
+
+    def note(self, text):
+        if self.bar is not None:
+            self.bar.set_postfix_str(text)
+        else:
+            print(f"[{self.done + 1}/{self.total}] {text}", file=sys.stderr, flush=True)
+
+    def advance(self):
+        self.done += 1
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
 
 
 if __name__ == "__main__":

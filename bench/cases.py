@@ -41,6 +41,9 @@ SIZES = {  # (device, quick)
                           linear=(8192, 4096, 4096), mlp=(4096, (4096, 4096, 4096, 10))),
     ("cuda", True): dict(tiny=(1024,), vec=1 << 22, square=2048, matmul=(2048,),
                          linear=(2048, 1024, 1024), mlp=(1024, (1024, 1024, 1024, 10))),
+    # Numba's CUDA simulator (a Python thread per CUDA thread): a plumbing check only
+    ("cuda", "sim"): dict(tiny=(1024,), vec=1 << 12, square=32, matmul=(32,),
+                          linear=(8, 32, 32), mlp=(8, (32, 32, 32, 10))),
 }
 
 
@@ -62,8 +65,8 @@ class Case:
         return run_case(self, libs, settings, rng, TARGETS[self.target][device])
 
 
-def cases(device, quick):
-    s = SIZES[device, quick]
+def cases(device, quick, simulated=False):
+    s = SIZES[device, "sim" if simulated else quick]
     tiny, n, q, (batch, fin, fout) = s["tiny"], s["vec"], s["square"], s["linear"]
     sq, vec = (q, q), f"2^{n.bit_length() - 1}"
     square = f"{q}²"

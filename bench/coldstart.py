@@ -36,7 +36,8 @@ class ColdStart:
     def run(self, libs, settings, rng, device):
         rec = new_record(self, libs, self.target_s, target_kind="seconds")
         rec["unit"] = None
-        codes = {lib.name: PROBE.format(body=FIRST_OP[lib.name].format(device=device))
+        codes = {lib.name: PROBE.format(
+                     body=FIRST_OP[lib.name].format(device=lib.device or device))
                  for lib in libs}
         times = {}
         for name, code in codes.items():  # untimed: fills the caches

@@ -31,6 +31,7 @@ class Lib:
     get: object     # array on the bench device -> host numpy array
     timers: dict    # "host": host time per op; "device": time of the work itself
     release: object = lambda: None  # return cached device memory between cases
+    device: str = None  # where the cold-start child runs its op, when not the run's device
 
 
 def load_libs(device, loaders=None):
@@ -73,6 +74,19 @@ def _numpy_cpu():
 
 
 # ---------------------------------------------------------------------------- cuda
+def cuda_simulated():
+    """Whether tensorrt_mini's cuda device runs under Numba's CUDA simulator
+    (NUMBA_ENABLE_CUDASIM=1 when numba.cuda is first imported). Then the cuda run is a
+    plumbing check on the CPU: tensorrt_mini is timed by the host clock, torch runs on the
+    CPU as a stand-in, so results are still checked and ratios still computed, and CuPy
+    sits out. No figure of such a run says anything about a GPU."""
+    try:
+        from tensorrt_mini.kernels.cuda import compiler
+    except ImportError:  # no numba-cuda: load_libs says so
+        return False
+    return compiler.SIMULATOR
+
+
 def cupy_or_unavailable():
     """CuPy with at least one visible device; tensorrt_mini's cuda memory lives in CuPy's pool."""
     import cupy as cp
@@ -96,6 +110,9 @@ def _cupy_timers():
 
 def _tm_cuda():
     import tensorrt_mini as tm
+    if cuda_simulated():  # kernels run synchronously on the CPU: the host clock is the clock
+        return Lib(TM, tm, "torch", lambda h: tm.from_numpy(h).to("cuda"),
+                   lambda t: t.cpu().numpy(), _cpu_timers())
     cp = cupy_or_unavailable()
     # tensorrt_mini launches through CuPy on CuPy's current stream, so CuPy's events and
     # synchronise see its work.
@@ -106,6 +123,9 @@ def _tm_cuda():
 
 def _torch_cuda():
     import torch
+    if cuda_simulated():  # a stand-in on the CPU, so results are checked (see cuda_simulated)
+        return Lib("torch", torch, "torch", lambda h: torch.from_numpy(h.copy()),
+                   lambda t: t.numpy(), _cpu_timers(), device="cpu")
     if not torch.cuda.is_available():
         raise Unavailable(f"torch {torch.__version__} sees no CUDA device")
     # fp32 against fp32: no TF32 tensor-core shortcut in torch's matmuls (CuPy's default).
@@ -119,6 +139,8 @@ def _torch_cuda():
 
 
 def _cupy_cuda():
+    if cuda_simulated():
+        raise Unavailable("the CUDA simulator is on (NUMBA_ENABLE_CUDASIM=1)")
     cp = cupy_or_unavailable()
     return Lib("cupy", cp, "numpy", cp.asarray, cp.asnumpy, _cupy_timers(),
                release=cp.get_default_memory_pool().free_all_blocks)

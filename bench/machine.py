@@ -11,7 +11,7 @@ SPEED_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMB
              "NUMBA_THREADING_LAYER", "CUPY_TF32", "CUDA_VISIBLE_DEVICES")
 
 
-def machine_info(device, libs):
+def machine_info(device, libs, simulated=False):
     import numba
     import numpy
     info = dict(device=device, python=sys.version.split()[0], platform=platform.platform(),
@@ -26,7 +26,9 @@ def machine_info(device, libs):
             info["torch_threads"] = lib.xp.get_num_threads()
         if device == "cuda" and lib.name == "torch":
             info["torch_allow_tf32"] = lib.xp.backends.cuda.matmul.allow_tf32
-    if device == "cuda":
+    if simulated:
+        info.update(gpu="Numba's CUDA simulator (no GPU)", simulated=True)
+    elif device == "cuda":
         info.update(gpu_info())
     return info
 

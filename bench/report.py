@@ -8,26 +8,35 @@ from .machine import NOISY_PCT
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def results_stem(device, date, quick, only):
+def results_stem(device, date, quick, only, simulated=False, skip=()):
     """The full run owns `<device>-<date>`; partial runs get a suffix and never overwrite it."""
     stem = f"{device}-{date}"
+    if simulated:
+        stem += "-sim"
     if quick:
         stem += "-quick"
     if only:
         stem += "-only-" + "".join(c if c.isalnum() else "_" for c in only)
+    for name in skip:
+        stem += "-without-" + "".join(c if c.isalnum() else "_" for c in name)
     return stem
 
 
-def markdown(records, info, skipped, device, date, quick):
+def markdown(records, info, skipped, device, date, quick, simulated=False):
     cols = [TM, *PEERS[device]]
+    sizes = " (CUDA simulator sizes)" if simulated else " (quick sizes)" if quick else ""
     lines = [
-        f"## tensorrt_mini benchmarks: {device}, {date}{' (quick sizes)' if quick else ''}",
+        f"## tensorrt_mini benchmarks: {device}, {date}{sizes}",
         "",
         header(info, device),
         "",
         "Medians over interleaved rounds. Ratio: time ÷ torch's time in the same run; lower "
         "is better. Rates count every byte read and written, or matmul FLOPs.",
     ]
+    if simulated:
+        lines += ["", "**CUDA simulator** (NUMBA_ENABLE_CUDASIM=1): tensorrt_mini's cuda device "
+                  "runs on the CPU and torch stands in on the CPU. These figures check the "
+                  "plumbing; none of them is a GPU's."]
     if skipped:
         lines += [""] + [f"- peer not run: {name}: {why}" for name, why in skipped.items()]
     lines += ["", "| case | size | " + " | ".join(cols)
