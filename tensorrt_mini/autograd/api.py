@@ -94,3 +94,16 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             g = g.clone()
         result.append(g)
     return tuple(result)
+
+
+def zero_grads(parameters, set_to_none=True):
+    """Drop (or zero in place) the gradients of `parameters`: Module.zero_grad and
+    Optimizer.zero_grad both mean this."""
+    for p in parameters:
+        if p.grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            p.grad.detach_()
+            p.grad.zero_()

@@ -3,6 +3,7 @@ from collections import OrderedDict, namedtuple
 
 from .. import _tensor as T
 from .. import dtypes as D
+from ..autograd.api import zero_grads
 from ..autograd.grad_mode import no_grad
 from .parameter import Parameter
 
@@ -173,14 +174,7 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=True):
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                p.grad.detach_()
-                p.grad.zero_()
+        zero_grads(self.parameters(), set_to_none)
 
     # --- device and dtype -------------------------------------------------------------
     def to(self, *args, device=None, dtype=None, non_blocking=False):

@@ -5,6 +5,7 @@ device backend's fused step, so each parameter costs one kernel launch per step.
 """
 from .. import _tensor as T
 from .. import backends
+from ..autograd.api import zero_grads
 from ..autograd.grad_mode import enable_grad, no_grad
 
 
@@ -54,15 +55,7 @@ class Optimizer:
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none=True):
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad.detach_()
-                    p.grad.zero_()
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure=None):
         loss = None
