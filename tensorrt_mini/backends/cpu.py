@@ -54,9 +54,10 @@ def gather_host(t, index_lists):
 
 class _Plan:
     """How to launch one layout: a variant name and the collapsed metadata."""
-    __slots__ = ("variant", "contig", "shape", "strides", "numel")
+    __slots__ = ("variant", "contig", "shape", "strides", "numel", "kernels")
 
     def __init__(self, variant, shape, strides, numel):
+        self.kernels = {}  # op name -> this variant's jitted kernel, filled on first use
         self.variant = variant
         self.contig = variant.startswith("contig")
         self.shape = np.asarray(shape, np.int64)
@@ -160,9 +161,19 @@ def binary(name, out, a, b):
     n = plan.numel
     if n == 0:
         return
-    kernel = getattr(ew.binary_kernels(name), plan.variant)
+    kernel = plan.kernels.get(name)
+    if kernel is None:
+        kernel = plan.kernels[name] = getattr(ew.binary_kernels(name), plan.variant)
     if plan.contig:
-        kernel(_flat(a, n), _flat(b, n), _flat(out, n))
+        # _flat, inlined: this branch is a tiny op's whole backend cost
+        x, y, z = a._storage.array, b._storage.array, out._storage.array
+        if a._offset or x.shape[0] != n:
+            x = x[a._offset:a._offset + n]
+        if b._offset or y.shape[0] != n:
+            y = y[b._offset:b._offset + n]
+        if out._offset or z.shape[0] != n:
+            z = z[out._offset:out._offset + n]
+        kernel(x, y, z)
     else:
         kernel(a._storage.array, a._offset, plan.strides[1],
                b._storage.array, b._offset, plan.strides[2],
