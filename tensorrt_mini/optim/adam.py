@@ -27,11 +27,13 @@ class Adam(Optimizer):
 
     def _update(self, group, p, state):
         if not state:
+            # contiguous state: the fused kernels walk it in the order they walk a
+            # (contiguous copy of a) parameter, whatever the parameter's strides
             state["step"] = 0
-            state["exp_avg"] = creation.zeros_like(p)
-            state["exp_avg_sq"] = creation.zeros_like(p)
+            state["exp_avg"] = creation.zeros(p.shape, dtype=p.dtype, device=p.device)
+            state["exp_avg_sq"] = creation.zeros(p.shape, dtype=p.dtype, device=p.device)
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = creation.zeros_like(p)
+                state["max_exp_avg_sq"] = creation.zeros(p.shape, dtype=p.dtype, device=p.device)
         state["step"] += 1
         beta1, beta2 = group["betas"]
         self._backend(p).adam_step(

@@ -24,7 +24,8 @@ class SGD(Optimizer):
         buf = state.get("momentum_buffer")
         first = momentum != 0 and buf is None
         if first:
-            buf = state["momentum_buffer"] = creation.empty_like(p)
+            # contiguous, like Adam's state: see there
+            buf = state["momentum_buffer"] = creation.empty(p.shape, dtype=p.dtype, device=p.device)
         self._backend(p).sgd_step(p, self._grad(p), buf if momentum != 0 else None, group["lr"],
                                   group["weight_decay"], momentum, group["dampening"],
                                   group["nesterov"], group["maximize"], first)

@@ -132,3 +132,24 @@ def test_closure_is_evaluated_with_grad():
         return loss
     assert opt.step(closure).item() == 4.0
     assert w.tolist() == [1.0]
+
+
+@pytest.mark.parametrize("name, kw, key", [("SGD", {"lr": 0.1, "momentum": 0.9}, "momentum_buffer"),
+                                           ("Adam", {"lr": 0.1}, "exp_avg"),
+                                           ("AdamW", {"lr": 0.1, "amsgrad": True}, "max_exp_avg_sq")])
+def test_state_of_a_transposed_parameter_lines_up_with_it(name, kw, key):
+    # regression: state allocated like a transposed parameter was walked in memory order
+    # while the parameter was walked in logical order, scrambling the state tensor
+    w = np.arange(12, dtype=np.float32).reshape(3, 4)
+    p = tm.nn.Parameter(tm.tensor(w).t())
+    q = tm.nn.Parameter(tm.tensor(np.ascontiguousarray(w.T)))
+    opt_p = getattr(tm.optim, name)([p], **kw)
+    opt_q = getattr(tm.optim, name)([q], **kw)
+    g = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    for step in range(2):
+        p.grad = tm.tensor(g * (step + 1))
+        q.grad = tm.tensor(g * (step + 1))
+        opt_p.step()
+        opt_q.step()
+    assert np.array_equal(np.asarray(p.detach()), np.asarray(q.detach()))
+    assert np.array_equal(np.asarray(opt_p.state[p][key]), np.asarray(opt_q.state[q][key]))
