@@ -65,12 +65,18 @@ def _prod(raw, x, dim=None, keepdim=False, *, dtype=None):
     return record("ProdBackward0" if dim is None else "ProdBackward1", out, (x,), backward, (x,))
 
 
+def _moment_scale(x, dim, correction, unbiased, numerator):
+    """(reduced dims, numerator / (n - correction)): the factor var's and std's gradients
+    share; infinite when the divisor is not positive, as the forward gives inf/nan."""
+    dims, correction = _moment_args(x, dim, correction, unbiased)
+    n = math.prod(x._shape[d] for d in dims)
+    return dims, (numerator / (n - correction) if n > correction else math.inf)
+
+
 @register("var")
 def _var(raw, x, dim=None, *, correction=None, keepdim=False, unbiased=None):
     out = run(raw, x, dim, correction=correction, keepdim=keepdim, unbiased=unbiased)
-    dims, correction = _moment_args(x, dim, correction, unbiased)
-    n = math.prod(x._shape[d] for d in dims)
-    scale = 2.0 / (n - correction) if n > correction else math.inf
+    dims, scale = _moment_scale(x, dim, correction, unbiased, 2.0)
     in_shape = x._shape
 
     def backward(g, x_):
@@ -82,9 +88,7 @@ def _var(raw, x, dim=None, *, correction=None, keepdim=False, unbiased=None):
 @register("std")
 def _std(raw, x, dim=None, *, correction=None, keepdim=False, unbiased=None):
     out = run(raw, x, dim, correction=correction, keepdim=keepdim, unbiased=unbiased)
-    dims, correction = _moment_args(x, dim, correction, unbiased)
-    n = math.prod(x._shape[d] for d in dims)
-    scale = 1.0 / (n - correction) if n > correction else math.inf
+    dims, scale = _moment_scale(x, dim, correction, unbiased, 1.0)
     in_shape = x._shape
 
     def backward(g, x_, out_):
