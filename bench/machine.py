@@ -8,17 +8,22 @@ from pathlib import Path
 
 NOISY_PCT = 20  # other processes' CPU use (% of one core) above which a case is suspect
 SPEED_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS",
-             "NUMBA_THREADING_LAYER", "CUPY_TF32", "CUDA_VISIBLE_DEVICES")
+             "NUMBA_THREADING_LAYER", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "CUPY_TF32",
+             "CUDA_VISIBLE_DEVICES")
 
 
 def machine_info(device, libs, simulated=False):
     import numba
     import numpy
+    # tensorrt_mini picks Numba's thread pool when its CPU backend loads: load it before
+    # asking Numba anything that would start the default pool instead
+    import tensorrt_mini.backends.cpu  # noqa: F401
     info = dict(device=device, python=sys.version.split()[0], platform=platform.platform(),
                 cpu_model=cpu_model(), cpu_count=os.cpu_count(),
                 cpus_usable=usable_cpus(),
                 numpy=numpy.__version__, numba=numba.__version__,
-                numba_threads=numba.get_num_threads(), git=git_state(),
+                numba_threads=numba.get_num_threads(),
+                numba_threading_layer=numba.threading_layer(), git=git_state(),
                 env={k: os.environ[k] for k in SPEED_ENV if k in os.environ})
     for lib in libs:
         info[lib.name] = getattr(lib.xp, "__version__", None)

@@ -1,11 +1,6 @@
 """tensorrt_mini: a small tensor runtime with PyTorch's tensor model, on cpu and cuda."""
 import os
 
-# Numba's OpenMP workers spin after every parallel kernel and starve BLAS's threads on a
-# small machine (an MLP step measured 11.5x torch's time with spinning, 1.2x without).
-# libgomp reads this once, when it starts; a user's own setting wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
 # Wheels ship kernels/ inside the package as tensorrt_mini.kernels; in a source checkout
 # (python -m tensorrt_mini or pytest from the repo root) it sits beside this folder.
 _checkout = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

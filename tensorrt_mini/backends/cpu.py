@@ -11,6 +11,9 @@ from ..kernels.cpu import elementwise as ew
 from ..kernels.cpu import reduce as rk
 from ..layout import collapse
 from ..storage import CPUStorage
+from . import cpu_threads
+
+cpu_threads.start()
 
 PARALLEL_MIN = 32768  # below this many elements kernels run serial (PyTorch's grain size)
 
