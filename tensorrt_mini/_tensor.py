@@ -361,21 +361,25 @@ def empty_tensor(shape, dtype, device):
 def empty_strided_like(shape, dtype, device, like=None):
     """A fresh tensor of `shape`; when `like` has that shape, the result keeps like's memory
     order (a transposed input gives a transposed output), as PyTorch's ops do."""
-    layout = _contig.get(shape) or _contig_layout(shape)
-    stride, n = layout
+    stride, n = contiguous_layouts.get(shape) or contiguous_layout(shape)
     storage = (backends.loaded.get(device.type) or backends.get(device.type)).empty(n, dtype, device)
     if like is not None and like._stride != stride and n > 1:
         stride = dense_strides_like(like._shape, like._stride)
     return _new(storage, shape, stride, 0)
 
 
-_contig = {}  # shape -> (contiguous strides, numel): every op allocates, most shapes repeat
+# shape -> (contiguous strides, numel): every op allocates, and most shapes repeat. Hot
+# paths read the dict first and call contiguous_layout() only on a miss.
+contiguous_layouts = {}
 
 
-def _contig_layout(shape):
-    layout = (contiguous_strides(shape), math.prod(shape))
-    if len(_contig) < 4096:
-        _contig[shape] = layout
+def contiguous_layout(shape):
+    """(contiguous strides, numel) of shape (a tuple)."""
+    layout = contiguous_layouts.get(shape)
+    if layout is None:
+        layout = (contiguous_strides(shape), math.prod(shape))
+        if len(contiguous_layouts) < 4096:
+            contiguous_layouts[shape] = layout
     return layout
 
 

@@ -441,6 +441,16 @@ def unary_kernels(name):
     return _Family(contig, contig_par, strided, strided_par, tiled_par)
 
 
+def contiguous_entry(family, parallel, nargs, dtype):
+    """The compiled entry point of family.contig (or contig_par) for ``nargs`` writable,
+    aligned 1-D C-contiguous arrays of ``dtype``: calling it skips Numba's type
+    dispatch, and with it every check, so pass exactly those arrays (read-only inputs
+    too: that flag only restricts what compiles)."""
+    kernel = family.contig_par if parallel else family.contig
+    array = nb.types.Array(nb.from_dtype(np.dtype(dtype)), 1, "C")
+    return kernel.compile((array,) * nargs)  # compiles, or loads the disk cache
+
+
 @lru_cache(maxsize=None)
 def binary_kernels(name):
     fn = BINARY[name]

@@ -21,6 +21,8 @@ the output's shape with stride 0 where they broadcast); inputs share one compute
 - ``unary(name, out, x)``.
 - ``binary(name, out, a, b)``; ``binary_scalar(name, out, a, value)`` with a Python scalar
   already converted to the compute dtype.
+- ``binary_contig(name, out, a, b, n)``: ``binary`` where out, a and b are C-contiguous
+  with ``n`` elements each (any storage offsets): the tiny-op hot path.
 - ``where(out, cond, a, b)``.
 - ``reduce(name, out, x, dims)`` and ``arg_reduce(name, values, indices, x, dim)``.
 - ``matmul(out, a, b)``: batched (..., n, k) @ (..., k, m), batch dims already expanded.

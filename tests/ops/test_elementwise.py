@@ -9,6 +9,8 @@ comes from the promotion tests, which sample the op x dtype grid.
 import math
 import operator
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -593,6 +595,37 @@ def test_large_tensors_use_parallel_and_tiled_kernels():
     z = tm.tensor(a)
     z.t().add_(y)                                     # in place through a transposed view
     assert_values(z, a + b.T)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "maximum", "minimum"])
+def test_contiguous_same_dtype_fast_path(op, dtype):
+    # the tiny-op path: same shape and dtype, contiguous, at storage offsets, read-only
+    # numpy memory, 0-d, empty, and large enough for the parallel kernel
+    rng = np.random.default_rng(2)
+    fn = getattr(tm, op)
+    for shape in [(2, 2), (), (0, 3), (1,), (300, 200)]:
+        a = rng.standard_normal(shape).astype(dtype)
+        b = rng.standard_normal(shape).astype(dtype) + 3
+        assert_values(fn(tm.tensor(a), tm.tensor(b)), BINARY[op](a, b))
+    base = rng.standard_normal((5, 40000)).astype(dtype)
+    x = tm.tensor(base)
+    assert_values(fn(x[1], x[3]), BINARY[op](base[1], base[3]))  # offsets, parallel
+    assert_values(fn(x[2, 7:15], x[4, 1:9]), BINARY[op](base[2, 7:15], base[4, 1:9]))
+    frozen = base[0, :6].copy()
+    frozen.flags.writeable = False
+    assert_values(fn(tm.from_numpy(frozen), x[1, :6]), BINARY[op](frozen, base[1, :6]))
+    out = fn(x[0, :6], x[1, :6])
+    assert out.stride() == (1,) and out.storage_offset() == 0 and out.dtype == x.dtype
+
+
+def test_first_op_on_from_numpy_tensors_in_a_fresh_process():
+    # from_numpy makes storage without the backend module: the first op must load it
+    code = ("import numpy as np, tensorrt_mini as tm; x = tm.from_numpy(np.ones(2, np.float32)); "
+            "print((x + x).tolist())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[2.0, 2.0]"
 
 
 def test_tiled_copy_with_leading_batch_dims_and_partial_tiles():
