@@ -29,9 +29,7 @@ def via_out_of_place(t, compute, name):
     """t := compute(), where compute() runs the out-of-place op `name` on t with grad mode on."""
     check_target(t)
     res = compute()
-    if res._dtype.category > t._dtype.category:
-        raise RuntimeError(f"result type {E._TORCH_TYPE_NAMES[res._dtype.name]} can't be cast to the "
-                           f"desired output type {E._TORCH_TYPE_NAMES[t._dtype.name]}")
+    E.check_castable(res._dtype, t._dtype)
     node = res.grad_fn
     if node is not None:
         _keep_old_values(node, t)

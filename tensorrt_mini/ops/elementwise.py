@@ -309,12 +309,17 @@ def _check_inplace(out, shape, result_dtype, inputs):
     """PyTorch's checks before writing into `out`; nothing is written when they fail."""
     if tuple(out._shape) != tuple(shape):
         raise RuntimeError(f"output with shape {list(out._shape)} doesn't match the broadcast shape {list(shape)}")
-    if result_dtype.category > out._dtype.category:
-        raise RuntimeError(f"result type {_TORCH_TYPE_NAMES[result_dtype.name]} can't be cast to the "
-                           f"desired output type {_TORCH_TYPE_NAMES[out._dtype.name]}")
+    check_castable(result_dtype, out._dtype)
     check_no_internal_overlap(out)
     for x in inputs:
         _check_no_partial_overlap(out, x)
+
+
+def check_castable(result, out, out_names=_TORCH_TYPE_NAMES):
+    """torch refuses to write a result into a lower category (float into int, int into bool)."""
+    if result.category > out.category:
+        raise RuntimeError(f"result type {_TORCH_TYPE_NAMES[result.name]} can't be cast to the "
+                           f"desired output type {out_names[out.name]}")
 
 
 def check_no_internal_overlap(t):
@@ -507,9 +512,7 @@ def _clamp_side(name, x, bound):
 @differentiable
 def clamp_(self, min=None, max=None):
     res = clamp.raw(self, min, max)
-    if res._dtype.category > self._dtype.category:
-        raise RuntimeError(f"result type {_TORCH_TYPE_NAMES[res._dtype.name]} can't be cast to the "
-                           f"desired output type {C_NAMES[self._dtype.name]}")
+    check_castable(res._dtype, self._dtype, C_NAMES)  # torch's clamp_ prints C names
     return copy_into(self, res)
 
 
