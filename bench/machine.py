@@ -15,9 +15,10 @@ SPEED_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMB
 def machine_info(device, libs, simulated=False):
     import numba
     import numpy
-    # tensorrt_mini picks Numba's thread pool when its CPU backend loads: load it before
-    # asking Numba anything that would start the default pool instead
-    import tensorrt_mini.backends.cpu  # noqa: F401
+    # tensorrt_mini starts Numba's thread pool its own way: before asking Numba anything
+    # that would start the pool otherwise
+    from tensorrt_mini.backends.cpu_threads import ensure_started
+    ensure_started()
     info = dict(device=device, python=sys.version.split()[0], platform=platform.platform(),
                 cpu_model=cpu_model(), cpu_count=os.cpu_count(),
                 cpus_usable=usable_cpus(),

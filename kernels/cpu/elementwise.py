@@ -444,8 +444,10 @@ def unary_kernels(name):
 def contiguous_entry(family, parallel, nargs, dtype):
     """The compiled entry point of family.contig (or contig_par) for ``nargs`` writable,
     aligned 1-D C-contiguous arrays of ``dtype``: calling it skips Numba's type
-    dispatch, and with it every check, so pass exactly those arrays (read-only inputs
-    too: that flag only restricts what compiles)."""
+    dispatch, and with it every check, so pass only 1-D C-contiguous arrays of dtype.
+    Read-only inputs are fine (the flag only restricts what compiles), and so are
+    misaligned ones (``from_numpy`` of an offset buffer): the code assumes only the
+    element alignment, and x86-64 and arm64 loads do not trap on less."""
     kernel = family.contig_par if parallel else family.contig
     array = nb.types.Array(nb.from_dtype(np.dtype(dtype)), 1, "C")
     return kernel.compile((array,) * nargs)  # compiles, or loads the disk cache

@@ -11,9 +11,7 @@ from ..kernels.cpu import elementwise as ew
 from ..kernels.cpu import reduce as rk
 from ..layout import collapse
 from ..storage import CPUStorage
-from . import cpu_threads
-
-cpu_threads.start()
+from .cpu_threads import ensure_started as _start_threads
 
 PARALLEL_MIN = 32768  # below this many elements kernels run serial (PyTorch's grain size)
 
@@ -82,6 +80,8 @@ def _make_plan(key, shape, strides_list, tileable):
     for s in shape:
         n *= s
     par = n >= PARALLEL_MIN
+    if par:
+        _start_threads()
     out_st = strides_list[0]
     contiguous = _contiguous_strides(shape)
     if all(_same_layout(shape, st, contiguous) for st in strides_list):
@@ -203,6 +203,8 @@ def binary_contig(name, out, a, b, n):
     key = (name, out._dtype, n >= PARALLEL_MIN)
     entry = _contig_entries.get(key)
     if entry is None:
+        if key[2]:
+            _start_threads()
         entry = _contig_entries[key] = ew.contiguous_entry(ew.binary_kernels(name), key[2], 3,
                                                            z.dtype)
     entry(x, y, z)
@@ -287,7 +289,11 @@ def _reduce_plan(x, dims, arg):
     if plan is None:
         if len(_reduce_plans) > 4096:
             _reduce_plans.clear()
-        plan = _reduce_plans[key] = rk.reduce_plan(x._shape, x._stride, dims, arg)
+        nthreads = 1  # small: serial, and no need to start the pool
+        if _numel(x) >= rk.PARALLEL_MIN:
+            _start_threads()
+            nthreads = None  # Numba's
+        plan = _reduce_plans[key] = rk.reduce_plan(x._shape, x._stride, dims, arg, nthreads)
     return plan
 
 
@@ -374,7 +380,10 @@ def sgd_step(param, grad, momentum_buffer, lr, weight_decay, momentum, dampening
     p, copied = _contiguous_buffer(param)
     g = _contiguous_buffer(grad)[0]
     buf = p if momentum_buffer is None else _flat(momentum_buffer, n)
-    kernel = K.sgd_par if n >= PARALLEL_MIN else K.sgd
+    kernel = K.sgd
+    if n >= PARALLEL_MIN:
+        _start_threads()
+        kernel = K.sgd_par
     kernel(p, g, buf, float(lr), float(weight_decay), float(momentum), float(dampening),
            bool(nesterov), bool(maximize), bool(first_step))
     if copied:
@@ -396,7 +405,10 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2
     vmax = v if max_exp_avg_sq is None else _flat(max_exp_avg_sq, n)
     step_size = lr / (1.0 - beta1 ** step)
     bc2_sqrt = (1.0 - beta2 ** step) ** 0.5
-    kernel = K.adam_par if n >= PARALLEL_MIN else K.adam
+    kernel = K.adam
+    if n >= PARALLEL_MIN:
+        _start_threads()
+        kernel = K.adam_par
     kernel(p, g, m, v, vmax, float(lr), float(beta1), float(beta2), float(eps),
            float(weight_decay), float(step_size), float(bc2_sqrt), bool(amsgrad), bool(maximize),
            bool(decoupled))

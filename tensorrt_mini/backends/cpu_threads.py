@@ -8,12 +8,19 @@ Measured on a 2-vCPU VM (bench/NOTES.md, 2026-11-26):
   a sleeping vCPU costs 50 µs, and far more after an idle spell: a 4096² sum() that takes
   1.1 ms in a loop took 1.7 ms right after a 0.1 s pause.
 - TBB's workers spin briefly, yield, then sleep: MLP step 1.04x torch and the sum 1.07x,
-  both in one run. So the `tbb` wheel is a dependency on Linux.
+  both in one run. TBB is also fork-safe, which GNU OpenMP is not. So the `tbb` wheel is
+  a dependency on Linux.
 
-Settings never leak: libgomp reads its environment once, when it loads, so PASSIVE is
-set only around the pool's start and taken back (torch's own libgomp and child processes
-keep their defaults). A user's NUMBA_THREADING_LAYER or OMP_WAIT_POLICY wins. If torch
-was imported first, Numba's OpenMP layer binds torch's libgomp and its settings stand.
+The pool starts lazily, before the first parallel kernel (or reduction plan), so a
+process that only runs small ops never starts threads, and one that forks early is safe.
+Numba's default layer tries TBB first; the wheel only needs its library loaded, as it
+sits in <prefix>/lib, off the loader's path. A user's NUMBA_THREADING_LAYER (or
+numba.config.THREADING_LAYER set in code) still decides.
+
+On OpenMP, PASSIVE is set only while the pool starts and then taken back: libgomp reads
+its environment once, when it loads, so torch's own libgomp and child processes keep
+their defaults. A user's OMP_WAIT_POLICY wins. If torch was imported first, Numba's
+OpenMP layer binds torch's libgomp, and its settings stand.
 """
 import ctypes
 import os
@@ -21,33 +28,33 @@ import sys
 
 import numba
 
+_started = False
+
 
 def _load_tbb():
-    """Whether libtbb could be loaded. The pip wheel puts it in <prefix>/lib, off the
-    loader's path, where Numba's TBB layer would not find it: load it globally first."""
-    for lib in (os.path.join(sys.prefix, "lib", "libtbb.so.12"), "libtbb.so.12"):
-        try:
-            ctypes.CDLL(lib, mode=ctypes.RTLD_GLOBAL)
-            return True
-        except OSError:
-            continue
+    """Load libtbb globally, where Numba's TBB layer finds it; whether that worked."""
+    for prefix in dict.fromkeys((sys.prefix, sys.base_prefix)):
+        for lib in (os.path.join(prefix, "lib", "libtbb.so.12"), "libtbb.so.12"):
+            try:
+                ctypes.CDLL(lib, mode=ctypes.RTLD_GLOBAL)
+                return True
+            except OSError:
+                continue
     return False
 
 
-def start():
-    """Pick the layer and launch the pool (before any parallel kernel runs)."""
-    if "NUMBA_THREADING_LAYER" not in os.environ and _load_tbb():
-        numba.config.THREADING_LAYER = "tbb"
-        try:
-            numba.get_num_threads()
-            return
-        except ValueError:  # a libtbb Numba cannot use: take its default layer
-            numba.config.THREADING_LAYER = "default"
-    if "OMP_WAIT_POLICY" in os.environ:
-        numba.get_num_threads()
+def ensure_started():
+    """Start Numba's pool under our settings, once (a no-op when it already runs)."""
+    global _started
+    if _started:
         return
-    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
-    try:
-        numba.get_num_threads()  # launches the pool: a libgomp loading now reads the setting
-    finally:
-        del os.environ["OMP_WAIT_POLICY"]
+    _load_tbb()
+    if "OMP_WAIT_POLICY" in os.environ:
+        numba.get_num_threads()  # launches the pool
+    else:
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+        try:
+            numba.get_num_threads()  # launches the pool: a libgomp loading now reads this
+        finally:
+            del os.environ["OMP_WAIT_POLICY"]
+    _started = True

@@ -316,7 +316,8 @@ def _check_inplace(out, shape, result_dtype, inputs):
 
 
 def check_castable(result, out, out_names=_TORCH_TYPE_NAMES):
-    """torch refuses to write a result into a lower category (float into int, int into bool)."""
+    """torch refuses to write a result into a lower category (float into int, int into bool).
+    out_names: how the message names out's dtype (clamp_'s message uses C type names)."""
     if result.category > out.category:
         raise RuntimeError(f"result type {_TORCH_TYPE_NAMES[result.name]} can't be cast to the "
                            f"desired output type {out_names[out.name]}")

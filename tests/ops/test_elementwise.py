@@ -617,6 +617,20 @@ def test_contiguous_same_dtype_fast_path(op, dtype):
     assert_values(fn(tm.from_numpy(frozen), x[1, :6]), BINARY[op](frozen, base[1, :6]))
     out = fn(x[0, :6], x[1, :6])
     assert out.stride() == (1,) and out.storage_offset() == 0 and out.dtype == x.dtype
+    unaligned = np.frombuffer(bytearray(b"\0" + base[2, :6].tobytes()), dtype, 6, 1)
+    assert not unaligned.flags.aligned
+    assert_values(fn(tm.from_numpy(unaligned), x[1, :6]), BINARY[op](base[2, :6], base[1, :6]))
+
+
+def test_contiguous_same_dtype_ops_take_the_fast_path(monkeypatch):
+    from tensorrt_mini.backends import cpu
+    calls = []
+    fast = cpu.binary_contig
+    monkeypatch.setattr(cpu, "binary_contig", lambda *args: calls.append(1) or fast(*args))
+    x, y = tm.rand(2, 2), tm.rand(2, 2)
+    assert_values(x + y, host(x) + host(y))
+    assert_values(x.t() + y.t(), host(x).T + host(y).T)  # not contiguous: the general path
+    assert len(calls) == 1
 
 
 def test_first_op_on_from_numpy_tensors_in_a_fresh_process():
