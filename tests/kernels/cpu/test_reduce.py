@@ -342,6 +342,26 @@ def test_arg_long_runs(nans, step):
         check(op, base, 7, (4, 999), (1001 * step, step), (1,))
 
 
+@pytest.mark.parametrize("pair", [p for p in PAIRS if p[0] in R._ASSOC], ids=pair_id)
+def test_assoc_long_runs_read_as_streams(pair):
+    """Runs from _STREAM_MIN on are folded as 4 streams plus a tail: strided, at an
+    offset, with a length that leaves a tail, and a NaN placed in each stream in turn."""
+    op, dt = pair
+    n = R._STREAM_MIN + 3 * R._STREAM_BLOCK + 5
+    rng = np.random.default_rng(op)
+    base = fill(rng, 2 * n + 9, dt)
+    if op == R.PROD:  # keep the product finite and non-zero
+        base = (1 + base / 1e5).astype(dt)
+    # serial: threads would split the runs below _STREAM_MIN
+    check(op, base, 9, (n,), (2,), (0,), nthreads=1)
+    check(op, base, 9, (2, n), (n, 1), (1,), nthreads=1)
+    if dt.kind == "f":
+        for part in range(5):
+            nan = base.copy()
+            nan[9 + 2 * min(n - 1, part * (n // 4))] = NAN
+            check(op, nan, 9, (n,), (2,), (0,), nthreads=1)
+
+
 @pytest.mark.parametrize("layout", [((6,), (1,), (0,)), ((3, 2), (2, 1), (0,)),
                                     ((3, 2), (1, 3), (0,))])
 def test_nan_propagates_through_amax_amin(layout):
