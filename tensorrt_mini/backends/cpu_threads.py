@@ -9,7 +9,7 @@ Measured on a 2-vCPU VM (bench/NOTES.md, 2026-11-26):
   1.1 ms in a loop took 1.7 ms right after a 0.1 s pause.
 - TBB's workers spin briefly, yield, then sleep: MLP step 1.04x torch and the sum 1.07x,
   both in one run. TBB is also fork-safe, which GNU OpenMP is not. So the `tbb` wheel is
-  a dependency on Linux.
+  a dependency on x86-64 Linux (there are no aarch64 wheels).
 
 The pool starts lazily, before the first parallel kernel (or reduction plan), so a
 process that only runs small ops never starts threads, and one that forks early is safe.
