@@ -73,7 +73,7 @@ _TILE_MIN = 256       # outer kind: narrower tiles stream rows too briefly
 _SPLIT_MIN = 4096     # inner kind: fewest elements of one output's reduction per split
 _VAR_BLOCK = 1024     # inner VAR: block of the two-pass mean/M2, kept in L1
 _STREAM_BLOCK = 256   # inner associative folds of long runs: elements per stream in turn
-_STREAM_MIN = 1 << 18 # ... runs this long (1 MiB of fp32): the 4 streams lie far apart
+_STREAM_MIN = 1 << 18  # ... in runs this long (1 MiB of fp32): streams lie far apart
 _LANES = 32           # inner arg reductions: running bests kept side by side
 
 _U = np.uint64
