@@ -441,16 +441,16 @@ def unary_kernels(name):
     return _Family(contig, contig_par, strided, strided_par, tiled_par)
 
 
-def contiguous_entry(family, parallel, nargs, dtype):
-    """The compiled entry point of family.contig (or contig_par) for ``nargs`` writable,
-    aligned 1-D C-contiguous arrays of ``dtype``: calling it skips Numba's type
-    dispatch, and with it every check, so pass only 1-D C-contiguous arrays of dtype.
-    Read-only inputs are fine (the flag only restricts what compiles), and so are
-    misaligned ones (``from_numpy`` of an offset buffer): the code assumes only the
-    element alignment, and x86-64 and arm64 loads do not trap on less."""
+def contiguous_entry(family, parallel, dtypes):
+    """The compiled entry point of family.contig (or contig_par) for writable, aligned
+    1-D C-contiguous arrays of ``dtypes``, one per argument: calling it skips Numba's
+    type dispatch, and with it every check, so pass only 1-D C-contiguous arrays of
+    those dtypes. Read-only inputs are fine (the flag only restricts what compiles), and
+    so are misaligned ones (``from_numpy`` of an offset buffer): the code assumes only
+    the element alignment, and x86-64 and arm64 loads do not trap on less."""
     kernel = family.contig_par if parallel else family.contig
-    array = nb.types.Array(nb.from_dtype(np.dtype(dtype)), 1, "C")
-    return kernel.compile((array,) * nargs)  # compiles, or loads the disk cache
+    sig = tuple(nb.types.Array(nb.from_dtype(np.dtype(d)), 1, "C") for d in dtypes)
+    return kernel.compile(sig)  # compiles, or loads the disk cache
 
 
 @lru_cache(maxsize=None)
