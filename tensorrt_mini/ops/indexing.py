@@ -132,9 +132,22 @@ def _basic(t, items):
     return T.make_view(t, shape, stride, offset), advanced
 
 
+def storage_offsets(shape, stride, offset, device):
+    """The int64 storage offset of every element of a strided geometry, in its shape."""
+    from ..creation import arange, full
+    total = full((), offset, dtype=D.int64, device=device)
+    for d, (n, s) in enumerate(zip(shape, stride)):
+        if n == 1:  # adds only 0; the final expand restores the dim
+            continue
+        place = [1] * len(shape)
+        place[d] = n
+        total = binary("add", total, binary("mul", arange(n, device=device), s).reshape(place))
+    return _expand_to(total, tuple(shape))
+
+
 def _offsets(view, advanced):
     """(result shape, int64 storage offsets of every result element) for advanced indices."""
-    from ..creation import arange, full
+    from ..creation import full
     dev = view._storage.device
     dims = [a[0] for a in advanced]
     # a 0-d bool mask: one position if True, none if False
@@ -157,18 +170,17 @@ def _offsets(view, advanced):
         before, after = [], rest
     out_shape = tuple(view._shape[d] for d in before) + bshape + tuple(view._shape[d] for d in after)
     nb, na = len(before), len(after)
-    total = full((), view._offset, dtype=D.int64, device=dev)
+    # the other dims step through their strides; the index block's dims are size 1 here
+    nblock = len(bshape)
+    total = storage_offsets(
+        tuple(view._shape[d] for d in before) + (1,) * nblock + tuple(view._shape[d] for d in after),
+        tuple(view._stride[d] for d in before) + (0,) * nblock + tuple(view._stride[d] for d in after),
+        view._offset, dev)
     for dim, idx in zip(dims, indices):
         term = binary("mul", idx, view._stride[dim])
         term = term.reshape((1,) * nb + (1,) * (len(bshape) - idx.dim()) + tuple(idx._shape) + (1,) * na)
         total = binary("add", total, term)
-    for pos, d in enumerate(before + after):
-        where_ = pos if pos < nb else pos + len(bshape)
-        shape = [1] * len(out_shape)
-        shape[where_] = view._shape[d]
-        term = binary("mul", arange(view._shape[d], device=dev), view._stride[d]).reshape(shape)
-        total = binary("add", total, term)
-    return out_shape, _expand_to(total, out_shape)
+    return out_shape, total
 
 
 def _checked(idx, dim, size):

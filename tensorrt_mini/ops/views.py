@@ -3,7 +3,7 @@ in `contiguous`, `clone` and a `reshape` that strides do not allow as a view."""
 import math
 
 from .. import _tensor as T
-from ..layout import (expand_strides, infer_size, is_contiguous,
+from ..layout import (contiguous_strides, expand_strides, infer_size, is_contiguous,
                       view_strides, wrap_dim, wrap_dims)
 from .dispatch import differentiable
 
@@ -34,9 +34,18 @@ def view(input, *shape):
 
 def reshape(input, *shape):
     shape = infer_size(_sizes(shape), input.numel())
-    if view_strides(input._shape, input._stride, shape) is not None:
-        return view(input, shape)
-    return view(clone(input, contiguous=True), shape)
+    strides = view_strides(input._shape, input._stride, shape)
+    if strides is None:  # no strides can show input in this shape: copy it first
+        input = clone(input, contiguous=True)
+        strides = contiguous_strides(shape)
+    return _reshape_alias(input, shape, strides)
+
+
+@differentiable
+def _reshape_alias(input, shape, strides):
+    """reshape's view, made with the strides reshape has already worked out (view would
+    work them out again); its derivative is view's."""
+    return T.make_view(input, shape, strides, input._offset)
 
 
 @differentiable

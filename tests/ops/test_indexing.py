@@ -324,3 +324,15 @@ def test_nonzero():
     rows, cols = x.nonzero(as_tuple=True)
     assert rows.tolist() == [0, 1, 1] and cols.tolist() == [1, 0, 2]
     assert tm.nonzero(tm.zeros(2, 2)).shape == (0, 2)
+
+
+@pytest.mark.parametrize("shape, stride, offset", [
+    ((2, 3), (3, 1), 0), ((3, 1, 2), (1, 7, 4), 5), ((2, 4), (0, 2), 1), ((), (), 3), ((2, 0), (1, 1), 0),
+])
+def test_storage_offsets(shape, stride, offset):
+    """The offsets advanced indexing and the as_strided backward scatter through."""
+    from tensorrt_mini.ops.indexing import storage_offsets
+    got = storage_offsets(shape, stride, offset, tm.device("cpu"))
+    want = offset + sum(i * s for i, s in zip(np.indices(shape), stride))
+    assert got.dtype is tm.int64 and got.shape == shape
+    assert got.tolist() == np.broadcast_to(want, shape).tolist()

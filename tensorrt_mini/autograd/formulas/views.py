@@ -5,15 +5,14 @@ reshaped, transposed back, summed over expanded dims, or written into zeros of t
 input's shape at the viewed positions.
 """
 from ... import creation
-from ... import dtypes as D
 from ...ops import indexing
 from ..graph import record, run
 from .common import register, sum_to, zeros
 
 
-@register("view")
-def _view(raw, x, *shape):
-    out = run(raw, x, *shape)
+@register("view", "_reshape_alias")
+def _view(raw, x, *args):
+    out = run(raw, x, *args)
     in_shape = x._shape
     return record("ViewBackward0", out, (x,), lambda g: (g.reshape(in_shape),))
 
@@ -139,24 +138,14 @@ def _surely_disjoint(shape, stride):
     return True
 
 
-def storage_offsets(shape, stride, offset, like):
-    """The storage offset of every element of a geometry, as an int64 tensor."""
-    total = creation.full((), offset, dtype=D.int64, device=like._storage.device)
-    for d, (n, s) in enumerate(zip(shape, stride)):
-        shape_d = [1] * len(shape)
-        shape_d[d] = n
-        total = total + (creation.arange(n, device=like._storage.device) * s).view(shape_d)
-    return total.expand(shape)
-
-
 def scatter_to_storage(g, shape, stride, offset, size):
     """A flat zero buffer of `size` elements with g added in at the geometry's elements."""
     buf = zeros((size,), g)
     if _surely_disjoint(shape, stride):
         buf.as_strided(shape, stride, offset).copy_(g)
     else:
-        indexing.index_put_(buf, storage_offsets(shape, stride, offset, g).contiguous(), g, shape,
-                            accumulate=True)
+        offsets = indexing.storage_offsets(shape, stride, offset, g._storage.device)
+        indexing.index_put_(buf, offsets.contiguous(), g, shape, accumulate=True)
     return buf
 
 
