@@ -102,23 +102,23 @@ class CPUStorage(Storage):
 
 
 class CUDAStorage(Storage):
-    """Device memory: a 1-D CuPy array from CuPy's memory pool. Under Numba's CUDA
-    simulator (NUMBA_ENABLE_CUDASIM=1) the cuda device runs on the CPU and the buffer is a
-    1-D numpy array instead; everything else is the same."""
+    """Device memory: a 1-D CuPy array from CuPy's memory pool, and its device address
+    (kernels take addresses). Under Numba's CUDA simulator (NUMBA_ENABLE_CUDASIM=1) the
+    cuda device runs on the CPU and the buffer is a 1-D numpy array instead; everything
+    else is the same."""
 
-    __slots__ = ("buffer",)
+    __slots__ = ("buffer", "ptr")
 
-    def __init__(self, buffer, dtype, device):
+    def __init__(self, buffer, dtype, device, ptr):
         super().__init__(dtype, device)
         self.buffer = buffer
+        self.ptr = ptr
 
     def size(self):
         return self.buffer.shape[0]
 
     def data_ptr(self):
-        if isinstance(self.buffer, np.ndarray):
-            return self.buffer.ctypes.data
-        return self.buffer.data.ptr
+        return self.ptr
 
     def to_host(self):
         if isinstance(self.buffer, np.ndarray):

@@ -73,13 +73,16 @@ def _check_device(device):
 
 def empty(numel, dtype, device=None):
     _check_device(device)
-    return CUDAStorage(_rt.empty(numel, dtype.np), dtype, as_device(device or "cuda"))
+    return _storage(_rt.empty(numel, dtype.np), dtype, device)
 
 
 def from_host(array, device=None):
     _check_device(device)
-    return CUDAStorage(_rt.upload(array), from_numpy_dtype(array.dtype),
-                       as_device(device or "cuda"))
+    return _storage(_rt.upload(array), from_numpy_dtype(array.dtype), device)
+
+
+def _storage(buffer, dtype, device):
+    return CUDAStorage(buffer, dtype, as_device(device or "cuda"), _rt.address(buffer))
 
 
 def _scratch(shape, dtype):
@@ -106,7 +109,8 @@ def gather_host(t, index_lists):
 
 
 def _ptr(t):
-    return _rt.pointer(t._storage.buffer, t._offset)
+    """The device address of t's first element: kernels take addresses."""
+    return t._storage.ptr + t._offset * t._dtype.itemsize
 
 
 def _numel(t):
@@ -162,13 +166,13 @@ def _make_ew_plan(name, dtype, out_dtype, shape, strides):
         plan.grid = elementwise.tiled_grid(nb, n0, n1)
         plan.block = (geo.TILE, geo.TILE_ROWS)
         plan.meta = _rt.upload(np.array(meta, np.int64))
-        plan.tail = [_rt.pointer(plan.meta, 0)]
+        plan.tail = [_rt.address(plan.meta)]
         return plan
     plan.kernel = _strided(name, dtype, out_dtype, pointers)
     plan.grid = (geo.blocks(n, geo.THREADS),)
     plan.block = (geo.THREADS,)
     plan.meta = _rt.upload(np.array(list(c_shape) + [x for st in c_strides for x in st], np.int64))
-    plan.tail = [n, _rt.pointer(plan.meta, 0), len(c_shape)]
+    plan.tail = [n, _rt.address(plan.meta), len(c_shape)]
     return plan
 
 
@@ -210,15 +214,15 @@ def _elementwise(name, compute, out, operands):
     plan = _ew_plan(name, compute.np, out._dtype.np, out._shape, (out._stride, *strides))
     args = [_ptr(out)] + [x if st is None else _ptr(x) for x, st in zip(slots, strides)]
     kernel, grid = plan.kernel, plan.grid
-    if plan.contig and plan.width > 1 and _aligned(out, slots, strides, plan.width):
+    if plan.contig and plan.width > 1 and _aligned(args, [out] + slots, plan.width):
         kernel, grid = plan.vector
     _rt.launch(kernel, grid, plan.block, args + plan.tail)
 
 
-def _aligned(out, slots, strides, width):
-    """Whether every pointer operand starts on a width-element vector boundary."""
-    for v in [out] + [x for x, st in zip(slots, strides) if st is not None]:
-        if _rt.address(v._storage.buffer, v._offset) % (width * v._dtype.itemsize):
+def _aligned(args, operands, width):
+    """Whether every pointer argument starts on a width-element vector boundary."""
+    for address, x in zip(args, operands):
+        if not isinstance(x, np.generic) and address % (width * x._dtype.itemsize):
             return False
     return True
 
@@ -235,8 +239,26 @@ def binary(name, out, a, b):
     _elementwise(_op_name(name), a._dtype, out, [a, b])
 
 
+_contig_plans = {}
+
+
 def binary_contig(name, out, a, b, n):
-    binary(name, out, a, b)  # the launch plan cache already makes this path short
+    """binary() for n-element contiguous operands, a and b of one dtype: the tiny-op path
+    (on a GPU a small op costs its host time), so the plan is found by (name, dtypes, n)
+    and the addresses are checked for the vector kernel without a loop."""
+    if n == 0:
+        return
+    key = (name, a._dtype, out._dtype, n)
+    plan = _contig_plans.get(key)
+    if plan is None:
+        plan = _contig_plans[key] = _ew_plan(_op_name(name), a._dtype.np, out._dtype.np,
+                                             (n,), ((1,), (1,), (1,), None))
+    po, pa, pb = _ptr(out), _ptr(a), _ptr(b)
+    kernel, grid = plan.kernel, plan.grid
+    w = plan.width  # a power of two, so one remainder covers both inputs
+    if w > 1 and not ((pa | pb) % (w * a._dtype.itemsize) or po % (w * out._dtype.itemsize)):
+        kernel, grid = plan.vector
+    _rt.launch(kernel, grid, plan.block, [po, pa, pb, _ZERO, n])
 
 
 def binary_scalar(name, out, a, value, reverse=False):
@@ -371,14 +393,14 @@ def _reduce_into(name, out, x, dims, count):
     (meta, grid), rest = plan.passes[0], plan.passes[1:]
     if not rest:
         _rt.launch(factory(name, src._dtype.np, acc), grid, block,
-                   [_ptr(out), _ptr(src), _rt.pointer(meta, 0)])
+                   [_ptr(out), _ptr(src), _rt.address(meta)])
         return
     part = _rt.empty(plan.partial, acc)
     _rt.launch(factory(name, src._dtype.np, acc), grid, block,
-               [_rt.pointer(part, 0), _ptr(src), _rt.pointer(meta, 0)])
+               [_rt.address(part), _ptr(src), _rt.address(meta)])
     (meta, grid), = rest
     _rt.launch(factory(name, acc, acc), grid, block,
-               [_ptr(out), _rt.pointer(part, 0), _rt.pointer(meta, 0)])
+               [_ptr(out), _rt.address(part), _rt.address(meta)])
 
 
 def _moment(name, out, x, dims, correction):
@@ -414,17 +436,17 @@ def arg_reduce(name, values, indices, x, dim):
     (meta, grid), rest = plan.passes[0], plan.passes[1:]
     if not rest:
         _rt.launch(factory(name, dtype, False), grid, block,
-                   [_ptr(values), _ptr(indices), _ptr(src), _ZERO, _rt.pointer(meta, 0)])
+                   [_ptr(values), _ptr(indices), _ptr(src), _ZERO, _rt.address(meta)])
         return
     part_v = _rt.empty(plan.partial, dtype)
     part_i = _rt.empty(plan.partial, np.int64)
     _rt.launch(factory(name, dtype, False), grid, block,
-               [_rt.pointer(part_v, 0), _rt.pointer(part_i, 0), _ptr(src), _ZERO,
-                _rt.pointer(meta, 0)])
+               [_rt.address(part_v), _rt.address(part_i), _ptr(src), _ZERO,
+                _rt.address(meta)])
     (meta, grid), = rest
     _rt.launch(factory(name, dtype, True), grid, block,
-               [_ptr(values), _ptr(indices), _rt.pointer(part_v, 0), _rt.pointer(part_i, 0),
-                _rt.pointer(meta, 0)])
+               [_ptr(values), _ptr(indices), _rt.address(part_v), _rt.address(part_i),
+                _rt.address(meta)])
 
 
 # --- linear algebra, indexing, random -------------------------------------------------
@@ -453,7 +475,7 @@ def take(out, x, offsets):
         return
     target = out if is_contiguous(out._shape, out._stride) else _scratch(out._shape, out._dtype)
     _launch_1d(_take(x._dtype.np), n,
-               [_ptr(target), _rt.pointer(x._storage.buffer, 0), _ptr(_dense(offsets)), n])
+               [_ptr(target), x._storage.ptr, _ptr(_dense(offsets)), n])
     if target is not out:
         copy_(out, target)
 
@@ -469,12 +491,12 @@ def put_(x, offsets, values, accumulate):
     dtype = x._dtype.np
     if not accumulate:
         _launch_1d(_put(dtype, True), n,
-                   [_rt.pointer(x._storage.buffer, 0), _ptr(offsets), _ptr(values), n])
+                   [x._storage.ptr, _ptr(offsets), _ptr(values), n])
         return
     size = x._storage.size()
     if dtype in index.ACCUMULATE_DTYPES:
         _launch_1d(_put_add(dtype, True), n,
-                   [_rt.pointer(x._storage.buffer, 0), _ptr(offsets), _ptr(values), n, size])
+                   [x._storage.ptr, _ptr(offsets), _ptr(values), n, size])
         return
     # no atomic add this narrow: accumulate in an int32 copy of the storage, then cast back
     whole = _View(x._storage, (size,), (1,))

@@ -7,7 +7,9 @@ to PTX (tensorrt_mini.kernels.cuda) and launched through CuPy (~5.5 µs a launch
 first imported) buffers are numpy arrays and kernels run on the CPU, so the whole cuda
 path runs in CI.
 """
+import bisect
 import importlib.util
+import weakref
 
 import numpy as np
 from numba import types
@@ -72,22 +74,50 @@ def _bytes(n):
 
 class Simulated:
     """Numba's CUDA simulator: numpy buffers, kernels run as Python on the CPU.
-    A pointer argument is the buffer sliced at the element offset."""
+
+    Kernels take device addresses here too (so the backend's launch path is the GPU's):
+    `launch` maps each pointer argument back to the live buffer it points into, sliced at
+    that element, as `compiler.simulate` expects."""
+
+    def __init__(self):
+        self._buffers = {}  # base address -> weak reference to a buffer made here
+        self._bases = []    # their addresses, sorted; rebuilt after a change
+
+    def _track(self, buffer):
+        base = buffer.ctypes.data
+
+        def forget(ref, base=base):
+            # the buffer is being freed; a later buffer may reuse its address
+            if self._buffers.get(base) is ref:
+                del self._buffers[base]
+                self._bases = None
+
+        self._buffers[base] = weakref.ref(buffer, forget)
+        self._bases = None
+        return buffer
+
+    def _array_at(self, address):
+        if self._bases is None:
+            self._bases = sorted(self._buffers)
+        i = bisect.bisect_right(self._bases, address) - 1
+        buffer = self._buffers[self._bases[i]]() if i >= 0 else None
+        if buffer is not None:
+            offset, rest = divmod(address - self._bases[i], buffer.itemsize)
+            if rest == 0 and offset <= buffer.size:
+                return buffer[offset:]
+        raise ValueError(f"{address:#x} is not an element of a live cuda buffer")
 
     def empty(self, n, dtype):
-        return np.empty(n, dtype)
+        return self._track(np.empty(n, dtype))
 
     def upload(self, array):
-        return np.array(array)
+        return self._track(np.array(array).reshape(-1))
 
     def download(self, buffer, start, stop):
         return buffer[start:stop].copy()
 
-    def pointer(self, buffer, offset):
-        return buffer[offset:]
-
-    def address(self, buffer, offset):
-        return buffer.ctypes.data + offset * buffer.itemsize
+    def address(self, buffer):
+        return buffer.ctypes.data
 
     def view(self, buffer, offset, shape, strides):
         item = buffer.itemsize
@@ -98,7 +128,20 @@ class Simulated:
         np.matmul(a, b, out=out)
 
     def launch(self, kernel, grid, block, args):
+        """As CuPy.launch would pass them, checked, then run under the simulator."""
         from ..kernels.cuda import compiler
+        if len(args) != len(kernel.argtypes):
+            raise TypeError(f"{kernel.name} takes {len(kernel.argtypes)} arguments, "
+                            f"got {len(args)}")
+        for i, cast in scalar_casts(kernel.argtypes):
+            args[i] = cast(args[i])
+        for i, t in enumerate(kernel.argtypes):
+            if isinstance(t, types.CPointer) or t == types.int64:
+                if not isinstance(args[i], (int, np.int64)):  # else CuPy passes other bits
+                    raise TypeError(f"{kernel.name}: argument {i} ({t}) must be an int, got "
+                                    f"{type(args[i]).__name__}")
+                if isinstance(t, types.CPointer):
+                    args[i] = self._array_at(args[i])
         compiler.simulate(kernel, grid, block, args)
 
 
@@ -135,10 +178,8 @@ class CuPy:
     def download(self, buffer, start, stop):
         return buffer[start:stop].get()
 
-    def pointer(self, buffer, offset):
-        return buffer.data.ptr + offset * buffer.itemsize
-
-    address = pointer
+    def address(self, buffer):
+        return buffer.data.ptr
 
     def view(self, buffer, offset, shape, strides):
         item = buffer.itemsize
@@ -153,14 +194,24 @@ class CuPy:
         if loaded is None:
             loaded = self._load(kernel)
         fn, convert = loaded
-        fn(grid, block, tuple(c(a) for c, a in zip(convert, args)))
+        for i, cast in convert:
+            args[i] = cast(args[i])
+        fn(grid, block, tuple(args))
 
     def _load(self, kernel):
         from ..kernels.cuda import compiler
         path, entry = compiler.ptx(kernel, self.cc)
         fn = self._cp.RawModule(path=path).get_function(entry)
-        # CuPy passes numpy scalars by value with their own width: match each parameter
-        convert = [np.uint64 if isinstance(t, types.CPointer) else as_dtype(t).type
-                   for t in kernel.argtypes]
-        self._functions[kernel.name] = (fn, convert)
-        return fn, convert
+        self._functions[kernel.name] = (fn, scalar_casts(kernel.argtypes))
+        return self._functions[kernel.name]
+
+
+def scalar_casts(argtypes):
+    """(position, numpy type) of each parameter that is not a pointer or an int64.
+
+    CuPy passes a Python int as an int64, by value, and a numpy scalar with its own width
+    and bits: so addresses and int64 parameters go as they are (casting every argument in
+    Python cost 1.3 µs a launch), and the others must be cast (a Python int for a float64
+    parameter would arrive as integer bits)."""
+    return [(i, as_dtype(t).type) for i, t in enumerate(argtypes)
+            if not isinstance(t, types.CPointer) and t != types.int64]
