@@ -301,6 +301,9 @@ def summarize(work, mode, budget_s):
         if rc.get(name, 0) or not rec.get("ok"):
             problems.append(f"{name}: {rec.get('detail') or why(rc.get(name, 1))}")
 
+    probe = load_json(work / "host-probe.json") or {}
+    details["host-probe"] = _probe_line(probe)
+
     if junit is None:
         details["tests"] = "no junit XML"
         problems.append(f"tests: no junit XML ({why(rc.get('tests', 1))})")
@@ -351,10 +354,21 @@ def summarize(work, mode, budget_s):
                   for name, code, sec in phases]
     everything = dict(mode=mode, ok=not problems, problems=problems, notes=notes,
                       seconds=total, phases=[dict(name=n, rc=c, seconds=s) for n, c, s in phases],
-                      env=env, ptx=ptx, first_op=first, tests=junit,
+                      env=env, ptx=ptx, first_op=first, host_probe=probe, tests=junit,
                       bench_json=bench_path or None, bench_rows=rows,
                       gpu=(bench or {}).get("machine", {}).get("gpu") or first.get("device"))
     return problems, notes, phase_rows, rows, everything
+
+
+def _probe_line(probe):
+    """The host probe's figures in one line (informational: no target rides on them)."""
+    if "skipped" in probe:
+        return f"skipped ({probe['skipped']})"
+    if "seconds" not in probe:
+        return "no record"
+    us = " · ".join(f"{k} {v * 1e6:.1f}" for k, v in probe["seconds"].items())
+    checks = ", ".join(f"{k} {'right' if ok else 'WRONG'}" for k, ok in probe["checks"].items())
+    return f"µs per call: {us}; {checks}"
 
 
 def cmd_summary(args):

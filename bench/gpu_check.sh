@@ -15,6 +15,8 @@
 #   tests     pytest over the cuda kernels (the PTX catalog first: it fills the PTX cache
 #             on all CPUs) and the cuda backend against the CPU backend, GPU-only tests
 #             included; none of these test files imports hypothesis
+#   host-probe  where a tiny op's host time goes (bench/host_probe.py): torch, tm, tm
+#             without its launch, the allocation, CuPy's launch and the driver binding's
 #   bench     python -m bench --device cuda (ratios to torch in the same run), every case
 #             but the cold start (a dozen fresh interpreters importing torch and CuPy, and
 #             no cuda target to meet)
@@ -24,7 +26,8 @@
 # out of time). The benchmark runs and its results are written either way.
 #
 # When $OUT is set (the device tool sets it), these files land there (at most 5):
-#   gpu_check.log, summary.json, pytest-junit.xml, cuda-<GPU>-<date>.json and .png
+#   gpu_check.log, summary.json (with the host probe), pytest-junit.xml,
+#   cuda-<GPU>-<date>.json and .png
 #   (the bench results, named for bench/results/; the PNG only where matplotlib is).
 #
 # Settings (environment):
@@ -124,6 +127,8 @@ phase tests "$TESTS_S" "$PY" -m bench.gpu_check pytest -q -rfE --durations=15 \
     --junitxml="$WORK/pytest-junit.xml" "${PYTEST_EXTRA[@]}" \
     tests/kernels/cuda tests/backends/test_cuda_backend.py \
     tests/nn/test_training.py::test_tiny_mlp_on_cuda_matches_cpu
+
+phase host-probe 60 "$PY" -m bench.host_probe --record "$WORK/host-probe.json"
 
 LEFT=$((BUDGET - ($(date +%s) - START) - 15))
 [ "$LEFT" -lt 60 ] && LEFT=60

@@ -66,23 +66,29 @@ _adam = functools.cache(optim.adam)
 
 # --- storage ------------------------------------------------------------------------
 
-def _check_device(device):
-    if device is not None and device.index not in (None, 0):
+_CUDA0 = as_device("cuda")
+
+
+def _device(device):
+    """The interned cuda:0 for None, "cuda", "cuda:0" and the like; others raise."""
+    if device is _CUDA0:
+        return device
+    device = as_device(device or "cuda")
+    if device is not _CUDA0:
         raise RuntimeError(f"tensorrt_mini runs on one CUDA device, cuda:0; got {device}")
+    return device
 
 
 def empty(numel, dtype, device=None):
-    _check_device(device)
-    return _storage(_rt.empty(numel, dtype.np), dtype, device)
+    return _storage(_rt.empty(numel, dtype.np), dtype, _device(device))
 
 
 def from_host(array, device=None):
-    _check_device(device)
-    return _storage(_rt.upload(array), from_numpy_dtype(array.dtype), device)
+    return _storage(_rt.upload(array), from_numpy_dtype(array.dtype), _device(device))
 
 
 def _storage(buffer, dtype, device):
-    return CUDAStorage(buffer, dtype, as_device(device or "cuda"), _rt.address(buffer))
+    return CUDAStorage(buffer, dtype, device, _rt.address(buffer))
 
 
 def _scratch(shape, dtype):
@@ -253,10 +259,12 @@ def binary_contig(name, out, a, b, n):
     if plan is None:
         plan = _contig_plans[key] = _ew_plan(_op_name(name), a._dtype.np, out._dtype.np,
                                              (n,), ((1,), (1,), (1,), None))
-    po, pa, pb = _ptr(out), _ptr(a), _ptr(b)
+    item = a._dtype.itemsize  # _ptr, inlined
+    po = out._storage.ptr + out._offset * out._dtype.itemsize
+    pa, pb = a._storage.ptr + a._offset * item, b._storage.ptr + b._offset * item
     kernel, grid = plan.kernel, plan.grid
     w = plan.width  # a power of two, so one remainder covers both inputs
-    if w > 1 and not ((pa | pb) % (w * a._dtype.itemsize) or po % (w * out._dtype.itemsize)):
+    if w > 1 and not ((pa | pb) % (w * item) or po % (w * out._dtype.itemsize)):
         kernel, grid = plan.vector
     _rt.launch(kernel, grid, plan.block, [po, pa, pb, _ZERO, n])
 

@@ -190,12 +190,15 @@ class CuPy:
         self._cp.matmul(a, b, out=out)  # cuBLAS
 
     def launch(self, kernel, grid, block, args):
+        """Launch kernel on CuPy's current stream; args (a list, cast in place) as
+        `scalar_casts` describes."""
         loaded = self._functions.get(kernel.name)
         if loaded is None:
             loaded = self._load(kernel)
-        fn, convert = loaded
-        for i, cast in convert:
-            args[i] = cast(args[i])
+        fn, casts = loaded
+        for i, cast in casts:
+            if type(args[i]) is not cast:
+                args[i] = cast(args[i])
         fn(grid, block, tuple(args))
 
     def _load(self, kernel):

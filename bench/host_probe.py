@@ -1,0 +1,244 @@
+"""Where a tiny op's host time goes on a GPU (issue 3: no more than torch's, ~6 µs).
+
+    python3 -m bench.host_probe [--record FILE] [--n 1024]
+    python3 -m bench.host_probe --fake-cupy     # no GPU: tensorrt_mini's own share only
+
+On (n,) fp32 operands, in one process, interleaved rounds, host time per call (a loop of
+calls, then a device synchronise; the loop's own cost is not subtracted, as every row
+pays it alike):
+
+    torch a + b, torch.add(a, b, out=c)    the target
+    tm a + b                               what the bench's "tiny op" case measures
+    tm a + b, launch skipped               tensorrt_mini's Python alone (allocation included)
+    cupy.empty(n)                          the allocation tm makes
+    CuPy Function call                     the launch tm makes, of the kernel tm launched
+    driver.launchKernel, packed per call   the same kernel through CuPy's driver binding,
+                                           its argument words written into a kept
+                                           parameter block each call
+    driver.launchKernel, packed once       the floor of a launch from Python
+
+The two driver rows also check that their result equals a + b, so they tell a later session
+whether launching through the driver binding is right and worth it, before it is built.
+
+With --fake-cupy (any machine, no GPU) the cuda runtime is the real CuPy class driving a
+stand-in for CuPy: buffers are plain objects with an address and loaded kernels do
+nothing. What is timed is then tensorrt_mini's own Python on the GPU path (front end,
+plan, arguments; CuPy's allocation and launch cost nothing), beside the CPU's a + b.
+"""
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+
+def _timer(sync, inner):
+    def per_call(fn):
+        fn()
+        t0 = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        sync()
+        return (time.perf_counter() - t0) / inner
+    return per_call
+
+
+def _captured_launch(rt, op):
+    """(kernel, grid, block, args) of the last launch `op` makes, args as CuPy gets them."""
+    seen = []
+    real = rt.launch
+
+    def spy(kernel, grid, block, args):
+        seen.append((kernel, grid, block, list(args)))
+        real(kernel, grid, block, args)
+
+    rt.launch = spy
+    try:
+        op()
+    finally:
+        del rt.launch  # the class's method again
+    kernel, grid, block, args = seen[-1]
+    _, casts = rt._functions[kernel.name]
+    for i, cast in casts:
+        args[i] = cast(args[i])
+    return kernel, grid, block, args
+
+
+def _packed(np, args):
+    """cuLaunchKernel's kernelParams for args: a pointer to each argument's bytes."""
+    values = np.zeros(len(args), np.uint64)
+    raw = values.view(np.uint8)
+    for i, a in enumerate(args):
+        item = np.asarray(a if isinstance(a, np.generic) else np.int64(a))
+        raw[8 * i:8 * i + item.itemsize] = np.frombuffer(item.tobytes(), np.uint8)
+    params = values.ctypes.data + 8 * np.arange(len(args), dtype=np.uint64)
+    return values, params
+
+
+def probe(n):
+    import cupy
+    import numpy as np
+    import torch
+
+    import tensorrt_mini as tm
+    from tensorrt_mini.backends import cuda_runtime
+
+    rt = cuda_runtime.runtime()
+    a, b = tm.rand(n, device="cuda"), tm.rand(n, device="cuda")
+    want = (a + b).cpu().numpy()
+    kept = []  # the captured launch's output stays allocated: later launches write to it
+    kernel, grid, block, args = _captured_launch(rt, lambda: kept.append(a + b))
+    fn, _ = rt._functions[kernel.name]
+    grid3, block3 = (tuple(grid) + (1, 1))[:3], (tuple(block) + (1, 1))[:3]
+    stream = cupy.cuda.get_current_stream().ptr
+    launch = cupy.cuda.driver.launchKernel
+
+    # packed once, into a fresh output, whose result is checked
+    out = cupy.empty(n, cupy.float32)
+    values, params = _packed(np, [out.data.ptr] + args[1:])
+    launch(fn.ptr, *grid3, *block3, 0, stream, params.ctypes.data, 0)
+    cupy.cuda.runtime.deviceSynchronize()
+    checks = {"driver.launchKernel": bool(np.array_equal(out.get(), want))}
+
+    # per call, as a launch path would: the argument words written into a kept block
+    words = [int(w) for w in _packed(np, args)[0]]
+    kept_values, kept_params = _packed(np, args)
+    kept_address = kept_params.ctypes.data
+
+    def packed_per_call():
+        kept_values[:] = words
+        launch(fn.ptr, *grid3, *block3, 0, stream, kept_address, 0)
+
+    def tm_no_launch():
+        rt.launch = lambda *launch_args: None
+        try:
+            a + b
+        finally:
+            del rt.launch
+
+    ta, tb = torch.rand(n, device="cuda"), torch.rand(n, device="cuda")
+    tc = torch.empty_like(ta)
+    rows = {
+        "torch a + b": lambda: ta + tb,
+        "torch.add(a, b, out=c)": lambda: torch.add(ta, tb, out=tc),
+        "tm a + b": lambda: a + b,
+        "tm a + b, launch skipped": tm_no_launch,
+        "cupy.empty(n)": lambda: cupy.empty(n, cupy.float32),
+        "CuPy Function call": lambda: fn(grid, block, tuple(args)),
+        "driver.launchKernel, packed per call": packed_per_call,
+        "driver.launchKernel, packed once":
+            lambda: launch(fn.ptr, *grid3, *block3, 0, stream, params.ctypes.data, 0),
+    }
+    timer = _timer(cupy.cuda.runtime.deviceSynchronize, 2000)
+    samples = {name: [] for name in rows}
+    for _ in range(7):
+        for name, call in rows.items():
+            if name in checks:  # it raised: reported, not retried
+                continue
+            try:
+                samples[name].append(timer(call))
+            except Exception as e:
+                checks[name] = False
+                print(f"  {name}: {type(e).__name__}: {e}", file=sys.stderr)
+    return kernel.name, {k: statistics.median(v) for k, v in samples.items() if v}, checks
+
+
+def fake_cupy_probe(n):
+    """tensorrt_mini's GPU-path Python per op, on a stand-in for CuPy (see the docstring)."""
+    import os
+    os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")  # numba.cuda imports without a GPU
+    import numpy as np
+
+    from tensorrt_mini.backends import cuda_runtime
+    from tensorrt_mini.kernels.cuda import compiler
+
+    class Memory:
+        def __init__(self, ptr):
+            self.ptr = ptr
+
+    class Buffer:
+        """What the runtime reads of a CuPy array: its address, length and item size."""
+        next_ptr = 1 << 40
+
+        def __init__(self, n, dtype):
+            self.itemsize = np.dtype(dtype).itemsize
+            self.shape = (n,)
+            self.data = Memory(Buffer.next_ptr)
+            Buffer.next_ptr += -(-n * self.itemsize // 512) * 512 + 512
+
+    class FakeCuPy:
+        empty = Buffer
+
+        class cuda:
+            class memory:
+                class OutOfMemoryError(Exception):
+                    pass
+
+        class RawModule:
+            def __init__(self, path):
+                pass
+
+            def get_function(self, entry):
+                return lambda grid, block, args: None
+
+    rt = cuda_runtime.CuPy.__new__(cuda_runtime.CuPy)
+    rt._cp, rt.cc, rt._functions = FakeCuPy(), (9, 0), {}
+    compiler.ptx = lambda kernel, cc: ("unused", "unused")  # nothing is compiled or loaded
+    cuda_runtime._runtime = rt
+    import tensorrt_mini as tm
+    from tensorrt_mini.backends import cuda as backend
+
+    def tensor():
+        return tm._tensor._new(backend.empty(n, tm.float32), (n,), (1,))
+
+    a, b, c = tensor(), tensor(), tensor()
+    x, y = tm.rand(2, 2), tm.rand(2, 2)
+    rows = {"tm a + b, GPU path, CuPy faked": lambda: a + b,
+            "tm a * b + c, GPU path, CuPy faked": lambda: a * b + c,
+            "tm a + b on the cpu, (2, 2)": lambda: x + y}
+    timer = _timer(lambda: None, 20000)
+    samples = {name: [] for name in rows}
+    for _ in range(7):
+        for name, call in rows.items():
+            samples[name].append(timer(call))
+    return {k: statistics.median(v) for k, v in samples.items()}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python3 -m bench.host_probe",
+                                description=__doc__.split("\n")[0])
+    p.add_argument("--record", help="write the figures as JSON here")
+    p.add_argument("--n", type=int, default=1024)
+    p.add_argument("--fake-cupy", action="store_true",
+                   help="no GPU: time tensorrt_mini's GPU-path Python on a stand-in for CuPy")
+    args = p.parse_args(argv)
+    if args.fake_cupy:
+        times = fake_cupy_probe(args.n)
+        for name, t in times.items():
+            print(f"  {name:40s} {t * 1e6:7.2f} µs")
+        if args.record:
+            Path(args.record).write_text(json.dumps(dict(n=args.n, fake_cupy=True,
+                                                         seconds=times), indent=1) + "\n")
+        return 0
+    from tensorrt_mini.kernels.cuda import compiler
+    if compiler.SIMULATOR:
+        print("host probe: skipped under the simulator (its figures would be the CPU's)")
+        if args.record:
+            Path(args.record).write_text(json.dumps(dict(skipped="simulator")) + "\n")
+        return 0
+    kernel, times, checks = probe(args.n)
+    torch_s = times.get("torch a + b", float("nan"))
+    print(f"host time per call, ({args.n},) fp32; kernel {kernel}")
+    for name, t in times.items():
+        print(f"  {name:40s} {t * 1e6:7.2f} µs  {t / torch_s:5.2f}x torch a + b")
+    for name, ok in checks.items():
+        print(f"  {name}: {'right' if ok else 'failed'}")
+    if args.record:
+        Path(args.record).write_text(json.dumps(
+            dict(n=args.n, kernel=kernel, seconds=times, checks=checks), indent=1) + "\n")
+    return 0 if all(checks.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
