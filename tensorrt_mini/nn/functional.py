@@ -233,6 +233,10 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
                            f"scalar types: Long, Int; but got {input.type()} instead (while "
                            "checking arguments for embedding)")
     num, dim = weight._shape
+    # unlike weight[input], torch's embedding refuses negative indices; the backward's
+    # scatter relies on that
+    if input.numel() and bool(((input < 0) | (input >= num)).any()):
+        raise IndexError("index out of range in self")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += num
     track = _tracking(weight)

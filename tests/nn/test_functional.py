@@ -6,6 +6,7 @@ import pytest
 import tensorrt_mini as tm
 import tensorrt_mini.nn.functional as F
 from tensorrt_mini.autograd import gradcheck
+from tensorrt_mini.backends import cuda_runtime
 
 RNG = np.random.default_rng(0)
 X = RNG.standard_normal((4, 5))
@@ -60,6 +61,17 @@ def test_embedding_padding_row_gets_no_gradient():
     w = tm.ones(3, 2, requires_grad=True)
     F.embedding(tm.tensor([0, 1, 1, 2]), w, padding_idx=1).sum().backward()
     assert w.grad.tolist() == [[1.0, 1.0], [0.0, 0.0], [1.0, 1.0]]
+
+
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
+@pytest.mark.parametrize("index", [[-1], [3], [[0, -3]], -1])
+def test_embedding_refuses_indices_out_of_range_negative_ones_included(index, device):
+    if device == "cuda" and not cuda_runtime.is_available():
+        pytest.skip(f"cuda unavailable: {cuda_runtime.unavailable()}")
+    w = tm.ones(3, 2, device=device, requires_grad=True)
+    with pytest.raises(IndexError, match="^index out of range in self$"):
+        F.embedding(tm.tensor(index, device=device), w)
+    assert F.embedding(tm.tensor([], dtype=tm.int64, device=device), w).shape == (0, 2)
 
 
 def test_log_softmax_is_stable_for_huge_logits():
