@@ -87,7 +87,11 @@ fi
 
 # Everything printed also goes to the log; fd 3 and 4 keep the terminal for the end.
 exec 3>&1 4>&2
-exec > >(tee "$WORK/gpu_check.log") 2>&1
+# The log is written into $OUT as it grows, so a run cut off by the device call's own time
+# limit still brings back everything it printed.
+[ -n "${OUT:-}" ] && mkdir -p "$OUT"
+LOG=${OUT:-$WORK}/gpu_check.log
+exec > >(tee "$LOG") 2>&1
 TEE=$!
 
 if command -v timeout >/dev/null; then
@@ -109,7 +113,6 @@ phase() {  # phase NAME SECONDS COMMAND...: run it under a time limit, note rc a
     return 0
 }
 
-[ -n "${OUT:-}" ] && mkdir -p "$OUT"
 echo "GPU check, mode $MODE, in $REPO; work files in $WORK"
 [ -n "$HIDE" ] && echo "hidden modules: $HIDE"
 
@@ -142,10 +145,10 @@ SUMMARY_OUT=()
 RC=$?
 echo "GPU check: $(($(date +%s) - START)) s in all; work files in $WORK"
 
-# close the log (tee sees its end), then copy it
+# close the log (tee sees its end), then trim it if it is too big to come back
 exec 1>&3 2>&4
 wait "$TEE" 2>/dev/null
-if [ -n "${OUT:-}" ]; then
-    tail -c 15000000 "$WORK/gpu_check.log" >"$OUT/gpu_check.log"
+if [ "$(wc -c <"$LOG")" -gt 15000000 ]; then  # a file back from the device stays < 16 MiB
+    tail -c 15000000 "$LOG" >"$WORK/log.tail" && mv "$WORK/log.tail" "$LOG"
 fi
 exit "$RC"

@@ -82,7 +82,19 @@ def _build_identity():
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return (h.hexdigest(), importlib.metadata.version("numba-cuda"),
-            importlib.metadata.version("numba"))
+            importlib.metadata.version("numba"), _nvvm_identity())
+
+
+def _nvvm_identity():
+    """The NVVM library that writes the PTX: its PTX ISA version must be one the device's
+    driver accepts (NVVM 13.5 writes .version 9.5; a CUDA 13.0 driver takes up to 9.0), so
+    PTX from one machine's NVVM must not be reused with another's."""
+    from numba.cuda.cuda_paths import get_cuda_paths
+    nvvm = get_cuda_paths()["nvvm"].info
+    try:
+        return f"{nvvm}:{os.stat(nvvm).st_size}"
+    except (OSError, TypeError):  # not found: compiling will say so
+        return str(nvvm)
 
 
 def cache_dir():
@@ -125,15 +137,23 @@ def ptx(kernel, cc):
         except OSError:
             text, _ = cuda.compile_ptx(kernel.fn, kernel.argtypes, cc=tuple(cc),
                                        launch_bounds=kernel.threads)
-            folder.mkdir(parents=True, exist_ok=True)
-            # write then rename, so a concurrent reader never sees half a file
-            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-            with os.fdopen(fd, "w") as f:
-                f.write(text)
-            os.replace(tmp, path)
+            try:
+                _write(path, text)
+            except OSError:  # e.g. a read-only home: CuPy loads from a path, so use /tmp
+                path = Path(tempfile.gettempdir()) / f"tensorrt_mini-ptx-{os.getuid()}" / path.name
+                _write(path, text)
         hit = (str(path), _ENTRY.search(text).group(1))
         _compiled[key] = hit
         return hit
+
+
+def _write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # write then rename, so a concurrent reader never sees half a file
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
 
 
 # -- simulator -------------------------------------------------------------------------

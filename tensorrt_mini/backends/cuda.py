@@ -397,18 +397,24 @@ def _reduce_into(name, out, x, dims, count):
     src = _source(plan, x)
     acc = out._dtype.np
     factory = _reduce_columns if plan.columns else _reduce_rows
+    _run_passes(plan, factory(name, src._dtype.np, acc), lambda: factory(name, acc, acc),
+                [_ptr(out)], [acc], [_ptr(src)])
+
+
+def _run_passes(plan, first, second, outputs, partial_dtypes, inputs):
+    """Launch a reduction plan: `first` reads inputs into outputs, or, when the plan splits
+    the rows, into partial buffers (one per dtype) that `second()` then combines into
+    outputs. A kernel takes (outputs or partials, inputs or partials, meta)."""
     block = plan.block()
     (meta, grid), rest = plan.passes[0], plan.passes[1:]
     if not rest:
-        _rt.launch(factory(name, src._dtype.np, acc), grid, block,
-                   [_ptr(out), _ptr(src), _rt.address(meta)])
+        _rt.launch(first, grid, block, outputs + inputs + [_rt.address(meta)])
         return
-    part = _rt.empty(plan.partial, acc)
-    _rt.launch(factory(name, src._dtype.np, acc), grid, block,
-               [_rt.address(part), _ptr(src), _rt.address(meta)])
+    parts = [_rt.empty(plan.partial, dtype) for dtype in partial_dtypes]
+    partials = [_rt.address(part) for part in parts]
+    _rt.launch(first, grid, block, partials + inputs + [_rt.address(meta)])
     (meta, grid), = rest
-    _rt.launch(factory(name, acc, acc), grid, block,
-               [_ptr(out), _rt.address(part), _rt.address(meta)])
+    _rt.launch(second(), grid, block, outputs + partials + [_rt.address(meta)])
 
 
 def _moment(name, out, x, dims, correction):
@@ -440,21 +446,9 @@ def arg_reduce(name, values, indices, x, dim):
     src = _source(plan, x)
     dtype = src._dtype.np
     factory = _arg_columns if plan.columns else _arg_rows
-    block = plan.block()
-    (meta, grid), rest = plan.passes[0], plan.passes[1:]
-    if not rest:
-        _rt.launch(factory(name, dtype, False), grid, block,
-                   [_ptr(values), _ptr(indices), _ptr(src), _ZERO, _rt.address(meta)])
-        return
-    part_v = _rt.empty(plan.partial, dtype)
-    part_i = _rt.empty(plan.partial, np.int64)
-    _rt.launch(factory(name, dtype, False), grid, block,
-               [_rt.address(part_v), _rt.address(part_i), _ptr(src), _ZERO,
-                _rt.address(meta)])
-    (meta, grid), = rest
-    _rt.launch(factory(name, dtype, True), grid, block,
-               [_ptr(values), _ptr(indices), _rt.address(part_v), _rt.address(part_i),
-                _rt.address(meta)])
+    # the first pass has no partial indices to read: its index operand is unused
+    _run_passes(plan, factory(name, dtype, False), lambda: factory(name, dtype, True),
+                [_ptr(values), _ptr(indices)], [dtype, np.int64], [_ptr(src), _ZERO])
 
 
 # --- linear algebra, indexing, random -------------------------------------------------

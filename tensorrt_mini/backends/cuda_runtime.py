@@ -9,7 +9,9 @@ path runs in CI.
 """
 import bisect
 import importlib.util
+import re
 import weakref
+from pathlib import Path
 
 import numpy as np
 from numba import types
@@ -137,7 +139,8 @@ class Simulated:
             args[i] = cast(args[i])
         for i, t in enumerate(kernel.argtypes):
             if isinstance(t, types.CPointer) or t == types.int64:
-                if not isinstance(args[i], (int, np.int64)):  # else CuPy passes other bits
+                # CuPy passes anything else with other bits (a bool as one byte)
+                if type(args[i]) not in (int, np.int64):
                     raise TypeError(f"{kernel.name}: argument {i} ({t}) must be an int, got "
                                     f"{type(args[i]).__name__}")
                 if isinstance(t, types.CPointer):
@@ -204,7 +207,15 @@ class CuPy:
     def _load(self, kernel):
         from ..kernels.cuda import compiler
         path, entry = compiler.ptx(kernel, self.cc)
-        fn = self._cp.RawModule(path=path).get_function(entry)
+        try:
+            fn = self._cp.RawModule(path=path).get_function(entry)
+        except self._cp.cuda.driver.CUDADriverError as e:
+            # most likely PTX newer than the driver takes (CUDA_ERROR_UNSUPPORTED_PTX_VERSION)
+            isa = re.search(r"^\.version\s+(\S+)", Path(path).read_text(), re.M)
+            raise RuntimeError(
+                f"the CUDA driver ({self._cp.cuda.runtime.driverGetVersion()}) cannot load "
+                f"{kernel.name} (PTX ISA {isa.group(1) if isa else 'unknown'}, {path}): {e}"
+            ) from None
         self._functions[kernel.name] = (fn, scalar_casts(kernel.argtypes))
         return self._functions[kernel.name]
 
@@ -212,8 +223,8 @@ class CuPy:
 def scalar_casts(argtypes):
     """(position, numpy type) of each parameter that is not a pointer or an int64.
 
-    CuPy passes a Python int as an int64, by value, and a numpy scalar with its own width
-    and bits: so addresses and int64 parameters go as they are (casting every argument in
+    CuPy passes a Python int as an int64, by value, a bool as one byte and a numpy scalar
+    with its own width and bits: so addresses and int64 parameters go as they are (ints) (casting every argument in
     Python cost 1.3 µs a launch), and the others must be cast (a Python int for a float64
     parameter would arrive as integer bits)."""
     return [(i, as_dtype(t).type) for i, t in enumerate(argtypes)

@@ -73,7 +73,7 @@ def test_simulator_forgets_freed_buffers(sim):
 def test_simulator_refuses_arguments_cupy_would_pass_as_other_bits(sim):
     kernel = _Kernel(F32P, I64)
     buf = sim.empty(4, np.float32)
-    for bad in (np.float64(1.0), np.int32(1), 1.0):
+    for bad in (np.float64(1.0), np.int32(1), 1.0, True):
         with pytest.raises(TypeError, match="argument 1 \\(int64\\) must be an int"):
             sim.launch(kernel, (1,), (1,), [sim.address(buf), bad])
     with pytest.raises(TypeError, match="takes 2 arguments, got 1"):
@@ -97,3 +97,35 @@ def test_tiny_op_path_takes_the_vector_kernel_only_when_aligned(monkeypatch):
     names.clear()
     assert (tm.zeros(0, device="cuda") + tm.zeros(0, device="cuda")).shape == (0,)
     assert names == []  # nothing to launch
+
+
+def test_a_ptx_the_driver_refuses_is_named_with_the_driver_version(tmp_path, monkeypatch):
+    from tensorrt_mini.kernels.cuda import compiler
+    ptx = tmp_path / "k.ptx"
+    ptx.write_text("//\n.version 9.5\n.target sm_90\n")
+    monkeypatch.setattr(compiler, "ptx", lambda kernel, cc: (str(ptx), "entry"))
+
+    class DriverError(Exception):
+        pass
+
+    class FakeCuPy:
+        class cuda:
+            class driver:
+                CUDADriverError = DriverError
+
+            class runtime:
+                @staticmethod
+                def driverGetVersion():
+                    return 13000
+
+        class RawModule:
+            def __init__(self, path):
+                raise DriverError("CUDA_ERROR_UNSUPPORTED_PTX_VERSION: the provided PTX was "
+                                  "compiled with an unsupported toolchain.")
+
+    rt = cuda_runtime.CuPy.__new__(cuda_runtime.CuPy)
+    rt._cp, rt.cc, rt._functions = FakeCuPy, (9, 0), {}
+    with pytest.raises(RuntimeError, match=r"the CUDA driver \(13000\) cannot load test\..* "
+                                           r"\(PTX ISA 9\.5, .*k\.ptx\): CUDA_ERROR_UNSUP") as e:
+        rt.launch(_Kernel(I64), (1,), (1,), [1])
+    assert e.value.__cause__ is None and e.value.__suppress_context__

@@ -44,3 +44,20 @@ def test_compiles_for_sm90(compiled, key):
 
 def test_second_process_reads_cached_ptx(compiled):
     assert compiled["cache_hit_error"] is None
+
+
+def test_an_unwritable_cache_falls_back_to_the_temp_folder(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")  # a folder under a file cannot be made, even by root
+    script = ("from tensorrt_mini.kernels.cuda import compiler, elementwise\n"
+              "k = elementwise.contiguous('add', 'float32', 'float32', (True, True, False), 4)\n"
+              "print(compiler.ptx(k, (9, 0))[0])")
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="0", TMPDIR=str(tmp_path / "tmp"),
+               TENSORRT_MINI_PTX_CACHE=str(blocker / "ptx"))
+    (tmp_path / "tmp").mkdir()
+    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-4000:]
+    path = run.stdout.strip()
+    assert path.startswith(str(tmp_path / "tmp" / "tensorrt_mini-ptx-"))
+    assert ".entry" in open(path).read()
