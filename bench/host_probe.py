@@ -11,6 +11,7 @@ pays it alike):
     tm a + b                               what the bench's "tiny op" case measures
     tm a + b, launch skipped               tensorrt_mini's Python alone (allocation included)
     cupy.empty(n)                          the allocation tm makes
+    cupy.cuda.alloc(4n)                    the same memory from the pool, without an ndarray
     CuPy RawKernel call                    the launch tm makes, of the kernel tm launched
     CuPy Function call                     the same, one wrapper down (RawKernel.kernel)
     driver.launchKernel, packed per call   the same kernel through CuPy's driver binding,
@@ -132,6 +133,7 @@ def probe(n):
         "tm a + b": lambda: a + b,
         "tm a + b, launch skipped": tm_no_launch,
         "cupy.empty(n)": lambda: cupy.empty(n, cupy.float32),
+        "cupy.cuda.alloc(4n), no ndarray": lambda: cupy.cuda.alloc(4 * n),
         "CuPy RawKernel call": lambda: fn(grid, block, tuple(args)),
         "CuPy Function call (RawKernel.kernel)": lambda: function(grid, block, tuple(args)),
         "driver.launchKernel, packed per call": packed_per_call,
