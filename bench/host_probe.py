@@ -9,7 +9,8 @@ pays it alike):
 
     torch a + b, torch.add(a, b, out=c)    the target
     tm a + b                               what the bench's "tiny op" case measures
-    tm a + b, launch skipped               tensorrt_mini's Python alone (allocation included)
+    tm a + b, launch skipped               tensorrt_mini's Python alone (allocation included;
+                                           swapping the launch out costs ~0.1 µs more)
     cupy.empty(n)                          the allocation tm makes
     cupy.cuda.alloc(4n)                    the same memory from the pool, without an ndarray
     CuPy RawKernel call                    the launch tm makes, of the kernel tm launched
@@ -19,8 +20,8 @@ pays it alike):
                                            parameter block each call
     driver.launchKernel, packed once       the floor of a launch from Python
 
-The two driver rows also check that their result equals a + b, so they tell a later session
-whether launching through the driver binding is right and worth it, before it is built.
+A launch through the driver binding is first checked to give a + b, so the probe tells a
+later session whether that launch path is right and worth building, before it is built.
 
 With --fake-cupy (any machine, no GPU) the cuda runtime is the real CuPy class driving a
 stand-in for CuPy: buffers are plain objects with an address and loaded kernels do
