@@ -1,0 +1,46 @@
+"""bench/host_probe.py without a GPU: the parameter block a driver launch would take, the
+fake-CuPy timing of tensorrt_mini's own share, and how the GPU check reports the probe."""
+import ctypes
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # bench/ sits at the repo root
+
+from bench import gpu_check, host_probe  # noqa: E402
+
+
+def test_packed_parameters_point_at_each_argument_in_its_own_width():
+    args = [0x7F00_0000_1000, -3, np.float32(1.5), np.float64(-2.25), np.int32(7)]
+    values, params = host_probe._packed(np, args)
+    # cuLaunchKernel reads argument i from params[i], in the parameter's own width
+    assert ctypes.c_uint64.from_address(int(params[0])).value == 0x7F00_0000_1000
+    assert ctypes.c_int64.from_address(int(params[1])).value == -3
+    assert ctypes.c_float.from_address(int(params[2])).value == 1.5
+    assert ctypes.c_double.from_address(int(params[3])).value == -2.25
+    assert ctypes.c_int32.from_address(int(params[4])).value == 7
+    assert values.nbytes == 8 * len(args)
+
+
+def test_fake_cupy_times_every_row(tmp_path):
+    record = tmp_path / "probe.json"
+    # a fresh process: the fake replaces the cuda runtime for the whole interpreter
+    run = subprocess.run([sys.executable, "-m", "bench.host_probe", "--fake-cupy", "--n", "64",
+                          "--record", str(record)], cwd=Path(__file__).resolve().parents[2],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    seconds = json.loads(record.read_text())["seconds"]
+    assert set(seconds) == {"tm a + b, GPU path, CuPy faked", "tm a * b + c, GPU path, CuPy faked",
+                            "tm a + b on the cpu, (2, 2)"}
+    assert all(0 < t < 1e-3 for t in seconds.values())
+
+
+def test_the_summary_reports_the_probe_without_failing_on_it(tmp_path):
+    assert gpu_check._probe_line({}) == "no record"
+    assert gpu_check._probe_line({"skipped": "simulator"}) == "skipped (simulator)"
+    line = gpu_check._probe_line({"seconds": {"torch a + b": 6.5e-6, "tm a + b": 8.3e-6},
+                                  "checks": {"driver.launchKernel": False}})
+    assert line == "µs per call: torch a + b 6.5 · tm a + b 8.3; driver.launchKernel WRONG"
