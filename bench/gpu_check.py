@@ -303,6 +303,8 @@ def summarize(work, mode, budget_s):
 
     probe = load_json(work / "host-probe.json") or {}
     details["host-probe"] = _probe_line(probe)
+    if rc.get("host-probe", 0):
+        details["host-probe"] += f" ({why(rc['host-probe'])})"
 
     if junit is None:
         details["tests"] = "no junit XML"
@@ -367,8 +369,9 @@ def _probe_line(probe):
     if "seconds" not in probe:
         return "no record"
     us = " · ".join(f"{k} {v * 1e6:.1f}" for k, v in probe["seconds"].items())
-    checks = ", ".join(f"{k} {'right' if ok else 'WRONG'}" for k, ok in probe["checks"].items())
-    return f"µs per call: {us}; {checks}"
+    checks = ", ".join(f"{k} {'right' if ok else 'WRONG'}"
+                       for k, ok in probe.get("checks", {}).items())
+    return f"µs per call: {us}" + (f"; {checks}" if checks else "")
 
 
 def cmd_summary(args):

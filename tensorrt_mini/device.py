@@ -64,6 +64,6 @@ def as_device(d):
         return CPU
     key = dev.index or 0
     shared = _interned.get(key)
-    if shared is None:
-        shared = _interned[key] = device("cuda", key)
+    if shared is None:  # setdefault: two threads interning at once get one object
+        shared = _interned.setdefault(key, device("cuda", key))
     return shared

@@ -120,6 +120,10 @@ class CUDAStorage(Storage):
     def data_ptr(self):
         return self.ptr
 
+    def __reduce__(self):
+        # ptr is this buffer's address: a copy (deepcopy, pickle) is rebuilt for its own
+        return _cuda_storage, (self.buffer, self.dtype, self.device)
+
     def to_host(self):
         if isinstance(self.buffer, np.ndarray):
             return self.buffer.copy()
@@ -133,3 +137,8 @@ class CUDAStorage(Storage):
     def __setitem__(self, i, value):
         self.buffer[i] = value
         self._version += 1
+
+
+def _cuda_storage(buffer, dtype, device):
+    from .backends import cuda
+    return cuda.storage_of(buffer, dtype, device)

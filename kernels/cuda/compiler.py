@@ -12,6 +12,7 @@ import hashlib
 import importlib.metadata
 import os
 import re
+import stat
 import sys
 import tempfile
 import threading
@@ -129,31 +130,40 @@ def ptx(kernel, cc):
         hit = _compiled.get(key)
         if hit is not None:
             return hit
-        folder = cache_dir()
         stem = re.sub(r"[^\w.-]", "_", kernel.name)[:80]
-        path = folder / f"{stem}-{key}.ptx"
+        path = _writable(cache_dir()) / f"{stem}-{key}.ptx"
         try:
             text = path.read_text()
         except OSError:
             text, _ = cuda.compile_ptx(kernel.fn, kernel.argtypes, cc=tuple(cc),
                                        launch_bounds=kernel.threads)
-            try:
-                _write(path, text)
-            except OSError:  # e.g. a read-only home: CuPy loads from a path, so use /tmp
-                path = Path(tempfile.gettempdir()) / f"tensorrt_mini-ptx-{os.getuid()}" / path.name
-                _write(path, text)
+            # write then rename, so a concurrent reader never sees half a file
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(fd, "w") as f:
+                f.write(text)
+            os.replace(tmp, path)
         hit = (str(path), _ENTRY.search(text).group(1))
         _compiled[key] = hit
         return hit
 
 
-def _write(path, text):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # write then rename, so a concurrent reader never sees half a file
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
+@functools.lru_cache(maxsize=None)
+def _writable(folder):
+    """folder, made if need be; when it cannot be written (a read-only home, say), a folder
+    of this user's own in the temp folder, as CuPy loads PTX from a path."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
+        return folder
+    except OSError:
+        pass
+    private = Path(tempfile.gettempdir()) / f"tensorrt_mini-ptx-{os.getuid()}"
+    private.mkdir(mode=0o700, exist_ok=True)
+    info = os.lstat(private)  # made by someone else, or a link: PTX there could be swapped
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        raise RuntimeError(f"cannot cache PTX: {folder} is not writable, and {private} is not "
+                           "a folder that only this user can write")
+    return private
 
 
 # -- simulator -------------------------------------------------------------------------

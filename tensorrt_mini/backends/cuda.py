@@ -91,6 +91,11 @@ def _storage(buffer, dtype, device):
     return CUDAStorage(buffer, dtype, device, _rt.address(buffer))
 
 
+def storage_of(buffer, dtype, device):
+    """A storage over a device buffer made elsewhere (a copied or unpickled one)."""
+    return _storage(_rt.adopt(buffer), dtype, _device(device))
+
+
 def _scratch(shape, dtype):
     n = math.prod(shape)
     return _View(empty(n, dtype), shape, contiguous_strides(shape))
@@ -254,12 +259,10 @@ def binary_contig(name, out, a, b, n):
     and the addresses are checked for the vector kernel without a loop."""
     if n == 0:
         return
-    key = (name, a._dtype, out._dtype, n)
-    plan = _contig_plans.get(key)
-    if plan is None:
-        plan = _contig_plans[key] = _ew_plan(_op_name(name), a._dtype.np, out._dtype.np,
-                                             (n,), ((1,), (1,), (1,), None))
-    item = a._dtype.itemsize  # _ptr, inlined
+    plan = _cache(_contig_plans, (name, a._dtype, out._dtype, n),
+                  lambda: _ew_plan(_op_name(name), a._dtype.np, out._dtype.np, (n,),
+                                   ((1,), (1,), (1,), None)))
+    item = a._dtype.itemsize  # _ptr and _aligned, inlined: keep them in step
     po = out._storage.ptr + out._offset * out._dtype.itemsize
     pa, pb = a._storage.ptr + a._offset * item, b._storage.ptr + b._offset * item
     kernel, grid = plan.kernel, plan.grid
@@ -476,8 +479,8 @@ def take(out, x, offsets):
     if n == 0:
         return
     target = out if is_contiguous(out._shape, out._stride) else _scratch(out._shape, out._dtype)
-    _launch_1d(_take(x._dtype.np), n,
-               [_ptr(target), x._storage.ptr, _ptr(_dense(offsets)), n])
+    offsets = _dense(offsets)  # held: the launch gets only its address
+    _launch_1d(_take(x._dtype.np), n, [_ptr(target), x._storage.ptr, _ptr(offsets), n])
     if target is not out:
         copy_(out, target)
 

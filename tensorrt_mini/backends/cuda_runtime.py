@@ -10,6 +10,7 @@ path runs in CI.
 import bisect
 import importlib.util
 import re
+import threading
 import weakref
 from pathlib import Path
 
@@ -83,37 +84,43 @@ class Simulated:
 
     def __init__(self):
         self._buffers = {}  # base address -> weak reference to a buffer made here
-        self._bases = []    # their addresses, sorted; rebuilt after a change
+        self._bases = []    # the same addresses, sorted
+        # re-entrant: a buffer freed while the lock is held calls back into forget()
+        self._lock = threading.RLock()
 
-    def _track(self, buffer):
+    def adopt(self, buffer):
+        """Track buffer, so that kernels can be given its address."""
         base = buffer.ctypes.data
 
         def forget(ref, base=base):
             # the buffer is being freed; a later buffer may reuse its address
-            if self._buffers.get(base) is ref:
-                del self._buffers[base]
-                self._bases = None
+            with self._lock:
+                if self._buffers.get(base) is ref:
+                    del self._buffers[base]
+                    del self._bases[bisect.bisect_left(self._bases, base)]
 
-        self._buffers[base] = weakref.ref(buffer, forget)
-        self._bases = None
+        with self._lock:
+            if base not in self._buffers:
+                bisect.insort(self._bases, base)
+            self._buffers[base] = weakref.ref(buffer, forget)
         return buffer
 
     def _array_at(self, address):
-        if self._bases is None:
-            self._bases = sorted(self._buffers)
-        i = bisect.bisect_right(self._bases, address) - 1
-        buffer = self._buffers[self._bases[i]]() if i >= 0 else None
+        with self._lock:
+            i = bisect.bisect_right(self._bases, address) - 1
+            base = self._bases[i] if i >= 0 else None
+            buffer = self._buffers[base]() if i >= 0 else None
         if buffer is not None:
-            offset, rest = divmod(address - self._bases[i], buffer.itemsize)
+            offset, rest = divmod(address - base, buffer.itemsize)
             if rest == 0 and offset <= buffer.size:
                 return buffer[offset:]
         raise ValueError(f"{address:#x} is not an element of a live cuda buffer")
 
     def empty(self, n, dtype):
-        return self._track(np.empty(n, dtype))
+        return self.adopt(np.empty(n, dtype))
 
     def upload(self, array):
-        return self._track(np.array(array).reshape(-1))
+        return self.adopt(np.array(array).reshape(-1))
 
     def download(self, buffer, start, stop):
         return buffer[start:stop].copy()
@@ -139,8 +146,8 @@ class Simulated:
             args[i] = cast(args[i])
         for i, t in enumerate(kernel.argtypes):
             if isinstance(t, types.CPointer) or t == types.int64:
-                # CuPy passes anything else with other bits (a bool as one byte)
-                if type(args[i]) not in (int, np.int64):
+                # CuPy passes other numpy scalars in their own width (np.bool_: one byte)
+                if type(args[i]) not in (int, bool, np.int64):
                     raise TypeError(f"{kernel.name}: argument {i} ({t}) must be an int, got "
                                     f"{type(args[i]).__name__}")
                 if isinstance(t, types.CPointer):
@@ -157,7 +164,7 @@ class CuPy:
         self._cp = cupy
         cc = cupy.cuda.Device().compute_capability  # "90" for Hopper
         self.cc = (int(cc[:-1]), int(cc[-1]))
-        self._functions = {}  # kernel name -> (CuPy function, argument converters)
+        self._functions = {}  # kernel name -> (CuPy function, scalar_casts)
 
     def empty(self, n, dtype):
         oom = self._cp.cuda.memory.OutOfMemoryError
@@ -183,6 +190,9 @@ class CuPy:
 
     def address(self, buffer):
         return buffer.data.ptr
+
+    def adopt(self, buffer):
+        return buffer
 
     def view(self, buffer, offset, shape, strides):
         item = buffer.itemsize
@@ -223,9 +233,9 @@ class CuPy:
 def scalar_casts(argtypes):
     """(position, numpy type) of each parameter that is not a pointer or an int64.
 
-    CuPy passes a Python int as an int64, by value, a bool as one byte and a numpy scalar
-    with its own width and bits: so addresses and int64 parameters go as they are (ints) (casting every argument in
-    Python cost 1.3 µs a launch), and the others must be cast (a Python int for a float64
-    parameter would arrive as integer bits)."""
+    CuPy passes a Python int or bool as an int64, by value, and a numpy scalar with its
+    own width and bits. So addresses and int64 parameters go as they are, as ints (casting
+    every argument in Python cost 1.3 µs a launch), and the others must be cast: a Python
+    int for a float64 parameter would arrive as integer bits."""
     return [(i, as_dtype(t).type) for i, t in enumerate(argtypes)
             if not isinstance(t, types.CPointer) and t != types.int64]

@@ -234,8 +234,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
                            "checking arguments for embedding)")
     num, dim = weight._shape
     # unlike weight[input], torch's embedding refuses negative indices; the backward's
-    # scatter relies on that
-    if input.numel() and bool(((input < 0) | (input >= num)).any()):
+    # scatter relies on that (one read of the indices, as weight[input] makes too)
+    host = input.cpu().numpy()
+    if host.size and (host.min() < 0 or host.max() >= num):
         raise IndexError("index out of range in self")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += num

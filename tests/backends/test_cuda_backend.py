@@ -193,6 +193,14 @@ def test_advanced_indexing():
     check(fn, x)
 
 
+def test_take_keeps_a_dense_copy_of_strided_offsets_alive_for_its_launch():
+    from tensorrt_mini.backends import cuda as backend
+    x = tm.arange(10, dtype=tm.float32, device="cuda")
+    offsets = tm.tensor([[0, 1, 2], [7, 8, 9]], device="cuda").t()  # strided: copied first
+    out = tm.empty(3, 2, device="cuda")
+    backend.take(out, x, offsets)
+    assert np.array(out).tolist() == [[0, 7], [1, 8], [2, 9]]
+
 @pytest.mark.parametrize("dtype", [tm.float32, tm.int64, tm.int8, tm.bool], ids=str)
 def test_index_put_accumulates_repeats(dtype):
     from tensorrt_mini.ops.indexing import index_put_
@@ -372,8 +380,10 @@ def test_gpu_large_elementwise_and_transposes():
 @gpu
 def test_gpu_large_reductions():
     x = data((2048, 1024), tm.float32, 3)
-    check(lambda t: (t.sum(0), t.sum(1), t.sum(), t.amax(0), t.max(1), t.argmin(0),
-                     t.t().sum(1), t.mean(), t.var(0)), x, rtol=1e-4, atol=1e-3)
+    # fp32 sums in another order: an absolute error of ~1e-5 where sums nearly cancel
+    check(lambda t: (t.sum(0), t.sum(1), t.sum(), t.t().sum(1)), x, rtol=1e-4, atol=1e-3)
+    check(lambda t: (t.amax(0), t.max(1), t.argmin(0), t.mean(), t.var(0)), x, rtol=1e-4,
+          atol=1e-5)  # the mean is ~-0.003: a wrong count or a lost block shows
 
 
 @pytest.mark.gpu

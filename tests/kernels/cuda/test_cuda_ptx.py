@@ -46,18 +46,45 @@ def test_second_process_reads_cached_ptx(compiled):
     assert compiled["cache_hit_error"] is None
 
 
-def test_an_unwritable_cache_falls_back_to_the_temp_folder(tmp_path):
+_FALLBACK_SCRIPT = """
+import sys
+from tensorrt_mini.kernels.cuda import compiler, elementwise
+if sys.argv[1] == "read":  # a second process must find the file, not compile again
+    def refuse(*args, **kwargs):
+        raise AssertionError("compiled again")
+    compiler.cuda.compile_ptx = refuse
+k = elementwise.contiguous("add", "float32", "float32", (True, True, False), 4)
+print(compiler.ptx(k, (9, 0))[0])
+"""
+
+
+def _fallback_run(tmp_path, mode):
     blocker = tmp_path / "a-file"
     blocker.write_text("")  # a folder under a file cannot be made, even by root
-    script = ("from tensorrt_mini.kernels.cuda import compiler, elementwise\n"
-              "k = elementwise.contiguous('add', 'float32', 'float32', (True, True, False), 4)\n"
-              "print(compiler.ptx(k, (9, 0))[0])")
     env = dict(os.environ, NUMBA_ENABLE_CUDASIM="0", TMPDIR=str(tmp_path / "tmp"),
                TENSORRT_MINI_PTX_CACHE=str(blocker / "ptx"))
+    return subprocess.run([sys.executable, "-c", _FALLBACK_SCRIPT, mode], env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_an_unwritable_cache_falls_back_to_a_private_temp_folder(tmp_path):
     (tmp_path / "tmp").mkdir()
-    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                         text=True, timeout=600)
-    assert run.returncode == 0, run.stderr[-4000:]
-    path = run.stdout.strip()
-    assert path.startswith(str(tmp_path / "tmp" / "tensorrt_mini-ptx-"))
+    first = _fallback_run(tmp_path, "compile")
+    assert first.returncode == 0, first.stderr[-4000:]
+    path = first.stdout.strip()
+    folder = os.path.dirname(path)
+    assert folder == str(tmp_path / "tmp" / f"tensorrt_mini-ptx-{os.getuid()}")
+    assert os.stat(folder).st_mode & 0o777 == 0o700
     assert ".entry" in open(path).read()
+    second = _fallback_run(tmp_path, "read")
+    assert second.returncode == 0, second.stderr[-4000:]
+    assert second.stdout.strip() == path
+
+
+def test_a_fallback_folder_others_can_write_is_refused(tmp_path):
+    shared = tmp_path / "tmp" / f"tensorrt_mini-ptx-{os.getuid()}"
+    shared.mkdir(parents=True)
+    shared.chmod(0o777)
+    run = _fallback_run(tmp_path, "compile")
+    assert run.returncode != 0
+    assert "is not a folder that only this user can write" in run.stderr
