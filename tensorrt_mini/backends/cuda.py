@@ -259,9 +259,11 @@ def binary_contig(name, out, a, b, n):
     and the addresses are checked for the vector kernel without a loop."""
     if n == 0:
         return
-    plan = _cache(_contig_plans, (name, a._dtype, out._dtype, n),
-                  lambda: _ew_plan(_op_name(name), a._dtype.np, out._dtype.np, (n,),
-                                   ((1,), (1,), (1,), None)))
+    key = (name, a._dtype, out._dtype, n)
+    plan = _contig_plans.get(key)
+    if plan is None:  # (the lookup is inlined: this runs per tiny op)
+        plan = _cache(_contig_plans, key, lambda: _ew_plan(
+            _op_name(name), a._dtype.np, out._dtype.np, (n,), ((1,), (1,), (1,), None)))
     item = a._dtype.itemsize  # _ptr and _aligned, inlined: keep them in step
     po = out._storage.ptr + out._offset * out._dtype.itemsize
     pa, pb = a._storage.ptr + a._offset * item, b._storage.ptr + b._offset * item
