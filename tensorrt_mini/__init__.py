@@ -51,8 +51,8 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name):
-    # nn and optim load on first use: code that only computes on tensors skips their import
-    if name in ("nn", "optim"):
+    # nn, optim and cuda load on first use: code that only computes on tensors skips them
+    if name in ("nn", "optim", "cuda"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -136,6 +136,12 @@ class Simulated:
     def matmul(self, out, a, b):
         np.matmul(a, b, out=out)
 
+    def device_name(self):
+        return "Numba CUDA simulator"
+
+    def synchronize(self):
+        pass  # kernels run to completion when launched
+
     def launch(self, kernel, grid, block, args):
         """As CuPy.launch would pass them, checked, then run under the simulator."""
         from ..kernels.cuda import compiler
@@ -201,6 +207,13 @@ class CuPy:
 
     def matmul(self, out, a, b):
         self._cp.matmul(a, b, out=out)  # cuBLAS
+
+    def device_name(self):
+        props = self._cp.cuda.runtime.getDeviceProperties(self._cp.cuda.Device().id)
+        return props["name"].decode()
+
+    def synchronize(self):
+        self._cp.cuda.Device().synchronize()
 
     def launch(self, kernel, grid, block, args):
         """Launch kernel on CuPy's current stream; args (a list, cast in place) as
