@@ -129,6 +129,7 @@ phase first-op 120 "$PY" -m bench.gpu_check first-op --mode "$MODE" --record "$W
 phase tests "$TESTS_S" "$PY" -m bench.gpu_check pytest -q -rfE --durations=15 \
     --junitxml="$WORK/pytest-junit.xml" "${PYTEST_EXTRA[@]}" \
     tests/kernels/cuda tests/backends/test_cuda_backend.py tests/backends/test_cuda_runtime.py \
+    tests/test_cuda.py \
     tests/nn/test_training.py::test_tiny_mlp_on_cuda_matches_cpu
 
 phase host-probe 60 "$PY" -m bench.host_probe --record "$WORK/host-probe.json"
