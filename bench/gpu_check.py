@@ -142,11 +142,9 @@ def cmd_first_op(args):
         want = np.array(fn(cpu))
         if got.shape != want.shape or not np.allclose(got, want, rtol=1e-4, atol=1e-4):
             errors[name] = f"differs from the cpu: max |diff| {np.abs(got - want).max():.3g}"
-    device = "Numba's CUDA simulator"
+    device = tm.cuda.get_device_name()
     if not compiler.SIMULATOR:
-        import cupy
-        props = cupy.cuda.runtime.getDeviceProperties(cupy.cuda.Device().id)
-        device = f"{props['name'].decode()} (cc {props['major']}.{props['minor']})"
+        device += " (cc {}.{})".format(*cuda_runtime.runtime().cc)
     ok = not errors
     detail = (f"{len(fns)} ops on {device} match the cpu; the first result came "
               f"{first:.1f} s after the import began"
