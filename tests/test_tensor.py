@@ -138,6 +138,20 @@ def test_to_dtype_and_shortcuts():
         x.half()
 
 
+@pytest.mark.parametrize("dst", [tm.uint8, tm.int8, tm.int16, tm.int32])
+@pytest.mark.parametrize("src", [tm.float32, tm.float64])
+def test_float_to_narrow_integer_wraps_in_every_lane(src, dst):
+    # long enough for the vectorised body and its scalar tail; out-of-range values make
+    # a direct float -> uint8 conversion undefined, which gave 0 and 255 in one tensor
+    rng = np.random.default_rng(5)
+    a = (rng.standard_normal(203) * 300).astype(src.np)
+    want = np.trunc(a).astype(np.int64).astype(dst.np)  # toward zero, then wrap: torch's
+    x = tm.tensor(a)
+    assert_values(x.to(dst), want, dtype=dst)
+    assert_values(x[::3].to(dst), want[::3], dtype=dst)
+    assert_values(x[:200].view(10, 20).t().to(dst), want[:200].reshape(10, 20).T, dtype=dst)
+
+
 def test_contiguous_and_clone():
     x, a = numbered((3, 4))
     assert x.contiguous() is x

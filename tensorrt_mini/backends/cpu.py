@@ -250,7 +250,8 @@ def copy_(dst, src):
         if plan.variant.startswith("contig"):
             np.copyto(_flat(dst, n), _flat(src, n))
             return
-    unary("copy", dst, src)
+    to_int = src._dtype.is_floating_point and dst._dtype.np.kind in "iu"
+    unary("to_int64" if to_int else "copy", dst, src)
 
 
 def fill_(dst, value):
