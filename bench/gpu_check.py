@@ -4,6 +4,8 @@
     python3 -m bench.gpu_check ptx     --record FILE   PTX for sm_90 without numpy.row_stack
     python3 -m bench.gpu_check first-op --record FILE  one small op on device='cuda' vs the CPU
     python3 -m bench.gpu_check pytest ARGS...          pytest, stoppable by SIGTERM
+    python3 -m bench.gpu_check tests --shards N --junitxml FILE -- ARGS...
+                                                       pytest ARGS in N processes at once
     python3 -m bench.gpu_check bench ARGS...           python -m bench, stoppable by SIGTERM
     python3 -m bench.gpu_check summary --work DIR --mode gpu|sim [--out DIR]
 
@@ -166,10 +168,82 @@ def stoppable():
     signal.signal(signal.SIGINT, interrupt)
 
 
+class Shard:
+    """A pytest plugin that keeps this process's share of the collected tests. On a fresh
+    GPU machine the backend tests spend most of their time compiling kernels to PTX, one
+    at a time, so shards running side by side finish several times sooner. The kernel
+    tests (tests/kernels/) stay together in shard 0: their PTX catalog compiles on all
+    CPUs once per process."""
+
+    def __init__(self, index, count):
+        self.index, self.count = index, count
+
+    def pytest_collection_modifyitems(self, config, items):
+        pinned = [it for it in items if "tests/kernels/" in it.nodeid]
+        rest = [it for it in items if "tests/kernels/" not in it.nodeid]
+        keep = (pinned if self.index == 0 else []) + rest[self.index::self.count]
+        kept = set(map(id, keep))
+        config.hook.pytest_deselected(items=[it for it in items if id(it) not in kept])
+        items[:] = keep
+
+
 def cmd_pytest(argv):
     stoppable()
     import pytest
-    return int(pytest.main(argv))
+    plugins = []
+    if argv and argv[0].startswith("--shard="):
+        index, count = map(int, argv[0].split("=", 1)[1].split("/"))
+        plugins.append(Shard(index, count))
+        argv = argv[1:]
+    return int(pytest.main(argv, plugins=plugins))
+
+
+def cmd_tests(argv):
+    """pytest ARGS in --shards processes side by side (each its share, see Shard), their
+    output printed shard by shard, their junit XML merged into one --junitxml file.
+    SIGTERM (the phase's time limit) reaches every shard, and each still writes its XML."""
+    p = argparse.ArgumentParser(prog="python3 -m bench.gpu_check tests")
+    p.add_argument("--shards", type=int, required=True)
+    p.add_argument("--junitxml", required=True)
+    p.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    args = p.parse_args(argv)
+    rest = args.pytest_args[1:] if args.pytest_args[:1] == ["--"] else args.pytest_args
+    junit = Path(args.junitxml)
+    parts = [junit.with_name(f"{junit.stem}-{i}.xml") for i in range(args.shards)]
+    logs = [junit.with_name(f"shard-{i}.log") for i in range(args.shards)]
+    children = []
+    for i in range(args.shards):
+        with open(logs[i], "w") as log:
+            children.append(subprocess.Popen(
+                [sys.executable, "-m", "bench.gpu_check", "pytest",
+                 f"--shard={i}/{args.shards}", *rest, f"--junitxml={parts[i]}"],
+                stdout=log, stderr=subprocess.STDOUT, cwd=REPO))
+
+    def forward(signum, frame):
+        for child in children:
+            child.send_signal(signum)
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    codes = [child.wait() for child in children]
+    for i, log in enumerate(logs):
+        print(f"---- shard {i}/{args.shards}: pytest exit status {codes[i]}")
+        print(log.read_text(errors="replace"), end="")
+    merge_junit([p for p in parts if p.exists()], junit)
+    # pytest's 5 (nothing collected) is fine for one shard, not for all of them
+    bad = [c for c in codes if c not in (0, 5)]
+    return bad[0] if bad else (5 if all(c == 5 for c in codes) else 0)
+
+
+def merge_junit(parts, path):
+    """The <testsuite>s of several junit XML files under one <testsuites>."""
+    root = ET.Element("testsuites")
+    for part in parts:
+        try:
+            tree = ET.parse(part).getroot()
+        except ET.ParseError:
+            continue
+        root.extend([tree] if tree.tag == "testsuite" else list(tree))
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
 
 
 def cmd_bench(argv):
@@ -428,6 +502,8 @@ def main(argv=None):
         return cmd_pytest(argv[1:])
     if argv and argv[0] == "bench":
         return cmd_bench(argv[1:])
+    if argv and argv[0] == "tests":
+        return cmd_tests(argv[1:])
     p = argparse.ArgumentParser(prog="python3 -m bench.gpu_check",
                                 description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)

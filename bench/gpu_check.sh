@@ -12,9 +12,9 @@
 #   env       versions, `nvidia-smi -L`, and that tensorrt_mini comes from this checkout
 #   ptx       a kernel compiles to PTX for sm_90 with numpy.row_stack taken away (numpy 2.5)
 #   first-op  a few small ops on device='cuda' match the CPU, without numpy.row_stack
-#   tests     pytest over the cuda kernels (the PTX catalog first: it fills the PTX cache
-#             on all CPUs) and the cuda backend against the CPU backend, GPU-only tests
-#             included; none of these test files imports hypothesis
+#   tests     pytest over the cuda kernels (the PTX catalog fills the PTX cache on all
+#             CPUs) and the cuda backend against the CPU backend, GPU-only tests
+#             included, in several processes at once; none of these files imports hypothesis
 #   host-probe  where a tiny op's host time goes (bench/host_probe.py): torch, tm, tm
 #             without its launch, the allocation, CuPy's launch and the driver binding's
 #   bench     python -m bench --device cuda (ratios to torch in the same run), every case
@@ -39,6 +39,7 @@
 #   GPU_CHECK_BUDGET_S     the whole check's time budget (default 290 on a GPU); the bench
 #                          gets what the earlier phases leave, at least 60 s
 #   GPU_CHECK_TESTS_S      the tests' time limit (default 170 on a GPU)
+#   GPU_CHECK_SHARDS       pytest processes side by side (default 6 on a GPU, 2 simulated)
 #   GPU_CHECK_PYTHON       the interpreter (default python3)
 # A phase that reaches its limit is stopped with SIGTERM, and pytest and the bench still
 # write what they have (junit XML, results JSON), which the summary reports as a failure.
@@ -56,6 +57,7 @@ if [ "${GPU_CHECK_SIMULATE:-0}" = 1 ]; then
     HIDE=${GPU_CHECK_HIDE-hypothesis tqdm matplotlib}
     BUDGET=${GPU_CHECK_BUDGET_S:-3600}
     TESTS_S=${GPU_CHECK_TESTS_S:-1800}
+    SHARDS=${GPU_CHECK_SHARDS:-2}
     BENCH_ARGS=(--device cuda --quick --skip "cold start")
 else
     MODE=gpu
@@ -63,6 +65,7 @@ else
     HIDE=${GPU_CHECK_HIDE-}
     BUDGET=${GPU_CHECK_BUDGET_S:-290}
     TESTS_S=${GPU_CHECK_TESTS_S:-170}
+    SHARDS=${GPU_CHECK_SHARDS:-6}
     BENCH_ARGS=(--device cuda --skip "cold start")
 fi
 export PYTHONUNBUFFERED=1
@@ -121,13 +124,14 @@ phase ptx 120 env NUMBA_ENABLE_CUDASIM=0 TENSORRT_MINI_PTX_CACHE="$WORK/ptx-fres
     "$PY" -m bench.gpu_check ptx --record "$WORK/ptx.json"
 phase first-op 120 "$PY" -m bench.gpu_check first-op --mode "$MODE" --record "$WORK/first-op.json"
 
-# The cuda test selection, in this order: tests/kernels/cuda (on a GPU its simulator tests
-# skip and test_cuda_ptx.py's catalog fills the PTX cache on all CPUs), then the cuda
-# backend against the CPU backend (its GPU-only tests skip in the simulator). The test
-# files that import hypothesis (tests/ops, test_layout, test_printing, tests/kernels/cpu)
-# are CPU-only and stay out.
-phase tests "$TESTS_S" "$PY" -m bench.gpu_check pytest -q -rfE --durations=15 \
-    --junitxml="$WORK/pytest-junit.xml" "${PYTEST_EXTRA[@]}" \
+# The cuda test selection: tests/kernels/cuda (on a GPU its simulator tests skip and
+# test_cuda_ptx.py's catalog fills the PTX cache on all CPUs), and the cuda backend against
+# the CPU backend (its GPU-only tests skip in the simulator), in $SHARDS pytest processes
+# side by side: on a fresh machine most of their time is compiling kernels, one at a time
+# in each process. The test files that import hypothesis (tests/ops, test_layout,
+# test_printing, tests/kernels/cpu) are CPU-only and stay out.
+phase tests "$TESTS_S" "$PY" -m bench.gpu_check tests --shards "$SHARDS" \
+    --junitxml "$WORK/pytest-junit.xml" -- -q -rfE --durations=10 "${PYTEST_EXTRA[@]}" \
     tests/kernels/cuda tests/backends/test_cuda_backend.py tests/backends/test_cuda_runtime.py \
     tests/test_cuda.py \
     tests/nn/test_training.py::test_tiny_mlp_on_cuda_matches_cpu

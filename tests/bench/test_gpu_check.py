@@ -1,6 +1,8 @@
 """bench/gpu_check.py's verdict: what makes the GPU check fail, and what it writes to $OUT.
 Synthetic phase records, junit XML and bench JSON; nothing runs on a device here."""
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -115,3 +117,30 @@ def test_result_names_never_collide_with_a_full_run():
     assert results_stem("cuda", "2026-11-27", False, None) == "cuda-2026-11-27"
     assert results_stem("cuda", "2026-11-27", True, None, simulated=True,
                         skip=["cold start"]) == "cuda-2026-11-27-sim-quick-without-cold_start"
+
+
+def test_shards_split_the_tests_and_their_junit_merges_into_one(tmp_path):
+    # a tiny suite: two kernel tests (kept together in shard 0) and five others
+    (tmp_path / "tests" / "kernels").mkdir(parents=True)
+    (tmp_path / "tests" / "kernels" / "test_k.py").write_text(
+        "def test_k1(): pass\ndef test_k2(): pass\n")
+    (tmp_path / "tests" / "test_b.py").write_text(
+        "import pytest\n@pytest.mark.parametrize('i', range(5))\ndef test_b(i): assert i != 3\n")
+    junit_path = tmp_path / "junit.xml"
+    env = {**os.environ, "PYTHONPATH": str(gpu_check.REPO)}
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.gpu_check", "tests", "--shards", "3",
+         "--junitxml", str(junit_path), "--", "-q", "-p", "no:cacheprovider",
+         "--rootdir", str(tmp_path), str(tmp_path / "tests")],
+        cwd=gpu_check.REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1, run.stdout + run.stderr  # test_b[3] fails
+    counts = gpu_check.junit_counts(junit_path)
+    assert (counts["tests"], counts["passed"], counts["failures"]) == (7, 6, 1)
+    assert counts["failed"] == ["tests.test_b::test_b[3]"]
+    ran = {}
+    for i in range(3):
+        root = gpu_check.ET.parse(junit_path.with_name(f"junit-{i}.xml")).getroot()
+        ran[i] = sorted(c.get("name") for c in root.iter("testcase"))
+    assert ran[0] == ["test_b[0]", "test_b[3]", "test_k1", "test_k2"]
+    assert ran[1] == ["test_b[1]", "test_b[4]"] and ran[2] == ["test_b[2]"]
+    assert "shard 2/3: pytest exit status 0" in run.stdout
