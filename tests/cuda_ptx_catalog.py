@@ -79,6 +79,8 @@ def entries(full=None):
             if name == "mean" and not dtype.startswith("float"):
                 continue
             add("reduce", "rows", (name, dtype, acc))
+            add("reduce", "rows", (name, dtype, acc, 16 // _SIZE[dtype]))  # dense rows
+            add("reduce", "rows", (name, acc, acc, 16 // _SIZE[acc]))  # their partials
             if full or dtype in ("bool", "int32", "float32"):
                 add("reduce", "columns", (name, dtype, acc))
     for name in ("max", "min"):

@@ -21,8 +21,8 @@ from numba import types
 from numba.np.numpy_support import from_dtype
 
 from .compiler import SIMULATOR, Kernel, cuda, device
-from .geometry import COLUMN_GROUPS, GRID_YZ, REDUCE_THREADS, TILE
-from .intrinsics import load, store
+from .geometry import COLUMN_GROUPS, GRID_YZ, REDUCE_THREADS, TILE, UNROLL
+from .intrinsics import load, store, vload
 
 NAMES = ("sum", "mean", "prod", "amax", "amin", "all", "any")
 _META = types.CPointer(types.int64)
@@ -88,16 +88,37 @@ def _combiners(name, acc_dtype):
     return init, device(combine), device(finalize)
 
 
+def _tree(combine, threads):
+    """tree(sh, t, acc): each thread's acc into sh[t], folded in a tree into sh[0]."""
+    def tree(sh, t, acc):
+        sh[t] = acc
+        cuda.syncthreads()
+        width = threads // 2
+        while width > 0:
+            if t < width:
+                sh[t] = combine(sh[t], sh[t + width])
+            cuda.syncthreads()
+            width //= 2
+    return device(tree)
+
+
 def _check(name, dtype, acc_dtype):
     if np.dtype(acc_dtype).kind != "f" and name == "mean":
         raise TypeError(f"mean needs a floating accumulator, got {np.dtype(acc_dtype)}")
     return from_dtype(np.dtype(dtype)), from_dtype(np.dtype(acc_dtype))
 
 
-def rows(name, dtype, acc_dtype):
+def rows(name, dtype, acc_dtype, width=1):
+    """The `rows` kernel; with width > 1 for contiguous rows (xr == 1) of an input whose
+    base is aligned to width * itemsize (`vector_width` picks it): the body of each chunk
+    then moves in `width`-element vectors, UNROLL per thread at once, and only the few
+    elements before a row's first aligned one and after its last whole vector go one by
+    one. Scalar loads left too few bytes in flight: sum(1) ran at 1766 GB/s on an H100
+    (torch 2840)."""
     tx, tacc = _check(name, dtype, acc_dtype)
     init, combine, finalize = _combiners(name, acc_dtype)
-    threads = REDUCE_THREADS
+    threads, span = REDUCE_THREADS, UNROLL * width
+    tree = _tree(combine, threads)
 
     def kernel(out, x, meta):
         sh = cuda.shared.array(threads, tacc)
@@ -112,21 +133,56 @@ def rows(name, dtype, acc_dtype):
             acc = init
             for r in range(start + t, end, threads):
                 acc = combine(acc, load(x, o * xo + r * xr))
-            sh[t] = acc
-            cuda.syncthreads()
-            width = threads // 2
-            while width > 0:
-                if t < width:
-                    sh[t] = combine(sh[t], sh[t + width])
-                cuda.syncthreads()
-                width //= 2
+            tree(sh, t, acc)
             if t == 0:
                 store(out, o * oo + s * os_, finalize(sh[0], count))
             cuda.syncthreads()  # sh is reused for the next row
             o += cuda.gridDim.y
 
-    return Kernel(f"reduce.rows.{name}.{np.dtype(dtype)}.{np.dtype(acc_dtype)}.t{threads}",
-                  kernel, (types.CPointer(tacc), types.CPointer(tx), _META), threads)
+    def vector_kernel(out, x, meta):
+        sh = cuda.shared.array(threads, tacc)
+        v = cuda.local.array(span, tx)
+        n_outer, n_rows, xo = meta[0], meta[1], meta[3]
+        oo, os_, chunk, count = meta[6], meta[7], meta[9], meta[10]
+        t = cuda.threadIdx.x
+        s = cuda.blockIdx.x
+        start = s * chunk
+        end = min(start + chunk, n_rows)
+        o = cuda.blockIdx.y
+        while o < n_outer:
+            row = o * xo
+            first = min(start + (width - (row + start) % width) % width, end)
+            n_vec = (end - first) // width
+            tail = first + n_vec * width
+            acc = init
+            if t < first - start:  # before the first aligned element
+                acc = combine(acc, load(x, row + start + t))
+            if t < end - tail:  # after the last whole vector
+                acc = combine(acc, load(x, row + tail + t))
+            base = row + first
+            k = t
+            while k + (UNROLL - 1) * threads < n_vec:
+                for u in range(UNROLL):  # every load first: they are in flight together
+                    vload(v, u * width, x, base + (k + u * threads) * width, width)
+                for e in range(span):
+                    acc = combine(acc, v[e])
+                k += UNROLL * threads
+            while k < n_vec:
+                vload(v, 0, x, base + k * width, width)
+                for e in range(width):
+                    acc = combine(acc, v[e])
+                k += threads
+            tree(sh, t, acc)
+            if t == 0:
+                store(out, o * oo + s * os_, finalize(sh[0], count))
+            cuda.syncthreads()
+            o += cuda.gridDim.y
+
+    label = f"reduce.rows.{name}.{np.dtype(dtype)}.{np.dtype(acc_dtype)}.t{threads}"
+    if width > 1:
+        label += f".w{width}x{UNROLL}"
+    return Kernel(label, vector_kernel if width > 1 else kernel,
+                  (types.CPointer(tacc), types.CPointer(tx), _META), threads)
 
 
 def columns(name, dtype, acc_dtype):
@@ -136,6 +192,7 @@ def columns(name, dtype, acc_dtype):
 
     def kernel(out, x, meta):
         sh = cuda.shared.array((groups, tile), tacc)
+        v = cuda.local.array(UNROLL, tx)
         n_outer, n_rows, n_inner = meta[0], meta[1], meta[2]
         xo, xr, xi, oo, os_, oi = meta[3], meta[4], meta[5], meta[6], meta[7], meta[8]
         chunk, count = meta[9], meta[10]
@@ -148,8 +205,19 @@ def columns(name, dtype, acc_dtype):
         while o < n_outer:
             acc = init
             if i < n_inner:
-                for r in range(start + g, end, groups):
-                    acc = combine(acc, load(x, o * xo + r * xr + i * xi))
+                col = o * xo + i * xi
+                r = start + g
+                while r + (UNROLL - 1) * groups < end:
+                    # UNROLL rows' loads in flight at once: one at a time left sum(0)
+                    # at 2505 GB/s on an H100 (torch 2731)
+                    for u in range(UNROLL):
+                        v[u] = load(x, col + (r + u * groups) * xr)
+                    for u in range(UNROLL):
+                        acc = combine(acc, v[u])
+                    r += UNROLL * groups
+                while r < end:
+                    acc = combine(acc, load(x, col + r * xr))
+                    r += groups
             sh[g, c] = acc
             cuda.syncthreads()
             if g == 0 and i < n_inner:
@@ -159,7 +227,8 @@ def columns(name, dtype, acc_dtype):
             cuda.syncthreads()
             o += cuda.gridDim.z
 
-    return Kernel(f"reduce.cols.{name}.{np.dtype(dtype)}.{np.dtype(acc_dtype)}.{tile}x{groups}",
+    return Kernel(f"reduce.cols.{name}.{np.dtype(dtype)}.{np.dtype(acc_dtype)}.{tile}x{groups}"
+                  f"x{UNROLL}",
                   kernel, (types.CPointer(tacc), types.CPointer(tx), _META), tile * groups)
 
 

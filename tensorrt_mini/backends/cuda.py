@@ -306,7 +306,7 @@ class _ReducePlan:
     """How to reduce `dims` of one layout: as (outer, rows, inner) with x[o, r, i] at
     o*xo + r*xr + i*xi, after a copy into (kept dims, reduced dims) order when the layout
     does not fit that form, in one pass or in chunk partials plus a combining pass."""
-    __slots__ = ("permute", "columns", "splits", "partial", "passes")
+    __slots__ = ("permute", "columns", "dense_rows", "splits", "partial", "passes")
 
     def __init__(self, shape, stride, dims, count):
         layout = _reduce_layout(shape, stride, dims)
@@ -318,6 +318,7 @@ class _ReducePlan:
             layout = (math.prod(shape) // max(n_rows, 1), n_rows, 1, n_rows, 1, 0, 1, 0)
         n_outer, n_rows, n_inner, xo, xr, xi, oo, oi = layout
         self.columns = n_inner > 1
+        self.dense_rows = not self.columns and xr == 1  # vector loads, where aligned
         blocks = n_outer * -(-n_inner // geo.TILE) if self.columns else n_outer
         s = self.splits = reducing.splits(n_rows, blocks)
         shape3 = [n_outer, n_rows, n_inner, xo, xr, xi]
@@ -401,9 +402,19 @@ def _reduce_into(name, out, x, dims, count):
     plan = _plan_reduce(x, dims, count)
     src = _source(plan, x)
     acc = out._dtype.np
-    factory = _reduce_columns if plan.columns else _reduce_rows
-    _run_passes(plan, factory(name, src._dtype.np, acc), lambda: factory(name, acc, acc),
-                [_ptr(out)], [acc], [_ptr(src)])
+    address = _ptr(src)
+    if plan.columns:
+        first = _reduce_columns(name, src._dtype.np, acc)
+        second = functools.partial(_reduce_columns, name, acc, acc)
+    else:
+        width = elementwise.vector_width([src._dtype.itemsize]) if plan.dense_rows else 1
+        if address % (width * src._dtype.itemsize):
+            width = 1
+        first = _reduce_rows(name, src._dtype.np, acc, width)
+        # the partials are fresh, hence aligned, and dense
+        second = functools.partial(_reduce_rows, name, acc, acc,
+                                   elementwise.vector_width([acc.itemsize]))
+    _run_passes(plan, first, second, [_ptr(out)], [acc], [address])
 
 
 def _run_passes(plan, first, second, outputs, partial_dtypes, inputs):

@@ -31,11 +31,13 @@ def meta(shape, xs, os_, chunk, count):
     return np.array([*shape, *xs, *os_, chunk, count], dtype=np.int64)
 
 
-def launch(sim, module, name, dtype, outs, x, xi, shape, xs, os_, chunk, count, splits):
+def launch(sim, module, name, dtype, outs, x, xi, shape, xs, os_, chunk, count, splits,
+           width=1):
     n_outer, _, n_inner = shape
     columns = n_inner > 1
     if module is reduce:
-        k = (reduce.columns if columns else reduce.rows)(name, dtype, outs[0].dtype)
+        k = (reduce.columns(name, dtype, outs[0].dtype) if columns
+             else reduce.rows(name, dtype, outs[0].dtype, width))
         args = [*outs, x, meta(shape, xs, os_, chunk, count)]
     else:
         k = (argreduce.columns if columns else argreduce.rows)(name, dtype, isinstance(xi, np.ndarray))
@@ -46,26 +48,34 @@ def launch(sim, module, name, dtype, outs, x, xi, shape, xs, os_, chunk, count, 
         sim.simulate(k, reduce.rows_grid(n_outer, splits), geo.REDUCE_THREADS, args)
 
 
-def run(sim, module, name, x3, out_dtypes):
-    """Reduce dim 1 of the (O, R, I) view x3: split when `splits` says so, then combine."""
+def run(sim, module, name, x3, out_dtypes, vector=False):
+    """Reduce dim 1 of the (O, R, I) view x3: split when `splits` says so, then combine;
+    with `vector`, through the rows kernel's vector variant (rows must be dense)."""
     n_outer, n_rows, n_inner = x3.shape
     flat, xs = layout(x3)
     blocks = n_outer * -(-n_inner // geo.TILE) if n_inner > 1 else n_outer
     s = reduce.splits(n_rows, blocks)
     count = n_rows if name == "mean" else 0
     outs = [np.zeros((n_outer, n_inner), d) for d in out_dtypes]
+
+    def width(dtype):
+        if not vector:
+            return 1
+        assert xs[1] == 1 and flat.ctypes.data % geo.VECTOR_BYTES == 0
+        return geo.VECTOR_BYTES // np.dtype(dtype).itemsize
+
     if s == 1:
         launch(sim, module, name, x3.dtype, [o.reshape(-1) for o in outs], flat, np.int64(0),
-               x3.shape, xs, (n_inner, 0, 1), n_rows, count, 1)
+               x3.shape, xs, (n_inner, 0, 1), n_rows, count, 1, width(x3.dtype))
         return outs, s
     chunk = -(-n_rows // s)
     parts = [np.zeros((n_outer, s, n_inner), d) for d in out_dtypes]
     launch(sim, module, name, x3.dtype, [p.reshape(-1) for p in parts], flat, np.int64(0),
-           x3.shape, xs, (s * n_inner, n_inner, 1), chunk, 0, s)
+           x3.shape, xs, (s * n_inner, n_inner, 1), chunk, 0, s, width(x3.dtype))
     pstrides = (s * n_inner, n_inner, 1)
     launch(sim, module, name, parts[0].dtype, [o.reshape(-1) for o in outs],
            parts[0].reshape(-1), parts[1].reshape(-1) if len(parts) > 1 else np.int64(0),
-           (n_outer, s, n_inner), pstrides, (n_inner, 0, 1), s, count, 1)
+           (n_outer, s, n_inner), pstrides, (n_inner, 0, 1), s, count, 1, width(parts[0].dtype))
     return outs, s
 
 
@@ -96,15 +106,21 @@ SHAPES = {
 }
 
 
-@pytest.mark.parametrize("shape", SHAPES)
+# dense rows, which the vector variant of the rows kernel takes: rows whose vectors start
+# at a different element in each row (37), and chunks (split rows) that start mid-vector
+DENSE_ROWS = ("sum(1)", "full")
+
+
+@pytest.mark.parametrize("shape,vector", [(s, False) for s in SHAPES]
+                         + [(s, True) for s in DENSE_ROWS])
 @pytest.mark.parametrize("name,dtype", [
     pytest.param(name, dtype, id=f"{name}-{dtype}") for name in reduce.NAMES for dtype in DTYPES
     if name != "mean" or dtype.kind == "f"])
-def test_reduce(sim, name, dtype, shape):
+def test_reduce(sim, name, dtype, shape, vector):
     small = name == "prod" and dtype.kind in "iu"  # keep products meaningful
     x3 = SHAPES[shape](lambda sh: data(dtype, sh, 1, small))
     acc = acc_dtype(name, dtype)
-    (got,), s = run(sim, reduce, name, x3, [acc])
+    (got,), s = run(sim, reduce, name, x3, [acc], vector)
     kwargs = {"dtype": acc} if name in ("sum", "prod") else {}
     want = ORACLE[name](x3, axis=1, **kwargs)
     if acc.kind == "f":
@@ -118,11 +134,12 @@ def test_both_paths_are_exercised(sim):  # SHAPES' sizes split with the simulato
     assert reduce.splits(3, 1) == 1
 
 
+@pytest.mark.parametrize("vector", [False, True])
 @pytest.mark.parametrize("name", ["amax", "amin", "sum"])
-def test_nan_propagates(sim, name):
+def test_nan_propagates(sim, name, vector):
     x = data(np.dtype("float32"), (3, 37), 2)
     x[1, 30] = np.nan
-    (got,), _ = run(sim, reduce, name, x[:, :, None], [np.float32])
+    (got,), _ = run(sim, reduce, name, x[:, :, None], [np.float32], vector)
     assert np.isnan(got[1, 0]) and not np.isnan(got[[0, 2], 0]).any()
 
 
