@@ -150,35 +150,38 @@ def tiled(name, dtype, out_dtype, pointers, transposed):
         sa = cuda.shared.array(shape, ta)
         sb = cuda.shared.array(shape, tb)
         sc = cuda.shared.array(shape, tc)
+        # meta into registers once: a store through `out` could alias it, so reads of
+        # meta inside the loops would be repeated after every store
         nb, n0, n1 = meta[0], meta[1], meta[2]
+        oz, o0, o1 = meta[3], meta[4], meta[5]
+        az, a0, a1 = meta[6], meta[7], meta[8]
+        bz, b0, b1 = meta[9], meta[10], meta[11]
+        cz, c0, c1 = meta[12], meta[13], meta[14]
         tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
         r0 = cuda.blockIdx.y * tile
         q0 = cuda.blockIdx.x * tile
         z = cuda.blockIdx.z
         while z < nb:
             # stage transposed operands: consecutive threads walk their fastest dim (0)
+            r = r0 + tx
             for k in range(0, tile, rows):
-                r = r0 + tx
                 q = q0 + ty + k
                 if r < n0 and q < n1:
                     if ta_t:
-                        sa[ty + k, tx] = load(a, z * meta[6] + r * meta[7] + q * meta[8])
+                        sa[ty + k, tx] = load(a, z * az + r * a0 + q * a1)
                     if tb_t:
-                        sb[ty + k, tx] = load(b, z * meta[9] + r * meta[10] + q * meta[11])
+                        sb[ty + k, tx] = load(b, z * bz + r * b0 + q * b1)
                     if tc_t:
-                        sc[ty + k, tx] = load(c, z * meta[12] + r * meta[13] + q * meta[14])
+                        sc[ty + k, tx] = load(c, z * cz + r * c0 + q * c1)
             cuda.syncthreads()
+            q = q0 + tx
             for k in range(0, tile, rows):
                 r = r0 + ty + k
-                q = q0 + tx
                 if r < n0 and q < n1:
-                    oa = z * meta[6] + r * meta[7] + q * meta[8]
-                    ob = z * meta[9] + r * meta[10] + q * meta[11]
-                    oc = z * meta[12] + r * meta[13] + q * meta[14]
-                    x = sa[tx, ty + k] if ta_t else load(a, oa)
-                    y = sb[tx, ty + k] if tb_t else load(b, ob)
-                    w = sc[tx, ty + k] if tc_t else load(c, oc)
-                    store(out, z * meta[3] + r * meta[4] + q * meta[5], op(x, y, w))
+                    x = sa[tx, ty + k] if ta_t else load(a, z * az + r * a0 + q * a1)
+                    y = sb[tx, ty + k] if tb_t else load(b, z * bz + r * b0 + q * b1)
+                    w = sc[tx, ty + k] if tc_t else load(c, z * cz + r * c0 + q * c1)
+                    store(out, z * oz + r * o0 + q * o1, op(x, y, w))
             cuda.syncthreads()  # the next batch overwrites the tiles
             z += cuda.gridDim.z
 
