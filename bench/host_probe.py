@@ -11,22 +11,26 @@ pays it alike):
     tm a + b                               what the bench's "tiny op" case measures
     tm a + b, launch skipped               tensorrt_mini's Python alone (allocation included;
                                            swapping the launch out costs ~0.1 µs more)
-    cupy.empty(n)                          the allocation tm makes
-    cupy.cuda.alloc(4n)                    the same memory from the pool, without an ndarray
-    CuPy RawKernel call                    the launch tm makes, of the kernel tm launched
+    tm launch (CuPy.launch)                tm's launch of that kernel: its parameter block
+                                           written, then driver.launchKernel
+    cupy.empty(n)                          the allocation tm made before cupy.cuda.alloc
+    cupy.cuda.alloc(4n)                    the allocation tm makes: pool memory, no ndarray
+    get_current_stream().ptr               the stream lookup tm's launch makes each call
+    CuPy RawKernel call                    the launch tm made before its own, same kernel
     CuPy Function call                     the same, one wrapper down (RawKernel.kernel)
     driver.launchKernel, packed per call   the same kernel through CuPy's driver binding,
                                            its argument words written into a kept
-                                           parameter block each call
+                                           parameter block each call (numpy)
     driver.launchKernel, packed once       the floor of a launch from Python
 
-A launch through the driver binding is first checked to give a + b, so the probe tells a
-later session whether that launch path is right and worth building, before it is built.
+tm's a + b is checked against numpy, and a driver launch packed here (not by tm) is
+checked to give the same, so a wrong figure cannot hide a wrong launch.
 
 With --fake-cupy (any machine, no GPU) the cuda runtime is the real CuPy class driving a
-stand-in for CuPy: buffers are plain objects with an address and loaded kernels do
-nothing. What is timed is then tensorrt_mini's own Python on the GPU path (front end,
-plan, arguments; CuPy's allocation and launch cost nothing), beside the CPU's a + b.
+stand-in for CuPy: allocations are plain objects with an address, the stream lookup
+returns a constant and launchKernel does nothing. What is timed is then tensorrt_mini's
+own Python on the GPU path (front end, plan, parameter block; CuPy's allocation and
+launch cost nothing), beside the CPU's a + b.
 """
 import argparse
 import json
@@ -48,12 +52,12 @@ def _timer(sync, inner):
 
 
 def _captured_launch(rt, op):
-    """(kernel, grid, block, args) of the last launch `op` makes, args as CuPy gets them."""
+    """(kernel, grid, block, args) of the last launch `op` makes."""
     seen = []
     real = rt.launch
 
     def spy(kernel, grid, block, args):
-        real(kernel, grid, block, args)  # casts args in place, as CuPy then got them
+        real(kernel, grid, block, args)
         seen.append((kernel, grid, block, list(args)))
 
     rt.launch = spy
@@ -85,13 +89,16 @@ def probe(n):
 
     import tensorrt_mini as tm
     from tensorrt_mini.backends import cuda_runtime
+    from tensorrt_mini.kernels.cuda import compiler
 
     rt = cuda_runtime.runtime()
     a, b = tm.rand(n, device="cuda"), tm.rand(n, device="cuda")
-    want = (a + b).cpu().numpy()
+    want = a.cpu().numpy() + b.cpu().numpy()
     kept = []  # the captured launch's output stays allocated: later launches write to it
     kernel, grid, block, args = _captured_launch(rt, lambda: kept.append(a + b))
-    fn, _ = rt._functions[kernel.name]  # a cupy.RawKernel
+    checks = {"tm a + b": bool(np.array_equal(kept[0].cpu().numpy(), want))}
+    path, entry = compiler.ptx(kernel, rt.cc)
+    fn = cupy.RawModule(path=path).get_function(entry)  # a cupy.RawKernel, as tm launched before
     function = fn.kernel  # the cupy.cuda.function.Function it calls
     fptr = function.ptr
     grid3, block3 = (tuple(grid) + (1, 1))[:3], (tuple(block) + (1, 1))[:3]
@@ -104,10 +111,10 @@ def probe(n):
     try:
         launch(fptr, *grid3, *block3, 0, stream, params.ctypes.data, 0)
         cupy.cuda.runtime.deviceSynchronize()
-        checks = {"driver.launchKernel": bool(np.array_equal(out.get(), want))}
+        checks["driver.launchKernel"] = bool(np.array_equal(out.get(), want))
     except Exception as e:  # the other rows still tell where the time goes
         print(f"  driver.launchKernel: {type(e).__name__}: {e}", file=sys.stderr)
-        checks = {"driver.launchKernel": False}
+        checks["driver.launchKernel"] = False
 
     # per call, as a launch path would: the argument words written into a kept block
     words = [int(w) for w in _packed(np, args)[0]]
@@ -136,8 +143,10 @@ def probe(n):
     rows.update({
         "tm a + b": lambda: a + b,
         "tm a + b, launch skipped": tm_no_launch,
+        "tm launch (CuPy.launch)": lambda: rt.launch(kernel, grid, block, args),
         "cupy.empty(n)": lambda: cupy.empty(n, cupy.float32),
         "cupy.cuda.alloc(4n), no ndarray": lambda: cupy.cuda.alloc(4 * n),
+        "get_current_stream().ptr": lambda: cupy.cuda.get_current_stream().ptr,
         "CuPy RawKernel call": lambda: fn(grid, block, tuple(args)),
         "CuPy Function call (RawKernel.kernel)": lambda: function(grid, block, tuple(args)),
         "driver.launchKernel, packed per call": packed_per_call,
@@ -146,13 +155,15 @@ def probe(n):
     })
     timer = _timer(cupy.cuda.runtime.deviceSynchronize, 2000)
     samples = {name: [] for name in rows}
+    raised = set()
     for _ in range(7):
         for name, call in rows.items():
-            if name in checks:  # it raised: reported, not retried
+            if name in raised:  # reported, not retried
                 continue
             try:
                 samples[name].append(timer(call))
             except Exception as e:
+                raised.add(name)
                 checks[name] = False
                 print(f"  {name}: {type(e).__name__}: {e}", file=sys.stderr)
     return kernel.name, {k: statistics.median(v) for k, v in samples.items() if v}, checks
@@ -162,43 +173,27 @@ def fake_cupy_probe(n):
     """tensorrt_mini's GPU-path Python per op, on a stand-in for CuPy (see the docstring)."""
     import os
     os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")  # numba.cuda imports without a GPU
-    import numpy as np
+    import itertools
+    from types import SimpleNamespace
 
     from tensorrt_mini.backends import cuda_runtime
     from tensorrt_mini.kernels.cuda import compiler
 
-    class Memory:
-        def __init__(self, ptr):
-            self.ptr = ptr
-
-    class Buffer:
-        """What the runtime reads of a CuPy array: its address, length and item size."""
-        next_ptr = 1 << 40
-
-        def __init__(self, n, dtype):
-            self.itemsize = np.dtype(dtype).itemsize
-            self.shape = (n,)
-            self.data = Memory(Buffer.next_ptr)
-            Buffer.next_ptr += -(-n * self.itemsize // 512) * 512 + 512
-
-    class FakeCuPy:
-        empty = Buffer
-
-        class cuda:
-            class memory:
-                class OutOfMemoryError(Exception):
-                    pass
-
-        class RawModule:
-            def __init__(self, path):
-                pass
-
-            def get_function(self, entry):
-                return lambda grid, block, args: None
-
-    rt = cuda_runtime.CuPy.__new__(cuda_runtime.CuPy)
-    rt._cp, rt.cc, rt._functions = FakeCuPy(), (9, 0), {}
+    addresses = itertools.count(1 << 40, 1 << 20)  # aligned, and apart for n up to 256Ki
+    stream = SimpleNamespace(ptr=0)
+    function = SimpleNamespace(ptr=1)
+    # what CuPy's runtime class calls, each as cheap as Python allows
+    fake = SimpleNamespace(cuda=SimpleNamespace(
+        Device=lambda: SimpleNamespace(compute_capability="90"),
+        alloc=lambda nbytes: SimpleNamespace(ptr=next(addresses)),
+        memory=SimpleNamespace(OutOfMemoryError=MemoryError),
+        get_current_stream=lambda: stream,
+        driver=SimpleNamespace(launchKernel=lambda *args: None),
+        runtime=SimpleNamespace(memGetInfo=lambda: None)),
+        RawModule=lambda path: SimpleNamespace(
+            get_function=lambda entry: SimpleNamespace(kernel=function)))
     compiler.ptx = lambda kernel, cc: ("unused", "unused")  # nothing is compiled or loaded
+    rt = cuda_runtime.CuPy(fake)
     cuda_runtime._runtime = rt
     import tensorrt_mini as tm
     from tensorrt_mini.backends import cuda as backend

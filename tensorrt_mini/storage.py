@@ -4,7 +4,6 @@ Tensors are views over a Storage. Several tensors may share one; the storage car
 the version counter that autograd's in-place checks read, so a write through any view
 bumps it for all of them.
 """
-import numpy as np
 
 from .device import CPU
 from .dtypes import TYPE_NAMES
@@ -102,43 +101,52 @@ class CPUStorage(Storage):
 
 
 class CUDAStorage(Storage):
-    """Device memory: a 1-D CuPy array from CuPy's memory pool, and its device address
-    (kernels take addresses). Under Numba's CUDA simulator (NUMBA_ENABLE_CUDASIM=1) the
-    cuda device runs on the CPU and the buffer is a 1-D numpy array instead; everything
-    else is the same."""
+    """Device memory: a block of CuPy's memory pool (a cupy MemoryPointer, untyped), its
+    element count and its device address (kernels take addresses). Under Numba's CUDA
+    simulator (NUMBA_ENABLE_CUDASIM=1) the cuda device runs on the CPU and the buffer is a
+    1-D numpy array instead. Reads and writes go through the cuda runtime, which knows
+    which it holds."""
 
-    __slots__ = ("buffer", "ptr")
+    __slots__ = ("buffer", "ptr", "numel")
 
-    def __init__(self, buffer, dtype, device, ptr):
+    def __init__(self, buffer, dtype, device, ptr, numel):
         super().__init__(dtype, device)
         self.buffer = buffer
         self.ptr = ptr
+        self.numel = numel
 
     def size(self):
-        return self.buffer.shape[0]
+        return self.numel
 
     def data_ptr(self):
         return self.ptr
 
     def __reduce__(self):
-        # ptr is this buffer's address: a copy (deepcopy, pickle) is rebuilt for its own
-        return _cuda_storage, (self.buffer, self.dtype, self.device)
+        # the values, as a tensor pickles: a copy (deepcopy, pickle) gets memory of its own
+        return _cuda_storage, (self.to_host(), self.device)
 
     def to_host(self):
-        if isinstance(self.buffer, np.ndarray):
-            return self.buffer.copy()
-        return self.buffer.get()
+        return _runtime().download(self.buffer, self.dtype.np, 0, self.numel)
+
+    def _array(self):
+        """The whole storage as a 1-D CuPy (or, simulated, numpy) array."""
+        return _runtime().view(self.buffer, self.dtype.np, 0, (self.numel,), (1,))
 
     def fill_(self, value):
-        self.buffer.fill(value)
+        self._array().fill(value)
         self._version += 1
         return self
 
     def __setitem__(self, i, value):
-        self.buffer[i] = value
+        self._array()[i] = value
         self._version += 1
 
 
-def _cuda_storage(buffer, dtype, device):
+def _runtime():
+    from .backends import cuda_runtime
+    return cuda_runtime.runtime()
+
+
+def _cuda_storage(values, device):
     from .backends import cuda
-    return cuda.storage_of(buffer, dtype, device)
+    return cuda.from_host(values, device)

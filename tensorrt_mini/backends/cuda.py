@@ -80,20 +80,14 @@ def _device(device):
 
 
 def empty(numel, dtype, device=None):
-    return _storage(_rt.empty(numel, dtype.np), dtype, _device(device))
+    buffer = _rt.empty(numel, dtype.np)
+    return CUDAStorage(buffer, dtype, _device(device), _rt.address(buffer), numel)
 
 
 def from_host(array, device=None):
-    return _storage(_rt.upload(array), from_numpy_dtype(array.dtype), _device(device))
-
-
-def _storage(buffer, dtype, device):
-    return CUDAStorage(buffer, dtype, device, _rt.address(buffer))
-
-
-def storage_of(buffer, dtype, device):
-    """A storage over a device buffer made elsewhere (a copied or unpickled one)."""
-    return _storage(_rt.adopt(buffer), dtype, _device(device))
+    buffer = _rt.upload(array)
+    return CUDAStorage(buffer, from_numpy_dtype(array.dtype), _device(device),
+                       _rt.address(buffer), array.size)
 
 
 def _scratch(shape, dtype):
@@ -103,7 +97,8 @@ def _scratch(shape, dtype):
 
 def to_host(t):
     t = _dense(t)
-    return _rt.download(t._storage.buffer, t._offset, t._offset + _numel(t)).reshape(t._shape)
+    return _rt.download(t._storage.buffer, t._dtype.np, t._offset,
+                        t._offset + _numel(t)).reshape(t._shape)
 
 
 def gather_host(t, index_lists):
@@ -470,7 +465,7 @@ def arg_reduce(name, values, indices, x, dim):
 # --- linear algebra, indexing, random -------------------------------------------------
 
 def _array(t):
-    return _rt.view(t._storage.buffer, t._offset, t._shape, t._stride)
+    return _rt.view(t._storage.buffer, t._dtype.np, t._offset, t._shape, t._stride)
 
 
 def matmul(out, a, b):

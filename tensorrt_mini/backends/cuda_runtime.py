@@ -1,15 +1,20 @@
 """What the cuda device runs on: CuPy and an NVIDIA GPU, or Numba's CUDA simulator.
 
 The cuda backend reaches memory and kernels only through `runtime()`, so its ops read the
-same either way. On a GPU, buffers come from CuPy's memory pool and kernels are compiled
-to PTX (tensorrt_mini.kernels.cuda) and launched through CuPy (~5.5 µs a launch, against
-26-81 through Numba). Under the simulator (NUMBA_ENABLE_CUDASIM=1 before numba.cuda is
-first imported) buffers are numpy arrays and kernels run on the CPU, so the whole cuda
-path runs in CI.
+same either way. On a GPU, buffers are blocks of CuPy's memory pool and kernels are compiled
+to PTX (tensorrt_mini.kernels.cuda), loaded by CuPy and launched through its binding of
+cuLaunchKernel (~5 µs a launch, against 26-81 through Numba). Under the simulator
+(NUMBA_ENABLE_CUDASIM=1 before numba.cuda is first imported) buffers are numpy arrays and
+kernels run on the CPU, so the whole cuda path runs in CI.
+
+A buffer is untyped on a GPU: the runtime's methods take the dtype (and the backend keeps
+the element count) alongside it.
 """
 import bisect
+import ctypes
 import importlib.util
 import re
+import struct
 import threading
 import weakref
 from pathlib import Path
@@ -75,6 +80,49 @@ def _bytes(n):
         n /= 1024
 
 
+# cuLaunchKernel takes an array of pointers, one per kernel argument, to that argument's
+# bytes. Each argument here gets an 8-byte word, its value written in the parameter's own
+# type and width (little-endian, as the GPU reads it).
+_CODES = {np.dtype(name): code for name, code in [
+    ("bool", "?"), ("int8", "b"), ("uint8", "B"), ("int16", "h"), ("uint16", "H"),
+    ("int32", "i"), ("uint32", "I"), ("int64", "q"), ("uint64", "Q"), ("float16", "e"),
+    ("float32", "f"), ("float64", "d")]}
+
+
+def parameter_words(argtypes):
+    """The struct that writes arguments of these numba types into their 8-byte words: a
+    pointer takes a device address (an int), a scalar a value that converts to its type
+    (a Python int for a float64 parameter becomes that float's bits)."""
+    codes = ["Q" if isinstance(t, types.CPointer) else _CODES[as_dtype(t)] for t in argtypes]
+    return struct.Struct("<" + "".join(c + "x" * (8 - struct.calcsize(c)) for c in codes))
+
+
+def check_arguments(kernel, args):
+    """TypeError naming the first argument that its parameter's word cannot hold exactly
+    (a non-int for a pointer or an integer, an int out of range, a float too large for a
+    float32), or the count when it is wrong."""
+    if len(args) != len(kernel.argtypes):
+        raise TypeError(f"{kernel.name} takes {len(kernel.argtypes)} arguments, got {len(args)}")
+    for i, (t, a) in enumerate(zip(kernel.argtypes, args)):
+        try:
+            parameter_words((t,)).pack(a)
+        except (struct.error, OverflowError) as e:
+            raise TypeError(f"{kernel.name}: argument {i} ({t}) cannot take "
+                            f"{type(a).__name__} {a!r}: {e}") from None
+
+
+_PAD = ((), (1, 1), (1,), ())  # dims + _PAD[len(dims)]: a grid or block as its 3 dims
+
+
+def _check_dims(kernel, grid, block):
+    for what, dims in (("grid", grid), ("block", block)):
+        # a tuple, for CuPy.launch's padding; the driver refuses a zero dim (where a
+        # CuPy kernel call made it 1)
+        if type(dims) is not tuple or not 1 <= len(dims) <= 3 or min(dims) < 1:
+            raise ValueError(f"{kernel.name}: {what} {dims!r} needs to be a tuple of 1 to 3 "
+                             "dims, each at least 1")
+
+
 class Simulated:
     """Numba's CUDA simulator: numpy buffers, kernels run as Python on the CPU.
 
@@ -87,8 +135,11 @@ class Simulated:
         self._bases = []    # the same addresses, sorted
         # re-entrant: a buffer freed while the lock is held calls back into forget()
         self._lock = threading.RLock()
+        # the simulator swaps module globals while a kernel runs: one kernel at a time, as
+        # on one stream, when several host threads launch
+        self._running = threading.Lock()
 
-    def adopt(self, buffer):
+    def _track(self, buffer):
         """Track buffer, so that kernels can be given its address."""
         base = buffer.ctypes.data
 
@@ -117,18 +168,18 @@ class Simulated:
         raise ValueError(f"{address:#x} is not an element of a live cuda buffer")
 
     def empty(self, n, dtype):
-        return self.adopt(np.empty(n, dtype))
+        return self._track(np.empty(n, dtype))
 
     def upload(self, array):
-        return self.adopt(np.array(array).reshape(-1))
+        return self._track(np.array(array).reshape(-1))
 
-    def download(self, buffer, start, stop):
+    def download(self, buffer, dtype, start, stop):
         return buffer[start:stop].copy()
 
     def address(self, buffer):
         return buffer.ctypes.data
 
-    def view(self, buffer, offset, shape, strides):
+    def view(self, buffer, dtype, offset, shape, strides):
         item = buffer.itemsize
         return np.lib.stride_tricks.as_strided(buffer[offset:], shape,
                                                tuple(s * item for s in strides))
@@ -143,26 +194,32 @@ class Simulated:
         pass  # kernels run to completion when launched
 
     def launch(self, kernel, grid, block, args):
-        """As CuPy.launch would pass them, checked, then run under the simulator."""
+        """Refuses what CuPy.launch would launch wrongly or not at all, then runs kernel."""
         from ..kernels.cuda import compiler
-        if len(args) != len(kernel.argtypes):
-            raise TypeError(f"{kernel.name} takes {len(kernel.argtypes)} arguments, "
-                            f"got {len(args)}")
-        for i, cast in scalar_casts(kernel.argtypes):
-            args[i] = cast(args[i])
-        for i, t in enumerate(kernel.argtypes):
-            if isinstance(t, types.CPointer) or t == types.int64:
-                # CuPy passes other numpy scalars in their own width (np.bool_: one byte)
-                if type(args[i]) not in (int, bool, np.int64):
-                    raise TypeError(f"{kernel.name}: argument {i} ({t}) must be an int, got "
-                                    f"{type(args[i]).__name__}")
-                if isinstance(t, types.CPointer):
-                    args[i] = self._array_at(args[i])
-        compiler.simulate(kernel, grid, block, args)
+        _check_dims(kernel, grid, block)
+        check_arguments(kernel, args)
+        args = [self._array_at(a) if isinstance(t, types.CPointer) else a
+                for t, a in zip(kernel.argtypes, args)]
+        with self._running:
+            compiler.simulate(kernel, grid, block, args)
+
+
+class _PerThread(threading.local):
+    """A thread's parameter blocks: CuPy's launchKernel lets go of the GIL while the driver
+    reads the block, so a block shared between threads could be rewritten under it (and
+    a lock would cost more than this lookup)."""
+
+    def __init__(self, cupy):
+        # The driver launches into the calling thread's current context, which only a
+        # runtime API call makes current in a new thread; CuPy's own launch makes this
+        # call once per thread for the same reason.
+        cupy.cuda.runtime.memGetInfo()
+        self.blocks = {}  # kernel name -> (function address, words, parameters, pack)
 
 
 class CuPy:
-    """A GPU through CuPy. A pointer argument is a device address."""
+    """A GPU through CuPy. A buffer is a block of CuPy's memory pool (a MemoryPointer);
+    a pointer argument is a device address."""
 
     def __init__(self, cupy=None):
         if cupy is None:
@@ -170,39 +227,45 @@ class CuPy:
         self._cp = cupy
         cc = cupy.cuda.Device().compute_capability  # "90" for Hopper
         self.cc = (int(cc[:-1]), int(cc[-1]))
-        self._functions = {}  # kernel name -> (CuPy function, scalar_casts)
+        self._alloc = cupy.cuda.alloc
+        self._oom = cupy.cuda.memory.OutOfMemoryError
+        self._stream = cupy.cuda.get_current_stream
+        self._launch_kernel = cupy.cuda.driver.launchKernel
+        self._functions = {}  # kernel name -> (CuPy Function, parameter_words)
+        self._thread = _PerThread(cupy)
 
     def empty(self, n, dtype):
-        oom = self._cp.cuda.memory.OutOfMemoryError
+        # a MemoryPointer, not an ndarray: ~1.5 µs less per allocation
+        nbytes = n * np.dtype(dtype).itemsize
         try:
-            return self._cp.empty(n, dtype)
-        except oom:
+            return self._alloc(nbytes)
+        except self._oom:
             # the pool keeps freed blocks for reuse; returning them may make room
             self._cp.get_default_memory_pool().free_all_blocks()
         try:
-            return self._cp.empty(n, dtype)
-        except oom:
+            return self._alloc(nbytes)
+        except self._oom:
             raise RuntimeError(
-                f"CUDA out of memory: tried to allocate {_bytes(n * np.dtype(dtype).itemsize)} "
+                f"CUDA out of memory: tried to allocate {_bytes(nbytes)} "
                 "with no room left after freeing CuPy's cached blocks") from None
 
     def upload(self, array):
+        array = np.ascontiguousarray(array).reshape(-1)
         buffer = self.empty(array.size, array.dtype)
-        buffer.set(np.ascontiguousarray(array).reshape(-1))
+        self.view(buffer, array.dtype, 0, array.shape, (1,)).set(array)
         return buffer
 
-    def download(self, buffer, start, stop):
-        return buffer[start:stop].get()
+    def download(self, buffer, dtype, start, stop):
+        if start == stop:  # CuPy refuses an offset into a zero-size (null) allocation
+            return np.empty(0, dtype)
+        return self.view(buffer, dtype, start, (stop - start,), (1,)).get()
 
     def address(self, buffer):
-        return buffer.data.ptr
+        return buffer.ptr
 
-    def adopt(self, buffer):
-        return buffer
-
-    def view(self, buffer, offset, shape, strides):
-        item = buffer.itemsize
-        return self._cp.ndarray(shape, buffer.dtype, memptr=buffer.data + offset * item,
+    def view(self, buffer, dtype, offset, shape, strides):
+        item = np.dtype(dtype).itemsize
+        return self._cp.ndarray(shape, dtype, memptr=buffer + offset * item,
                                 strides=tuple(s * item for s in strides))
 
     def matmul(self, out, a, b):
@@ -216,22 +279,44 @@ class CuPy:
         self._cp.cuda.Device().synchronize()
 
     def launch(self, kernel, grid, block, args):
-        """Launch kernel on CuPy's current stream; args (a list, cast in place) as
-        `scalar_casts` describes."""
-        loaded = self._functions.get(kernel.name)
-        if loaded is None:
-            loaded = self._load(kernel)
-        fn, casts = loaded
-        for i, cast in casts:
-            if type(args[i]) is not cast:
-                args[i] = cast(args[i])
-        fn(grid, block, tuple(args))
+        """Launch kernel on CuPy's current stream (read per launch: the caller may switch
+        streams). args as `parameter_words` takes them."""
+        try:
+            function, words, params, pack = self._thread.blocks[kernel.name]
+        except KeyError:
+            function, words, params, pack = self._block(kernel)
+        try:
+            if pack is None:
+                words[:] = args  # addresses and int64s only: each its own word, as is
+            else:
+                pack(words, 0, *args)
+        except (TypeError, ValueError, OverflowError, struct.error):
+            check_arguments(kernel, args)  # names the argument
+            raise
+        gx, gy, gz = grid + _PAD[len(grid)]
+        bx, by, bz = block + _PAD[len(block)]
+        self._launch_kernel(function, gx, gy, gz, bx, by, bz, 0, self._stream().ptr, params, 0)
+
+    def _block(self, kernel):
+        """This thread's parameter block for kernel: k words, then k pointers to them."""
+        function, layout = self._functions.get(kernel.name) or self._load(kernel)
+        k = len(kernel.argtypes)
+        block = (ctypes.c_uint64 * (2 * k))()
+        base = ctypes.addressof(block)
+        block[k:] = range(base, base + 8 * k, 8)
+        words = (ctypes.c_uint64 * k).from_buffer(block)  # keeps block alive
+        # all-int parameters (addresses, int64) take a slice assignment (~0.1 µs); the
+        # others a struct written per call (~0.2 µs)
+        ints = set(layout.format[1:]) <= {"Q", "q"}
+        loaded = function.ptr, words, base + 8 * k, None if ints else layout.pack_into
+        self._thread.blocks[kernel.name] = loaded
+        return loaded
 
     def _load(self, kernel):
         from ..kernels.cuda import compiler
         path, entry = compiler.ptx(kernel, self.cc)
         try:
-            fn = self._cp.RawModule(path=path).get_function(entry)
+            function = self._cp.RawModule(path=path).get_function(entry).kernel
         except self._cp.cuda.driver.CUDADriverError as e:
             # most likely PTX newer than the driver takes (CUDA_ERROR_UNSUPPORTED_PTX_VERSION)
             isa = re.search(r"^\.version\s+(\S+)", Path(path).read_text(), re.M)
@@ -239,16 +324,6 @@ class CuPy:
                 f"the CUDA driver ({self._cp.cuda.runtime.driverGetVersion()}) cannot load "
                 f"{kernel.name} (PTX ISA {isa.group(1) if isa else 'unknown'}, {path}): {e}"
             ) from None
-        self._functions[kernel.name] = (fn, scalar_casts(kernel.argtypes))
-        return self._functions[kernel.name]
-
-
-def scalar_casts(argtypes):
-    """(position, numpy type) of each parameter that is not a pointer or an int64.
-
-    CuPy passes a Python int or bool as an int64, by value, and a numpy scalar with its
-    own width and bits. So addresses and int64 parameters go as they are, as ints (casting
-    every argument in Python cost 1.3 µs a launch), and the others must be cast: a Python
-    int for a float64 parameter would arrive as integer bits."""
-    return [(i, as_dtype(t).type) for i, t in enumerate(argtypes)
-            if not isinstance(t, types.CPointer) and t != types.int64]
+        # the Function keeps its module loaded
+        loaded = self._functions[kernel.name] = (function, parameter_words(kernel.argtypes))
+        return loaded

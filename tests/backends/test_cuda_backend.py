@@ -8,6 +8,7 @@ and strides. Sizes stay small: a simulated thread costs ~130 µs.
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -303,23 +304,23 @@ def _simulated():
 class _FakeCuPy:
     """Enough of CuPy to drive CuPy.empty's out-of-memory path."""
 
-    class cuda:
-        class memory:
-            class OutOfMemoryError(Exception):
-                pass
-
-        class Device:
-            compute_capability = "90"
+    class OutOfMemoryError(Exception):
+        pass
 
     def __init__(self, failures):
-        self.failures = failures
-        self.freed = 0
+        self.failures, self.freed, self.asked = failures, 0, []
+        self.cuda = SimpleNamespace(
+            Device=lambda: SimpleNamespace(compute_capability="90"), alloc=self._alloc,
+            memory=SimpleNamespace(OutOfMemoryError=self.OutOfMemoryError),
+            get_current_stream=None, driver=SimpleNamespace(launchKernel=None),
+            runtime=SimpleNamespace(memGetInfo=lambda: None))
 
-    def empty(self, n, dtype):
+    def _alloc(self, nbytes):
+        self.asked.append(nbytes)
         if self.failures:
             self.failures -= 1
-            raise self.cuda.memory.OutOfMemoryError("raw CuPy message")
-        return np.empty(n, dtype)
+            raise self.OutOfMemoryError("raw CuPy message")
+        return SimpleNamespace(ptr=0x1000)
 
     def get_default_memory_pool(self):
         fake = self
@@ -333,8 +334,8 @@ class _FakeCuPy:
 def test_out_of_memory_frees_cached_blocks_and_retries_once():
     fake = _FakeCuPy(failures=1)
     rt = cuda_runtime.CuPy(fake)
-    assert rt.empty(10, np.float32).shape == (10,)
-    assert fake.freed == 1
+    assert rt.empty(10, np.float32).ptr == 0x1000
+    assert fake.freed == 1 and fake.asked == [40, 40]
 
     fake = _FakeCuPy(failures=2)
     rt = cuda_runtime.CuPy(fake)

@@ -1,12 +1,16 @@
-"""How kernel arguments reach a launch: addresses and scalars as CuPy passes them, and the
-simulator's mapping of addresses back to buffers. No GPU needed: CuPy's side is faked at
-the point where CuPy takes over (the loaded function), and the rule for what CuPy does
-with each argument is the one `scalar_casts` documents."""
+"""How kernel arguments reach a launch: the parameter block CuPy.launch hands to
+cuLaunchKernel (each argument in its parameter's own type), what the simulator refuses
+(what that packing would pack wrongly), and the simulator's mapping of addresses back to
+buffers. No GPU needed: CuPy is faked where tensorrt_mini hands over to it (the driver's
+launchKernel, which here reads the block as the driver would)."""
 import copy
+import ctypes
 import gc
 import pickle
 import re
+import struct
 import threading
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -19,6 +23,7 @@ pytestmark = pytest.mark.skipif(not cuda_runtime.is_available(),
                                 reason=f"cuda device unavailable: {cuda_runtime.unavailable()}")
 
 F32P, I64, F32, F64 = types.CPointer(types.float32), types.int64, types.float32, types.float64
+I32, BOOL, U8 = types.int32, types.boolean, types.uint8
 
 
 class _Kernel:
@@ -27,23 +32,119 @@ class _Kernel:
         self.argtypes = argtypes
 
 
-def test_scalar_casts_leave_addresses_and_int64_alone():
-    casts = cuda_runtime.scalar_casts((F32P, I64, F32, F64, types.int32, types.uint32))
-    assert casts == [(2, np.float32), (3, np.float64), (4, np.int32), (5, np.uint32)]
+class _FakeCuPy:
+    """What CuPy.launch calls. launchKernel reads each argument's word during the call, as
+    the driver does (`arity` words: the driver knows the count from the kernel)."""
+
+    class DriverError(Exception):
+        pass
+
+    def __init__(self, arity=0, load_error=None):
+        self.arity, self.launches, self.contexts = arity, [], []
+        stream = SimpleNamespace(ptr=0x5EED)
+
+        def launch(f, gx, gy, gz, bx, by, bz, shared, stream_ptr, params, extra):
+            pointers = (ctypes.c_uint64 * self.arity).from_address(params)
+            self.launches.append(dict(
+                function=f, grid=(gx, gy, gz), block=(bx, by, bz), shared=shared,
+                stream=stream_ptr, extra=extra, pointers=list(pointers),
+                words=[ctypes.string_at(p, 8) for p in pointers]))
+
+        def raw_module(path):
+            if load_error:
+                raise self.DriverError(load_error)
+            return SimpleNamespace(get_function=lambda entry: SimpleNamespace(
+                kernel=SimpleNamespace(ptr=0xF00D)))
+
+        self.cuda = SimpleNamespace(
+            Device=lambda: SimpleNamespace(compute_capability="90"),
+            alloc=None, memory=SimpleNamespace(OutOfMemoryError=MemoryError),
+            get_current_stream=lambda: stream,
+            driver=SimpleNamespace(launchKernel=launch, CUDADriverError=self.DriverError),
+            runtime=SimpleNamespace(
+                memGetInfo=lambda: self.contexts.append(threading.get_ident()),
+                driverGetVersion=lambda: 13000))
+        self.RawModule = raw_module
 
 
-def test_cupy_launch_casts_only_what_cupy_would_pass_wrong():
-    seen = []
-    rt = cuda_runtime.CuPy.__new__(cuda_runtime.CuPy)  # no GPU: the loaded function is faked
-    kernel = _Kernel(F32P, I64, F32, F64)
-    rt._functions = {kernel.name: (lambda grid, block, args: seen.append((grid, block, args)),
-                                   cuda_runtime.scalar_casts(kernel.argtypes))}
-    rt.launch(kernel, (3,), (128,), [0x7F0000001000, 5, 2.5, 1])
-    (grid, block, args), = seen
-    assert (grid, block) == ((3,), (128,))
-    assert args[:2] == (0x7F0000001000, 5) and type(args[0]) is int
-    assert type(args[2]) is np.float32 and args[2] == 2.5
-    assert type(args[3]) is np.float64 and args[3] == 1.0  # an int would arrive as int bits
+@pytest.fixture
+def fake_gpu(monkeypatch):
+    """(fake CuPy, a CuPy runtime driving it); nothing is compiled."""
+    from tensorrt_mini.kernels.cuda import compiler
+    monkeypatch.setattr(compiler, "ptx", lambda kernel, cc: ("unused.ptx", "entry"))
+    fake = _FakeCuPy()
+    return fake, cuda_runtime.CuPy(fake)
+
+
+def _word(code, value):
+    return struct.pack("<" + code, value).ljust(8, b"\0")
+
+
+def test_each_argument_is_packed_in_its_parameter_type(fake_gpu):
+    fake, rt = fake_gpu
+    kernel = _Kernel(F32P, I64, I32, F32, F64, BOOL, U8, I64, F32P)
+    args = [0x7F00_0000_1000, -3, -7, np.float32(1.5), -2.25, True, np.uint8(200), 1 << 62,
+            0x7F00_0000_2000]
+    fake.arity = len(args)
+    rt.launch(kernel, (3,), (128, 2), list(args))
+    (seen,) = fake.launches
+    assert seen["words"] == [_word("Q", args[0]), _word("q", -3), _word("i", -7),
+                             _word("f", 1.5), _word("d", -2.25), _word("?", True),
+                             _word("B", 200), _word("q", 1 << 62), _word("Q", args[8])]
+    # the params array points at one 8-byte word per argument, in order
+    assert seen["pointers"] == [seen["pointers"][0] + 8 * i for i in range(len(args))]
+    assert seen["function"] == 0xF00D and seen["stream"] == 0x5EED
+    assert (seen["grid"], seen["block"]) == ((3, 1, 1), (128, 2, 1))
+    assert seen["shared"] == 0 and seen["extra"] == 0
+
+
+def test_python_ints_for_float_parameters_arrive_as_float_bits(fake_gpu):
+    fake, rt = fake_gpu
+    fake.arity = 3
+    rt.launch(_Kernel(F32, F64, I64), (1,), (1,), [1, 3, True])
+    assert fake.launches[0]["words"] == [_word("f", 1.0), _word("d", 3.0), _word("q", 1)]
+    assert fake.launches[0]["words"][1] != _word("q", 3)  # not the int's bits
+
+
+def test_all_int_kernels_write_the_same_words_and_rewrite_them_per_call(fake_gpu):
+    fake, rt = fake_gpu
+    kernel = _Kernel(F32P, F32P, I64, I64)  # packed by one slice assignment
+    fake.arity = 4
+    for args in ([0x1000, 0x2000, np.int64(-1), 5], [0x3000, 0x4000, 0, np.int32(-9)]):
+        rt.launch(kernel, (2, 2, 2), (64,), args)
+        assert fake.launches[-1]["words"] == [_word("Q", args[0]), _word("Q", args[1]),
+                                              _word("q", args[2]), _word("q", args[3])]
+    assert fake.launches[0]["pointers"] == fake.launches[1]["pointers"]  # the kept block
+
+
+def test_the_gpu_path_refuses_what_it_cannot_pack(fake_gpu):
+    fake, rt = fake_gpu
+    fake.arity = 2
+    for kernel, args, bad in [(_Kernel(F32P, I64), [1.5, 2], "argument 0 \\(float32\\*\\)"),
+                              (_Kernel(F32P, I64), [0x1000, 2.0], "argument 1 \\(int64\\)"),
+                              (_Kernel(F32P, F32), [0x1000, "x"], "argument 1 \\(float32\\)"),
+                              (_Kernel(F32P, I32), [0x1000, 1 << 40], "argument 1 \\(int32\\)")]:
+        with pytest.raises(TypeError, match=f"{re.escape(kernel.name)}: {bad} cannot take"):
+            rt.launch(kernel, (1,), (1,), args)
+    with pytest.raises(TypeError, match="takes 2 arguments, got 1"):
+        rt.launch(_Kernel(F32P, I64), (1,), (1,), [0x1000])
+    assert fake.launches == []
+
+
+def test_each_thread_has_its_own_block_and_context(fake_gpu):
+    fake, rt = fake_gpu
+    kernel = _Kernel(F32P, I64)
+    fake.arity = 2
+    rt.launch(kernel, (1,), (1,), [0x1000, 1])
+    thread = threading.Thread(target=rt.launch, args=(kernel, (1,), (1,), [0x2000, 2]))
+    thread.start()
+    thread.join()
+    main, other = fake.launches
+    assert other["words"] == [_word("Q", 0x2000), _word("q", 2)]
+    assert set(main["pointers"]).isdisjoint(other["pointers"])
+    # the main thread's block still holds what it was given
+    assert [ctypes.string_at(p, 8) for p in main["pointers"]] == main["words"]
+    assert fake.contexts == [threading.get_ident(), thread.ident]  # once per thread
 
 
 @pytest.fixture
@@ -73,14 +174,34 @@ def test_simulator_forgets_freed_buffers(sim):
     assert base not in sim._buffers
 
 
-def test_simulator_refuses_arguments_cupy_would_pass_as_other_bits(sim):
-    kernel = _Kernel(F32P, I64)
+def test_simulator_refuses_what_the_gpu_path_would_pack_wrongly(sim):
+    kernel = _Kernel(F32P, I64, F32)
     buf = sim.empty(4, np.float32)
-    for bad in (np.float64(1.0), np.int32(1), 1.0, np.bool_(True)):
-        with pytest.raises(TypeError, match="argument 1 \\(int64\\) must be an int"):
-            sim.launch(kernel, (1,), (1,), [sim.address(buf), bad])
-    with pytest.raises(TypeError, match="takes 2 arguments, got 1"):
-        sim.launch(kernel, (1,), (1,), [sim.address(buf)])
+    ptr = sim.address(buf)
+    for i, bad in [(1, np.float64(1.0)), (1, 1.0), (1, np.bool_(True)), (1, 1 << 63),
+                   (0, -ptr), (0, float(ptr)), (2, 1e300), (2, "1")]:
+        args = [ptr, 1, 1.0]
+        args[i] = bad
+        with pytest.raises(TypeError, match=re.escape(f"argument {i} ({kernel.argtypes[i]}) "
+                                                      "cannot take")):
+            sim.launch(kernel, (1,), (1,), args)
+    with pytest.raises(TypeError, match="takes 3 arguments, got 2"):
+        sim.launch(kernel, (1,), (1,), [ptr, 1])
+    for grid, block in [((0,), (1,)), ((1,), (1, 0)), ((), (1,)), ((1, 1, 1, 1), (1,)),
+                        ([1], (1,))]:
+        with pytest.raises(ValueError, match="needs to be a tuple of 1 to 3 dims, each at"):
+            sim.launch(kernel, grid, block, [ptr, 1, 1.0])
+
+
+def test_simulator_takes_what_the_gpu_path_packs_right(sim, monkeypatch):
+    from tensorrt_mini.kernels.cuda import compiler
+    called = []
+    monkeypatch.setattr(compiler, "simulate", lambda k, g, b, args: called.append(args))
+    kernel = _Kernel(F32P, I64, F32)  # an int64 from any integer, a float32 from an int
+    out = sim.empty(1, np.float32)
+    sim.launch(kernel, (1,), (1,), [sim.address(out), np.int32(3), 2])
+    (args,) = called
+    assert np.shares_memory(args[0], out) and args[1:] == [3, 2]
 
 
 def test_tiny_op_path_takes_the_vector_kernel_only_when_aligned(monkeypatch):
@@ -107,27 +228,9 @@ def test_a_ptx_the_driver_refuses_is_named_with_the_driver_version(tmp_path, mon
     ptx = tmp_path / "k.ptx"
     ptx.write_text("//\n.version 9.5\n.target sm_90\n")
     monkeypatch.setattr(compiler, "ptx", lambda kernel, cc: (str(ptx), "entry"))
-
-    class DriverError(Exception):
-        pass
-
-    class FakeCuPy:
-        class cuda:
-            class driver:
-                CUDADriverError = DriverError
-
-            class runtime:
-                @staticmethod
-                def driverGetVersion():
-                    return 13000
-
-        class RawModule:
-            def __init__(self, path):
-                raise DriverError("CUDA_ERROR_UNSUPPORTED_PTX_VERSION: the provided PTX was "
-                                  "compiled with an unsupported toolchain.")
-
-    rt = cuda_runtime.CuPy.__new__(cuda_runtime.CuPy)
-    rt._cp, rt.cc, rt._functions = FakeCuPy, (9, 0), {}
+    rt = cuda_runtime.CuPy(_FakeCuPy(load_error="CUDA_ERROR_UNSUPPORTED_PTX_VERSION: the "
+                                                "provided PTX was compiled with an unsupported "
+                                                "toolchain."))
     with pytest.raises(RuntimeError, match=r"the CUDA driver \(13000\) cannot load test\..* "
                                            r"\(PTX ISA 9\.5, .*k\.ptx\): CUDA_ERROR_UNSUP") as e:
         rt.launch(_Kernel(I64), (1,), (1,), [1])
@@ -168,3 +271,29 @@ def test_a_copied_storage_has_its_own_address():
         assert copied.data_ptr() != s.data_ptr()
         tm._tensor._new(copied, (3,), (1,)).add_(1)  # a kernel writes at the copy's address
         assert copied.tolist() == [1.0, 2.0, 3.0] and s.tolist() == [0.0, 1.0, 2.0]
+
+
+def test_threads_launch_at_once_each_with_its_own_arguments():
+    # on a GPU: each thread packs its own parameter block, and a new thread's first launch
+    # works even when nothing before it in that thread made a CUDA call (its output comes
+    # from the pool's cache)
+    n = 16
+    xs = [tm.ones(n, device="cuda") * i for i in range(4)]
+    xs[0] + xs[1]  # freed at once, into the cache
+    results, errors = {}, []
+
+    def work(i):
+        try:
+            for _ in range(5):
+                y = xs[i] + xs[i]
+            results[i] = y.tolist()
+        except Exception as e:  # collected: an assert in a thread would be lost
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert results == {i: [2.0 * i] * n for i in range(4)}
