@@ -110,7 +110,10 @@ class CUDAStorage(Storage):
     __slots__ = ("buffer", "ptr", "numel")
 
     def __init__(self, buffer, dtype, device, ptr, numel):
-        super().__init__(dtype, device)
+        # Storage.__init__'s fields set here: one call less per tiny cuda op (~0.1 µs)
+        self.dtype = dtype
+        self.device = device
+        self._version = 0
         self.buffer = buffer
         self.ptr = ptr
         self.numel = numel

@@ -235,8 +235,10 @@ class CuPy:
         self._thread = _PerThread(cupy)
 
     def empty(self, n, dtype):
-        # a MemoryPointer, not an ndarray: ~1.5 µs less per allocation
-        nbytes = n * np.dtype(dtype).itemsize
+        """n elements of numpy dtype `dtype` (a np.dtype: np.dtype() itself costs 0.14 µs,
+        a tenth of a tiny op's Python), as a MemoryPointer, not an ndarray: ~1.5 µs less
+        per allocation."""
+        nbytes = n * dtype.itemsize
         try:
             return self._alloc(nbytes)
         except self._oom:

@@ -334,13 +334,13 @@ class _FakeCuPy:
 def test_out_of_memory_frees_cached_blocks_and_retries_once():
     fake = _FakeCuPy(failures=1)
     rt = cuda_runtime.CuPy(fake)
-    assert rt.empty(10, np.float32).ptr == 0x1000
+    assert rt.empty(10, np.dtype(np.float32)).ptr == 0x1000
     assert fake.freed == 1 and fake.asked == [40, 40]
 
     fake = _FakeCuPy(failures=2)
     rt = cuda_runtime.CuPy(fake)
     with pytest.raises(RuntimeError, match=r"CUDA out of memory: tried to allocate 1\.00 GiB") as e:
-        rt.empty(1 << 28, np.float32)
+        rt.empty(1 << 28, np.dtype(np.float32))
     assert e.value.__cause__ is None and e.value.__suppress_context__
     assert fake.freed == 1
 
