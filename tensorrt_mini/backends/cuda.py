@@ -23,6 +23,7 @@ from . import cuda_runtime
 
 _rt = cuda_runtime.runtime()  # raises, saying what is missing, when cuda cannot run here
 _ZERO = np.int64(0)  # the kernels' unused operand slots
+_INT64 = np.dtype(np.int64)
 _MAX_PLANS = 4096
 
 
@@ -459,7 +460,7 @@ def arg_reduce(name, values, indices, x, dim):
     factory = _arg_columns if plan.columns else _arg_rows
     # the first pass has no partial indices to read: its index operand is unused
     _run_passes(plan, factory(name, dtype, False), lambda: factory(name, dtype, True),
-                [_ptr(values), _ptr(indices)], [dtype, np.int64], [_ptr(src), _ZERO])
+                [_ptr(values), _ptr(indices)], [dtype, _INT64], [_ptr(src), _ZERO])
 
 
 # --- linear algebra, indexing, random -------------------------------------------------

@@ -168,6 +168,8 @@ class Simulated:
         raise ValueError(f"{address:#x} is not an element of a live cuda buffer")
 
     def empty(self, n, dtype):
+        if not isinstance(dtype, np.dtype):  # as CuPy.empty needs it
+            raise TypeError(f"empty() takes a numpy dtype, got {dtype!r}")
         return self._track(np.empty(n, dtype))
 
     def upload(self, array):

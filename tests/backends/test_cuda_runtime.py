@@ -155,7 +155,7 @@ def sim():
 
 
 def test_simulator_maps_addresses_to_the_buffer_they_point_into(sim):
-    buf = sim.empty(8, np.float32)
+    buf = sim.empty(8, np.dtype(np.float32))
     buf[:] = np.arange(8)
     base = sim.address(buf)
     assert np.shares_memory(sim._array_at(base + 12), buf)
@@ -167,7 +167,7 @@ def test_simulator_maps_addresses_to_the_buffer_they_point_into(sim):
 
 
 def test_simulator_forgets_freed_buffers(sim):
-    buf = sim.empty(4, np.float64)
+    buf = sim.empty(4, np.dtype(np.float64))
     base = sim.address(buf)
     del buf
     gc.collect()
@@ -176,7 +176,7 @@ def test_simulator_forgets_freed_buffers(sim):
 
 def test_simulator_refuses_what_the_gpu_path_would_pack_wrongly(sim):
     kernel = _Kernel(F32P, I64, F32)
-    buf = sim.empty(4, np.float32)
+    buf = sim.empty(4, np.dtype(np.float32))
     ptr = sim.address(buf)
     for i, bad in [(1, np.float64(1.0)), (1, 1.0), (1, np.bool_(True)), (1, 1 << 63),
                    (0, -ptr), (0, float(ptr)), (2, 1e300), (2, "1")]:
@@ -198,7 +198,7 @@ def test_simulator_takes_what_the_gpu_path_packs_right(sim, monkeypatch):
     called = []
     monkeypatch.setattr(compiler, "simulate", lambda k, g, b, args: called.append(args))
     kernel = _Kernel(F32P, I64, F32)  # an int64 from any integer, a float32 from an int
-    out = sim.empty(1, np.float32)
+    out = sim.empty(1, np.dtype(np.float32))
     sim.launch(kernel, (1,), (1,), [sim.address(out), np.int32(3), 2])
     (args,) = called
     assert np.shares_memory(args[0], out) and args[1:] == [3, 2]
@@ -238,7 +238,7 @@ def test_a_ptx_the_driver_refuses_is_named_with_the_driver_version(tmp_path, mon
 
 
 def test_simulator_mapping_holds_while_another_thread_allocates_and_frees(sim):
-    keep = sim.empty(16, np.float32)
+    keep = sim.empty(16, np.dtype(np.float32))
     address = sim.address(keep) + 8
     before = len(sim._buffers)
     stop, errors = threading.Event(), []
@@ -246,7 +246,7 @@ def test_simulator_mapping_holds_while_another_thread_allocates_and_frees(sim):
     def churn():
         while not stop.is_set():
             for _ in range(20):
-                sim.empty(4, np.float32)  # made and freed at once
+                sim.empty(4, np.dtype(np.float32))  # made and freed at once
 
     thread = threading.Thread(target=churn)
     thread.start()
@@ -297,3 +297,10 @@ def test_threads_launch_at_once_each_with_its_own_arguments():
         thread.join()
     assert errors == []
     assert results == {i: [2.0 * i] * n for i in range(4)}
+
+
+def test_the_simulator_allocates_only_for_a_numpy_dtype(sim):
+    # CuPy.empty reads dtype.itemsize: a scalar type (np.int64) would fail there, on a GPU
+    with pytest.raises(TypeError, match="numpy dtype"):
+        sim.empty(4, np.int64)
+    assert sim.empty(4, np.dtype(np.int64)).dtype == np.int64
