@@ -15,7 +15,8 @@ pays it alike):
                                            written, then driver.launchKernel
     cupy.empty(n)                          the allocation tm made before cupy.cuda.alloc
     cupy.cuda.alloc(4n)                    the allocation tm makes: pool memory, no ndarray
-    get_current_stream().ptr               the stream lookup tm's launch makes each call
+    get_current_stream().ptr               the stream lookup tm's launch made each call
+                                           (it now launches on the legacy default stream)
     CuPy RawKernel call                    the launch tm made before its own, same kernel
     CuPy Function call                     the same, one wrapper down (RawKernel.kernel)
     driver.launchKernel, packed per call   the same kernel through CuPy's driver binding,
@@ -27,8 +28,8 @@ tm's a + b is checked against numpy, and a driver launch packed here (not by tm)
 checked to give the same, so a wrong figure cannot hide a wrong launch.
 
 With --fake-cupy (any machine, no GPU) the cuda runtime is the real CuPy class driving a
-stand-in for CuPy: allocations are plain objects with an address, the stream lookup
-returns a constant and launchKernel does nothing. What is timed is then tensorrt_mini's
+stand-in for CuPy: allocations are plain objects with an address and launchKernel does
+nothing. What is timed is then tensorrt_mini's
 own Python on the GPU path (front end, plan, parameter block; CuPy's allocation and
 launch cost nothing), beside the CPU's a + b.
 """
@@ -180,14 +181,12 @@ def fake_cupy_probe(n):
     from tensorrt_mini.kernels.cuda import compiler
 
     addresses = itertools.count(1 << 40, 1 << 20)  # aligned, and apart for n up to 256Ki
-    stream = SimpleNamespace(ptr=0)
     function = SimpleNamespace(ptr=1)
     # what CuPy's runtime class calls, each as cheap as Python allows
     fake = SimpleNamespace(cuda=SimpleNamespace(
         Device=lambda: SimpleNamespace(compute_capability="90"),
         alloc=lambda nbytes: SimpleNamespace(ptr=next(addresses)),
         memory=SimpleNamespace(OutOfMemoryError=MemoryError),
-        get_current_stream=lambda: stream,
         driver=SimpleNamespace(launchKernel=lambda *args: None),
         runtime=SimpleNamespace(memGetInfo=lambda: None)),
         RawModule=lambda path: SimpleNamespace(

@@ -145,6 +145,7 @@ def tiled(name, dtype, out_dtype, pointers, transposed):
                         for f, t in zip(transposed, argtypes[1:]))
     shape = (TILE, TILE + 1)  # the extra column keeps column reads free of bank conflicts
     tile, rows = TILE, TILE_ROWS
+    steps = tile // rows
 
     def kernel(out, a, b, c, meta):
         sa = cuda.shared.array(shape, ta)
@@ -158,13 +159,20 @@ def tiled(name, dtype, out_dtype, pointers, transposed):
         bz, b0, b1 = meta[9], meta[10], meta[11]
         cz, c0, c1 = meta[12], meta[13], meta[14]
         tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
+        # the direct operands' elements this thread combines, read before the barrier
+        # with the staged ones, so both sets of loads are in flight at once (read after
+        # it, a + b.t() ran at 0.90 of torch's time against b.t().contiguous()'s 0.43)
+        va = cuda.local.array(steps, ta)
+        vb = cuda.local.array(steps, tb)
+        vc = cuda.local.array(steps, tc)
         r0 = cuda.blockIdx.y * tile
         q0 = cuda.blockIdx.x * tile
         z = cuda.blockIdx.z
         while z < nb:
-            # stage transposed operands: consecutive threads walk their fastest dim (0)
-            r = r0 + tx
-            for k in range(0, tile, rows):
+            for j in range(steps):
+                k = j * rows
+                # staged (transposed) operands: consecutive threads walk their dim 0
+                r = r0 + tx
                 q = q0 + ty + k
                 if r < n0 and q < n1:
                     if ta_t:
@@ -173,14 +181,25 @@ def tiled(name, dtype, out_dtype, pointers, transposed):
                         sb[ty + k, tx] = load(b, z * bz + r * b0 + q * b1)
                     if tc_t:
                         sc[ty + k, tx] = load(c, z * cz + r * c0 + q * c1)
+                # direct operands, at the element out gets below
+                r = r0 + ty + k
+                q = q0 + tx
+                if r < n0 and q < n1:
+                    if not ta_t:
+                        va[j] = load(a, z * az + r * a0 + q * a1)
+                    if not tb_t:
+                        vb[j] = load(b, z * bz + r * b0 + q * b1)
+                    if not tc_t:
+                        vc[j] = load(c, z * cz + r * c0 + q * c1)
             cuda.syncthreads()
             q = q0 + tx
-            for k in range(0, tile, rows):
+            for j in range(steps):
+                k = j * rows
                 r = r0 + ty + k
                 if r < n0 and q < n1:
-                    x = sa[tx, ty + k] if ta_t else load(a, z * az + r * a0 + q * a1)
-                    y = sb[tx, ty + k] if tb_t else load(b, z * bz + r * b0 + q * b1)
-                    w = sc[tx, ty + k] if tc_t else load(c, z * cz + r * c0 + q * c1)
+                    x = sa[tx, ty + k] if ta_t else va[j]
+                    y = sb[tx, ty + k] if tb_t else vb[j]
+                    w = sc[tx, ty + k] if tc_t else vc[j]
                     store(out, z * oz + r * o0 + q * o1, op(x, y, w))
             cuda.syncthreads()  # the next batch overwrites the tiles
             z += cuda.gridDim.z

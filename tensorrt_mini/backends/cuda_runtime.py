@@ -111,6 +111,7 @@ def check_arguments(kernel, args):
                             f"{type(a).__name__} {a!r}: {e}") from None
 
 
+_LEGACY_STREAM = 0  # CUstream 0: CUDA's legacy default stream
 _PAD = ((), (1, 1), (1,), ())  # dims + _PAD[len(dims)]: a grid or block as its 3 dims
 
 
@@ -231,7 +232,6 @@ class CuPy:
         self.cc = (int(cc[:-1]), int(cc[-1]))
         self._alloc = cupy.cuda.alloc
         self._oom = cupy.cuda.memory.OutOfMemoryError
-        self._stream = cupy.cuda.get_current_stream
         self._launch_kernel = cupy.cuda.driver.launchKernel
         self._functions = {}  # kernel name -> (CuPy Function, parameter_words)
         self._thread = _PerThread(cupy)
@@ -283,8 +283,14 @@ class CuPy:
         self._cp.cuda.Device().synchronize()
 
     def launch(self, kernel, grid, block, args):
-        """Launch kernel on CuPy's current stream (read per launch: the caller may switch
-        streams). args as `parameter_words` takes them."""
+        """Launch kernel on CUDA's legacy default stream. args as `parameter_words`
+        takes them.
+
+        That stream is ordered with every blocking stream, CuPy's current one included
+        (where CuPy's copies and cuBLAS calls go), so tensorrt_mini's work stays in order
+        with CuPy's whichever stream a caller makes current. Reading CuPy's current
+        stream instead cost 0.28 µs a launch on the H100 machine, 4% of torch's whole
+        a + b."""
         try:
             function, words, params, pack = self._thread.blocks[kernel.name]
         except KeyError:
@@ -299,7 +305,7 @@ class CuPy:
             raise
         gx, gy, gz = grid + _PAD[len(grid)]
         bx, by, bz = block + _PAD[len(block)]
-        self._launch_kernel(function, gx, gy, gz, bx, by, bz, 0, self._stream().ptr, params, 0)
+        self._launch_kernel(function, gx, gy, gz, bx, by, bz, 0, _LEGACY_STREAM, params, 0)
 
     def _block(self, kernel):
         """This thread's parameter block for kernel: k words, then k pointers to them."""
