@@ -17,6 +17,7 @@ from numba.np.numpy_support import from_dtype
 from .compiler import Kernel, cuda, device
 from .geometry import COLUMN_GROUPS, REDUCE_THREADS, TILE
 from .intrinsics import is_pointer, load, store
+from .reduce import chunk_of_block
 
 NAMES = ("max", "min")
 _NONE = np.iinfo(np.int64).max  # index of "no element yet": loses every tie
@@ -73,10 +74,7 @@ def rows(name, dtype, index_pointer=False):
         shi = cuda.shared.array(threads, types.int64)
         n_outer, n_rows, xo, xr = meta[0], meta[1], meta[3], meta[4]
         oo, os_, chunk = meta[6], meta[7], meta[9]
-        t = cuda.threadIdx.x
-        s = cuda.blockIdx.x
-        start = s * chunk
-        end = min(start + chunk, n_rows)
+        t, s, start, end = chunk_of_block(n_rows, chunk)
         o = cuda.blockIdx.y
         while o < n_outer:
             bv, bi = init, _NONE

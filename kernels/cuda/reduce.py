@@ -88,6 +88,15 @@ def _combiners(name, acc_dtype):
     return init, device(combine), device(finalize)
 
 
+@device
+def chunk_of_block(n_rows, chunk):
+    """(thread, chunk index, first row, end row) of this block of a rows kernel: the
+    chunk is blockIdx.x's."""
+    s = cuda.blockIdx.x
+    start = s * chunk
+    return cuda.threadIdx.x, s, start, min(start + chunk, n_rows)
+
+
 def _tree(combine, threads):
     """tree(sh, t, acc): each thread's acc into sh[t], folded in a tree into sh[0]."""
     def tree(sh, t, acc):
@@ -124,10 +133,7 @@ def rows(name, dtype, acc_dtype, width=1):
         sh = cuda.shared.array(threads, tacc)
         n_outer, n_rows, xo, xr = meta[0], meta[1], meta[3], meta[4]
         oo, os_, chunk, count = meta[6], meta[7], meta[9], meta[10]
-        t = cuda.threadIdx.x
-        s = cuda.blockIdx.x
-        start = s * chunk
-        end = min(start + chunk, n_rows)
+        t, s, start, end = chunk_of_block(n_rows, chunk)
         o = cuda.blockIdx.y
         while o < n_outer:
             acc = init
@@ -144,10 +150,7 @@ def rows(name, dtype, acc_dtype, width=1):
         v = cuda.local.array(span, tx)
         n_outer, n_rows, xo = meta[0], meta[1], meta[3]
         oo, os_, chunk, count = meta[6], meta[7], meta[9], meta[10]
-        t = cuda.threadIdx.x
-        s = cuda.blockIdx.x
-        start = s * chunk
-        end = min(start + chunk, n_rows)
+        t, s, start, end = chunk_of_block(n_rows, chunk)
         o = cuda.blockIdx.y
         while o < n_outer:
             row = o * xo
