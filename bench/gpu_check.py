@@ -163,6 +163,11 @@ def stoppable():
     a process started in the background by a non-interactive shell inherits it ignored,
     and Python then never installs its handler.)"""
     def interrupt(signum, frame):
+        # once: `timeout` signals the whole process group, and a shard gets the signal
+        # forwarded by `tests` too; a second KeyboardInterrupt inside pytest's own
+        # interrupt handling would lose its junit XML
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         raise KeyboardInterrupt(f"signal {signum}")
     signal.signal(signal.SIGTERM, interrupt)
     signal.signal(signal.SIGINT, interrupt)
@@ -212,18 +217,18 @@ def cmd_tests(argv):
     parts = [junit.with_name(f"{junit.stem}-{i}.xml") for i in range(args.shards)]
     logs = [junit.with_name(f"shard-{i}.log") for i in range(args.shards)]
     children = []
+
+    def forward(signum, frame):  # for a signal sent to this process alone
+        for child in children:
+            child.send_signal(signum)
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
     for i in range(args.shards):
         with open(logs[i], "w") as log:
             children.append(subprocess.Popen(
                 [sys.executable, "-m", "bench.gpu_check", "pytest",
                  f"--shard={i}/{args.shards}", *rest, f"--junitxml={parts[i]}"],
                 stdout=log, stderr=subprocess.STDOUT, cwd=REPO))
-
-    def forward(signum, frame):
-        for child in children:
-            child.send_signal(signum)
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
     codes = [child.wait() for child in children]
     for i, log in enumerate(logs):
         print(f"---- shard {i}/{args.shards}: pytest exit status {codes[i]}")
@@ -240,7 +245,8 @@ def merge_junit(parts, path):
     for part in parts:
         try:
             tree = ET.parse(part).getroot()
-        except ET.ParseError:
+        except ET.ParseError as e:
+            print(f"---- {part.name} is not junit XML ({e}): its tests are left out")
             continue
         root.extend([tree] if tree.tag == "testsuite" else list(tree))
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)

@@ -51,9 +51,9 @@ def f_copy(x):
 
 @scalar
 def f_to_int64(x):
-    # float -> integer casts go through int64: a direct fptoui/fptosi into a narrower
-    # type is undefined out of range, and vectorised and scalar code then disagree
-    # (-1.6 -> uint8 gave 0 in one lane and 255 in the next); torch wraps to 255
+    # float -> narrow integer casts go through int64: a direct fptoui/fptosi into uint8
+    # is undefined below 0, and vectorised and scalar code then disagree (-1.6 -> uint8
+    # gave 0 in one lane and 255 in the next on an AVX-512 Xeon); torch wraps to 255
     return np.int64(x)
 
 

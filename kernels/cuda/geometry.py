@@ -21,6 +21,10 @@ GRID_X = 4 if SIMULATOR else 1 << 16
 GRID_YZ = 2 if SIMULATOR else MAX_GRID_YZ
 
 
+# tiled kernels step TILE_ROWS rows at a time through a TILE-row tile
+assert TILE % TILE_ROWS == 0
+
+
 def blocks(n, per_block):
     """Blocks of `per_block` elements that cover n, capped at GRID_X."""
     return max(1, min(-(-n // per_block), GRID_X))

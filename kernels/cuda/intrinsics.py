@@ -27,11 +27,19 @@ if SIMULATOR:
     def store(x, i, v):
         x[i] = v
 
+    def _check_aligned(x, i, width):
+        # a misaligned vector access faults on a GPU (and spoils the CUDA context)
+        if (x.ctypes.data + i * x.itemsize) % (width * x.itemsize):
+            raise ValueError(f"misaligned {width}-element vector access at element {i}")
+
     def vload(dst, j, x, i, width):
+        if not _is_scalar(x):
+            _check_aligned(x, i, width)
         for k in range(width):
             dst[j + k] = load(x, i + k)
 
     def vstore(x, i, src, j, width):
+        _check_aligned(x, i, width)
         for k in range(width):
             x[i + k] = src[j + k]
 

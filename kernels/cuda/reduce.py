@@ -127,6 +127,8 @@ def rows(name, dtype, acc_dtype, width=1):
     tx, tacc = _check(name, dtype, acc_dtype)
     init, combine, finalize = _combiners(name, acc_dtype)
     threads, span = REDUCE_THREADS, UNROLL * width
+    if width > threads:  # a chunk's head and tail take one element per thread
+        raise ValueError(f"vectors of {width} need blocks of at least {width} threads")
     tree = _tree(combine, threads)
 
     def kernel(out, x, meta):

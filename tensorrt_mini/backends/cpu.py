@@ -250,7 +250,10 @@ def copy_(dst, src):
         if plan.variant.startswith("contig"):
             np.copyto(_flat(dst, n), _flat(src, n))
             return
-    to_int = src._dtype.is_floating_point and dst._dtype.np.kind in "iu"
+    # float -> uint8, int8, int16 through int64 (see f_to_int64); int32 and int64 directly,
+    # as torch converts (NaN -> int32 gives INT_MIN on x86 both ways)
+    narrow = dst._dtype.np.kind == "u" or dst._dtype.itemsize < 4
+    to_int = src._dtype.is_floating_point and dst._dtype.np.kind in "iu" and narrow
     unary("to_int64" if to_int else "copy", dst, src)
 
 

@@ -100,11 +100,15 @@ def parameter_words(argtypes):
 def check_arguments(kernel, args):
     """TypeError naming the first argument that its parameter's word cannot hold exactly
     (a non-int for a pointer or an integer, an int out of range, a float too large for a
-    float32), or the count when it is wrong."""
+    float32, anything but a bool or an int for a bool), or the count when it is wrong.
+    (CuPy.launch packs int-only kernels with a wrapping slice assignment instead, so
+    this is the simulator's check, and CuPy.launch's when its packing fails.)"""
     if len(args) != len(kernel.argtypes):
         raise TypeError(f"{kernel.name} takes {len(kernel.argtypes)} arguments, got {len(args)}")
     for i, (t, a) in enumerate(zip(kernel.argtypes, args)):
         try:
+            if t == types.boolean and not isinstance(a, (bool, int, np.bool_, np.integer)):
+                raise struct.error("a bool parameter takes a bool or an int")  # '?' takes any
             parameter_words((t,)).pack(a)
         except (struct.error, OverflowError) as e:
             raise TypeError(f"{kernel.name}: argument {i} ({t}) cannot take "
@@ -288,9 +292,10 @@ class CuPy:
 
         That stream is ordered with every blocking stream, CuPy's current one included
         (where CuPy's copies and cuBLAS calls go), so tensorrt_mini's work stays in order
-        with CuPy's whichever stream a caller makes current. Reading CuPy's current
-        stream instead cost 0.28 µs a launch on the H100 machine, 4% of torch's whole
-        a + b."""
+        with CuPy's unless a caller makes a non-blocking stream current (or captures a
+        stream into a CUDA graph, which a legacy-stream launch breaks). Reading CuPy's
+        current stream instead cost 0.28 µs a launch on the H100 machine, 4% of torch's
+        whole a + b."""
         try:
             function, words, params, pack = self._thread.blocks[kernel.name]
         except KeyError:
@@ -334,6 +339,7 @@ class CuPy:
                 f"the CUDA driver ({self._cp.cuda.runtime.driverGetVersion()}) cannot load "
                 f"{kernel.name} (PTX ISA {isa.group(1) if isa else 'unknown'}, {path}): {e}"
             ) from None
-        # the Function keeps its module loaded
-        loaded = self._functions[kernel.name] = (function, parameter_words(kernel.argtypes))
-        return loaded
+        # The Function keeps its module loaded, and every thread's block launches the one
+        # kept here: of two threads loading a kernel at once, one module is dropped unused.
+        return self._functions.setdefault(kernel.name,
+                                          (function, parameter_words(kernel.argtypes)))

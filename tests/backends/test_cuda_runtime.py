@@ -186,8 +186,14 @@ def test_simulator_refuses_what_the_gpu_path_would_pack_wrongly(sim):
         with pytest.raises(TypeError, match=re.escape(f"argument {i} ({kernel.argtypes[i]}) "
                                                       "cannot take")):
             sim.launch(kernel, (1,), (1,), args)
+    kernel = _Kernel(F32P, I64, BOOL)  # struct's "?" takes any object, by its truth
+    for bad in (0.5, "yes", None):
+        args = [ptr, 1, bad]
+        with pytest.raises(TypeError, match=re.escape("argument 2 (bool) cannot take")):
+            sim.launch(kernel, (1,), (1,), args)
     with pytest.raises(TypeError, match="takes 3 arguments, got 2"):
         sim.launch(kernel, (1,), (1,), [ptr, 1])
+    kernel = _Kernel(F32P, I64, F32)
     for grid, block in [((0,), (1,)), ((1,), (1, 0)), ((), (1,)), ((1, 1, 1, 1), (1,)),
                         ([1], (1,))]:
         with pytest.raises(ValueError, match="needs to be a tuple of 1 to 3 dims, each at"):

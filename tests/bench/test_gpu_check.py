@@ -144,3 +144,19 @@ def test_shards_split_the_tests_and_their_junit_merges_into_one(tmp_path):
     assert ran[0] == ["test_b[0]", "test_b[3]", "test_k1", "test_k2"]
     assert ran[1] == ["test_b[1]", "test_b[4]"] and ran[2] == ["test_b[2]"]
     assert "shard 2/3: pytest exit status 0" in run.stdout
+
+
+def test_a_stoppable_process_takes_the_first_signal_and_ignores_a_second():
+    # `timeout` signals the whole process group and `tests` forwards the signal to its
+    # shards, so a shard can get two: the second must not interrupt pytest's cleanup
+    code = ("import os, signal\n"
+            "from bench.gpu_check import stoppable\n"
+            "stoppable()\n"
+            "try:\n"
+            "    os.kill(os.getpid(), signal.SIGTERM)\n"
+            "except KeyboardInterrupt:\n"
+            "    os.kill(os.getpid(), signal.SIGTERM)\n"
+            "    print('second ignored')\n")
+    run = subprocess.run([sys.executable, "-c", code], cwd=gpu_check.REPO, capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 0 and run.stdout == "second ignored\n", run.stderr

@@ -333,3 +333,16 @@ def test_simulate_rejects_a_mistyped_pointer(sim):
     with pytest.raises(TypeError, match="float32"):
         sim.simulate(k, (1,), geo.THREADS, [np.zeros(4, np.float32), np.zeros(4, np.float64),
                                              0, 0, 4])
+
+
+def test_a_misaligned_vector_access_is_refused_as_a_gpu_would_fault(sim):
+    from tensorrt_mini.kernels.cuda.intrinsics import vload, vstore
+    buf = np.zeros(9, np.float32)
+    at_one = buf[1:] if buf.ctypes.data % 8 == 0 else buf[:]  # one element off 8 bytes
+    tmp = np.zeros(2, np.float32)
+    with pytest.raises(ValueError, match="misaligned 2-element vector access"):
+        vload(tmp, 0, at_one, 0, 2)
+    with pytest.raises(ValueError, match="misaligned 2-element vector access"):
+        vstore(at_one, 2, tmp, 0, 2)
+    vload(tmp, 0, at_one, 1, 2)  # one element on: aligned
+    vstore(at_one, 3, tmp, 0, 2)
