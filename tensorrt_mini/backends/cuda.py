@@ -404,7 +404,7 @@ def _reduce_into(name, out, x, dims, count):
         second = functools.partial(_reduce_columns, name, acc, acc)
     else:
         width = elementwise.vector_width([src._dtype.itemsize]) if plan.dense_rows else 1
-        if address % (width * src._dtype.itemsize):
+        if not _aligned([address], [src], width):
             width = 1
         first = _reduce_rows(name, src._dtype.np, acc, width)
         # the partials are fresh, hence aligned, and dense
