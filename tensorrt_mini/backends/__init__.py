@@ -2,7 +2,8 @@
 
 The Tensor front end checks devices, broadcasts, promotes dtypes and allocates outputs,
 then calls the backend of the tensors' device. A backend never sees autograd and never
-allocates a result the caller did not ask for. Every backend module provides:
+allocates a result the caller did not ask for (``binary_contig_new`` aside: it allocates
+its own, to save a tiny op the calls). Every backend module provides:
 
 Storage
 - ``empty(numel, dtype, device) -> Storage``: uninitialised storage.
@@ -21,8 +22,9 @@ the output's shape with stride 0 where they broadcast); inputs share one compute
 - ``unary(name, out, x)``.
 - ``binary(name, out, a, b)``; ``binary_scalar(name, out, a, value)`` with a Python scalar
   already converted to the compute dtype.
-- ``binary_contig(name, out, a, b, n)``: ``binary`` where out, a and b are C-contiguous
-  with ``n`` elements each (any storage offsets): the tiny-op hot path.
+- ``binary_contig_new(name, a, b, n) -> Storage``: fresh storage holding ``binary``'s
+  result where a and b are C-contiguous with ``n`` elements each (any storage offsets),
+  of one dtype that the result keeps: the tiny-op hot path, the one op that allocates.
 - ``where(out, cond, a, b)``.
 - ``reduce(name, out, x, dims)`` and ``arg_reduce(name, values, indices, x, dim)``.
 - ``matmul(out, a, b)``: batched (..., n, k) @ (..., k, m), batch dims already expanded.

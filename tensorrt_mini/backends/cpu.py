@@ -177,20 +177,36 @@ _contig_entries = {}  # (op name, input dtype, output dtype, parallel) -> compil
 
 
 def binary_contig(name, out, a, b, n):
-    """binary() for C-contiguous operands: no launch plan, and the kernel is called
-    through its compiled entry point, skipping Numba's type dispatch (0.21 -> 0.15 µs).
-    That is safe because this path only ever passes 1-D C-contiguous slices of storage
-    arrays, of the dtypes in the key: the one signature it compiled."""
+    """binary() for n-element C-contiguous operands (any storage offsets)."""
     if n == 0:
         return
-    x, y, z = a._storage.array, b._storage.array, out._storage.array
+    z = out._storage.array
+    if out._offset or len(z) != n:
+        z = z[out._offset:out._offset + n]
+    _binary_into(name, z, out._dtype, a, b, n)
+
+
+def binary_contig_new(name, a, b, n):
+    """A fresh storage holding op(a, b), for n-element C-contiguous a and b of one dtype
+    whose result keeps that dtype: the tiny op's path."""
+    storage = CPUStorage(np.empty(n, a._dtype.np), a._dtype)
+    if n:
+        _binary_into(name, storage.array, a._dtype, a, b, n)
+    return storage
+
+
+def _binary_into(name, z, z_dtype, a, b, n):
+    """z (an n-element 1-D array of z_dtype) = op(a, b), a and b C-contiguous: no launch
+    plan, and the kernel is called through its compiled entry point, skipping Numba's type
+    dispatch (0.21 -> 0.15 µs). That is safe because this path only ever passes 1-D
+    C-contiguous slices of storage arrays, of the dtypes in the key: the one signature it
+    compiled."""
+    x, y = a._storage.array, b._storage.array
     if a._offset or len(x) != n:
         x = x[a._offset:a._offset + n]
     if b._offset or len(y) != n:
         y = y[b._offset:b._offset + n]
-    if out._offset or len(z) != n:
-        z = z[out._offset:out._offset + n]
-    key = (name, a._dtype, out._dtype, n >= PARALLEL_MIN)
+    key = (name, a._dtype, z_dtype, n >= PARALLEL_MIN)
     entry = _contig_entries.get(key)
     if entry is None:
         if key[3]:

@@ -246,28 +246,40 @@ def binary(name, out, a, b):
     _elementwise(_op_name(name), a._dtype, out, [a, b])
 
 
-_contig_plans = {}
+class _TinyPlan:
+    """binary_contig_new's launch for one (op, dtype, n): the element kernel and the
+    vector one, taken when every address is a multiple of `align` bytes."""
+    __slots__ = ("kernel", "grid", "vector", "vector_grid", "block", "align")
+
+    def __init__(self, name, dtype, n):
+        plan = _ew_plan(_op_name(name), dtype.np, dtype.np, (n,), ((1,), (1,), (1,), None))
+        self.kernel, self.grid, self.block = plan.kernel, plan.grid, plan.block
+        self.vector, self.vector_grid = plan.vector
+        self.align = plan.width * dtype.itemsize  # a width of 1: the element kernel twice
 
 
-def binary_contig(name, out, a, b, n):
-    """binary() for n-element contiguous operands, a and b of one dtype: the tiny-op path
-    (on a GPU a small op costs its host time), so the plan is found by (name, dtypes, n)
-    and the addresses are checked for the vector kernel without a loop."""
-    if n == 0:
-        return
-    key = (name, a._dtype, out._dtype, n)
-    plan = _contig_plans.get(key)
-    if plan is None:  # (the lookup is inlined: this runs per tiny op)
-        plan = _cache(_contig_plans, key, lambda: _ew_plan(
-            _op_name(name), a._dtype.np, out._dtype.np, (n,), ((1,), (1,), (1,), None)))
-    item = a._dtype.itemsize  # _ptr and _aligned, inlined: keep them in step
-    po = out._storage.ptr + out._offset * out._dtype.itemsize
-    pa, pb = a._storage.ptr + a._offset * item, b._storage.ptr + b._offset * item
-    kernel, grid = plan.kernel, plan.grid
-    w = plan.width  # a power of two, so one remainder covers both inputs
-    if w > 1 and not ((pa | pb) % (w * item) or po % (w * out._dtype.itemsize)):
-        kernel, grid = plan.vector
-    _rt.launch(kernel, grid, plan.block, [po, pa, pb, _ZERO, n])
+_tiny_plans = {}
+
+
+def binary_contig_new(name, a, b, n):
+    """A fresh storage holding op(a, b), for n-element C-contiguous a and b of one dtype
+    whose result keeps that dtype: the tiny op's path. On a GPU a small op costs its host
+    time, so empty(), _ptr() and _aligned() are inlined here (keep them in step) and the
+    plan is found by (name, dtype, n)."""
+    dtype = a._dtype
+    plan = _tiny_plans.get((name, dtype, n))
+    if plan is None:
+        plan = _cache(_tiny_plans, (name, dtype, n), lambda: _TinyPlan(name, dtype, n))
+    buffer = _rt.empty(n, dtype.np)
+    po = _rt.address(buffer)
+    if n:
+        item = dtype.itemsize
+        pa, pb = a._storage.ptr + a._offset * item, b._storage.ptr + b._offset * item
+        if (po | pa | pb) % plan.align:
+            _rt.launch(plan.kernel, plan.grid, plan.block, [po, pa, pb, _ZERO, n])
+        else:
+            _rt.launch(plan.vector, plan.vector_grid, plan.block, [po, pa, pb, _ZERO, n])
+    return CUDAStorage(buffer, dtype, a._storage.device, po, n)
 
 
 def binary_scalar(name, out, a, value, reverse=False):

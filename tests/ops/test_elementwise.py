@@ -625,8 +625,8 @@ def test_contiguous_same_dtype_fast_path(op, dtype):
 def test_contiguous_same_dtype_ops_take_the_fast_path(monkeypatch):
     from tensorrt_mini.backends import cpu
     calls = []
-    fast = cpu.binary_contig
-    monkeypatch.setattr(cpu, "binary_contig", lambda *args: calls.append(1) or fast(*args))
+    fast = cpu.binary_contig_new
+    monkeypatch.setattr(cpu, "binary_contig_new", lambda *args: calls.append(1) or fast(*args))
     x, y = tm.rand(2, 2), tm.rand(2, 2)
     assert_values(x + y, host(x) + host(y))
     assert_values(x.t() + y.t(), host(x).T + host(y).T)  # not contiguous: the general path
