@@ -446,7 +446,9 @@ def _probe_line(probe):
         return f"skipped ({probe['skipped']})"
     if "seconds" not in probe:
         return "no record"
-    us = " · ".join(f"{k} {v * 1e6:.1f}" for k, v in probe["seconds"].items())
+    issue = probe.get("issue_seconds", {})
+    us = " · ".join(f"{k} {v * 1e6:.1f}" + (f" (issue {issue[k] * 1e6:.1f})" if k in issue else "")
+                    for k, v in probe["seconds"].items())
     checks = ", ".join(f"{k} {'right' if ok else 'WRONG'}"
                        for k, ok in probe.get("checks", {}).items())
     return f"µs per call: {us}" + (f"; {checks}" if checks else "")

@@ -3,9 +3,11 @@
     python3 -m bench.host_probe [--record FILE] [--n 1024]
     python3 -m bench.host_probe --fake-cupy     # no GPU: tensorrt_mini's own share only
 
-On (n,) fp32 operands, in one process, interleaved rounds, host time per call (a loop of
-calls, then a device synchronise; the loop's own cost is not subtracted, as every row
-pays it alike):
+On (n,) fp32 operands, in one process, interleaved rounds, time per call over a loop of
+500 calls that starts on an empty device queue; the loop's own cost is not subtracted, as
+every row pays it alike. Two figures per row: "issue", when the loop returns (the host's
+own cost: 500 launches do not fill the driver's queue), and "total", after a device
+synchronise (above issue where the GPU, not the host, sets the pace). The rows:
 
     torch a + b, torch.add(a, b, out=c)    the target
     tm a + b                               what the bench's "tiny op" case measures
@@ -42,13 +44,19 @@ from pathlib import Path
 
 
 def _timer(sync, inner):
+    """Seconds per call of fn over `inner` calls, as (issue, total): the clock read when the
+    loop returns, and again after the device synchronise. The queue is drained first, so
+    with fewer calls than the driver queues (~1000) the issue time is the host's own cost,
+    and a total above it means the device, not the host, set the pace."""
     def per_call(fn):
         fn()
+        sync()
         t0 = time.perf_counter()
         for _ in range(inner):
             fn()
+        t1 = time.perf_counter()
         sync()
-        return (time.perf_counter() - t0) / inner
+        return (t1 - t0) / inner, (time.perf_counter() - t0) / inner
     return per_call
 
 
@@ -154,7 +162,7 @@ def probe(n):
         "driver.launchKernel, packed once":
             lambda: launch(fptr, *grid3, *block3, 0, stream, params.ctypes.data, 0),
     })
-    timer = _timer(cupy.cuda.runtime.deviceSynchronize, 2000)
+    timer = _timer(cupy.cuda.runtime.deviceSynchronize, 500)
     samples = {name: [] for name in rows}
     raised = set()
     for _ in range(7):
@@ -167,7 +175,9 @@ def probe(n):
                 raised.add(name)
                 checks[name] = False
                 print(f"  {name}: {type(e).__name__}: {e}", file=sys.stderr)
-    return kernel.name, {k: statistics.median(v) for k, v in samples.items() if v}, checks
+    issue = {k: statistics.median(i for i, _ in v) for k, v in samples.items() if v}
+    total = {k: statistics.median(t for _, t in v) for k, v in samples.items() if v}
+    return kernel.name, total, issue, checks
 
 
 def fake_cupy_probe(n):
@@ -209,7 +219,7 @@ def fake_cupy_probe(n):
     samples = {name: [] for name in rows}
     for _ in range(7):
         for name, call in rows.items():
-            samples[name].append(timer(call))
+            samples[name].append(timer(call)[1])
     return {k: statistics.median(v) for k, v in samples.items()}
 
 
@@ -235,16 +245,19 @@ def main(argv=None):
         if args.record:
             Path(args.record).write_text(json.dumps(dict(skipped="simulator")) + "\n")
         return 0
-    kernel, times, checks = probe(args.n)
+    kernel, times, issue, checks = probe(args.n)
     torch_s = times.get("torch a + b", float("nan"))
     print(f"host time per call, ({args.n},) fp32; kernel {kernel}")
+    print(f"  {'':40s} {'total':>7s}     {'issue':>7s}")
     for name, t in times.items():
-        print(f"  {name:40s} {t * 1e6:7.2f} µs  {t / torch_s:5.2f}x torch a + b")
+        print(f"  {name:40s} {t * 1e6:7.2f} µs  {issue[name] * 1e6:7.2f} µs  "
+              f"{t / torch_s:5.2f}x torch a + b")
     for name, ok in checks.items():
         print(f"  {name}: {'right' if ok else 'failed'}")
     if args.record:
         Path(args.record).write_text(json.dumps(
-            dict(n=args.n, kernel=kernel, seconds=times, checks=checks), indent=1) + "\n")
+            dict(n=args.n, kernel=kernel, seconds=times, issue_seconds=issue, checks=checks),
+            indent=1) + "\n")
     return 0 if all(checks.values()) else 1
 
 

@@ -4,6 +4,7 @@ import ctypes
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -44,3 +45,17 @@ def test_the_summary_reports_the_probe_without_failing_on_it(tmp_path):
     line = gpu_check._probe_line({"seconds": {"torch a + b": 6.5e-6, "tm a + b": 8.3e-6},
                                   "checks": {"driver.launchKernel": False}})
     assert line == "µs per call: torch a + b 6.5 · tm a + b 8.3; driver.launchKernel WRONG"
+
+
+def test_the_probe_line_gives_the_issue_time_where_recorded():
+    line = gpu_check._probe_line({"seconds": {"torch a + b": 7.5e-6, "tm a + b": 8.3e-6},
+                                  "issue_seconds": {"tm a + b": 6.1e-6}})
+    assert line == "µs per call: torch a + b 7.5 · tm a + b 8.3 (issue 6.1)"
+
+
+def test_the_timer_tells_issue_from_total():
+    # a "device" that finishes its queued work only at the synchronise
+    queued = []
+    timer = host_probe._timer(lambda: (time.sleep(0.001 * len(queued)), queued.clear()), 10)
+    issue, total = timer(lambda: queued.append(1))
+    assert issue < 1e-3 < total
