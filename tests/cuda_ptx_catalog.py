@@ -69,6 +69,12 @@ def entries(full=None):
                 {(dtype, d) for d in DTYPES} if full else set()):
             for variant in ("contig", "strided", "tiled"):
                 add("elementwise", *_elementwise("copy", src, dst, variant))
+        # the ops whose tiled kernels need the most registers (ops.HEAVY), at the widest
+        if dtype in ("int64", "float64") or full:
+            for name in ("div", "floor_divide", "remainder", "pow"):
+                if ops.supports(name, dtype):
+                    add("elementwise", *_elementwise(name, dtype,
+                                                     str(ops.result_dtype(name, dtype)), "tiled"))
         # fill: a copy of a scalar
         add("elementwise", "contiguous", ("copy", dtype, dtype, (False, False, False), 16 // _SIZE[dtype]))
         add("elementwise", "strided", ("copy", dtype, dtype, (False, False, False)))

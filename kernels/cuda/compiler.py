@@ -52,16 +52,22 @@ class Kernel:
 
     `name` spells out every parameter its factory baked into `fn` (op, dtypes, widths,
     block shape): it is part of the PTX cache key, so two kernels that differ in code
-    must differ in name. `threads` is the block size it is written for.
+    must differ in name. `threads` is the block size it is written for; `min_blocks`,
+    when set, the blocks per SM its registers must leave room for (the launch bounds'
+    second figure: ptxas then keeps it to 65536 / (threads * min_blocks) registers).
     """
 
-    __slots__ = ("name", "fn", "argtypes", "threads")
+    __slots__ = ("name", "fn", "argtypes", "threads", "min_blocks")
 
-    def __init__(self, name, fn, argtypes, threads):
+    def __init__(self, name, fn, argtypes, threads, min_blocks=None):
         self.name = name
         self.fn = fn
         self.argtypes = tuple(argtypes)
         self.threads = threads
+        self.min_blocks = min_blocks
+
+    def launch_bounds(self):
+        return self.threads if self.min_blocks is None else (self.threads, self.min_blocks)
 
     def __repr__(self):
         return f"Kernel({self.name})"
@@ -109,8 +115,8 @@ def cache_dir():
 
 def cache_key(kernel, cc):
     source, *versions = _build_identity()
-    parts = (source, kernel.name, str(kernel.argtypes), str(kernel.threads), str(tuple(cc)),
-             *versions)
+    parts = (source, kernel.name, str(kernel.argtypes), str(kernel.launch_bounds()),
+             str(tuple(cc)), *versions)
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:40]
 
 
@@ -136,7 +142,7 @@ def ptx(kernel, cc):
             text = path.read_text()
         except OSError:
             text, _ = cuda.compile_ptx(kernel.fn, kernel.argtypes, cc=tuple(cc),
-                                       launch_bounds=kernel.threads)
+                                       launch_bounds=kernel.launch_bounds())
             # write then rename, so a concurrent reader never sees half a file
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
             with os.fdopen(fd, "w") as f:

@@ -16,9 +16,10 @@ Pointers arrive already offset to the view's first element.
 - `tiled`: a batch of 2-D problems whose operands disagree on the fastest dimension
   (a + b.T, b.T.contiguous()). Dim 1 is out's fastest; operands flagged in `transposed`
   have dim 0 fastest and are staged through TILE x (TILE + 1) shared tiles, so both their
-  reads and out's writes coalesce. meta = [batch, n0, n1] + (batch, dim 0, dim 1) strides
-  of out, a, b, c.
-      args: (out, a, b, c, meta)    grid: tiled_grid(batch, n0, n1)   block: (TILE, TILE_ROWS)
+  reads and out's writes coalesce. The sizes batch, n0, n1 and the (batch, dim 0, dim 1)
+  strides of out, a, b and c follow the operands as 15 int64 parameters.
+      args: (out, a, b, c, batch, n0, n1, *strides)   grid: tiled_grid(batch, n0, n1)
+      block: (TILE, TILE_ROWS)
 """
 import numpy as np
 from numba import types
@@ -26,7 +27,8 @@ from numba.np.numpy_support import from_dtype
 
 from . import ops
 from .compiler import Kernel, cuda
-from .geometry import GRID_X, GRID_YZ, THREADS, TILE, TILE_ROWS, UNROLL, VECTOR_BYTES
+from .geometry import (GRID_X, GRID_YZ, THREADS, TILE, TILE_ROWS, TILED_BLOCKS,
+                       TILED_BLOCKS_HEAVY, UNROLL, VECTOR_BYTES)
 from .intrinsics import load, store, vload, vstore
 
 _INT64 = types.int64
@@ -147,17 +149,14 @@ def tiled(name, dtype, out_dtype, pointers, transposed):
     tile, rows = TILE, TILE_ROWS
     steps = tile // rows
 
-    def kernel(out, a, b, c, meta):
+    # Sizes and strides come as parameters, which live in the constant bank: under the
+    # launch bounds below ptxas reloads them from there instead of holding them all in
+    # registers (read from a device array they took 72 registers for a + b.t(), leaving
+    # room for 3 blocks of 256 threads an SM; now 40, and 6 blocks, nothing spilled).
+    def kernel(out, a, b, c, nb, n0, n1, oz, o0, o1, az, a0, a1, bz, b0, b1, cz, c0, c1):
         sa = cuda.shared.array(shape, ta)
         sb = cuda.shared.array(shape, tb)
         sc = cuda.shared.array(shape, tc)
-        # meta into registers once: a store through `out` could alias it, so reads of
-        # meta inside the loops would be repeated after every store
-        nb, n0, n1 = meta[0], meta[1], meta[2]
-        oz, o0, o1 = meta[3], meta[4], meta[5]
-        az, a0, a1 = meta[6], meta[7], meta[8]
-        bz, b0, b1 = meta[9], meta[10], meta[11]
-        cz, c0, c1 = meta[12], meta[13], meta[14]
         tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
         # the direct operands' elements this thread combines, read before the barrier
         # with the staged ones, so both sets of loads are in flight at once (read after
@@ -206,4 +205,6 @@ def tiled(name, dtype, out_dtype, pointers, transposed):
 
     flags = "".join("t" if f else "d" for f in (ta_t, tb_t, tc_t))
     label = _label("tiled", name, dtype, out_dtype, argtypes)
-    return Kernel(f"{label}.{flags}.{tile}x{rows}", kernel, argtypes + [_META], tile * rows)
+    min_blocks = TILED_BLOCKS_HEAVY if name in ops.HEAVY else TILED_BLOCKS
+    return Kernel(f"{label}.{flags}.{tile}x{rows}.b{min_blocks}", kernel,
+                  argtypes + [_INT64] * 15, tile * rows, min_blocks)

@@ -30,6 +30,8 @@ _FLOAT_ONLY = frozenset("""exp expm1 log log2 log10 log1p sqrt rsqrt reciprocal 
 _NOT_BOOL = frozenset("""neg abs relu floor ceil round trunc sub floor_divide remainder
     pow""".split())
 _NOT_FLOAT = frozenset("bitwise_not bitwise_and bitwise_or bitwise_xor".split())
+# ops that run long instruction sequences (divisions, libdevice math): the most registers
+HEAVY = _FLOAT_ONLY | frozenset("floor_divide remainder pow".split())
 
 DTYPES = tuple(np.dtype(d) for d in
                ("bool", "uint8", "int8", "int16", "int32", "int64", "float32", "float64"))

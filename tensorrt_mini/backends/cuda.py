@@ -172,8 +172,7 @@ def _make_ew_plan(name, dtype, out_dtype, shape, strides):
         plan.kernel = _tiled_kernel(name, dtype, out_dtype, pointers, transposed)
         plan.grid = elementwise.tiled_grid(nb, n0, n1)
         plan.block = (geo.TILE, geo.TILE_ROWS)
-        plan.meta = _rt.upload(np.array(meta, np.int64))
-        plan.tail = [_rt.address(plan.meta)]
+        plan.tail = meta  # sizes and strides, as parameters
         return plan
     plan.kernel = _strided(name, dtype, out_dtype, pointers)
     plan.grid = (geo.blocks(n, geo.THREADS),)
@@ -184,8 +183,9 @@ def _make_ew_plan(name, dtype, out_dtype, shape, strides):
 
 
 def _tiled(shape, strides):
-    """(batch, n0, n1), meta and transposed flags when an operand's fastest dim (p) is not
-    out's (the last, q) and the other dims merge into one batch dim; else None."""
+    """(batch, n0, n1), the tiled kernel's size and stride parameters, and the transposed
+    flags, when an operand's fastest dim (p) is not out's (the last, q) and the other dims
+    merge into one batch dim; else None."""
     k = len(shape)
     q = k - 1
     p = None

@@ -284,9 +284,9 @@ def run_tiled(sim, name, dtype, out_dtype, out, out_strides, operands, transpose
             strides.append((0, 0, 0))
     pointers = tuple(isinstance(x, np.ndarray) for x in flat_ops)
     k = ew.tiled(name, dtype, out_dtype, pointers, transposed)
-    meta = strided_meta((nb, n0, n1), out_strides, *strides)
+    sizes_and_strides = [nb, n0, n1] + [s for st in (out_strides, *strides) for s in st]
     sim.simulate(k, ew.tiled_grid(nb, n0, n1), (geo.TILE, geo.TILE_ROWS),
-                 [out.reshape(-1), *flat_ops, meta])
+                 [out.reshape(-1), *flat_ops, *sizes_and_strides])
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)

@@ -42,6 +42,17 @@ def test_compiles_for_sm90(compiled, key):
     assert compiled["results"][key]["error"] is None, compiled["results"][key]["error"]
 
 
+def test_kernels_with_capped_registers_assemble_without_spilling(compiled):
+    # a cap (launch bounds naming blocks per SM) buys occupancy; spilling would pay it back
+    sass = {k: r["sass"] for k, r in compiled["results"].items() if r["sass"] is not None}
+    assert sass, "the catalog has no kernel with capped registers"
+    missing = {r.get("unavailable") for r in sass.values()} - {None}
+    if missing:
+        pytest.skip(f"cannot assemble PTX here: {missing.pop()}")
+    spilled = {k: r for k, r in sass.items() if r["spill_bytes"]}
+    assert not spilled, spilled
+
+
 def test_second_process_reads_cached_ptx(compiled):
     assert compiled["cache_hit_error"] is None
 
