@@ -25,6 +25,8 @@ import xml.etree.ElementTree as ET
 from importlib import metadata, util
 from pathlib import Path
 
+from . import ncu_profile
+
 REPO = Path(__file__).resolve().parent.parent
 TM = "tensorrt_mini"
 # distributions whose versions the check reports (None: not installed)
@@ -383,6 +385,10 @@ def summarize(work, mode, budget_s):
     details["host-probe"] = _probe_line(probe)
     if rc.get("host-probe", 0):
         details["host-probe"] += f" ({why(rc['host-probe'])})"
+    profile = load_json(work / "ncu-profile.json") or {}
+    details["profile"] = ncu_profile.line(profile) if profile else "no record"
+    if rc.get("profile", 0) or profile.get("error"):  # informational: a note, not a failure
+        notes.append(f"profile: {profile.get('error') or why(rc.get('profile', 1))}"[:400])
 
     if junit is None:
         details["tests"] = "no junit XML"
@@ -434,7 +440,8 @@ def summarize(work, mode, budget_s):
                   for name, code, sec in phases]
     everything = dict(mode=mode, ok=not problems, problems=problems, notes=notes,
                       seconds=total, phases=[dict(name=n, rc=c, seconds=s) for n, c, s in phases],
-                      env=env, ptx=ptx, first_op=first, host_probe=probe, tests=junit,
+                      env=env, ptx=ptx, first_op=first, host_probe=probe, profile=profile,
+                      tests=junit,
                       bench_json=bench_path or None, bench_rows=rows,
                       gpu=(bench or {}).get("machine", {}).get("gpu") or first.get("device"))
     return problems, notes, phase_rows, rows, everything
@@ -486,12 +493,12 @@ def cmd_summary(args):
 
 
 def copy_outputs(work, out, everything, date):
-    """Into $OUT (at most 8 files come back, each under 16 MiB): the pytest junit XML, the
-    bench JSON and chart named with the GPU and the date, ready for bench/results/.
+    """Into $OUT (at most 8 files come back, each under 16 MiB): the pytest junit XML, ncu's
+    CSV, the bench JSON and chart named with the GPU and the date, ready for bench/results/.
     gpu_check.sh adds its log and summary.json."""
-    junit = work / "pytest-junit.xml"
-    if junit.exists() and junit.stat().st_size < OUT_LIMIT:
-        shutil.copy(junit, out / junit.name)
+    for name in ("pytest-junit.xml", "ncu-profile.csv"):
+        if (work / name).exists() and (work / name).stat().st_size < OUT_LIMIT:
+            shutil.copy(work / name, out / name)
     bench = everything.get("bench_json")
     if bench and Path(bench).exists():
         stem = (f"cuda-sim-{date}" if everything["mode"] == "sim"

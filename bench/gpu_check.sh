@@ -17,6 +17,8 @@
 #             included, in several processes at once; none of these files imports hypothesis
 #   host-probe  where a tiny op's host time goes (bench/host_probe.py): torch, tm, tm
 #             without its launch, the allocation, CuPy's launch and the driver binding's
+#   profile   Nsight Compute over the bench's main kernels (bench/ncu_profile.py): time,
+#             DRAM rate, occupancy, registers; informational, skipped without ncu
 #   bench     python -m bench --device cuda (ratios to torch in the same run), every case
 #             but the cold start (a dozen fresh interpreters importing torch and CuPy, and
 #             no cuda target to meet)
@@ -25,9 +27,9 @@
 # on the GPU, a tensorrt_mini op failed or gave a wrong result in the bench, a phase ran
 # out of time). The benchmark runs and its results are written either way.
 #
-# When $OUT is set (the device tool sets it), these files land there (at most 5):
-#   gpu_check.log, summary.json (with the host probe), pytest-junit.xml,
-#   cuda-<GPU>-<date>.json and .png
+# When $OUT is set (the device tool sets it), these files land there (at most 6):
+#   gpu_check.log, summary.json (with the host probe and the profile), pytest-junit.xml,
+#   ncu-profile.csv (ncu's own output), cuda-<GPU>-<date>.json and .png
 #   (the bench results, named for bench/results/; the PNG only where matplotlib is).
 #
 # Settings (environment):
@@ -137,6 +139,8 @@ phase tests "$TESTS_S" "$PY" -m bench.gpu_check tests --shards "$SHARDS" \
     tests/nn/test_training.py::test_tiny_mlp_on_cuda_matches_cpu
 
 phase host-probe 60 "$PY" -m bench.host_probe --record "$WORK/host-probe.json"
+phase profile 90 "$PY" -m bench.ncu_profile --mode "$MODE" --timeout 80 \
+    --record "$WORK/ncu-profile.json"
 
 LEFT=$((BUDGET - ($(date +%s) - START) - 15))
 [ "$LEFT" -lt 60 ] && LEFT=60
