@@ -17,11 +17,11 @@
 #             included, in several processes at once; none of these files imports hypothesis
 #   host-probe  where a tiny op's host time goes (bench/host_probe.py): torch, tm, tm
 #             without its launch, the allocation, CuPy's launch and the driver binding's
-#   profile   Nsight Compute over the bench's main kernels (bench/ncu_profile.py): time,
-#             DRAM rate, occupancy, registers; informational, skipped without ncu
 #   bench     python -m bench --device cuda (ratios to torch in the same run), every case
 #             but the cold start (a dozen fresh interpreters importing torch and CuPy, and
 #             no cuda target to meet)
+#   profile   Nsight Compute over the bench's main kernels (bench/ncu_profile.py): time,
+#             DRAM rate, occupancy, registers; informational, skipped without ncu
 #   summary   a short table, printed last; RESULT: PASS or FAIL with the reasons
 # Exit status: 0 when every phase passed, 1 when any failed (tests failed or did not run
 # on the GPU, a tensorrt_mini op failed or gave a wrong result in the bench, a phase ran
@@ -139,13 +139,14 @@ phase tests "$TESTS_S" "$PY" -m bench.gpu_check tests --shards "$SHARDS" \
     tests/nn/test_training.py::test_tiny_mlp_on_cuda_matches_cpu
 
 phase host-probe 60 "$PY" -m bench.host_probe --record "$WORK/host-probe.json"
-phase profile 90 "$PY" -m bench.ncu_profile --mode "$MODE" --timeout 80 \
-    --record "$WORK/ncu-profile.json"
 
 LEFT=$((BUDGET - ($(date +%s) - START) - 15))
 [ "$LEFT" -lt 60 ] && LEFT=60
 phase bench "$LEFT" "$PY" -m bench.gpu_check bench "${BENCH_ARGS[@]}" \
     --results-dir "$WORK/results"
+# after the bench, so a slow profiler never eats into the bench's time
+phase profile 90 "$PY" -m bench.ncu_profile --mode "$MODE" --timeout 80 \
+    --record "$WORK/ncu-profile.json"
 
 SUMMARY_OUT=()
 [ -n "${OUT:-}" ] && SUMMARY_OUT=(--out "$OUT")

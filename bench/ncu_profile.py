@@ -19,7 +19,10 @@ import argparse
 import csv
 import glob
 import json
+import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -41,8 +44,10 @@ def find_ncu():
     found = shutil.which("ncu")
     if found:
         return found
-    found = sorted(glob.glob("/opt/nvidia/nsight-compute/*/ncu"))
-    return found[-1] if found else None
+    found = glob.glob("/opt/nvidia/nsight-compute/*/ncu")
+    # the newest version (2025.10 after 2025.9)
+    return max(found, key=lambda p: [int(x) for x in re.findall(r"\d+", Path(p).parent.name)],
+               default=None)
 
 
 def run_kernels(launches_path):
@@ -108,13 +113,19 @@ def profile(record, timeout_s):
     command = [ncu, "--clock-control", "none", "--profile-from-start", "off", "--csv",
                "--page", "raw", "--print-units", "base", "--metrics", ",".join(METRICS),
                sys.executable, "-m", "bench.ncu_profile", "kernels", str(launches_path)]
+    # its own process group: on a timeout the program ncu runs goes too, and does not hold
+    # the GPU into the next phase
+    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           start_new_session=True)
     try:
-        run = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
+        stdout, stderr = run.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
+        os.killpg(run.pid, signal.SIGKILL)
+        run.communicate()
         return dict(error=f"ncu did not finish in {timeout_s} s", command=command)
     csv_path = Path(record).with_suffix(".csv")
-    csv_path.write_text(run.stdout)
-    kernels = parse(run.stdout)
+    csv_path.write_text(stdout)
+    kernels = parse(stdout)
     try:
         launches = json.loads(launches_path.read_text())
     except (OSError, ValueError):
@@ -124,7 +135,7 @@ def profile(record, timeout_s):
     out = dict(command=command, rc=run.returncode, csv=str(csv_path), kernels=kernels)
     if run.returncode or not kernels or len(kernels) != len(launches):
         out["error"] = (f"ncu exit status {run.returncode}, {len(kernels)} kernels read, "
-                        f"{len(launches)} launched: {run.stderr[-1500:]}")
+                        f"{len(launches)} launched: {stderr[-1500:]}")
     return out
 
 

@@ -33,7 +33,10 @@ def _elementwise(name, dtype, out, variant):
         return ("contiguous", (name, dtype, out, (True, False, False), width))
     if variant == "strided":
         return ("strided", (name, dtype, out, p))
-    return ("tiled", (name, dtype, out, p, (False, True, True)))
+    # as the backend launches it: a unary op's one operand staged (a transposed copy),
+    # else the first operand read directly and the others staged
+    staged = (True, False, False) if ops.arity(name) == 1 else (False, True, True)
+    return ("tiled", (name, dtype, out, p, staged))
 
 
 def entries(full=None):
@@ -69,12 +72,16 @@ def entries(full=None):
                 {(dtype, d) for d in DTYPES} if full else set()):
             for variant in ("contig", "strided", "tiled"):
                 add("elementwise", *_elementwise("copy", src, dst, variant))
-        # the ops whose tiled kernels need the most registers (ops.HEAVY), at the widest
+        # the ops whose tiled kernels need the most registers (ops.HEAVY), at the widest,
+        # also with both operands staged
         if dtype in ("int64", "float64") or full:
-            for name in ("div", "floor_divide", "remainder", "pow"):
+            for name in ("div", "floor_divide", "remainder", "pow", "log1p", "sin"):
                 if ops.supports(name, dtype):
-                    add("elementwise", *_elementwise(name, dtype,
-                                                     str(ops.result_dtype(name, dtype)), "tiled"))
+                    res = str(ops.result_dtype(name, dtype))
+                    add("elementwise", *_elementwise(name, dtype, res, "tiled"))
+                    if ops.arity(name) == 2:
+                        add("elementwise", "tiled", (name, dtype, res, _pointers(name),
+                                                     (True, True, False)))
         # fill: a copy of a scalar
         add("elementwise", "contiguous", ("copy", dtype, dtype, (False, False, False), 16 // _SIZE[dtype]))
         add("elementwise", "strided", ("copy", dtype, dtype, (False, False, False)))

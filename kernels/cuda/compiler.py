@@ -54,7 +54,8 @@ class Kernel:
     block shape): it is part of the PTX cache key, so two kernels that differ in code
     must differ in name. `threads` is the block size it is written for; `min_blocks`,
     when set, the blocks per SM its registers must leave room for (the launch bounds'
-    second figure: ptxas then keeps it to 65536 / (threads * min_blocks) registers).
+    second figure: ptxas then keeps it to at most 65536 / (threads * min_blocks)
+    registers, rounded down to its allocation unit).
     """
 
     __slots__ = ("name", "fn", "argtypes", "threads", "min_blocks")

@@ -161,7 +161,7 @@ def binary(name, out, a, b):
     if plan is None:
         plan = _plan(shape, (out._stride, a._stride, b._stride), True)
     if plan.contig:
-        binary_contig(name, out, a, b, plan.numel)
+        _binary_contig(name, out, a, b, plan.numel)
         return
     if plan.numel == 0:
         return
@@ -176,7 +176,7 @@ def binary(name, out, a, b):
 _contig_entries = {}  # (op name, input dtype, output dtype, parallel) -> compiled entry point
 
 
-def binary_contig(name, out, a, b, n):
+def _binary_contig(name, out, a, b, n):
     """binary() for n-element C-contiguous operands (any storage offsets)."""
     if n == 0:
         return

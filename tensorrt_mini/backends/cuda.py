@@ -2,8 +2,9 @@
 
 Each op turns views into kernel launches through `cuda_runtime` (CuPy on a GPU, numpy
 under Numba's simulator). The launch plan for a layout (kernel variant, grid, collapsed
-metadata already uploaded to the device) is computed once and cached, keyed by the sizes
-and strides of every operand: the Python path of an op is its cost on a GPU.
+sizes and strides, as kernel parameters or uploaded to the device) is computed once and
+cached, keyed by the sizes and strides of every operand: the Python path of an op is its
+cost on a GPU.
 Matmul goes to cuBLAS through CuPy.
 """
 import functools
@@ -128,8 +129,9 @@ def _numel(t):
 
 class _EwPlan:
     """How to run one op over one layout: the kernel, its grid and block, and the trailing
-    launch arguments (metadata already on the device). A dense layout ("contig") has a
-    vector kernel, taken when every pointer is aligned for it, and an element one."""
+    launch arguments (sizes and strides, or the address of their device copy `meta`). A
+    dense layout ("contig") has a vector kernel, taken when every pointer is aligned for
+    it, and an element one."""
     __slots__ = ("contig", "kernel", "grid", "block", "tail", "vector", "width", "meta")
 
 
@@ -252,7 +254,8 @@ class _TinyPlan:
     __slots__ = ("kernel", "grid", "vector", "vector_grid", "block", "align")
 
     def __init__(self, name, dtype, n):
-        plan = _ew_plan(_op_name(name), dtype.np, dtype.np, (n,), ((1,), (1,), (1,), None))
+        # made, not looked up: kept here alone, it is not cached twice
+        plan = _make_ew_plan(_op_name(name), dtype.np, dtype.np, (n,), ((1,), (1,), (1,), None))
         self.kernel, self.grid, self.block = plan.kernel, plan.grid, plan.block
         self.vector, self.vector_grid = plan.vector
         self.align = plan.width * dtype.itemsize  # a width of 1: the element kernel twice

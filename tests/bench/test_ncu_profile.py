@@ -2,7 +2,10 @@
 the case that launched it, and how the GPU check reports the profile (never as a failure)."""
 import json
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # bench/ sits at the repo root
 
@@ -50,16 +53,25 @@ def test_without_ncu_the_record_says_so(monkeypatch, tmp_path):
     assert "ncu not found" in json.loads(record.read_text())["skipped"]
 
 
+class FakeNcu:
+    """subprocess.Popen for ncu: writes the launches file as `kernels FILE` would, and
+    prints CSV."""
+    launches = []
+
+    def __init__(self, command, **kwargs):
+        Path(command[-1]).write_text(json.dumps(self.launches))
+        self.returncode, self.pid = 0, -1
+
+    def communicate(self, timeout=None):
+        return CSV, ""
+
+
 def test_the_kernels_are_named_by_the_case_that_launched_them(monkeypatch, tmp_path):
     record = tmp_path / "ncu-profile.json"
     launches = [["a + b.t()", "ew.tiled.add"], ["a + b (1024,)", "ew.contig.add"]]
-
-    def fake_ncu(command, **kwargs):
-        Path(command[-1]).write_text(json.dumps(launches))  # what `kernels FILE` writes
-        return type("Run", (), dict(returncode=0, stdout=CSV, stderr=""))()
-
+    monkeypatch.setattr(FakeNcu, "launches", launches)
     monkeypatch.setattr(ncu_profile, "find_ncu", lambda: "/opt/ncu")
-    monkeypatch.setattr(ncu_profile.subprocess, "run", fake_ncu)
+    monkeypatch.setattr(ncu_profile.subprocess, "Popen", FakeNcu)
     rec = ncu_profile.profile(record, 5)
     assert "error" not in rec
     assert [(k["case"], k["name"]) for k in rec["kernels"]] == [tuple(x) for x in launches]
@@ -70,14 +82,30 @@ def test_the_kernels_are_named_by_the_case_that_launched_them(monkeypatch, tmp_p
 
 
 def test_a_launch_count_that_disagrees_with_ncu_is_reported(monkeypatch, tmp_path):
-    def fake_ncu(command, **kwargs):
-        Path(command[-1]).write_text(json.dumps([["sum(1)", "reduce.rows"]]))
-        return type("Run", (), dict(returncode=0, stdout=CSV, stderr=""))()
-
+    monkeypatch.setattr(FakeNcu, "launches", [["sum(1)", "reduce.rows"]])
     monkeypatch.setattr(ncu_profile, "find_ncu", lambda: "/opt/ncu")
-    monkeypatch.setattr(ncu_profile.subprocess, "run", fake_ncu)
+    monkeypatch.setattr(ncu_profile.subprocess, "Popen", FakeNcu)
     rec = ncu_profile.profile(tmp_path / "p.json", 5)
     assert "2 kernels read, 1 launched" in rec["error"]
+
+
+def test_a_profiler_past_its_time_is_stopped_with_the_program_it_runs(monkeypatch, tmp_path):
+    pidfile = tmp_path / "child.pid"
+    ncu = tmp_path / "ncu"  # starts a program of its own and waits for it, as ncu does
+    ncu.write_text(f"#!/bin/sh\nsleep 60 &\necho $! > {pidfile}\nwait\n")
+    ncu.chmod(0o755)
+    monkeypatch.setattr(ncu_profile, "find_ncu", lambda: str(ncu))
+    start = time.monotonic()
+    rec = ncu_profile.profile(tmp_path / "p.json", 1)
+    assert "did not finish in 1 s" in rec["error"] and time.monotonic() - start < 30
+    child = Path(f"/proc/{int(pidfile.read_text())}/stat")
+    for _ in range(100):
+        # gone, or a zombie (killed, and left for an init that may never reap it)
+        if not child.exists() or child.read_text().rsplit(")", 1)[1].split()[0] == "Z":
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the program ncu ran outlived the timeout")
 
 
 def test_the_check_notes_a_failed_profile_without_failing(tmp_path):
