@@ -14,7 +14,7 @@ from ..autograd.graph import record, run
 from ..layout import wrap_dim
 from ..ops import elementwise as E
 from ..ops.dispatch import GradMode
-from ..ops.indexing import index_put_
+from ..ops.indexing import gather, index_put_
 from ..ops.linalg import matmul
 
 _SQRT_HALF = math.sqrt(0.5)
@@ -233,15 +233,18 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
                            f"scalar types: Long, Int; but got {input.type()} instead (while "
                            "checking arguments for embedding)")
     num, dim = weight._shape
-    # unlike weight[input], torch's embedding refuses negative indices; the backward's
-    # scatter relies on that (one read of the indices, as weight[input] makes too)
+    # torch's embedding refuses negative indices (weight[input] would wrap them): one read
+    # of the indices to the host checks them, and then the rows are gathered unchecked
     host = input.cpu().numpy()
     if host.size and (host.min() < 0 or host.max() >= num):
         raise IndexError("index out of range in self")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += num
+    rows = input.to(D.int64).unsqueeze(-1)
+    cols = creation.arange(dim, device=weight.device)
     track = _tracking(weight)
-    out = _untracked(lambda: weight[input], track)
+    out = _untracked(lambda: gather(weight, rows * weight._stride[0]
+                                    + (cols * weight._stride[1] + weight._offset)), track)
     if not track:
         return out
 
@@ -249,8 +252,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         if padding_idx is not None:  # the padding row never learns
             g = g * (input != padding_idx).unsqueeze(-1)
         z = creation.zeros((num, dim), dtype=g._dtype, device=g.device)
-        cols = creation.arange(dim, device=g.device)
-        offsets = input.to(D.int64).unsqueeze(-1) * dim + cols
+        offsets = rows * dim + cols
         index_put_(z, offsets.contiguous(), g, offsets._shape, accumulate=True)
         return (z,)
     return record("EmbeddingBackward0", out, (weight,), backward)

@@ -204,9 +204,15 @@ def getitem(input, idx):
     if not advanced:
         return view
     shape, offsets = _offsets(view, advanced)
-    out = T.empty_tensor(shape, input._dtype, input._storage.device)
+    return gather(view, _expand_to(offsets, shape))
+
+
+def gather(input, offsets):
+    """A fresh tensor of offsets' shape holding the elements of input's storage at those
+    int64 storage offsets, which the caller has checked (no autograd)."""
+    out = T.empty_tensor(offsets._shape, input._dtype, input._storage.device)
     if out.numel():
-        T.backends.get(input._storage.device.type).take(out, view, offsets.contiguous())
+        T.backends.get(input._storage.device.type).take(out, input, offsets.contiguous())
     return out
 
 

@@ -146,3 +146,32 @@ def test_against_torch(name):
             assert a is None
         else:
             np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
+def test_embedding_gathers_rows_of_a_strided_weight(device):
+    if device == "cuda" and not cuda_runtime.is_available():
+        pytest.skip(f"cuda unavailable: {cuda_runtime.unavailable()}")
+    base = tm.arange(40, dtype=tm.float32, device=device).reshape(5, 8)
+    w = base[1:, 1::2]  # (4, 4): storage offset 9, strides (8, 2)
+    rows = np.asarray(w.cpu())
+    for index in ([[3, 0], [1, 1]], [2], 1, []):
+        idx = tm.tensor(index, dtype=tm.int64, device=device)
+        out = F.embedding(idx, w)
+        want = rows[np.asarray(index, np.int64)]
+        assert out.shape == want.shape and out.device == w.device  # a 0-d index: one row
+        np.testing.assert_array_equal(np.asarray(out.cpu()), want)
+    idx32 = tm.tensor([0, 3], dtype=tm.int32, device=device)
+    np.testing.assert_array_equal(np.asarray(F.embedding(idx32, w).cpu()), rows[[0, 3]])
+
+
+def test_embedding_on_cuda_reads_its_indices_to_the_host_once(monkeypatch):
+    if not cuda_runtime.is_available():
+        pytest.skip(f"cuda unavailable: {cuda_runtime.unavailable()}")
+    from tensorrt_mini.backends import cuda as backend
+    reads = []
+    real = backend.to_host
+    monkeypatch.setattr(backend, "to_host", lambda t: reads.append(t._shape) or real(t))
+    w = tm.ones(5, 3, device="cuda")
+    F.embedding(tm.tensor([[4, 0], [2, 2]], device="cuda"), w)
+    assert reads == [(2, 2)]  # the bounds check; the gather reads on the device
