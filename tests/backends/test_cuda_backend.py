@@ -357,10 +357,13 @@ def test_plans_are_cached_per_layout():
     from tensorrt_mini.backends import cuda as backend
     a = tm.zeros(3, 4, device="cuda")
     backend._ew_plans.clear()
+    backend._tiny_plans.clear()
     for _ in range(3):
-        a + a.t().t()
+        a + a.t().t()  # the tiny-op path's own table
         a.t() * 2
-    assert len(backend._ew_plans) == 2  # one per (op, dtypes, layout), not per call
+        a.t() - a.t()
+    # one per (op, dtypes, layout), not per call
+    assert len(backend._ew_plans) == 2 and len(backend._tiny_plans) == 1
 
 
 # --- real GPU only: sizes that fill whole vector tiles and split reductions ---------------
