@@ -39,7 +39,8 @@
 #                          hypothesis, tqdm and matplotlib, as the GPU image may lack them.
 #   GPU_CHECK_HIDE="..."   modules to hide (default: none on a GPU, the three above simulated)
 #   GPU_CHECK_BUDGET_S     the whole check's time budget (default 290 on a GPU); the bench
-#                          gets what the earlier phases leave, at least 60 s
+#                          gets what the earlier phases leave, at least 60 s, and the
+#                          profile what the bench leaves (none: it is skipped)
 #   GPU_CHECK_TESTS_S      the tests' time limit (default 170 on a GPU)
 #   GPU_CHECK_SHARDS       pytest processes side by side (default 6 on a GPU, 2 simulated)
 #   GPU_CHECK_PYTHON       the interpreter (default python3)
@@ -144,9 +145,12 @@ LEFT=$((BUDGET - ($(date +%s) - START) - 15))
 [ "$LEFT" -lt 60 ] && LEFT=60
 phase bench "$LEFT" "$PY" -m bench.gpu_check bench "${BENCH_ARGS[@]}" \
     --results-dir "$WORK/results"
-# after the bench, so a slow profiler never eats into the bench's time
-phase profile 90 "$PY" -m bench.ncu_profile --mode "$MODE" --timeout 80 \
-    --record "$WORK/ncu-profile.json"
+# after the bench, so a slow profiler never eats into the bench's time, and only in what
+# is left of the budget (at most 80 s)
+LEFT=$((BUDGET - ($(date +%s) - START) - 10))
+[ "$LEFT" -gt 80 ] && LEFT=80
+phase profile $((LEFT > 0 ? LEFT + 10 : 10)) "$PY" -m bench.ncu_profile --mode "$MODE" \
+    --timeout "$LEFT" --record "$WORK/ncu-profile.json"
 
 SUMMARY_OUT=()
 [ -n "${OUT:-}" ] && SUMMARY_OUT=(--out "$OUT")

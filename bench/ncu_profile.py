@@ -37,6 +37,7 @@ METRICS = {  # ncu metric -> the record's name for it
     "launch__occupancy_limit_registers": "block_limit_registers",
 }
 N = 8192
+MIN_SECONDS = 20  # less than this is not worth starting ncu for (its start takes ~10 s)
 CASES = ("a + b.t()", "b.t().contiguous()", "sum(1)", "a + b (1024,)")
 
 
@@ -168,8 +169,12 @@ def main(argv=None):
     p.add_argument("--timeout", type=float, default=80)
     p.add_argument("--mode", choices=("gpu", "sim"), default="gpu")
     args = p.parse_args(argv)
-    rec = (profile(args.record, args.timeout) if args.mode == "gpu"
-           else dict(skipped="the simulator has no GPU to profile"))
+    if args.mode != "gpu":
+        rec = dict(skipped="the simulator has no GPU to profile")
+    elif args.timeout < MIN_SECONDS:
+        rec = dict(skipped=f"{args.timeout:.0f} s left in the GPU check's budget")
+    else:
+        rec = profile(args.record, args.timeout)
     Path(args.record).write_text(json.dumps(rec, indent=1) + "\n")
     print(line(rec))
     return 0

@@ -66,6 +66,14 @@ class FakeNcu:
         return CSV, ""
 
 
+def test_no_time_left_skips_the_profile(monkeypatch, tmp_path):
+    monkeypatch.setattr(ncu_profile, "find_ncu", lambda: "/opt/ncu")
+    monkeypatch.setattr(ncu_profile, "profile", lambda *a: pytest.fail("profiled anyway"))
+    record = tmp_path / "ncu-profile.json"
+    assert ncu_profile.main(["--record", str(record), "--timeout", "-7"]) == 0
+    assert json.loads(record.read_text()) == {"skipped": "-7 s left in the GPU check's budget"}
+
+
 def test_the_kernels_are_named_by_the_case_that_launched_them(monkeypatch, tmp_path):
     record = tmp_path / "ncu-profile.json"
     launches = [["a + b.t()", "ew.tiled.add"], ["a + b (1024,)", "ew.contig.add"]]
