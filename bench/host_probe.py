@@ -60,8 +60,8 @@ def _timer(sync, inner):
     return per_call
 
 
-def _captured_launch(rt, op):
-    """(kernel, grid, block, args) of the last launch `op` makes."""
+def launches_of(rt, op):
+    """(kernel, grid, block, args) of each launch `op` makes through runtime `rt`, in order."""
     seen = []
     real = rt.launch
 
@@ -74,7 +74,7 @@ def _captured_launch(rt, op):
         op()
     finally:
         del rt.launch  # the class's method again
-    return seen[-1]
+    return seen
 
 
 def _packed(np, args):
@@ -104,7 +104,7 @@ def probe(n):
     a, b = tm.rand(n, device="cuda"), tm.rand(n, device="cuda")
     want = a.cpu().numpy() + b.cpu().numpy()
     kept = []  # the captured launch's output stays allocated: later launches write to it
-    kernel, grid, block, args = _captured_launch(rt, lambda: kept.append(a + b))
+    kernel, grid, block, args = launches_of(rt, lambda: kept.append(a + b))[-1]
     checks = {"tm a + b": bool(np.array_equal(kept[0].cpu().numpy(), want))}
     path, entry = compiler.ptx(kernel, rt.cc)
     fn = cupy.RawModule(path=path).get_function(entry)  # a cupy.RawKernel, as tm launched before

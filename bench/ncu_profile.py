@@ -27,6 +27,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .host_probe import launches_of
+
 METRICS = {  # ncu metric -> the record's name for it
     "gpu__time_duration.sum": "time",
     "dram__bytes.sum.per_second": "dram_rate",
@@ -65,17 +67,10 @@ def run_kernels(launches_path):
     for op in ops.values():  # compile, load, first launch
         op()
     rt = cuda_runtime.runtime()
-    real, launches, case = rt.launch, [], [None]
-
-    def noted(kernel, grid, block, args):
-        launches.append([case[0], kernel.name])
-        real(kernel, grid, block, args)
-
-    rt.launch = noted
     cupy.cuda.runtime.deviceSynchronize()
     cupy.cuda.profiler.start()
-    for case[0], op in ops.items():
-        op()
+    launches = [[case, kernel.name] for case, op in ops.items()
+                for kernel, *_ in launches_of(rt, op)]
     cupy.cuda.runtime.deviceSynchronize()
     cupy.cuda.profiler.stop()
     Path(launches_path).write_text(json.dumps(launches))

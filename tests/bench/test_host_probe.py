@@ -59,3 +59,17 @@ def test_the_timer_tells_issue_from_total():
     timer = host_probe._timer(lambda: (time.sleep(0.001 * len(queued)), queued.clear()), 10)
     issue, total = timer(lambda: queued.append(1))
     assert issue < 1e-3 < total
+
+
+def test_launches_of_lists_each_launch_of_an_op_and_puts_the_launch_back():
+    import tensorrt_mini as tm
+    from tensorrt_mini.backends import cuda_runtime
+    if not cuda_runtime.is_available():
+        import pytest
+        pytest.skip(f"cuda unavailable: {cuda_runtime.unavailable()}")
+    rt = cuda_runtime.runtime()
+    a = tm.ones(2, 3, device="cuda")
+    launched = host_probe.launches_of(rt, lambda: (a + a, a.t() * 2))
+    assert [k.name.split(".")[:3] for k, *_ in launched] == [["ew", "contig", "add"],
+                                                             ["ew", "contig", "mul"]]
+    assert "launch" not in vars(rt)  # the class's method again
