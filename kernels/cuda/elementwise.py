@@ -211,10 +211,10 @@ def tiled(name, dtype, out_dtype, pointers, transposed):
 
 
 def tiled_blocks(name, argtypes):
-    """Blocks of the tiled kernel (name, argtypes) whose registers an SM must fit: its
-    launch bounds. On an H100 more was faster (fp32, 8192², against 6 blocks: the
-    transposed copy 0.54 -> 0.48 of torch's time, a + b.t() 0.66 -> 0.59), as far as
-    ptxas fits them without spilling (geometry.py)."""
+    """Blocks of the tiled kernel (name, argtypes) whose registers an SM must fit (its
+    launch bounds), or None. H100, 8192², ratio to torch's time, capped at 6 / 8 / none:
+    fp32 transposed copy 0.54 / 0.47 / 0.47, fp32 a + b.t() 0.65 / 0.57 / 0.59, fp64 a +
+    b.t() 0.77 / 0.74 (8 bytes spilled) / 0.73 (bench/results/tiled-sweep-*)."""
     if name in ops.HEAVY:
         return TILED_BLOCKS_HEAVY
     words = sum(-(-np.dtype(str(t.dtype)).itemsize // 4)

@@ -11,13 +11,13 @@ UNROLL = 2 if SIMULATOR else 4  # vectors per thread in contiguous elementwise k
 VECTOR_BYTES = 8 if SIMULATOR else 16  # widest access: 16 bytes is ld.global.v4.f32
 TILE = 4 if SIMULATOR else 32  # tiled transposes stage TILE x (TILE + 1) in shared memory
 TILE_ROWS = 2 if SIMULATOR else 8  # ... with (TILE, TILE_ROWS) threads per block
-# ... and registers to fit this many such blocks on an SM (2048 threads at most), by what
-# a thread holds per element (elementwise.tiled_blocks): 8 (32 registers) where its
-# operands' values take at most two 32-bit words, 6 (40) where they take more, and 4 (64)
-# for the arithmetic-heavy ops (ops.HEAVY). ptxas meets each without spilling for every
-# op and dtype; 8 spills for the wider ones (a 64-bit binary op, where)
+# ... and launch bounds (elementwise.tiled_blocks): registers to fit this many such blocks
+# on an SM (2048 threads at most). 8 (32 registers) where a thread's operand values take
+# at most two 32-bit words an element: ptxas fits those without spilling. None (no bounds)
+# for the wider ones (a 64-bit binary op, where), which spill at 8 and ran slower capped
+# at 6 (40 registers) than not capped. 4 (64) for the arithmetic-heavy ops (ops.HEAVY)
 TILED_BLOCKS = 8
-TILED_BLOCKS_WIDE = 6
+TILED_BLOCKS_WIDE = None
 TILED_BLOCKS_HEAVY = 4
 REDUCE_THREADS = 8 if SIMULATOR else 256  # one block reduces (part of) a row
 COLUMN_GROUPS = 2 if SIMULATOR else 8  # column reductions: (TILE, COLUMN_GROUPS) blocks

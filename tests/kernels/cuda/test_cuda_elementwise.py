@@ -328,6 +328,21 @@ def test_tiled_with_a_scalar_operand(sim):
     check(out[0], bt.T * -3)
 
 
+@pytest.mark.parametrize("name, dtype, pointers, blocks", [
+    ("add", "float32", (True, True, False), geo.TILED_BLOCKS),  # two 32-bit values
+    ("copy", "float64", (True, False, False), geo.TILED_BLOCKS),  # one 64-bit value
+    ("mul", "int64", (True, False, False), geo.TILED_BLOCKS),  # a scalar takes no tile
+    ("add", "int64", (True, True, False), geo.TILED_BLOCKS_WIDE),  # 8 blocks would spill
+    ("where", "uint8", (True, True, True), geo.TILED_BLOCKS_WIDE),  # three operands
+    ("sin", "float32", (True, False, False), geo.TILED_BLOCKS_HEAVY),
+    ("floor_divide", "int8", (True, True, False), geo.TILED_BLOCKS_HEAVY),
+])
+def test_tiled_launch_bounds_follow_what_a_thread_holds(name, dtype, pointers, blocks):
+    k = ew.tiled(name, dtype, str(ops.result_dtype(name, dtype)), pointers, pointers)
+    assert k.min_blocks == blocks
+    assert k.name.endswith(f".b{blocks}")  # bounds change the PTX: they key the cache
+
+
 def test_simulate_rejects_a_mistyped_pointer(sim):
     k = ew.contiguous("neg", "float32", "float32", (True, False, False), 1)
     with pytest.raises(TypeError, match="float32"):
