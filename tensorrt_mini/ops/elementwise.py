@@ -98,11 +98,13 @@ def check_same_device(*tensors):
 
 def scalar_in(value, dtype):
     """A Python scalar operand as a numpy scalar of dtype. Integers wrap like torch's C
-    casts: uint8 tensor + -1 adds 255."""
+    casts: uint8 tensor + -1 adds 255. Like torch, a Python int must fit int64 or uint64,
+    whatever the tensor's dtype (float32 tensor + 2**70 raises)."""
+    if type(value) is int and not -(1 << 63) <= value < (1 << 64):
+        raise OverflowError("can't convert negative int to unsigned" if value < 0
+                            else "int too big to convert")
     if dtype.category == 1 and not isinstance(value, (bool, np.bool_)):
         v = int(value)
-        if not -(1 << 63) <= v < (1 << 64):
-            raise OverflowError("int too big to convert")
         bits = dtype.itemsize * 8
         v &= (1 << bits) - 1
         if dtype.is_signed and v >> (bits - 1):

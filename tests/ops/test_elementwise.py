@@ -322,6 +322,18 @@ def test_integer_scalars_wrap_like_torch():
         tm.tensor([1]) + 2**64
 
 
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("value", [2**64, 2**70, -2**63 - 1, -2**70])
+def test_python_ints_past_64_bits_raise_as_in_torch(dtype, value):
+    torch = needs_torch()
+    with pytest.raises(OverflowError) as expected:
+        torch.tensor([1, 2], dtype=torch_dtype(torch, dtype)) + value
+    with pytest.raises(OverflowError, match=str(expected.value)):
+        tm.tensor([1, 2], dtype=dtype) + value
+    with pytest.raises(OverflowError, match=str(expected.value)):
+        value * tm.tensor([1, 2], dtype=dtype)
+
+
 def test_binary_dtype_grid_matches_torch():
     torch = needs_torch()
     for a in DTYPES:
