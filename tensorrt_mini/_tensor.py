@@ -15,8 +15,10 @@ from .size import Size
 
 
 class Tensor:
+    # _output_nr: which output of its grad_fn this is, set only where that node has
+    # several (autograd.Function); read only then
     __slots__ = ("_storage", "_shape", "_stride", "_offset", "_dtype", "_requires_grad",
-                 "grad", "grad_fn", "_retains_grad", "_base", "__weakref__")
+                 "grad", "grad_fn", "_retains_grad", "_base", "_output_nr", "__weakref__")
 
     def __new__(cls, *args, device=None):
         """The legacy constructor: `Tensor(2, 3)` is uninitialised float32,

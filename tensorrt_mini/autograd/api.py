@@ -1,6 +1,7 @@
 """backward() and grad(): seed the engine with output gradients."""
 from .. import _tensor as T
 from .engine import Capture, execute
+from .graph import grad_edge
 
 
 def _as_tuple(x):
@@ -33,7 +34,7 @@ def _seed(outputs, grad_outputs):
         if out.grad_fn is None:
             leaves.append((out, g))
         else:
-            roots.append(out.grad_fn)
+            roots.append(grad_edge(out))
             grads.append(g)
     return leaves, roots, grads
 

@@ -6,7 +6,7 @@ the sum of what reaches it. Both passes use explicit stacks, so a chain of any l
 works.
 """
 from ..ops.dispatch import GradMode
-from .graph import AccumulateGrad
+from .graph import AccumulateGrad, grad_edge
 
 
 def _dependencies(roots):
@@ -79,10 +79,11 @@ class Capture:
         self.leaves = {}
         self.nodes = {}
         for i, t in enumerate(inputs):
-            if t.grad_fn is None:
+            node = grad_edge(t)
+            if node is None:
                 self.leaves.setdefault(id(t), []).append(i)
             else:
-                self.nodes.setdefault(t.grad_fn, []).append(i)
+                self.nodes.setdefault(node, []).append(i)
         self.grads = [None] * len(inputs)
 
     def add(self, positions, g):

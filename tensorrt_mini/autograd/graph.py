@@ -25,6 +25,7 @@ class Node:
     """A backward function: `apply(grad)` returns one gradient (or None) per `next`."""
 
     __slots__ = ("next", "_fn", "_saved", "_versions", "_out_pos", "_retained", "__weakref__")
+    _ports = None  # one OutputPort per output, for the nodes of several outputs
 
     def __init__(self, fn, next, saved=(), out_pos=-1):
         self.next = next
@@ -42,17 +43,26 @@ class Node:
 
     @property
     def next_functions(self):
-        return tuple((n, 0) for n in self.next)
+        return tuple((n.node, n.nr) if type(n) is OutputPort else (n, 0) for n in self.next)
 
     def apply(self, grad):
+        return self._fn(grad, *self.unpack())
+
+    def unpack(self):
+        """The saved tensors, checked against in-place changes since they were saved."""
         saved = self._saved
         if saved is None:
             raise RuntimeError(FREED)
         if saved:
             for i, (t, v) in enumerate(zip(saved, self._versions)):
                 if t._storage._version != v:
-                    raise RuntimeError(_modified(t, v, self if i == self._out_pos else None))
-        return self._fn(grad, *saved)
+                    nr = self._output_at(i)
+                    raise RuntimeError(_modified(t, v, None if nr is None else self, nr))
+        return saved
+
+    def _output_at(self, i):
+        """Which of the node's outputs saved tensor i is, or None for an input."""
+        return 0 if i == self._out_pos else None
 
     def release(self):
         """Free the saved tensors; a later apply raises, as PyTorch's does."""
@@ -64,6 +74,32 @@ class Node:
         if self._retained is None:
             self._retained = []
         self._retained.append(weakref.ref(tensor))
+
+
+class OutputPort(Node):
+    """Where gradients for output `nr` of a node with several outputs enter the graph:
+    it passes them on to that node as a Grads with only slot nr filled, and the engine's
+    sum of what reaches the node fills the others."""
+
+    __slots__ = ("node", "nr")
+
+    def __init__(self, node, nr, n_outputs):
+        def to_slot(grad):
+            grads = Grads([None] * n_outputs)
+            grads[nr] = grad
+            return (grads,)
+        super().__init__(to_slot, (node,))
+        self.node, self.nr = node, nr
+
+    def __repr__(self):
+        return f"<output {self.nr} of {self.node!r}>"
+
+
+class Grads(list):
+    """One gradient (or None) per output of a node; + adds slot by slot."""
+
+    def __add__(self, other):
+        return Grads(b if a is None else a if b is None else a + b for a, b in zip(self, other))
 
 
 class AccumulateGrad(Node):
@@ -79,10 +115,10 @@ class AccumulateGrad(Node):
 _BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
 
 
-def _modified(t, expected, node):
+def _modified(t, expected, node, nr=0):
     where = ""
     if node is not None:
-        where = ", which is output 0 of " + _BACKWARD_SUFFIX.sub("", node.name()) + ","
+        where = f", which is output {nr} of " + _BACKWARD_SUFFIX.sub("", node.name()) + ","
     return ("one of the variables needed for gradient computation has been modified by an inplace "
             f"operation: [{t.type()} {list(t._shape)}]{where} is at version "
             f"{t._storage._version}; expected version {expected} instead. Hint: the operation that "
@@ -102,11 +138,20 @@ def node_class(name):
 
 
 def edge(x):
-    """Where the gradient for input x goes: its grad_fn, a leaf sink, or None."""
+    """Where the gradient for input x goes: its grad_fn (or port), a leaf sink, or None."""
     if getattr(x, "_requires_grad", False):
-        fn = x.grad_fn
+        fn = grad_edge(x)
         return fn if fn is not None else AccumulateGrad(x)
     return None
+
+
+def grad_edge(t):
+    """The node that t's gradient enters the graph at: t's grad_fn, or, when that node has
+    several outputs, its port for t (None for a leaf)."""
+    fn = t.grad_fn
+    if fn is None or fn._ports is None:
+        return fn
+    return fn._ports[t._output_nr]
 
 
 def alias(t):

@@ -10,7 +10,7 @@ from .. import _tensor as T
 from ..ops import elementwise as E
 from ..ops.dispatch import GradMode
 from .formulas.views import read_from_storage, scatter_to_storage
-from .graph import Node, alias, edge, node_class
+from .graph import Node, alias, edge, grad_edge, node_class
 
 LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
 VIEW_OF_LEAF = "a view of a leaf Variable that requires grad is being used in an in-place operation."
@@ -78,7 +78,7 @@ class CopySlices(Node):
 
 def rebase(t, node):
     """Make `node` (whose first input is t's old value) produce t's gradient from now on."""
-    old_fn = t.grad_fn
+    old_fn = grad_edge(t)
     base = t._base
     if base is None:
         _set_grad_fn(t, node)
@@ -117,7 +117,7 @@ def refresh_view(t):
 
     def view_of_base(g):
         return (read_from_storage(scatter_to_storage(g, *view_geom, storage_size), *base_geom),)
-    _set_grad_fn(t, node_class("AsStridedBackward0")(view_of_base, (base.grad_fn,)))
+    _set_grad_fn(t, node_class("AsStridedBackward0")(view_of_base, (grad_edge(base),)))
 
 
 def _set_grad_fn(t, node):

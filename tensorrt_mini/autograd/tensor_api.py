@@ -1,6 +1,7 @@
 """The autograd methods of Tensor: backward, retain_grad, retains_grad."""
 from .._tensor import Tensor
 from . import api
+from .graph import grad_edge
 
 
 def _backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -12,7 +13,7 @@ def _retain_grad(self):
         raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
     if self.grad_fn is not None and not self._retains_grad:
         self._retains_grad = True
-        self.grad_fn.retain(self)
+        grad_edge(self).retain(self)
 
 
 Tensor.backward = _backward
