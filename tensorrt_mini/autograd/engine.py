@@ -7,6 +7,7 @@ works.
 """
 from ..ops.dispatch import GradMode
 from .graph import AccumulateGrad, grad_edge
+from .hooks import run_hooks
 
 
 def _dependencies(roots):
@@ -47,12 +48,15 @@ def execute(roots, grads, retain_graph, capture=None):
             g = buffers.pop(node, None)
             if type(node) is AccumulateGrad:
                 if g is not None:
-                    _sink(node.variable, g, handed, capture)
+                    hooks = getattr(node.variable, "_hooks", None)
+                    _sink(node.variable, run_hooks(hooks, g) if hooks else g, handed, capture)
                 continue
+            if capture is not None and g is not None and node in capture.nodes:
+                capture.add(capture.nodes[node], g)  # as torch: before the tensor's hooks
+            if node._hooks and g is not None:
+                g = run_hooks(node._hooks, g)
             if node._retained is not None and g is not None:
                 _retain(node, g, handed)
-            if capture is not None and g is not None and node in capture.nodes:
-                capture.add(capture.nodes[node], g)
             outs = node.apply(g) if g is not None else None
             if not retain_graph:
                 node.release()

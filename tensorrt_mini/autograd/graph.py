@@ -24,7 +24,8 @@ FREED = ("Trying to backward through the graph a second time (or directly access
 class Node:
     """A backward function: `apply(grad)` returns one gradient (or None) per `next`."""
 
-    __slots__ = ("next", "_fn", "_saved", "_versions", "_out_pos", "_retained", "__weakref__")
+    __slots__ = ("next", "_fn", "_saved", "_versions", "_out_pos", "_retained", "_hooks",
+                 "__weakref__")
     _ports = None  # one OutputPort per output, for the nodes of several outputs
 
     def __init__(self, fn, next, saved=(), out_pos=-1):
@@ -34,6 +35,7 @@ class Node:
         self._versions = tuple([t._storage._version for t in saved]) if saved else ()
         self._out_pos = out_pos  # which saved tensor is the node's own output, if any
         self._retained = None
+        self._hooks = None  # register_hook's hooks of the tensor whose gradient enters here
 
     def name(self):
         return type(self).__name__
@@ -103,7 +105,9 @@ class Grads(list):
 
 
 class AccumulateGrad(Node):
-    """The sink for a leaf: the engine adds the gradient into `variable.grad`."""
+    """The sink for a leaf: the engine adds the gradient into `variable.grad`. One per leaf
+    while a graph holds it (edge), so the engine sums the leaf's gradient before adding it
+    and its hooks (kept on the leaf, which outlives graphs) see the total, as in torch."""
 
     __slots__ = ("variable",)
 
@@ -141,8 +145,19 @@ def edge(x):
     """Where the gradient for input x goes: its grad_fn (or port), a leaf sink, or None."""
     if getattr(x, "_requires_grad", False):
         fn = grad_edge(x)
-        return fn if fn is not None else AccumulateGrad(x)
+        return fn if fn is not None else grad_accumulator(x)
     return None
+
+
+def grad_accumulator(leaf):
+    """The leaf's AccumulateGrad, made anew once no graph holds the last one (the leaf
+    refers to it weakly: the node refers to the leaf)."""
+    ref = getattr(leaf, "_grad_acc", None)
+    node = ref() if ref is not None else None
+    if node is None:
+        node = AccumulateGrad(leaf)
+        leaf._grad_acc = weakref.ref(node)
+    return node
 
 
 def grad_edge(t):

@@ -1,6 +1,6 @@
-"""The autograd methods of Tensor: backward, retain_grad, retains_grad."""
+"""The autograd methods of Tensor: backward, retain_grad, retains_grad, register_hook."""
 from .._tensor import Tensor
-from . import api
+from . import api, hooks
 from .graph import grad_edge
 
 
@@ -17,5 +17,6 @@ def _retain_grad(self):
 
 
 Tensor.backward = _backward
+Tensor.register_hook = hooks.register_hook
 Tensor.retain_grad = _retain_grad
 Tensor.retains_grad = property(lambda self: self._retains_grad)

@@ -1,0 +1,64 @@
+"""Tensor.register_hook: functions called with a tensor's gradient during backward, which
+may return a replacement, and the handle that removes one.
+
+A leaf keeps its hooks (they run on the total gradient, before it is accumulated into
+.grad); any other tensor's hooks live on the node its gradient enters the graph at, so a
+tensor changed in place after a hook was registered keeps that hook on its old value, as
+in torch.
+"""
+import itertools
+
+from .graph import grad_edge
+
+_keys = itertools.count()
+
+
+class RemovableHandle:
+    """What register_hook returns: `remove()` takes the hook out again."""
+
+    def __init__(self, hooks):
+        self._hooks = hooks
+        self.id = next(_keys)
+
+    def remove(self):
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def register_hook(tensor, hook):
+    if not tensor._requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    node = grad_edge(tensor)
+    if node is None:
+        hooks = getattr(tensor, "_hooks", None)
+        if hooks is None:
+            hooks = tensor._hooks = {}
+    else:
+        hooks = node._hooks
+        if hooks is None:
+            hooks = node._hooks = {}
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
+
+
+def run_hooks(hooks, grad):
+    """grad passed through the hooks in the order they were registered; a hook that
+    returns None leaves it as it is."""
+    for hook in list(hooks.values()):
+        new = hook(grad)
+        if new is None:
+            continue
+        name = getattr(hook, "__name__", repr(hook))
+        if new._shape != grad._shape:
+            raise RuntimeError(f"hook '{name}' has changed the size of value")
+        if new._dtype is not grad._dtype or new._storage.device != grad._storage.device:
+            raise RuntimeError(f"hook '{name}' has changed the type of value (was "
+                               f"{grad.type()} got {new.type()})")
+        grad = new
+    return grad
