@@ -6,7 +6,6 @@ grad mode is on and an input requires grad; each formula runs the op and records
 """
 from . import formulas  # noqa: F401  (registers every derivative)
 from . import tensor_api  # noqa: F401  (binds Tensor.backward, retain_grad)
-from . import function  # noqa: F401  (tm.autograd.function.once_differentiable, as torch's)
 from .api import backward, grad
 from .function import Function, FunctionCtx
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled

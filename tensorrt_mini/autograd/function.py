@@ -15,34 +15,37 @@
     y = Exp.apply(x)
 
 `apply` runs `forward` with grad mode off. When grad mode is on and a tensor argument
-requires grad, the tensor outputs become the results of one node (`ExpBackward`), whose
-`backward` gets one gradient per output (zeros for an output that got none, unless
-ctx.set_materialize_grads(False) asks for None) and returns one per argument. Each is
-checked as torch checks it: a tensor or None, None for a non-tensor argument, a shape the
-argument broadcasts to (summed back to the argument's shape), the argument's device; it is
-cast to the argument's dtype.
+requires grad, the tensor outputs become the results of one node, `ExpBackward`, which
+is also the `ctx` forward and backward are given (as in torch, `y.grad_fn.saved_tensors`
+and attributes set on ctx read back from grad_fn). Backward gets one gradient per output
+(zeros for an output that got none, unless ctx.set_materialize_grads(False) asks for
+None) and returns one per argument. Each is checked as torch checks it: a tensor or None,
+None for a non-tensor argument, a shape the argument broadcasts to (summed back to the
+argument's shape), the argument's device; it is cast to the argument's dtype.
 
 Not supported: ctx.mark_dirty (Functions that write their inputs in place), and gradients
 of gradients (create_graph), so `once_differentiable` has nothing to guard.
 """
-import weakref
-
 from .. import _tensor as T
+from ..creation import zeros
 from ..ops.dispatch import GradMode
 from .formulas.common import sum_to
-from .graph import FREED, Grads, Node, OutputPort, edge
+from .graph import Grads, Node, OutputPort, alias, edge
+
+_VIEW_OF_ONE = (
+    "This view was created inside a custom Function (or because an input was returned "
+    "as-is) and the autograd logic to handle view+inplace would override the custom "
+    "backward associated with the custom Function, leading to incorrect gradients. This "
+    "behavior is forbidden. You can fix this by cloning the output of the custom Function.")
+_VIEW_OF_SEVERAL = (
+    "This view is the output of a function that returns multiple views. Such functions do "
+    "not allow the output views to be modified inplace. You should replace the inplace "
+    "operation by an out-of-place one.")
 
 
 class FunctionCtx:
-    """The `ctx` of forward and backward: saved tensors, flags, and any attribute a
-    Function sets on it."""
-
-    def __init__(self, needs_input_grad):
-        self.needs_input_grad = needs_input_grad
-        self.materialize_grads = True
-        self._to_save = ()
-        self._non_differentiable = ()
-        self._node = None  # a weak reference to the node, once recorded
+    """What forward and backward can do with their `ctx`; any other attribute set on it
+    is kept for backward."""
 
     def save_for_backward(self, *tensors):
         for i, t in enumerate(tensors):
@@ -57,32 +60,48 @@ class FunctionCtx:
     def set_materialize_grads(self, value):
         self.materialize_grads = bool(value)
 
-    @property
-    def saved_tensors(self):
-        if self._node is None:  # nothing recorded: forward ran without a graph
-            return self._to_save
-        node = self._node()
-        if node is None:
-            raise RuntimeError(FREED)
-        return node.saved_tensors()
+    def mark_dirty(self, *tensors):
+        raise NotImplementedError("tensorrt_mini does not support ctx.mark_dirty (custom "
+                                  "Functions that modify their inputs in place)")
 
 
-class FunctionBackward(Node):
-    """The node of one Function call; subclasses are named after the Function."""
+class FunctionBackward(FunctionCtx, Node):
+    """The node of one Function call, and its ctx; subclasses are named after the
+    Function (ExpBackward)."""
 
-    __slots__ = ("_ports", "_saved_outputs", "_layout")
+    def __init__(self, needs_input_grad):
+        Node.__init__(self, None, ())
+        self.needs_input_grad = needs_input_grad
+        self.materialize_grads = True
+        self._to_save = ()
+        self._non_differentiable = ()
+        self._recorded = False
+        self._saved_output_nrs = ()
+        self._saved_layout = ()
 
     def __repr__(self):
         return f"<tensorrt_mini.autograd.function.{type(self).__name__} object at {hex(id(self))}>"
 
-    def _output_at(self, i):
-        nr = self._saved_outputs[i]
-        return None if nr < 0 else nr
+    def apply(self, grad):
+        # saved tensors are unpacked (and checked) when backward reads ctx.saved_tensors
+        grads = grad if isinstance(grad, Grads) else [grad]
+        if self.materialize_grads:
+            grads = [zeros(m[0], dtype=m[1], device=m[2]) if g is None and m is not None else g
+                     for g, m in zip(grads, self._out_meta)]
+        result = self._function.backward(self, *grads)
+        return _checked(type(self).__name__, result if isinstance(result, tuple) else (result,),
+                        self._in_meta)
 
+    @property
     def saved_tensors(self):
-        """ctx.save_for_backward's tensors (None where it was given None), checked."""
+        if not self._recorded:  # forward ran without a graph
+            return self._to_save
         it = iter(self.unpack())
-        return tuple(next(it) if kept else None for kept in self._layout)
+        return tuple(next(it) if kept else None for kept in self._saved_layout)
+
+    def _output_at(self, i):
+        nr = self._saved_output_nrs[i]
+        return None if nr < 0 else nr
 
 
 class Function:
@@ -107,7 +126,7 @@ class Function:
     @classmethod
     def apply(cls, *args):
         needs = tuple(isinstance(a, T.Tensor) and a._requires_grad for a in args)
-        ctx = FunctionCtx(needs)
+        ctx = _node_class(cls)(needs)
         separate_setup = cls.setup_context is not Function.setup_context
         prev = GradMode.enabled
         GradMode.enabled = False
@@ -117,10 +136,16 @@ class Function:
                 cls.setup_context(ctx, args, out)
         finally:
             GradMode.enabled = prev
-        if not (prev and any(needs)):
-            return out
         outputs = list(out) if isinstance(out, tuple) else [out]
-        _record(cls, ctx, args, outputs)
+        ids = {id(a) for a in args if isinstance(a, T.Tensor)}
+        returned_inputs = {k for k, t in enumerate(outputs)
+                           if isinstance(t, T.Tensor) and id(t) in ids}
+        if prev and any(needs):
+            _record(cls, ctx, args, outputs)
+        for k in returned_inputs:  # as in torch, a new view of it, with the node if any
+            t = outputs[k]
+            if t.grad_fn is not ctx:
+                outputs[k] = T.make_view(t, t._shape, t._stride, t._offset)
         return tuple(outputs) if isinstance(out, tuple) else outputs[0]
 
 
@@ -133,61 +158,59 @@ def once_differentiable(fn):
 def _node_class(cls):
     node_cls = cls.__dict__.get("_backward_cls")
     if node_cls is None:
-        node_cls = type(f"{cls.__name__}Backward", (FunctionBackward,), {"__slots__": ()})
+        node_cls = type(f"{cls.__name__}Backward", (FunctionBackward,), {})
         cls._backward_cls = node_cls
     return node_cls
 
 
-def _record(cls, ctx, args, outputs):
-    """Make the tensor outputs the results of a node that calls cls.backward."""
-    non_diff = {id(t) for t in ctx._non_differentiable}
-    inputs = {id(a) for a in args if isinstance(a, T.Tensor)}
-    for k, t in enumerate(outputs):
-        if isinstance(t, T.Tensor) and id(t) in inputs:
-            # an argument returned as it is: its output is a new view of it, as in torch
-            outputs[k] = T.make_view(t, t._shape, t._stride, t._offset)
+def _record(cls, node, args, outputs):
+    """Make the differentiable tensor outputs the results of `node` (the ctx forward was
+    given), whose backward calls cls.backward."""
+    non_diff = {id(t) for t in node._non_differentiable}
+    arg_ids = {id(a) for a in args if isinstance(a, T.Tensor)}
     diff = [isinstance(t, T.Tensor) and id(t) not in non_diff and t._dtype.is_floating_point
             for t in outputs]
-    out_meta = [(t._shape, t._dtype, t._storage.device) if d else None
-                for t, d in zip(outputs, diff)]
-    in_meta = [(a._shape, a._dtype, a._storage.device) if isinstance(a, T.Tensor) else None
-               for a in args]
-    name = f"{cls.__name__}Backward"
+    node._function = cls
+    # as torch: zeros for every tensor output that gets no gradient, None for the others
+    node._out_meta = [(t._shape, t._dtype, t._storage.device) if isinstance(t, T.Tensor)
+                      else None for t in outputs]
+    node._in_meta = [(a._shape, a._dtype, a._storage.device, a._requires_grad)
+                     if isinstance(a, T.Tensor) else None for a in args]
 
-    # saved outputs are held through aliases, so the node does not keep alive the tensors
-    # whose grad_fn it is
+    # Saved outputs are kept as aliases (no _base, no graph): the node must not keep
+    # alive the tensors whose grad_fn it is.
     out_nr = {id(t): k for k, t in enumerate(outputs) if isinstance(t, T.Tensor)}
-    saved, saved_outputs = [], []
-    for t in ctx._to_save:
-        if t is None:
-            continue
-        nr = out_nr.get(id(t), -1)
-        saved.append(T.make_view(t, t._shape, t._stride, t._offset) if nr >= 0 else t)
-        saved_outputs.append(nr)
-    layout = tuple(t is not None for t in ctx._to_save)
-    ctx._to_save = ()
+    saved, nrs = [], []
+    for t in node._to_save:
+        if t is not None:
+            nr = out_nr.get(id(t), -1)
+            saved.append(alias(t) if nr >= 0 else t)
+            nrs.append(nr)
+    node._saved_layout = tuple(t is not None for t in node._to_save)
+    node._saved_output_nrs = tuple(nrs)
+    node._to_save = ()
+    node._saved = tuple(saved)
+    node._versions = tuple(t._storage._version for t in saved)
+    node.next = tuple([edge(a) for a in args])
+    node._recorded = True
 
-    def backward(grads, *unused_saved):
-        if not isinstance(grads, Grads):
-            grads = [grads]
-        if ctx.materialize_grads:
-            from ..creation import zeros
-            grads = [zeros(m[0], dtype=m[1], device=m[2]) if g is None and m is not None else g
-                     for g, m in zip(grads, out_meta)]
-        result = cls.backward(ctx, *grads)
-        return _checked(name, result if isinstance(result, tuple) else (result,), in_meta)
-
-    node = _node_class(cls)(backward, tuple([edge(a) for a in args]), tuple(saved))
-    node._saved_outputs = tuple(saved_outputs)
-    node._layout = layout
-    ctx._node = weakref.ref(node)
     n = len(outputs)
-    node._ports = tuple(OutputPort(node, k, n) for k in range(n)) if n > 1 else None
+    views = [k for k, (t, d) in enumerate(zip(outputs, diff))
+             if d and (t._base is not None or id(t) in arg_ids)]
     for k, (t, d) in enumerate(zip(outputs, diff)):
-        if d:
-            t.grad_fn = node
-            t._requires_grad = True
-            t._output_nr = k
+        if not d:
+            continue
+        if k in views:
+            if id(t) in arg_ids:  # an argument returned as it is: a new tensor over it
+                t = outputs[k] = T.make_view(t, t._shape, t._stride, t._offset)
+            # Writing it in place would route its gradient around cls.backward, so it is
+            # refused (inplace.check_target); without a _base, views of it lead back here.
+            t._base = None
+            t._custom_view = _VIEW_OF_SEVERAL if len(views) > 1 else _VIEW_OF_ONE
+        t.grad_fn = node
+        t._requires_grad = True
+        if n > 1:
+            t._port = OutputPort(node, k, n)
 
 
 def _checked(name, grads, in_meta):
@@ -198,18 +221,18 @@ def _checked(name, grads, in_meta):
                            f"(expected {n}, got {len(grads)})")
     out = []
     for i, (g, meta) in enumerate(zip(grads, in_meta)):
-        if g is None:
-            out.append(None)
-            continue
-        if meta is None:
+        if g is not None and not isinstance(g, T.Tensor):
+            raise RuntimeError(f"expected Variable or None (got {type(g).__name__})")
+        if g is not None and meta is None:
             raise RuntimeError(f"function {name} returned a gradient different than None at "
                                f"position {i + 1}, but the corresponding forward input was not "
                                "a Variable")
-        if not isinstance(g, T.Tensor):
-            raise RuntimeError(f"expected Variable or None (got {type(g).__name__})")
-        shape, dtype, device = meta
+        if g is None or not meta[3]:  # torch looks no further where no gradient is wanted
+            out.append(None)
+            continue
+        shape, dtype, device, _ = meta
         if g._shape != shape:
-            if _broadcast_to(shape, g._shape):
+            if _broadcasts_to(shape, g._shape):
                 g = sum_to(g, shape)
             else:
                 raise RuntimeError(f"Function {name} returned an invalid gradient at index {i} - "
@@ -224,7 +247,7 @@ def _checked(name, grads, in_meta):
     return out
 
 
-def _broadcast_to(shape, target):
+def _broadcasts_to(shape, target):
     """Whether `shape` broadcasts to `target` (is expandable to it)."""
     if len(shape) > len(target):
         return False

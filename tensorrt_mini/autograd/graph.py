@@ -1,9 +1,10 @@
 """Graph nodes and the helpers that derivative formulas record them with.
 
-A node is the `grad_fn` of one differentiable output. It holds `next` (the grad_fn of
+A node is the `grad_fn` of a differentiable output. It holds `next` (the grad_fn of
 each input, an AccumulateGrad for a leaf, None for inputs that need no gradient), the
-backward function, and the tensors that function needs. Every node has exactly one
-output: ops with several results (max with a dim) differentiate only one of them.
+backward function, and the tensors that function needs. Built-in ops' nodes have one
+output (ops with several results, max with a dim, differentiate only one of them); a
+custom autograd.Function's node may have several, each reached through an OutputPort.
 
 Saved tensors remember their storage's version at save time; unpacking checks it, so a
 value changed in place since the forward pass raises instead of giving a wrong gradient.
@@ -26,7 +27,6 @@ class Node:
 
     __slots__ = ("next", "_fn", "_saved", "_versions", "_out_pos", "_retained", "_hooks",
                  "__weakref__")
-    _ports = None  # one OutputPort per output, for the nodes of several outputs
 
     def __init__(self, fn, next, saved=(), out_pos=-1):
         self.next = next
@@ -81,7 +81,8 @@ class Node:
 class OutputPort(Node):
     """Where gradients for output `nr` of a node with several outputs enter the graph:
     it passes them on to that node as a Grads with only slot nr filled, and the engine's
-    sum of what reaches the node fills the others."""
+    sum of what reaches the node fills the others. The output tensor holds its port
+    (`_port`); the node does not, so nothing refers back to the tensors' node."""
 
     __slots__ = ("node", "nr")
 
@@ -164,9 +165,9 @@ def grad_edge(t):
     """The node that t's gradient enters the graph at: t's grad_fn, or, when that node has
     several outputs, its port for t (None for a leaf)."""
     fn = t.grad_fn
-    if fn is None or fn._ports is None:
-        return fn
-    return fn._ports[t._output_nr]
+    port = getattr(t, "_port", None)
+    # a port left from before t was written in place belongs to the old grad_fn
+    return port if port is not None and port.node is fn else fn
 
 
 def alias(t):

@@ -10,19 +10,28 @@ from .. import _tensor as T
 from ..ops import elementwise as E
 from ..ops.dispatch import GradMode
 from .formulas.views import read_from_storage, scatter_to_storage
-from .graph import Node, alias, edge, grad_edge, node_class
+from .graph import _BACKWARD_SUFFIX, Node, alias, edge, grad_edge, node_class
 
 LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
 VIEW_OF_LEAF = "a view of a leaf Variable that requires grad is being used in an in-place operation."
 
 
 def check_target(t):
-    """PyTorch refuses to write in place into a leaf that requires grad, or a view of one."""
+    """PyTorch refuses to write in place into a leaf that requires grad, or a view of one,
+    or an autograd.Function output that is a view, or a view of one."""
     if t._requires_grad and t.grad_fn is None:
         raise RuntimeError(LEAF)
     base = t._base
     if base is not None and base._requires_grad and base.grad_fn is None:
         raise RuntimeError(VIEW_OF_LEAF)
+    for v in (t, base):
+        why = getattr(v, "_custom_view", None) if v is not None else None
+        if why is not None and t.grad_fn is not None:  # (see function._record)
+            port = getattr(t, "_port", None)
+            nr = port.nr if port is not None and port.node is t.grad_fn else 0
+            op = _BACKWARD_SUFFIX.sub("", t.grad_fn.name())
+            raise RuntimeError(f"Output {nr} of {op} is a view and is being modified inplace. "
+                               + why)
 
 
 def via_out_of_place(t, compute, name):

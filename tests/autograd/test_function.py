@@ -242,6 +242,25 @@ def test_gradients_torch_refuses_raise_its_error(case):
     assert str(got.value) == str(expected.value)
 
 
+def test_a_gradient_for_an_input_that_needs_none_is_not_checked():
+    torch = needs_torch()
+
+    def mul(lib):
+        class Mul(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, y):
+                return x * y
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2, lib.ones(7)  # y needs no gradient: torch ignores its shape
+        return Mul
+    (x, xr), (y, yr) = both([1.0, 2.0], requires_grad=True), both([3.0, 4.0])
+    mul(tm).apply(x, y).sum().backward()
+    mul(torch).apply(xr, yr).sum().backward()
+    assert_same(x.grad, xr.grad)
+
+
 def test_save_for_backward_takes_tensors_and_none_only():
     torch = needs_torch()
 
@@ -298,49 +317,162 @@ def test_no_graph_under_no_grad_or_without_inputs_that_require_grad():
 def test_non_differentiable_and_integer_outputs_need_no_gradient():
     torch = needs_torch()
 
-    def top(lib):
+    def top(lib, seen):
         class Top(lib.autograd.Function):
             @staticmethod
-            def forward(ctx, x):
+            def forward(ctx, x, w):
                 i = x.argmax()
                 flag = x > 0
-                ctx.mark_non_differentiable(flag)
-                return x * 2, i, flag, "label"
+                ctx.mark_non_differentiable(flag, w)
+                return x * 2, i, flag, "label", w
 
             @staticmethod
-            def backward(ctx, g, g_i, g_flag, g_label):
-                return g * 2
+            def backward(ctx, g, g_i, g_flag, g_label, g_w):
+                seen.append((g_i, g_flag, g_label, g_w))
+                return g * 2, None
         return Top
     x, xr = both([1.0, 3.0, -2.0], requires_grad=True)
-    y, i, flag, label = top(tm).apply(x)
-    yr, ir, flag_r, label_r = top(torch).apply(xr)
+    w, wr = both([5.0], requires_grad=True)
+    seen, seen_r = [], []
+    y, i, flag, label, w_out = top(tm, seen).apply(x, w)
+    yr, ir, flag_r, label_r, w_out_r = top(torch, seen_r).apply(xr, wr)
     assert label == label_r == "label"
-    assert (y.requires_grad, i.requires_grad, flag.requires_grad) == \
-        (yr.requires_grad, ir.requires_grad, flag_r.requires_grad) == (True, False, False)
+    assert [t.requires_grad for t in (y, i, flag, w_out)] == \
+        [t.requires_grad for t in (yr, ir, flag_r, w_out_r)] == [True, False, False, False]
     y.sum().backward()
     yr.sum().backward()
     assert_same(x.grad, xr.grad)
+    # the outputs that got no gradient come as zeros of their own dtype, a label as None
+    for got, ref in zip(seen[0], seen_r[0]):
+        if ref is None:
+            assert got is None
+        else:
+            assert str(got.dtype) == str(ref.dtype) and got.tolist() == ref.tolist()
 
 
-def test_an_argument_returned_as_it_is_comes_back_as_a_view_with_a_node():
+def same_fn(lib):
+    class Same(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 3
+    return Same
+
+
+def view_fn(lib, view):
+    class GradReverse(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return view(x)
+
+        @staticmethod
+        def backward(ctx, g):
+            return -g
+    return GradReverse
+
+
+def test_an_argument_returned_as_it_is_comes_back_as_a_new_tensor_with_a_node():
+    torch = needs_torch()
+    x, xr = both([1.0, 2.0], requires_grad=True)
+    y, yr = same_fn(tm).apply(x), same_fn(torch).apply(xr)
+    assert y is not x and yr is not xr
+    assert y._storage is x._storage and (type(y.grad_fn).__name__ == type(yr.grad_fn).__name__)
+    y.sum().backward()
+    yr.sum().backward()
+    assert_same(x.grad, xr.grad)
+    with tm.no_grad():  # also without a graph, as torch
+        assert same_fn(tm).apply(x) is not x
+
+
+@pytest.mark.parametrize("case", ["view_as", "input as is", "view of a temporary",
+                                  "a view of the output", "two views"])
+def test_writing_in_place_into_an_output_that_is_a_view_raises_torchs_error(case):
     torch = needs_torch()
 
-    def same(lib):
-        class Same(lib.autograd.Function):
+    def write(lib, x):
+        if case == "two views":
+            class Halves(lib.autograd.Function):
+                @staticmethod
+                def forward(ctx, x):
+                    return x[0], x[1]
+
+                @staticmethod
+                def backward(ctx, g, h):
+                    return lib.stack([g, h])
+            Halves.apply(x * 1)[1].mul_(2)
+            return
+        view = {"view_as": lambda t: t.view_as(t), "input as is": lambda t: t,
+                "view of a temporary": lambda t: (t * 2).t()}.get(case, lambda t: t.view_as(t))
+        y = view_fn(lib, view).apply(x * 1)
+        (y[0] if case == "a view of the output" else y).mul_(3)
+    x, xr = both([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    with pytest.raises(RuntimeError) as expected:
+        write(torch, xr)
+    with pytest.raises(RuntimeError) as got:
+        write(tm, x)
+    assert str(got.value) == str(expected.value)
+
+
+def test_the_node_keeps_no_output_alive():
+    # without the cyclic collector, the outputs (and what the node saved) go at once
+    import gc
+    import weakref
+
+    gc.collect()
+    gc.disable()
+    try:
+        x = tm.tensor([1.0, 2.0], requires_grad=True)
+        y = exp_fn(tm).apply(x)
+        out_ref, node_ref = weakref.ref(y), weakref.ref(y.grad_fn)
+        del y
+        assert out_ref() is None and node_ref() is None
+        m, a = two_outputs_fn(tm, []).apply(x, x * 2)
+        node_ref = weakref.ref(m.grad_fn)
+        del m, a
+        assert node_ref() is None
+    finally:
+        gc.enable()
+
+
+def test_grad_fn_is_the_ctx():
+    torch = needs_torch()
+
+    def keep(lib):
+        class Keep(lib.autograd.Function):
             @staticmethod
-            def forward(ctx, x):
-                return x
+            def forward(ctx, x, k):
+                ctx.k = k
+                ctx.save_for_backward(x)
+                return x * k
 
             @staticmethod
             def backward(ctx, g):
-                return g * 3
-        return Same
+                return g * ctx.k, None
+        return Keep
     x, xr = both([1.0, 2.0], requires_grad=True)
-    y, yr = same(tm).apply(x), same(torch).apply(xr)
-    assert (y is x, y._base is x) == (yr is xr, yr._base is xr) == (False, True)
-    y.sum().backward()
-    yr.sum().backward()
-    assert_same(x.grad, xr.grad)
+    node, node_r = keep(tm).apply(x, 3.0).grad_fn, keep(torch).apply(xr, 3.0).grad_fn
+    assert node.k == node_r.k == 3.0
+    assert node.needs_input_grad == node_r.needs_input_grad == (True, False)
+    (saved,), (saved_r,) = node.saved_tensors, node_r.saved_tensors
+    assert saved is x and saved_r is xr
+
+
+def test_mark_dirty_says_it_is_not_supported():
+    class Dirty(tm.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.mul_(2)
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+    with pytest.raises(NotImplementedError, match="mark_dirty"):
+        Dirty.apply(tm.tensor([1.0], requires_grad=True) * 1)
 
 
 def test_once_differentiable_leaves_backward_as_it_is():
