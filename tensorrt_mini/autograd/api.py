@@ -2,6 +2,7 @@
 from .. import _tensor as T
 from .engine import Capture, execute
 from .graph import grad_edge
+from .hooks import run_hooks
 
 
 def _as_tuple(x):
@@ -52,16 +53,25 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     tensors = _as_tuple(tensors)
     if inputs is not None:
         inputs = _as_tuple(inputs)
-        found = grad(tensors, inputs, grad_tensors, retain_graph, allow_unused=True)
+        found = _gradients(tensors, inputs, _as_tuple(grad_tensors), retain_graph,
+                           after_hooks=True)
         for t, g in zip(inputs, found):
             if g is not None:
                 t.grad = g.clone() if t.grad is None else t.grad + g
         return
     leaves, roots, grads = _seed(tensors, _as_tuple(grad_tensors))
     for leaf, g in leaves:
+        g = _leaf_hooks(leaf, g)
         leaf.grad = g.clone() if leaf.grad is None else leaf.grad + g
     if roots:
         execute(roots, grads, bool(retain_graph))
+
+
+def _leaf_hooks(leaf, g):
+    """g through the leaf's hooks: an output that is itself a leaf gets its gradient here,
+    not from the engine."""
+    hooks = getattr(leaf, "_hooks", None)
+    return run_hooks(hooks, g) if hooks else g
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -73,16 +83,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for t in inputs:
         if not t._requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
-    leaves, roots, grads = _seed(outputs, _as_tuple(grad_outputs))
-    capture = Capture(inputs)
-    for leaf, g in leaves:
-        positions = capture.leaves.get(id(leaf))
-        if positions is not None:
-            capture.add(positions, g)
-    if roots:
-        execute(roots, grads, bool(retain_graph), capture)
     result = []
-    for t, g in zip(inputs, capture.grads):
+    for t, g in zip(inputs, _gradients(outputs, inputs, _as_tuple(grad_outputs), retain_graph)):
         if g is None:
             if materialize_grads:
                 from ..creation import zeros_like
@@ -95,6 +97,19 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             g = g.clone()
         result.append(g)
     return tuple(result)
+
+
+def _gradients(outputs, inputs, grad_outputs, retain_graph, after_hooks=False):
+    """The gradient (or None) reaching each of `inputs` from `outputs`."""
+    leaves, roots, grads = _seed(outputs, grad_outputs)
+    capture = Capture(inputs, after_hooks)
+    for leaf, g in leaves:
+        positions = capture.leaves.get(id(leaf))
+        if positions is not None:
+            capture.add(positions, _leaf_hooks(leaf, g))
+    if roots:
+        execute(roots, grads, bool(retain_graph), capture)
+    return capture.grads
 
 
 def zero_grads(parameters, set_to_none=True):

@@ -37,6 +37,9 @@ def execute(roots, grads, retain_graph, capture=None):
         prev = buffers.get(node)
         buffers[node] = g if prev is None else prev + g
     deps = _dependencies(list(buffers))
+    # autograd.grad runs only the nodes that lead to what it asks for (as torch: the
+    # others' hooks never run)
+    wanted = capture.wanted(deps) if capture is not None else None
     ready = [n for n in buffers if deps[n] == 0]
     # storages already handed to a .grad (or owned by the caller): never adopted twice
     handed = {g._storage for g in grads}
@@ -46,19 +49,30 @@ def execute(roots, grads, retain_graph, capture=None):
         while ready:
             node = ready.pop()
             g = buffers.pop(node, None)
+            if wanted is not None and node not in wanted:
+                g = None
             if type(node) is AccumulateGrad:
                 if g is not None:
                     hooks = getattr(node.variable, "_hooks", None)
-                    _sink(node.variable, run_hooks(hooks, g) if hooks else g, handed, capture)
+                    if hooks:
+                        # the hooks saw g and may keep what they return: adopt neither
+                        handed.add(g._storage)
+                        g = run_hooks(hooks, g)
+                        handed.add(g._storage)
+                    _sink(node.variable, g, handed, capture)
                 continue
-            if capture is not None and g is not None and node in capture.nodes:
-                capture.add(capture.nodes[node], g)  # as torch: before the tensor's hooks
+            if capture is not None and g is not None and not capture.after_hooks \
+                    and node in capture.nodes:
+                capture.add(capture.nodes[node], g)  # autograd.grad: before the hooks
             if node._hooks and g is not None:
                 g = run_hooks(node._hooks, g)
+            if capture is not None and g is not None and capture.after_hooks \
+                    and node in capture.nodes:
+                capture.add(capture.nodes[node], g)  # backward(inputs=...): after them
             if node._retained is not None and g is not None:
                 _retain(node, g, handed)
             outs = node.apply(g) if g is not None else None
-            if not retain_graph:
+            if not retain_graph and g is not None:
                 node.release()
             for i, child in enumerate(node.next):
                 if child is None:
@@ -77,9 +91,12 @@ def execute(roots, grads, retain_graph, capture=None):
 
 
 class Capture:
-    """The tensors autograd.grad asks for, by leaf identity or by grad_fn."""
+    """The tensors autograd.grad (or backward with inputs=) asks for, by leaf identity or
+    by the node their gradient enters at. torch takes a non-leaf's gradient before its
+    hooks in autograd.grad, after them in backward(inputs=...)."""
 
-    def __init__(self, inputs):
+    def __init__(self, inputs, after_hooks=False):
+        self.after_hooks = after_hooks
         self.leaves = {}
         self.nodes = {}
         for i, t in enumerate(inputs):
@@ -89,6 +106,28 @@ class Capture:
             else:
                 self.nodes.setdefault(node, []).append(i)
         self.grads = [None] * len(inputs)
+
+    def wanted(self, nodes):
+        """The nodes among `nodes` (all reachable from the roots) from which an asked-for
+        tensor's node can be reached: the only ones worth running."""
+        wanted = set()
+        for node in nodes:
+            if node in self.nodes or (type(node) is AccumulateGrad
+                                      and id(node.variable) in self.leaves):
+                wanted.add(node)
+        # grow backwards: a node is wanted when one of its children is
+        parents = {}
+        for node in nodes:
+            for child in node.next:
+                if child is not None:
+                    parents.setdefault(child, []).append(node)
+        stack = list(wanted)
+        while stack:
+            for parent in parents.get(stack.pop(), ()):
+                if parent not in wanted:
+                    wanted.add(parent)
+                    stack.append(parent)
+        return wanted
 
     def add(self, positions, g):
         for i in positions:

@@ -206,7 +206,7 @@ def _record(cls, node, args, outputs):
             # Writing it in place would route its gradient around cls.backward, so it is
             # refused (inplace.check_target); without a _base, views of it lead back here.
             t._base = None
-            t._custom_view = _VIEW_OF_SEVERAL if len(views) > 1 else _VIEW_OF_ONE
+            t._custom_view = _VIEW_OF_SEVERAL if sum(diff) > 1 else _VIEW_OF_ONE
         t.grad_fn = node
         t._requires_grad = True
         if n > 1:

@@ -8,6 +8,7 @@ in torch.
 """
 import itertools
 
+from .. import _tensor as T
 from .graph import grad_edge
 
 _keys = itertools.count()
@@ -54,6 +55,8 @@ def run_hooks(hooks, grad):
         new = hook(grad)
         if new is None:
             continue
+        if not isinstance(new, T.Tensor):
+            raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
         name = getattr(hook, "__name__", repr(hook))
         if new._shape != grad._shape:
             raise RuntimeError(f"hook '{name}' has changed the size of value")

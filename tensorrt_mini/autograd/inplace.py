@@ -16,9 +16,10 @@ LEAF = "a leaf Variable that requires grad is being used in an in-place operatio
 VIEW_OF_LEAF = "a view of a leaf Variable that requires grad is being used in an in-place operation."
 
 
-def check_target(t):
+def check_target(t, view_op=None):
     """PyTorch refuses to write in place into a leaf that requires grad, or a view of one,
-    or an autograd.Function output that is a view, or a view of one."""
+    or an autograd.Function output that is a view, or a view of one. `view_op` names the
+    op that made t when t has no grad_fn of its own (setitem's view)."""
     if t._requires_grad and t.grad_fn is None:
         raise RuntimeError(LEAF)
     base = t._base
@@ -26,10 +27,10 @@ def check_target(t):
         raise RuntimeError(VIEW_OF_LEAF)
     for v in (t, base):
         why = getattr(v, "_custom_view", None) if v is not None else None
-        if why is not None and t.grad_fn is not None:  # (see function._record)
+        if why is not None:  # (see function._record)
             port = getattr(t, "_port", None)
             nr = port.nr if port is not None and port.node is t.grad_fn else 0
-            op = _BACKWARD_SUFFIX.sub("", t.grad_fn.name())
+            op = _BACKWARD_SUFFIX.sub("", t.grad_fn.name()) if t.grad_fn else view_op
             raise RuntimeError(f"Output {nr} of {op} is a view and is being modified inplace. "
                                + why)
 

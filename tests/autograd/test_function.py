@@ -388,21 +388,29 @@ def test_an_argument_returned_as_it_is_comes_back_as_a_new_tensor_with_a_node():
 
 
 @pytest.mark.parametrize("case", ["view_as", "input as is", "view of a temporary",
-                                  "a view of the output", "two views"])
+                                  "a view of the output", "two views", "a view and a result",
+                                  "setitem", "setitem through a slice"])
 def test_writing_in_place_into_an_output_that_is_a_view_raises_torchs_error(case):
     torch = needs_torch()
 
     def write(lib, x):
-        if case == "two views":
+        if case in ("two views", "a view and a result"):
             class Halves(lib.autograd.Function):
                 @staticmethod
                 def forward(ctx, x):
-                    return x[0], x[1]
+                    return x[0], (x[1] if case == "two views" else x[1] * 2)
 
                 @staticmethod
                 def backward(ctx, g, h):
                     return lib.stack([g, h])
-            Halves.apply(x * 1)[1].mul_(2)
+            Halves.apply(x * 1)[0].mul_(2)
+            return
+        if case.startswith("setitem"):
+            y = view_fn(lib, lambda t: t[:1]).apply(x * 1)
+            if case == "setitem":
+                y[0] = 5.0
+            else:
+                y[:, :1] = 5.0
             return
         view = {"view_as": lambda t: t.view_as(t), "input as is": lambda t: t,
                 "view of a temporary": lambda t: (t * 2).t()}.get(case, lambda t: t.view_as(t))

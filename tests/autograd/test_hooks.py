@@ -142,3 +142,62 @@ def test_a_hook_on_the_second_output_of_a_function():
     v.register_hook(lambda g: seen.append(g.tolist()) or g * 10)
     (u + v).sum().backward()
     assert seen == [[1.0, 1.0]] and x.grad.tolist() == [32.0, 32.0]
+
+
+def test_grad_never_shares_memory_with_what_a_leaf_hook_saw_or_returned():
+    x = tm.tensor([1.0, 2.0], requires_grad=True)
+    buf, seen = tm.tensor([5.0, 5.0]), []
+    x.register_hook(lambda g: seen.append(g) or buf)
+    for _ in range(2):
+        (x * 2).sum().backward()
+    assert buf.tolist() == [5.0, 5.0] and seen[0].tolist() == [2.0, 2.0]
+    assert x.grad.tolist() == [10.0, 10.0] and x.grad is not buf
+
+
+def test_backward_with_inputs_stores_a_non_leaf_gradient_after_its_hooks():
+    torch = needs_torch()
+    grads = []
+    for t in pair():
+        y = t * 2
+        y.register_hook(lambda g: g * 10)
+        (y * 3).sum().backward(inputs=[y])
+        grads.append(y.grad)
+    same(*grads)
+
+
+def test_autograd_grad_runs_only_the_hooks_on_the_way_to_its_inputs():
+    torch = needs_torch()
+    logs = {}
+    for lib, (x, _) in ((tm, pair()), (torch, pair()[::-1])):
+        log = logs[lib] = []
+        w = lib.tensor([3.0, 4.0], requires_grad=True)
+        w.register_hook(lambda g, log=log: log.append("w"))
+        u = w * 2
+        u.register_hook(lambda g, log=log: log.append("u"))
+        v = x * 5
+        v.register_hook(lambda g, log=log: log.append("v"))
+        (gx,) = lib.autograd.grad((v * u).sum(), x)
+        log.append(gx.tolist())
+    assert logs[tm] == logs[torch]
+
+
+def test_a_leaf_that_is_the_output_runs_its_hooks():
+    torch = needs_torch()
+    results = []
+    for lib, (x, _) in ((tm, pair()), (torch, pair()[::-1])):
+        x.register_hook(lambda g: g * 10)
+        x.backward(lib.ones(2))
+        (g,) = lib.autograd.grad(x, x, lib.ones(2))
+        results.append((x.grad.tolist(), g.tolist()))
+    assert results[0] == results[1]
+
+
+def test_a_hook_must_return_a_tensor_or_none():
+    torch = needs_torch()
+    x, xr = pair()
+    xr.register_hook(lambda g: 3.0)
+    with pytest.raises(TypeError) as expected:
+        (xr * 2).sum().backward()
+    x.register_hook(lambda g: 3.0)
+    with pytest.raises(TypeError, match=str(expected.value)):
+        (x * 2).sum().backward()

@@ -51,7 +51,8 @@ def _setitem(raw, t, idx, value):
         return
     # a basic index writes through a view that setitem made without a graph: record the
     # write on that view, which rebases t's base
-    check_target(view)
+    last = idx[-1] if isinstance(idx, tuple) and idx else idx
+    check_target(view, "Select" if isinstance(last, int) else "Slice")
     run(raw, t, idx, value)
     if not is_tensor(value):
         node = node_class("FillBackward0")(lambda g: (None,), (None,))
