@@ -18,10 +18,11 @@ class Tensor:
     # Set only where autograd needs them, and read with a default: _port, where the
     # gradient of an output of a node with several outputs enters (autograd.Function);
     # _custom_view, why an autograd.Function output that is a view may not be written in
-    # place; _grad_acc, a leaf's AccumulateGrad (weakly); _hooks, a leaf's hooks
+    # place; _view_version, the storage version a view's grad_fn was made at;
+    # _grad_acc, a leaf's AccumulateGrad (weakly); _hooks, a leaf's hooks
     __slots__ = ("_storage", "_shape", "_stride", "_offset", "_dtype", "_requires_grad",
                  "grad", "grad_fn", "_retains_grad", "_base", "_port", "_custom_view",
-                 "_grad_acc", "_hooks", "__weakref__")
+                 "_view_version", "_grad_acc", "_hooks", "__weakref__")
 
     def __new__(cls, *args, device=None):
         """The legacy constructor: `Tensor(2, 3)` is uninitialised float32,

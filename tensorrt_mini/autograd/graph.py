@@ -163,7 +163,12 @@ def grad_accumulator(leaf):
 
 def grad_edge(t):
     """The node that t's gradient enters the graph at: t's grad_fn, or, when that node has
-    several outputs, its port for t (None for a leaf)."""
+    several outputs, its port for t (None for a leaf). A view whose memory was written in
+    place (through its base or another view) since it got its grad_fn first takes a new
+    one from its base's, as torch does, so its gradient flows through that write."""
+    if t._base is not None and getattr(t, "_view_version", None) != t._storage._version:
+        from .inplace import refresh_view  # (inplace builds on this module)
+        refresh_view(t)
     fn = t.grad_fn
     port = getattr(t, "_port", None)
     # a port left from before t was written in place belongs to the old grad_fn
@@ -189,6 +194,8 @@ def record(name, out, inputs, fn, saved=()):
     node = node_class(name)(fn, tuple([edge(x) for x in inputs]), saved, out_pos)
     out.grad_fn = node
     out._requires_grad = True
+    if out._base is not None:
+        out._view_version = out._storage._version  # (see grad_edge)
     return out
 
 

@@ -120,6 +120,8 @@ def refresh_view(t):
     """Once its base has a new grad_fn, view t reads its gradient from the base's."""
     base = t._base
     if base is None or base.grad_fn is None:
+        if base is not None:  # nothing to route through: the grad_fn t has stays right
+            t._view_version = t._storage._version
         return
     storage_size = t._storage.size()
     base_geom = (base._shape, base._stride, base._offset)
@@ -133,3 +135,5 @@ def refresh_view(t):
 def _set_grad_fn(t, node):
     t.grad_fn = node
     t._requires_grad = True
+    if t._base is not None:
+        t._view_version = t._storage._version  # (see graph.grad_edge)

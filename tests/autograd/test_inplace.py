@@ -60,3 +60,71 @@ def test_in_place_op_needing_the_old_value_keeps_it():
     y.mul_(w)  # w's gradient is y's value before the write
     y.sum().backward()
     assert w.grad.tolist() == [1.0, 2.0] and x.grad.tolist() == [3.0, 4.0]
+
+
+# A view whose memory was written in place (through its base or a sibling view) after it
+# got its grad_fn must route its gradient through that write, as torch's does.
+VIEW_CASES = {
+    "base written, then the view used": lambda lib, x: _base_written(lib, x),
+    "a sibling view written": lambda lib, x: _sibling_written(lib, x),
+    "written twice, used between": lambda lib, x: _written_twice(lib, x),
+    "a leaf's view, the leaf written under no_grad": lambda lib, x: _leaf_written(lib, x),
+}
+
+
+def _base_written(lib, x):
+    b = x * 1
+    v, w = b[:2], b[1:]
+    b.mul_(2)
+    return v.sum() + (w * 10).sum()
+
+
+def _sibling_written(lib, x):
+    b = x * 1
+    v, w = b[:2], b[1:]
+    v.mul_(3)
+    return (w * 10).sum()
+
+
+def _written_twice(lib, x):
+    b = x * 1
+    v = b[:2]
+    b.add_(1)
+    first = (v * 5).sum()
+    b[2:].mul_(7)
+    v.mul_(2)
+    return first + (v * v).sum() + b.sum()
+
+
+def _leaf_written(lib, x):
+    v = x[1:]
+    y = (v * 3).sum()
+    with lib.no_grad():
+        x.mul_(2)
+    return y + (v * v).sum()
+
+
+@pytest.mark.parametrize("case", list(VIEW_CASES))
+def test_a_view_written_through_its_base_or_a_sibling_matches_torch(case):
+    torch = pytest.importorskip("torch")
+    grads = []
+    for lib in (tm, torch):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        VIEW_CASES[case](lib, x).backward()
+        grads.append(x.grad.tolist())
+    assert grads[0] == grads[1]
+
+
+@pytest.mark.parametrize("expr", ["b * 5", "5 * b", "b / 4", "b * c"])
+def test_writing_an_operand_that_the_gradient_does_not_read_is_no_error(expr):
+    # as torch: x * 5 and x * c (c needing no gradient) keep nothing of x, x / 4 neither
+    torch = pytest.importorskip("torch")
+    grads = []
+    for lib in (tm, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        b, c = x * 1, lib.tensor([3.0, 4.0])
+        y = eval(expr, {"b": b, "c": c})
+        b.add_(1)
+        y.sum().backward()
+        grads.append(x.grad.tolist())
+    assert grads[0] == grads[1]

@@ -106,20 +106,25 @@ def _sub(raw, a, b, alpha=1):
     return record("SubBackward0" if is_tensor(a) else "RsubBackward1", out, (a, b), backward)
 
 
-def _binary(name, out, a, b, grads):
-    """Record a binary op whose `grads(g, a_value, b_value)` returns the raw gradients
-    (before fitting); a Python scalar operand is passed as itself, tensors as saved."""
+def _binary(name, out, a, b, grads, uses=None):
+    """Record a binary op whose `grads(g, a_value, b_value, need_a, need_b)` returns the raw
+    gradients (before fitting); a Python scalar operand is passed as itself, tensors as
+    saved. `uses(need_a, need_b)` says which operands those gradients read (default both):
+    only those are saved, so writing the others in place later is no error, as in torch
+    (x * 2 keeps nothing of x)."""
     ma, mb = meta(a), meta(b)
-    ta, tb = is_tensor(a), is_tensor(b)
-    scalar_a = None if ta else a  # the closure keeps scalars only; tensors go through saved
-    scalar_b = None if tb else b
+    need_a, need_b = ma is not None, mb is not None
+    use_a, use_b = uses(need_a, need_b) if uses else (True, True)
+    keep_a, keep_b = use_a and is_tensor(a), use_b and is_tensor(b)
+    scalar_a = None if is_tensor(a) else a  # the closure keeps scalars only
+    scalar_b = None if is_tensor(b) else b
 
     def backward(g, *saved):
-        av = saved[0] if ta else scalar_a
-        bv = saved[-1] if tb else scalar_b
-        ga, gb = grads(g, av, bv, ma is not None, mb is not None)
+        av = saved[0] if keep_a else scalar_a
+        bv = saved[-1] if keep_b else scalar_b
+        ga, gb = grads(g, av, bv, need_a, need_b)
         return (fit(ga, ma) if ma else None, fit(gb, mb) if mb else None)
-    saved = tuple(x for x in (a, b) if is_tensor(x))
+    saved = tuple(x for x, keep in ((a, keep_a), (b, keep_b)) if keep)
     return record(name, out, (a, b), backward, saved)
 
 
@@ -128,7 +133,8 @@ def _mul(raw, a, b):
     out = run(raw, a, b)
     return _binary("MulBackward0", out, a, b,
                    lambda g, a, b, need_a, need_b: (g * b if need_a else None,
-                                                    g * a if need_b else None))
+                                                    g * a if need_b else None),
+                   lambda need_a, need_b: (need_b, need_a))
 
 
 @register("div")
@@ -136,7 +142,8 @@ def _div(raw, a, b):
     out = run(raw, a, b)
     return _binary("DivBackward0", out, a, b,
                    lambda g, a, b, need_a, need_b: (g / b if need_a else None,
-                                                    E.neg(g) * a / (b * b) if need_b else None))
+                                                    E.neg(g) * a / (b * b) if need_b else None),
+                   lambda need_a, need_b: (need_b, need_a or need_b))
 
 
 def _pow_grads(g, x, e, need_x, need_e):
