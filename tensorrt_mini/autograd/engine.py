@@ -49,7 +49,8 @@ def execute(roots, grads, retain_graph, capture=None):
         while ready:
             node = ready.pop()
             g = buffers.pop(node, None)
-            if wanted is not None and node not in wanted:
+            runs = wanted is None or node in wanted
+            if not runs and node not in capture.nodes:  # off the way to what is asked
                 g = None
             if type(node) is AccumulateGrad:
                 if g is not None:
@@ -71,8 +72,8 @@ def execute(roots, grads, retain_graph, capture=None):
                 capture.add(capture.nodes[node], g)  # backward(inputs=...): after them
             if node._retained is not None and g is not None:
                 _retain(node, g, handed)
-            outs = node.apply(g) if g is not None else None
-            if not retain_graph and g is not None:
+            outs = node.apply(g) if g is not None and runs else None
+            if not retain_graph and runs:
                 node.release()
             for i, child in enumerate(node.next):
                 if child is None:
@@ -108,20 +109,21 @@ class Capture:
         self.grads = [None] * len(inputs)
 
     def wanted(self, nodes):
-        """The nodes among `nodes` (all reachable from the roots) from which an asked-for
-        tensor's node can be reached: the only ones worth running."""
-        wanted = set()
-        for node in nodes:
-            if node in self.nodes or (type(node) is AccumulateGrad
-                                      and id(node.variable) in self.leaves):
-                wanted.add(node)
-        # grow backwards: a node is wanted when one of its children is
+        """The nodes among `nodes` (all reachable from the roots) worth running: those
+        from which an asked-for tensor's node can be reached, and the asked-for leaves'
+        sinks. As torch, autograd.grad takes a non-leaf's gradient without running its
+        node (unless that leads to another asked-for tensor); backward(inputs=...) runs it."""
+        seeds = [n for n in nodes
+                 if n in self.nodes or (type(n) is AccumulateGrad
+                                        and id(n.variable) in self.leaves)]
+        wanted = {n for n in seeds if self.after_hooks or n not in self.nodes}
+        # grow backwards: a node is wanted when one of its children is, or is asked for
         parents = {}
         for node in nodes:
             for child in node.next:
                 if child is not None:
                     parents.setdefault(child, []).append(node)
-        stack = list(wanted)
+        stack = seeds
         while stack:
             for parent in parents.get(stack.pop(), ()):
                 if parent not in wanted:

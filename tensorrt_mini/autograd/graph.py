@@ -72,10 +72,11 @@ class Node:
             self._saved = None
 
     def retain(self, tensor):
-        """Store the gradient reaching this node in `tensor.grad` (retain_grad)."""
+        """Store the gradient reaching this node in `tensor.grad` (retain_grad); once."""
         if self._retained is None:
             self._retained = []
-        self._retained.append(weakref.ref(tensor))
+        if not any(r() is tensor for r in self._retained):
+            self._retained.append(weakref.ref(tensor))
 
 
 class OutputPort(Node):
@@ -166,9 +167,11 @@ def grad_edge(t):
     several outputs, its port for t (None for a leaf). A view whose memory was written in
     place (through its base or another view) since it got its grad_fn first takes a new
     one from its base's, as torch does, so its gradient flows through that write."""
-    if t._base is not None and getattr(t, "_view_version", None) != t._storage._version:
-        from .inplace import refresh_view  # (inplace builds on this module)
-        refresh_view(t)
+    if t._base is not None:
+        made_at = getattr(t, "_view_version", None)  # None: not made by a recorded op
+        if made_at is not None and made_at != t._storage._version:
+            from .inplace import refresh_view  # (inplace builds on this module)
+            refresh_view(t)
     fn = t.grad_fn
     port = getattr(t, "_port", None)
     # a port left from before t was written in place belongs to the old grad_fn

@@ -129,7 +129,12 @@ def refresh_view(t):
 
     def view_of_base(g):
         return (read_from_storage(scatter_to_storage(g, *view_geom, storage_size), *base_geom),)
+    old = t.grad_fn
     _set_grad_fn(t, node_class("AsStridedBackward0")(view_of_base, (grad_edge(base),)))
+    if t._retains_grad:  # retain_grad follows the tensor to its new node, as in torch
+        if old is not None and old._retained:
+            old._retained = [r for r in old._retained if r() is not t]
+        t.grad_fn.retain(t)
 
 
 def _set_grad_fn(t, node):

@@ -60,3 +60,43 @@ def test_autograd_backward_takes_several_outputs():
     x = tm.tensor([1.0, 2.0], requires_grad=True)
     tm.autograd.backward([(x * 2).sum(), (x * x).sum()])
     assert x.grad.tolist() == [4.0, 6.0]
+
+
+def test_grad_of_a_non_leaf_does_not_run_its_node():
+    # torch takes y's gradient without running y's node: its saved tensors stay, and a
+    # later in-place change to them is no error for this call
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (tm, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * x
+        (g,) = lib.autograd.grad((y * 3).sum(), y)
+        y.sum().backward()
+        a = x * 1
+        z = a * a
+        loss = (z * 3).sum()
+        a.add_(1)
+        (gz,) = lib.autograd.grad(loss, z)
+        results.append((g.tolist(), x.grad.tolist(), gz.tolist()))
+    assert results[0] == results[1]
+
+
+def test_a_node_that_got_no_gradient_is_still_freed_by_backward():
+    torch = pytest.importorskip("torch")
+    messages = []
+    for lib in (tm, torch):
+        class NoGrad(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, a):
+                return a * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return None
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x.exp()
+        NoGrad.apply(y).sum().backward()
+        with pytest.raises(RuntimeError) as err:
+            y.sum().backward()
+        messages.append(str(err.value))
+    assert messages[0] == messages[1]

@@ -128,3 +128,32 @@ def test_writing_an_operand_that_the_gradient_does_not_read_is_no_error(expr):
         y.sum().backward()
         grads.append(x.grad.tolist())
     assert grads[0] == grads[1]
+
+
+def test_a_view_made_under_no_grad_stays_a_leaf():
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (tm, torch):
+        x = lib.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+        y = x * 2
+        with lib.no_grad():
+            v = y[:2]
+        v.requires_grad_()
+        (v * 3).sum().backward()
+        results.append((v.is_leaf, v.grad.tolist(), x.grad))
+    assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("write", ["the base", "the view"])
+def test_retain_grad_follows_a_view_to_its_new_grad_fn(write):
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (tm, torch):
+        x = lib.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+        b = x * 1
+        v = b[:2]
+        v.retain_grad()
+        (b if write == "the base" else v).mul_(2)
+        (v * 3).sum().backward()
+        results.append((v.grad.tolist(), x.grad.tolist()))
+    assert results[0] == results[1]
