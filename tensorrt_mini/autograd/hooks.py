@@ -15,14 +15,16 @@ _keys = itertools.count()
 
 
 class RemovableHandle:
-    """What register_hook returns: `remove()` takes the hook out again."""
+    """What register_hook (and Module.register_forward_hook...) returns: `remove()` takes
+    the hook out of its table again, and its id out of any `extra` table kept beside."""
 
-    def __init__(self, hooks):
-        self._hooks = hooks
+    def __init__(self, hooks, *extra):
+        self._tables = (hooks,) + extra
         self.id = next(_keys)
 
     def remove(self):
-        self._hooks.pop(self.id, None)
+        for table in self._tables:
+            table.pop(self.id, None)
 
     def __enter__(self):
         return self

@@ -130,3 +130,61 @@ def test_deepcopy_keeps_parameters_as_parameters():
         assert type(q) is tm.nn.Parameter and q.requires_grad, name
         assert q.data_ptr() != p.data_ptr()
         assert q.tolist() == p.tolist()
+
+
+def _linear_pair(torch):
+    lin, ref = nn.Linear(3, 2), torch.nn.Linear(3, 2)
+    with torch.no_grad():
+        ref.weight.copy_(torch.tensor(lin.weight.tolist()))
+        ref.bias.copy_(torch.tensor(lin.bias.tolist()))
+    return lin, ref
+
+
+def test_forward_hooks_change_inputs_and_outputs_like_torch():
+    torch = pytest.importorskip("torch")
+    outputs, logs = [], []
+    for lib, mod in zip((tm, torch), _linear_pair(torch)):
+        log = []
+        mod.register_forward_pre_hook(lambda m, args: (args[0] * 2,))
+        mod.register_forward_pre_hook(lambda m, args: args[0] + 1)  # one value: wrapped
+        mod.register_forward_hook(lambda m, args, out, log=log: log.append(args[0].tolist()))
+        mod.register_forward_hook(lambda m, args, out: out * 10)
+        mod.register_forward_hook(lambda m, args, out, log=log: log.append("first"),
+                                  prepend=True)
+        outputs.append(mod(lib.tensor([[1.0, 2.0, 3.0]])).tolist()[0])
+        logs.append(log)
+    assert logs[0] == logs[1]
+    assert outputs[0] == pytest.approx(outputs[1])
+
+
+def test_forward_hooks_with_kwargs():
+    torch = pytest.importorskip("torch")
+    seen = []
+    for lib in (tm, torch):
+        class Scale(lib.nn.Module):
+            def forward(self, x, factor=1.0):
+                return x * factor
+        m = Scale()
+        m.register_forward_pre_hook(lambda mod, args, kwargs: (args, {"factor": 3.0}),
+                                    with_kwargs=True)
+        m.register_forward_hook(
+            lambda mod, args, kwargs, out: seen.append((kwargs, out.tolist())), with_kwargs=True)
+        m(lib.tensor([1.0, 2.0]), factor=2.0)
+    assert seen[0] == seen[1]
+    bad = Block()
+    bad.register_forward_pre_hook(lambda mod, args, kwargs: args, with_kwargs=True)
+    with pytest.raises(RuntimeError, match="forward pre-hook must return None or a tuple"):
+        bad(tm.ones(1, 3))
+
+
+def test_a_removed_forward_hook_no_longer_runs_and_gradients_flow_through_hooks():
+    block = Block()
+    x = tm.ones(1, 3)
+    plain = block(x).tolist()
+    handle = block.fc.register_forward_hook(lambda m, args, out: out * 0)
+    assert block(x).tolist() == [[0.0, 0.0]]
+    handle.remove()
+    assert block(x).tolist() == plain
+    block.register_forward_hook(lambda m, args, out: out * 3)
+    block(x).sum().backward()
+    assert block.scale.grad is not None and block.fc.weight.grad is not None
