@@ -8,7 +8,7 @@ the written region through the op's node and the rest to the base's old grad_fn.
 """
 from .. import _tensor as T
 from ..ops import elementwise as E
-from ..ops.dispatch import GradMode
+from ..ops.dispatch import GradMode, check_no_grad_view
 from .formulas.views import read_from_storage, scatter_to_storage
 from .graph import _BACKWARD_SUFFIX, Node, alias, edge, grad_edge, node_class
 
@@ -18,10 +18,13 @@ VIEW_OF_LEAF = "a view of a leaf Variable that requires grad is being used in an
 
 def check_target(t, view_op=None):
     """PyTorch refuses to write in place into a leaf that requires grad, or a view of one,
-    or an autograd.Function output that is a view, or a view of one. `view_op` names the
-    op that made t when t has no grad_fn of its own (setitem's view)."""
+    or a view made under no_grad of a tensor that requires grad, or an autograd.Function
+    output that is a view, or a view of one. `view_op` names the op that made t when t is
+    setitem's view, which has no grad_fn of its own."""
     if t._requires_grad and t.grad_fn is None:
         raise RuntimeError(LEAF)
+    if view_op is None:  # (setitem's own view has no graph by design: it checks its input)
+        check_no_grad_view(t)
     base = t._base
     if base is not None and base._requires_grad and base.grad_fn is None:
         raise RuntimeError(VIEW_OF_LEAF)

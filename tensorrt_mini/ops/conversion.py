@@ -16,6 +16,6 @@ def to_device(input, device):
     return T.transfer_raw(input, device)
 
 
-@differentiable
+@differentiable(writes=0)
 def copy_(self, src):
     return copy_into(self, src)

@@ -24,18 +24,42 @@ def _requires_grad(args):
     return False
 
 
-def differentiable(fn):
+NO_GRAD_VIEW = (
+    "was created in no_grad mode and is being modified inplace with grad mode enabled. Given "
+    "that this use case is ambiguous and error-prone, it is forbidden. You can clarify your "
+    "code by moving both the view and the inplace either both inside the no_grad block (if "
+    "you don't want the inplace to be tracked) or both outside (if you want the inplace to "
+    "be tracked).")
+
+
+def check_no_grad_view(t, view_op=None):
+    """torch refuses, in grad mode, to write into a view made under no_grad of a tensor
+    that requires grad: the write would change the base behind autograd's back."""
+    base = t._base
+    if base is not None and base._requires_grad and not t._requires_grad:
+        if view_op is None:
+            raise RuntimeError("A view " + NO_GRAD_VIEW)
+        raise RuntimeError(f"Output 0 of {view_op} is a view of a view which " + NO_GRAD_VIEW)
+
+
+def differentiable(fn=None, *, writes=None):
+    """Wrap op fn; `writes` is the position of the argument an in-place op writes into."""
+    if fn is None:
+        return lambda f: differentiable(f, writes=writes)
     name = fn.__name__
 
     @wraps(fn)
     def op(*args, **kwargs):
         # keyword tensors (clamp(x, min=w)) are rare: look at kwargs only when there are any
-        if GradMode.enabled and (_requires_grad(args) or kwargs and _requires_grad(kwargs.values())):
-            try:
-                derivative = DERIVATIVES[name]
-            except KeyError:
-                raise RuntimeError(f"the derivative for '{name}' is not implemented") from None
-            return derivative(fn, *args, **kwargs)
+        if GradMode.enabled:
+            if _requires_grad(args) or kwargs and _requires_grad(kwargs.values()):
+                try:
+                    derivative = DERIVATIVES[name]
+                except KeyError:
+                    raise RuntimeError(f"the derivative for '{name}' is not implemented") from None
+                return derivative(fn, *args, **kwargs)
+            if writes is not None:
+                check_no_grad_view(args[writes])
         return fn(*args, **kwargs)
 
     op.raw = fn

@@ -514,14 +514,14 @@ def _clamp_side(name, x, bound):
     return out
 
 
-@differentiable
+@differentiable(writes=0)
 def clamp_(self, min=None, max=None):
     res = clamp.raw(self, min, max)
     check_castable(res._dtype, self._dtype, C_NAMES)  # torch's clamp_ prints C names
     return copy_into(self, res)
 
 
-@differentiable
+@differentiable(writes=0)
 def copy_into(dst, src):
     """Write src (broadcast) into dst through its view; the in-place tail of many ops."""
     if not isinstance(src, T.Tensor):
@@ -541,7 +541,7 @@ def copy_into(dst, src):
     return dst
 
 
-@differentiable
+@differentiable(writes=1)
 def inplace(name, self, other=None, **kw):
     """self.op_(other): the result is written into self's view; PyTorch's checks first."""
     alpha = kw.get("alpha", 1)

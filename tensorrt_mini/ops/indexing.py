@@ -12,7 +12,7 @@ import numpy as np
 from .. import dtypes as D
 from .. import _tensor as T
 from ..layout import broadcast_shapes, expand_strides
-from .dispatch import differentiable
+from .dispatch import GradMode, check_no_grad_view, differentiable
 from .elementwise import _TORCH_TYPE_NAMES, _expand_to, binary, is_tensor, to_dtype
 
 
@@ -216,8 +216,16 @@ def gather(input, offsets):
     return out
 
 
+def view_op_name(idx):
+    """The name torch's errors give the view a basic index makes (its last step)."""
+    last = idx[-1] if isinstance(idx, tuple) and idx else idx
+    return "Select" if isinstance(last, int) else "Slice"
+
+
 @differentiable
 def setitem(input, idx, value):
+    if GradMode.enabled:  # (the derivative runs this with grad mode off, and checks itself)
+        check_no_grad_view(input, view_op_name(idx))
     items = _normalize(input, idx)
     view, advanced = _basic(input, items)
     if is_tensor(value):
@@ -256,7 +264,7 @@ def _check_value_shape(value, shape):
                            f"broadcast to indexing result of shape {list(shape)}") from None
 
 
-@differentiable
+@differentiable(writes=0)
 def index_put_(input, offsets, value, shape, accumulate=False):
     """Scatter `value` (broadcast to `shape`) into input's storage at `offsets`."""
     from ..creation import full

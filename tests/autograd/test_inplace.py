@@ -157,3 +157,31 @@ def test_retain_grad_follows_a_view_to_its_new_grad_fn(write):
         (v * 3).sum().backward()
         results.append((v.grad.tolist(), x.grad.tolist()))
     assert results[0] == results[1]
+
+
+NO_GRAD_VIEW_WRITES = {
+    "mul_": lambda lib, v: v.mul_(2),
+    "setitem": lambda lib, v: v.__setitem__(0, 5.0),
+    "zero_": lambda lib, v: v.zero_(),
+    "copy_": lambda lib, v: v.copy_(lib.ones(2)),
+    "clamp_": lambda lib, v: v.clamp_(0, 1),
+    "add_ of a tensor that requires grad": lambda lib, v: v.add_(lib.ones(2, requires_grad=True)),
+}
+
+
+@pytest.mark.parametrize("write", list(NO_GRAD_VIEW_WRITES))
+@pytest.mark.parametrize("base", ["non-leaf", "leaf"])
+def test_writing_with_grad_mode_into_a_view_made_under_no_grad_raises_torchs_error(write, base):
+    torch = pytest.importorskip("torch")
+    messages = []
+    for lib in (tm, torch):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        b = x * 1 if base == "non-leaf" else x
+        with lib.no_grad():
+            v = b[:2]
+        with pytest.raises(RuntimeError) as err:
+            NO_GRAD_VIEW_WRITES[write](lib, v)
+        messages.append(str(err.value))
+        with lib.no_grad():  # inside no_grad, as torch suggests, it is allowed
+            NO_GRAD_VIEW_WRITES[write](lib, v)
+    assert messages[0] == messages[1]

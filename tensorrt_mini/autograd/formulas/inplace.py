@@ -2,6 +2,7 @@
 (advanced `t[idx] = value`). See autograd/inplace.py for how the graph is rebased."""
 from ...ops import elementwise as E
 from ...ops import indexing
+from ...ops.dispatch import check_no_grad_view
 from ...ops.indexing import index_put_
 from ..graph import node_class, edge, run
 from ..inplace import check_target, rebase, refresh_view, via_out_of_place
@@ -51,8 +52,8 @@ def _setitem(raw, t, idx, value):
         return
     # a basic index writes through a view that setitem made without a graph: record the
     # write on that view, which rebases t's base
-    last = idx[-1] if isinstance(idx, tuple) and idx else idx
-    check_target(view, "Select" if isinstance(last, int) else "Slice")
+    check_no_grad_view(t, indexing.view_op_name(idx))
+    check_target(view, indexing.view_op_name(idx))
     run(raw, t, idx, value)
     if not is_tensor(value):
         node = node_class("FillBackward0")(lambda g: (None,), (None,))
