@@ -54,7 +54,11 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     else:
         arr, inferred = _array_from_nested(data)
     out_dtype = dtype or inferred
-    arr = np.array(arr, dtype=out_dtype.np, copy=True)
+    if out_dtype.category == 1 and inferred is not out_dtype and arr.size \
+            and not isinstance(data, (Tensor, np.ndarray)):
+        _check_python_values_fit(arr, out_dtype)
+    with np.errstate(over="ignore"):  # float32 takes 1e39 as inf, silently, as torch
+        arr = np.array(arr, dtype=out_dtype.np, copy=True)
     return _finish(_from_host_array(arr, device), requires_grad)
 
 
@@ -65,6 +69,20 @@ def as_tensor(data, dtype=None, device=None):
         t = from_numpy(data)
         return t if dtype is None else t.to(dtype)
     return tensor(data, dtype=dtype, device=device)
+
+
+def _check_python_values_fit(arr, dtype):
+    """torch.tensor(python data, dtype=<an integer type>) refuses values out of its range
+    (fill_scalar's rule: floats within it, integers down to -max for unsigned types)."""
+    info = np.iinfo(dtype.np)
+    if arr.dtype.kind == "f":
+        lo = info.min if dtype.is_signed else 0
+        fits = bool(np.isfinite(arr).all()) and arr.min() >= lo and arr.max() <= info.max
+    else:
+        lo = info.min if dtype.is_signed else -info.max
+        fits = arr.min() >= lo and arr.max() <= info.max
+    if not fits:
+        raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
 
 
 def _array_from_nested(data):

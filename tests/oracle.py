@@ -380,3 +380,17 @@ def layouts(draw, dtype, shape=shapes(max_dims=3)):
         return tm.tensor(a).expand(*shape), np.broadcast_to(a, shape)
     a = random_values(rng, shape, dtype)
     return tm.tensor(a), a
+
+
+def same_as_torch(expr, **names):
+    """Evaluate `expr` with `lib` as tensorrt_mini and as torch: both raise the same error
+    type and message, or both give the same values, dtype and shape."""
+    torch = needs_torch()
+    outcomes = []
+    for lib in (tm, torch):
+        try:
+            r = eval(expr, {"lib": lib, **names})
+            outcomes.append(("value", str(r.dtype), tuple(r.shape), r.tolist()))
+        except Exception as e:  # noqa: BLE001 (the error itself is what is compared)
+            outcomes.append(("error", type(e).__name__, str(e)))
+    assert outcomes[0] == outcomes[1], (expr, outcomes)

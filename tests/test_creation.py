@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import tensorrt_mini as tm
-from oracle import assert_values, host, needs_torch, torch_dtype
+from oracle import assert_values, host, needs_torch, same_as_torch, torch_dtype
 
 
 @pytest.mark.parametrize("data, dtype, shape", [
@@ -261,3 +261,20 @@ def test_from_numpy_and_as_tensor_share_memory():
         tm.from_numpy([1])
     with pytest.raises(TypeError, match="can't convert np.ndarray of type float16"):
         tm.from_numpy(np.zeros(2, np.float16))
+
+
+@pytest.mark.parametrize("expr", [
+    "lib.tensor([-1.0], dtype=lib.uint8)",
+    "lib.tensor([-1], dtype=lib.uint8)",
+    "lib.tensor([256.0], dtype=lib.uint8)",
+    "lib.tensor([[1, 2], [300, 4]], dtype=lib.uint8)",
+    "lib.tensor([-129], dtype=lib.int8)",
+    "lib.tensor([2**31], dtype=lib.int32)",
+    "lib.tensor([1e10], dtype=lib.int32)",
+    "lib.tensor(float('nan'), dtype=lib.int64)",
+    "lib.tensor([2.7, -3.9], dtype=lib.int8)",
+    "lib.tensor([True, 2], dtype=lib.uint8)",
+    "lib.tensor([1e39], dtype=lib.float32)",
+])
+def test_python_values_out_of_an_integer_dtype_range_raise_as_in_torch(expr):
+    same_as_torch(expr)

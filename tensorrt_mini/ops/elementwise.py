@@ -117,19 +117,21 @@ def scalar_in(value, dtype):
 
 def fill_scalar(value, dtype):
     """A value to store (fill_, full, t[i] = v) as a numpy scalar of dtype, with torch's
-    overflow check: out-of-range values raise, except that unsigned types accept
-    negatives down to -max, which wrap."""
+    overflow check: out-of-range values raise, except that
+    unsigned types accept negative integers down to -max, which wrap; a float must lie in
+    the range itself (uint8 refuses -0.5, int8 refuses 127.9) and is truncated."""
     if dtype.category == 0:
         return np.bool_(value)
     if dtype.category == 1:
-        if value != value or not -(1 << 64) < value < (1 << 64):  # NaN, inf, huge floats
+        info = np.iinfo(dtype.np)
+        if isinstance(value, (float, np.floating)):
+            fits = (info.min if dtype.is_signed else 0) <= value <= info.max  # NaN: False
+        else:
+            fits = (info.min if dtype.is_signed else -info.max) <= value <= info.max
+        if not fits:
             raise RuntimeError(f"value cannot be converted to type {_FILL_NAMES[dtype.name]} "
                                "without overflow")
         v = int(value)
-        info = np.iinfo(dtype.np)
-        if v > info.max or v < (info.min if dtype.is_signed else -info.max):
-            raise RuntimeError(f"value cannot be converted to type {_FILL_NAMES[dtype.name]} "
-                               "without overflow")
         return dtype.np.type(v % (1 << dtype.itemsize * 8) if v < 0 and not dtype.is_signed else v)
     if dtype is D.float32 and math.isfinite(value) and not -_F32_MAX <= value <= _F32_MAX:
         raise RuntimeError("value cannot be converted to type float without overflow")
@@ -509,6 +511,8 @@ def _clamp_side(name, x, bound):
     if is_tensor(bound):
         return binary(name, x, bound)
     dtype = result_type(x, bound)
+    if dtype.category == 1:  # torch checks an integer bound as it checks a fill value
+        fill_scalar(bound, dtype)
     out = _empty(x._shape, dtype, x._storage.device, x)
     _backend(x).binary_scalar(name, out, to_dtype(x, dtype), scalar_in(bound, dtype))
     return out

@@ -123,7 +123,8 @@ def _moment_args(x, dim, correction, unbiased):
 
 def _bool_reduce(name, x, dim, keepdim):
     dims = _dims(x, dim)
-    return _reduce(name, x, dims, keepdim, D.bool_)
+    out = _reduce(name, x, dims, keepdim, D.bool_)
+    return to_dtype(out, D.uint8) if x._dtype is D.uint8 else out  # torch keeps uint8
 
 
 def all(input, dim=None, keepdim=False):
@@ -220,6 +221,8 @@ def argmin(input, dim=None, keepdim=False):
 
 
 def _argx(name, x, dim, keepdim):
+    if x._dtype is D.bool_:
+        raise RuntimeError(f"{name}(): does not support bool input")
     if dim is None:
         if x.numel() == 0:
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import tensorrt_mini as tm
-from oracle import (DTYPES, assert_values, host, layouts, needs_torch, random_values, shapes,
-                    torch_dtype)
+from oracle import (DTYPES, assert_values, host, layouts, needs_torch, random_values,
+                    same_as_torch, shapes, torch_dtype)
 
 # --- numpy references with torch's semantics ------------------------------------------------
 
@@ -661,3 +661,23 @@ def test_tiled_copy_with_leading_batch_dims_and_partial_tiles():
     assert np.array_equal(np.asarray(view.contiguous()), base.transpose(0, 2, 1))
     perm = tm.from_numpy(base).permute(2, 0, 1)
     assert np.array_equal(np.asarray(perm.contiguous()), base.transpose(2, 0, 1))
+
+
+@pytest.mark.parametrize("expr", [
+    "lib.clamp(lib.tensor([1, 5, 9], dtype=lib.uint8), -1, 300)",
+    "lib.clamp(lib.tensor([1, 5, 9], dtype=lib.uint8), -1)",
+    "lib.clamp(lib.tensor([1, 5, 9], dtype=lib.int8), 2, 1000)",
+    "lib.clamp(lib.tensor([1, 5, 9], dtype=lib.int32), 2, 2**40)",
+    "lib.clamp(lib.tensor([1, 5, 9], dtype=lib.uint8), max=300)",
+    "lib.clamp(lib.tensor([1, 5, 9], dtype=lib.uint8), 2.5)",
+    "lib.zeros(2, dtype=lib.uint8).fill_(-2.7)",
+    "lib.zeros(2, dtype=lib.uint8).fill_(-1.0)",
+    "lib.zeros(2, dtype=lib.uint8).fill_(-1)",
+    "lib.zeros(2, dtype=lib.int8).fill_(127.9)",
+    "lib.zeros(2, dtype=lib.int8).fill_(-128.9)",
+    "lib.zeros(2, dtype=lib.int8).fill_(-128.0)",
+    "lib.full((2,), -0.5, dtype=lib.uint8)",
+    "lib.full((2,), -0.0, dtype=lib.uint8)",
+])
+def test_integer_bounds_and_fill_values_out_of_range_raise_as_in_torch(expr):
+    same_as_torch(expr)
