@@ -22,7 +22,8 @@ from functools import lru_cache
 
 import numba as nb
 import numpy as np
-from numba.extending import register_jitable
+from numba import types
+from numba.extending import overload, register_jitable
 
 # A tile is one 64-byte line of fp32 output wide: each output row is written as one whole
 # line while the transposed input is read as 16 sequential streams. At 4096² fp32 this ran
@@ -252,9 +253,27 @@ def f_floor_divide(a, b):
     return a // b
 
 
+def _remainder(a, b):
+    pass
+
+
+@overload(_remainder, inline="always")
+def _remainder_ov(a, b):
+    if isinstance(a, types.Float):
+        def remainder(a, b):
+            # torch's: fmod moved into the divisor's sign, so a zero keeps the dividend's
+            # sign (-2. % .5 is -0.; Python's % gives 0.)
+            m = np.fmod(a, b)
+            if m != 0 and (b < 0) != (m < 0):
+                m += b
+            return m
+        return remainder
+    return lambda a, b: a % b
+
+
 @scalar
 def f_remainder(a, b):
-    return a % b
+    return _remainder(a, b)
 
 
 @scalar

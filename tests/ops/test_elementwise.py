@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import tensorrt_mini as tm
-from oracle import (DTYPES, assert_values, host, layouts, needs_torch, random_values,
+from oracle import (DTYPES, FLOAT_DTYPES, assert_values, host, layouts, needs_torch, random_values,
                     same_as_torch, shapes, torch_dtype)
 
 # --- numpy references with torch's semantics ------------------------------------------------
@@ -681,3 +681,14 @@ def test_tiled_copy_with_leading_batch_dims_and_partial_tiles():
 ])
 def test_integer_bounds_and_fill_values_out_of_range_raise_as_in_torch(expr):
     same_as_torch(expr)
+
+
+@pytest.mark.parametrize("divisor", [0.5, -0.5, 2.0, -2.0])
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=str)
+def test_float_remainder_keeps_torchs_sign_of_zero(divisor, dtype):
+    torch = needs_torch()
+    a = [-2.0, 2.0, -1.5, 1.5, 0.0, -0.0, 7.25, -7.25]
+    got = host(tm.remainder(tm.tensor(a, dtype=dtype), divisor))
+    ref = torch.remainder(torch.tensor(a, dtype=torch_dtype(torch, dtype)), divisor).numpy()
+    np.testing.assert_array_equal(got, ref)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(ref))  # -0. and 0. compare equal
