@@ -335,10 +335,14 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     start, end, step = values
     if step == 0:
         raise RuntimeError("step must be nonzero")
+    if not all(math.isfinite(v) for v in values):
+        raise RuntimeError(f"unsupported range: {start} -> {end}")
     if (end - start) * step < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     is_int = all(isinstance(v, numbers.Integral) for v in values)
     dtype = (D.int64 if is_int else D.get_default_dtype()) if dtype is None else D.as_dtype(dtype)
+    if dtype is D.bool_:
+        raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
     if dtype.is_floating_point:
         n = max(math.ceil((end - start) / step), 0)
         arr = np.arange(n, dtype=np.float64) * step + start  # torch computes in double

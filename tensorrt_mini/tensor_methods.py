@@ -90,7 +90,14 @@ for _dunder, _name, _op in (("add", "add", E.add), ("sub", "sub", E.sub), ("mul"
 Tensor.__neg__ = E.neg
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = E.abs
-Tensor.__invert__ = E.bitwise_not
+def _invert(self):
+    if self._dtype.is_floating_point:  # torch's operator says so before the op would
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
+    return E.bitwise_not(self)
+
+
+Tensor.__invert__ = _invert
 Tensor.__and__ = E.bitwise_and
 Tensor.__rand__ = E.bitwise_and
 Tensor.__or__ = E.bitwise_or

@@ -278,3 +278,9 @@ def test_from_numpy_and_as_tensor_share_memory():
 ])
 def test_python_values_out_of_an_integer_dtype_range_raise_as_in_torch(expr):
     same_as_torch(expr)
+
+
+@pytest.mark.parametrize("expr", ["lib.arange(0, float('inf'))", "lib.arange(float('nan'), 1)",
+                                  "lib.arange(0, 5, 2, dtype=lib.bool)"])
+def test_arange_refuses_what_torch_refuses(expr):
+    same_as_torch(expr)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tensorrt_mini as tm
-from oracle import assert_values, host, meta, numbered, same_storage
+from oracle import assert_values, host, meta, numbered, same_as_torch, same_storage
 
 
 def points():
@@ -207,3 +207,9 @@ def test_pickle_round_trip_keeps_values_dtype_and_grad_flag():
     assert pickle.loads(pickle.dumps(leaf)).requires_grad
     with pytest.raises(RuntimeError, match="graph leaves"):
         pickle.dumps(leaf * 2)
+
+
+@pytest.mark.parametrize("expr", ["~lib.tensor([1.0])", "~lib.tensor([1, 2])",
+                                  "~lib.tensor([True, False])"])
+def test_invert_operator_as_torch(expr):
+    same_as_torch(expr)

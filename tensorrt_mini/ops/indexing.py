@@ -78,7 +78,9 @@ def _basic(t, items):
             size = t._shape[d]
             start, stop, step = item.start, item.stop, item.step
             step = 1 if step is None else int(step)
-            if step <= 0:
+            if step == 0:
+                raise ValueError("slice step cannot be zero")
+            if step < 0:
                 raise ValueError("step must be greater than zero")
             start, stop, _ = slice(start, stop, 1).indices(size)
             n = max(0, -(-(stop - start) // step))
@@ -88,7 +90,7 @@ def _basic(t, items):
             d += 1
         elif is_tensor(item) and not (item._dtype.category == 1 and item._dtype is not D.uint8
                                       and not item._shape):  # a 0-d int tensor acts as an int
-            if item._dtype.is_floating_point:
+            if item._dtype not in (D.int64, D.int32, D.uint8, D.bool_):
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             if item._dtype in (D.bool_, D.uint8):
                 k = item.dim()

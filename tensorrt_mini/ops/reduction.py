@@ -225,7 +225,7 @@ def _argx(name, x, dim, keepdim):
         raise RuntimeError(f"{name}(): does not support bool input")
     if dim is None:
         if x.numel() == 0:
-            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
         flat = x.reshape(-1)
         _, idx = _arg_reduce(name, flat, 0, False)
         return idx.view((1,) * x.dim()) if keepdim else idx

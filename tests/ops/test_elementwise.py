@@ -569,7 +569,7 @@ def test_other_op_errors():
     with pytest.raises(NotImplementedError, match="\"bitwise_and_cpu\" not implemented for 'Float'"):
         tm.ones(2) & 1
     with pytest.raises(NotImplementedError, match="\"bitwise_not_cpu\" not implemented for 'Double'"):
-        ~tm.ones(2, dtype=tm.float64)
+        tm.bitwise_not(tm.ones(2, dtype=tm.float64))  # (the ~ operator: a TypeError)
     with pytest.raises(NotImplementedError, match="\"pow\" not implemented for 'Bool'"):
         tm.tensor([True]) ** tm.tensor([True])
     with pytest.raises(TypeError, match=r"maximum\(\): argument 'other' \(position 2\) must be "

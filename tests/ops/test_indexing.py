@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import tensorrt_mini as tm
-from oracle import assert_values, needs_torch, numbered, same_storage, shapes
+from oracle import assert_values, needs_torch, numbered, same_as_torch, same_storage, shapes
 
 
 def _mask_or_ints(draw, rng, shape, d, bshape):
@@ -336,3 +336,12 @@ def test_storage_offsets(shape, stride, offset):
     want = offset + sum(i * s for i, s in zip(np.indices(shape), stride))
     assert got.dtype is tm.int64 and got.shape == shape
     assert got.tolist() == np.broadcast_to(want, shape).tolist()
+
+
+@pytest.mark.parametrize("expr", ["lib.arange(5)[::0]", "lib.arange(5)[::-1]",
+                                  "lib.arange(5)[lib.tensor([1], dtype=lib.int8)]",
+                                  "lib.arange(5)[lib.tensor([1], dtype=lib.int16)]",
+                                  "lib.arange(5)[lib.tensor([1], dtype=lib.int32)]",
+                                  "lib.arange(5)[lib.tensor([1.0])]"])
+def test_index_errors_match_torch(expr):
+    same_as_torch(expr)

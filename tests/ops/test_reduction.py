@@ -15,3 +15,7 @@ from oracle import same_as_torch
 ])
 def test_all_any_keep_uint8_and_arg_reductions_refuse_bool(expr):
     same_as_torch(expr)
+
+
+def test_argmax_of_an_empty_tensor_without_a_dim_is_an_index_error():
+    same_as_torch("lib.argmax(lib.zeros(0, 3))")
