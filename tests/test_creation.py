@@ -284,3 +284,15 @@ def test_python_values_out_of_an_integer_dtype_range_raise_as_in_torch(expr):
                                   "lib.arange(0, 5, 2, dtype=lib.bool)"])
 def test_arange_refuses_what_torch_refuses(expr):
     same_as_torch(expr)
+
+
+def test_float32_arange_is_torchs_bit_for_bit():
+    torch = needs_torch()
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        start = rng.uniform(-10, 10)
+        step = rng.uniform(0.01, 2) * rng.choice([-1, 1])
+        end = start + step * rng.integers(1, 300)
+        got = host(tm.arange(start, end, step))
+        np.testing.assert_array_equal(got, torch.arange(start, end, step).numpy())
+    assert repr(tm.arange(-1, 1, 0.1)) == repr(torch.arange(-1, 1, 0.1))  # -2.9802e-09 at 10
