@@ -124,11 +124,14 @@ def broadcast_shapes(*shapes):
     return tuple(out)
 
 
-def expand_strides(shape, strides, new_shape):
-    """Strides of `shape/strides` expanded to `new_shape` (stride 0 on broadcast dims)."""
+def expand_strides(shape, strides, new_shape, type_name=None):
+    """Strides of `shape/strides` expanded to `new_shape` (stride 0 on broadcast dims).
+    `type_name` (torch.FloatTensor...) completes torch's message for too few sizes."""
     if len(new_shape) < len(shape):
+        what = f"expand({type_name}{{{list(shape)}}}, size={list(new_shape)})" if type_name \
+            else "expand"
         raise RuntimeError(
-            f"expand: the number of sizes provided ({len(new_shape)}) must be greater or equal to "
+            f"{what}: the number of sizes provided ({len(new_shape)}) must be greater or equal to "
             f"the number of dimensions in the tensor ({len(shape)})"
         )
     offset = len(new_shape) - len(shape)

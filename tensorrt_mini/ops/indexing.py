@@ -228,6 +228,9 @@ def view_op_name(idx):
 def setitem(input, idx, value):
     if GradMode.enabled:  # (the derivative runs this with grad mode off, and checks itself)
         check_no_grad_view(input, view_op_name(idx))
+    if (is_tensor(idx) and idx._dtype is D.bool_ and is_tensor(value) and value.numel() == 1
+            and value._dtype is not input._dtype and not value._requires_grad):
+        value = value.item()  # torch fills through a mask with one value of any dtype
     items = _normalize(input, idx)
     view, advanced = _basic(input, items)
     if is_tensor(value):
@@ -235,7 +238,7 @@ def setitem(input, idx, value):
     if not advanced:
         from .conversion import copy_
         if is_tensor(value):
-            expand_strides(value._shape, value._stride, view._shape)  # torch's expand error
+            expand_strides(value._shape, value._stride, view._shape, value.type())  # its error
         copy_(view, value)
         return
     shape, offsets = _offsets(view, advanced)
@@ -260,7 +263,7 @@ def _drop_leading_ones(value):
 def _check_value_shape(value, shape):
     """torch's error when value does not expand to the indexing result's shape."""
     try:
-        expand_strides(value._shape, value._stride, shape)
+        expand_strides(value._shape, value._stride, shape, value.type())
     except RuntimeError:
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(value._shape)} cannot be "
                            f"broadcast to indexing result of shape {list(shape)}") from None

@@ -137,7 +137,7 @@ def movedim(input, source, destination):
 @differentiable
 def expand(input, *sizes):
     sizes = _sizes(sizes)
-    strides = expand_strides(input._shape, input._stride, sizes)
+    strides = expand_strides(input._shape, input._stride, sizes, input.type())
     shape = tuple(input._shape[i - (len(sizes) - len(input._shape))] if n == -1 else n
                   for i, n in enumerate(sizes))
     return T.make_view(input, shape, strides, input._offset)

@@ -345,3 +345,22 @@ def test_storage_offsets(shape, stride, offset):
                                   "lib.arange(5)[lib.tensor([1.0])]"])
 def test_index_errors_match_torch(expr):
     same_as_torch(expr)
+
+
+@pytest.mark.parametrize("code", [
+    "x[x > 2] = lib.tensor(1.5)", "x[x > 2] = lib.tensor([1.5])",
+    "x[x > 2] = lib.tensor([1.5, 2.5])", "x[lib.tensor([0, 1])] = lib.tensor(1.5)",
+    "x[1] = lib.tensor([1.5, 2.5])", "x.expand(())",
+])
+def test_setitem_values_and_expand_errors_as_torch(code):
+    # on x = arange(5): the same values after, or the same error
+    torch = needs_torch()
+    outcomes = []
+    for lib in (tm, torch):
+        x = lib.arange(5)
+        try:
+            exec(code, {"lib": lib, "x": x})
+            outcomes.append(("value", x.tolist()))
+        except Exception as e:  # noqa: BLE001 (the error is what is compared)
+            outcomes.append((type(e).__name__, str(e)))
+    assert outcomes[0] == outcomes[1], outcomes
