@@ -25,6 +25,7 @@ from .ops.elementwise import (abs, add, bitwise_and, bitwise_not, bitwise_or, bi
                               sin, sqrt, sub, tan, tanh, trunc, where, result_type)
 from .ops.indexing import nonzero
 from .ops.joining import cat, stack
+from .ops.selecting import gather, index_select, masked_fill, tril, triu
 from .ops.linalg import bmm, dot, matmul, mm, mv
 from .ops.reduction import (all, amax, amin, any, argmax, argmin, max, mean, min, prod, std, sum,
                             var)
@@ -72,3 +73,13 @@ def clone(input):
 
 def is_grad_enabled():
     return _GradMode.enabled
+
+
+def softmax(input, dim, dtype=None):
+    from .nn import functional as F
+    return F.softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim, dtype=None):
+    from .nn import functional as F
+    return F.log_softmax(input, dim, dtype=dtype)

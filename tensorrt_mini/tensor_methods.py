@@ -5,7 +5,7 @@ which op a method is.
 """
 from . import creation
 from .ops import elementwise as E
-from .ops import indexing, linalg, reduction, views as V
+from .ops import indexing, joining, linalg, reduction, selecting, views as V
 from ._tensor import Tensor
 from .ops.dispatch import GradMode
 
@@ -37,6 +37,13 @@ Tensor.diagonal = V.diagonal
 Tensor.__getitem__ = indexing.getitem
 Tensor.__setitem__ = indexing.setitem
 Tensor.nonzero = indexing.nonzero
+Tensor.masked_fill = selecting.masked_fill
+Tensor.masked_fill_ = selecting.masked_fill_
+Tensor.index_select = selecting.index_select
+Tensor.gather = selecting.gather
+Tensor.tril = selecting.tril
+Tensor.triu = selecting.triu
+Tensor.repeat = joining.repeat
 
 # --- elementwise ------------------------------------------------------------------------
 for _name in ("neg abs sign exp expm1 log log2 log10 log1p sqrt rsqrt reciprocal sin cos tan tanh "
@@ -164,3 +171,15 @@ Tensor.bmm = linalg.bmm
 Tensor.mv = linalg.mv
 Tensor.dot = linalg.dot
 Tensor.__contains__ = lambda self, item: bool((self == item).any())
+
+
+def _softmax(name):
+    def method(self, dim=None, dtype=None):
+        from .nn import functional as F
+        return getattr(F, name)(self, dim, dtype=dtype)
+    method.__name__ = name
+    return method
+
+
+Tensor.softmax = _softmax("softmax")
+Tensor.log_softmax = _softmax("log_softmax")

@@ -213,3 +213,11 @@ def test_pickle_round_trip_keeps_values_dtype_and_grad_flag():
                                   "~lib.tensor([True, False])"])
 def test_invert_operator_as_torch(expr):
     same_as_torch(expr)
+
+
+@pytest.mark.parametrize("expr", ["lib.softmax(lib.arange(6.).reshape(2, 3), 1)",
+                                  "lib.arange(6.).reshape(2, 3).softmax(dim=0)",
+                                  "lib.arange(6.).reshape(2, 3).log_softmax(1)",
+                                  "lib.log_softmax(lib.arange(6.).reshape(2, 3), -1)"])
+def test_softmax_functions_and_methods(expr):
+    same_as_torch(expr)

@@ -1,4 +1,5 @@
-"""cat and stack: one output, each input copied into its slice of it."""
+"""cat and stack: one output, each input copied into its slice of it; and repeat, the
+input tiled, through expand and reshape (so autograd needs nothing of its own)."""
 from .. import _tensor as T
 from ..layout import wrap_dim
 from .dispatch import differentiable
@@ -53,3 +54,17 @@ def stack(tensors, dim=0):
                                f"{list(tensors[0]._shape)} at entry 0 and {list(t._shape)} at entry {i}")
     d = wrap_dim(dim, tensors[0].dim() + 1)
     return cat([t.unsqueeze(d) for t in tensors], d)
+
+
+def repeat(input, *sizes):
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = tuple(sizes[0])
+    if len(sizes) < input.dim():
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
+                           "of dimensions of tensor")
+    shape = (1,) * (len(sizes) - input.dim()) + tuple(input._shape)
+    # a new dim of size r before each dim, expanded, then merged into it
+    x = input.reshape(shape)
+    x = x.reshape([n for s in shape for n in (1, s)])
+    x = x.expand([n for r, s in zip(sizes, shape) for n in (r, s)])
+    return x.reshape([r * s for r, s in zip(sizes, shape)])

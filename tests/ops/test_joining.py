@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import tensorrt_mini as tm
-from oracle import DTYPES, assert_values, host, layouts, needs_torch, torch_dtype
+from oracle import DTYPES, assert_values, host, layouts, needs_torch, same_as_torch, torch_dtype
 
 
 @settings(max_examples=40, deadline=None)
@@ -71,3 +71,18 @@ def test_cat_errors():
         tm.stack([tm.ones(2)], 3)
     assert tm.stack([tm.tensor(1), tm.tensor(2)]).tolist() == [1, 2]
     assert tm.concat is tm.cat
+
+
+@pytest.mark.parametrize("expr", [
+    "lib.arange(12.).reshape(3, 4).repeat(2, 1)", "lib.arange(12.).reshape(3, 4).t().repeat(2, 1, 3)",
+    "lib.arange(12.).reshape(3, 4).repeat((1, 2))", "lib.tensor(5).repeat(3)",
+    "lib.arange(12.).reshape(3, 4).repeat(0, 2)", "lib.arange(12.).reshape(3, 4).repeat(2)",
+])
+def test_repeat_matches_torch(expr):
+    same_as_torch(expr)
+
+
+def test_repeat_gradient_sums_the_copies():
+    x = tm.tensor([[1.0, 2.0]], requires_grad=True)
+    (x.repeat(3, 2) * tm.arange(12.0).reshape(3, 4)).sum().backward()
+    assert x.grad.tolist() == [[0 + 4 + 8 + 2 + 6 + 10, 1 + 5 + 9 + 3 + 7 + 11]]

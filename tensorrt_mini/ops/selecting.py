@@ -1,0 +1,99 @@
+"""Ops that pick or mask elements, written with the ops below them (where, indexing), so
+they run on every device and autograd differentiates them through those ops:
+masked_fill, index_select, gather, tril and triu. Checks and messages are torch's."""
+import numpy as np
+
+from .. import _tensor as T
+from .. import dtypes as D
+from ..layout import wrap_dim
+from . import elementwise as E
+
+
+def masked_fill(input, mask, value):
+    """input where mask is False, value where it is True (mask broadcasts; value is a
+    Python scalar or a 0-d tensor, cast to input's dtype with torch's overflow check)."""
+    if mask._dtype is not D.bool_:
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{E.C_NAMES[mask._dtype.name]}")
+    if isinstance(value, T.Tensor):
+        if value.dim():
+            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value.dim()} dimension(s).")
+        fill = value if value._dtype is input._dtype else value.to(input._dtype)
+    else:
+        from ..creation import full
+        fill = full((), value, dtype=input._dtype, device=input.device)
+    return E.where(mask, fill, input)
+
+
+def masked_fill_(input, mask, value):
+    result = masked_fill(input, mask, value)
+    if result._shape != input._shape:  # an in-place op keeps input's shape
+        raise RuntimeError(f"output with shape {list(input._shape)} doesn't match the broadcast "
+                           f"shape {list(result._shape)}")
+    return input.copy_(result)
+
+
+def index_select(input, dim, index):
+    """The slices of input at `index` (a vector of int32/int64) along dim."""
+    d = wrap_dim(dim, input.dim())
+    if index.dim() > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    if index._dtype not in (D.int32, D.int64):
+        raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+    size = input._shape[d] if input.dim() else 1
+    values = np.asarray(index).reshape(-1)  # one read to the host, for the bounds
+    bad = values[(values < 0) | (values >= size)]
+    if bad.size:
+        raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad[0]} "
+                           f"axis_dim={size}")
+    return input[(slice(None),) * d + (index.reshape(-1),)]
+
+
+def gather(input, dim, index):
+    """out[..., i, ...] = input[..., index[..., i, ...], ...] along dim; out has index's
+    shape, which may be smaller than input's in the other dims."""
+    nd = input.dim()
+    d = wrap_dim(dim, nd)
+    if index.dim() != nd:
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    if index._dtype not in (D.int32, D.int64):
+        raise RuntimeError("gather(): Expected dtype int64 for index")
+    for k in range(nd):
+        if k != d and index._shape[k] > input._shape[k]:
+            raise RuntimeError(f"Size does not match at dimension {k} expected index "
+                               f"{list(index._shape)} to be no larger than self "
+                               f"{list(input._shape)} apart from dimension {d}")
+    values = np.asarray(index)
+    bad = values[(values < 0) | (values >= input._shape[d])] if nd else values[:0]
+    if bad.size:
+        raise RuntimeError(f"index {bad[0]} is out of bounds for dimension {d} with size "
+                           f"{input._shape[d]}")
+    if nd == 0:
+        return input.clone()
+    from ..creation import arange
+    # every other dim indexed by its own position, broadcast against index
+    idx = tuple(index if k == d else
+                arange(index._shape[k], device=input.device).view(
+                    [-1 if j == k else 1 for j in range(nd)])
+                for k in range(nd))
+    return input[idx]
+
+
+def tril(input, diagonal=0):
+    return _triangle("tril", input, diagonal, lambda offset: offset <= diagonal)
+
+
+def triu(input, diagonal=0):
+    return _triangle("triu", input, diagonal, lambda offset: offset >= diagonal)
+
+
+def _triangle(name, input, diagonal, keep):
+    if input.dim() < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+    from ..creation import arange, full
+    rows, cols = input._shape[-2:]
+    dev = input.device
+    offset = arange(cols, device=dev).view(1, cols) - arange(rows, device=dev).view(rows, 1)
+    zero = full((), 0, dtype=input._dtype, device=dev)
+    return E.where(keep(offset), input, zero)
