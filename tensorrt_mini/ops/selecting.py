@@ -64,11 +64,11 @@ def gather(input, dim, index):
             raise RuntimeError(f"Size does not match at dimension {k} expected index "
                                f"{list(index._shape)} to be no larger than self "
                                f"{list(input._shape)} apart from dimension {d}")
-    values = np.asarray(index)
-    bad = values[(values < 0) | (values >= input._shape[d])] if nd else values[:0]
+    size = input._shape[d] if nd else 1  # a 0-d tensor has one position
+    values = np.asarray(index).reshape(-1)
+    bad = values[(values < 0) | (values >= size)]
     if bad.size:
-        raise RuntimeError(f"index {bad[0]} is out of bounds for dimension {d} with size "
-                           f"{input._shape[d]}")
+        raise RuntimeError(f"index {bad[0]} is out of bounds for dimension {d} with size {size}")
     if nd == 0:
         return input.clone()
     from ..creation import arange

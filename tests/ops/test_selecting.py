@@ -38,6 +38,7 @@ MASK = "lib.tensor([True, False, True, False])"
     f"{X}.gather(0, lib.tensor([[0, 1, 2, 0, 1]]))",
     f"{X}.tril()", f"{X}.triu(1)", f"{X}.t().tril(-1)", f"lib.triu({X}[None].expand(2, 3, 4), 2)",
     "lib.ones(2, 3, dtype=lib.bool).triu()", "lib.arange(3).tril()",
+    "lib.gather(lib.tensor(5.), 0, lib.tensor(0))", "lib.gather(lib.tensor(5.), 0, lib.tensor(1))",
 ])
 def test_matches_torch(expr):
     same_as_torch(expr)
