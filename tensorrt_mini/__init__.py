@@ -24,8 +24,8 @@ from .ops.elementwise import (abs, add, bitwise_and, bitwise_not, bitwise_or, bi
                               neg, pow, reciprocal, relu, remainder, round, rsqrt, sigmoid, sign,
                               sin, sqrt, sub, tan, tanh, trunc, where, result_type)
 from .ops.indexing import nonzero
-from .ops.joining import cat, stack
-from .ops.selecting import gather, index_select, masked_fill, tril, triu
+from .ops.joining import cat, stack, tile
+from .ops.selecting import flip, gather, index_select, masked_fill, roll, tril, triu
 from .ops.linalg import bmm, dot, matmul, mm, mv
 from .ops.reduction import (all, amax, amin, any, argmax, argmin, max, mean, min, prod, std, sum,
                             var)

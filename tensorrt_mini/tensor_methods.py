@@ -44,6 +44,11 @@ Tensor.gather = selecting.gather
 Tensor.tril = selecting.tril
 Tensor.triu = selecting.triu
 Tensor.repeat = joining.repeat
+Tensor.tile = joining.tile
+Tensor.flip = selecting.flip
+Tensor.roll = selecting.roll
+Tensor.clamp_min = lambda self, min: E.clamp(self, min=min)
+Tensor.clamp_max = lambda self, max: E.clamp(self, max=max)
 
 # --- elementwise ------------------------------------------------------------------------
 for _name in ("neg abs sign exp expm1 log log2 log10 log1p sqrt rsqrt reciprocal sin cos tan tanh "

@@ -68,3 +68,9 @@ def repeat(input, *sizes):
     x = x.reshape([n for s in shape for n in (1, s)])
     x = x.expand([n for r, s in zip(sizes, shape) for n in (r, s)])
     return x.reshape([r * s for r, s in zip(sizes, shape)])
+
+
+def tile(input, dims):
+    """repeat, with dims padded with leading 1s to input's number of dims."""
+    dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    return repeat(input, (1,) * (input.dim() - len(dims)) + dims)

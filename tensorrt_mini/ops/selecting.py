@@ -1,11 +1,12 @@
-"""Ops that pick or mask elements, written with the ops below them (where, indexing), so
-they run on every device and autograd differentiates them through those ops:
-masked_fill, index_select, gather, tril and triu. Checks and messages are torch's."""
+"""Ops that pick, reorder or mask elements, written with the ops below them (where,
+indexing), so they run on every device and autograd differentiates them through those
+ops: masked_fill, index_select, gather, flip, roll, tril and triu. Checks and messages
+are torch's."""
 import numpy as np
 
 from .. import _tensor as T
 from .. import dtypes as D
-from ..layout import wrap_dim
+from ..layout import wrap_dim, wrap_dims
 from . import elementwise as E
 
 
@@ -78,6 +79,44 @@ def gather(input, dim, index):
                     [-1 if j == k else 1 for j in range(nd)])
                 for k in range(nd))
     return input[idx]
+
+
+def flip(input, dims):
+    """A copy with the elements of each of dims in reverse order."""
+    from ..creation import arange
+    out = input
+    for d in wrap_dims(dims, input.dim()):
+        n = input._shape[d] if input.dim() else 1
+        if n > 1:
+            out = _along(out, d, arange(n - 1, -1, -1, device=input.device))
+    return out.clone() if out is input else out
+
+
+def roll(input, shifts, dims=None):
+    """A copy with the elements of each dim moved `shift` places along it, wrapping round;
+    without dims, over the flattened tensor."""
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    if dims is None:
+        if len(shifts) != 1:
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
+        return roll(input.reshape(-1), shifts, 0).view(input._shape)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
+                           f"dims:{len(dims)}")
+    from ..creation import arange
+    out = input
+    for shift, dim in zip(shifts, dims):
+        d = wrap_dim(dim, input.dim())
+        n = input._shape[d] if input.dim() else 1
+        if n > 1 and shift % n:
+            out = _along(out, d, (arange(n, device=input.device) - shift) % n)
+    return out.clone() if out is input else out
+
+
+def _along(x, d, positions):
+    """x's slices at `positions` (checked by the caller) along dim d."""
+    return x[(slice(None),) * d + (positions,)]
 
 
 def tril(input, diagonal=0):

@@ -77,8 +77,9 @@ def test_cat_errors():
     "lib.arange(12.).reshape(3, 4).repeat(2, 1)", "lib.arange(12.).reshape(3, 4).t().repeat(2, 1, 3)",
     "lib.arange(12.).reshape(3, 4).repeat((1, 2))", "lib.tensor(5).repeat(3)",
     "lib.arange(12.).reshape(3, 4).repeat(0, 2)", "lib.arange(12.).reshape(3, 4).repeat(2)",
+    "lib.arange(12.).reshape(3, 4).tile((2,))", "lib.tile(lib.arange(12.).reshape(3, 4), (2, 1, 1))",
 ])
-def test_repeat_matches_torch(expr):
+def test_repeat_and_tile_match_torch(expr):
     same_as_torch(expr)
 
 

@@ -1,4 +1,4 @@
-"""masked_fill, index_select, gather, tril and triu against torch: values, dtypes, shapes,
+"""masked_fill, index_select, gather, flip, roll, tril and triu against torch: values, dtypes,
 errors, and gradients (they differentiate through where and indexing)."""
 import numpy as np
 import pytest
@@ -39,6 +39,11 @@ MASK = "lib.tensor([True, False, True, False])"
     f"{X}.tril()", f"{X}.triu(1)", f"{X}.t().tril(-1)", f"lib.triu({X}[None].expand(2, 3, 4), 2)",
     "lib.ones(2, 3, dtype=lib.bool).triu()", "lib.arange(3).tril()",
     "lib.gather(lib.tensor(5.), 0, lib.tensor(0))", "lib.gather(lib.tensor(5.), 0, lib.tensor(1))",
+    f"{X}.flip(0)", f"{X}.t().flip((0, 1))", f"lib.flip({X}, [-1])", f"{X}.flip([])",
+    f"{X}.flip((0, 0))", f"{X}.flip(2)", "lib.flip(lib.tensor(3.), (0,))",
+    f"{X}.roll(1)", f"{X}.t().roll(1, 0)", f"lib.roll({X}, (1, -2), (0, 1))", f"{X}.roll(5, 1)",
+    f"{X}.roll(1, (0, 1))", "lib.roll(lib.tensor(3.), 1)", f"{X}.roll(-13)",
+    f"{X}.clamp_min(3)", f"{X}.clamp_max(3.5)",
 ])
 def test_matches_torch(expr):
     same_as_torch(expr)
@@ -49,6 +54,8 @@ def test_matches_torch(expr):
     lambda lib, x: x.index_select(1, lib.tensor([2, 0, 2])),
     lambda lib, x: x.gather(0, lib.tensor([[1, 0, 1], [0, 0, 1]])),
     lambda lib, x: x.tril(),
+    lambda lib, x: x.flip((0, 1)),
+    lambda lib, x: x.roll((1, 2), (0, 1)),
     lambda lib, x: x.t().triu(-1),
 ])
 def test_gradients_match_torch(op):
@@ -71,5 +78,6 @@ def test_on_cuda_as_on_cpu():
         x = tm.arange(12.0, device=device).reshape(3, 4)
         idx = tm.tensor([[0, 3], [1, 1], [2, 0]], device=device)
         results.append([t.tolist() for t in (x.masked_fill(x > 5, -1), x.index_select(1, idx[0]),
-                                              x.gather(1, idx), x.tril(), x.triu(1))])
+                                              x.gather(1, idx), x.tril(), x.triu(1),
+                                              x.flip((0, 1)), x.roll((1, -1), (0, 1)))])
     assert results[0] == results[1]
