@@ -172,6 +172,11 @@ def grad_edge(t):
         if made_at is not None and made_at != t._storage._version:
             from .inplace import refresh_view  # (inplace builds on this module)
             refresh_view(t)
+    return port_or_grad_fn(t)
+
+
+def port_or_grad_fn(t):
+    """grad_edge without the view refresh: t's grad_fn, or its port for t."""
     fn = t.grad_fn
     port = getattr(t, "_port", None)
     # a port left from before t was written in place belongs to the old grad_fn

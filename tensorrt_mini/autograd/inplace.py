@@ -10,7 +10,8 @@ from .. import _tensor as T
 from ..ops import elementwise as E
 from ..ops.dispatch import GradMode, check_no_grad_view
 from .formulas.views import read_from_storage, scatter_to_storage
-from .graph import _BACKWARD_SUFFIX, Node, alias, edge, grad_edge, node_class
+from .graph import (_BACKWARD_SUFFIX, Node, alias, edge, grad_edge, node_class,
+                    port_or_grad_fn)
 
 LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
 VIEW_OF_LEAF = "a view of a leaf Variable that requires grad is being used in an in-place operation."
@@ -91,7 +92,6 @@ class CopySlices(Node):
 
 def rebase(t, node):
     """Make `node` (whose first input is t's old value) produce t's gradient from now on."""
-    old_fn = grad_edge(t)
     base = t._base
     if base is None:
         _set_grad_fn(t, node)
@@ -113,10 +113,6 @@ def rebase(t, node):
         base_node.inner = node
         _set_grad_fn(base, base_node)
         refresh_view(t)
-    if t._retains_grad:
-        if old_fn is not None and old_fn._retained:
-            old_fn._retained = [r for r in old_fn._retained if r() is not t]
-        t.grad_fn.retain(t)
 
 
 def refresh_view(t):
@@ -132,16 +128,18 @@ def refresh_view(t):
 
     def view_of_base(g):
         return (read_from_storage(scatter_to_storage(g, *view_geom, storage_size), *base_geom),)
-    old = t.grad_fn
     _set_grad_fn(t, node_class("AsStridedBackward0")(view_of_base, (grad_edge(base),)))
-    if t._retains_grad:  # retain_grad follows the tensor to its new node, as in torch
-        if old is not None and old._retained:
-            old._retained = [r for r in old._retained if r() is not t]
-        t.grad_fn.retain(t)
 
 
 def _set_grad_fn(t, node):
+    """t's gradient comes from `node` from now on; retain_grad follows it there, as in
+    torch (hooks stay on the old node, with the old value)."""
+    old = port_or_grad_fn(t)
     t.grad_fn = node
     t._requires_grad = True
     if t._base is not None:
         t._view_version = t._storage._version  # (see graph.grad_edge)
+    if t._retains_grad:
+        if old is not None and old._retained:
+            old._retained = [r for r in old._retained if r() is not t]
+        node.retain(t)

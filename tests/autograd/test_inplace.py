@@ -185,3 +185,16 @@ def test_writing_with_grad_mode_into_a_view_made_under_no_grad_raises_torchs_err
         with lib.no_grad():  # inside no_grad, as torch suggests, it is allowed
             NO_GRAD_VIEW_WRITES[write](lib, v)
     assert messages[0] == messages[1]
+
+
+def test_retain_grad_follows_a_base_written_through_its_view():
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (tm, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        b = x * 1
+        b.retain_grad()
+        b[:1].mul_(2)
+        (b * 3).sum().backward()
+        results.append((b.grad.tolist(), x.grad.tolist()))
+    assert results[0] == results[1]
