@@ -62,14 +62,12 @@ def execute(roots, grads, retain_graph, capture=None):
                         handed.add(g._storage)
                     _sink(node.variable, g, handed, capture)
                 continue
-            if capture is not None and g is not None and not capture.after_hooks \
-                    and node in capture.nodes:
-                capture.add(capture.nodes[node], g)  # autograd.grad: before the hooks
+            before_hooks = g
             if node._hooks and g is not None:
                 g = run_hooks(node._hooks, g)
-            if capture is not None and g is not None and capture.after_hooks \
-                    and node in capture.nodes:
-                capture.add(capture.nodes[node], g)  # backward(inputs=...): after them
+            if capture is not None and g is not None and node in capture.nodes:
+                # autograd.grad takes the gradient before the hooks, backward(inputs=) after
+                capture.add(capture.nodes[node], g if capture.after_hooks else before_hooks)
             if node._retained is not None and g is not None:
                 _retain(node, g, handed)
             outs = node.apply(g) if g is not None and runs else None

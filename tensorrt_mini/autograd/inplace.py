@@ -10,7 +10,7 @@ from .. import _tensor as T
 from ..ops import elementwise as E
 from ..ops.dispatch import GradMode, check_no_grad_view
 from .formulas.views import read_from_storage, scatter_to_storage
-from .graph import (_BACKWARD_SUFFIX, Node, alias, edge, grad_edge, node_class,
+from .graph import (_BACKWARD_SUFFIX, Node, OutputPort, alias, edge, grad_edge, node_class,
                     port_or_grad_fn)
 
 LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -32,8 +32,8 @@ def check_target(t, view_op=None):
     for v in (t, base):
         why = getattr(v, "_custom_view", None) if v is not None else None
         if why is not None:  # (see function._record)
-            port = getattr(t, "_port", None)
-            nr = port.nr if port is not None and port.node is t.grad_fn else 0
+            node = port_or_grad_fn(t)
+            nr = node.nr if type(node) is OutputPort else 0
             op = _BACKWARD_SUFFIX.sub("", t.grad_fn.name()) if t.grad_fn else view_op
             raise RuntimeError(f"Output {nr} of {op} is a view and is being modified inplace. "
                                + why)
