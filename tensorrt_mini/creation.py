@@ -8,7 +8,8 @@ from . import backends
 from . import dtypes as D
 from .device import as_device
 from .layout import contiguous_strides
-from .ops.elementwise import _TORCH_TYPE_NAMES, check_no_internal_overlap, fill_scalar
+from .ops.elementwise import (_TORCH_TYPE_NAMES, check_no_internal_overlap, fill_range,
+                              fill_scalar)
 from .random import default_generator
 from ._tensor import Tensor, _new, empty_strided_like, empty_tensor
 
@@ -73,15 +74,9 @@ def as_tensor(data, dtype=None, device=None):
 
 def _check_python_values_fit(arr, dtype):
     """torch.tensor(python data, dtype=<an integer type>) refuses values out of its range
-    (fill_scalar's rule: floats within it, integers down to -max for unsigned types)."""
-    info = np.iinfo(dtype.np)
-    if arr.dtype.kind == "f":
-        lo = info.min if dtype.is_signed else 0
-        fits = bool(np.isfinite(arr).all()) and arr.min() >= lo and arr.max() <= info.max
-    else:
-        lo = info.min if dtype.is_signed else -info.max
-        fits = arr.min() >= lo and arr.max() <= info.max
-    if not fits:
+    (elementwise.fill_range, as fill_scalar)."""
+    lo, hi = fill_range(dtype, arr.dtype.kind == "f")
+    if not (np.isfinite(arr).all() and arr.min() >= lo and arr.max() <= hi):
         raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
 
 

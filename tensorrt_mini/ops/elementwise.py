@@ -115,6 +115,13 @@ def scalar_in(value, dtype):
     return dtype.np.type(value)
 
 
+def fill_range(dtype, floating):
+    """(lo, hi): the values torch lets integer `dtype` take from a float (its own range) or
+    an integer (unsigned types also take negatives down to -max, which wrap)."""
+    info = np.iinfo(dtype.np)
+    return (info.min if dtype.is_signed else 0 if floating else -info.max), info.max
+
+
 def fill_scalar(value, dtype):
     """A value to store (fill_, full, t[i] = v) as a numpy scalar of dtype, with torch's
     overflow check: out-of-range values raise, except that
@@ -123,12 +130,8 @@ def fill_scalar(value, dtype):
     if dtype.category == 0:
         return np.bool_(value)
     if dtype.category == 1:
-        info = np.iinfo(dtype.np)
-        if isinstance(value, (float, np.floating)):
-            fits = (info.min if dtype.is_signed else 0) <= value <= info.max  # NaN: False
-        else:
-            fits = (info.min if dtype.is_signed else -info.max) <= value <= info.max
-        if not fits:
+        lo, hi = fill_range(dtype, isinstance(value, (float, np.floating)))
+        if not lo <= value <= hi:  # NaN: not in range
             raise RuntimeError(f"value cannot be converted to type {_FILL_NAMES[dtype.name]} "
                                "without overflow")
         v = int(value)

@@ -43,12 +43,10 @@ def index_select(input, dim, index):
     if index._dtype not in (D.int32, D.int64):
         raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
     size = input._shape[d] if input.dim() else 1
-    values = np.asarray(index).reshape(-1)  # one read to the host, for the bounds
-    bad = values[(values < 0) | (values >= size)]
-    if bad.size:
-        raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad[0]} "
-                           f"axis_dim={size}")
-    return input[(slice(None),) * d + (index.reshape(-1),)]
+    bad = _out_of_range(index, size)
+    if bad is not None:
+        raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
+    return _along(input, d, index.reshape(-1))
 
 
 def gather(input, dim, index):
@@ -66,10 +64,9 @@ def gather(input, dim, index):
                                f"{list(index._shape)} to be no larger than self "
                                f"{list(input._shape)} apart from dimension {d}")
     size = input._shape[d] if nd else 1  # a 0-d tensor has one position
-    values = np.asarray(index).reshape(-1)
-    bad = values[(values < 0) | (values >= size)]
-    if bad.size:
-        raise RuntimeError(f"index {bad[0]} is out of bounds for dimension {d} with size {size}")
+    bad = _out_of_range(index, size)
+    if bad is not None:
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
     if nd == 0:
         return input.clone()
     from ..creation import arange
@@ -114,8 +111,17 @@ def roll(input, shifts, dims=None):
     return out.clone() if out is input else out
 
 
+def _out_of_range(index, size):
+    """The first entry of index outside 0..size-1 (torch's ops here refuse negatives), or
+    None; one read of index to the host."""
+    values = np.asarray(index).reshape(-1)
+    bad = values[(values < 0) | (values >= size)]
+    return bad[0] if bad.size else None
+
+
 def _along(x, d, positions):
-    """x's slices at `positions` (checked by the caller) along dim d."""
+    """x's slices at `positions` along dim d (indexing checks them again; the callers check
+    first, for their own messages)."""
     return x[(slice(None),) * d + (positions,)]
 
 
