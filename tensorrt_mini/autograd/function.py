@@ -141,7 +141,7 @@ class Function:
         returned_inputs = {k for k, t in enumerate(outputs)
                            if isinstance(t, T.Tensor) and id(t) in ids}
         if prev and any(needs):
-            _record(cls, ctx, args, outputs)
+            _record(cls, ctx, args, outputs, returned_inputs)
         for k in returned_inputs:  # as in torch, a new view of it, with the node if any
             t = outputs[k]
             if t.grad_fn is not ctx:
@@ -163,11 +163,11 @@ def _node_class(cls):
     return node_cls
 
 
-def _record(cls, node, args, outputs):
+def _record(cls, node, args, outputs, returned_inputs):
     """Make the differentiable tensor outputs the results of `node` (the ctx forward was
-    given), whose backward calls cls.backward."""
+    given), whose backward calls cls.backward; `returned_inputs`: the positions of outputs
+    that are arguments returned as they are."""
     non_diff = {id(t) for t in node._non_differentiable}
-    arg_ids = {id(a) for a in args if isinstance(a, T.Tensor)}
     diff = [isinstance(t, T.Tensor) and id(t) not in non_diff and t._dtype.is_floating_point
             for t in outputs]
     node._function = cls
@@ -195,13 +195,11 @@ def _record(cls, node, args, outputs):
     node._recorded = True
 
     n = len(outputs)
-    views = [k for k, (t, d) in enumerate(zip(outputs, diff))
-             if d and (t._base is not None or id(t) in arg_ids)]
     for k, (t, d) in enumerate(zip(outputs, diff)):
         if not d:
             continue
-        if k in views:
-            if id(t) in arg_ids:  # an argument returned as it is: a new tensor over it
+        if k in returned_inputs or t._base is not None:
+            if k in returned_inputs:  # an argument returned as it is: a new tensor over it
                 t = outputs[k] = T.make_view(t, t._shape, t._stride, t._offset)
             # Writing it in place would route its gradient around cls.backward, so it is
             # refused (inplace.check_target); without a _base, views of it lead back here.
