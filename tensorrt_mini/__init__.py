@@ -23,6 +23,7 @@ from .ops.elementwise import (abs, add, bitwise_and, bitwise_not, bitwise_or, bi
                               logical_not, logical_or, logical_xor, lt, maximum, minimum, mul, ne,
                               neg, pow, reciprocal, relu, remainder, round, rsqrt, sigmoid, sign,
                               sin, sqrt, sub, tan, tanh, trunc, where, result_type)
+from .ops.fused import elementwise
 from .ops.indexing import nonzero
 from .ops.joining import cat, stack, tile
 from .ops.selecting import flip, gather, index_select, masked_fill, roll, tril, triu

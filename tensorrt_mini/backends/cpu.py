@@ -8,6 +8,7 @@ call costs ~13 µs, ten times a whole tiny op in torch (DESIGN.md).
 import numpy as np
 
 from ..kernels.cpu import elementwise as ew
+from ..kernels.cpu import generator
 from ..kernels.cpu import reduce as rk
 from ..layout import collapse
 from ..storage import CPUStorage
@@ -255,6 +256,33 @@ def where(out, cond, a, b):
                 a._storage.array, a._offset, plan.strides[2],
                 b._storage.array, b._offset, plan.strides[3],
                 out._storage.array, out._offset, plan.strides[0], plan.shape)
+
+
+def elementwise(body, outs, operands):
+    """outs = body(*operands) elementwise (a scalar.Body; a tuple result fills several
+    outs). Operands are views already broadcast to the outputs' shape, or numpy scalars."""
+    n = _numel(outs[0])
+    if n == 0:
+        return
+    scalar = [isinstance(x, np.generic) for x in operands]
+    pattern = "".join("s" if s else "t" for s in scalar)
+    dtypes = [x.dtype if s else x._storage.array.dtype for x, s in zip(operands, scalar)]
+    module = generator.kernels(body, dtypes, pattern, len(outs))
+    tensors = [x for x, s in zip(operands, scalar) if not s]
+    plan = _plan(outs[0]._shape, tuple(o._stride for o in outs) + tuple(t._stride for t in tensors),
+                 True)
+    kernel = getattr(module, plan.variant)
+    if plan.contig:
+        kernel(*[x if s else _flat(x, n) for x, s in zip(operands, scalar)],
+               *[_flat(o, n) for o in outs])
+        return
+    strides = iter(plan.strides[len(outs):])
+    args = []
+    for x, s in zip(operands, scalar):
+        args += [x] if s else [x._storage.array, x._offset, next(strides)]
+    for o, st in zip(outs, plan.strides):
+        args += [o._storage.array, o._offset, st]
+    kernel(*args, plan.shape)
 
 
 def copy_(dst, src):

@@ -1,0 +1,139 @@
+"""`tm.elementwise`: a user's scalar function as a fused, stride-aware kernel on cpu and cuda.
+
+    @tm.elementwise
+    def gelu_tanh(x):
+        return 0.5 * x * (1.0 + math.tanh(0.7978845608 * (x + 0.044715 * x * x * x)))
+
+    y = gelu_tanh(t)        # any strides, on t's device, in one pass over memory
+
+A call broadcasts its tensor arguments, promotes them and its Python-number arguments
+with PyTorch's rules (numbers are weak scalars) to one compute dtype, and runs the body
+on every element through the same kernel generators as the built-in ops. The result
+dtype follows what the body returns: bool for a comparison, the default float for float
+results from integer inputs, else the compute dtype; `out_dtype=` sets it. A body that
+returns a tuple gives a tuple of tensors.
+
+Autograd: `grads=` gives one more body per input, `grad_i(*inputs, *grad_outputs)`
+returning that input's gradient (None for an input that has none); the backward pass
+runs them as fused kernels too.
+"""
+import functools
+import inspect
+
+import numpy as np
+
+from .. import _tensor as T
+from .. import dtypes as D
+from ..kernels.cpu.generator import BodyError, result_types
+from ..kernels.scalar import Body
+from ..layout import broadcast_shapes
+from .dispatch import differentiable
+from .elementwise import (_check_inplace, _expand_to, _separate, check_same_device, is_tensor,
+                          result_type, scalar_in, to_dtype)
+
+__all__ = ["ElementwiseKernel", "elementwise", "BodyError"]
+
+
+class ElementwiseKernel:
+    """A scalar body compiled into elementwise kernels; call it on tensors and numbers."""
+
+    def __init__(self, fn, grads=None, name=None):
+        if not callable(fn):
+            raise TypeError(f"tm.elementwise needs a function, got {type(fn).__name__}")
+        params = inspect.signature(fn).parameters.values()
+        if any(p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params):
+            raise TypeError(f"tm.elementwise: {fn.__qualname__} must take positional "
+                            "arguments only (one per operand)")
+        self.body = Body(fn)
+        self.name = name or fn.__name__
+        self.arity = len(params)
+        if grads is not None:
+            grads = tuple(grads)
+            if len(grads) != self.arity:
+                raise TypeError(f"tm.elementwise: {self.name} takes {self.arity} inputs but "
+                                f"grads has {len(grads)} entries (one per input, None where "
+                                "an input has no gradient)")
+            grads = tuple(None if g is None else ElementwiseKernel(g) for g in grads)
+        self.grads = grads
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *args, out=None, out_dtype=None):
+        return elementwise_kernel(self, *args, out=out, out_dtype=out_dtype)
+
+    def __repr__(self):
+        return f"<tm.elementwise kernel {self.name}>"
+
+
+def elementwise(fn=None, *, grads=None, name=None):
+    """Decorator (or function) making an ElementwiseKernel from a scalar body."""
+    if fn is None:
+        return lambda f: ElementwiseKernel(f, grads, name)
+    return ElementwiseKernel(fn, grads, name)
+
+
+def _check_args(kernel, args):
+    if len(args) != kernel.arity:
+        raise TypeError(f"{kernel.name}() takes {kernel.arity} arguments ({len(args)} given)")
+    for i, x in enumerate(args):
+        if not is_tensor(x) and not isinstance(
+                x, (bool, int, float, np.bool_, np.integer, np.floating)):
+            raise TypeError(f"{kernel.name}(): argument {i} must be a Tensor or a number, not "
+                            f"{type(x).__name__}")
+    if not any(is_tensor(x) for x in args):
+        raise TypeError(f"{kernel.name}() needs at least one Tensor argument")
+
+
+def result_dtypes(kernel, compute):
+    """The dtypes of kernel's outputs for inputs of `compute` (see the module's docstring)."""
+    rets = result_types(kernel.body, (compute.np,) * kernel.arity)
+    out = []
+    for ret in rets:
+        if ret.kind == "b":
+            out.append(D.bool_)
+        elif ret.kind == "f":
+            out.append(compute if compute.is_floating_point else D.get_default_dtype())
+        else:
+            out.append(compute if compute.category == 1 else D.int64)
+    return out
+
+
+@differentiable
+def elementwise_kernel(kernel, *args, out=None, out_dtype=None):
+    """kernel's outputs on args (the plain op; autograd wraps it through `differentiable`)."""
+    _check_args(kernel, args)
+    tensors = [x for x in args if is_tensor(x)]
+    dev = check_same_device(*tensors)
+    compute = result_type(*args)
+    shape = broadcast_shapes(*(t._shape for t in tensors))
+    dtypes = result_dtypes(kernel, compute)
+    if out_dtype is not None:
+        dtypes = [D.as_dtype(out_dtype)] * len(dtypes)
+    multiple = len(dtypes) > 1
+    if out is None:
+        like = next((t for t in tensors if t._shape == shape), None)
+        outs = [T.empty_strided_like(shape, d, dev, like) for d in dtypes]
+    else:
+        outs = list(out) if isinstance(out, (tuple, list)) else [out]
+        if len(outs) != len(dtypes) or not all(is_tensor(o) for o in outs):
+            raise TypeError(f"{kernel.name}(): out= must be {len(dtypes)} tensor(s)")
+        for o, d in zip(outs, dtypes):
+            if o._storage.device != dev:
+                raise RuntimeError(f"{kernel.name}(): out= is on {o._storage.device}, the "
+                                   f"inputs on {dev}")
+            _check_inplace(o, shape, d, tensors)
+    operands = []
+    for x in args:
+        if is_tensor(x):
+            x = _expand_to(to_dtype(x, compute), shape)
+            for o in outs:
+                x = _separate(o, x)
+            operands.append(x)
+        else:
+            operands.append(scalar_in(x, compute))
+    T.backends.get(dev.type).elementwise(kernel.body, outs, operands)
+    if out is not None:
+        for o in outs:
+            o._storage._version += 1
+        return out
+    return tuple(outs) if multiple else outs[0]
+
