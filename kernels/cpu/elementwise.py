@@ -1,29 +1,39 @@
-"""Elementwise kernels: unary, binary (tensor-tensor and tensor-scalar) and where.
+"""Elementwise CPU kernels generated for one scalar body and one operand pattern.
 
-Operands are flat 1-D buffers plus an element offset and int64 shape/stride arrays whose
-dims the caller has already collapsed. Outputs are allocated by the caller.
+One generator serves every elementwise op, the library's and the user's
+(`tm.elementwise`): out_0, ..., out_m = body(x_0, ..., x_n), where each x_i is a tensor
+operand (a flat buffer plus offset and strides) or a scalar (`pattern` says which, one
+letter each: "t" or "s"). A body that returns a tuple fills several outputs.
 
-Each op family comes in layout variants, chosen by the caller once per layout:
+Each kernel comes in the layout variants the caller picks once per layout:
 - ``contig``: every operand walks the same contiguous run (1-D arrays sliced from 0);
 - ``strided``: an odometer over the outer dims and a tight inner loop over the last one;
 - ``tiled_par``: when an input's fastest dim is not the output's (``a + b.T``), tiles
   keep both access patterns in cache (large tensors only, so parallel only);
-and the others have a ``_par`` twin for large tensors, so small calls never wake the
+and ``contig_par`` and ``strided_par`` for large tensors, so small calls never wake the
 thread pool.
 
-Index arithmetic is unsigned (``np.uint64``): with signed computed indices Numba emits
-negative-index wrap checks and stops vectorising (4-5x slower, see DESIGN.md). The scalar
-functions are module-level ``register_jitable`` functions, not dispatchers, because
-Numba's on-disk cache keys a closure by pickling what it captures, and a dispatcher does
-not pickle the same way twice, while a plain module-level function does.
+The source is written to a file in the cache folder and imported from there, so Numba's
+on-disk cache (`cache=True`) keeps the compiled code between processes; the file's name
+hashes everything the code depends on. Index arithmetic is unsigned (``np.uint64``): with
+signed computed indices Numba emits negative-index wrap checks and stops vectorising (4-5x
+slower).
 """
-import math
-from functools import lru_cache
+import hashlib
+import importlib.util
+import os
+import re
+import sys
+import tempfile
+import threading
+from pathlib import Path
 
 import numba as nb
 import numpy as np
-from numba import types
-from numba.extending import overload, register_jitable
+from numba.extending import register_jitable
+
+from ..scalar import prepare
+from .scalar_math import MATH
 
 # A tile is one 64-byte line of fp32 output wide: each output row is written as one whole
 # line while the transposed input is read as 16 sequential streams. At 4096² fp32 this ran
@@ -31,658 +41,284 @@ from numba.extending import overload, register_jitable
 TILE_ROWS = 128
 TILE_COLS = 16
 CHUNK = 16384  # elements per parallel work item in the contiguous variants
-U0 = np.uint64(0)
-
-
-def _jit(parallel=False):
-    return nb.njit(cache=True, error_model="numpy", nogil=True, parallel=parallel)
-
-
-def scalar(fn):
-    return register_jitable(inline="always")(fn)
-
-
-# --- scalar functions ---------------------------------------------------------------
-# Operands arrive in the compute dtype; the store into the output converts.
-
-@scalar
-def f_copy(x):
-    return x
-
-
-@scalar
-def f_to_int64(x):
-    # float -> narrow integer casts go through int64: a direct fptoui/fptosi into uint8
-    # is undefined below 0, and vectorised and scalar code then disagree (-1.6 -> uint8
-    # gave 0 in one lane and 255 in the next on an AVX-512 Xeon); torch wraps to 255
-    return np.int64(x)
-
-
-@scalar
-def f_neg(x):
-    return -x
-
-
-@scalar
-def f_abs(x):
-    return abs(x)
-
-
-@scalar
-def f_sign(x):
-    return (x > 0) - (x < 0)  # NaN gives 0, as in torch
-
-
-@scalar
-def f_exp(x):
-    return math.exp(x)
-
-
-@scalar
-def f_expm1(x):
-    return math.expm1(x)
-
-
-@scalar
-def f_log(x):
-    if x < 0:
-        return math.nan
-    if x == 0:
-        return -math.inf
-    return math.log(x)
-
-
-@scalar
-def f_log2(x):
-    if x < 0:
-        return math.nan
-    if x == 0:
-        return -math.inf
-    return math.log2(x)
-
-
-@scalar
-def f_log10(x):
-    if x < 0:
-        return math.nan
-    if x == 0:
-        return -math.inf
-    return math.log10(x)
-
-
-@scalar
-def f_log1p(x):
-    if x < -1:
-        return math.nan
-    if x == -1:
-        return -math.inf
-    return math.log1p(x)
-
-
-@scalar
-def f_sqrt(x):
-    if x < 0:
-        return math.nan
-    return math.sqrt(x)
-
-
-@scalar
-def f_rsqrt(x):
-    if x < 0:
-        return math.nan
-    if x == 0:
-        return math.copysign(math.inf, x)
-    return 1.0 / math.sqrt(x)
-
-
-@scalar
-def f_reciprocal(x):
-    if x == 0:
-        return math.copysign(math.inf, x)
-    return 1.0 / x
-
-
-@scalar
-def f_sin(x):
-    return math.sin(x)
-
-
-@scalar
-def f_cos(x):
-    return math.cos(x)
-
-
-@scalar
-def f_tan(x):
-    return math.tan(x)
-
-
-@scalar
-def f_tanh(x):
-    return math.tanh(x)
-
-
-@scalar
-def f_sigmoid(x):
-    # split by sign so exp never overflows
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
-@scalar
-def f_relu(x):
-    # torch's max(x, 0): NaN and -0.0 pass through; the store converts the literal 0
-    return 0 if x < 0 else x
-
-
-@scalar
-def f_erf(x):
-    return math.erf(x)
-
-
-# numpy's, not math's: math.floor returns an int, which breaks on inf, NaN and -0.0
-@scalar
-def f_floor(x):
-    return np.floor(x)
-
-
-@scalar
-def f_ceil(x):
-    return np.ceil(x)
-
-
-@scalar
-def f_trunc(x):
-    return np.trunc(x)
-
-
-@scalar
-def f_round(x):
-    return np.rint(x)
-
-
-@scalar
-def f_isnan(x):
-    return x != x
-
-
-@scalar
-def f_isinf(x):
-    return x == math.inf or x == -math.inf
-
-
-@scalar
-def f_isfinite(x):
-    return not (x != x or x == math.inf or x == -math.inf)
-
-
-@scalar
-def f_logical_not(x):
-    return not x
-
-
-@scalar
-def f_bitwise_not(x):
-    return ~x
-
-
-@scalar
-def f_add(a, b):
-    return a + b
-
-
-@scalar
-def f_sub(a, b):
-    return a - b
-
-
-@scalar
-def f_mul(a, b):
-    return a * b
-
-
-@scalar
-def f_div(a, b):
-    return a / b
-
-
-@scalar
-def f_floor_divide(a, b):
-    return a // b
-
-
-def _remainder(a, b):
-    pass
-
-
-@overload(_remainder, inline="always")
-def _remainder_ov(a, b):
-    if isinstance(a, types.Float):
-        def remainder(a, b):
-            # torch's: fmod moved into the divisor's sign, so a zero keeps the dividend's
-            # sign (-2. % .5 is -0.; Python's % gives 0.)
-            m = np.fmod(a, b)
-            if m != 0 and (b < 0) != (m < 0):
-                m += b
-            return m
-        return remainder
-    return lambda a, b: a % b
-
-
-@scalar
-def f_remainder(a, b):
-    return _remainder(a, b)
-
-
-@scalar
-def f_pow(a, b):
-    return a ** b
-
-
-@scalar
-def f_ipow(a, b):
-    # integer power; a negative exponent gives 0 except for bases 1 and -1, as in torch
-    if b < 0:
-        if a == 1:
-            return a
-        if a == -1:
-            return a if b & 1 else -a
-        return a * 0
-    result = a - a + 1
-    base = a
-    while b:
-        if b & 1:
-            result = result * base
-        base = base * base
-        b >>= 1
-    return result
-
-
-@scalar
-def f_maximum(a, b):
-    # NaN propagates from either side, as in torch.maximum
-    if a != a or a > b:
-        return a
-    return b
-
-
-@scalar
-def f_minimum(a, b):
-    if a != a or a < b:
-        return a
-    return b
-
-
-@scalar
-def f_eq(a, b):
-    return a == b
-
-
-@scalar
-def f_ne(a, b):
-    return a != b
-
-
-@scalar
-def f_lt(a, b):
-    return a < b
-
-
-@scalar
-def f_le(a, b):
-    return a <= b
-
-
-@scalar
-def f_gt(a, b):
-    return a > b
-
-
-@scalar
-def f_ge(a, b):
-    return a >= b
-
-
-@scalar
-def f_logical_and(a, b):
-    return (a != 0) and (b != 0)
-
-
-@scalar
-def f_logical_or(a, b):
-    return (a != 0) or (b != 0)
-
-
-@scalar
-def f_logical_xor(a, b):
-    return (a != 0) != (b != 0)
-
-
-@scalar
-def f_bitwise_and(a, b):
-    return a & b
-
-
-@scalar
-def f_bitwise_or(a, b):
-    return a | b
-
-
-@scalar
-def f_bitwise_xor(a, b):
-    return a ^ b
-
-
-UNARY = {name[2:]: fn for name, fn in list(globals().items())
-         if name.startswith("f_") and fn.__code__.co_argcount == 1}
-BINARY = {name[2:]: fn for name, fn in list(globals().items())
-          if name.startswith("f_") and fn.__code__.co_argcount == 2}
-
-
-# --- kernel families ----------------------------------------------------------------
-
-@lru_cache(maxsize=None)
-def unary_kernels(name):
-    fn = UNARY[name]
-
-    @_jit()
-    def contig(x, out):
-        for i in range(out.shape[0]):
-            out[i] = fn(x[i])
-
-    @_jit(parallel=True)
-    def contig_par(x, out):
-        n = out.shape[0]
-        for c in nb.prange((n + CHUNK - 1) // CHUNK):
-            lo = c * CHUNK
-            hi = min(lo + CHUNK, n)
-            xs = x[lo:hi]
-            os_ = out[lo:hi]
-            for i in range(hi - lo):
-                os_[i] = fn(xs[i])
-
-    @_jit()
-    def strided(x, xo, xs, out, oo, os_, shape):
-        nd = shape.shape[0]
-        last = nd - 1
-        n = np.uint64(shape[last])
-        sx = np.uint64(xs[last])
-        so = np.uint64(os_[last])
-        outer = 1
-        for d in range(last):
-            outer *= shape[d]
-        idx = np.zeros(nd, np.int64)
-        px = np.uint64(xo)
-        po = np.uint64(oo)
-        for _ in range(outer):
-            for i in range(n):
-                out[po + i * so] = fn(x[px + i * sx])
-            d = last - 1
-            while d >= 0:
-                idx[d] += 1
-                px += np.uint64(xs[d])
-                po += np.uint64(os_[d])
-                if idx[d] < shape[d]:
-                    break
-                px -= np.uint64(xs[d] * shape[d])
-                po -= np.uint64(os_[d] * shape[d])
-                idx[d] = 0
-                d -= 1
-
-    @_jit(parallel=True)
-    def strided_par(x, xo, xs, out, oo, os_, shape):
-        nd = shape.shape[0]
-        last = nd - 1
-        n = np.uint64(shape[last])
-        sx = np.uint64(xs[last])
-        so = np.uint64(os_[last])
-        outer = 1
-        for d in range(last):
-            outer *= shape[d]
-        for r in nb.prange(outer):
-            px = _row_start(r, shape, xs, xo)
-            po = _row_start(r, shape, os_, oo)
-            for i in range(n):
-                out[po + i * so] = fn(x[px + i * sx])
-
-    @_jit(parallel=True)
-    def tiled_par(x, xo, xs, out, oo, os_, shape):
-        nd = shape.shape[0]
-        xr = np.uint64(xs[nd - 2])
-        xc = np.uint64(xs[nd - 1])
-        orr = np.uint64(os_[nd - 2])
-        oc = np.uint64(os_[nd - 1])
-        for t in nb.prange(_tile_count(shape)):
-            px, nr, nc = _tile_origin(shape, xs, t)
-            po, _, _ = _tile_origin(shape, os_, t)
-            bx = np.uint64(xo + px)
-            bo = np.uint64(oo + po)
-            for r in range(np.uint64(nr)):
-                rx = bx + r * xr
-                ro = bo + r * orr
-                for c in range(np.uint64(nc)):
-                    out[ro + c * oc] = fn(x[rx + c * xc])
-
-    return _Family(contig, contig_par, strided, strided_par, tiled_par)
-
-
-def contiguous_entry(family, parallel, dtypes):
-    """The compiled entry point of family.contig (or contig_par) for writable, aligned
-    1-D C-contiguous arrays of ``dtypes``, one per argument: calling it skips Numba's
-    type dispatch, and with it every check, so pass only 1-D C-contiguous arrays of
-    those dtypes. Read-only inputs are fine (the flag only restricts what compiles), and
-    so are misaligned ones (``from_numpy`` of an offset buffer): the code assumes only
-    the element alignment, and x86-64 and arm64 loads do not trap on less."""
-    kernel = family.contig_par if parallel else family.contig
+VARIANTS = ("contig", "contig_par", "strided", "strided_par", "tiled_par")
+
+_lock = threading.Lock()
+_loaded = {}  # file stem -> module
+_modules = {}  # (body, dtypes, pattern, outputs) -> module
+
+
+def cache_dir():
+    """Where generated kernel sources live (Numba caches their machine code beside them):
+    $TENSORRT_MINI_CACHE/cpu, else the user cache folder."""
+    env = os.environ.get("TENSORRT_MINI_CACHE")
+    base = Path(env) if env else Path(
+        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tensorrt_mini"
+    return base / "cpu"
+
+
+def kernels(body, dtypes, pattern, n_out):
+    """The module of layout variants (VARIANTS) computing `body` (a scalar.Body) on
+    operands of `dtypes` (its literals take the last's: a where's condition comes first),
+    one letter of `pattern` each, into `n_out` outputs. Imported once per process; Numba
+    compiles each variant on its first call for a signature, or loads it from its disk
+    cache."""
+    key = (body, tuple(dtypes), pattern, n_out)
+    module = _modules.get(key)
+    if module is None:
+        module = _modules[key] = _module(body, tuple(np.dtype(d) for d in dtypes), pattern,
+                                         n_out)
+    return module
+
+
+def _module(body, dtypes, pattern, n_out):
+    names = [d.name for d in dtypes]
+    stem = "ew_" + hashlib.sha256("\0".join(
+        (body.key, *names, pattern, str(n_out), _GENERATOR_ID)).encode()).hexdigest()[:24]
+    with _lock:
+        module = _loaded.get(stem)
+        if module is None:
+            fn = prepare(body.fn, dtypes[-1], MATH)
+            module = _loaded[stem] = _load(stem, source(pattern, n_out), fn)
+    return module
+
+
+def contiguous_entry(module, parallel, dtypes):
+    """The compiled entry point of module.contig (or contig_par) for writable, aligned 1-D
+    C-contiguous arrays of `dtypes`, one per argument: calling it skips Numba's type
+    dispatch, and with it every check, so pass only 1-D C-contiguous arrays of those
+    dtypes. Read-only inputs are fine (the flag only restricts what compiles), and so are
+    misaligned ones (``from_numpy`` of an offset buffer): the code assumes only the element
+    alignment, and x86-64 and arm64 loads do not trap on less."""
+    kernel = module.contig_par if parallel else module.contig
     sig = tuple(nb.types.Array(nb.from_dtype(np.dtype(d)), 1, "C") for d in dtypes)
     return kernel.compile(sig)  # compiles, or loads the disk cache
 
 
-@lru_cache(maxsize=None)
-def binary_kernels(name):
-    fn = BINARY[name]
-
-    @_jit()
-    def contig(a, b, out):
-        for i in range(out.shape[0]):
-            out[i] = fn(a[i], b[i])
-
-    @_jit(parallel=True)
-    def contig_par(a, b, out):
-        n = out.shape[0]
-        for c in nb.prange((n + CHUNK - 1) // CHUNK):
-            lo = c * CHUNK
-            hi = min(lo + CHUNK, n)
-            as_ = a[lo:hi]
-            bs = b[lo:hi]
-            os_ = out[lo:hi]
-            for i in range(hi - lo):
-                os_[i] = fn(as_[i], bs[i])
-
-    @_jit()
-    def strided(a, ao, as_, b, bo, bs, out, oo, os_, shape):
-        nd = shape.shape[0]
-        last = nd - 1
-        n = np.uint64(shape[last])
-        sa = np.uint64(as_[last])
-        sb = np.uint64(bs[last])
-        so = np.uint64(os_[last])
-        outer = 1
-        for d in range(last):
-            outer *= shape[d]
-        idx = np.zeros(nd, np.int64)
-        pa = np.uint64(ao)
-        pb = np.uint64(bo)
-        po = np.uint64(oo)
-        for _ in range(outer):
-            for i in range(n):
-                out[po + i * so] = fn(a[pa + i * sa], b[pb + i * sb])
-            d = last - 1
-            while d >= 0:
-                idx[d] += 1
-                pa += np.uint64(as_[d])
-                pb += np.uint64(bs[d])
-                po += np.uint64(os_[d])
-                if idx[d] < shape[d]:
-                    break
-                pa -= np.uint64(as_[d] * shape[d])
-                pb -= np.uint64(bs[d] * shape[d])
-                po -= np.uint64(os_[d] * shape[d])
-                idx[d] = 0
-                d -= 1
-
-    @_jit(parallel=True)
-    def strided_par(a, ao, as_, b, bo, bs, out, oo, os_, shape):
-        nd = shape.shape[0]
-        last = nd - 1
-        n = np.uint64(shape[last])
-        sa = np.uint64(as_[last])
-        sb = np.uint64(bs[last])
-        so = np.uint64(os_[last])
-        outer = 1
-        for d in range(last):
-            outer *= shape[d]
-        for r in nb.prange(outer):
-            pa = _row_start(r, shape, as_, ao)
-            pb = _row_start(r, shape, bs, bo)
-            po = _row_start(r, shape, os_, oo)
-            for i in range(n):
-                out[po + i * so] = fn(a[pa + i * sa], b[pb + i * sb])
-
-    @_jit(parallel=True)
-    def tiled_par(a, ao, as_, b, bo, bs, out, oo, os_, shape):
-        nd = shape.shape[0]
-        ar = np.uint64(as_[nd - 2])
-        ac = np.uint64(as_[nd - 1])
-        br = np.uint64(bs[nd - 2])
-        bc = np.uint64(bs[nd - 1])
-        orr = np.uint64(os_[nd - 2])
-        oc = np.uint64(os_[nd - 1])
-        for t in nb.prange(_tile_count(shape)):
-            pa, nr, nc = _tile_origin(shape, as_, t)
-            pb, _, _ = _tile_origin(shape, bs, t)
-            po, _, _ = _tile_origin(shape, os_, t)
-            ba = np.uint64(ao + pa)
-            bb = np.uint64(bo + pb)
-            bo_ = np.uint64(oo + po)
-            for r in range(np.uint64(nr)):
-                ra = ba + r * ar
-                rb = bb + r * br
-                ro = bo_ + r * orr
-                for c in range(np.uint64(nc)):
-                    out[ro + c * oc] = fn(a[ra + c * ac], b[rb + c * bc])
-
-    # tensor-scalar forms: `s` is a number in the compute dtype
-    @_jit()
-    def scalar_right(a, s, out):
-        for i in range(out.shape[0]):
-            out[i] = fn(a[i], s)
-
-    @_jit(parallel=True)
-    def scalar_right_par(a, s, out):
-        n = out.shape[0]
-        for c in nb.prange((n + CHUNK - 1) // CHUNK):
-            lo = c * CHUNK
-            hi = min(lo + CHUNK, n)
-            as_ = a[lo:hi]
-            os_ = out[lo:hi]
-            for i in range(hi - lo):
-                os_[i] = fn(as_[i], s)
-
-    @_jit()
-    def scalar_left(s, a, out):
-        for i in range(out.shape[0]):
-            out[i] = fn(s, a[i])
-
-    @_jit(parallel=True)
-    def scalar_left_par(s, a, out):
-        n = out.shape[0]
-        for c in nb.prange((n + CHUNK - 1) // CHUNK):
-            lo = c * CHUNK
-            hi = min(lo + CHUNK, n)
-            as_ = a[lo:hi]
-            os_ = out[lo:hi]
-            for i in range(hi - lo):
-                os_[i] = fn(s, as_[i])
-
-    fam = _Family(contig, contig_par, strided, strided_par, tiled_par)
-    fam.scalar = (scalar_right, scalar_right_par, scalar_left, scalar_left_par)
-    return fam
+class BodyError(TypeError):
+    """A scalar body that Numba cannot compile for the dtypes it was called with."""
 
 
-@lru_cache(maxsize=None)
-def where_kernels():
-    @_jit()
-    def contig(c, a, b, out):
-        for i in range(out.shape[0]):
-            out[i] = a[i] if c[i] else b[i]
-
-    @_jit(parallel=True)
-    def contig_par(c, a, b, out):
-        n = out.shape[0]
-        for k in nb.prange((n + CHUNK - 1) // CHUNK):
-            lo = k * CHUNK
-            hi = min(lo + CHUNK, n)
-            cs = c[lo:hi]
-            as_ = a[lo:hi]
-            bs = b[lo:hi]
-            os_ = out[lo:hi]
-            for i in range(hi - lo):
-                os_[i] = as_[i] if cs[i] else bs[i]
-
-    @_jit()
-    def strided(c, co, cs, a, ao, as_, b, bo, bs, out, oo, os_, shape):
-        nd = shape.shape[0]
-        last = nd - 1
-        n = np.uint64(shape[last])
-        sc = np.uint64(cs[last])
-        sa = np.uint64(as_[last])
-        sb = np.uint64(bs[last])
-        so = np.uint64(os_[last])
-        outer = 1
-        for d in range(last):
-            outer *= shape[d]
-        idx = np.zeros(nd, np.int64)
-        pc = np.uint64(co)
-        pa = np.uint64(ao)
-        pb = np.uint64(bo)
-        po = np.uint64(oo)
-        for _ in range(outer):
-            for i in range(n):
-                out[po + i * so] = a[pa + i * sa] if c[pc + i * sc] else b[pb + i * sb]
-            d = last - 1
-            while d >= 0:
-                idx[d] += 1
-                pc += np.uint64(cs[d])
-                pa += np.uint64(as_[d])
-                pb += np.uint64(bs[d])
-                po += np.uint64(os_[d])
-                if idx[d] < shape[d]:
-                    break
-                pc -= np.uint64(cs[d] * shape[d])
-                pa -= np.uint64(as_[d] * shape[d])
-                pb -= np.uint64(bs[d] * shape[d])
-                po -= np.uint64(os_[d] * shape[d])
-                idx[d] = 0
-                d -= 1
-
-    return contig, contig_par, strided
+_typed = {}
 
 
-class _Family:
-    """One op's layout variants. Tiling only pays on large tensors, so it is parallel only."""
-    __slots__ = ("contig", "contig_par", "strided", "strided_par", "tiled_par", "scalar")
+def result_types(body, dtypes):
+    """The numpy dtypes `body` returns (a tuple, one per output) for arguments of `dtypes`,
+    found by compiling it; a body that does not compile raises one BodyError that names the
+    function, the dtypes and Numba's reason."""
+    dtypes = tuple(np.dtype(d) for d in dtypes)
+    key = (body.key, dtypes)
+    hit = _typed.get(key)
+    if hit is not None:
+        return hit
+    fn = prepare(body.fn, dtypes[-1], MATH)
+    dispatcher = nb.njit(fn)
+    try:
+        dispatcher.compile(tuple(nb.from_dtype(d) for d in dtypes))
+    except nb.core.errors.NumbaError as e:
+        args = ", ".join(d.name for d in dtypes)
+        raise BodyError(f"{body.name}({args}) does not compile: {_reason(e)}") from None
+    ret = dispatcher.nopython_signatures[0].return_type
+    if isinstance(ret, nb.types.BaseTuple):
+        outs = tuple(ret.types)
+    else:
+        outs = (ret,)
+    try:
+        result = _typed[key] = tuple(np.dtype(nb.np.numpy_support.as_dtype(t)) for t in outs)
+    except NotImplementedError:
+        raise BodyError(f"{body.name} returns {ret}, not numbers") from None
+    return result
 
-    def __init__(self, contig, contig_par, strided, strided_par, tiled_par):
-        self.contig = contig
-        self.contig_par = contig_par
-        self.strided = strided
-        self.strided_par = strided_par
-        self.tiled_par = tiled_par
-        self.scalar = None
 
+def _reason(error):
+    """Numba's message without its traceback-like context and colour codes."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error))
+    lines = []
+    for line in text.splitlines():
+        if line.startswith(("During:", "File ", "Enable logging")) or "^" in line.strip()[:1]:
+            break
+        if line.strip():
+            lines.append(line.strip())
+    return " ".join(lines)[:600]
+
+
+def _load(stem, text, body):
+    folder = _writable(cache_dir())
+    path = folder / f"{stem}.py"
+    try:
+        same = path.read_text() == text
+    except OSError:
+        same = False
+    if not same:  # write then rename, so a concurrent reader never sees half a file
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    name = f"tensorrt_mini_generated.{stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    module.body = register_jitable(inline="always")(body)
+    module.row_start = _row_start
+    module.tile_count = _tile_count
+    module.tile_origin = _tile_origin
+    # Numba's cache rebuilds a kernel's environment by importing its module by name
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _writable(folder):
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    except OSError:  # a read-only home: a private folder in the temp folder
+        private = Path(tempfile.gettempdir()) / f"tensorrt_mini-cpu-{os.getuid()}"
+        private.mkdir(mode=0o700, exist_ok=True)
+        return private
+
+
+# --- source ---------------------------------------------------------------------------
+
+_HEADER = '''"""Generated by tensorrt_mini.kernels.cpu.elementwise; `body`, `row_start`, `tile_count`
+and `tile_origin` are set by the loader."""
+import numba as nb
+import numpy as np
+
+CHUNK = {chunk}
+TILE_ROWS = {tile_rows}
+TILE_COLS = {tile_cols}
+'''
+_JIT = "@nb.njit(cache=True, error_model='numpy', nogil=True{par})"
+
+
+def source(pattern, n_out):
+    """The Python source of the layout variants for operands `pattern` and n_out outputs."""
+    ins = [f"x{i}" for i in range(len(pattern))]
+    tensors = [x for x, p in zip(ins, pattern) if p == "t"]
+    outs = [f"o{j}" for j in range(n_out)]
+    parts = [_HEADER.format(chunk=CHUNK, tile_rows=TILE_ROWS, tile_cols=TILE_COLS)]
+    parts.append(_contig(ins, pattern, outs))
+    parts.append(_contig_par(ins, pattern, outs))
+    parts.append(_strided(ins, pattern, tensors, outs))
+    parts.append(_strided_par(ins, pattern, tensors, outs))
+    parts.append(_tiled_par(ins, pattern, tensors, outs))
+    return "\n\n".join(parts) + "\n"
+
+
+def _apply(args, outs, at, indent):
+    """Lines computing the body on `args` and storing into outs at index expressions `at`."""
+    pad = " " * indent
+    call = f"body({', '.join(args)})"
+    if len(outs) == 1:
+        return [f"{pad}{outs[0]}[{at[0]}] = {call}"]
+    lines = [f"{pad}r = {call}"]
+    lines += [f"{pad}{o}[{a}] = r[{j}]" for j, (o, a) in enumerate(zip(outs, at))]
+    return lines
+
+
+def _def(name, params, par=False):
+    return [_JIT.format(par=", parallel=True" if par else ""),
+            f"def {name}({', '.join(params)}):"]
+
+
+def _contig(ins, pattern, outs):
+    lines = _def("contig", ins + outs)
+    lines.append(f"    for i in range({outs[0]}.shape[0]):")
+    args = [f"{x}[i]" if p == "t" else x for x, p in zip(ins, pattern)]
+    lines += _apply(args, outs, ["i"] * len(outs), 8)
+    return "\n".join(lines)
+
+
+def _contig_par(ins, pattern, outs):
+    lines = _def("contig_par", ins + outs, par=True)
+    lines += [f"    n = {outs[0]}.shape[0]",
+              "    for c in nb.prange((n + CHUNK - 1) // CHUNK):",
+              "        lo = c * CHUNK",
+              "        hi = min(lo + CHUNK, n)"]
+    # slices from 0: the inner loop's indices are then plain and vectorise
+    lines += [f"        {x}s = {x}[lo:hi]" for x, p in zip(ins, pattern) if p == "t"]
+    lines += [f"        {o}s = {o}[lo:hi]" for o in outs]
+    lines.append("        for i in range(hi - lo):")
+    args = [f"{x}s[i]" if p == "t" else x for x, p in zip(ins, pattern)]
+    lines += _apply(args, [f"{o}s" for o in outs], ["i"] * len(outs), 12)
+    return "\n".join(lines)
+
+
+def _strided_params(ins, pattern, outs):
+    params = []
+    for x, p in zip(ins, pattern):
+        params += [x, f"{x}o", f"{x}st"] if p == "t" else [x]
+    for o in outs:
+        params += [o, f"{o}o", f"{o}st"]
+    return params + ["shape"]
+
+
+def _strided(ins, pattern, tensors, outs):
+    walk = tensors + outs
+    lines = _def("strided", _strided_params(ins, pattern, outs))
+    lines += ["    nd = shape.shape[0]",
+              "    last = nd - 1",
+              "    n = np.uint64(shape[last])"]
+    lines += [f"    {t}l = np.uint64({t}st[last])" for t in walk]
+    lines += ["    outer = 1",
+              "    for d in range(last):",
+              "        outer *= shape[d]",
+              "    idx = np.zeros(nd, np.int64)"]
+    lines += [f"    {t}p = np.uint64({t}o)" for t in walk]
+    lines.append("    for _ in range(outer):")
+    lines.append("        for i in range(n):")
+    args = [f"{x}[{x}p + i * {x}l]" if p == "t" else x for x, p in zip(ins, pattern)]
+    lines += _apply(args, outs, [f"{o}p + i * {o}l" for o in outs], 12)
+    lines += ["        d = last - 1",
+              "        while d >= 0:",
+              "            idx[d] += 1"]
+    lines += [f"            {t}p += np.uint64({t}st[d])" for t in walk]
+    lines += ["            if idx[d] < shape[d]:",
+              "                break"]
+    lines += [f"            {t}p -= np.uint64({t}st[d] * shape[d])" for t in walk]
+    lines += ["            idx[d] = 0",
+              "            d -= 1"]
+    return "\n".join(lines)
+
+
+def _strided_par(ins, pattern, tensors, outs):
+    walk = tensors + outs
+    lines = _def("strided_par", _strided_params(ins, pattern, outs), par=True)
+    lines += ["    nd = shape.shape[0]",
+              "    last = nd - 1",
+              "    n = np.uint64(shape[last])"]
+    lines += [f"    {t}l = np.uint64({t}st[last])" for t in walk]
+    lines += ["    outer = 1",
+              "    for d in range(last):",
+              "        outer *= shape[d]",
+              "    for r in nb.prange(outer):"]
+    lines += [f"        {t}p = row_start(r, shape, {t}st, {t}o)" for t in walk]
+    lines.append("        for i in range(n):")
+    args = [f"{x}[{x}p + i * {x}l]" if p == "t" else x for x, p in zip(ins, pattern)]
+    lines += _apply(args, outs, [f"{o}p + i * {o}l" for o in outs], 12)
+    return "\n".join(lines)
+
+
+def _tiled_par(ins, pattern, tensors, outs):
+    walk = tensors + outs
+    lines = _def("tiled_par", _strided_params(ins, pattern, outs), par=True)
+    lines.append("    nd = shape.shape[0]")
+    for t in walk:
+        lines += [f"    {t}r = np.uint64({t}st[nd - 2])", f"    {t}c = np.uint64({t}st[nd - 1])"]
+    lines.append("    for t in nb.prange(tile_count(shape)):")
+    for k, t in enumerate(walk):
+        extent = "nr, nc" if k == 0 else "_, _"
+        lines += [f"        {t}q, {extent} = tile_origin(shape, {t}st, t)",
+                  f"        {t}b = np.uint64({t}o + {t}q)"]
+    lines.append("        for r in range(np.uint64(nr)):")
+    lines += [f"            {t}w = {t}b + r * {t}r" for t in walk]
+    lines.append("            for c in range(np.uint64(nc)):")
+    args = [f"{x}[{x}w + c * {x}c]" if p == "t" else x for x, p in zip(ins, pattern)]
+    lines += _apply(args, outs, [f"{o}w + c * {o}c" for o in outs], 16)
+    return "\n".join(lines)
+
+
+# --- helpers the generated kernels call ------------------------------------------------
 
 @register_jitable
 def _row_start(r, shape, strides, offset):
@@ -694,10 +330,9 @@ def _row_start(r, shape, strides, offset):
     return np.uint64(pos)
 
 
-# --- tiled traversal ---------------------------------------------------------------
 # The caller orders dims so that the output is fastest along the last dim and the
-# transposed input along the one before it; tiles are TILE_ROWS x TILE_COLS over those two dims.
-# Tiles are numbered over (outer dims, tile row, tile col) so workers can take any tile.
+# transposed input along the one before it; tiles are TILE_ROWS x TILE_COLS over those
+# two dims, numbered over (outer dims, tile row, tile col) so workers can take any tile.
 
 @register_jitable
 def _tile_count(shape):
@@ -728,3 +363,20 @@ def _tile_origin(shape, strides, t):
     c0 = tc * TILE_COLS
     pos += r0 * strides[nd - 2] + c0 * strides[nd - 1]
     return pos, min(TILE_ROWS, shape[nd - 2] - r0), min(TILE_COLS, shape[nd - 1] - c0)
+
+
+def _generator_id():
+    """A hash of the code that generated kernels depend on: this module, the body
+    preparation and the catalog's bodies (a change to any must not load stale machine
+    code)."""
+    h = hashlib.sha256()
+    here = Path(__file__).resolve()
+    for path in (here, here.parent / "scalar_math.py", here.parent.parent / "scalar.py",
+                 here.parent.parent / "catalog.py"):
+        if path.exists():
+            h.update(path.read_bytes())
+    h.update(nb.__version__.encode())
+    return h.hexdigest()[:16]
+
+
+_GENERATOR_ID = _generator_id()

@@ -7,8 +7,8 @@ call costs ~13 µs, ten times a whole tiny op in torch (DESIGN.md).
 """
 import numpy as np
 
+from ..kernels import catalog
 from ..kernels.cpu import elementwise as ew
-from ..kernels.cpu import generator
 from ..kernels.cpu import reduce as rk
 from ..layout import collapse
 from ..storage import CPUStorage
@@ -142,36 +142,58 @@ def _flat(t, n):
 
 
 # --- elementwise ----------------------------------------------------------------------
+# Every elementwise op is one call of `elementwise` with a scalar body: the catalog's for
+# the named ops below, a user's for tm.elementwise.
+
+def elementwise(body, outs, operands):
+    """outs = body(*operands) elementwise (a scalar.Body; a tuple result fills several
+    outs). Operands are views already broadcast to the outputs' shape, or numpy scalars."""
+    out = outs[0]
+    n = _numel(out)
+    if n == 0:
+        return
+    scalar = [isinstance(x, np.generic) for x in operands]
+    tensors = [x for x, s in zip(operands, scalar) if not s]
+    strides = tuple(o._stride for o in outs) + tuple(t._stride for t in tensors)
+    plan = _plans.get((out._shape, True) + strides)
+    if plan is None:
+        plan = _plan(out._shape, strides, True)
+    key = (body, tuple(x.dtype if s else x._dtype for x, s in zip(operands, scalar)))
+    kernel = plan.kernels.get(key)
+    if kernel is None:
+        dtypes = [x.dtype if s else x._dtype.np for x, s in zip(operands, scalar)]
+        pattern = "".join("s" if s else "t" for s in scalar)
+        module = ew.kernels(body, dtypes, pattern, len(outs))
+        kernel = plan.kernels[key] = getattr(module, plan.variant)
+    if plan.contig:
+        kernel(*[x if s else _flat(x, n) for x, s in zip(operands, scalar)],
+               *[_flat(o, n) for o in outs])
+        return
+    walk = iter(plan.strides[len(outs):])
+    args = []
+    for x, s in zip(operands, scalar):
+        args += [x] if s else [x._storage.array, x._offset, next(walk)]
+    for o, st in zip(outs, plan.strides):
+        args += [o._storage.array, o._offset, st]
+    kernel(*args, plan.shape)
+
+
+def _body(name, dtype):
+    """The catalog's body of op `name` computing in tensorrt_mini dtype `dtype`."""
+    return catalog.get("pow" if name == "ipow" else name).body(dtype.np, "cpu")
+
 
 def unary(name, out, x):
-    if _numel(out) == 0:
-        return
-    fam = ew.unary_kernels(name)
-    plan = _plan(out._shape, (out._stride, x._stride), True)
-    v = plan.variant
-    if v == "contig" or v == "contig_par":
-        getattr(fam, v)(_flat(x, plan.numel), _flat(out, plan.numel))
-    else:
-        getattr(fam, v)(x._storage.array, x._offset, plan.strides[1],
-                        out._storage.array, out._offset, plan.strides[0], plan.shape)
+    elementwise(_body(name, x._dtype), (out,), (x,))
 
 
 def binary(name, out, a, b):
     shape = out._shape
     plan = _plans.get((shape, True, out._stride, a._stride, b._stride))
-    if plan is None:
-        plan = _plan(shape, (out._stride, a._stride, b._stride), True)
-    if plan.contig:
+    if plan is not None and plan.contig:
         _binary_contig(name, out, a, b, plan.numel)
         return
-    if plan.numel == 0:
-        return
-    kernel = plan.kernels.get(name)
-    if kernel is None:
-        kernel = plan.kernels[name] = getattr(ew.binary_kernels(name), plan.variant)
-    kernel(a._storage.array, a._offset, plan.strides[1],
-           b._storage.array, b._offset, plan.strides[2],
-           out._storage.array, out._offset, plan.strides[0], plan.shape)
+    elementwise(_body(name, a._dtype), (out,), (a, b))
 
 
 _contig_entries = {}  # (op name, input dtype, output dtype, parallel) -> compiled entry point
@@ -212,77 +234,19 @@ def _binary_into(name, z, z_dtype, a, b, n):
     if entry is None:
         if key[3]:
             _start_threads()
-        entry = _contig_entries[key] = ew.contiguous_entry(ew.binary_kernels(name), key[3],
-                                                           (x.dtype, x.dtype, z.dtype))
+        module = ew.kernels(_body(name, a._dtype), (x.dtype, x.dtype), "tt", 1)
+        entry = _contig_entries[key] = ew.contiguous_entry(module, key[3],
+                                                                  (x.dtype, x.dtype, z.dtype))
     entry(x, y, z)
 
 
 def binary_scalar(name, out, a, value, reverse=False):
     """out = op(a, value), or op(value, a) when reverse."""
-    n = _numel(out)
-    if n == 0:
-        return
-    fam = ew.binary_kernels(name)
-    plan = _plan(out._shape, (out._stride, a._stride), False)
-    if plan.variant.startswith("contig"):
-        right, right_par, left, left_par = fam.scalar
-        par = plan.variant == "contig_par"
-        if reverse:
-            (left_par if par else left)(value, _flat(a, n), _flat(out, n))
-        else:
-            (right_par if par else right)(_flat(a, n), value, _flat(out, n))
-        return
-    # strided: the scalar becomes a stride-0 operand
-    s = np.full(1, value, a._storage.array.dtype)
-    zeros = np.zeros(len(plan.shape), np.int64)
-    args = [(a._storage.array, a._offset, plan.strides[1]), (s, 0, zeros)]
-    if reverse:
-        args.reverse()
-    getattr(fam, plan.variant)(*args[0], *args[1],
-                               out._storage.array, out._offset, plan.strides[0], plan.shape)
+    elementwise(_body(name, a._dtype), (out,), (value, a) if reverse else (a, value))
 
 
 def where(out, cond, a, b):
-    n = _numel(out)
-    if n == 0:
-        return
-    contig, contig_par, strided = ew.where_kernels()
-    plan = _plan(out._shape, (out._stride, cond._stride, a._stride, b._stride), False)
-    if plan.variant.startswith("contig"):
-        (contig_par if plan.variant == "contig_par" else contig)(
-            _flat(cond, n), _flat(a, n), _flat(b, n), _flat(out, n))
-    else:
-        strided(cond._storage.array, cond._offset, plan.strides[1],
-                a._storage.array, a._offset, plan.strides[2],
-                b._storage.array, b._offset, plan.strides[3],
-                out._storage.array, out._offset, plan.strides[0], plan.shape)
-
-
-def elementwise(body, outs, operands):
-    """outs = body(*operands) elementwise (a scalar.Body; a tuple result fills several
-    outs). Operands are views already broadcast to the outputs' shape, or numpy scalars."""
-    n = _numel(outs[0])
-    if n == 0:
-        return
-    scalar = [isinstance(x, np.generic) for x in operands]
-    pattern = "".join("s" if s else "t" for s in scalar)
-    dtypes = [x.dtype if s else x._storage.array.dtype for x, s in zip(operands, scalar)]
-    module = generator.kernels(body, dtypes, pattern, len(outs))
-    tensors = [x for x, s in zip(operands, scalar) if not s]
-    plan = _plan(outs[0]._shape, tuple(o._stride for o in outs) + tuple(t._stride for t in tensors),
-                 True)
-    kernel = getattr(module, plan.variant)
-    if plan.contig:
-        kernel(*[x if s else _flat(x, n) for x, s in zip(operands, scalar)],
-               *[_flat(o, n) for o in outs])
-        return
-    strides = iter(plan.strides[len(outs):])
-    args = []
-    for x, s in zip(operands, scalar):
-        args += [x] if s else [x._storage.array, x._offset, next(strides)]
-    for o, st in zip(outs, plan.strides):
-        args += [o._storage.array, o._offset, st]
-    kernel(*args, plan.shape)
+    elementwise(_body("where", a._dtype), (out,), (cond, a, b))
 
 
 def copy_(dst, src):
@@ -294,8 +258,8 @@ def copy_(dst, src):
         if plan.variant.startswith("contig"):
             np.copyto(_flat(dst, n), _flat(src, n))
             return
-    # float -> uint8, int8, int16 through int64 (see f_to_int64); int32 and int64 directly,
-    # as torch converts (NaN -> int32 gives INT_MIN on x86 both ways)
+    # float -> uint8, int8, int16 through int64 (see the catalog's to_int64); int32 and
+    # int64 directly, as torch converts (NaN -> int32 gives INT_MIN on x86 both ways)
     narrow = dst._dtype.np.kind == "u" or dst._dtype.itemsize < 4
     to_int = src._dtype.is_floating_point and dst._dtype.np.kind in "iu" and narrow
     unary("to_int64" if to_int else "copy", dst, src)

@@ -1,0 +1,439 @@
+"""The elementwise op catalog: every op's scalar body, declared once for both devices.
+
+An entry gives the op's arity, the dtype kinds its kernels compute in, the dtype of its
+result, and its body: one Python function, which the CPU generator compiles with Numba
+and the CUDA factory compiles as a device function (kernels.scalar.prepare gives it the
+compute dtype's literals and the device's `math`). Where a dtype kind or a device needs
+its own body, the entry says so here, beside the shared one: `bodies` maps "*" (every
+kind), "b" (bool), "i" (signed and unsigned integers) or "f" (floats), optionally
+followed by "/cpu" or "/cuda", to a function.
+
+The front end (tensorrt_mini.ops.elementwise) reads the same entries for its functions,
+Tensor methods, in-place methods and operators, and autograd finds each op's derivative
+by its name, so adding an op is an entry here, its derivative, and a test-table line.
+
+Kinds: "b" bool, "i" integer (either sign), "f" floating. Results: "same" (the compute
+dtype), "bool" (a predicate), "float" (integer inputs compute in the default float, as
+torch's float-only ops do).
+"""
+import math
+
+import numpy as np
+from numba import types
+
+from .scalar import Body
+
+__all__ = ["Op", "OPS", "get", "KINDS"]
+
+KINDS = {"b": "b", "u": "i", "i": "i", "f": "f"}  # numpy kind -> catalog kind
+
+
+class Op:
+    """One elementwise op: its arity, the kinds its kernels compute in, its result rule,
+    its bodies, and whether its kernels run long instruction sequences (`heavy`: divisions,
+    libdevice math; the GPU's tiled kernels then leave them more registers)."""
+
+    __slots__ = ("name", "arity", "kinds", "result", "bodies", "heavy", "_compiled")
+
+    def __init__(self, name, arity, kinds, result, bodies, heavy=False):
+        self.name = name
+        self.arity = arity
+        self.kinds = kinds
+        self.result = result
+        self.bodies = bodies if isinstance(bodies, dict) else {"*": bodies}
+        self.heavy = heavy
+        self._compiled = {}
+
+    def supports(self, dtype):
+        return KINDS[np.dtype(dtype).kind] in self.kinds
+
+    def result_dtype(self, dtype):
+        """The dtype PyTorch gives the result for compute dtype `dtype`."""
+        return np.dtype(bool) if self.result == "bool" else np.dtype(dtype)
+
+    def operand_dtypes(self, dtype):
+        """The dtypes of the body's arguments for compute dtype `dtype`."""
+        if self.name == "where":
+            return (np.dtype(bool), np.dtype(dtype), np.dtype(dtype))
+        return (np.dtype(dtype),) * self.arity
+
+    def body(self, dtype, device):
+        """The Body for compute dtype `dtype` on device "cpu" or "cuda"."""
+        kind = KINDS[np.dtype(dtype).kind]
+        key = (kind, device)
+        hit = self._compiled.get(key)
+        if hit is None:
+            for sel in (f"{kind}/{device}", kind, f"*/{device}", "*"):
+                fn = self.bodies.get(sel)
+                if fn is not None:
+                    break
+            else:
+                raise TypeError(f"op {self.name} is not defined for {np.dtype(dtype)}")
+            hit = self._compiled[key] = Body(fn, f"tm.{self.name}.{sel.replace('/', '.')}")
+        return hit
+
+
+OPS = {}
+
+
+def _op(name, arity, kinds, result, bodies, heavy=False):
+    OPS[name] = Op(name, arity, kinds, result, bodies, heavy)
+
+
+def get(name):
+    try:
+        return OPS[name]
+    except KeyError:
+        raise KeyError(f"no elementwise op {name!r} in the catalog") from None
+
+
+# --- bodies shared by several entries ---------------------------------------------------
+
+def _identity(x):
+    return x
+
+
+def _false(x):
+    return False
+
+
+def _true(x):
+    return True
+
+
+# --- copy: the cast on store; float -> integer goes through int64 ------------------------
+
+def _to_int64_cpu(x):
+    # a direct fptoui/fptosi into uint8 is undefined below 0, and vectorised and scalar code
+    # then disagree (-1.6 -> uint8 gave 0 in one lane and 255 in the next); torch wraps to 255
+    return np.int64(x)
+
+
+def _to_int64_cuda(x):
+    return types.int64(x)
+
+
+_op("copy", 1, "bif", "same", _identity)
+_op("to_int64", 1, "f", "same", {"f/cpu": _to_int64_cpu, "f/cuda": _to_int64_cuda})
+
+
+# --- unary ------------------------------------------------------------------------------
+
+def _neg(x):
+    return -x
+
+
+def _abs_int(x):
+    return -x if x < 0 else x
+
+
+def _abs_float(x):
+    return math.fabs(x)
+
+
+def _sign(x):
+    # sign(nan) and sign(-0.) are 0, as in torch
+    return 1 if x > 0 else (-1 if x < 0 else 0)
+
+
+def _relu(x):
+    # torch's max(x, 0): NaN and -0.0 pass through
+    return 0 if x < 0 else x
+
+
+def _exp(x):
+    return math.exp(x)
+
+
+def _expm1(x):
+    return math.expm1(x)
+
+
+def _log(x):
+    return math.log(x)
+
+
+def _log2(x):
+    return math.log2(x)
+
+
+def _log10(x):
+    return math.log10(x)
+
+
+def _log1p(x):
+    return math.log1p(x)
+
+
+def _sqrt(x):
+    return math.sqrt(x)
+
+
+def _rsqrt(x):
+    return 1 / math.sqrt(x)
+
+
+def _reciprocal(x):
+    return 1 / x
+
+
+def _sin(x):
+    return math.sin(x)
+
+
+def _cos(x):
+    return math.cos(x)
+
+
+def _tan(x):
+    return math.tan(x)
+
+
+def _tanh(x):
+    return math.tanh(x)
+
+
+def _sigmoid(x):
+    return 1 / (1 + math.exp(-x))
+
+
+def _erf(x):
+    return math.erf(x)
+
+
+def _floor(x):
+    return math.floor(x)
+
+
+def _ceil(x):
+    return math.ceil(x)
+
+
+def _trunc(x):
+    return math.trunc(x)
+
+
+def _round_cpu(x):
+    return np.rint(x)  # half to even, vectorised
+
+
+def _round_cuda(x):
+    # half to even; copysign keeps -0. for -0.3, as torch
+    r = math.floor(x)
+    d = x - r
+    if d > 0.5 or (d == 0.5 and math.fmod(r, 2) != 0):
+        r += 1
+    return math.copysign(r, x)
+
+
+def _isnan(x):
+    return x != x
+
+
+def _isinf(x):
+    return x == math.inf or x == -math.inf
+
+
+def _isfinite(x):
+    return not (x != x or x == math.inf or x == -math.inf)
+
+
+def _logical_not(x):
+    return x == 0
+
+
+def _bitwise_not(x):
+    return ~x
+
+
+def _not(x):
+    return not x
+
+
+for _name, _body in (("exp", _exp), ("expm1", _expm1), ("log", _log), ("log2", _log2),
+                     ("log10", _log10), ("log1p", _log1p), ("sqrt", _sqrt), ("rsqrt", _rsqrt),
+                     ("reciprocal", _reciprocal), ("sin", _sin), ("cos", _cos), ("tan", _tan),
+                     ("tanh", _tanh), ("sigmoid", _sigmoid), ("erf", _erf)):
+    _op(_name, 1, "f", "float", _body, heavy=True)
+_op("neg", 1, "if", "same", _neg)
+_op("abs", 1, "if", "same", {"i": _abs_int, "f": _abs_float})
+_op("sign", 1, "bif", "same", {"b": _identity, "*": _sign})
+_op("relu", 1, "if", "same", _relu)
+_op("floor", 1, "if", "same", {"i": _identity, "f": _floor})
+_op("ceil", 1, "if", "same", {"i": _identity, "f": _ceil})
+_op("trunc", 1, "if", "same", {"i": _identity, "f": _trunc})
+_op("round", 1, "if", "same", {"i": _identity, "f/cpu": _round_cpu, "f/cuda": _round_cuda})
+_op("isnan", 1, "bif", "bool", {"f": _isnan, "*": _false})
+_op("isinf", 1, "bif", "bool", {"f": _isinf, "*": _false})
+_op("isfinite", 1, "bif", "bool", {"f": _isfinite, "*": _true})
+_op("logical_not", 1, "bif", "bool", {"b": _not, "*": _logical_not})
+_op("bitwise_not", 1, "bi", "same", {"b": _not, "i": _bitwise_not})
+
+
+# --- binary -----------------------------------------------------------------------------
+
+def _add(a, b):
+    return a + b
+
+
+def _or(a, b):  # torch: bool + bool is or, bool * bool is and
+    return a or b
+
+
+def _and(a, b):
+    return a and b
+
+
+def _sub(a, b):
+    return a - b
+
+
+def _mul(a, b):
+    return a * b
+
+
+def _div(a, b):
+    return a / b
+
+
+def _floor_divide_int(a, b):
+    return a // b  # floors, like Python
+
+
+def _floor_divide_float(a, b):
+    # torch's div_floor_floating
+    if b == 0:
+        return a / b
+    mod = math.fmod(a, b)
+    q = (a - mod) / b
+    if mod != 0 and (b < 0) != (mod < 0):
+        q -= 1
+    if q == 0:
+        return math.copysign(0, a / b)
+    f = math.floor(q)
+    if q - f > 0.5:
+        f += 1
+    return f
+
+
+def _remainder_int(a, b):
+    return a % b  # the divisor's sign, like Python
+
+
+def _remainder_float(a, b):
+    # torch's: fmod moved into the divisor's sign, so a zero keeps the dividend's sign
+    m = math.fmod(a, b)
+    if m != 0 and (b < 0) != (m < 0):
+        m += b
+    return m
+
+
+def _pow_int(a, b):
+    # a negative exponent gives 0 except for bases 1 and -1, as in torch
+    if b < 0:
+        if a == 1:
+            return a
+        if a == -1:
+            return a if b % 2 != 0 else -a
+        return a - a
+    result = a - a + 1
+    base = a
+    while b > 0:
+        if b % 2 == 1:
+            result = result * base
+        base = base * base
+        b = b // 2
+    return result
+
+
+def _pow_float(a, b):
+    return math.pow(a, b)
+
+
+def _maximum(a, b):
+    # NaN propagates from either side, as in torch.maximum
+    if a != a or a > b:
+        return a
+    return b
+
+
+def _minimum(a, b):
+    if a != a or a < b:
+        return a
+    return b
+
+
+def _eq(a, b):
+    return a == b
+
+
+def _ne(a, b):
+    return a != b
+
+
+def _lt(a, b):
+    return a < b
+
+
+def _le(a, b):
+    return a <= b
+
+
+def _gt(a, b):
+    return a > b
+
+
+def _ge(a, b):
+    return a >= b
+
+
+def _logical_and(a, b):
+    return a != 0 and b != 0
+
+
+def _logical_or(a, b):
+    return a != 0 or b != 0
+
+
+def _logical_xor(a, b):
+    return (a != 0) != (b != 0)
+
+
+def _bitwise_and(a, b):
+    return a & b
+
+
+def _bitwise_or(a, b):
+    return a | b
+
+
+def _bitwise_xor(a, b):
+    return a ^ b
+
+
+_op("add", 2, "bif", "same", {"b": _or, "*": _add})
+_op("sub", 2, "if", "same", _sub)
+_op("mul", 2, "bif", "same", {"b": _and, "*": _mul})
+_op("div", 2, "f", "float", _div, heavy=True)
+_op("floor_divide", 2, "if", "same", {"i": _floor_divide_int, "f": _floor_divide_float},
+    heavy=True)
+_op("remainder", 2, "if", "same", {"i": _remainder_int, "f": _remainder_float}, heavy=True)
+_op("pow", 2, "if", "same", {"i": _pow_int, "f": _pow_float}, heavy=True)
+_op("maximum", 2, "bif", "same", {"b": _or, "*": _maximum})
+_op("minimum", 2, "bif", "same", {"b": _and, "*": _minimum})
+for _name, _body in (("eq", _eq), ("ne", _ne), ("lt", _lt), ("le", _le), ("gt", _gt),
+                     ("ge", _ge), ("logical_and", _logical_and), ("logical_or", _logical_or),
+                     ("logical_xor", _logical_xor)):
+    _op(_name, 2, "bif", "bool", _body)
+for _name, _body in (("bitwise_and", _bitwise_and), ("bitwise_or", _bitwise_or),
+                     ("bitwise_xor", _bitwise_xor)):
+    _op(_name, 2, "bi", "same", _body)
+
+
+# --- ternary ----------------------------------------------------------------------------
+
+def _where(c, a, b):
+    return a if c else b
+
+
+_op("where", 3, "bif", "same", _where)
