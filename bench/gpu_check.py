@@ -104,7 +104,7 @@ def cmd_ptx(args):
     from tensorrt_mini.kernels.cuda import compiler, elementwise
     if compiler.SIMULATOR:
         raise SystemExit("run with NUMBA_ENABLE_CUDASIM=0: the simulator makes no PTX")
-    kernel = elementwise.contiguous("add", "float32", "float32", (True, True, False), 4)
+    kernel = elementwise.contiguous("add", "float32", "float32", (True, True), 4)
     path, entry = compiler.ptx(kernel, (9, 0))
     text = Path(path).read_text()
     ok = ".target sm_90" in text and f".entry {entry}(" in text

@@ -7,7 +7,7 @@ blocks an SM) setting, beside torch in the same rounds, and checks each result a
 torch's; then lists the registers and local (spilled) bytes the driver gave each tiled
 kernel. The kernels are rebuilt for each setting from the geometry figures the backend
 reads when it builds a kernel (blocks: the launch bounds of every tiled kernel that is
-not ops.HEAVY; None: no bounds).
+not one of the catalog's heavy ops; None: no bounds).
 """
 import argparse
 import statistics

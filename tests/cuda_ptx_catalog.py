@@ -9,7 +9,7 @@ TM_PTX_FULL=1 for the full cross product (see the timings in the module's output
 """
 import os
 
-from tensorrt_mini.kernels.cuda import ops
+from tensorrt_mini.kernels import catalog
 
 DTYPES = ("bool", "uint8", "int8", "int16", "int32", "int64", "float32", "float64")
 _ACC = {"bool": "int64", "uint8": "int64", "int8": "int64", "int16": "int64", "int32": "int64",
@@ -18,8 +18,12 @@ _SIZE = {"bool": 1, "uint8": 1, "int8": 1, "int16": 2, "int32": 4, "int64": 8, "
          "float64": 8}
 
 
+def _arity(name):
+    return catalog.get(name).arity
+
+
 def _pointers(name):
-    return tuple(i < ops.arity(name) for i in range(3))
+    return (True,) * _arity(name)
 
 
 def _elementwise(name, dtype, out, variant):
@@ -30,12 +34,12 @@ def _elementwise(name, dtype, out, variant):
     if variant == "contig1":
         return ("contiguous", (name, dtype, out, p, 1))
     if variant == "scalar":
-        return ("contiguous", (name, dtype, out, (True, False, False), width))
+        return ("contiguous", (name, dtype, out, (True,) + (False,) * (_arity(name) - 1), width))
     if variant == "strided":
         return ("strided", (name, dtype, out, p))
     # as the backend launches it: a unary op's one operand staged (a transposed copy),
     # else the first operand read directly and the others staged
-    staged = (True, False, False) if ops.arity(name) == 1 else (False, True, True)
+    staged = (True,) if _arity(name) == 1 else (False,) + (True,) * (_arity(name) - 1)
     return ("tiled", (name, dtype, out, p, staged))
 
 
@@ -52,39 +56,43 @@ def entries(full=None):
             seen.add(key)
             out.append((key, module, factory, args))
 
-    names = sorted(ops.UNARY | ops.BINARY | ops.TERNARY)
+    names = sorted(catalog.OPS)
     layouts = ("contig", "contig1", "scalar", "strided", "tiled")
     for name in names:
         for dtype in DTYPES:
-            if not ops.supports(name, dtype):
+            if not catalog.get(name).supports(dtype):
                 continue
-            res = str(ops.result_dtype(name, dtype))
+            res = str(catalog.get(name).result_dtype(dtype))
             for variant in layouts if full else ("contig",):
-                if variant == "scalar" and ops.arity(name) < 2:
+                if variant == "scalar" and _arity(name) < 2:
                     continue
                 add("elementwise", *_elementwise(name, dtype, res, variant))
     for dtype in DTYPES:
         for name in ("add", "where", "lt"):
             for variant in () if full else layouts[1:]:
-                add("elementwise", *_elementwise(name, dtype, str(ops.result_dtype(name, dtype)),
-                                                 variant))
+                add("elementwise", *_elementwise(name, dtype,
+                                                 str(catalog.get(name).result_dtype(dtype)), variant))
         for src, dst in {(dtype, "float32"), ("float32", dtype)} | (
                 {(dtype, d) for d in DTYPES} if full else set()):
             for variant in ("contig", "strided", "tiled"):
-                add("elementwise", *_elementwise("copy", src, dst, variant))
-        # the ops whose tiled kernels need the most registers (ops.HEAVY), at the widest,
+                # float -> integer goes through int64, as the backend casts
+                name = "to_int64" if src.startswith("float") and not dst.startswith(("float", "bool")) \
+                    else "copy"
+                add("elementwise", *_elementwise(name, src, dst, variant))
+        # the ops whose tiled kernels need the most registers (the catalog's heavy ones), at
+        # the widest,
         # also with both operands staged
         if dtype in ("int64", "float64") or full:
             for name in ("div", "floor_divide", "remainder", "pow", "log1p", "sin"):
-                if ops.supports(name, dtype):
-                    res = str(ops.result_dtype(name, dtype))
+                if catalog.get(name).supports(dtype):
+                    res = str(catalog.get(name).result_dtype(dtype))
                     add("elementwise", *_elementwise(name, dtype, res, "tiled"))
-                    if ops.arity(name) == 2:
+                    if _arity(name) == 2:
                         add("elementwise", "tiled", (name, dtype, res, _pointers(name),
-                                                     (True, True, False)))
+                                                     (True, True)))
         # fill: a copy of a scalar
-        add("elementwise", "contiguous", ("copy", dtype, dtype, (False, False, False), 16 // _SIZE[dtype]))
-        add("elementwise", "strided", ("copy", dtype, dtype, (False, False, False)))
+        add("elementwise", "contiguous", ("copy", dtype, dtype, (False,), 16 // _SIZE[dtype]))
+        add("elementwise", "strided", ("copy", dtype, dtype, (False,)))
 
     for name in ("sum", "mean", "prod", "amax", "amin", "all", "any"):
         for dtype in DTYPES:

@@ -82,11 +82,13 @@ _compiled = {}  # cache key -> (path, entry name)
 
 @functools.cache
 def _build_identity():
-    """Hash of this package's source text (kernels, ops and intrinsics all feed the PTX) and
-    the compiler versions. Computed on first compile: the simulator never needs it, and the
-    version lookups cost ~25 ms."""
+    """Hash of the source text that feeds the PTX (this package's kernels and intrinsics,
+    the op catalog and the body preparation one folder up) and the compiler versions.
+    Computed on first compile: the simulator never needs it, and the version lookups cost
+    ~25 ms."""
     h = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    here = Path(__file__).parent
+    for path in sorted(here.glob("*.py")) + sorted(here.parent.glob("*.py")):
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return (h.hexdigest(), importlib.metadata.version("numba-cuda"),

@@ -1,46 +1,44 @@
-"""Elementwise kernels: out = op(a, b, c) in three layouts.
+"""Elementwise kernels: outputs = body(inputs), generated for any number of each.
 
-Operands a, b, c are pointers or scalars (`pointers` says which), so one factory serves
+`op` is a catalog op's name or a scalar.Body (a user's `tm.elementwise`); its body
+becomes an inline device function (kernels.scalar.prepare gives it the compute dtype's
+literals and this device's `math`), and each output takes its result cast to its dtype.
+Each input is a pointer or a scalar (`pointers` says which), so one factory serves
 tensor-tensor, tensor-scalar, where, copy (a cast on store) and fill (copy of a scalar).
-Pointers arrive already offset to the view's first element.
+Pointers arrive already offset to the view's first element; outputs come first.
 
-- `contiguous`: every pointer operand walks memory densely in the same order. A block
-  takes tiles of THREADS * UNROLL * width elements (striding over the grid); in a full
-  tile each thread moves UNROLL vectors of `width` elements per operand with no
-  per-element bounds checks, and the one partial tile goes element by element.
-  `width` > 1 needs every pointer aligned to width * itemsize (`vector_width` picks it).
-      args: (out, a, b, c, n)        grid: contiguous_grid(n, width)   block: THREADS
+- `contiguous`: every pointer walks memory densely in the same order. A block takes
+  tiles of THREADS * UNROLL * width elements (striding over the grid); in a full tile
+  each thread moves UNROLL vectors of `width` elements per pointer with no per-element
+  bounds checks, and the one partial tile goes element by element. `width` > 1 needs
+  every pointer aligned to width * itemsize (`vector_width` picks it).
+      args: (*outs, *inputs, n)        grid: contiguous_grid(n, width)   block: THREADS
 - `strided`: any layout; collapsed sizes and strides come in `meta`, an int64 device
-  array [sizes, out strides, a strides, b strides, c strides] of ndim entries each.
-      args: (out, a, b, c, n, meta, ndim)   grid: blocks(n, THREADS)   block: THREADS
+  array [sizes, then the strides of each output and each pointer input], ndim each.
+      args: (*outs, *inputs, n, meta, ndim)   grid: blocks(n, THREADS)   block: THREADS
 - `tiled`: a batch of 2-D problems whose operands disagree on the fastest dimension
-  (a + b.T, b.T.contiguous()). Dim 1 is out's fastest; operands flagged in `transposed`
-  have dim 0 fastest and are staged through TILE x (TILE + 1) shared tiles, so both their
-  reads and out's writes coalesce. The sizes batch, n0, n1 and the (batch, dim 0, dim 1)
-  strides of out, a, b and c follow the operands as 15 int64 parameters.
-      args: (out, a, b, c, batch, n0, n1, *strides)   grid: tiled_grid(batch, n0, n1)
+  (a + b.T, b.T.contiguous()). Dim 1 is the outputs' fastest; inputs flagged in
+  `transposed` have dim 0 fastest and are staged through TILE x (TILE + 1) shared tiles,
+  so both their reads and the outputs' writes coalesce. The sizes batch, n0, n1 and the
+  (batch, dim 0, dim 1) strides of each output and pointer input follow as int64
+  parameters.
+      args: (*outs, *inputs, batch, n0, n1, *strides)   grid: tiled_grid(batch, n0, n1)
       block: (TILE, TILE_ROWS)
 """
 import numpy as np
 from numba import types
 from numba.np.numpy_support import from_dtype
 
-from . import ops
-from .compiler import Kernel, cuda
+from .. import catalog
+from ..scalar import Body, prepare
+from .compiler import Kernel, cuda, device
+from .fmath import MATH
 from .geometry import (GRID_X, GRID_YZ, THREADS, TILE, TILE_ROWS, TILED_BLOCKS,
                        TILED_BLOCKS_HEAVY, TILED_BLOCKS_WIDE, UNROLL, VECTOR_BYTES)
 from .intrinsics import load, store, vload, vstore
 
 _INT64 = types.int64
 _META = types.CPointer(types.int64)
-
-
-def operand_dtypes(name, dtype):
-    """Dtypes of (a, b, c) for op `name` computing in `dtype`; unused slots are int64."""
-    if name == "where":
-        return ("bool", dtype, dtype)
-    n = ops.arity(name)
-    return (dtype,) * n + ("int64",) * (3 - n)
 
 
 def vector_width(itemsizes):
@@ -57,166 +55,200 @@ def tiled_grid(batch, n0, n1):
     return (-(-n1 // TILE), -(-n0 // TILE), min(batch, GRID_YZ))
 
 
-def _signature(name, dtype, out_dtype, pointers):
-    """Numba types of (out, a, b, c) and the value types of a, b, c."""
-    values = [from_dtype(np.dtype(d)) for d in operand_dtypes(name, dtype)]
-    n = ops.arity(name)
-    args = [types.CPointer(t) if p and i < n else t
-            for i, (t, p) in enumerate(zip(values, pointers))]
-    return [types.CPointer(from_dtype(np.dtype(out_dtype)))] + args, values
+def operand_dtypes(op, dtype, n):
+    """The numpy dtypes of op's n operands for compute dtype `dtype`."""
+    if isinstance(op, Body):
+        return (np.dtype(dtype),) * n
+    return catalog.get(op).operand_dtypes(dtype)
 
 
-def _label(kind, name, dtype, out_dtype, argtypes):
-    mask = "".join("p" if isinstance(t, types.CPointer) else "s" for t in argtypes[1:])
-    return f"ew.{kind}.{name}.{np.dtype(dtype)}.{np.dtype(out_dtype)}.{mask}"
+class _Spec:
+    """What a factory needs of one (op, compute dtype, outputs, pointers): the body's key,
+    the device function, the operands' numba types and the kernel's argument types."""
+
+    def __init__(self, op, dtype, out_dtypes, pointers):
+        dtype = np.dtype(dtype)
+        if isinstance(op, Body):
+            body, self.heavy = op, True
+        else:
+            entry = catalog.get(op)
+            if not entry.supports(dtype):
+                raise TypeError(f"op {op} is not defined for {dtype}")
+            body, self.heavy = entry.body(dtype, "cuda"), entry.heavy
+        values = operand_dtypes(op, dtype, len(pointers))
+        if len(pointers) != len(values):
+            raise TypeError(f"{body.name} takes {len(values)} operands, got "
+                            f"{len(pointers)}")
+        outs = (out_dtypes,) if isinstance(out_dtypes, (str, np.dtype, type)) else out_dtypes
+        self.outs = tuple(from_dtype(np.dtype(d)) for d in outs)
+        self.values = tuple(from_dtype(d) for d in values)
+        self.pointers = tuple(bool(p) for p in pointers)
+        self.argtypes = [types.CPointer(t) for t in self.outs] + [
+            types.CPointer(t) if p else t for t, p in zip(self.values, self.pointers)]
+        self.op = device(prepare(body.fn, dtype, MATH))
+        mask = "".join("p" if p else "s" for p in self.pointers)
+        outs_name = "-".join(str(t) for t in self.outs)
+        self.label = f"{body.key}.{dtype}.{outs_name}.{mask}"
+        self.ins = [f"x{i}" for i in range(len(self.pointers))]
+        self.outs_names = [f"o{j}" for j in range(len(self.outs))]
+
+    def namespace(self, **constants):
+        """The globals of the generated kernel source."""
+        ns = dict(cuda=cuda, load=load, store=store, vload=vload, vstore=vstore, op=self.op)
+        ns.update({f"T{i}": t for i, t in enumerate(self.values)})
+        ns.update({f"C{j}": t for j, t in enumerate(self.outs)})
+        ns.update(constants)
+        return ns
+
+    def results(self, call, targets, pad):
+        """Lines that evaluate `call` and store each result, cast, through targets[j](v)."""
+        if len(self.outs) == 1:
+            return [f"{pad}{targets[0](f'C0({call})')}"]
+        lines = [f"{pad}res = {call}"]
+        lines += [f"{pad}{target(f'C{j}(res[{j}])')}" for j, target in enumerate(targets)]
+        return lines
 
 
-def contiguous(name, dtype, out_dtype, pointers, width):
-    op = ops.get(name, dtype, out_dtype)
-    argtypes, (ta, tb, tc) = _signature(name, dtype, out_dtype, pointers)
-    tout = argtypes[0].dtype
-    threads, span = THREADS, UNROLL * width
-    tile = threads * span
-
-    def kernel(out, a, b, c, n):
-        va = cuda.local.array(span, ta)
-        vb = cuda.local.array(span, tb)
-        vc = cuda.local.array(span, tc)
-        r = cuda.local.array(span, tout)
-        t = cuda.threadIdx.x
-        start = cuda.blockIdx.x * tile
-        while start + tile <= n:
-            # all loads first: out may alias an input, so the compiler could not hoist them
-            for u in range(UNROLL):
-                i = start + (u * threads + t) * width
-                vload(va, u * width, a, i, width)
-                vload(vb, u * width, b, i, width)
-                vload(vc, u * width, c, i, width)
-            for k in range(span):
-                r[k] = op(va[k], vb[k], vc[k])
-            for u in range(UNROLL):
-                vstore(out, start + (u * threads + t) * width, r, u * width, width)
-            start += cuda.gridDim.x * tile
-        for i in range(start + t, min(start + tile, n), threads):  # the partial last tile
-            store(out, i, op(load(a, i), load(b, i), load(c, i)))
-
-    label = _label("contig", name, dtype, out_dtype, argtypes)
-    return Kernel(f"{label}.w{width}.t{threads}x{UNROLL}", kernel, argtypes + [_INT64], threads)
+def _build(text, name, ns):
+    """The function `kernel` defined by `text` in namespace ns."""
+    code = compile(text, f"<tensorrt_mini kernel {name}>", "exec")
+    exec(code, ns)
+    return ns["kernel"]
 
 
-def strided(name, dtype, out_dtype, pointers):
-    op = ops.get(name, dtype, out_dtype)
-    argtypes, _ = _signature(name, dtype, out_dtype, pointers)
-    threads = THREADS
+def contiguous(op, dtype, out_dtypes, pointers, width):
+    spec = _Spec(op, dtype, out_dtypes, pointers)
+    span = UNROLL * width
+    params = spec.outs_names + spec.ins + ["n"]
+    vec = [x for x, p in zip(spec.ins, spec.pointers) if p]
+    lines = [f"def kernel({', '.join(params)}):"]
+    lines += [f"    v{x} = cuda.local.array(SPAN, T{x[1:]})" for x in vec]
+    lines += [f"    r{o} = cuda.local.array(SPAN, C{o[1:]})" for o in spec.outs_names]
+    lines += ["    t = cuda.threadIdx.x",
+              "    start = cuda.blockIdx.x * TILE",
+              "    while start + TILE <= n:",
+              # all loads first: an output may alias an input, so the compiler could not
+              # hoist them
+              "        for u in range(UNROLL):",
+              "            i = start + (u * THREADS + t) * WIDTH"]
+    lines += [f"            vload(v{x}, u * WIDTH, {x}, i, WIDTH)" for x in vec]
+    if not vec:
+        lines.append("            pass")
+    lines.append("        for k in range(SPAN):")
+    call = f"op({', '.join(f'v{x}[k]' if p else x for x, p in zip(spec.ins, spec.pointers))})"
+    lines += spec.results(call, [lambda v, o=o: f"r{o}[k] = {v}" for o in spec.outs_names],
+                          " " * 12)
+    lines.append("        for u in range(UNROLL):")
+    lines += [f"            vstore({o}, start + (u * THREADS + t) * WIDTH, r{o}, u * WIDTH, "
+              "WIDTH)" for o in spec.outs_names]
+    lines += ["        start += cuda.gridDim.x * TILE",
+              # the partial last tile
+              "    for i in range(start + t, min(start + TILE, n), THREADS):"]
+    call = f"op({', '.join(f'load({x}, i)' for x in spec.ins)})"
+    lines += spec.results(call, [lambda v, o=o: f"store({o}, i, {v})" for o in spec.outs_names],
+                          " " * 8)
+    name = f"ew.contig.{spec.label}.w{width}.t{THREADS}x{UNROLL}"
+    ns = spec.namespace(SPAN=span, TILE=THREADS * span, UNROLL=UNROLL, THREADS=THREADS,
+                        WIDTH=width)
+    fn = _build("\n".join(lines) + "\n", name, ns)
+    return Kernel(name, fn, spec.argtypes + [_INT64], THREADS)
 
-    def kernel(out, a, b, c, n, meta, ndim):
-        i = cuda.blockIdx.x * threads + cuda.threadIdx.x
-        step = cuda.gridDim.x * threads
-        while i < n:
-            # unravel i over the collapsed dims, innermost first; dim 0 takes the rest
-            rem = i
-            oo = 0
-            oa = 0
-            ob = 0
-            oc = 0
-            for d in range(ndim - 1, 0, -1):
-                size = meta[d]
-                q = rem // size
-                k = rem - q * size
-                rem = q
-                oo += k * meta[ndim + d]
-                oa += k * meta[2 * ndim + d]
-                ob += k * meta[3 * ndim + d]
-                oc += k * meta[4 * ndim + d]
-            oo += rem * meta[ndim]
-            oa += rem * meta[2 * ndim]
-            ob += rem * meta[3 * ndim]
-            oc += rem * meta[4 * ndim]
-            store(out, oo, op(load(a, oa), load(b, ob), load(c, oc)))
-            i += step
 
-    label = _label("strided", name, dtype, out_dtype, argtypes)
-    return Kernel(f"{label}.t{threads}", kernel, argtypes + [_INT64, _META, _INT64], threads)
+def strided(op, dtype, out_dtypes, pointers):
+    spec = _Spec(op, dtype, out_dtypes, pointers)
+    walk = spec.outs_names + [x for x, p in zip(spec.ins, spec.pointers) if p]
+    params = spec.outs_names + spec.ins + ["n", "meta", "ndim"]
+    lines = [f"def kernel({', '.join(params)}):",
+             "    i = cuda.blockIdx.x * THREADS + cuda.threadIdx.x",
+             "    step = cuda.gridDim.x * THREADS",
+             "    while i < n:",
+             # unravel i over the collapsed dims, innermost first; dim 0 takes the rest
+             "        rem = i"]
+    lines += [f"        p{w} = 0" for w in walk]
+    lines += ["        for d in range(ndim - 1, 0, -1):",
+              "            size = meta[d]",
+              "            q = rem // size",
+              "            k = rem - q * size",
+              "            rem = q"]
+    lines += [f"            p{w} += k * meta[{j + 1} * ndim + d]" for j, w in enumerate(walk)]
+    lines += [f"        p{w} += rem * meta[{j + 1} * ndim]" for j, w in enumerate(walk)]
+    call = f"op({', '.join(f'load({x}, p{x})' if p else x for x, p in zip(spec.ins, spec.pointers))})"
+    lines += spec.results(call, [lambda v, o=o: f"store({o}, p{o}, {v})"
+                                 for o in spec.outs_names], " " * 8)
+    lines.append("        i += step")
+    name = f"ew.strided.{spec.label}.t{THREADS}"
+    fn = _build("\n".join(lines) + "\n", name, spec.namespace(THREADS=THREADS))
+    return Kernel(name, fn, spec.argtypes + [_INT64, _META, _INT64], THREADS)
 
 
-def tiled(name, dtype, out_dtype, pointers, transposed):
-    op = ops.get(name, dtype, out_dtype)
-    argtypes, (ta, tb, tc) = _signature(name, dtype, out_dtype, pointers)
+def tiled(op, dtype, out_dtypes, pointers, transposed):
+    spec = _Spec(op, dtype, out_dtypes, pointers)
     # only pointers can be staged
-    ta_t, tb_t, tc_t = (bool(f) and isinstance(t, types.CPointer)
-                        for f, t in zip(transposed, argtypes[1:]))
-    shape = (TILE, TILE + 1)  # the extra column keeps column reads free of bank conflicts
-    tile, rows = TILE, TILE_ROWS
-    steps = tile // rows
-
-    # Sizes and strides come as parameters, which live in the constant bank: under the
-    # launch bounds (tiled_blocks) ptxas reloads them from there instead of holding them
-    # all in registers (read from a device array they took 72 registers for a + b.t(),
-    # leaving room for 3 blocks of 256 threads an SM; now 32, and 8 blocks).
-    def kernel(out, a, b, c, nb, n0, n1, oz, o0, o1, az, a0, a1, bz, b0, b1, cz, c0, c1):
-        sa = cuda.shared.array(shape, ta)
-        sb = cuda.shared.array(shape, tb)
-        sc = cuda.shared.array(shape, tc)
-        tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
-        # the direct operands' elements this thread combines, read before the barrier
-        # with the staged ones, so both sets of loads are in flight at once (read after
-        # it, a + b.t() ran at 0.90 of torch's time against b.t().contiguous()'s 0.43)
-        va = cuda.local.array(steps, ta)
-        vb = cuda.local.array(steps, tb)
-        vc = cuda.local.array(steps, tc)
-        r0 = cuda.blockIdx.y * tile
-        q0 = cuda.blockIdx.x * tile
-        z = cuda.blockIdx.z
-        while z < nb:
-            for j in range(steps):
-                k = j * rows
-                # staged (transposed) operands: consecutive threads walk their dim 0
-                r = r0 + tx
-                q = q0 + ty + k
-                if r < n0 and q < n1:
-                    if ta_t:
-                        sa[ty + k, tx] = load(a, z * az + r * a0 + q * a1)
-                    if tb_t:
-                        sb[ty + k, tx] = load(b, z * bz + r * b0 + q * b1)
-                    if tc_t:
-                        sc[ty + k, tx] = load(c, z * cz + r * c0 + q * c1)
-                # direct operands, at the element out gets below
-                r = r0 + ty + k
-                q = q0 + tx
-                if r < n0 and q < n1:
-                    if not ta_t:
-                        va[j] = load(a, z * az + r * a0 + q * a1)
-                    if not tb_t:
-                        vb[j] = load(b, z * bz + r * b0 + q * b1)
-                    if not tc_t:
-                        vc[j] = load(c, z * cz + r * c0 + q * c1)
-            cuda.syncthreads()
-            q = q0 + tx
-            for j in range(steps):
-                k = j * rows
-                r = r0 + ty + k
-                if r < n0 and q < n1:
-                    x = sa[tx, ty + k] if ta_t else va[j]
-                    y = sb[tx, ty + k] if tb_t else vb[j]
-                    w = sc[tx, ty + k] if tc_t else vc[j]
-                    store(out, z * oz + r * o0 + q * o1, op(x, y, w))
-            cuda.syncthreads()  # the next batch overwrites the tiles
-            z += cuda.gridDim.z
-
-    flags = "".join("t" if f else "d" for f in (ta_t, tb_t, tc_t))
-    label = _label("tiled", name, dtype, out_dtype, argtypes)
-    min_blocks = tiled_blocks(name, argtypes)
-    return Kernel(f"{label}.{flags}.{tile}x{rows}.b{min_blocks}", kernel,
-                  argtypes + [_INT64] * 15, tile * rows, min_blocks)
+    staged = [bool(f) and p for f, p in zip(transposed, spec.pointers)]
+    tensors = [x for x, p in zip(spec.ins, spec.pointers) if p]
+    walk = spec.outs_names + tensors
+    strides = [f"{w}{s}" for w in walk for s in ("z", "0", "1")]
+    params = spec.outs_names + spec.ins + ["nb", "n0", "n1"] + strides
+    lines = [f"def kernel({', '.join(params)}):"]
+    for x, p, s in zip(spec.ins, spec.pointers, staged):
+        if s:  # the extra column keeps column reads free of bank conflicts
+            lines.append(f"    s{x} = cuda.shared.array(SHAPE, T{x[1:]})")
+        elif p:
+            # the direct operands' elements this thread combines, read before the barrier
+            # with the staged ones, so both sets of loads are in flight at once (read after
+            # it, a + b.t() ran at 0.90 of torch's time against b.t().contiguous()'s 0.43)
+            lines.append(f"    d{x} = cuda.local.array(STEPS, T{x[1:]})")
+    lines += ["    tx, ty = cuda.threadIdx.x, cuda.threadIdx.y",
+              "    r0 = cuda.blockIdx.y * TILE",
+              "    q0 = cuda.blockIdx.x * TILE",
+              "    z = cuda.blockIdx.z",
+              "    while z < nb:",
+              "        for j in range(STEPS):",
+              "            k = j * ROWS",
+              # staged (transposed) operands: consecutive threads walk their dim 0
+              "            r = r0 + tx",
+              "            q = q0 + ty + k",
+              "            if r < n0 and q < n1:"]
+    staged_x = [x for x, s in zip(spec.ins, staged) if s]
+    direct_x = [x for x, p, s in zip(spec.ins, spec.pointers, staged) if p and not s]
+    lines += [f"                s{x}[ty + k, tx] = load({x}, z * {x}z + r * {x}0 + q * {x}1)"
+              for x in staged_x] or ["                pass"]
+    lines += ["            r = r0 + ty + k",
+              "            q = q0 + tx",
+              "            if r < n0 and q < n1:"]
+    lines += [f"                d{x}[j] = load({x}, z * {x}z + r * {x}0 + q * {x}1)"
+              for x in direct_x] or ["                pass"]
+    lines += ["        cuda.syncthreads()",
+              "        q = q0 + tx",
+              "        for j in range(STEPS):",
+              "            k = j * ROWS",
+              "            r = r0 + ty + k",
+              "            if r < n0 and q < n1:"]
+    args = [f"s{x}[tx, ty + k]" if s else f"d{x}[j]" if p else x
+            for x, p, s in zip(spec.ins, spec.pointers, staged)]
+    lines += spec.results(f"op({', '.join(args)})",
+                          [lambda v, o=o: f"store({o}, z * {o}z + r * {o}0 + q * {o}1, {v})"
+                           for o in spec.outs_names], " " * 16)
+    lines += ["        cuda.syncthreads()",  # the next batch overwrites the tiles
+              "        z += cuda.gridDim.z"]
+    flags = "".join("t" if s else "d" for s in staged)
+    min_blocks = tiled_blocks(spec.heavy, spec.argtypes[len(spec.outs):])
+    name = f"ew.tiled.{spec.label}.{flags}.{TILE}x{TILE_ROWS}.b{min_blocks}"
+    ns = spec.namespace(SHAPE=(TILE, TILE + 1), STEPS=TILE // TILE_ROWS, ROWS=TILE_ROWS,
+                        TILE=TILE)
+    fn = _build("\n".join(lines) + "\n", name, ns)
+    return Kernel(name, fn, spec.argtypes + [_INT64] * (3 + len(strides)), TILE * TILE_ROWS,
+                  min_blocks)
 
 
-def tiled_blocks(name, argtypes):
-    """Blocks of the tiled kernel (name, argtypes) whose registers an SM must fit (its
-    launch bounds), or None. H100, 8192², ratio to torch's time, capped at 6 / 8 / none:
-    fp32 transposed copy 0.54 / 0.47 / 0.47, fp32 a + b.t() 0.65 / 0.57 / 0.59, fp64 a +
-    b.t() 0.77 / 0.74 (8 bytes spilled) / 0.73 (bench/results/tiled-sweep-*)."""
-    if name in ops.HEAVY:
+def tiled_blocks(heavy, input_types):
+    """Blocks of a tiled kernel whose registers an SM must fit (its launch bounds), or None:
+    `heavy` for bodies that run long instruction sequences, and the kernel's input argument
+    types. H100, 8192², ratio to torch's time, capped at 6 / 8 / none: fp32 transposed copy
+    0.54 / 0.47 / 0.47, fp32 a + b.t() 0.65 / 0.57 / 0.59, fp64 a + b.t() 0.77 / 0.74 (8
+    bytes spilled) / 0.73 (bench/results/tiled-sweep-*)."""
+    if heavy:
         return TILED_BLOCKS_HEAVY
     words = sum(-(-np.dtype(str(t.dtype)).itemsize // 4)
-                for t in argtypes[1:] if isinstance(t, types.CPointer))
+                for t in input_types if isinstance(t, types.CPointer))
     return TILED_BLOCKS if words <= 2 else TILED_BLOCKS_WIDE

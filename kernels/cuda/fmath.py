@@ -7,6 +7,7 @@ GPU's inf/nan and keep the dtype.
 """
 import math
 
+from ..scalar import math_namespace
 from .compiler import SIMULATOR
 
 if SIMULATOR:
@@ -25,3 +26,9 @@ if SIMULATOR:
 else:
     from math import (ceil, copysign, cos, erf, exp, expm1, fabs, floor, fmod, isfinite,  # noqa: F401
                       isinf, isnan, log, log1p, log2, log10, pow, sin, sqrt, tan, tanh, trunc)
+
+
+# `math` as a scalar body sees it on this device (kernels.scalar.prepare binds it)
+MATH = math_namespace("cuda", {name: globals()[name] for name in (
+    "ceil copysign cos erf exp expm1 fabs floor fmod isfinite isinf isnan log log1p log2 log10 "
+    "pow sin sqrt tan tanh trunc").split()})

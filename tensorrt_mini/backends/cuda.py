@@ -14,7 +14,8 @@ import numpy as np
 
 from ..device import as_device
 from ..dtypes import float64, from_numpy_dtype, int32
-from ..kernels.cuda import argreduce, elementwise, index, optim, philox
+from ..kernels.cuda import argreduce, index, optim, philox
+from ..kernels.cuda import elementwise as ew
 from ..kernels.cuda import geometry as geo
 from ..kernels.cuda import reduce as reducing
 from ..layout import (collapse, contiguous_strides, expand_strides, is_contiguous,
@@ -23,7 +24,7 @@ from ..storage import CUDAStorage
 from . import cuda_runtime
 
 _rt = cuda_runtime.runtime()  # raises, saying what is missing, when cuda cannot run here
-_ZERO = np.int64(0)  # the kernels' unused operand slots
+_ZERO = np.int64(0)  # a kernel's unused argument
 _INT64 = np.dtype(np.int64)
 _MAX_PLANS = 4096
 
@@ -50,9 +51,9 @@ def _cache(table, key, make):
 
 
 # kernel factories, cached: each variant is built (and compiled or loaded) once
-_contiguous = functools.cache(elementwise.contiguous)
-_strided = functools.cache(elementwise.strided)
-_tiled_kernel = functools.cache(elementwise.tiled)
+_contiguous = functools.cache(ew.contiguous)
+_strided = functools.cache(ew.strided)
+_tiled_kernel = functools.cache(ew.tiled)
 _reduce_rows = functools.cache(reducing.rows)
 _reduce_columns = functools.cache(reducing.columns)
 _arg_rows = functools.cache(argreduce.rows)
@@ -138,45 +139,47 @@ class _EwPlan:
 _ew_plans = {}
 
 
-def _ew_plan(name, dtype, out_dtype, shape, strides):
-    """strides: out's, then those of the three operand slots (None for a scalar)."""
-    return _cache(_ew_plans, (name, dtype, out_dtype, shape, strides),
-                  lambda: _make_ew_plan(name, dtype, out_dtype, shape, strides))
+def _ew_plan(op, dtype, out_dtypes, shape, out_strides, strides):
+    """op: a catalog name or a scalar.Body; strides: each operand's (None for a scalar)."""
+    return _cache(_ew_plans, (op, dtype, out_dtypes, shape, out_strides, strides),
+                  lambda: _make_ew_plan(op, dtype, out_dtypes, shape, out_strides, strides))
 
 
-def _make_ew_plan(name, dtype, out_dtype, shape, strides):
+def _make_ew_plan(op, dtype, out_dtypes, shape, out_strides, strides):
     plan = _EwPlan()
     n = math.prod(shape)
-    out = strides[0]
-    pointers = tuple(s is not None for s in strides[1:])
-    tensors = [s for s in strides if s is not None]
+    out = out_strides[0]
+    pointers = tuple(s is not None for s in strides)
+    walked = list(out_strides) + [s for s in strides if s is not None]
     plan.contig = is_non_overlapping_and_dense(shape, out) and all(
-        all(a == b or m == 1 for a, b, m in zip(s, out, shape)) for s in tensors)
+        all(a == b or m == 1 for a, b, m in zip(s, out, shape)) for s in walked)
     if plan.contig:
-        itemsizes = [out_dtype.itemsize] + [
-            (np.dtype(bool) if name == "where" and i == 0 else dtype).itemsize
-            for i, p in enumerate(pointers) if p]
-        plan.width = elementwise.vector_width(itemsizes)
-        plan.vector = (_contiguous(name, dtype, out_dtype, pointers, plan.width),
-                       elementwise.contiguous_grid(n, plan.width))
-        plan.kernel = _contiguous(name, dtype, out_dtype, pointers, 1)
-        plan.grid = elementwise.contiguous_grid(n, 1)
+        operand_dtypes = ew.operand_dtypes(op, dtype, len(strides))
+        itemsizes = [d.itemsize for d in out_dtypes] + [
+            d.itemsize for d, p in zip(operand_dtypes, pointers) if p]
+        plan.width = ew.vector_width(itemsizes)
+        plan.vector = (_contiguous(op, dtype, out_dtypes, pointers, plan.width),
+                       ew.contiguous_grid(n, plan.width))
+        plan.kernel = _contiguous(op, dtype, out_dtypes, pointers, 1)
+        plan.grid = ew.contiguous_grid(n, 1)
         plan.block = (geo.THREADS,)
         plan.tail = [n]
         return plan
     # walk dims in out's memory order (its fastest last), then merge what merges
     order = sorted(range(len(shape)), key=lambda d: -out[d])
-    full = [tuple(s[d] for d in order) if s is not None else (0,) * len(shape) for s in strides]
-    c_shape, c_strides = collapse(tuple(shape[d] for d in order), *full)
-    tiled = _tiled(c_shape, c_strides)
+    c_shape, c_strides = collapse(tuple(shape[d] for d in order),
+                                  *[tuple(s[d] for d in order) for s in walked])
+    tiled = _tiled(c_shape, c_strides, len(out_strides))
     if tiled is not None:
-        (nb, n0, n1), meta, transposed = tiled
-        plan.kernel = _tiled_kernel(name, dtype, out_dtype, pointers, transposed)
-        plan.grid = elementwise.tiled_grid(nb, n0, n1)
+        (nb, n0, n1), meta, staged = tiled
+        it = iter(staged)
+        transposed = tuple(next(it) if p else False for p in pointers)
+        plan.kernel = _tiled_kernel(op, dtype, out_dtypes, pointers, transposed)
+        plan.grid = ew.tiled_grid(nb, n0, n1)
         plan.block = (geo.TILE, geo.TILE_ROWS)
         plan.tail = meta  # sizes and strides, as parameters
         return plan
-    plan.kernel = _strided(name, dtype, out_dtype, pointers)
+    plan.kernel = _strided(op, dtype, out_dtypes, pointers)
     plan.grid = (geo.blocks(n, geo.THREADS),)
     plan.block = (geo.THREADS,)
     plan.meta = _rt.upload(np.array(list(c_shape) + [x for st in c_strides for x in st], np.int64))
@@ -184,15 +187,17 @@ def _make_ew_plan(name, dtype, out_dtype, shape, strides):
     return plan
 
 
-def _tiled(shape, strides):
-    """(batch, n0, n1), the tiled kernel's size and stride parameters, and the transposed
-    flags, when an operand's fastest dim (p) is not out's (the last, q) and the other dims
-    merge into one batch dim; else None."""
+def _tiled(shape, strides, n_out):
+    """(batch, n0, n1), the tiled kernel's size and stride parameters, and which inputs are
+    staged, when an input's fastest dim (p) is not the outputs' (the last, q) and the other
+    dims merge into one batch dim; else None. strides: the outputs', then the inputs'."""
     k = len(shape)
     q = k - 1
+    if any(st != strides[0] for st in strides[1:n_out]):
+        return None  # outputs of different layouts: the strided kernel
     p = None
     transposed = []
-    for st in strides[1:]:
+    for st in strides[n_out:]:
         dims = [d for d in range(k) if st[d] != 0]
         fastest = min(dims, key=lambda d: st[d]) if dims else q
         flip = fastest != q and st[q] != 0 and st[fastest] < st[q]
@@ -214,18 +219,27 @@ def _tiled(shape, strides):
     return (b_shape[0], shape[p], shape[q]), meta, tuple(transposed)
 
 
-def _elementwise(name, compute, out, operands):
-    """out = name(*operands); operands are views or numpy scalars of `compute`."""
+def elementwise_op(op, compute, outs, operands):
+    """outs = op(*operands): op is a catalog name or a scalar.Body; operands are views or
+    numpy scalars of `compute` (a where's condition is bool), broadcast to outs' shape."""
+    out = outs[0]
     if 0 in out._shape:
         return
-    slots = list(operands) + [_ZERO] * (3 - len(operands))
-    strides = [None if isinstance(x, np.generic) else x._stride for x in slots]
-    plan = _ew_plan(name, compute.np, out._dtype.np, out._shape, (out._stride, *strides))
-    args = [_ptr(out)] + [x if st is None else _ptr(x) for x, st in zip(slots, strides)]
+    strides = tuple(None if isinstance(x, np.generic) else x._stride for x in operands)
+    plan = _ew_plan(op, compute.np, tuple(o._dtype.np for o in outs), out._shape,
+                    tuple(o._stride for o in outs), strides)
+    args = [_ptr(o) for o in outs] + [x if st is None else _ptr(x)
+                                      for x, st in zip(operands, strides)]
     kernel, grid = plan.kernel, plan.grid
-    if plan.contig and plan.width > 1 and _aligned(args, [out] + slots, plan.width):
+    if plan.contig and plan.width > 1 and _aligned(args, list(outs) + list(operands), plan.width):
         kernel, grid = plan.vector
     _rt.launch(kernel, grid, plan.block, args + plan.tail)
+
+
+def elementwise(body, outs, operands):
+    """outs = body(*operands) for a user's scalar.Body (tm.elementwise)."""
+    tensor = next(x for x in operands if not isinstance(x, np.generic))
+    elementwise_op(body, tensor._dtype, outs, operands)
 
 
 def _aligned(args, operands, width):
@@ -237,15 +251,15 @@ def _aligned(args, operands, width):
 
 
 def _op_name(name):
-    return "pow" if name == "ipow" else name  # integer pow: kernels pick it by dtype
+    return "pow" if name == "ipow" else name  # integer pow: the catalog picks it by dtype
 
 
 def unary(name, out, x):
-    _elementwise(_op_name(name), x._dtype, out, [x])
+    elementwise_op(_op_name(name), x._dtype, (out,), (x,))
 
 
 def binary(name, out, a, b):
-    _elementwise(_op_name(name), a._dtype, out, [a, b])
+    elementwise_op(_op_name(name), a._dtype, (out,), (a, b))
 
 
 class _TinyPlan:
@@ -255,7 +269,7 @@ class _TinyPlan:
 
     def __init__(self, name, dtype, n):
         # made, not looked up: kept here alone, it is not cached twice
-        plan = _make_ew_plan(_op_name(name), dtype.np, dtype.np, (n,), ((1,), (1,), (1,), None))
+        plan = _make_ew_plan(_op_name(name), dtype.np, (dtype.np,), (n,), ((1,),), ((1,), (1,)))
         self.kernel, self.grid, self.block = plan.kernel, plan.grid, plan.block
         self.vector, self.vector_grid = plan.vector
         self.align = plan.width * dtype.itemsize  # a width of 1: the element kernel twice
@@ -279,27 +293,29 @@ def binary_contig_new(name, a, b, n):
         item = dtype.itemsize
         pa, pb = a._storage.ptr + a._offset * item, b._storage.ptr + b._offset * item
         if (po | pa | pb) % plan.align:
-            _rt.launch(plan.kernel, plan.grid, plan.block, [po, pa, pb, _ZERO, n])
+            _rt.launch(plan.kernel, plan.grid, plan.block, [po, pa, pb, n])
         else:
-            _rt.launch(plan.vector, plan.vector_grid, plan.block, [po, pa, pb, _ZERO, n])
+            _rt.launch(plan.vector, plan.vector_grid, plan.block, [po, pa, pb, n])
     return CUDAStorage(buffer, dtype, a._storage.device, po, n)
 
 
 def binary_scalar(name, out, a, value, reverse=False):
     """out = op(a, value), or op(value, a) when reverse."""
-    _elementwise(_op_name(name), a._dtype, out, [value, a] if reverse else [a, value])
+    elementwise_op(_op_name(name), a._dtype, (out,), (value, a) if reverse else (a, value))
 
 
 def where(out, cond, a, b):
-    _elementwise("where", a._dtype, out, [cond, a, b])
+    elementwise_op("where", a._dtype, (out,), (cond, a, b))
 
 
 def copy_(dst, src):
-    _elementwise("copy", src._dtype, dst, [src])
+    # float -> integer goes through int64, so that -1.0 -> uint8 wraps to 255 like torch
+    to_int = src._dtype.is_floating_point and dst._dtype.np.kind in "iu"
+    elementwise_op("to_int64" if to_int else "copy", src._dtype, (dst,), (src,))
 
 
 def fill_(dst, value):
-    _elementwise("copy", dst._dtype, dst, [dst._dtype.np.type(value)])
+    elementwise_op("copy", dst._dtype, (dst,), (dst._dtype.np.type(value),))
 
 
 def _dense(t):
@@ -418,13 +434,13 @@ def _reduce_into(name, out, x, dims, count):
         first = _reduce_columns(name, src._dtype.np, acc)
         second = functools.partial(_reduce_columns, name, acc, acc)
     else:
-        width = elementwise.vector_width([src._dtype.itemsize]) if plan.dense_rows else 1
+        width = ew.vector_width([src._dtype.itemsize]) if plan.dense_rows else 1
         if not _aligned([address], [src], width):
             width = 1
         first = _reduce_rows(name, src._dtype.np, acc, width)
         # the partials are fresh, hence aligned, and dense
         second = functools.partial(_reduce_rows, name, acc, acc,
-                                   elementwise.vector_width([acc.itemsize]))
+                                   ew.vector_width([acc.itemsize]))
     _run_passes(plan, first, second, [_ptr(out)], [acc], [address])
 
 

@@ -66,7 +66,7 @@ if sys.argv[1] == "read":  # a second process must find the file, not compile ag
     def refuse(*args, **kwargs):
         raise AssertionError("compiled again")
     compiler.cuda.compile_ptx = refuse
-k = elementwise.contiguous("add", "float32", "float32", (True, True, False), 4)
+k = elementwise.contiguous("add", "float32", "float32", (True, True), 4)
 print(compiler.ptx(k, (9, 0))[0])
 """
 
