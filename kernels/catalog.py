@@ -33,15 +33,19 @@ class Op:
     its bodies, and whether its kernels run long instruction sequences (`heavy`: divisions,
     libdevice math; the GPU's tiled kernels then leave them more registers)."""
 
-    __slots__ = ("name", "arity", "kinds", "result", "bodies", "heavy", "_compiled")
+    __slots__ = ("name", "arity", "kinds", "result", "bodies", "heavy", "public", "inplace",
+                 "_compiled")
 
-    def __init__(self, name, arity, kinds, result, bodies, heavy=False):
+    def __init__(self, name, arity, kinds, result, bodies, heavy=False, public=True,
+                 inplace=True):
         self.name = name
         self.arity = arity
         self.kinds = kinds
         self.result = result
         self.bodies = bodies if isinstance(bodies, dict) else {"*": bodies}
         self.heavy = heavy
+        self.public = public  # a function tm.<name> and a Tensor method
+        self.inplace = inplace  # and a Tensor method <name>_
         self._compiled = {}
 
     def supports(self, dtype):
@@ -76,8 +80,8 @@ class Op:
 OPS = {}
 
 
-def _op(name, arity, kinds, result, bodies, heavy=False):
-    OPS[name] = Op(name, arity, kinds, result, bodies, heavy)
+def _op(name, arity, kinds, result, bodies, heavy=False, public=True, inplace=True):
+    OPS[name] = Op(name, arity, kinds, result, bodies, heavy, public, inplace)
 
 
 def get(name):
@@ -113,8 +117,9 @@ def _to_int64_cuda(x):
     return types.int64(x)
 
 
-_op("copy", 1, "bif", "same", _identity)
-_op("to_int64", 1, "f", "same", {"f/cpu": _to_int64_cpu, "f/cuda": _to_int64_cuda})
+_op("copy", 1, "bif", "same", _identity, public=False)
+_op("to_int64", 1, "f", "same", {"f/cpu": _to_int64_cpu, "f/cuda": _to_int64_cuda},
+    public=False)
 
 
 # --- unary ------------------------------------------------------------------------------
@@ -263,9 +268,9 @@ _op("floor", 1, "if", "same", {"i": _identity, "f": _floor})
 _op("ceil", 1, "if", "same", {"i": _identity, "f": _ceil})
 _op("trunc", 1, "if", "same", {"i": _identity, "f": _trunc})
 _op("round", 1, "if", "same", {"i": _identity, "f/cpu": _round_cpu, "f/cuda": _round_cuda})
-_op("isnan", 1, "bif", "bool", {"f": _isnan, "*": _false})
-_op("isinf", 1, "bif", "bool", {"f": _isinf, "*": _false})
-_op("isfinite", 1, "bif", "bool", {"f": _isfinite, "*": _true})
+_op("isnan", 1, "bif", "bool", {"f": _isnan, "*": _false}, inplace=False)
+_op("isinf", 1, "bif", "bool", {"f": _isinf, "*": _false}, inplace=False)
+_op("isfinite", 1, "bif", "bool", {"f": _isfinite, "*": _true}, inplace=False)
 _op("logical_not", 1, "bif", "bool", {"b": _not, "*": _logical_not})
 _op("bitwise_not", 1, "bi", "same", {"b": _not, "i": _bitwise_not})
 
@@ -346,6 +351,10 @@ def _pow_int(a, b):
     return result
 
 
+def _pow_bool(a, b):
+    return a or not b
+
+
 def _pow_float(a, b):
     return math.pow(a, b)
 
@@ -418,7 +427,7 @@ _op("div", 2, "f", "float", _div, heavy=True)
 _op("floor_divide", 2, "if", "same", {"i": _floor_divide_int, "f": _floor_divide_float},
     heavy=True)
 _op("remainder", 2, "if", "same", {"i": _remainder_int, "f": _remainder_float}, heavy=True)
-_op("pow", 2, "if", "same", {"i": _pow_int, "f": _pow_float}, heavy=True)
+_op("pow", 2, "bif", "same", {"b": _pow_bool, "i": _pow_int, "f": _pow_float}, heavy=True)
 _op("maximum", 2, "bif", "same", {"b": _or, "*": _maximum})
 _op("minimum", 2, "bif", "same", {"b": _and, "*": _minimum})
 for _name, _body in (("eq", _eq), ("ne", _ne), ("lt", _lt), ("le", _le), ("gt", _gt),
@@ -436,4 +445,256 @@ def _where(c, a, b):
     return a if c else b
 
 
-_op("where", 3, "bif", "same", _where)
+_op("where", 3, "bif", "same", _where, inplace=False)
+
+
+# --- added through the catalog: each is its entry, its derivative and a test-table line ---
+
+def _acos(x):
+    return math.acos(x)
+
+
+def _asin(x):
+    return math.asin(x)
+
+
+def _atan(x):
+    return math.atan(x)
+
+
+def _acosh(x):
+    return math.acosh(x)
+
+
+def _asinh(x):
+    return math.asinh(x)
+
+
+def _atanh(x):
+    return math.atanh(x)
+
+
+def _sinh(x):
+    return math.sinh(x)
+
+
+def _cosh(x):
+    return math.cosh(x)
+
+
+def _exp2(x):
+    return math.pow(2, x)
+
+
+def _erfc(x):
+    return math.erfc(x)
+
+
+def _erfinv(y):
+    # Giles' single-precision approximation, then two Newton steps on erf(x) = y, which
+    # bring float64 to full precision
+    if y <= -1 or y >= 1:
+        if y == 1:
+            return math.inf
+        if y == -1:
+            return -math.inf
+        return math.nan
+    w = -math.log((1 - y) * (1 + y))
+    if w < 5:
+        w -= 2.5
+        p = 2.81022636e-08
+        p = 3.43273939e-07 + p * w
+        p = -3.5233877e-06 + p * w
+        p = -4.39150654e-06 + p * w
+        p = 0.00021858087 + p * w
+        p = -0.00125372503 + p * w
+        p = -0.00417768164 + p * w
+        p = 0.246640727 + p * w
+        p = 1.50140941 + p * w
+    else:
+        w = math.sqrt(w) - 3
+        p = -0.000200214257
+        p = 0.000100950558 + p * w
+        p = 0.00134934322 + p * w
+        p = -0.00367342844 + p * w
+        p = 0.00573950773 + p * w
+        p = -0.0076224613 + p * w
+        p = 0.00943887047 + p * w
+        p = 1.00167406 + p * w
+        p = 2.83297682 + p * w
+    x = p * y
+    for _ in range(2):
+        x -= (math.erf(x) - y) / (1.1283791670955126 * math.exp(-x * x))
+    return x
+
+
+def _sinc(x):
+    if x == 0:
+        return 1
+    y = 3.141592653589793 * x
+    return math.sin(y) / y
+
+
+def _deg2rad(x):
+    return x * 0.017453292519943295
+
+
+def _rad2deg(x):
+    return x * 57.29577951308232
+
+
+def _logit(x):
+    return math.log(x / (1 - x))
+
+
+def _logit_eps(x, eps):
+    # the input clamped to [eps, 1 - eps] first (NaN stays NaN)
+    if x < eps:
+        x = eps
+    elif x > 1 - eps:
+        x = 1 - eps
+    return math.log(x / (1 - x))
+
+
+def _square(x):
+    return x * x
+
+
+def _frac(x):
+    return x - math.trunc(x)
+
+
+def _signbit_float(x):
+    return math.copysign(1, x) < 0
+
+
+def _signbit_int(x):
+    return x < 0
+
+
+def _nan_to_num(x, nan, posinf, neginf):
+    if x != x:
+        return nan
+    if x == math.inf:
+        return posinf
+    if x == -math.inf:
+        return neginf
+    return x
+
+
+for _name, _body in (("acos", _acos), ("asin", _asin), ("atan", _atan), ("acosh", _acosh),
+                     ("asinh", _asinh), ("atanh", _atanh), ("sinh", _sinh), ("cosh", _cosh),
+                     ("exp2", _exp2), ("erfc", _erfc), ("erfinv", _erfinv), ("sinc", _sinc),
+                     ("deg2rad", _deg2rad), ("rad2deg", _rad2deg), ("logit", _logit)):
+    _op(_name, 1, "f", "float", _body, heavy=True)
+_op("logit_eps", 2, "f", "float", _logit_eps, heavy=True, public=False)
+_op("square", 1, "if", "same", _square)
+_op("frac", 1, "f", "same", _frac)
+_op("signbit", 1, "bif", "bool", {"b": _false, "i": _signbit_int, "f": _signbit_float},
+    inplace=False)
+_op("nan_to_num", 4, "f", "same", _nan_to_num)
+
+
+def _atan2(a, b):
+    return math.atan2(a, b)
+
+
+def _hypot(a, b):
+    return math.hypot(a, b)
+
+
+def _copysign(a, b):
+    return math.copysign(a, b)
+
+
+def _logaddexp(a, b):
+    if a == b:  # equal infinities too, where the general form gives NaN
+        return a + 0.6931471805599453
+    m = a if a > b else b
+    return m + math.log1p(math.exp(-math.fabs(a - b)))
+
+
+def _logaddexp2(a, b):
+    if a == b:
+        return a + 1
+    m = a if a > b else b
+    return m + math.log1p(math.pow(2, -math.fabs(a - b))) * 1.4426950408889634
+
+
+def _fmod_int(a, b):
+    r = a % b  # Python's sign (the divisor's); C's fmod keeps the dividend's
+    if r != 0 and (r < 0) != (a < 0):
+        r -= b
+    return r
+
+
+def _fmod_float(a, b):
+    return math.fmod(a, b)
+
+
+def _xlogy(x, y):
+    if y != y:
+        return y
+    if x == 0:
+        return 0
+    return x * math.log(y)
+
+
+def _nextafter(a, b):
+    return math.nextafter(a, b)
+
+
+def _heaviside(x, values):
+    if x == 0:
+        return values
+    return 1 if x > 0 else 0
+
+
+def _heaviside_bool(x, values):
+    return values if not x else x
+
+
+def _left_shift(a, b, bits):
+    # torch shifts the unsigned bits: past the width (or by a negative count) gives 0
+    if b < 0 or b >= bits:
+        return a - a
+    return a << b
+
+
+def _right_shift(a, b, bits):
+    if b < 0 or b >= bits:
+        return (a >> (bits - 1)) if a < 0 else a - a
+    return a >> b
+
+
+_op("atan2", 2, "f", "float", _atan2, heavy=True)
+_op("hypot", 2, "f", "same", _hypot, heavy=True)
+_op("copysign", 2, "f", "float", _copysign)
+_op("logaddexp", 2, "f", "same", _logaddexp, heavy=True, inplace=False)
+_op("logaddexp2", 2, "f", "same", _logaddexp2, heavy=True, inplace=False)
+_op("fmod", 2, "if", "same", {"i": _fmod_int, "f": _fmod_float}, heavy=True)
+_op("xlogy", 2, "f", "float", _xlogy, heavy=True)
+_op("nextafter", 2, "f", "same", _nextafter)
+_op("heaviside", 2, "bif", "same", {"b": _heaviside_bool, "*": _heaviside})
+_op("bitwise_left_shift", 3, "i", "same", _left_shift)
+_op("bitwise_right_shift", 3, "i", "same", _right_shift)
+
+
+def _lerp(start, end, weight):
+    # torch's: the form that is exact at whichever end the weight is nearer
+    if math.fabs(weight) < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * (1 - weight)
+
+
+def _addcmul(x, t1, t2, value):
+    return x + value * t1 * t2
+
+
+def _addcdiv(x, t1, t2, value):
+    return x + value * t1 / t2
+
+
+_op("lerp", 3, "f", "same", _lerp)
+_op("addcmul", 4, "if", "same", _addcmul)
+_op("addcdiv", 4, "f", "same", _addcdiv, heavy=True)

@@ -9,6 +9,8 @@ if not os.path.isdir(os.path.join(__path__[0], "kernels")) and \
     __path__.append(_checkout)
 
 from . import dtypes as _D
+from .kernels import catalog as _catalog
+from .ops import elementwise as _E
 from .creation import (arange, as_tensor, empty, empty_like, empty_strided, eye, from_numpy, full,
                        full_like, linspace, ones, ones_like, rand, rand_like, randint, randint_like,
                        randn, randn_like, randperm, tensor, zeros, zeros_like)
@@ -23,6 +25,8 @@ from .ops.elementwise import (abs, add, bitwise_and, bitwise_not, bitwise_or, bi
                               logical_not, logical_or, logical_xor, lt, maximum, minimum, mul, ne,
                               neg, pow, reciprocal, relu, remainder, round, rsqrt, sigmoid, sign,
                               sin, sqrt, sub, tan, tanh, trunc, where, result_type)
+from .ops.elementwise import (addcdiv, addcmul, bitwise_left_shift, bitwise_right_shift,
+                              heaviside, lerp, logit, nan_to_num, positive, square)
 from .ops.fused import elementwise
 from .ops.indexing import nonzero
 from .ops.joining import cat, stack, tile
@@ -40,6 +44,11 @@ from ._tensor import Tensor
 from . import tensor_methods  # noqa: F401  (binds the op methods onto Tensor)
 from . import autograd
 from .autograd import enable_grad, no_grad, set_grad_enabled
+
+# every public op of the elementwise catalog is a function here
+for _op in _catalog.OPS.values():
+    if _op.public:
+        globals()[_op.name] = getattr(_E, _op.name)
 
 clip = clamp
 concat = concatenate = cat

@@ -4,6 +4,7 @@ Kept apart from tensor.py so the class body holds only metadata; each line here 
 which op a method is.
 """
 from . import creation
+from .kernels import catalog
 from .ops import elementwise as E
 from .ops import indexing, joining, linalg, reduction, selecting, views as V
 from ._tensor import Tensor
@@ -51,11 +52,12 @@ Tensor.clamp_min = lambda self, min: E.clamp(self, min=min)
 Tensor.clamp_max = lambda self, max: E.clamp(self, max=max)
 
 # --- elementwise ------------------------------------------------------------------------
-for _name in ("neg abs sign exp expm1 log log2 log10 log1p sqrt rsqrt reciprocal sin cos tan tanh "
-              "sigmoid relu erf floor ceil round trunc isnan isinf isfinite logical_not bitwise_not "
-              "mul div floor_divide remainder pow maximum minimum eq ne lt le gt ge logical_and "
-              "logical_or logical_xor bitwise_and bitwise_or bitwise_xor add sub clamp where").split():
-    setattr(Tensor, _name, getattr(E, _name))
+# every public op of the catalog is a method (and, where torch has one, an in-place method)
+for _op in catalog.OPS.values():
+    if _op.public:
+        setattr(Tensor, _op.name, getattr(E, _op.name))
+Tensor.clamp = E.clamp
+Tensor.positive = E.positive
 Tensor.negative = E.neg
 Tensor.absolute = E.abs
 Tensor.multiply = E.mul
@@ -116,6 +118,10 @@ Tensor.__or__ = E.bitwise_or
 Tensor.__ror__ = E.bitwise_or
 Tensor.__xor__ = E.bitwise_xor
 Tensor.__rxor__ = E.bitwise_xor
+Tensor.__lshift__ = E.bitwise_left_shift
+Tensor.__rlshift__ = lambda self, other: E.bitwise_left_shift(other, self)
+Tensor.__rshift__ = E.bitwise_right_shift
+Tensor.__rrshift__ = lambda self, other: E.bitwise_right_shift(other, self)
 for _name in ("eq", "ne", "lt", "le", "gt", "ge"):
     setattr(Tensor, f"__{_name}__", _operator(_name, getattr(E, _name)))
 Tensor.__matmul__ = linalg.matmul
@@ -124,20 +130,21 @@ Tensor.__rmatmul__ = lambda self, other: linalg.matmul(other, self)
 
 # --- in place -----------------------------------------------------------------------------
 def _inplace(name):
-    def method(self, other=None, **kw):
-        return E.inplace(name, self, other, **kw)
+    def method(self, *args, **kw):
+        return E.inplace(name, self, *args, **kw)
     method.__name__ = name + "_"
     return method
 
 
-for _name in ("add sub mul div floor_divide remainder pow maximum minimum neg abs sign exp expm1 "
-              "log log2 log10 log1p sqrt rsqrt reciprocal sin cos tan tanh sigmoid relu erf floor "
-              "ceil round trunc logical_not bitwise_not logical_and logical_or logical_xor "
-              "bitwise_and bitwise_or bitwise_xor eq ne lt le gt ge").split():
+for _op in catalog.OPS.values():
+    if _op.public and _op.inplace:
+        setattr(Tensor, _op.name + "_", _inplace(_op.name))
+for _name in ("add", "sub"):  # their alpha= is the front end's, not the catalog's
     setattr(Tensor, _name + "_", _inplace(_name))
 for _op, _name in (("iadd", "add"), ("isub", "sub"), ("imul", "mul"), ("itruediv", "div"),
                    ("ifloordiv", "floor_divide"), ("imod", "remainder"), ("ipow", "pow"),
-                   ("iand", "bitwise_and"), ("ior", "bitwise_or"), ("ixor", "bitwise_xor")):
+                   ("iand", "bitwise_and"), ("ior", "bitwise_or"), ("ixor", "bitwise_xor"),
+                   ("ilshift", "bitwise_left_shift"), ("irshift", "bitwise_right_shift")):
     setattr(Tensor, f"__{_op}__", _inplace(_name))
 Tensor.clamp_ = E.clamp_
 Tensor.clip_ = E.clamp_

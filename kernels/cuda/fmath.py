@@ -20,15 +20,25 @@ if SIMULATOR:
         # C's pow(-inf, 0.5), libdevice's too, is inf)
         return np.power(np.array([a]), np.array([b]))[0]
 
+    from numpy import arccos as acos, arccosh as acosh, arcsin as asin, arcsinh as asinh
+    from numpy import arctan as atan, arctan2 as atan2, arctanh as atanh
+    from numpy import cosh, hypot, nextafter, sinh
+
     def erf(x):
         # numpy has no erf; math.erf is total on floats (nan and inf included)
         return type(x)(math.erf(x))
+
+    def erfc(x):
+        return type(x)(math.erfc(x))
 else:
-    from math import (ceil, copysign, cos, erf, exp, expm1, fabs, floor, fmod, isfinite,  # noqa: F401
-                      isinf, isnan, log, log1p, log2, log10, pow, sin, sqrt, tan, tanh, trunc)
+    from math import (acos, acosh, asin, asinh, atan, atan2, atanh, ceil, copysign, cos,  # noqa: F401
+                      cosh, erf, erfc, exp, expm1, fabs, floor, fmod, hypot, isfinite, isinf,
+                      isnan, log, log1p, log2, log10, nextafter, pow, sin, sinh, sqrt, tan,
+                      tanh, trunc)
 
 
 # `math` as a scalar body sees it on this device (kernels.scalar.prepare binds it)
 MATH = math_namespace("cuda", {name: globals()[name] for name in (
-    "ceil copysign cos erf exp expm1 fabs floor fmod isfinite isinf isnan log log1p log2 log10 "
-    "pow sin sqrt tan tanh trunc").split()})
+    "acos acosh asin asinh atan atan2 atanh ceil copysign cos cosh erf erfc exp expm1 fabs floor "
+    "fmod hypot isfinite isinf isnan log log1p log2 log10 nextafter pow sin sinh sqrt tan tanh "
+    "trunc").split()})

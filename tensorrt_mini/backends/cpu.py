@@ -145,9 +145,11 @@ def _flat(t, n):
 # Every elementwise op is one call of `elementwise` with a scalar body: the catalog's for
 # the named ops below, a user's for tm.elementwise.
 
-def elementwise(body, outs, operands):
-    """outs = body(*operands) elementwise (a scalar.Body; a tuple result fills several
-    outs). Operands are views already broadcast to the outputs' shape, or numpy scalars."""
+def elementwise(op, outs, operands):
+    """outs = op(*operands) elementwise: op is a catalog op's name or a scalar.Body (a
+    user's); a tuple result fills several outs. Operands are views already broadcast to
+    the outputs' shape, or numpy scalars; the last one's dtype is the compute dtype (a
+    where's condition comes first)."""
     out = outs[0]
     n = _numel(out)
     if n == 0:
@@ -158,11 +160,12 @@ def elementwise(body, outs, operands):
     plan = _plans.get((out._shape, True) + strides)
     if plan is None:
         plan = _plan(out._shape, strides, True)
-    key = (body, tuple(x.dtype if s else x._dtype for x, s in zip(operands, scalar)))
+    key = (op, tuple(x.dtype if s else x._dtype for x, s in zip(operands, scalar)))
     kernel = plan.kernels.get(key)
     if kernel is None:
         dtypes = [x.dtype if s else x._dtype.np for x, s in zip(operands, scalar)]
         pattern = "".join("s" if s else "t" for s in scalar)
+        body = catalog.get(op).body(dtypes[-1], "cpu") if isinstance(op, str) else op
         module = ew.kernels(body, dtypes, pattern, len(outs))
         kernel = plan.kernels[key] = getattr(module, plan.variant)
     if plan.contig:
@@ -178,13 +181,12 @@ def elementwise(body, outs, operands):
     kernel(*args, plan.shape)
 
 
-def _body(name, dtype):
-    """The catalog's body of op `name` computing in tensorrt_mini dtype `dtype`."""
-    return catalog.get("pow" if name == "ipow" else name).body(dtype.np, "cpu")
+def _op_name(name):
+    return "pow" if name == "ipow" else name  # integer pow: the catalog picks it by dtype
 
 
 def unary(name, out, x):
-    elementwise(_body(name, x._dtype), (out,), (x,))
+    elementwise(name, (out,), (x,))
 
 
 def binary(name, out, a, b):
@@ -193,7 +195,7 @@ def binary(name, out, a, b):
     if plan is not None and plan.contig:
         _binary_contig(name, out, a, b, plan.numel)
         return
-    elementwise(_body(name, a._dtype), (out,), (a, b))
+    elementwise(_op_name(name), (out,), (a, b))
 
 
 _contig_entries = {}  # (op name, input dtype, output dtype, parallel) -> compiled entry point
@@ -234,7 +236,8 @@ def _binary_into(name, z, z_dtype, a, b, n):
     if entry is None:
         if key[3]:
             _start_threads()
-        module = ew.kernels(_body(name, a._dtype), (x.dtype, x.dtype), "tt", 1)
+        body = catalog.get(_op_name(name)).body(x.dtype, "cpu")
+        module = ew.kernels(body, (x.dtype, x.dtype), "tt", 1)
         entry = _contig_entries[key] = ew.contiguous_entry(module, key[3],
                                                                   (x.dtype, x.dtype, z.dtype))
     entry(x, y, z)
@@ -242,11 +245,11 @@ def _binary_into(name, z, z_dtype, a, b, n):
 
 def binary_scalar(name, out, a, value, reverse=False):
     """out = op(a, value), or op(value, a) when reverse."""
-    elementwise(_body(name, a._dtype), (out,), (value, a) if reverse else (a, value))
+    elementwise(_op_name(name), (out,), (value, a) if reverse else (a, value))
 
 
 def where(out, cond, a, b):
-    elementwise(_body("where", a._dtype), (out,), (cond, a, b))
+    elementwise("where", (out,), (cond, a, b))
 
 
 def copy_(dst, src):

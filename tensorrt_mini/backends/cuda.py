@@ -236,10 +236,12 @@ def elementwise_op(op, compute, outs, operands):
     _rt.launch(kernel, grid, plan.block, args + plan.tail)
 
 
-def elementwise(body, outs, operands):
-    """outs = body(*operands) for a user's scalar.Body (tm.elementwise)."""
-    tensor = next(x for x in operands if not isinstance(x, np.generic))
-    elementwise_op(body, tensor._dtype, outs, operands)
+def elementwise(op, outs, operands):
+    """outs = op(*operands) for a catalog op's name or a scalar.Body (a user's); the last
+    operand's dtype is the compute dtype (a where's condition comes first)."""
+    last = operands[-1]
+    elementwise_op(op, from_numpy_dtype(last.dtype) if isinstance(last, np.generic)
+                   else last._dtype, outs, operands)
 
 
 def _aligned(args, operands, width):

@@ -9,19 +9,20 @@ import numpy as np
 
 from .. import _tensor as T
 from .. import dtypes as D
+from ..kernels import catalog
 from ..layout import (broadcast_shapes, expand_strides, has_internal_overlap,
                       is_non_overlapping_and_dense)
 from .dispatch import differentiable
 
-# unary ops that compute in floating point (integer inputs become the default float)
-FLOAT_UNARY = frozenset(
-    "exp expm1 log log2 log10 log1p sqrt rsqrt reciprocal sin cos tan tanh sigmoid erf".split())
-# unary ops that give an integer input back unchanged
-INT_IDENTITY = frozenset("floor ceil round trunc".split())
-PREDICATES = frozenset("isnan isinf isfinite logical_not".split())
+# ops whose results carry no gradient: bool results, and integer-only ops
+NOT_DIFFERENTIABLE = frozenset(
+    [name for name, op in catalog.OPS.items() if op.result == "bool" or "f" not in op.kinds]
+    + ["nextafter", "heaviside"])
 COMPARISONS = frozenset("eq ne lt le gt ge".split())
 LOGICAL = frozenset("logical_and logical_or logical_xor".split())
-BITWISE = frozenset("bitwise_and bitwise_or bitwise_xor".split())
+# torch's kernel names, where its "not implemented for" messages differ from the op's name
+_KERNEL_NAMES = {"bitwise_left_shift": "lshift", "bitwise_right_shift": "rshift",
+                 "floor_divide": "div_floor"}
 
 _TORCH_TYPE_NAMES = D.TYPE_NAMES
 
@@ -37,7 +38,10 @@ _F32_MAX = float(np.finfo(np.float32).max)
 _NO_BOOL = {"abs": "abs_cpu", "floor": "floor_vml_cpu", "ceil": "ceil_vml_cpu",
             "round": "round_vml_cpu", "trunc": "trunc_vml_cpu"}
 # binary ops that take two tensors only (no Python scalar), as torch's signatures do
-_TENSOR_ONLY = frozenset("maximum minimum logical_and logical_or logical_xor".split())
+_TENSOR_ONLY = frozenset("""maximum minimum logical_and logical_or logical_xor hypot atan2
+    logaddexp logaddexp2 nextafter heaviside""".split())
+# binary ops whose first argument must be a tensor (the second may be a number)
+_TENSOR_FIRST = frozenset("fmod copysign".split())
 
 
 def _empty(shape, dtype, device, like=None):
@@ -153,19 +157,16 @@ def unary(name, x, out=None):
     dtype = x._dtype
     if dtype is D.bool_:
         name = _bool_unary(name)
-    if name == "bitwise_not" and dtype.is_floating_point:
-        raise NotImplementedError(
-            f"\"bitwise_not_cpu\" not implemented for '{_TORCH_TYPE_NAMES[dtype.name]}'")
-    if name in PREDICATES:
+    op = catalog.get(name)
+    if op.result == "bool":
         out_dtype = D.bool_
-    elif name in FLOAT_UNARY and not dtype.is_floating_point:
+    elif op.result == "float" and not dtype.is_floating_point:
         out_dtype = D.get_default_dtype()
         x = to_dtype(x, out_dtype)
-    elif name in INT_IDENTITY and not dtype.is_floating_point:
-        name = "copy"
-        out_dtype = dtype
     else:
         out_dtype = dtype
+    if not op.supports(x._dtype.np):
+        raise not_implemented(name, x._dtype)
     if out is None:
         out = _empty(x._shape, out_dtype, x._storage.device, x)
     else:
@@ -177,6 +178,12 @@ def unary(name, x, out=None):
         x = _separate(out, x)
     _backend(x).unary(name, out, x)
     return out
+
+
+def not_implemented(name, dtype):
+    """torch's error for an op its kernels do not define for dtype."""
+    return NotImplementedError(f"\"{_KERNEL_NAMES.get(name, name)}_cpu\" not implemented for "
+                               f"'{_TORCH_TYPE_NAMES[dtype.name]}'")
 
 
 def _bool_unary(name):
@@ -198,15 +205,20 @@ def binary_dtypes(name, a, b):
     if name in _TENSOR_ONLY and not (is_tensor(a) and is_tensor(b)):
         arg, bad = ("'other' (position 2)", b) if is_tensor(a) else ("'input' (position 1)", a)
         raise TypeError(f"{name}(): argument {arg} must be Tensor, not {type(bad).__name__}")
+    if name in _TENSOR_FIRST and not is_tensor(a):
+        raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                        f"({type(a).__name__}, Tensor), but expected one of: (Tensor input, "
+                        "Tensor other), (Tensor input, Number other)")
     rt = result_type(a, b)
     if name == "sub":
         _check_sub(a, b)
-    if name in BITWISE and rt.is_floating_point:
-        raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_TORCH_TYPE_NAMES[rt.name]}'")
-    if name in COMPARISONS or name in LOGICAL:
+    op = catalog.get(name)
+    if op.result == "bool":
         return rt, D.bool_
-    if name == "div" and not rt.is_floating_point:
+    if op.result == "float" and not rt.is_floating_point:
         rt = D.get_default_dtype()
+    if not op.supports(rt.np):
+        raise not_implemented(name, rt)
     return rt, rt
 
 
@@ -265,10 +277,7 @@ def binary(name, a, b, out=None):
         if not b_t and b < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         name = "ipow"
-    if name in ("floor_divide", "remainder") and compute.category <= 1:
-        if compute is D.bool_:
-            raise NotImplementedError(f"\"{'div_floor' if name == 'floor_divide' else name}_cpu\" "
-                                      "not implemented for 'Bool'")
+    if name in ("floor_divide", "remainder", "fmod") and compute.category == 1:
         _check_int_divisor(b)
     if a_t and b_t:
         dev = check_same_device(a, b)
@@ -380,6 +389,135 @@ def _numel(t):
     return math.prod(t._shape)
 
 
+# --- ops of more operands, and ops with number parameters ----------------------------------
+
+def nary(name, operands, params=(), out=None):
+    """Catalog op `name` on `operands` (tensors and numbers, promoted together and
+    broadcast) followed by `params` (numbers in the compute dtype that take no part in
+    promotion, such as addcmul's value)."""
+    op = catalog.get(name)
+    tensors = [x for x in operands if is_tensor(x)]
+    for x in operands:
+        if not is_tensor(x):
+            _check_scalar(x)
+    dev = check_same_device(*tensors)
+    compute = result_type(*operands)
+    if op.result == "float" and not compute.is_floating_point:
+        compute = D.get_default_dtype()
+    if not op.supports(compute.np):
+        raise not_implemented(name, compute)
+    out_dtype = D.bool_ if op.result == "bool" else compute
+    shape = broadcast_shapes(*(t._shape for t in tensors))
+    if out is None:
+        like = next((t for t in tensors if t._shape == shape), None)
+        out = _empty(shape, out_dtype, dev, like)
+    else:
+        _check_inplace(out, shape, out_dtype, tensors)
+        if out._dtype is not out_dtype:
+            _backend(out).copy_(out, nary(name, operands, params))
+            return out
+    xs = [_separate(out, _expand_to(to_dtype(x, compute), shape)) if is_tensor(x)
+          else scalar_in(x, compute) for x in operands]
+    xs += [scalar_in(p, compute) for p in params]
+    _backend(out).elementwise(name, (out,), xs)
+    return out
+
+
+@differentiable
+def logit(input, eps=None, out=None):
+    if eps is None:
+        return unary("logit", input, out)
+    return nary("logit_eps", [input], [eps], out)
+
+
+@differentiable
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, out=None):
+    if not input._dtype.is_floating_point:  # integers and bools have no NaN or infinity
+        return unary("copy", input, out)
+    info = np.finfo(input._dtype.np)
+    return nary("nan_to_num", [input],
+                [nan, info.max if posinf is None else posinf,
+                 info.min if neginf is None else neginf], out)
+
+
+@differentiable
+def square(input, out=None):
+    if input._dtype is D.bool_:  # torch squares a bool as pow(x, 2): int64
+        input = to_dtype(input, D.int64)
+    return unary("square", input, out)
+
+
+def positive(input):
+    """input itself, as torch returns it; a bool tensor has no `+`."""
+    if input._dtype is D.bool_:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+def _shift(name):
+    def op(input, other, out=None):
+        if not is_tensor(input) and not is_tensor(other):
+            raise TypeError(f"{name}(): at least one argument must be a Tensor")
+        rt = result_type(input, other)
+        if rt.category != 1:
+            raise not_implemented(name, rt)
+        return nary(name, [input, other], [rt.itemsize * 8], out)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise {name}, broadcasting; shifts past the width give 0, as torch."
+    return differentiable(op)
+
+
+bitwise_left_shift = _shift("bitwise_left_shift")
+bitwise_right_shift = _shift("bitwise_right_shift")
+
+
+def _same_dtype_floats(name, input, others):
+    for label, x in others:
+        if is_tensor(x) and x._dtype is not input._dtype:
+            raise RuntimeError(f"expected dtype {_TORCH_TYPE_NAMES[input._dtype.name][6:]} for "
+                               f"`{label}` but got dtype {_TORCH_TYPE_NAMES[x._dtype.name][6:]}")
+
+
+@differentiable
+def lerp(input, end, weight, out=None):
+    if not is_tensor(end):
+        raise TypeError(f"lerp(): argument 'end' (position 2) must be Tensor, not "
+                        f"{type(end).__name__}")
+    _same_dtype_floats("lerp", input, [("end", end), ("weight", weight)])
+    if not input._dtype.is_floating_point:
+        raise NotImplementedError(f"\"lerp_kernel_{'tensor' if is_tensor(weight) else 'scalar'}"
+                                  f"\" not implemented for '{_TORCH_TYPE_NAMES[input._dtype.name]}'")
+    return nary("lerp", [input, end, weight], (), out)
+
+
+@differentiable
+def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    return nary("addcmul", [input, tensor1, tensor2], [value], out)
+
+
+@differentiable
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    if not result_type(tensor1, tensor2).is_floating_point:
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release "
+            "addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv "
+            "behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2))."
+            "to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for "
+            "float inputs. The future addcdiv behavior is just the latter implementation: "
+            "(input + value * tensor1 / tensor2), for all dtypes.")
+    return nary("addcdiv", [input, tensor1, tensor2], [value], out)
+
+
+@differentiable
+def heaviside(input, values, out=None):
+    if not is_tensor(values):
+        raise TypeError(f"heaviside(): argument 'values' (position 2) must be Tensor, not "
+                        f"{type(values).__name__}")
+    if input._dtype is not values._dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    return binary("heaviside", input, values, out)
+
+
 # --- public ops ------------------------------------------------------------------------
 
 def _unary_op(name):
@@ -399,6 +537,12 @@ def _binary_op(name):
     op.__doc__ = f"Elementwise {name}, broadcasting."
     return differentiable(op)
 
+
+for _name in """acos asin atan acosh asinh atanh sinh cosh exp2 erfc erfinv sinc deg2rad rad2deg
+        frac signbit""".split():
+    globals()[_name] = _unary_op(_name)
+for _name in "atan2 hypot copysign logaddexp logaddexp2 fmod xlogy nextafter".split():
+    globals()[_name] = _binary_op(_name)
 
 neg = _unary_op("neg")
 abs = _unary_op("abs")
@@ -548,9 +692,19 @@ def copy_into(dst, src):
     return dst
 
 
+# ops whose public function takes out= (the others go through unary and binary)
+_OUT_OPS = frozenset("""logit nan_to_num square lerp addcmul addcdiv heaviside bitwise_left_shift
+    bitwise_right_shift""".split())
+
+
 @differentiable(writes=1)
-def inplace(name, self, other=None, **kw):
-    """self.op_(other): the result is written into self's view; PyTorch's checks first."""
+def inplace(name, self, *args, **kw):
+    """self.op_(*args): the result is written into self's view; PyTorch's checks first."""
+    if name in _OUT_OPS:
+        globals()[name].raw(self, *args, out=self, **kw)
+        self._storage._version += 1
+        return self
+    other = args[0] if args else None
     alpha = kw.get("alpha", 1)
     if name in ("add", "sub") and (alpha != 1 or alpha is True):
         other = _scaled(self, other, alpha)

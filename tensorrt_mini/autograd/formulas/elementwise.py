@@ -15,7 +15,7 @@ _LN10 = math.log(10.0)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
-@register(*(E.PREDICATES | E.COMPARISONS | E.LOGICAL | E.BITWISE | {"bitwise_not"}))
+@register(*E.NOT_DIFFERENTIABLE)
 def _not_differentiable(raw, *args, **kwargs):
     return run(raw, *args, **kwargs)
 
@@ -42,6 +42,26 @@ _UNARY = {
     # out <= 0, not out > 0: a NaN passes its gradient through, as in PyTorch
     "relu": ("ReluBackward0", "out", lambda g, out: E.where(out <= 0, 0.0, g)),
     "erf": ("ErfBackward0", "x", lambda g, x: g * (E.exp(E.neg(x * x)) * _TWO_OVER_SQRT_PI)),
+    "acos": ("AcosBackward0", "x", lambda g, x: g * E.neg(E.rsqrt(1 - x * x))),
+    "asin": ("AsinBackward0", "x", lambda g, x: g * E.rsqrt(1 - x * x)),
+    "atan": ("AtanBackward0", "x", lambda g, x: g / (x * x + 1)),
+    "acosh": ("AcoshBackward0", "x", lambda g, x: g * E.rsqrt(x * x - 1)),
+    "asinh": ("AsinhBackward0", "x", lambda g, x: g * E.rsqrt(x * x + 1)),
+    "atanh": ("AtanhBackward0", "x", lambda g, x: g / (1 - x * x)),
+    "sinh": ("SinhBackward0", "x", lambda g, x: g * E.cosh(x)),
+    "cosh": ("CoshBackward0", "x", lambda g, x: g * E.sinh(x)),
+    "exp2": ("Exp2Backward0", "out", lambda g, out: g * (out * _LN2)),
+    "erfc": ("ErfcBackward0", "x", lambda g, x: g * (E.exp(E.neg(x * x)) * -_TWO_OVER_SQRT_PI)),
+    "erfinv": ("ErfinvBackward0", "out",
+               lambda g, out: g * (E.exp(out * out) * (math.sqrt(math.pi) / 2))),
+    # (pi x cos(pi x) - sin(pi x)) / (pi x^2), and 0 at 0
+    "sinc": ("SincBackward0", "x", lambda g, x: E.where(
+        x == 0, 0.0, g * ((x * math.pi * E.cos(x * math.pi) - E.sin(x * math.pi))
+                          / (x * x * math.pi)))),
+    "deg2rad": ("Deg2RadBackward0", "", lambda g: g * (math.pi / 180)),
+    "rad2deg": ("Rad2DegBackward0", "", lambda g: g * (180 / math.pi)),
+    "frac": ("FracBackward0", "", lambda g: g * 1),
+    "square": ("PowBackward0", "x", lambda g, x: g * (x * 2)),
 }
 # piecewise constant: the gradient is zero almost everywhere
 _FLAT = {"sign": "SignBackward0", "floor": "FloorBackward0", "ceil": "CeilBackward0",
@@ -264,3 +284,139 @@ def _clamp(raw, x, min=None, max=None):
                 fit(g * above, mhi) if mhi else None)
     bounds = tuple(b for b in (min, max) if is_tensor(b))
     return record("ClampBackward0", out, (x, min, max), backward, (x,) + bounds)
+
+
+@register("logit")
+def _logit(raw, x, eps=None):
+    out = run(raw, x, eps)
+
+    def backward(g, x):
+        grad = g / (x * (1 - x))
+        if eps is None:  # outside [0, 1] the gradient is NaN, as torch's
+            return (E.where((x < 0) | (x > 1), math.nan, grad),)
+        return (E.where((x < eps) | (x > 1 - eps), 0.0, grad),)
+    return record("LogitBackward0", out, (x,), backward, (x,))
+
+
+@register("nan_to_num")
+def _nan_to_num(raw, x, nan=0.0, posinf=None, neginf=None):
+    out = run(raw, x, nan, posinf, neginf)
+    return record("NanToNumBackward0", out, (x,), lambda g, x: (g * E.isfinite(x),), (x,))
+
+
+@register("atan2")
+def _atan2(raw, a, b):
+    def grads(g, a, b, need_a, need_b):
+        d = a * a + b * b
+        return (g * b / d if need_a else None, g * E.neg(a) / d if need_b else None)
+    return _binary("Atan2Backward0", run(raw, a, b), a, b, grads)
+
+
+@register("hypot")
+def _hypot(raw, a, b):
+    def grads(g, a, b, need_a, need_b):
+        out = E.hypot(a, b)
+        return (g * a / out if need_a else None, g * b / out if need_b else None)
+    return _binary("HypotBackward0", run(raw, a, b), a, b, grads)
+
+
+@register("copysign")
+def _copysign(raw, a, b):
+    out = run(raw, a, b)
+
+    def grads(g, a, b, need_a, need_b):  # b gets zeros: the sign is piecewise constant
+        ratio = E.where(a == 0, 0.0, E.copysign(a, b) / a)
+        return (g * ratio if need_a else None, g * 0 if need_b else None)
+    name = "CopysignBackward0" if is_tensor(b) else "CopysignBackward1"
+    return _binary(name, out, a, b, grads)
+
+
+def _logaddexp_derivative(node, power):
+    def grads(g, a, b, need_a, need_b):
+        return (g / (power(b - a) + 1) if need_a else None,
+                g / (power(a - b) + 1) if need_b else None)
+
+    def derivative(raw, a, b):
+        return _binary(node, run(raw, a, b), a, b, grads)
+    return derivative
+
+
+register("logaddexp")(_logaddexp_derivative("LogaddexpBackward0", E.exp))
+register("logaddexp2")(_logaddexp_derivative("Logaddexp2Backward0", E.exp2))
+
+
+@register("fmod")
+def _fmod(raw, a, b):
+    out = run(raw, a, b)
+    name = "FmodBackward1" if is_tensor(b) else "FmodBackward0"
+    return _binary(name, out, a, b, lambda g, a, b, need_a, need_b: (
+        g if need_a else None, E.neg(g) * E.trunc(a / b) if need_b else None),
+        lambda need_a, need_b: (need_b, need_b))
+
+
+@register("xlogy")
+def _xlogy(raw, x, y):
+    out = run(raw, x, y)
+
+    def grads(g, x, y, need_x, need_y):
+        grad_x = grad_y = None
+        if need_x:
+            log_y = E.log(y) if is_tensor(y) else math.log(y) if y > 0 else \
+                (-math.inf if y == 0 else math.nan)
+            grad_x = E.where((x == 0) & (y <= 0) if is_tensor(y) else (x == 0) & (y <= 0),
+                             0.0, g * log_y)
+        if need_y:
+            grad_y = g * x / y
+        return grad_x, grad_y
+    name = "XlogyBackward0" if is_tensor(x) and is_tensor(y) else \
+        "XlogyBackward2" if is_tensor(y) else "XlogyBackward1"
+    return _binary(name, out, x, y, grads)
+
+
+def _not_implemented(name):
+    def derivative(raw, *args, **kwargs):
+        out = run(raw, *args, **kwargs)
+
+        def backward(g):
+            raise RuntimeError(f"the derivative for '{name}' is not implemented.")
+        return record("NotImplemented", out, tuple(a for a in args if is_tensor(a)), backward)
+    return derivative
+
+
+for _name in ("nextafter", "heaviside"):
+    register(_name)(_not_implemented(_name))
+
+
+@register("lerp")
+def _lerp(raw, start, end, weight):
+    out = run(raw, start, end, weight)
+    ms, me, mw = meta(start), meta(end), meta(weight)
+    w_tensor = is_tensor(weight)
+    w_value = None if w_tensor else weight
+
+    def backward(g, start, end, *w):
+        w = w[0] if w_tensor else w_value
+        return (fit(g * (1 - w), ms) if ms else None, fit(g * w, me) if me else None,
+                fit(g * (end - start), mw) if mw else None)
+    name = "LerpBackward1" if w_tensor else "LerpBackward0"
+    return record(name, out, (start, end, weight), backward,
+                  (start, end) + ((weight,) if w_tensor else ()))
+
+
+def _addc(node, grad_t1, grad_t2):
+    def derivative(raw, x, t1, t2, *, value=1):
+        out = run(raw, x, t1, t2, value=value)
+        mx, m1, m2 = meta(x), meta(t1), meta(t2)
+
+        def backward(g, t1, t2):
+            return (fit(g, mx) if mx else None,
+                    fit(grad_t1(g, t1, t2, value), m1) if m1 else None,
+                    fit(grad_t2(g, t1, t2, value), m2) if m2 else None)
+        return record(node, out, (x, t1, t2), backward, (t1, t2))
+    return derivative
+
+
+register("addcmul")(_addc("AddcmulBackward0", lambda g, t1, t2, v: g * t2 * v,
+                          lambda g, t1, t2, v: g * t1 * v))
+register("addcdiv")(_addc("AddcdivBackward0", lambda g, t1, t2, v: g * v / t2,
+                          lambda g, t1, t2, v: E.neg(g) * v * t1 / (t2 * t2)))

@@ -11,11 +11,9 @@ from .views import read_from_storage, scatter_to_storage
 
 
 @register("inplace")
-def _inplace(raw, name, t, other=None, **kw):
+def _inplace(raw, name, t, *args, **kw):
     op = getattr(E, name)
-    if other is None:
-        return via_out_of_place(t, lambda: op(t), name)
-    return via_out_of_place(t, lambda: op(t, other, **kw), name)
+    return via_out_of_place(t, lambda: op(t, *args, **kw), name)
 
 
 @register("clamp_")
