@@ -67,13 +67,15 @@ class Op:
         key = (kind, device)
         hit = self._compiled.get(key)
         if hit is None:
+            if kind not in self.kinds:
+                raise TypeError(f"op {self.name} is not defined for {np.dtype(dtype)}")
             for sel in (f"{kind}/{device}", kind, f"*/{device}", "*"):
                 fn = self.bodies.get(sel)
                 if fn is not None:
                     break
             else:
                 raise TypeError(f"op {self.name} is not defined for {np.dtype(dtype)}")
-            hit = self._compiled[key] = Body(fn, f"tm.{self.name}.{sel.replace('/', '.')}")
+            hit = self._compiled[key] = Body(fn, f"{self.name}.{sel.replace('/', '.')}")
         return hit
 
 
