@@ -1,0 +1,257 @@
+"""tm.elementwise: user-written fused kernels, against numpy (values) and torch (dtypes,
+errors and gradients), on cpu and on cuda under the simulator."""
+import math
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import tensorrt_mini as tm
+from tensorrt_mini.backends import cuda_runtime
+
+from oracle import needs_torch
+
+DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
+    not cuda_runtime.is_available(), reason=f"cuda unavailable: {cuda_runtime.unavailable()}"))]
+
+
+@tm.elementwise
+def gelu_tanh(x):
+    return 0.5 * x * (1.0 + math.tanh(0.7978845608 * (x + 0.044715 * x * x * x)))
+
+
+@tm.elementwise
+def axpby(a, b, alpha):
+    return alpha * a + b
+
+
+@tm.elementwise
+def sum_and_greater(a, b):
+    return a + b, a > b
+
+
+def _gelu(x):
+    return 0.5 * x * (1.0 + np.tanh(0.7978845608 * (x + 0.044715 * x ** 3)))
+
+
+LAYOUTS = {
+    "contiguous": lambda t: t,
+    "transposed": lambda t: t.t(),
+    "stepped": lambda t: t[::2, 1::2],
+    "expanded": lambda t: t[:1].expand(5, 4),
+    "0-d": lambda t: t[1, 2],
+    "empty": lambda t: t[:, :0],
+}
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_any_layout(device, layout):
+    base = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
+    view = LAYOUTS[layout]
+    x = view(tm.tensor(base, device=device))
+    want = _gelu(np.asarray(view(tm.tensor(base))).astype(np.float64))
+    got = gelu_tanh(x)
+    assert got.dtype is tm.float32 and got.shape == x.shape and got.device == x.device
+    np.testing.assert_allclose(np.asarray(got.cpu()), want, rtol=2e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_broadcasting_transposed_operands_and_weak_scalars(device):
+    a = tm.arange(12.0, device=device).reshape(3, 4)
+    b = tm.arange(12.0, device=device).reshape(4, 3)
+    got = axpby(a, b.t(), 2)
+    np.testing.assert_array_equal(np.asarray(got.cpu()),
+                                  2 * np.arange(12.0).reshape(3, 4) + np.arange(12.0).reshape(4, 3).T)
+    row = axpby(a, tm.tensor([1.0, 2.0, 3.0, 4.0], device=device), 0.5)
+    np.testing.assert_array_equal(np.asarray(row.cpu()),
+                                  0.5 * np.arange(12.0).reshape(3, 4) + [1, 2, 3, 4])
+    assert row.dtype is tm.float32  # a Python float beside float32 tensors stays float32
+
+
+def test_promotion_follows_torch():
+    torch = needs_torch()
+    cases = [(tm.int32, 2.5), (tm.int64, 3), (tm.uint8, -1), (tm.float64, 2), (tm.int8, 2.0)]
+    for dtype, scalar in cases:
+        x = tm.ones(3, dtype=dtype)
+        t = torch.ones(3, dtype=getattr(torch, dtype.name))
+        assert axpby(x, x, scalar).dtype.name == (scalar * t + t).dtype.__str__().split(".")[1]
+    # mixed tensors: the wider type wins, 0-d tensors only raise the category
+    assert axpby(tm.ones(3, dtype=tm.int16), tm.ones(3, dtype=tm.int64), 1).dtype is tm.int64
+    assert axpby(tm.ones(3, dtype=tm.int32), tm.tensor(1.0, dtype=tm.float64), 1).dtype is \
+        tm.float32
+    # a body is Python: True * True + True is 2, so arithmetic on bools gives int64 (torch's
+    # own bool + and * are or and and)
+    assert axpby(tm.ones(3, dtype=tm.bool), tm.ones(3, dtype=tm.bool), True).dtype is tm.int64
+
+
+def test_result_dtype_follows_the_body():
+    @tm.elementwise
+    def half(x):
+        return x * 0.5
+
+    @tm.elementwise
+    def positive(x):
+        return x > 0
+
+    assert half(tm.tensor([3, 4])).dtype is tm.float32  # an int input, a float result
+    np.testing.assert_array_equal(np.asarray(half(tm.tensor([3, 4]))), [1.5, 2.0])
+    assert positive(tm.tensor([-1.0, 2.0])).dtype is tm.bool
+    assert half(tm.tensor([3.0]), out_dtype=tm.float64).dtype is tm.float64
+
+
+def test_literals_compute_in_the_tensors_dtype():
+    """float32 in, float32 arithmetic: 1/3 rounds as float32 does, not as float64."""
+    @tm.elementwise
+    def third(x):
+        return x / 3.0 + 0.1
+
+    got = np.asarray(third(tm.tensor([1.0])))
+    want = np.float32(1.0) / np.float32(3.0) + np.float32(0.1)
+    assert got[0] == want
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_several_outputs(device):
+    a = tm.tensor([[1.0, 5.0], [3.0, -2.0]], device=device)
+    s, g = sum_and_greater(a, a.t())
+    np.testing.assert_array_equal(np.asarray(s.cpu()), [[2.0, 8.0], [8.0, -4.0]])
+    np.testing.assert_array_equal(np.asarray(g.cpu()), [[False, True], [False, False]])
+    assert g.dtype is tm.bool
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_out_and_in_place(device):
+    x = tm.tensor([1.0, 2.0, 3.0], device=device)
+    before = x._version if hasattr(x, "_version") else None
+    assert axpby(x, 1.0, 2.0, out=x) is x
+    np.testing.assert_array_equal(np.asarray(x.cpu()), [3.0, 5.0, 7.0])
+    if before is not None:
+        assert x._version == before + 1
+    y = tm.zeros(3, 3, device=device)
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+        axpby(x, x, 1.0, out=y)
+    z = tm.zeros(3, dtype=tm.int64, device=device)
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        axpby(x, x, 1.0, out=z)
+    e = tm.zeros(1, device=device).expand(3)
+    with pytest.raises(RuntimeError, match="more than one element"):
+        axpby(x, x, 1.0, out=e)
+
+
+def test_errors():
+    with pytest.raises(TypeError, match="takes 3 arguments"):
+        axpby(tm.ones(2), tm.ones(2))
+    with pytest.raises(TypeError, match="needs at least one Tensor"):
+        axpby(1.0, 2.0, 3.0)
+    with pytest.raises(TypeError, match="must be a Tensor or a number"):
+        axpby(tm.ones(2), "b", 1.0)
+    with pytest.raises(RuntimeError, match="size of tensor a"):
+        axpby(tm.ones(2), tm.ones(3), 1.0)
+
+
+def test_a_body_numba_cannot_compile_raises_one_clear_error():
+    @tm.elementwise
+    def broken(x):
+        return x.no_such_attribute
+
+    with pytest.raises(TypeError) as e:
+        broken(tm.ones(2))
+    message = str(e.value)
+    assert "broken(float32)" in message and "does not compile" in message
+    assert "no_such_attribute" in message
+    assert len(message) < 700
+
+
+def test_calling_on_inputs_that_require_grad_without_a_derivative_says_how_to_add_one():
+    x = tm.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="grads="):
+        gelu_tanh(x)
+    with tm.no_grad():
+        assert gelu_tanh(x).requires_grad is False
+
+
+def _dgelu(x, g):
+    k = 0.7978845608
+    inner = k * (x + 0.044715 * x * x * x)
+    t = math.tanh(inner)
+    return g * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * k * (1.0 + 3 * 0.044715 * x * x))
+
+
+gelu_grad = tm.elementwise(gelu_tanh.__wrapped__, grads=[_dgelu])
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_autograd_through_gradient_bodies(device):
+    torch = needs_torch()
+    base = np.random.default_rng(2).standard_normal((3, 4))
+    x = tm.tensor(base, requires_grad=True, device=device)
+    y = gelu_grad(x.t())
+    assert y.grad_fn is not None
+    y.sum().backward()
+    t = torch.tensor(base, requires_grad=True)
+    torch.nn.functional.gelu(t.t(), approximate="tanh").sum().backward()
+    np.testing.assert_allclose(np.asarray(x.grad.cpu()), t.grad.numpy(), rtol=1e-7, atol=1e-8)
+
+
+def test_gradients_broadcast_back_and_skip_numbers_and_inputs_without_a_body():
+    mul = tm.elementwise(lambda a, b, s: a * b * s,
+                         grads=[lambda a, b, s, g: g * b * s, None, None])
+    a = tm.tensor([1.0, 2.0], requires_grad=True)
+    b = tm.tensor([[3.0], [4.0]], requires_grad=True)
+    mul(a, b, 2.0).sum().backward()
+    np.testing.assert_array_equal(np.asarray(a.grad), [14.0, 14.0])
+    assert b.grad is None
+    with pytest.raises(TypeError, match="one per input"):
+        tm.elementwise(lambda a, b: a + b, grads=[None])
+
+
+def test_gradcheck():
+    x = tm.tensor(np.linspace(-2, 2, 7), requires_grad=True)
+    assert tm.autograd.gradcheck(gelu_grad, (x,))
+
+
+def test_several_outputs_are_differentiable():
+    polar = tm.elementwise(
+        lambda r, t: (r * math.cos(t), r * math.sin(t)),
+        grads=[lambda r, t, gx, gy: gx * math.cos(t) + gy * math.sin(t),
+               lambda r, t, gx, gy: -gx * r * math.sin(t) + gy * r * math.cos(t)])
+    r = tm.tensor([1.0, 2.0], requires_grad=True)
+    t = tm.tensor([0.0, math.pi / 2], requires_grad=True)
+    x, y = polar(r, t)
+    (x + 2 * y).sum().backward()
+    np.testing.assert_allclose(np.asarray(r.grad), [1.0, 2.0], atol=1e-6)
+    np.testing.assert_allclose(np.asarray(t.grad), [2.0, -2.0], atol=1e-6)
+
+
+def test_kernels_are_cached_on_disk_for_the_next_process(tmp_path):
+    script = textwrap.dedent("""
+        import math, sys, time
+        import tensorrt_mini as tm
+        from tensorrt_mini.kernels.cpu import elementwise as ew
+
+        @tm.elementwise
+        def f(x, y):
+            return math.exp(-x * x) * y
+
+        x = tm.ones(1000)
+        f(x, x)
+        module = ew.kernels(f.body, ("float32", "float32"), "tt", 1)
+        print(sum(module.contig.stats.cache_hits.values()),
+              sum(module.contig.stats.cache_misses.values()))
+    """)
+    path = tmp_path / "user_kernel.py"
+    path.write_text(script)
+    env = {"TENSORRT_MINI_CACHE": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+    import os
+    env = dict(os.environ, **env)
+    first = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, env=env,
+                           timeout=300)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert first.stdout.split() == ["0", "1"]  # compiled
+    second = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, env=env,
+                            timeout=300)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert second.stdout.split() == ["1", "0"]  # loaded from the disk cache
