@@ -78,10 +78,12 @@ def test_promotion_follows_torch():
         x = tm.ones(3, dtype=dtype)
         t = torch.ones(3, dtype=getattr(torch, dtype.name))
         assert axpby(x, x, scalar).dtype.name == (scalar * t + t).dtype.__str__().split(".")[1]
-    # mixed tensors: the wider type wins, 0-d tensors only raise the category
-    assert axpby(tm.ones(3, dtype=tm.int16), tm.ones(3, dtype=tm.int64), 1).dtype is tm.int64
-    assert axpby(tm.ones(3, dtype=tm.int32), tm.tensor(1.0, dtype=tm.float64), 1).dtype is \
-        tm.float32
+    # mixed tensors: the wider type wins; a 0-d tensor of a higher category brings its own
+    for a, b in ((tm.ones(3, dtype=tm.int16), tm.ones(3, dtype=tm.int64)),
+                 (tm.ones(3, dtype=tm.int32), tm.tensor(1.0, dtype=tm.float64)),
+                 (tm.ones(3, dtype=tm.float32), tm.tensor(1.0, dtype=tm.float64))):
+        ta, tb = torch.tensor(np.asarray(a)), torch.tensor(np.asarray(b))
+        assert axpby(a, b, 1).dtype.name == str((ta + tb).dtype).split(".")[1]
     # a body is Python: True * True + True is 2, so arithmetic on bools gives int64 (torch's
     # own bool + and * are or and and)
     assert axpby(tm.ones(3, dtype=tm.bool), tm.ones(3, dtype=tm.bool), True).dtype is tm.int64
