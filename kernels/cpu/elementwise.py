@@ -13,26 +13,17 @@ Each kernel comes in the layout variants the caller picks once per layout:
 and ``contig_par`` and ``strided_par`` for large tensors, so small calls never wake the
 thread pool.
 
-The source is written to a file in the cache folder and imported from there, so Numba's
-on-disk cache (`cache=True`) keeps the compiled code between processes; the file's name
-hashes everything the code depends on. Index arithmetic is unsigned (``np.uint64``): with
+The source is a generated module (kernels.cpu.generated), so Numba's on-disk cache keeps
+the compiled code between processes. Index arithmetic is unsigned (``np.uint64``): with
 signed computed indices Numba emits negative-index wrap checks and stops vectorising (4-5x
 slower).
 """
-import hashlib
-import importlib.util
-import os
-import re
-import sys
-import tempfile
-import threading
-from pathlib import Path
-
 import numba as nb
 import numpy as np
 from numba.extending import register_jitable
 
 from ..scalar import prepare
+from . import generated
 from .scalar_math import MATH
 
 # A tile is one 64-byte line of fp32 output wide: each output row is written as one whole
@@ -43,18 +34,7 @@ TILE_COLS = 16
 CHUNK = 16384  # elements per parallel work item in the contiguous variants
 VARIANTS = ("contig", "contig_par", "strided", "strided_par", "tiled_par")
 
-_lock = threading.Lock()
-_loaded = {}  # file stem -> module
 _modules = {}  # (body, dtypes, pattern, outputs) -> module
-
-
-def cache_dir():
-    """Where generated kernel sources live (Numba caches their machine code beside them):
-    $TENSORRT_MINI_CACHE/cpu, else the user cache folder."""
-    env = os.environ.get("TENSORRT_MINI_CACHE")
-    base = Path(env) if env else Path(
-        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tensorrt_mini"
-    return base / "cpu"
 
 
 def kernels(body, dtypes, pattern, n_out):
@@ -73,14 +53,10 @@ def kernels(body, dtypes, pattern, n_out):
 
 def _module(body, dtypes, pattern, n_out):
     names = [d.name for d in dtypes]
-    stem = "ew_" + hashlib.sha256("\0".join(
-        (body.key, *names, pattern, str(n_out), _GENERATOR_ID)).encode()).hexdigest()[:24]
-    with _lock:
-        module = _loaded.get(stem)
-        if module is None:
-            fn = prepare(body.fn, dtypes[-1], MATH)
-            module = _loaded[stem] = _load(stem, source(pattern, n_out), fn)
-    return module
+    stem = generated.stem("ew", body.key, *names, pattern, n_out, _GENERATOR_ID)
+    return generated.load(stem, lambda: source(pattern, n_out), lambda: dict(
+        body=register_jitable(inline="always")(prepare(body.fn, dtypes[-1], MATH)),
+        row_start=_row_start, tile_count=_tile_count, tile_origin=_tile_origin))
 
 
 def contiguous_entry(module, parallel, dtypes):
@@ -93,88 +69,6 @@ def contiguous_entry(module, parallel, dtypes):
     kernel = module.contig_par if parallel else module.contig
     sig = tuple(nb.types.Array(nb.from_dtype(np.dtype(d)), 1, "C") for d in dtypes)
     return kernel.compile(sig)  # compiles, or loads the disk cache
-
-
-class BodyError(TypeError):
-    """A scalar body that Numba cannot compile for the dtypes it was called with."""
-
-
-_typed = {}
-
-
-def result_types(body, dtypes):
-    """The numpy dtypes `body` returns (a tuple, one per output) for arguments of `dtypes`,
-    found by compiling it; a body that does not compile raises one BodyError that names the
-    function, the dtypes and Numba's reason."""
-    dtypes = tuple(np.dtype(d) for d in dtypes)
-    key = (body.key, dtypes)
-    hit = _typed.get(key)
-    if hit is not None:
-        return hit
-    fn = prepare(body.fn, dtypes[-1], MATH)
-    dispatcher = nb.njit(fn)
-    try:
-        dispatcher.compile(tuple(nb.from_dtype(d) for d in dtypes))
-    except nb.core.errors.NumbaError as e:
-        args = ", ".join(d.name for d in dtypes)
-        raise BodyError(f"{body.name}({args}) does not compile: {_reason(e)}") from None
-    ret = dispatcher.nopython_signatures[0].return_type
-    if isinstance(ret, nb.types.BaseTuple):
-        outs = tuple(ret.types)
-    else:
-        outs = (ret,)
-    try:
-        result = _typed[key] = tuple(np.dtype(nb.np.numpy_support.as_dtype(t)) for t in outs)
-    except NotImplementedError:
-        raise BodyError(f"{body.name} returns {ret}, not numbers") from None
-    return result
-
-
-def _reason(error):
-    """Numba's message without its traceback-like context and colour codes."""
-    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error))
-    lines = []
-    for line in text.splitlines():
-        if line.startswith(("During:", "File ", "Enable logging")) or "^" in line.strip()[:1]:
-            break
-        if line.strip():
-            lines.append(line.strip())
-    return " ".join(lines)[:600]
-
-
-def _load(stem, text, body):
-    folder = _writable(cache_dir())
-    path = folder / f"{stem}.py"
-    try:
-        same = path.read_text() == text
-    except OSError:
-        same = False
-    if not same:  # write then rename, so a concurrent reader never sees half a file
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    name = f"tensorrt_mini_generated.{stem}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    module.body = register_jitable(inline="always")(body)
-    module.row_start = _row_start
-    module.tile_count = _tile_count
-    module.tile_origin = _tile_origin
-    # Numba's cache rebuilds a kernel's environment by importing its module by name
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def _writable(folder):
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
-    except OSError:  # a read-only home: a private folder in the temp folder
-        private = Path(tempfile.gettempdir()) / f"tensorrt_mini-cpu-{os.getuid()}"
-        private.mkdir(mode=0o700, exist_ok=True)
-        return private
 
 
 # --- source ---------------------------------------------------------------------------
@@ -365,18 +259,5 @@ def _tile_origin(shape, strides, t):
     return pos, min(TILE_ROWS, shape[nd - 2] - r0), min(TILE_COLS, shape[nd - 1] - c0)
 
 
-def _generator_id():
-    """A hash of the code that generated kernels depend on: this module, the body
-    preparation and the catalog's bodies (a change to any must not load stale machine
-    code)."""
-    h = hashlib.sha256()
-    here = Path(__file__).resolve()
-    for path in (here, here.parent / "scalar_math.py", here.parent.parent / "scalar.py",
-                 here.parent.parent / "catalog.py"):
-        if path.exists():
-            h.update(path.read_bytes())
-    h.update(nb.__version__.encode())
-    return h.hexdigest()[:16]
-
-
-_GENERATOR_ID = _generator_id()
+_GENERATOR_ID = generated.source_id(
+    "cpu/elementwise.py", "cpu/scalar_math.py", "scalar.py", "catalog.py")

@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import _tensor as T
 from .. import dtypes as D
-from ..kernels.cpu.elementwise import BodyError, result_types
+from ..kernels.cpu.body_types import BodyError, result_types
 from ..kernels.scalar import Body
 from ..layout import broadcast_shapes
 from .dispatch import differentiable

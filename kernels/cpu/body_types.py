@@ -1,0 +1,53 @@
+"""What a scalar body returns, found by compiling it with Numba for the CPU: the result
+dtypes of a user's kernel (tm.elementwise, tm.reduction) follow from it, and a body that
+does not compile fails here with one clear error."""
+import re
+
+import numba as nb
+import numpy as np
+
+from ..scalar import prepare
+from .scalar_math import MATH
+
+
+class BodyError(TypeError):
+    """A scalar body that Numba cannot compile for the dtypes it was called with."""
+
+
+_typed = {}
+
+
+def result_types(body, dtypes):
+    """The numpy dtypes `body` returns (a tuple, one per output) for arguments of `dtypes`;
+    a body that does not compile raises one BodyError that names the function, the dtypes
+    and Numba's reason."""
+    dtypes = tuple(np.dtype(d) for d in dtypes)
+    key = (body.key, dtypes)
+    hit = _typed.get(key)
+    if hit is not None:
+        return hit
+    dispatcher = nb.njit(prepare(body.fn, dtypes[-1], MATH))
+    try:
+        dispatcher.compile(tuple(nb.from_dtype(d) for d in dtypes))
+    except nb.core.errors.NumbaError as e:
+        args = ", ".join(d.name for d in dtypes)
+        raise BodyError(f"{body.name}({args}) does not compile: {_reason(e)}") from None
+    ret = dispatcher.nopython_signatures[0].return_type
+    outs = tuple(ret.types) if isinstance(ret, nb.types.BaseTuple) else (ret,)
+    try:
+        result = _typed[key] = tuple(np.dtype(nb.np.numpy_support.as_dtype(t)) for t in outs)
+    except NotImplementedError:
+        raise BodyError(f"{body.name} returns {ret}, not numbers") from None
+    return result
+
+
+def _reason(error):
+    """Numba's message without its traceback-like context and colour codes."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error))
+    lines = []
+    for line in text.splitlines():
+        if line.startswith(("During:", "File ", "Enable logging")) or "^" in line.strip()[:1]:
+            break
+        if line.strip():
+            lines.append(line.strip())
+    return " ".join(lines)[:600]
