@@ -27,7 +27,7 @@ from .ops.elementwise import (abs, add, bitwise_and, bitwise_not, bitwise_or, bi
                               sin, sqrt, sub, tan, tanh, trunc, where, result_type)
 from .ops.elementwise import (addcdiv, addcmul, bitwise_left_shift, bitwise_right_shift,
                               heaviside, lerp, logit, nan_to_num, positive, square)
-from .ops.fused import elementwise
+from .ops.fused import elementwise, reduction
 from .ops.indexing import nonzero
 from .ops.joining import cat, stack, tile
 from .ops.selecting import flip, gather, index_select, masked_fill, roll, tril, triu

@@ -17,20 +17,23 @@ class BodyError(TypeError):
 _typed = {}
 
 
-def result_types(body, dtypes):
-    """The numpy dtypes `body` returns (a tuple, one per output) for arguments of `dtypes`;
-    a body that does not compile raises one BodyError that names the function, the dtypes
-    and Numba's reason."""
-    dtypes = tuple(np.dtype(d) for d in dtypes)
-    key = (body.key, dtypes)
+def result_types(body, dtypes, literals=None):
+    """The numpy dtypes `body` returns (a tuple, one per output) for arguments of `dtypes`
+    (each a dtype, or a tuple of them for a tuple argument), its literals in `literals`
+    (default: the last argument's dtype); a body that does not compile raises one BodyError
+    that names the function, the dtypes and Numba's reason."""
+    dtypes = tuple(tuple(map(np.dtype, d)) if isinstance(d, tuple) else np.dtype(d)
+                   for d in dtypes)
+    literals = np.dtype(literals) if literals is not None else dtypes[-1]
+    key = (body.key, dtypes, literals)
     hit = _typed.get(key)
     if hit is not None:
         return hit
-    dispatcher = nb.njit(prepare(body.fn, dtypes[-1], MATH))
+    dispatcher = nb.njit(prepare(body.fn, literals, MATH))
     try:
-        dispatcher.compile(tuple(nb.from_dtype(d) for d in dtypes))
+        dispatcher.compile(tuple(_numba_type(d) for d in dtypes))
     except nb.core.errors.NumbaError as e:
-        args = ", ".join(d.name for d in dtypes)
+        args = ", ".join(_name(d) for d in dtypes)
         raise BodyError(f"{body.name}({args}) does not compile: {_reason(e)}") from None
     ret = dispatcher.nopython_signatures[0].return_type
     outs = tuple(ret.types) if isinstance(ret, nb.types.BaseTuple) else (ret,)
@@ -39,6 +42,16 @@ def result_types(body, dtypes):
     except NotImplementedError:
         raise BodyError(f"{body.name} returns {ret}, not numbers") from None
     return result
+
+
+def _numba_type(d):
+    if isinstance(d, tuple):
+        return nb.types.Tuple(tuple(nb.from_dtype(x) for x in d))
+    return nb.from_dtype(d)
+
+
+def _name(d):
+    return "(" + ", ".join(x.name for x in d) + ")" if isinstance(d, tuple) else d.name
 
 
 def _reason(error):

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..kernels import catalog
 from ..kernels.cpu import elementwise as ew
+from ..kernels.cpu import fused_reduce as fused
 from ..kernels.cpu import reduce as rk
 from ..layout import collapse
 from ..storage import CPUStorage
@@ -307,6 +308,27 @@ def reduce(name, out, x, dims, correction=1):
     plan = _reduce_plan(x, tuple(dims), False)
     rk.reduce(_REDUCE_OPS[name], plan, x._storage.array, x._offset, out._storage.array,
               None, correction)
+
+
+def fused_reduce(bodies, state_dtypes, identity, out, inputs):
+    """out (fresh, contiguous, M elements) = a user's reduction (tm.reduction) of inputs,
+    (M, K) views of any strides: bodies = (map, combine, post or None) scalar.Bodies,
+    `identity` the initial state (a numpy scalar, or a tuple of them)."""
+    m, k = inputs[0]._shape
+    if m == 0:
+        return
+    module = fused.kernels(*bodies, inputs[0]._dtype.np, len(inputs), len(state_dtypes))
+    xs = [numpy_view(x) for x in inputs]
+    dest = out._storage.array[out._offset:out._offset + m]
+    if m * k < PARALLEL_MIN:
+        module.rows(*xs, dest, identity)
+        return
+    _start_threads()
+    if m > 1:
+        module.rows_par(*xs, dest, identity)
+        return
+    chunks = min(256, -(-k // PARALLEL_MIN) * 4)  # ~4 pieces per grain, so threads balance
+    module.full(*xs, dest, identity, *[np.empty(chunks, d) for d in state_dtypes])
 
 
 def arg_reduce(name, values, indices, x, dim):

@@ -16,6 +16,7 @@ from ..device import as_device
 from ..dtypes import float64, from_numpy_dtype, int32
 from ..kernels.cuda import argreduce, index, optim, philox
 from ..kernels.cuda import elementwise as ew
+from ..kernels.cuda import fused_reduce as fused_reducing
 from ..kernels.cuda import geometry as geo
 from ..kernels.cuda import reduce as reducing
 from ..layout import (collapse, contiguous_strides, expand_strides, is_contiguous,
@@ -481,6 +482,23 @@ def _moment(name, out, x, dims, correction):
     binary_scalar("div", out, out, x._dtype.np.type(max(n - correction, 0)))
     if name == "std":
         unary("sqrt", out, out)
+
+
+_fused_reduce = functools.cache(fused_reducing.kernel)
+
+
+def fused_reduce(bodies, state_dtypes, identity, out, inputs):
+    """out (fresh, contiguous, M elements) = a user's reduction (tm.reduction) of inputs,
+    (M, K) views of any strides; see the CPU backend's."""
+    m, k = inputs[0]._shape
+    if m == 0:
+        return
+    kernel = _fused_reduce(*bodies, inputs[0]._dtype.np, out._dtype.np, tuple(state_dtypes),
+                           len(inputs))
+    strides = [s for x in inputs for s in x._stride]
+    idents = list(identity) if isinstance(identity, tuple) else [identity]
+    _rt.launch(kernel, (min(m, geo.GRID_X),), (geo.REDUCE_THREADS,),
+               [_ptr(out)] + [_ptr(x) for x in inputs] + [m, k] + strides + idents)
 
 
 def arg_reduce(name, values, indices, x, dim):

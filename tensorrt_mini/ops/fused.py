@@ -26,12 +26,12 @@ from .. import _tensor as T
 from .. import dtypes as D
 from ..kernels.cpu.body_types import BodyError, result_types
 from ..kernels.scalar import Body
-from ..layout import broadcast_shapes
+from ..layout import broadcast_shapes, wrap_dim
 from .dispatch import differentiable
 from .elementwise import (_check_inplace, _expand_to, _separate, check_same_device, is_tensor,
                           result_type, scalar_in, to_dtype)
 
-__all__ = ["ElementwiseKernel", "elementwise", "BodyError"]
+__all__ = ["ElementwiseKernel", "ReductionKernel", "elementwise", "reduction", "BodyError"]
 
 
 class ElementwiseKernel:
@@ -137,3 +137,116 @@ def elementwise_kernel(kernel, *args, out=None, out_dtype=None):
         return out
     return tuple(outs) if multiple else outs[0]
 
+
+
+# --- tm.reduction -------------------------------------------------------------------------
+
+class ReductionKernel:
+    """A user's reduction: `map` (one body over the inputs' elements, giving a state),
+    `combine` (two states into one), `identity` (the empty state) and `post` (the state
+    into the result; default: the state itself). A state is a number or a tuple of them.
+
+        sum_sq = tm.reduction(lambda x: x * x, lambda a, b: a + b, 0)
+        sum_sq(t, dim=1, keepdim=True)
+
+    `grads=` gives one elementwise body per input, `grad_i(*inputs, out, grad)`, where out
+    and grad are the result and its gradient broadcast back over the reduced dims.
+    """
+
+    def __init__(self, map, combine, identity, post=None, grads=None, name=None):
+        for label, fn in (("map", map), ("combine", combine), ("post", post)):
+            if fn is not None and not callable(fn):
+                raise TypeError(f"tm.reduction: {label} must be a function, got "
+                                f"{type(fn).__name__}")
+        self.map, self.combine = Body(map), Body(combine)
+        self.post = Body(post) if post is not None else None
+        self.identity = identity
+        self.name = name or getattr(map, "__name__", "reduction")
+        if self.name == "<lambda>":
+            self.name = "reduction"
+        self.arity = len(inspect.signature(map).parameters)
+        if grads is not None:
+            grads = tuple(grads)
+            if len(grads) != self.arity:
+                raise TypeError(f"tm.reduction: {self.name} takes {self.arity} inputs but "
+                                f"grads has {len(grads)} entries (one per input)")
+            grads = tuple(None if g is None else ElementwiseKernel(g) for g in grads)
+        self.grads = grads
+
+    def __call__(self, *inputs, dim=None, keepdim=False):
+        return reduction_kernel(self, *inputs, dim=dim, keepdim=keepdim)
+
+    def __repr__(self):
+        return f"<tm.reduction kernel {self.name}>"
+
+
+def reduction(map, combine, identity, post=None, *, grads=None, name=None):
+    """A ReductionKernel (see its docstring)."""
+    return ReductionKernel(map, combine, identity, post, grads, name)
+
+
+def _reduced_dims(dim, ndim):
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    wrapped = tuple(sorted({wrap_dim(d, max(ndim, 1)) for d in dims}))
+    if len(wrapped) != len(dims):
+        raise RuntimeError("dim appears multiple times in the list of dims")
+    return tuple(d for d in wrapped if d < ndim)
+
+
+def _state(kernel, compute):
+    """(state dtypes, identity as numpy scalars, output dtype) for compute dtype `compute`,
+    each body typed (and any compile error raised) here."""
+    n = kernel.arity
+    states = result_types(kernel.map, (compute.np,) * n)
+    state = states if len(states) > 1 else states[0]
+    result_types(kernel.combine, (state, state), literals=compute.np)
+    post = result_types(kernel.post, (state,), literals=compute.np) if kernel.post else states
+    if len(post) != 1:
+        raise TypeError(f"tm.reduction: {kernel.name}'s post must return one number "
+                        "(give a post body for a tuple state)")
+    ident = kernel.identity
+    idents = ident if isinstance(ident, tuple) else (ident,)
+    if len(idents) != len(states):
+        raise TypeError(f"tm.reduction: {kernel.name}'s identity has {len(idents)} values "
+                        f"but its map returns {len(states)}")
+    idents = tuple(d.type(v) for d, v in zip(states, idents))
+    ret = post[0]
+    out = D.bool_ if ret.kind == "b" else \
+        (compute if compute.is_floating_point else D.get_default_dtype()) if ret.kind == "f" \
+        else (compute if compute.category == 1 else D.int64)
+    return states, idents if len(idents) > 1 else idents[0], out
+
+
+@differentiable
+def reduction_kernel(kernel, *inputs, dim=None, keepdim=False):
+    """kernel's reduction of inputs (the plain op; autograd wraps it)."""
+    if len(inputs) != kernel.arity:
+        raise TypeError(f"{kernel.name}() takes {kernel.arity} inputs ({len(inputs)} given)")
+    for i, x in enumerate(inputs):
+        if not is_tensor(x):
+            raise TypeError(f"{kernel.name}(): input {i} must be a Tensor, not "
+                            f"{type(x).__name__}")
+    dev = check_same_device(*inputs)
+    compute = result_type(*inputs)
+    shape = broadcast_shapes(*(t._shape for t in inputs))
+    dims = _reduced_dims(dim, len(shape))
+    kept = [d for d in range(len(shape)) if d not in dims]
+    states, identity, out_dtype = _state(kernel, compute)
+    m = 1
+    for d in kept:
+        m *= shape[d]
+    k = 1
+    for d in dims:
+        k *= shape[d]
+    order = kept + list(dims)
+    views = [_expand_to(to_dtype(x, compute), shape).permute(order).reshape(m, k)
+             for x in inputs]
+    out = T.empty_strided_like((m,), out_dtype, dev)
+    T.backends.get(dev.type).fused_reduce((kernel.map, kernel.combine, kernel.post), states,
+                                          identity, out, views)
+    result = out.view(tuple(shape[d] for d in kept))
+    if keepdim:
+        result = result.view(tuple(1 if d in dims else n for d, n in enumerate(shape)))
+    return result

@@ -257,3 +257,88 @@ def test_kernels_are_cached_on_disk_for_the_next_process(tmp_path):
                             timeout=300)
     assert second.returncode == 0, second.stderr[-3000:]
     assert second.stdout.split() == ["1", "0"]  # loaded from the disk cache
+
+
+# --- tm.reduction ------------------------------------------------------------------------
+
+sum_sq = tm.reduction(lambda x: x * x, lambda a, b: a + b, 0,
+                      grads=[lambda x, out, g: 2 * x * g], name="sum_sq")
+
+
+def _lse_combine(a, b):
+    m = max(a[0], b[0])
+    if m == -math.inf:
+        return a
+    return (m, a[1] * math.exp(a[0] - m) + b[1] * math.exp(b[0] - m))
+
+
+logsumexp = tm.reduction(lambda x: (x, 1.0), _lse_combine, (-math.inf, 0.0),
+                         post=lambda s: s[0] + math.log(s[1]),
+                         grads=[lambda x, out, g: g * math.exp(x - out)], name="logsumexp")
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dim, keepdim", [(None, False), (0, False), (1, True), ((0, 2), False),
+                                          (-1, False), ((), False)])
+def test_reduction_over_any_dims_and_strides(device, dim, keepdim):
+    torch = needs_torch()
+    base = np.random.default_rng(3).standard_normal((4, 3, 5))
+    x = tm.tensor(base, device=device).permute(2, 0, 1)[::2]  # strided, permuted
+    t = torch.tensor(base).permute(2, 0, 1)[::2]
+    tdim = dim if dim is not None else tuple(range(3))
+    want = (t * t).sum(tdim, keepdim=keepdim) if dim != () else t * t
+    got = sum_sq(x, dim=dim, keepdim=keepdim)
+    assert tuple(got.shape) == tuple(want.shape)
+    np.testing.assert_allclose(np.asarray(got.cpu()), want.numpy(), rtol=1e-12)
+    want = torch.logsumexp(t, tdim, keepdim=keepdim) if dim != () else t
+    np.testing.assert_allclose(np.asarray(logsumexp(x, dim=dim, keepdim=keepdim).cpu()),
+                               want.numpy(), rtol=1e-12)
+
+
+def test_reduction_of_a_large_tensor_runs_in_parallel_chunks():
+    base = np.random.default_rng(4).standard_normal(100_003)
+    got = float(np.asarray(logsumexp(tm.tensor(base))))
+    assert got == pytest.approx(np.log(np.exp(base).sum()), rel=1e-12)
+    rows = np.asarray(sum_sq(tm.tensor(base[:100_000].reshape(50, 2000)), dim=1))
+    np.testing.assert_allclose(rows, (base[:100_000].reshape(50, 2000) ** 2).sum(1), rtol=1e-12)
+
+
+def test_reduction_dtypes_and_empty_inputs():
+    assert sum_sq(tm.tensor([1, 2, 3], dtype=tm.int32)).dtype is tm.int32
+    assert int(np.asarray(sum_sq(tm.tensor([1, 2, 3], dtype=tm.int32)))) == 14
+    assert sum_sq(tm.ones(3)).dtype is tm.float32
+    empty = sum_sq(tm.ones(2, 0), dim=1)
+    np.testing.assert_array_equal(np.asarray(empty), [0.0, 0.0])  # the identity
+    assert sum_sq(tm.ones(0, 3), dim=1).shape == (0,)
+    any_neg = tm.reduction(lambda x: x < 0, lambda a, b: a or b, False)
+    assert any_neg(tm.tensor([1.0, -1.0])).dtype is tm.bool
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_reduction_gradients_against_torch(device):
+    torch = needs_torch()
+    base = np.random.default_rng(5).standard_normal((3, 4))
+    for kernel, ref in ((sum_sq, lambda t: (t * t).sum(1)),
+                        (logsumexp, lambda t: torch.logsumexp(t, 1))):
+        x = tm.tensor(base, requires_grad=True, device=device)
+        t = torch.tensor(base, requires_grad=True)
+        g = np.arange(3.0)
+        kernel(x, dim=1).backward(tm.tensor(g, device=device))
+        ref(t).backward(torch.tensor(g))
+        np.testing.assert_allclose(np.asarray(x.grad.cpu()), t.grad.numpy(), rtol=1e-10)
+    x = tm.tensor(np.linspace(-1, 1, 6).reshape(2, 3), requires_grad=True)
+    assert tm.autograd.gradcheck(lambda x: logsumexp(x, dim=0), (x,))
+
+
+def test_reduction_errors():
+    plain = tm.reduction(lambda x: x, lambda a, b: a + b, 0)
+    with pytest.raises(RuntimeError, match="no derivative"):
+        plain(tm.ones(2, requires_grad=True))
+    with pytest.raises(TypeError, match="identity has 1 values but its map returns 2"):
+        tm.reduction(lambda x: (x, x), lambda a, b: a, 0, post=lambda s: s[0])(tm.ones(2))
+    with pytest.raises(TypeError, match="does not compile"):
+        tm.reduction(lambda x: x, lambda a, b: a.nope, 0)(tm.ones(2))
+    with pytest.raises(TypeError, match="must be a Tensor"):
+        plain(2.0)
+    with pytest.raises(RuntimeError, match="multiple times"):
+        plain(tm.ones(2, 2), dim=(0, 0))

@@ -6,6 +6,7 @@ the output gradients, and Function's checks sum broadcast gradients back to each
 shape and cast them to its dtype.
 """
 from ... import _tensor as T
+from ...ops.fused import _reduced_dims
 from ..function import Function
 from .common import register
 
@@ -51,3 +52,38 @@ class _KernelFunction(Function):
                 continue
             grads.append(grad_body(*inputs, *grad_outputs))
         return (None, None, None, *grads)
+
+
+@register("reduction_kernel")
+def _reduction_kernel(raw, kernel, *inputs, dim=None, keepdim=False):
+    if kernel.grads is None:
+        raise RuntimeError(
+            f"tm.reduction kernel {kernel.name} has no derivative, and an input requires grad. "
+            "Pass one gradient body per input: grads=[...], where the i-th body takes the "
+            "inputs, the result and its gradient (both broadcast over the reduced dims) and "
+            "returns input i's gradient (or None); or call it under tm.no_grad().")
+    cls = _functions.get(kernel)
+    if cls is None:
+        cls = _functions[kernel] = type(kernel.name, (_ReductionFunction,), {})
+    return cls.apply(raw, kernel, dim, keepdim, *inputs)
+
+
+class _ReductionFunction(Function):
+    @staticmethod
+    def forward(ctx, raw, kernel, dim, keepdim, *inputs):
+        ctx.kernel = kernel
+        out = raw(kernel, *inputs, dim=dim, keepdim=True)
+        ctx.save_for_backward(*inputs, out)
+        if keepdim:
+            return out
+        reduced = _reduced_dims(dim, len(out._shape))
+        return out.view(tuple(n for d, n in enumerate(out._shape) if d not in reduced))
+
+    @staticmethod
+    def backward(ctx, grad):
+        *inputs, out = ctx.saved_tensors
+        grad = grad.view(out._shape)  # the reduced dims back, as size 1
+        needs = ctx.needs_input_grad[4:]
+        return (None, None, None, None) + tuple(
+            body(*inputs, out, grad) if need and body is not None else None
+            for body, need in zip(ctx.kernel.grads, needs))

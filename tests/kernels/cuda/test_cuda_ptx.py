@@ -101,3 +101,44 @@ def test_a_fallback_folder_others_can_write_is_refused(tmp_path):
     run = _fallback_run(tmp_path, "compile")
     assert run.returncode != 0
     assert "is not a folder that only this user can write" in run.stderr
+
+
+_USER_KERNELS_SCRIPT = """
+import math
+from tensorrt_mini.kernels.cuda import compiler, elementwise as ew, fused_reduce as fr
+from tensorrt_mini.kernels.scalar import Body
+
+def gelu(x):
+    return 0.5 * x * (1.0 + math.tanh(0.7978845608 * (x + 0.044715 * x * x * x)))
+
+def pair(a, b):
+    return a * b + 1.0, a > b
+
+def state(x):
+    return (x, 1.0)
+
+def combine(a, b):
+    m = max(a[0], b[0])
+    return (m, a[1] * math.exp(a[0] - m) + b[1] * math.exp(b[0] - m))
+
+def post(s):
+    return s[0] + math.log(s[1])
+
+for k in [ew.contiguous(Body(gelu), "float32", "float32", (True,), 4),
+          ew.tiled(Body(pair), "float32", ("float32", "bool"), (True, True), (False, True)),
+          ew.strided(Body(pair), "float32", ("float32", "bool"), (True, False)),
+          fr.kernel(Body(state), Body(combine), Body(post), "float32", "float32",
+                    ("float32", "float32"), 1)]:
+    text = open(compiler.ptx(k, (9, 0))[0]).read()
+    # float32 bodies compute in float32: their literals take the compute dtype
+    print(k.name.split(".")[1], ".target sm_90" in text, ".f64" in text)
+"""
+
+
+def test_user_kernels_compile_for_sm90_in_float32(tmp_path):
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="0", TENSORRT_MINI_PTX_CACHE=str(tmp_path))
+    run = subprocess.run([sys.executable, "-c", _USER_KERNELS_SCRIPT], env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-4000:]
+    assert run.stdout.split("\n")[:4] == ["contig True False", "tiled True False",
+                                          "strided True False", "__main__ True False"]
