@@ -136,9 +136,11 @@ for k in [ew.contiguous(Body(gelu), "float32", "float32", (True,), 4),
 
 
 def test_user_kernels_compile_for_sm90_in_float32(tmp_path):
+    script = tmp_path / "user_kernels.py"  # in a file: the bodies' source must be readable
+    script.write_text(_USER_KERNELS_SCRIPT)
     env = dict(os.environ, NUMBA_ENABLE_CUDASIM="0", TENSORRT_MINI_PTX_CACHE=str(tmp_path))
-    run = subprocess.run([sys.executable, "-c", _USER_KERNELS_SCRIPT], env=env,
-                         capture_output=True, text=True, timeout=600)
+    run = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True,
+                         timeout=600)
     assert run.returncode == 0, run.stderr[-4000:]
     assert run.stdout.split("\n")[:4] == ["contig True False", "tiled True False",
                                           "strided True False", "__main__ True False"]
