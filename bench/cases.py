@@ -5,6 +5,7 @@ for numpy and CuPy), a builder: `build(xp, *device_arrays)` does the setup and r
 the zero-argument callable that is timed. Ops allocate their outputs, as user code does.
 """
 import importlib
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,13 +13,16 @@ import numpy as np
 from .coldstart import ColdStart
 from .runner import Skip, run_case
 
-TORCH, NUMPY = "torch", "numpy"
+TORCH, NUMPY, COMPILE = "torch", "numpy", "compile"
 F32 = 4  # bytes per element
 
 # Ratio of tensorrt_mini's time to torch's in the same run; lower is better.
 TARGETS = {
     "tiny op, host time": {"cpu": 1.5, "cuda": 1.0},
-    "contiguous add / exp": {"cpu": 1.0, "cuda": 1.05},
+    "contiguous add": {"cpu": 1.0, "cuda": 1.05},
+    "transcendental": {"cpu": 0.5, "cuda": 1.05},
+    "fused a * b + c": {"cpu": 0.6, "cuda": 0.6},
+    "fused gelu_tanh": {"cpu": 0.3, "cuda": 0.3},
     "a + b.t()": {"cpu": 0.55, "cuda": 0.75},
     "b.t().contiguous()": {"cpu": 0.8, "cuda": 0.5},
     "sum()": {"cpu": 1.0, "cuda": 1.05},
@@ -29,6 +33,8 @@ TARGETS = {
     "linear + relu": {"cpu": 1.2, "cuda": 1.2},
     "MLP training step": {"cpu": 1.5, "cuda": 1.5},
 }
+# User-fused cases are also held to torch.compile's time for the same expression.
+COMPILED_TARGETS = {"fused a * b + c": 1.0, "fused gelu_tanh": 1.0}
 # Cold start is held to an absolute time (torch took 1.1 s on the cpu anchor machine).
 COLD_START_TARGET_S = {"cpu": 0.5}
 
@@ -62,7 +68,8 @@ class Case:
     tol: float = 1e-3       # ||out - ref|| / ||ref|| allowed between two fp32 results
 
     def run(self, libs, settings, rng, device):
-        return run_case(self, libs, settings, rng, TARGETS[self.target][device])
+        return run_case(self, libs, settings, rng, TARGETS[self.target][device],
+                        COMPILED_TARGETS.get(self.target))
 
 
 def cases(device, quick, simulated=False):
@@ -75,10 +82,19 @@ def cases(device, quick, simulated=False):
              same(lambda xp, a, b: lambda: a + b), timing="host"),
         Case("a * b + c, host time", str(tiny), "tiny op, host time", uniform(tiny, 3),
              same(lambda xp, a, b, c: lambda: a * b + c), timing="host"),
-        Case("a + b", vec, "contiguous add / exp", uniform((n,), 2),
+        Case("a + b", vec, "contiguous add", uniform((n,), 2),
              same(lambda xp, a, b: lambda: a + b), nbytes=3 * F32 * n),
-        Case("exp(a)", vec, "contiguous add / exp", uniform((n,), 1),
-             same(lambda xp, a: lambda: xp.exp(a)), nbytes=2 * F32 * n),
+        *[Case(f"{op}(a)", vec, "transcendental", signed((n,), 1),
+               (same if op in ("exp", "tanh") else torch_only)(
+                   lambda xp, a, op=op: lambda: getattr(xp, op)(a)),
+               nbytes=2 * F32 * n, not_for=f"numpy has no {op}")
+          for op in ("exp", "tanh", "sigmoid", "erf")],
+        Case("tm.elementwise a * b + c", vec, "fused a * b + c", uniform((n,), 3),
+             fused(fma, lambda xp, a, b, c: a * b + c), nbytes=4 * F32 * n),
+        Case("tm.elementwise gelu_tanh", vec, "fused gelu_tanh", signed((n,), 1),
+             fused(gelu_tanh, lambda xp, x: 0.5 * x * (
+                 1.0 + xp.tanh(0.7978845608 * (x + 0.044715 * x * x * x)))),
+             nbytes=2 * F32 * n),
         Case("a + b.t()", square, "a + b.t()", uniform(sq, 2),
              {TORCH: lambda xp, a, b: lambda: a + b.t(),
               NUMPY: lambda xp, a, b: lambda: a + b.T}, nbytes=3 * F32 * q * q),
@@ -123,9 +139,41 @@ def same(build):
     return {TORCH: build, NUMPY: build}
 
 
+def torch_only(build):
+    return {TORCH: build}
+
+
+def fma(a, b, c):
+    return a * b + c
+
+
+def gelu_tanh(x):
+    return 0.5 * x * (1.0 + math.tanh(0.7978845608 * (x + 0.044715 * x * x * x)))
+
+
+def fused(body, expression):
+    """A kernel a user fuses: tensorrt_mini runs `body` as one tm.elementwise kernel,
+    torch runs `expression(xp, *arrays)` op by op (eager), torch.compile compiles it."""
+    def eager(xp, *arrays):
+        if xp.__name__ == "tensorrt_mini":
+            kernel = xp.elementwise(body)
+            return lambda: kernel(*arrays)
+        return lambda: expression(xp, *arrays)
+
+    def compiled(xp, *arrays):
+        fn = xp.compile(lambda *a: expression(xp, *a))
+        return lambda: fn(*arrays)
+    return {TORCH: eager, COMPILE: compiled}
+
+
 # Random data, never zeros: zeros hide unwritten outputs and can run faster than real data.
 def uniform(shape, count):
     return lambda rng: tuple(rng.random(shape, dtype=np.float32) for _ in range(count))
+
+
+def signed(shape, count):
+    """Values in [-4, 4): both signs, and both sides of the functions' branch points."""
+    return lambda rng: tuple(rng.random(shape, dtype=np.float32) * 8 - 4 for _ in range(count))
 
 
 def linear_inputs(batch, fin, fout):

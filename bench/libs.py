@@ -11,7 +11,8 @@ from .timing import EventTimer, WallTimer
 
 TM = "tensorrt_mini"
 REFERENCE = "torch"  # every ratio is to torch, measured in the same run
-PEERS = {"cpu": ("torch", "numpy"), "cuda": ("torch", "cupy")}
+COMPILED = "torch.compile"  # torch's compiler, for the cases a user would fuse
+PEERS = {"cpu": ("torch", "numpy", COMPILED), "cuda": ("torch", "cupy", COMPILED)}
 
 # Device-side fill that runs before each GPU sample (see EventTimer): 1 GiB of fp32 takes
 # a few hundred microseconds on an H100/H200, longer than launching one op from Python.
@@ -26,7 +27,7 @@ class Unavailable(Exception):
 class Lib:
     name: str
     xp: object      # the module; ops are written xp.exp(a), a.sum(0), ...
-    style: str      # "torch" (tensorrt_mini, torch) or "numpy" (numpy, cupy)
+    style: str      # "torch" (tensorrt_mini, torch), "numpy" (numpy, cupy) or "compile"
     put: object     # host numpy array -> array on the bench device
     get: object     # array on the bench device -> host numpy array
     timers: dict    # "host": host time per op; "device": time of the work itself
@@ -146,7 +147,28 @@ def _cupy_cuda():
                release=cp.get_default_memory_pool().free_all_blocks)
 
 
+def _compiled(device):
+    """torch.compile: its CPU code needs a C++ compiler, its GPU code Triton."""
+    def load():
+        import shutil
+        if device == "cpu" and not (shutil.which("g++") or shutil.which("c++")):
+            raise Unavailable("no C++ compiler on PATH: torch.compile has no CPU backend here")
+        if device == "cuda":
+            if cuda_simulated():
+                raise Unavailable("the CUDA simulator is on (NUMBA_ENABLE_CUDASIM=1)")
+            try:
+                import triton  # noqa: F401
+            except ImportError as e:
+                raise Unavailable(f"Triton is not installed ({e}): torch.compile has no GPU "
+                                  "backend here") from e
+        torch_lib = (_torch_cpu if device == "cpu" else _torch_cuda)()
+        torch_lib.name, torch_lib.style = COMPILED, "compile"
+        return torch_lib
+    return load
+
+
 LOADERS = {
-    "cpu": {TM: _tm_cpu, "torch": _torch_cpu, "numpy": _numpy_cpu},
-    "cuda": {TM: _tm_cuda, "torch": _torch_cuda, "cupy": _cupy_cuda},
+    "cpu": {TM: _tm_cpu, "torch": _torch_cpu, "numpy": _numpy_cpu, COMPILED: _compiled("cpu")},
+    "cuda": {TM: _tm_cuda, "torch": _torch_cuda, "cupy": _cupy_cuda,
+             COMPILED: _compiled("cuda")},
 }

@@ -7,6 +7,7 @@ import numba as nb
 import numpy as np
 
 from ..scalar import prepare
+from . import generated
 from .scalar_math import MATH
 
 
@@ -27,8 +28,12 @@ def result_types(body, dtypes, literals=None):
     literals = np.dtype(literals) if literals is not None else dtypes[-1]
     key = (body.key, dtypes, literals)
     hit = _typed.get(key)
-    if hit is not None:
-        return hit
+    if hit is None:
+        hit = _typed[key] = _from_disk(key) or _to_disk(key, _compile(body, dtypes, literals))
+    return hit
+
+
+def _compile(body, dtypes, literals):
     dispatcher = nb.njit(prepare(body.fn, literals, MATH))
     try:
         dispatcher.compile(tuple(_numba_type(d) for d in dtypes))
@@ -38,9 +43,32 @@ def result_types(body, dtypes, literals=None):
     ret = dispatcher.nopython_signatures[0].return_type
     outs = tuple(ret.types) if isinstance(ret, nb.types.BaseTuple) else (ret,)
     try:
-        result = _typed[key] = tuple(np.dtype(nb.np.numpy_support.as_dtype(t)) for t in outs)
+        return tuple(np.dtype(nb.np.numpy_support.as_dtype(t)) for t in outs)
     except NotImplementedError:
         raise BodyError(f"{body.name} returns {ret}, not numbers") from None
+
+
+# Typing compiles the body (seconds for a long one), so its answer is kept on disk beside
+# the generated kernels, keyed like them by the body and the code that prepares it.
+_SOURCE_ID = generated.source_id("cpu/body_types.py", "cpu/scalar_math.py", "scalar.py")
+
+
+def _path(key):
+    return generated.folder() / (generated.stem("types", repr(key), _SOURCE_ID) + ".txt")
+
+
+def _from_disk(key):
+    try:
+        return tuple(np.dtype(name) for name in _path(key).read_text().split())
+    except (OSError, TypeError):
+        return None
+
+
+def _to_disk(key, result):
+    try:
+        generated.write(_path(key), " ".join(d.name for d in result))
+    except OSError:  # an unwritable cache only costs the next process the compile
+        pass
     return result
 
 

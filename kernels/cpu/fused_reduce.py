@@ -49,7 +49,7 @@ def source(n_in, n_state):
     pack = ps[0] + "[c]" if n_state == 1 else "(" + ", ".join(f"{p}[c]" for p in ps) + ",)"
     stores = [f"        {ps[0]}[c] = acc"] if n_state == 1 else [
         f"        {p}[c] = acc[{j}]" for j, p in enumerate(ps)]
-    jit = "@nb.njit(cache=True, error_model='numpy', nogil=True{})"
+    jit = "@nb.njit(cache=True, error_model='numpy', nogil=True, fastmath={{'contract'}}{})"
     lines = [_HEADER]
     for name, par, loop in (("rows", "", "range"), ("rows_par", ", parallel=True", "nb.prange")):
         lines += ["", jit.format(par),

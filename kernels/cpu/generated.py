@@ -6,6 +6,7 @@ A module's file name (its stem) hashes everything its code depends on: the bodie
 the pattern, and the source of the generator and the body preparation (`source_id`), so
 no process ever loads machine code made from other source.
 """
+import functools
 import hashlib
 import importlib.util
 import os
@@ -57,18 +58,23 @@ def load(stem, source, names):
     return module
 
 
-def _import(stem, text, names):
-    folder = _writable(cache_dir())
-    path = folder / f"{stem}.py"
+def write(path, text):
+    """Write a file of the cache folder unless it already holds `text`; readers never see
+    half a file (written beside it, then renamed)."""
     try:
-        same = path.read_text() == text
+        if path.read_text() == text:
+            return
     except OSError:
-        same = False
-    if not same:  # write then rename, so a concurrent reader never sees half a file
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
+        pass
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def _import(stem, text, names):
+    path = folder() / f"{stem}.py"
+    write(path, text)
     name = f"tensorrt_mini_generated.{stem}"
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
@@ -80,11 +86,18 @@ def _import(stem, text, names):
     return module
 
 
-def _writable(folder):
+def folder():
+    """cache_dir(), made if need be; when it cannot be made (a read-only home, say), a
+    private folder in the temp folder."""
+    return _writable(cache_dir())
+
+
+@functools.lru_cache(maxsize=None)
+def _writable(path):
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
-    except OSError:  # a read-only home: a private folder in the temp folder
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    except OSError:
         private = Path(tempfile.gettempdir()) / f"tensorrt_mini-cpu-{os.getuid()}"
         private.mkdir(mode=0o700, exist_ok=True)
         return private

@@ -13,9 +13,11 @@ from ..kernels.cpu import fused_reduce as fused
 from ..kernels.cpu import reduce as rk
 from ..layout import collapse
 from ..storage import CPUStorage
+from . import cpu_memory
 from .cpu_threads import ensure_started as _start_threads
 
 PARALLEL_MIN = 32768  # below this many elements kernels run serial (PyTorch's grain size)
+_POOL_MIN = cpu_memory.POOL_MIN
 
 _plans = {}
 
@@ -23,7 +25,7 @@ _plans = {}
 # --- storage ------------------------------------------------------------------------
 
 def empty(numel, dtype, device=None):
-    return CPUStorage(np.empty(numel, dtype.np), dtype)
+    return cpu_memory.empty(numel, dtype)
 
 
 
@@ -215,7 +217,9 @@ def _binary_contig(name, out, a, b, n):
 def binary_contig_new(name, a, b, n):
     """A fresh storage holding op(a, b), for n-element C-contiguous a and b of one dtype
     whose result keeps that dtype: the tiny op's path."""
-    storage = CPUStorage(np.empty(n, a._dtype.np), a._dtype)
+    dtype = a._dtype
+    storage = CPUStorage(np.empty(n, dtype.np), dtype) if n * dtype.itemsize < _POOL_MIN \
+        else cpu_memory.empty(n, dtype)
     if n:
         _binary_into(name, storage.array, a._dtype, a, b, n)
     return storage

@@ -40,7 +40,7 @@ def fake_lib(name, seconds, log=None):
 
 
 def add_case(**kw):
-    return Case("a + b", "2^10", "contiguous add / exp",
+    return Case("a + b", "2^10", "contiguous add",
                 lambda rng: (rng.random(N, dtype=np.float32), rng.random(N, dtype=np.float32)),
                 same(lambda xp, a, b: lambda: a + b), nbytes=3 * 4 * N, **kw)
 
@@ -75,7 +75,7 @@ def test_missing_peer_is_skipped_and_said():
         raise ImportError("No module named 'torch'")
 
     loaders = {"tensorrt_mini": lambda: fake_lib("tensorrt_mini", 1e-3), "torch": missing,
-               "numpy": lambda: fake_lib("numpy", 1e-3)}
+               "numpy": lambda: fake_lib("numpy", 1e-3), "torch.compile": missing}
     libs, skipped = load_libs("cpu", loaders)
     assert [lib.name for lib in libs] == ["tensorrt_mini", "numpy"]
     assert "not installed" in skipped["torch"]
