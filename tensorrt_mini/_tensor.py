@@ -11,6 +11,8 @@ from . import backends
 from . import dtypes as D
 from .device import CPU, as_device
 from .layout import contiguous_strides, dense_strides_like, is_contiguous, wrap_dim
+from .names import NAMESPACE
+from .printing import format_tensor
 from .size import Size
 
 
@@ -23,20 +25,6 @@ class Tensor:
     __slots__ = ("_storage", "_shape", "_stride", "_offset", "_dtype", "_requires_grad",
                  "grad", "grad_fn", "_retains_grad", "_base", "_port", "_custom_view",
                  "_view_version", "_grad_acc", "_hooks", "__weakref__")
-
-    def __new__(cls, *args, device=None):
-        """The legacy constructor: `Tensor(2, 3)` is uninitialised float32,
-        `Tensor([[1, 2]])` copies data into float32."""
-        dtype = D.get_default_dtype()
-        if not args:  # Tensor() is an empty 1-D tensor
-            args = (0,)
-        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
-            from .creation import tensor
-            src = tensor(args[0], dtype=dtype, device=device)
-        else:
-            from .creation import empty
-            src = empty(*args, dtype=dtype, device=device)
-        return _new(src._storage, src._shape, src._stride, src._offset, cls)
 
     # --- metadata ----------------------------------------------------------------------
     @property
@@ -151,7 +139,6 @@ class Tensor:
 
     # --- printing ------------------------------------------------------------------------
     def __repr__(self):
-        from .printing import format_tensor
         return format_tensor(self)
 
     __str__ = __repr__
@@ -223,33 +210,7 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return iter(self.unbind(0))
 
-    def __reduce_ex__(self, proto):
-        # pickle and deepcopy: the values, device and class (a Parameter stays one) of a leaf
-        if self.grad_fn is not None:
-            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support "
-                               "the deepcopy protocol at the moment.")
-        return (_rebuild, (type(self), np.asarray(self), str(self.device), self._requires_grad))
-
-    # --- conversion ----------------------------------------------------------------------
-    def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
-        for a in args:
-            if isinstance(a, D.dtype):
-                dtype = a
-            elif isinstance(a, Tensor):
-                dtype, device = a._dtype, a.device
-            else:
-                device = a
-        out = self
-        if device is not None:
-            dev = as_device(device)
-            if dev != self._storage.device:
-                out = transfer(out, dev)
-        if dtype is not None and D.as_dtype(dtype) is not out._dtype:
-            out = _convert(out, D.as_dtype(dtype))
-        if copy and out is self:
-            out = self.clone()
-        return out
-
+    # --- conversion (`to`, `contiguous`, `clone` and `copy_` are bound in tensor_methods) --
     def cpu(self):
         return self.to(CPU)
 
@@ -259,7 +220,6 @@ class Tensor:
 
     def type(self, dtype=None):
         if dtype is None:
-            from .names import NAMESPACE
             prefix = "cuda." if self.is_cuda else ""
             return f"{NAMESPACE}.{prefix}{D.TYPE_NAMES[self._dtype.name]}Tensor"
         return self.to(dtype)
@@ -291,46 +251,7 @@ class Tensor:
     def half(self):
         raise TypeError("tensorrt_mini does not support float16")
 
-    def contiguous(self, memory_format=None):
-        if is_contiguous(self._shape, self._stride):
-            return self
-        return _V.contiguous(self)
 
-    def clone(self, memory_format=None):
-        return _V.clone(self)
-
-    def copy_(self, src, non_blocking=False):
-        from .ops.conversion import copy_
-        return copy_(self, src)
-
-    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
-        from .creation import tensor
-        return tensor(data, dtype=dtype or self._dtype, device=device or self.device,
-                      requires_grad=requires_grad)
-
-    def new_empty(self, *size, dtype=None, device=None):
-        from .creation import empty
-        return empty(*size, dtype=dtype or self._dtype, device=device or self.device)
-
-    def new_zeros(self, *size, dtype=None, device=None):
-        from .creation import zeros
-        return zeros(*size, dtype=dtype or self._dtype, device=device or self.device)
-
-    def new_ones(self, *size, dtype=None, device=None):
-        from .creation import ones
-        return ones(*size, dtype=dtype or self._dtype, device=device or self.device)
-
-    def new_full(self, size, fill_value, dtype=None, device=None):
-        from .creation import full
-        return full(size, fill_value, dtype=dtype or self._dtype, device=device or self.device)
-
-
-def _rebuild(cls, values, device, requires_grad):
-    from .creation import tensor
-    t = tensor(values, device=device)
-    if cls is not Tensor:
-        return cls(t, requires_grad)
-    return t.requires_grad_(requires_grad)
 
 
 # --- construction helpers used by every op --------------------------------------------
@@ -396,21 +317,9 @@ def clone_raw(t):
     return out
 
 
-def _convert(t, dtype):
-    from .ops.conversion import to_dtype
-    return to_dtype(t, dtype)
-
-
-def transfer(t, device):
-    from .ops.conversion import to_device
-    return to_device(t, device)
-
-
 def transfer_raw(t, device):
     """t's values on another device (contiguous), through host memory."""
     host = backends.get(t._storage.device.type).to_host(t)
     storage = backends.get(device.type).from_host(host.reshape(-1), device)
     return _new(storage, tuple(t._shape), contiguous_strides(t._shape), 0)
 
-
-from .ops import views as _V  # noqa: E402  (views need Tensor defined)

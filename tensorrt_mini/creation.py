@@ -389,3 +389,24 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
         raise RuntimeError(f"n must be greater or equal to 0, got {min(n, m)}")
     dtype = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
     return _finish(_from_host_array(np.eye(n, m, dtype=dtype.np), device), requires_grad)
+
+
+def rebuild(cls, values, device, requires_grad):
+    """A pickled tensor (Tensor.__reduce_ex__): its values on its device, of its class."""
+    t = tensor(values, device=device)
+    if cls is not Tensor:
+        return cls(t, requires_grad)
+    return t.requires_grad_(requires_grad)
+
+
+def legacy_new(cls, *args, device=None):
+    """The legacy constructor: `Tensor(2, 3)` is uninitialised float32, `Tensor([[1, 2]])`
+    copies data into float32."""
+    dtype = D.get_default_dtype()
+    if not args:  # Tensor() is an empty 1-D tensor
+        args = (0,)
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+        src = tensor(args[0], dtype=dtype, device=device)
+    else:
+        src = empty(*args, dtype=dtype, device=device)
+    return _new(src._storage, src._shape, src._stride, src._offset, cls)

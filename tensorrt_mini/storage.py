@@ -5,9 +5,13 @@ the version counter that autograd's in-place checks read, so a write through any
 bumps it for all of them.
 """
 
+# the cuda runtime (CuPy, or numpy under the simulator) is the device memory a CUDAStorage
+# holds: it imports nothing of tensorrt_mini but the kernels, and loads CuPy on first use
+from .backends import cuda_runtime
 from .device import CPU
-from .dtypes import TYPE_NAMES
+from .dtypes import TYPE_NAMES, from_numpy_dtype
 from .names import NAMESPACE
+from .printing import format_storage
 
 
 class Storage:
@@ -63,7 +67,6 @@ class Storage:
         return f"{prefix}{TYPE_NAMES[self.dtype.name]}Storage"
 
     def __repr__(self):
-        from .printing import format_storage
         return format_storage(self.dtype, self.device, self.to_host())
 
     __str__ = __repr__
@@ -146,10 +149,12 @@ class CUDAStorage(Storage):
 
 
 def _runtime():
-    from .backends import cuda_runtime
     return cuda_runtime.runtime()
 
 
 def _cuda_storage(values, device):
-    from .backends import cuda
-    return cuda.from_host(values, device)
+    """A CUDAStorage holding `values` (a 1-D numpy array): unpickling one."""
+    rt = _runtime()
+    buffer = rt.upload(values)
+    return CUDAStorage(buffer, from_numpy_dtype(values.dtype), device, rt.address(buffer),
+                       values.size)

@@ -3,12 +3,53 @@
 Kept apart from tensor.py so the class body holds only metadata; each line here says
 which op a method is.
 """
+import numpy as np
+
 from . import creation
 from .kernels import catalog
+from .layout import is_contiguous
+from .ops import conversion
 from .ops import elementwise as E
 from .ops import indexing, joining, linalg, reduction, selecting, views as V
 from ._tensor import Tensor
 from .ops.dispatch import GradMode
+
+# --- construction, conversion, copies ---------------------------------------------------
+Tensor.__new__ = staticmethod(creation.legacy_new)
+
+
+def _reduce_ex(self, proto):
+    # pickle and deepcopy: the values, device and class (a Parameter stays one) of a leaf
+    if self.grad_fn is not None:
+        raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support "
+                           "the deepcopy protocol at the moment.")
+    return (creation.rebuild, (type(self), np.asarray(self), str(self.device),
+                               self._requires_grad))
+
+
+Tensor.__reduce_ex__ = _reduce_ex
+Tensor.to = conversion.to
+Tensor.copy_ = lambda self, src, non_blocking=False: conversion.copy_(self, src)
+Tensor.contiguous = lambda self, memory_format=None: (
+    self if is_contiguous(self._shape, self._stride) else V.contiguous(self))
+Tensor.clone = lambda self, memory_format=None: V.clone(self)
+
+
+def _new_like(make):
+    def method(self, *size, dtype=None, device=None):
+        return make(*size, dtype=dtype or self._dtype, device=device or self.device)
+    method.__name__ = f"new_{make.__name__}"
+    return method
+
+
+Tensor.new_empty = _new_like(creation.empty)
+Tensor.new_zeros = _new_like(creation.zeros)
+Tensor.new_ones = _new_like(creation.ones)
+Tensor.new_full = lambda self, size, fill_value, dtype=None, device=None: creation.full(
+    size, fill_value, dtype=dtype or self._dtype, device=device or self.device)
+Tensor.new_tensor = lambda self, data, dtype=None, device=None, requires_grad=False: \
+    creation.tensor(data, dtype=dtype or self._dtype, device=device or self.device,
+                    requires_grad=requires_grad)
 
 # --- views ----------------------------------------------------------------------------
 Tensor.view = V.view

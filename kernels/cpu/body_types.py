@@ -8,7 +8,7 @@ import numpy as np
 
 from ..scalar import prepare
 from . import generated
-from .scalar_math import MATH
+from .scalar_math import LIBM
 
 
 class BodyError(TypeError):
@@ -34,7 +34,7 @@ def result_types(body, dtypes, literals=None):
 
 
 def _compile(body, dtypes, literals):
-    dispatcher = nb.njit(prepare(body.fn, literals, MATH))
+    dispatcher = nb.njit(prepare(body.fn, literals, LIBM))
     try:
         dispatcher.compile(tuple(_numba_type(d) for d in dtypes))
     except nb.core.errors.NumbaError as e:

@@ -3,7 +3,8 @@ math functions, which Numba compiles, with these changes:
 
 - numpy's floor, ceil and trunc (math's return integers, which breaks on inf, NaN and
   -0.) and fmod (Numba's CPU target lacks it);
-- float32 exp, tanh and erf written as plain arithmetic that LLVM vectorises. The pip
+- (in MATH, for the parallel kernels) float32 exp, tanh and erf written as plain
+  arithmetic that LLVM vectorises. The pip
   wheels of llvmlite carry no vector math library, so `math.exp` in a loop is a scalar
   call per element; these ran exp at a fraction of torch's time (bench/NOTES.md). Their
   accuracy is tested against float64 (tests/kernels/cpu/test_scalar_math.py): within
@@ -162,5 +163,10 @@ exp = _float32_or_libm(_exp32, math.exp)
 tanh = _float32_or_libm(_tanh32, math.tanh)
 erf = _float32_or_libm(_erf32, math.erf)
 
-MATH = math_namespace("cpu", {"floor": floor, "ceil": ceil, "trunc": trunc, "fmod": fmod,
-                              "exp": exp, "tanh": tanh, "erf": erf})
+# LIBM serves the serial kernels (small tensors), MATH the parallel ones: the vectorised
+# bodies pay off only on long runs, and they take seconds to compile where libm's calls
+# take a fraction of one. A small and a large tensor may then differ in the last bits, as
+# torch's scalar and vectorised loops do.
+_FIXES = {"floor": floor, "ceil": ceil, "trunc": trunc, "fmod": fmod}
+LIBM = math_namespace("cpu", _FIXES)
+MATH = math_namespace("cpu_vector", dict(_FIXES, exp=exp, tanh=tanh, erf=erf))

@@ -14,6 +14,7 @@ import weakref
 
 from .. import _tensor as T
 from ..ops.dispatch import GradMode
+from .storage_geometry import read_from_storage, scatter_to_storage
 
 FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
          "after they have already been freed). Saved intermediate values of the graph are freed "
@@ -170,7 +171,6 @@ def grad_edge(t):
     if t._base is not None:
         made_at = getattr(t, "_view_version", None)  # None: not made by a recorded op
         if made_at is not None and made_at != t._storage._version:
-            from .inplace import refresh_view  # (inplace builds on this module)
             refresh_view(t)
     return port_or_grad_fn(t)
 
@@ -214,3 +214,33 @@ def run(raw, *args, **kwargs):
         return raw(*args, **kwargs)
     finally:
         GradMode.enabled = True
+
+
+def refresh_view(t):
+    """Once its base has a new grad_fn, view t reads its gradient from the base's."""
+    base = t._base
+    if base is None or base.grad_fn is None:
+        if base is not None:  # nothing to route through: the grad_fn t has stays right
+            t._view_version = t._storage._version
+        return
+    storage_size = t._storage.size()
+    base_geom = (base._shape, base._stride, base._offset)
+    view_geom = (t._shape, t._stride, t._offset)
+
+    def view_of_base(g):
+        return (read_from_storage(scatter_to_storage(g, *view_geom, storage_size), *base_geom),)
+    set_grad_fn(t, node_class("AsStridedBackward0")(view_of_base, (grad_edge(base),)))
+
+
+def set_grad_fn(t, node):
+    """t's gradient comes from `node` from now on; retain_grad follows it there, as in
+    torch (hooks stay on the old node, with the old value)."""
+    old = port_or_grad_fn(t)
+    t.grad_fn = node
+    t._requires_grad = True
+    if t._base is not None:
+        t._view_version = t._storage._version  # (see graph.grad_edge)
+    if t._retains_grad:
+        if old is not None and old._retained:
+            old._retained = [r for r in old._retained if r() is not t]
+        node.retain(t)

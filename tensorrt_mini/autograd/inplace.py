@@ -9,9 +9,9 @@ the written region through the op's node and the rest to the base's old grad_fn.
 from .. import _tensor as T
 from ..ops import elementwise as E
 from ..ops.dispatch import GradMode, check_no_grad_view
-from .formulas.views import read_from_storage, scatter_to_storage
 from .graph import (_BACKWARD_SUFFIX, Node, OutputPort, alias, edge, grad_edge, node_class,
-                    port_or_grad_fn)
+                    port_or_grad_fn, refresh_view, set_grad_fn)
+from .storage_geometry import read_from_storage, scatter_to_storage
 
 LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
 VIEW_OF_LEAF = "a view of a leaf Variable that requires grad is being used in an in-place operation."
@@ -94,7 +94,7 @@ def rebase(t, node):
     """Make `node` (whose first input is t's old value) produce t's gradient from now on."""
     base = t._base
     if base is None:
-        _set_grad_fn(t, node)
+        set_grad_fn(t, node)
     else:
         storage_size = t._storage.size()
         base_geom = (base._shape, base._stride, base._offset)
@@ -111,35 +111,5 @@ def rebase(t, node):
             return (read_from_storage(buf, *base_geom),) + tuple(grads[1:])
         base_node = CopySlices(copy_slices, (edge(base),) + node.next[1:])
         base_node.inner = node
-        _set_grad_fn(base, base_node)
+        set_grad_fn(base, base_node)
         refresh_view(t)
-
-
-def refresh_view(t):
-    """Once its base has a new grad_fn, view t reads its gradient from the base's."""
-    base = t._base
-    if base is None or base.grad_fn is None:
-        if base is not None:  # nothing to route through: the grad_fn t has stays right
-            t._view_version = t._storage._version
-        return
-    storage_size = t._storage.size()
-    base_geom = (base._shape, base._stride, base._offset)
-    view_geom = (t._shape, t._stride, t._offset)
-
-    def view_of_base(g):
-        return (read_from_storage(scatter_to_storage(g, *view_geom, storage_size), *base_geom),)
-    _set_grad_fn(t, node_class("AsStridedBackward0")(view_of_base, (grad_edge(base),)))
-
-
-def _set_grad_fn(t, node):
-    """t's gradient comes from `node` from now on; retain_grad follows it there, as in
-    torch (hooks stay on the old node, with the old value)."""
-    old = port_or_grad_fn(t)
-    t.grad_fn = node
-    t._requires_grad = True
-    if t._base is not None:
-        t._view_version = t._storage._version  # (see graph.grad_edge)
-    if t._retains_grad:
-        if old is not None and old._retained:
-            old._retained = [r for r in old._retained if r() is not t]
-        node.retain(t)

@@ -308,7 +308,7 @@ def binary_scalar(name, out, a, value, reverse=False):
 
 
 def where(out, cond, a, b):
-    elementwise_op("where", a._dtype, (out,), (cond, a, b))
+    elementwise("where", (out,), (cond, a, b))
 
 
 def copy_(dst, src):

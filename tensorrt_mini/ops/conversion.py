@@ -1,5 +1,7 @@
 """Dtype and device conversion, and copy_ across both."""
 from .. import _tensor as T
+from .. import dtypes as D
+from ..device import as_device
 from .dispatch import differentiable
 from .elementwise import copy_into
 
@@ -19,3 +21,24 @@ def to_device(input, device):
 @differentiable(writes=0)
 def copy_(self, src):
     return copy_into(self, src)
+
+
+def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
+    """Tensor.to: a dtype, a device, or another tensor's both, positionally or by name."""
+    for a in args:
+        if isinstance(a, D.dtype):
+            dtype = a
+        elif isinstance(a, T.Tensor):
+            dtype, device = a._dtype, a.device
+        else:
+            device = a
+    out = self
+    if device is not None:
+        dev = as_device(device)
+        if dev != self._storage.device:
+            out = to_device(out, dev)
+    if dtype is not None and D.as_dtype(dtype) is not out._dtype:
+        out = to_dtype(out, D.as_dtype(dtype))
+    if copy and out is self:
+        out = self.clone()
+    return out

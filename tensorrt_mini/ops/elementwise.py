@@ -538,60 +538,6 @@ def _binary_op(name):
     return differentiable(op)
 
 
-for _name in """acos asin atan acosh asinh atanh sinh cosh exp2 erfc erfinv sinc deg2rad rad2deg
-        frac signbit""".split():
-    globals()[_name] = _unary_op(_name)
-for _name in "atan2 hypot copysign logaddexp logaddexp2 fmod xlogy nextafter".split():
-    globals()[_name] = _binary_op(_name)
-
-neg = _unary_op("neg")
-abs = _unary_op("abs")
-sign = _unary_op("sign")
-exp = _unary_op("exp")
-expm1 = _unary_op("expm1")
-log = _unary_op("log")
-log2 = _unary_op("log2")
-log10 = _unary_op("log10")
-log1p = _unary_op("log1p")
-sqrt = _unary_op("sqrt")
-rsqrt = _unary_op("rsqrt")
-reciprocal = _unary_op("reciprocal")
-sin = _unary_op("sin")
-cos = _unary_op("cos")
-tan = _unary_op("tan")
-tanh = _unary_op("tanh")
-sigmoid = _unary_op("sigmoid")
-relu = _unary_op("relu")
-erf = _unary_op("erf")
-floor = _unary_op("floor")
-ceil = _unary_op("ceil")
-round = _unary_op("round")
-trunc = _unary_op("trunc")
-isnan = _unary_op("isnan")
-isinf = _unary_op("isinf")
-isfinite = _unary_op("isfinite")
-logical_not = _unary_op("logical_not")
-bitwise_not = _unary_op("bitwise_not")
-
-mul = _binary_op("mul")
-div = _binary_op("div")
-floor_divide = _binary_op("floor_divide")
-remainder = _binary_op("remainder")
-pow = _binary_op("pow")
-maximum = _binary_op("maximum")
-minimum = _binary_op("minimum")
-eq = _binary_op("eq")
-ne = _binary_op("ne")
-lt = _binary_op("lt")
-le = _binary_op("le")
-gt = _binary_op("gt")
-ge = _binary_op("ge")
-logical_and = _binary_op("logical_and")
-logical_or = _binary_op("logical_or")
-logical_xor = _binary_op("logical_xor")
-bitwise_and = _binary_op("bitwise_and")
-bitwise_or = _binary_op("bitwise_or")
-bitwise_xor = _binary_op("bitwise_xor")
 
 
 @differentiable
@@ -633,12 +579,13 @@ def where(condition, input, other):
     dev = check_same_device(*tensors)
     dtype = result_type(input, other)
     shape = broadcast_shapes(*(t._shape for t in tensors))
-    from ..creation import full
-    a = input if isinstance(input, Tensor) else full((), input, dtype=dtype, device=dev)
-    b = other if isinstance(other, Tensor) else full((), other, dtype=dtype, device=dev)
+    # a number goes to the kernel as a scalar operand, checked as a fill value is
+    a = _expand_to(to_dtype(input, dtype), shape) if isinstance(input, Tensor) \
+        else fill_scalar(input, dtype)
+    b = _expand_to(to_dtype(other, dtype), shape) if isinstance(other, Tensor) \
+        else fill_scalar(other, dtype)
     out = _empty(shape, dtype, dev, None)
-    _backend(out).where(out, _expand_to(condition, shape), _expand_to(to_dtype(a, dtype), shape),
-                        _expand_to(to_dtype(b, dtype), shape))
+    _backend(out).where(out, _expand_to(condition, shape), a, b)
     return out
 
 
@@ -680,7 +627,7 @@ def copy_into(dst, src):
         dst._storage._version += 1
         return dst
     if src._storage.device != dst._storage.device:
-        src = T.transfer(src, dst._storage.device)
+        src = T.transfer_raw(src, dst._storage.device)
     shape = broadcast_shapes(dst._shape, src._shape)
     if shape != tuple(dst._shape):
         raise RuntimeError(f"output with shape {list(dst._shape)} doesn't match the broadcast shape {list(shape)}")
@@ -715,3 +662,13 @@ def inplace(name, self, *args, **kw):
     self._storage._version += 1
     return self
 
+
+
+# Every other public op of the catalog takes its operands and nothing else: its function is
+# made here, from its name and arity.
+for _op in catalog.OPS.values():
+    if _op.public and _op.name not in globals():
+        if _op.arity > 2:
+            raise RuntimeError(f"catalog op {_op.name} takes {_op.arity} operands: write its "
+                               "function (names, keywords, checks) in ops/elementwise.py")
+        globals()[_op.name] = (_unary_op if _op.arity == 1 else _binary_op)(_op.name)

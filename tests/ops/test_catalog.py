@@ -258,3 +258,24 @@ def test_positive_is_the_input():
     assert tm.positive(x) is x and x.positive() is x
     with pytest.raises(RuntimeError, match="bool tensor"):
         tm.positive(tm.tensor([True]))
+
+
+@pytest.mark.parametrize("name", ["exp", "tanh", "erf", "sigmoid", "logaddexp", "erfinv"])
+def test_large_float32_takes_the_vectorised_math_within_4_ulp_of_torch(name):
+    """Parallel kernels (large tensors) compute float32 exp, tanh and erf as vectorised
+    polynomials (kernels/cpu/scalar_math.py): their results stay within a few ulp of
+    torch's, specials included."""
+    torch = needs_torch()
+    n = 1 << 16
+    arrays = [_values(name, k, tm.float32, (n,), k) for k in range(TABLE[name][0])]
+    got = np.asarray(_call(name, tm, *[tm.tensor(a) for a in arrays]))
+    want = _call(name, torch, *[torch.tensor(a) for a in arrays]).numpy()
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    finite = np.isfinite(want)
+    np.testing.assert_array_equal(got[~finite & ~np.isnan(want)], want[~finite & ~np.isnan(want)])
+    # logaddexp cancels to near 0 where a ~ -b ~ log(2)/2 (torch loses the same digits):
+    # count its ulps at the scale of its inputs
+    scale = np.float32(1.0) if name == "logaddexp" else np.float32(0.0)
+    spacing = np.spacing(np.maximum(np.abs(want[finite]), scale)).astype(np.float64)
+    ulps = np.abs(got[finite].astype(np.float64) - want[finite]) / np.maximum(spacing, 2.0 ** -149)
+    assert ulps.max() <= (16 if name == "erfinv" else 5)

@@ -5,9 +5,10 @@ from ...ops import indexing
 from ...ops.dispatch import check_no_grad_view
 from ...ops.indexing import index_put_
 from ..graph import node_class, edge, run
-from ..inplace import check_target, rebase, refresh_view, via_out_of_place
+from ..graph import refresh_view
+from ..inplace import check_target, rebase, via_out_of_place
 from .common import fit, is_tensor, meta, register, sum_to
-from .views import read_from_storage, scatter_to_storage
+from ..storage_geometry import read_from_storage, scatter_to_storage
 
 
 @register("inplace")

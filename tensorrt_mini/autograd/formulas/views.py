@@ -4,9 +4,9 @@ A view's gradient is the output gradient put back where the view took its elemen
 reshaped, transposed back, summed over expanded dims, or written into zeros of the
 input's shape at the viewed positions.
 """
-from ... import creation
 from ...ops import indexing
 from ..graph import record, run
+from ..storage_geometry import read_from_storage, scatter_to_storage
 from .common import register, sum_to, zeros
 
 
@@ -127,38 +127,6 @@ def _getitem(raw, x, idx):
 
 
 # --- as_strided ------------------------------------------------------------------------
-
-def _surely_disjoint(shape, stride):
-    """True when no two indices of the geometry can reach one element."""
-    extent = 0
-    for s, n in sorted((s, n) for n, s in zip(shape, stride) if n > 1):
-        if s <= extent:
-            return False
-        extent += (n - 1) * s
-    return True
-
-
-def scatter_to_storage(g, shape, stride, offset, size):
-    """A flat zero buffer of `size` elements with g added in at the geometry's elements."""
-    buf = zeros((size,), g)
-    if _surely_disjoint(shape, stride):
-        buf.as_strided(shape, stride, offset).copy_(g)
-    else:
-        offsets = indexing.storage_offsets(shape, stride, offset, g._storage.device)
-        indexing.index_put_(buf, offsets.contiguous(), g, shape, accumulate=True)
-    return buf
-
-
-def read_from_storage(buf, shape, stride, offset):
-    """The geometry's elements of a flat buffer; where the geometry reaches one element from
-    several indices, each gets an equal share (PyTorch's as_strided backward)."""
-    view = buf.as_strided(shape, stride, offset)
-    if _surely_disjoint(shape, stride):
-        return view
-    ones = creation.ones(shape, dtype=buf._dtype, device=buf._storage.device)
-    counts = scatter_to_storage(ones, shape, stride, offset, buf._shape[0])
-    return view / counts.as_strided(shape, stride, offset)
-
 
 @register("as_strided")
 def _as_strided(raw, x, size, stride, storage_offset=None):
