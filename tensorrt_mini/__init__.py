@@ -1,13 +1,4 @@
 """tensorrt_mini: a small tensor runtime with PyTorch's tensor model, on cpu and cuda."""
-import os
-
-# Wheels ship kernels/ inside the package as tensorrt_mini.kernels; in a source checkout
-# (python -m tensorrt_mini or pytest from the repo root) it sits beside this folder.
-_checkout = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if not os.path.isdir(os.path.join(__path__[0], "kernels")) and \
-        os.path.isfile(os.path.join(_checkout, "kernels", "__init__.py")):
-    __path__.append(_checkout)
-
 from . import dtypes as _D
 from .kernels import catalog as _catalog
 from .ops import elementwise as _E

@@ -19,6 +19,11 @@ strided (in-place ops write through views). Shapes already agree (inputs are exp
 the output's shape with stride 0 where they broadcast); inputs share one compute dtype.
 - ``copy_(dst, src)``: elementwise copy with dtype conversion.
 - ``fill_(dst, value)``.
+- ``elementwise(op, outs, operands)``: every elementwise op's one path: ``op`` is a name in
+  the catalog (``kernels/catalog.py``) or a ``kernels.scalar.Body`` (a user's
+  ``tm.elementwise``); operands are views or numpy scalars, the last one's dtype the
+  compute dtype; a body returning a tuple fills several outputs. ``unary``, ``binary``,
+  ``binary_scalar`` and ``where`` below are its common forms.
 - ``unary(name, out, x)``.
 - ``binary(name, out, a, b)``; ``binary_scalar(name, out, a, value)`` with a Python scalar
   already converted to the compute dtype.
@@ -27,15 +32,24 @@ the output's shape with stride 0 where they broadcast); inputs share one compute
   of one dtype that the result keeps: the tiny-op hot path, the one op that allocates.
 - ``where(out, cond, a, b)``.
 - ``reduce(name, out, x, dims)`` and ``arg_reduce(name, values, indices, x, dim)``.
+- ``fused_reduce(bodies, state_dtypes, identity, out, inputs)``: a user's reduction
+  (``tm.reduction``) of (M, K) views into M outputs.
 - ``matmul(out, a, b)``: batched (..., n, k) @ (..., k, m), batch dims already expanded.
 - ``take(out, x, offsets)`` / ``put_(x, offsets, values, accumulate)``: gather and scatter
   through int64 storage offsets (advanced indexing).
-- ``uniform_(t, low, high, generator)`` / ``normal_(t, mean, std, generator)``.
+- ``uniform_(t, low, high, generator)`` / ``normal_(t, mean, std, generator)`` /
+  ``random_integers_(t, low, high, generator)``.
+- ``sgd_step(...)`` / ``adam_step(...)``: fused optimizer updates (tensorrt_mini.optim).
 
-Op names are the ones in ``tensorrt_mini.ops.elementwise``.
+``INTERFACE`` lists these names; a test checks that every backend provides each, with the
+same parameters.
 """
 import importlib
 
+INTERFACE = ("empty", "from_host", "to_host", "gather_host", "copy_", "fill_", "elementwise",
+             "unary", "binary", "binary_scalar", "binary_contig_new", "where", "reduce",
+             "arg_reduce", "fused_reduce", "matmul", "take", "put_", "uniform_", "normal_",
+             "random_integers_", "sgd_step", "adam_step")
 _MODULES = {"cpu": "tensorrt_mini.backends.cpu", "cuda": "tensorrt_mini.backends.cuda"}
 loaded = {}  # device type -> backend module, once imported (hot paths read it directly)
 

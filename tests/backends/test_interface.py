@@ -1,0 +1,27 @@
+"""Every backend implements the whole op table (backends.INTERFACE), with the same
+parameters, so the front end can call any of them for any device."""
+import inspect
+
+import pytest
+
+from tensorrt_mini import backends
+from tensorrt_mini.backends import cuda_runtime
+
+
+@pytest.mark.skipif(not cuda_runtime.is_available(),
+                    reason=f"cuda unavailable: {cuda_runtime.unavailable()}")
+@pytest.mark.parametrize("name", backends.INTERFACE)
+def test_cpu_and_cuda_implement_the_interface_alike(name):
+    cpu, cuda = backends.get("cpu"), backends.get("cuda")
+    assert callable(getattr(cpu, name)) and callable(getattr(cuda, name))
+    assert list(inspect.signature(getattr(cpu, name)).parameters) == \
+        list(inspect.signature(getattr(cuda, name)).parameters)
+
+
+def test_the_interface_lists_what_the_front_end_calls():
+    cpu = backends.get("cpu")
+    public = {name for name, fn in vars(cpu).items()
+              if inspect.isfunction(fn) and fn.__module__ == cpu.__name__
+              and not name.startswith("_")}
+    # numpy_view: the host's own zero-copy view (Tensor.numpy), which no other device has
+    assert public - set(backends.INTERFACE) == {"numpy_view"}
