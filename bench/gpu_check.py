@@ -34,7 +34,7 @@ DISTS = ("numpy", "numba", "numba-cuda", "cupy-cuda13x", "cupy-cuda12x", "torch"
          "hypothesis", "tqdm", "matplotlib", "cuda-bindings", "cuda-python")
 # the GPU-only tests of the backend suite: on a GPU they must pass, not skip
 GPU_TESTS = ("test_gpu_large_elementwise_and_transposes", "test_gpu_large_reductions",
-             "test_gpu_matmul_and_random")
+             "test_gpu_matmul_and_random", "test_gpu_catalog_ops_and_user_kernels")
 # the cases issue 3 asks for, as bench names them
 ISSUE_CASES = ("a + b, host time", "a * b + c, host time", "a + b", "a + b.t()",
                "b.t().contiguous()", "sum()", "sum(0)", "sum(1)", "matmul a @ b")
