@@ -145,16 +145,19 @@ def test_cpu_and_cuda_bodies_cover_the_same_ops_and_dtypes():
                         op.body(np_dtype, device)
 
 
+# CI runs every op over every layout in float32 and densely in int64 and bool; the rest of
+# the sweep (each case compiles its own kernels) is marked slow: `pytest -m slow` runs it.
+_CI = {tm.float32: tuple(LAYOUTS), tm.int64: ("contiguous",), tm.bool: ("contiguous",)}
+
+
 def _cases():
     out = []
     for name in sorted(TABLE):
         for dtype in DTYPES:
-            # every layout for one dtype; each layout compiles its own kernels, so the
-            # other dtypes take the dense one and, for one of each kind, the strided one
-            layouts = LAYOUTS if dtype is tm.float32 else ("contiguous", "transposed") \
-                if dtype in (tm.float64, tm.int64, tm.bool) else ("contiguous",)
-            for layout in layouts:
-                out.append(pytest.param(name, dtype, layout, id=f"{name}-{dtype.name}-{layout}"))
+            for layout in LAYOUTS if dtype is tm.float32 else ("contiguous", "transposed"):
+                marks = () if layout in _CI.get(dtype, ()) else (pytest.mark.slow,)
+                out.append(pytest.param(name, dtype, layout, marks=marks,
+                                        id=f"{name}-{dtype.name}-{layout}"))
     return out
 
 
@@ -176,10 +179,16 @@ cuda_only = pytest.mark.skipif(not cuda_runtime.is_available(),
                                reason=f"cuda unavailable: {cuda_runtime.unavailable()}")
 
 
+def _cuda_cases():
+    return [pytest.param(name, dtype, layout, id=f"{name}-{dtype.name}-{layout}",
+                         marks=() if dtype is tm.float32 or layout == "contiguous"
+                         else (pytest.mark.slow,))
+            for name in sorted(TABLE) for dtype in (tm.float32, tm.int32, tm.bool)
+            for layout in ("contiguous", "transposed")]
+
+
 @cuda_only
-@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
-@pytest.mark.parametrize("dtype", [tm.float32, tm.int32, tm.bool], ids=str)
-@pytest.mark.parametrize("name", sorted(TABLE))
+@pytest.mark.parametrize("name, dtype, layout", _cuda_cases())
 def test_cuda_against_cpu(name, dtype, layout):
     arrays = _inputs(name, dtype, layout)
     try:
