@@ -153,17 +153,22 @@ def _strided_params(ins, pattern, outs):
     return params + ["shape"]
 
 
+def _rows(walk):
+    """The strided variants' first lines: the inner run's length and each operand's step
+    along it (`<t>l`), and the number of rows (`outer`) over the other dims."""
+    lines = ["    nd = shape.shape[0]",
+             "    last = nd - 1",
+             "    n = np.uint64(shape[last])"]
+    lines += [f"    {t}l = np.uint64({t}st[last])" for t in walk]
+    return lines + ["    outer = 1",
+                    "    for d in range(last):",
+                    "        outer *= shape[d]"]
+
+
 def _strided(ins, pattern, tensors, outs):
     walk = tensors + outs
-    lines = _def("strided", _strided_params(ins, pattern, outs))
-    lines += ["    nd = shape.shape[0]",
-              "    last = nd - 1",
-              "    n = np.uint64(shape[last])"]
-    lines += [f"    {t}l = np.uint64({t}st[last])" for t in walk]
-    lines += ["    outer = 1",
-              "    for d in range(last):",
-              "        outer *= shape[d]",
-              "    idx = np.zeros(nd, np.int64)"]
+    lines = _def("strided", _strided_params(ins, pattern, outs)) + _rows(walk)
+    lines.append("    idx = np.zeros(nd, np.int64)")
     lines += [f"    {t}p = np.uint64({t}o)" for t in walk]
     lines.append("    for _ in range(outer):")
     lines.append("        for i in range(n):")
@@ -183,15 +188,8 @@ def _strided(ins, pattern, tensors, outs):
 
 def _strided_par(ins, pattern, tensors, outs):
     walk = tensors + outs
-    lines = _def("strided_par", _strided_params(ins, pattern, outs), par=True)
-    lines += ["    nd = shape.shape[0]",
-              "    last = nd - 1",
-              "    n = np.uint64(shape[last])"]
-    lines += [f"    {t}l = np.uint64({t}st[last])" for t in walk]
-    lines += ["    outer = 1",
-              "    for d in range(last):",
-              "        outer *= shape[d]",
-              "    for r in nb.prange(outer):"]
+    lines = _def("strided_par", _strided_params(ins, pattern, outs), par=True) + _rows(walk)
+    lines.append("    for r in nb.prange(outer):")
     lines += [f"        {t}p = row_start(r, shape, {t}st, {t}o)" for t in walk]
     lines.append("        for i in range(n):")
     args = [f"{x}[{x}p + i * {x}l]" if p == "t" else x for x, p in zip(ins, pattern)]

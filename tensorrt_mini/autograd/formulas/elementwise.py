@@ -196,16 +196,20 @@ def _pow(raw, a, b):
     return _binary(name, out, a, b, _pow_grads)
 
 
+def _recorded(node, grads):
+    """The derivative of a binary op whose raw gradients `grads` gives (see _binary)."""
+    def derivative(raw, a, b):
+        return _binary(node, run(raw, a, b), a, b, grads)
+    return derivative
+
+
 def _extremum(node, lose):
     """maximum/minimum: the larger (smaller) input gets the gradient; ties split it."""
     def grads(g, a, b, need_a, need_b):
         half = E.where(a == b, g * 0.5, g)
         return (E.where(lose(a, b), 0.0, half) if need_a else None,
                 E.where(lose(b, a), 0.0, half) if need_b else None)
-
-    def derivative(raw, a, b):
-        return _binary(node, run(raw, a, b), a, b, grads)
-    return derivative
+    return _recorded(node, grads)
 
 
 register("maximum")(_extremum("MaximumBackward0", E.lt))
@@ -304,20 +308,18 @@ def _nan_to_num(raw, x, nan=0.0, posinf=None, neginf=None):
     return record("NanToNumBackward0", out, (x,), lambda g, x: (g * E.isfinite(x),), (x,))
 
 
-@register("atan2")
-def _atan2(raw, a, b):
-    def grads(g, a, b, need_a, need_b):
-        d = a * a + b * b
-        return (g * b / d if need_a else None, g * E.neg(a) / d if need_b else None)
-    return _binary("Atan2Backward0", run(raw, a, b), a, b, grads)
+def _atan2_grads(g, a, b, need_a, need_b):
+    d = a * a + b * b
+    return (g * b / d if need_a else None, g * E.neg(a) / d if need_b else None)
 
 
-@register("hypot")
-def _hypot(raw, a, b):
-    def grads(g, a, b, need_a, need_b):
-        out = E.hypot(a, b)
-        return (g * a / out if need_a else None, g * b / out if need_b else None)
-    return _binary("HypotBackward0", run(raw, a, b), a, b, grads)
+def _hypot_grads(g, a, b, need_a, need_b):
+    out = E.hypot(a, b)
+    return (g * a / out if need_a else None, g * b / out if need_b else None)
+
+
+register("atan2")(_recorded("Atan2Backward0", _atan2_grads))
+register("hypot")(_recorded("HypotBackward0", _hypot_grads))
 
 
 @register("copysign")
@@ -335,10 +337,7 @@ def _logaddexp_derivative(node, power):
     def grads(g, a, b, need_a, need_b):
         return (g / (power(b - a) + 1) if need_a else None,
                 g / (power(a - b) + 1) if need_b else None)
-
-    def derivative(raw, a, b):
-        return _binary(node, run(raw, a, b), a, b, grads)
-    return derivative
+    return _recorded(node, grads)
 
 
 register("logaddexp")(_logaddexp_derivative("LogaddexpBackward0", E.exp))
