@@ -19,7 +19,6 @@ torch's float-only ops do).
 import math
 
 import numpy as np
-from numba import types
 
 from .scalar import Body
 
@@ -109,19 +108,14 @@ def _true(x):
 
 # --- copy: the cast on store; float -> integer goes through int64 ------------------------
 
-def _to_int64_cpu(x):
+def _to_int64(x):
     # a direct fptoui/fptosi into uint8 is undefined below 0, and vectorised and scalar code
     # then disagree (-1.6 -> uint8 gave 0 in one lane and 255 in the next); torch wraps to 255
     return np.int64(x)
 
 
-def _to_int64_cuda(x):
-    return types.int64(x)
-
-
 _op("copy", 1, "bif", "same", _identity, public=False)
-_op("to_int64", 1, "f", "same", {"f/cpu": _to_int64_cpu, "f/cuda": _to_int64_cuda},
-    public=False)
+_op("to_int64", 1, "f", "same", _to_int64, public=False)
 
 
 # --- unary ------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ from .ops.elementwise import (abs, add, bitwise_and, bitwise_not, bitwise_or, bi
                               sin, sqrt, sub, tan, tanh, trunc, where, result_type)
 from .ops.elementwise import (addcdiv, addcmul, bitwise_left_shift, bitwise_right_shift,
                               heaviside, lerp, logit, nan_to_num, positive, square)
-from .ops.fused import elementwise, reduction
 from .ops.indexing import nonzero
 from .ops.joining import cat, stack, tile
 from .ops.selecting import flip, gather, index_select, masked_fill, roll, tril, triu
@@ -53,10 +52,13 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name):
-    # nn, optim and cuda load on first use: code that only computes on tensors skips them
+    # nn, optim and cuda load on first use: code that only computes on tensors skips them;
+    # so do the user kernels (tm.elementwise, tm.reduction), which bring Numba's compiler
+    import importlib
     if name in ("nn", "optim", "cuda"):
-        import importlib
         return importlib.import_module(f".{name}", __name__)
+    if name in ("elementwise", "reduction"):
+        return getattr(importlib.import_module(".ops.fused", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -105,6 +105,14 @@ def wrap_dims(dims, ndim):
     return out
 
 
+def reduced_dims(dim, ndim):
+    """The dims a reduction over `dim` takes, sorted: None or () means all of them."""
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+        return tuple(range(ndim))
+    dims = wrap_dims(tuple(dim) if isinstance(dim, (tuple, list)) else dim, ndim)
+    return tuple(sorted(dims)) if ndim else ()
+
+
 def broadcast_shapes(*shapes):
     ndim = max((len(s) for s in shapes), default=0)
     out = [1] * ndim

@@ -5,9 +5,6 @@ the version counter that autograd's in-place checks read, so a write through any
 bumps it for all of them.
 """
 
-# the cuda runtime (CuPy, or numpy under the simulator) is the device memory a CUDAStorage
-# holds: it imports nothing of tensorrt_mini but the kernels, and loads CuPy on first use
-from .backends import cuda_runtime
 from .device import CPU
 from .dtypes import TYPE_NAMES, from_numpy_dtype
 from .names import NAMESPACE
@@ -149,6 +146,9 @@ class CUDAStorage(Storage):
 
 
 def _runtime():
+    # the cuda runtime (CuPy, or numpy under the simulator) holds a CUDAStorage's memory;
+    # it is imported with the first cuda storage, as the cuda device itself is
+    from .backends import cuda_runtime
     return cuda_runtime.runtime()
 
 

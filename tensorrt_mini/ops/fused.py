@@ -26,7 +26,7 @@ from .. import _tensor as T
 from .. import dtypes as D
 from ..kernels.cpu.body_types import BodyError, result_types
 from ..kernels.scalar import Body
-from ..layout import broadcast_shapes, wrap_dim
+from ..layout import broadcast_shapes, reduced_dims
 from .dispatch import differentiable
 from .elementwise import (_check_inplace, _expand_to, _separate, check_same_device, is_tensor,
                           result_type, scalar_in, to_dtype)
@@ -185,16 +185,6 @@ def reduction(map, combine, identity, post=None, *, grads=None, name=None):
     return ReductionKernel(map, combine, identity, post, grads, name)
 
 
-def _reduced_dims(dim, ndim):
-    if dim is None:
-        return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    wrapped = tuple(sorted({wrap_dim(d, max(ndim, 1)) for d in dims}))
-    if len(wrapped) != len(dims):
-        raise RuntimeError("dim appears multiple times in the list of dims")
-    return tuple(d for d in wrapped if d < ndim)
-
-
 def _state(kernel, compute):
     """(state dtypes, identity as numpy scalars, output dtype) for compute dtype `compute`,
     each body typed (and any compile error raised) here."""
@@ -231,7 +221,7 @@ def reduction_kernel(kernel, *inputs, dim=None, keepdim=False):
     dev = check_same_device(*inputs)
     compute = result_type(*inputs)
     shape = broadcast_shapes(*(t._shape for t in inputs))
-    dims = _reduced_dims(dim, len(shape))
+    dims = reduced_dims(dim, len(shape))
     kept = [d for d in range(len(shape)) if d not in dims]
     states, identity, out_dtype = _state(kernel, compute)
     m = 1

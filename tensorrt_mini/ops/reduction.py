@@ -8,7 +8,7 @@ from operator import itemgetter
 
 from .. import dtypes as D
 from .. import _tensor as T
-from ..layout import wrap_dim, wrap_dims
+from ..layout import reduced_dims, wrap_dim
 from ..names import NAMESPACE
 from .dispatch import differentiable
 from .elementwise import binary, maximum, minimum, to_dtype
@@ -41,12 +41,7 @@ class MinResult(_ValuesIndices):
 
 
 def _dims(x, dim):
-    """Reduced dims as a sorted tuple; None or () means all of them."""
-    nd = x.dim()
-    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
-        return tuple(range(nd))
-    dims = wrap_dims(tuple(dim) if isinstance(dim, (tuple, list)) else dim, nd)
-    return tuple(sorted(dims)) if nd else ()
+    return reduced_dims(dim, x.dim())
 
 
 def _reduce(name, x, dims, keepdim, out_dtype, **options):

@@ -285,12 +285,12 @@ def test_reduction_over_any_dims_and_strides(device, dim, keepdim):
     base = np.random.default_rng(3).standard_normal((4, 3, 5))
     x = tm.tensor(base, device=device).permute(2, 0, 1)[::2]  # strided, permuted
     t = torch.tensor(base).permute(2, 0, 1)[::2]
-    tdim = dim if dim is not None else tuple(range(3))
-    want = (t * t).sum(tdim, keepdim=keepdim) if dim != () else t * t
+    tdim = dim if dim not in (None, ()) else tuple(range(3))  # () is all, as in tm.sum
+    want = (t * t).sum(tdim, keepdim=keepdim)
     got = sum_sq(x, dim=dim, keepdim=keepdim)
     assert tuple(got.shape) == tuple(want.shape)
     np.testing.assert_allclose(np.asarray(got.cpu()), want.numpy(), rtol=1e-12)
-    want = torch.logsumexp(t, tdim, keepdim=keepdim) if dim != () else t
+    want = torch.logsumexp(t, tdim, keepdim=keepdim)
     np.testing.assert_allclose(np.asarray(logsumexp(x, dim=dim, keepdim=keepdim).cpu()),
                                want.numpy(), rtol=1e-12)
 

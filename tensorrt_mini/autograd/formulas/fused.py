@@ -6,7 +6,7 @@ the output gradients, and Function's checks sum broadcast gradients back to each
 shape and cast them to its dtype.
 """
 from ... import _tensor as T
-from ...ops.fused import _reduced_dims
+from ...layout import reduced_dims
 from ..function import Function
 from .common import register
 
@@ -76,7 +76,7 @@ class _ReductionFunction(Function):
         ctx.save_for_backward(*inputs, out)
         if keepdim:
             return out
-        reduced = _reduced_dims(dim, len(out._shape))
+        reduced = reduced_dims(dim, len(out._shape))
         return out.view(tuple(n for d, n in enumerate(out._shape) if d not in reduced))
 
     @staticmethod
