@@ -5,6 +5,8 @@ gradients against torch.
 An op's line says how to call it and which inputs it takes; adding an op to the catalog
 without a line here fails test_the_table_covers_the_catalog.
 """
+import math
+
 import numpy as np
 import pytest
 
@@ -117,6 +119,49 @@ def _compare(got, want, rtol, atol):
         np.testing.assert_allclose(g, w, rtol=rtol, atol=atol, equal_nan=True)
     else:
         np.testing.assert_array_equal(g, w)
+
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+_erfc = np.vectorize(math.erfc, otypes=[np.float64])
+# numpy's values for float64 inputs: the oracle where torch is not installed (the
+# Quickstart's test run). Dtypes and errors are torch's alone, so these check values only.
+NUMPY = {
+    "neg": np.negative, "abs": np.abs, "exp": np.exp, "expm1": np.expm1,
+    "sign": lambda x: np.where(np.isnan(x), 0.0, np.sign(x)),  # torch: sign(nan) is 0
+    "log": np.log, "log2": np.log2, "log10": np.log10, "log1p": np.log1p, "sqrt": np.sqrt,
+    "rsqrt": lambda x: 1 / np.sqrt(x), "reciprocal": np.reciprocal, "sin": np.sin,
+    "cos": np.cos, "tan": np.tan, "tanh": np.tanh, "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
+    "relu": lambda x: np.where(x < 0, 0.0, x), "erf": _erf, "floor": np.floor,
+    "ceil": np.ceil, "round": np.round, "trunc": np.trunc, "isnan": np.isnan,
+    "isinf": np.isinf, "isfinite": np.isfinite, "logical_not": np.logical_not,
+    "acos": np.arccos, "asin": np.arcsin, "atan": np.arctan, "acosh": np.arccosh,
+    "asinh": np.arcsinh, "atanh": np.arctanh, "sinh": np.sinh, "cosh": np.cosh,
+    "exp2": np.exp2, "erfc": _erfc, "sinc": np.sinc, "deg2rad": np.deg2rad,
+    "rad2deg": np.rad2deg, "logit": lambda x: np.log(x / (1 - x)), "square": np.square,
+    "frac": lambda x: x - np.trunc(x), "signbit": np.signbit,
+    "nan_to_num": lambda x: np.nan_to_num(x, nan=1.5, neginf=-2.0),
+    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
+    "floor_divide": np.floor_divide, "maximum": np.maximum, "minimum": np.minimum,
+    "pow": np.power, "eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal,
+    "gt": np.greater, "ge": np.greater_equal, "logical_and": np.logical_and,
+    "logical_or": np.logical_or, "logical_xor": np.logical_xor, "atan2": np.arctan2,
+    "hypot": np.hypot, "copysign": np.copysign, "logaddexp": np.logaddexp,
+    "logaddexp2": np.logaddexp2, "fmod": np.fmod, "nextafter": np.nextafter,
+    "heaviside": lambda x, v: np.where(x == 0, v, (x > 0).astype(np.float64)),
+    "xlogy": lambda x, y: np.where(np.isnan(y), np.nan, np.where(x == 0, 0.0, x * np.log(y))),
+    "where": lambda c, a, b: np.where(c > 0, a, b),
+    "lerp": lambda s, e, w: np.where(np.abs(w) < 0.5, s + w * (e - s), e - (e - s) * (1 - w)),
+    "addcmul": lambda x, a, b: x + 2 * a * b, "addcdiv": lambda x, a, b: x - 0.5 * a / b,
+}
+
+
+@pytest.mark.parametrize("name", sorted(NUMPY))
+def test_float64_values_against_numpy(name):
+    arrays = _inputs(name, tm.float64, "transposed")
+    got = _run(name, tm, arrays, "transposed", tm.tensor)
+    with np.errstate(all="ignore"):
+        want = NUMPY[name](arrays[0].T, *arrays[1:])
+    np.testing.assert_allclose(np.asarray(got), want, rtol=1e-12, atol=1e-12, equal_nan=True)
 
 
 def _tolerance(name, dtype):
