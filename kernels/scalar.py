@@ -18,12 +18,30 @@ import functools
 import hashlib
 import inspect
 import math
+import re
 import textwrap
 import types
 
 import numpy as np
 
-__all__ = ["Body", "math_namespace", "prepare"]
+__all__ = ["Body", "BodyError", "math_namespace", "numba_reason", "prepare"]
+
+
+class BodyError(TypeError):
+    """A scalar body that Numba cannot compile for the dtypes (or the device) it was
+    called with."""
+
+
+def numba_reason(error):
+    """Numba's message without its traceback-like context and colour codes."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error))
+    lines = []
+    for line in text.splitlines():
+        if line.startswith(("During:", "File ", "Enable logging")) or "^" in line.strip()[:1]:
+            break
+        if line.strip():
+            lines.append(line.strip())
+    return " ".join(lines)[:600]
 
 
 class Body:

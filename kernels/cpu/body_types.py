@@ -1,18 +1,12 @@
 """What a scalar body returns, found by compiling it with Numba for the CPU: the result
 dtypes of a user's kernel (tm.elementwise, tm.reduction) follow from it, and a body that
 does not compile fails here with one clear error."""
-import re
-
 import numba as nb
 import numpy as np
 
-from ..scalar import prepare
+from ..scalar import BodyError, numba_reason, prepare
 from . import generated
 from .scalar_math import LIBM
-
-
-class BodyError(TypeError):
-    """A scalar body that Numba cannot compile for the dtypes it was called with."""
 
 
 _typed = {}
@@ -39,7 +33,7 @@ def _compile(body, dtypes, literals):
         dispatcher.compile(tuple(_numba_type(d) for d in dtypes))
     except nb.core.errors.NumbaError as e:
         args = ", ".join(_name(d) for d in dtypes)
-        raise BodyError(f"{body.name}({args}) does not compile: {_reason(e)}") from None
+        raise BodyError(f"{body.name}({args}) does not compile: {numba_reason(e)}") from None
     ret = dispatcher.nopython_signatures[0].return_type
     outs = tuple(ret.types) if isinstance(ret, nb.types.BaseTuple) else (ret,)
     try:

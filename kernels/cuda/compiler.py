@@ -28,8 +28,11 @@ if not hasattr(np, "row_stack"):
 
 from numba import types  # noqa: E402
 from numba import cuda  # noqa: E402
+from numba.core.errors import NumbaError  # noqa: E402
 from numba.cuda.core import config as _config  # noqa: E402
 from numba.np.numpy_support import as_dtype  # noqa: E402
+
+from ..scalar import BodyError, numba_reason  # noqa: E402
 
 SIMULATOR = bool(_config.ENABLE_CUDASIM)
 
@@ -144,8 +147,12 @@ def ptx(kernel, cc):
         try:
             text = path.read_text()
         except OSError:
-            text, _ = cuda.compile_ptx(kernel.fn, kernel.argtypes, cc=tuple(cc),
-                                       launch_bounds=kernel.launch_bounds())
+            try:
+                text, _ = cuda.compile_ptx(kernel.fn, kernel.argtypes, cc=tuple(cc),
+                                           launch_bounds=kernel.launch_bounds())
+            except NumbaError as e:  # a user's body that the CPU took and the GPU does not
+                raise BodyError(f"kernel {kernel.name} does not compile for the GPU: "
+                                f"{numba_reason(e)}") from None
             # write then rename, so a concurrent reader never sees half a file
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
             with os.fdopen(fd, "w") as f:

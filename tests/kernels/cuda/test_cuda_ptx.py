@@ -144,3 +144,29 @@ def test_user_kernels_compile_for_sm90_in_float32(tmp_path):
     assert run.returncode == 0, run.stderr[-4000:]
     assert run.stdout.split("\n")[:4] == ["contig True False", "tiled True False",
                                           "strided True False", "__main__ True False"]
+
+
+_BROKEN_BODY_SCRIPT = """
+from tensorrt_mini.kernels.cuda import compiler, elementwise as ew
+from tensorrt_mini.kernels.scalar import Body, BodyError
+
+def broken(x):
+    return x.no_such_attribute
+
+try:
+    compiler.ptx(ew.contiguous(Body(broken), "float32", "float32", (True,), 4), (9, 0))
+except BodyError as e:
+    print(e)
+"""
+
+
+def test_a_body_the_gpu_cannot_compile_raises_one_clear_error(tmp_path):
+    script = tmp_path / "broken_body.py"
+    script.write_text(_BROKEN_BODY_SCRIPT)
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="0", TENSORRT_MINI_PTX_CACHE=str(tmp_path))
+    run = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stderr[-4000:]
+    message = run.stdout.strip()
+    assert "broken" in message and "does not compile for the GPU" in message
+    assert "no_such_attribute" in message and len(message) < 800
