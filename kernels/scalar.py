@@ -60,20 +60,52 @@ class Body:
 
 
 def code_hash(fn):
-    """A hash of what fn computes: its source when readable, else its bytecode and
-    constants, and the values of the globals and closure cells it reads that are numbers."""
+    """A hash of what fn computes: its code (bytecode, constants, names, recursively for
+    nested code) and the values it reads from its globals and closure cells, whatever they
+    are: numbers and strings by value, functions by their own code hash, modules by name,
+    anything else by identity (such a body is then compiled anew in each process)."""
     h = hashlib.sha256()
-    try:
-        h.update(inspect.getsource(fn).encode())
-    except (OSError, TypeError):
-        code = fn.__code__
-        h.update(code.co_code)
-        h.update(repr(code.co_consts).encode())
-        h.update(repr(code.co_names).encode())
-    for name, value in _free_values(fn).items():
-        if isinstance(value, (int, float, complex, np.generic)):
-            h.update(f"{name}={value!r}".encode())
+    _hash_code(h, fn.__code__)
+    values = dict(_free_values(fn))
+    names = _names(fn.__code__)
+    values.update({n: fn.__globals__[n] for n in sorted(names) if n in fn.__globals__})
+    for name, value in sorted(values.items()):
+        h.update(f"{name}={_value_key(value, 0)}".encode())
     return h.hexdigest()[:16]
+
+
+def _hash_code(h, code):
+    h.update(code.co_code)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            _hash_code(h, const)
+        else:
+            h.update(repr(const).encode())
+    h.update(repr(code.co_names).encode())
+
+
+def _names(code):
+    """The global names a code object (and the code nested in it) reads."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _names(const)
+    return names
+
+
+def _value_key(value, depth):
+    if isinstance(value, (bool, int, float, complex, str, bytes, np.generic, type(None))):
+        return f"{type(value).__name__}:{value!r}"
+    if isinstance(value, types.ModuleType):
+        return f"module:{value.__name__}"
+    if isinstance(value, tuple) and depth < 3:
+        return "(" + ",".join(_value_key(v, depth + 1) for v in value) + ")"
+    py_func = getattr(value, "py_func", value)  # a Numba dispatcher: its Python function
+    if isinstance(py_func, types.FunctionType) and depth < 3:
+        return f"fn:{py_func.__module__}.{py_func.__qualname__}:{code_hash(py_func)}"
+    if callable(value) and getattr(value, "__module__", None) in ("math", "numpy", "builtins"):
+        return f"builtin:{value.__module__}.{getattr(value, '__name__', '?')}"
+    return f"object:{type(value).__qualname__}:{id(value)}"
 
 
 def _free_values(fn):
@@ -134,17 +166,63 @@ def _source_tree(fn):
 
 
 def _parse(fn):
+    """fn's definition as an AST, or None when its source cannot be read or is not what
+    fn runs (a file edited since it was imported, a lambda beside another on its line)."""
     source = _source_tree(fn)
     if source is None:
         return None
     tree = ast.parse(source)
     fdef = tree.body[0]
     fdef.decorator_list = []
+    if not _compiles_to(ast.parse(ast.unparse(tree)), fn):
+        return None
     # line numbers of the original file, so Numba's messages point at the user's code
     ast.increment_lineno(tree, fn.__code__.co_firstlineno - 1)
     # free variables become globals (their values are in glb): a def inside a def would
     # otherwise need the enclosing function to rebuild its closure
     return tree
+
+
+def _compiles_to(tree, fn):
+    """Whether the definition in `tree` compiles to fn's own code (its free variables
+    defined in an enclosing function, as they were)."""
+    code = fn.__code__
+    fdef = tree.body[0]
+    outer = ast.FunctionDef(
+        name="_tm_enclosing", args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[],
+                                                 kw_defaults=[], defaults=[]),
+        body=[ast.Assign(targets=[ast.Name(id=v, ctx=ast.Store())], value=ast.Constant(None))
+              for v in code.co_freevars] + [fdef], decorator_list=[])
+    module = ast.Module(body=[outer] if code.co_freevars else [fdef], type_ignores=[])
+    ast.fix_missing_locations(module)
+    try:
+        compiled = compile(module, "<body>", "exec")
+    except SyntaxError:
+        return False
+    found = _code_named(compiled, code.co_name)
+    return found is not None and _same_code(found, code)
+
+
+def _code_named(code, name):
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            if const.co_name == name:
+                return const
+            inner = _code_named(const, name)
+            if inner is not None:
+                return inner
+    return None
+
+
+def _same_code(a, b):
+    if a.co_code != b.co_code or a.co_names != b.co_names:
+        return False
+    consts_a = [c for c in a.co_consts if not isinstance(c, types.CodeType)]
+    consts_b = [c for c in b.co_consts if not isinstance(c, types.CodeType)]
+    nested_a = [c for c in a.co_consts if isinstance(c, types.CodeType)]
+    nested_b = [c for c in b.co_consts if isinstance(c, types.CodeType)]
+    return repr(consts_a) == repr(consts_b) and len(nested_a) == len(nested_b) and \
+        all(_same_code(x, y) for x, y in zip(nested_a, nested_b))
 
 
 class _Literals(ast.NodeTransformer):

@@ -5,7 +5,7 @@ which op a method is.
 """
 import numpy as np
 
-from . import creation
+from . import _tensor, creation
 from .kernels import catalog
 from .layout import is_contiguous
 from .ops import conversion
@@ -28,6 +28,7 @@ def _reduce_ex(self, proto):
 
 
 Tensor.__reduce_ex__ = _reduce_ex
+_tensor._rebuild = creation.rebuild  # where pickles made before it moved to creation look
 Tensor.to = conversion.to
 Tensor.copy_ = lambda self, src, non_blocking=False: conversion.copy_(self, src)
 Tensor.contiguous = lambda self, memory_format=None: (

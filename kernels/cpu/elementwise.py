@@ -111,8 +111,8 @@ def _apply(args, outs, at, indent, body="body"):
     call = f"{body}({', '.join(args)})"
     if len(outs) == 1:
         return [f"{pad}{outs[0]}[{at[0]}] = {call}"]
-    lines = [f"{pad}r = {call}"]
-    lines += [f"{pad}{o}[{a}] = r[{j}]" for j, (o, a) in enumerate(zip(outs, at))]
+    lines = [f"{pad}res_ = {call}"]  # (r is the row index of the variants that have rows)
+    lines += [f"{pad}{o}[{a}] = res_[{j}]" for j, (o, a) in enumerate(zip(outs, at))]
     return lines
 
 

@@ -24,19 +24,31 @@ _free = {}  # nbytes -> [raw uint8 buffers]
 _held = 0  # bytes in the pool
 
 
+class _Probe:
+    def __del__(self):
+        global _DYING
+        _DYING = sys.getrefcount(self)
+
+
+_DYING = None
+_Probe()  # how many references a finalizer sees when the last one was just dropped
+
+
 class PooledStorage(CPUStorage):
     """A CPUStorage whose buffer goes back to the pool when it dies unshared."""
 
     __slots__ = ()
 
     def __del__(self):
+        if sys is None or sys.getrefcount(self) != _DYING:
+            return  # finalised by the cycle collector, which may still resurrect it
         array = self.array
         raw = array.base
         # references to the typed array: the slot, `array`, getrefcount's argument; to the
         # raw buffer: the typed array's base, `raw`, the argument. numpy points every view
         # (t.numpy(), np.asarray(t), slices) at the buffer that owns the memory, so any
         # view alive, or anyone holding the array itself, makes a count higher
-        if sys is not None and sys.getrefcount(array) == 3 and sys.getrefcount(raw) == 3:
+        if sys.getrefcount(array) == 3 and sys.getrefcount(raw) == 3:
             _give_back(raw)
 
 
@@ -63,7 +75,7 @@ def _take(nbytes):
 
 def _give_back(raw):
     global _held
-    if raw is None or raw.base is not None:
+    if not isinstance(raw, np.ndarray) or raw.base is not None:  # unpickled: bytes
         return
     nbytes = raw.nbytes
     with _lock:

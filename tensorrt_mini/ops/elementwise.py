@@ -418,7 +418,9 @@ def nary(name, operands, params=(), out=None):
             return out
     xs = [_separate(out, _expand_to(to_dtype(x, compute), shape)) if is_tensor(x)
           else scalar_in(x, compute) for x in operands]
-    xs += [scalar_in(p, compute) for p in params]
+    # a parameter is stored into the compute dtype as a fill value is, with torch's
+    # overflow check (addcmul of uint8 with value=300 raises)
+    xs += [fill_scalar(p, compute) for p in params]
     _backend(out).elementwise(name, (out,), xs)
     return out
 
@@ -435,9 +437,10 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, out=None):
     if not input._dtype.is_floating_point:  # integers and bools have no NaN or infinity
         return unary("copy", input, out)
     info = np.finfo(input._dtype.np)
-    return nary("nan_to_num", [input],
-                [nan, info.max if posinf is None else posinf,
-                 info.min if neginf is None else neginf], out)
+    with np.errstate(over="ignore"):  # torch casts them as they are: 1e40 is inf in float32
+        values = [input._dtype.np.type(v) for v in (
+            nan, info.max if posinf is None else posinf, info.min if neginf is None else neginf)]
+    return nary("nan_to_num", [input], values, out)
 
 
 @differentiable
@@ -472,10 +475,12 @@ bitwise_right_shift = _shift("bitwise_right_shift")
 
 
 def _same_dtype_floats(name, input, others):
+    """lerp's check: a dimensioned `end` or `weight` must have input's dtype (a 0-d weight
+    is converted, as torch does)."""
     for label, x in others:
-        if is_tensor(x) and x._dtype is not input._dtype:
-            raise RuntimeError(f"expected dtype {_TORCH_TYPE_NAMES[input._dtype.name][6:]} for "
-                               f"`{label}` but got dtype {_TORCH_TYPE_NAMES[x._dtype.name][6:]}")
+        if is_tensor(x) and x._dtype is not input._dtype and (label == "end" or x._shape):
+            raise RuntimeError(f"expected dtype {C_NAMES[input._dtype.name]} for `{label}` but "
+                               f"got dtype {C_NAMES[x._dtype.name]}")
 
 
 @differentiable

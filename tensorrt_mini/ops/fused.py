@@ -190,8 +190,17 @@ def _state(kernel, compute):
     each body typed (and any compile error raised) here."""
     n = kernel.arity
     states = result_types(kernel.map, (compute.np,) * n)
+    for _ in range(3):  # combine may widen the state (bools add up to ints): to its fixed point
+        state = states if len(states) > 1 else states[0]
+        combined = result_types(kernel.combine, (state, state), literals=compute.np)
+        if combined == states:
+            break
+        states = tuple(np.promote_types(a, b) for a, b in zip(states, combined)) \
+            if len(combined) == len(states) else combined
+    else:
+        raise TypeError(f"tm.reduction: {kernel.name}'s combine keeps changing its state's "
+                        f"dtypes ({states})")
     state = states if len(states) > 1 else states[0]
-    result_types(kernel.combine, (state, state), literals=compute.np)
     post = result_types(kernel.post, (state,), literals=compute.np) if kernel.post else states
     if len(post) != 1:
         raise TypeError(f"tm.reduction: {kernel.name}'s post must return one number "
@@ -202,11 +211,16 @@ def _state(kernel, compute):
         raise TypeError(f"tm.reduction: {kernel.name}'s identity has {len(idents)} values "
                         f"but its map returns {len(states)}")
     idents = tuple(d.type(v) for d, v in zip(states, idents))
+    # an integer result keeps the width the bodies give it (a sum of uint8 in int64, as
+    # torch's sum; a max in uint8); a float result the compute dtype
     ret = post[0]
     out = D.bool_ if ret.kind == "b" else \
         (compute if compute.is_floating_point else D.get_default_dtype()) if ret.kind == "f" \
-        else (compute if compute.category == 1 else D.int64)
+        else (D.from_numpy_dtype(ret) if ret in _TM_INTS else D.int64)
     return states, idents if len(idents) > 1 else idents[0], out
+
+
+_TM_INTS = {np.dtype(n) for n in ("uint8", "int8", "int16", "int32", "int64")}
 
 
 @differentiable

@@ -3,6 +3,7 @@ allocation of its size; one that anything still references is never reused."""
 import gc
 
 import numpy as np
+import pytest
 
 import tensorrt_mini as tm
 from tensorrt_mini.backends import cpu_memory
@@ -63,3 +64,37 @@ def test_pooled_results_are_right_across_ops():
     for _ in range(3):  # each result lands in the buffer the previous one freed
         np.testing.assert_allclose(np.asarray(tm.exp(t)), np.exp(x), rtol=4e-7)
         np.testing.assert_array_equal(np.asarray(t + t), x + x)
+
+
+def test_a_storage_the_cycle_collector_finalises_is_not_pooled():
+    """A finaliser may resurrect what the collector was about to free: such memory must
+    not be lent out."""
+    cpu_memory.release()
+    kept = []
+
+    class Holder:
+        def __del__(self):
+            kept.append(self.t)
+
+    holder = Holder()
+    holder.t = tm.full((BIG,), 1.0)
+    holder.me = holder
+    del holder
+    gc.collect()
+    others = [tm.full((BIG,), 7.0) for _ in range(3)]
+    assert float(kept[0][0]) == 1.0
+    del others
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_an_unpickled_storage_dies_quietly():
+    import pickle
+    storage = pickle.loads(pickle.dumps(tm.ones(BIG).untyped_storage()))
+    assert storage.size() == BIG
+    del storage
+    gc.collect()
+
+
+def test_old_pickles_find_the_rebuild_function():
+    from tensorrt_mini import _tensor, creation
+    assert _tensor._rebuild is creation.rebuild

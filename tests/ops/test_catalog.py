@@ -333,3 +333,37 @@ def test_large_float32_takes_the_vectorised_math_within_4_ulp_of_torch(name):
     spacing = np.spacing(np.maximum(np.abs(want[finite]), scale)).astype(np.float64)
     ulps = np.abs(got[finite].astype(np.float64) - want[finite]) / np.maximum(spacing, 2.0 ** -149)
     assert ulps.max() <= (16 if name == "erfinv" else 5)
+
+
+def test_erfinv_float64_near_the_ends():
+    torch = needs_torch()
+    y = 1 - np.geomspace(1e-16, 0.5, 401)
+    y = np.concatenate([y, -y])
+    got = np.asarray(tm.erfinv(tm.tensor(y)))
+    np.testing.assert_allclose(got, torch.erfinv(torch.tensor(y)).numpy(), rtol=1e-9)
+
+
+def test_parameters_out_of_the_dtype_raise_torchs_overflow_error():
+    u8 = tm.tensor([1, 2], dtype=tm.uint8)
+    with pytest.raises(RuntimeError, match="uint8_t without overflow"):
+        tm.addcmul(u8, u8, u8, value=300)
+    f = tm.tensor([0.5, 1.0])
+    with pytest.raises(RuntimeError, match="float without overflow"):
+        tm.addcdiv(f, f, f, value=1e40)
+    # nan_to_num casts its replacements as torch does: 1e40 is inf in float32
+    assert float(tm.nan_to_num(tm.tensor([float("inf")]), posinf=1e40)) == float("inf")
+
+
+def test_lerp_converts_a_0d_weight_and_names_the_dtypes_it_refuses():
+    f = tm.tensor([0.5, 1.0])
+    np.testing.assert_allclose(np.asarray(tm.lerp(f, f * 2, tm.tensor(0.5, dtype=tm.float64))),
+                               [0.75, 1.5])
+    with pytest.raises(RuntimeError, match="expected dtype float for `weight` but got dtype "
+                                           "double"):
+        tm.lerp(f, f * 2, tm.tensor([0.5, 0.5], dtype=tm.float64))
+
+
+def test_xlogy_gradient_of_a_zero_gradient_at_y_zero_is_zero():
+    x = tm.tensor([2.0], requires_grad=True)
+    tm.xlogy(x, tm.tensor([0.0])).backward(tm.tensor([0.0]))
+    assert float(x.grad) == 0.0

@@ -304,8 +304,18 @@ def test_reduction_of_a_large_tensor_runs_in_parallel_chunks():
 
 
 def test_reduction_dtypes_and_empty_inputs():
-    assert sum_sq(tm.tensor([1, 2, 3], dtype=tm.int32)).dtype is tm.int32
+    # integer states widen as the bodies widen them: a sum of int32 squares is int64, as
+    # torch's sum of int32 is; a max stays uint8
+    assert sum_sq(tm.tensor([1, 2, 3], dtype=tm.int32)).dtype is tm.int64
     assert int(np.asarray(sum_sq(tm.tensor([1, 2, 3], dtype=tm.int32)))) == 14
+    count = tm.reduction(lambda x: x, lambda a, b: a + b, 0)
+    assert int(np.asarray(count(tm.tensor([True, True, True, False])))) == 3
+    assert int(np.asarray(count(tm.tensor([200, 100], dtype=tm.uint8)))) == 300
+    biggest = tm.reduction(lambda x: x, lambda a, b: max(a, b), 0)
+    assert biggest(tm.tensor([200, 100], dtype=tm.uint8)).dtype is tm.uint8
+    positive = tm.reduction(lambda x: x, lambda a, b: a + b, 0.0, post=lambda s: s > 0)
+    np.testing.assert_array_equal(np.asarray(positive(tm.tensor([[1.0, 2.0], [-3.0, 1.0]]), dim=1)),
+                                  [True, False])
     assert sum_sq(tm.ones(3)).dtype is tm.float32
     empty = sum_sq(tm.ones(2, 0), dim=1)
     np.testing.assert_array_equal(np.asarray(empty), [0.0, 0.0])  # the identity
@@ -342,3 +352,53 @@ def test_reduction_errors():
         plain(2.0)
     with pytest.raises(RuntimeError, match="multiple times"):
         plain(tm.ones(2, 2), dim=(0, 0))
+
+
+# --- what names a compiled kernel: everything the body computes with ----------------------
+
+def test_bodies_that_differ_only_in_what_they_read_get_their_own_kernels():
+    inc, dbl = tm.elementwise(lambda x: x + 1), tm.elementwise(lambda x: x * 2)  # one line
+    x = tm.tensor([1.0, 2.0])
+    np.testing.assert_array_equal(np.asarray(dbl(x)), [2.0, 4.0])
+    np.testing.assert_array_equal(np.asarray(inc(x)), [2.0, 3.0])
+
+    def make(f):
+        return tm.elementwise(lambda v: f(v))
+    np.testing.assert_allclose(np.asarray(make(math.exp)(x)), np.exp([1.0, 2.0]), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(make(math.tanh)(x)), np.tanh([1.0, 2.0]), rtol=1e-6)
+    global _SCALE
+    for scale in (2.0, 10.0):  # a global the body reads, changed between definitions
+        _SCALE = scale
+        np.testing.assert_array_equal(np.asarray(tm.elementwise(_scaled)(x)), [scale, 2 * scale])
+
+
+_SCALE = 1.0
+
+
+def _scaled(x):
+    return x * _SCALE
+
+
+def test_a_body_edited_on_disk_since_import_runs_as_imported(tmp_path, monkeypatch):
+    module = tmp_path / "edited_body.py"
+    module.write_text("def f(x):\n    return x + 1.5\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import edited_body
+    module.write_text("def f(x):\n    return x * 100.0\n")
+    import linecache
+    linecache.checkcache()
+    np.testing.assert_array_equal(np.asarray(tm.elementwise(edited_body.f)(tm.tensor([2.0]))),
+                                  [3.5])
+
+
+def test_several_outputs_over_large_broadcast_and_transposed_operands():
+    def sum_diff(x, y):
+        return x + y, x - y
+    kernel = tm.elementwise(sum_diff)
+    a = np.random.default_rng(6).standard_normal((200, 200)).astype(np.float32)
+    b = np.arange(200, dtype=np.float32)
+    s, d = kernel(tm.tensor(a), tm.tensor(b))  # 40000 elements: the parallel kernels
+    np.testing.assert_array_equal(np.asarray(s), a + b)
+    np.testing.assert_array_equal(np.asarray(d), a - b)
+    s, d = kernel(tm.tensor(a).t(), tm.tensor(a))
+    np.testing.assert_array_equal(np.asarray(s), a.T + a)

@@ -359,11 +359,8 @@ def _xlogy(raw, x, y):
 
     def grads(g, x, y, need_x, need_y):
         grad_x = grad_y = None
-        if need_x:
-            log_y = E.log(y) if is_tensor(y) else math.log(y) if y > 0 else \
-                (-math.inf if y == 0 else math.nan)
-            grad_x = E.where((x == 0) & (y <= 0) if is_tensor(y) else (x == 0) & (y <= 0),
-                             0.0, g * log_y)
+        if need_x:  # xlogy(g, y), not g * log(y): a zero gradient at y = 0 stays 0
+            grad_x = E.where((x == 0) & (y <= 0), 0.0, E.xlogy(g, y))
         if need_y:
             grad_y = g * x / y
         return grad_x, grad_y
