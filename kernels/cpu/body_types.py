@@ -74,15 +74,3 @@ def _numba_type(d):
 
 def _name(d):
     return "(" + ", ".join(x.name for x in d) + ")" if isinstance(d, tuple) else d.name
-
-
-def _reason(error):
-    """Numba's message without its traceback-like context and colour codes."""
-    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error))
-    lines = []
-    for line in text.splitlines():
-        if line.startswith(("During:", "File ", "Enable logging")) or "^" in line.strip()[:1]:
-            break
-        if line.strip():
-            lines.append(line.strip())
-    return " ".join(lines)[:600]
