@@ -17,6 +17,7 @@ import ast
 import functools
 import hashlib
 import inspect
+import linecache
 import math
 import re
 import textwrap
@@ -171,11 +172,11 @@ def _parse(fn):
     source = _source_tree(fn)
     if source is None:
         return None
+    if not _compiles_to(fn):
+        return None
     tree = ast.parse(source)
     fdef = tree.body[0]
     fdef.decorator_list = []
-    if not _compiles_to(ast.parse(ast.unparse(tree)), fn):
-        return None
     # line numbers of the original file, so Numba's messages point at the user's code
     ast.increment_lineno(tree, fn.__code__.co_firstlineno - 1)
     # free variables become globals (their values are in glb): a def inside a def would
@@ -183,32 +184,28 @@ def _parse(fn):
     return tree
 
 
-def _compiles_to(tree, fn):
-    """Whether the definition in `tree` compiles to fn's own code (its free variables
-    defined in an enclosing function, as they were)."""
+def _compiles_to(fn):
+    """Whether the source file inspect reads for fn still compiles to fn's own code: the
+    whole file, as Python compiles a method call on an imported module differently from
+    one on any other global."""
     code = fn.__code__
-    fdef = tree.body[0]
-    outer = ast.FunctionDef(
-        name="_tm_enclosing", args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[],
-                                                 kw_defaults=[], defaults=[]),
-        body=[ast.Assign(targets=[ast.Name(id=v, ctx=ast.Store())], value=ast.Constant(None))
-              for v in code.co_freevars] + [fdef], decorator_list=[])
-    module = ast.Module(body=[outer] if code.co_freevars else [fdef], type_ignores=[])
-    ast.fix_missing_locations(module)
-    try:
-        compiled = compile(module, "<body>", "exec")
-    except SyntaxError:
+    path = inspect.getsourcefile(fn)
+    if path is None:
         return False
-    found = _code_named(compiled, code.co_name)
+    try:
+        module = compile("".join(linecache.getlines(path)), path, "exec")
+    except (SyntaxError, ValueError):
+        return False
+    found = _code_at(module, code.co_name, code.co_firstlineno)
     return found is not None and _same_code(found, code)
 
 
-def _code_named(code, name):
+def _code_at(code, name, line):
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
-            if const.co_name == name:
+            if const.co_name == name and const.co_firstlineno == line:
                 return const
-            inner = _code_named(const, name)
+            inner = _code_at(const, name, line)
             if inner is not None:
                 return inner
     return None
