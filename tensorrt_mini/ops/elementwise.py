@@ -474,7 +474,7 @@ bitwise_left_shift = _shift("bitwise_left_shift")
 bitwise_right_shift = _shift("bitwise_right_shift")
 
 
-def _same_dtype_floats(name, input, others):
+def _same_dtype_floats(input, others):
     """lerp's check: a dimensioned `end` or `weight` must have input's dtype (a 0-d weight
     is converted, as torch does)."""
     for label, x in others:
@@ -488,7 +488,7 @@ def lerp(input, end, weight, out=None):
     if not is_tensor(end):
         raise TypeError(f"lerp(): argument 'end' (position 2) must be Tensor, not "
                         f"{type(end).__name__}")
-    _same_dtype_floats("lerp", input, [("end", end), ("weight", weight)])
+    _same_dtype_floats(input, [("end", end), ("weight", weight)])
     if not input._dtype.is_floating_point:
         raise NotImplementedError(f"\"lerp_kernel_{'tensor' if is_tensor(weight) else 'scalar'}"
                                   f"\" not implemented for '{_TORCH_TYPE_NAMES[input._dtype.name]}'")
