@@ -106,15 +106,23 @@ def _true(x):
     return True
 
 
-# --- copy: the cast on store; float -> integer goes through int64 ------------------------
+# --- copy: the cast on store; float -> a narrow integer goes through a wider one ---------
+# A direct fptoui/fptosi into uint8 is undefined below 0, and vectorised and scalar code
+# then disagree (-1.6 -> uint8 gave 0 in one lane and 255 in the next); torch wraps to 255.
+# On x86 torch's C++ cast converts to int32 first (INT_MIN for NaN or out of range) and
+# keeps the low bits: 3e9 -> int16 is 0. The CPU does the same through to_int32; the GPU,
+# whose conversions saturate, goes through int64.
+
+def _to_int32(x):
+    return np.int32(x)
+
 
 def _to_int64(x):
-    # a direct fptoui/fptosi into uint8 is undefined below 0, and vectorised and scalar code
-    # then disagree (-1.6 -> uint8 gave 0 in one lane and 255 in the next); torch wraps to 255
     return np.int64(x)
 
 
 _op("copy", 1, "bif", "same", _identity, public=False)
+_op("to_int32", 1, "f", "same", _to_int32, public=False)
 _op("to_int64", 1, "f", "same", _to_int64, public=False)
 
 

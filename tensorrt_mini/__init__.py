@@ -9,7 +9,6 @@ from .device import device
 from .dtypes import (bool_ as bool, double, float, float32, float64, get_default_dtype, int, int8,
                      int16, int32, int64, long, set_default_dtype, short, uint8)
 from .dtypes import dtype, promote_types
-from .ops.dispatch import GradMode as _GradMode
 from .ops.elementwise import (abs, add, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, ceil,
                               clamp, cos, div, eq, erf, exp, expm1, floor, floor_divide, ge, gt,
                               isfinite, isinf, isnan, le, log, log1p, log2, log10, logical_and,
@@ -33,7 +32,8 @@ from .storage import Storage
 from ._tensor import Tensor
 from . import tensor_methods  # noqa: F401  (binds the op methods onto Tensor)
 from . import autograd
-from .autograd import enable_grad, no_grad, set_grad_enabled
+from .autograd import (enable_grad, inference_mode, is_grad_enabled,
+                       is_inference_mode_enabled, no_grad, set_grad_enabled)
 
 # every public op of the elementwise catalog is a function here
 for _op in _catalog.OPS.values():
@@ -72,10 +72,6 @@ def numel(input):
 
 def clone(input):
     return input.clone()
-
-
-def is_grad_enabled():
-    return _GradMode.enabled
 
 
 def softmax(input, dim, dtype=None):

@@ -23,7 +23,7 @@ class Tensor:
     # place; _view_version, the storage version a view's grad_fn was made at;
     # _grad_acc, a leaf's AccumulateGrad (weakly); _hooks, a leaf's hooks
     __slots__ = ("_storage", "_shape", "_stride", "_offset", "_dtype", "_requires_grad",
-                 "grad", "grad_fn", "_retains_grad", "_base", "_port", "_custom_view",
+                 "_grad", "grad_fn", "_retains_grad", "_base", "_port", "_custom_view",
                  "_view_version", "_grad_acc", "_hooks", "__weakref__")
 
     # --- metadata ----------------------------------------------------------------------
@@ -118,6 +118,37 @@ class Tensor:
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._requires_grad = bool(requires_grad)
         return self
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            _check_grad(self, value)
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    @property
+    def data(self):
+        """The values without autograd: a detached tensor sharing the memory."""
+        return self.detach()
+
+    @data.setter
+    def data(self, value):
+        """Points this tensor at another tensor's memory, sizes and dtype, keeping its
+        autograd identity (a Parameter stays a leaf that requires grad)."""
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        self._storage = value._storage
+        self._shape = value._shape
+        self._stride = value._stride
+        self._offset = value._offset
+        self._dtype = value._dtype
 
     @property
     def is_leaf(self):
@@ -254,6 +285,35 @@ class Tensor:
 
 
 
+# C++'s names of the element types, which torch's grad-assignment errors print
+_CPP_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
+              "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+              "bool": "bool"}
+
+
+def _check_grad(t, g):
+    """torch's checks on `t.grad = g`: a kernel that reads .grad (an optimizer's step) may
+    then trust its size, dtype and device."""
+    if not isinstance(g, Tensor):
+        raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                        f"{type(g).__name__}")
+    if g._dtype is not t._dtype:
+        raise RuntimeError(
+            f"attempting to assign a gradient with dtype '{_CPP_NAMES[g._dtype.name]}' to a "
+            f"tensor with grad_dtype '{D.TYPE_NAMES[t._dtype.name]}'. The gradient must match "
+            f"the tensor's grad_dtype (defaults to the tensor's dtype).")
+    if g._storage.device != t._storage.device:
+        raise RuntimeError(
+            f"attempting to assign a gradient with device type '{g._storage.device.type}' to a "
+            f"tensor with device type '{t._storage.device.type}'. Please ensure that the "
+            f"gradient and the tensor are on the same device")
+    if g._shape != t._shape:
+        raise RuntimeError(
+            f"attempting to assign a gradient of size '{list(g._shape)}' to a tensor of size "
+            f"'{list(t._shape)}'. Please ensure that the gradient and the tensor are the same "
+            f"size")
+
+
 # --- construction helpers used by every op --------------------------------------------
 
 def _new(storage, shape, stride, offset=0, cls=Tensor):
@@ -264,7 +324,7 @@ def _new(storage, shape, stride, offset=0, cls=Tensor):
     t._offset = offset
     t._dtype = storage.dtype
     t._requires_grad = False
-    t.grad = None
+    t._grad = None
     t.grad_fn = None
     t._retains_grad = False
     t._base = None

@@ -1,6 +1,7 @@
 """Creation functions: tensor, from_numpy, empty/zeros/ones/full, random, ranges, eye."""
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -45,7 +46,7 @@ def _from_host_array(arr, device):
 # --- from data ------------------------------------------------------------------------
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
-    dtype = None if dtype is None else D.as_dtype(dtype)
+    dtype = None if dtype is None else D.as_dtype(dtype, "tensor")
     if isinstance(data, Tensor):
         arr = np.asarray(data)
         inferred = data._dtype
@@ -99,11 +100,21 @@ def _array_from_nested(data):
     return arr.reshape(shape), inferred
 
 
+# torch's limit on the dims of nested data (deeper lists raise its ValueError)
+_MAX_NESTED_DIMS = 128
+
+
 def _nested_shape(data):
+    if isinstance(data, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     shape = []
-    while isinstance(data, (list, tuple)) or (isinstance(data, Tensor) and data._shape):
+    while isinstance(data, (list, tuple, str, bytes)) or (isinstance(data, Tensor) and data._shape):
         if isinstance(data, Tensor):
             return tuple(shape) + tuple(data._shape)
+        # torch reads a string as a sequence of strings, so one among the first elements
+        # nests without end
+        if isinstance(data, (str, bytes)) or len(shape) == _MAX_NESTED_DIMS:
+            raise ValueError(f"too many dimensions '{type(data).__name__}'")
         shape.append(len(data))
         if not data:
             break
@@ -128,7 +139,9 @@ def _flatten_checked(data, shape, dim, flat, dtypes):
         elif isinstance(data, numbers.Real):
             dtypes.add(D.get_default_dtype())
         elif isinstance(data, (list, tuple)):
-            raise ValueError(f"expected a scalar at dim {dim} (got a sequence of length {len(data)})")
+            raise TypeError(f"expected a scalar at dim {dim} (got a sequence of length {len(data)})")
+        elif isinstance(data, (str, bytes)):
+            raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
         else:
             raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
         flat.append(data)
@@ -148,9 +161,15 @@ def _flatten_checked(data, shape, dim, flat, dtypes):
 
 
 def from_numpy(ndarray):
-    """A tensor sharing `ndarray`'s memory (any non-negative strides)."""
+    """A tensor sharing `ndarray`'s memory (any non-negative strides). A non-writable array
+    is copied: torch shares it and calls writes undefined behaviour, but the kernels cannot
+    write read-only memory (a read-only mapping would crash the process)."""
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    if not ndarray.flags.writeable:
+        warnings.warn("The given NumPy array is not writable; tensorrt_mini copies it, so the "
+                      "tensor does not share its memory.", UserWarning, stacklevel=2)
+        ndarray = np.array(ndarray, order="K", copy=True)
     dtype = D.from_numpy_dtype(ndarray.dtype)
     if not ndarray.dtype.isnative:
         raise ValueError("given numpy array has byte order different from the native byte order. "
@@ -173,24 +192,33 @@ def from_numpy(ndarray):
 
 # --- filled -----------------------------------------------------------------------------
 
-def _make(size, dtype, device, requires_grad, fill=None):
-    dtype = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
-    t = empty_tensor(_size_args(size), dtype, as_device(device))
+def _check_storage_size(size, dtype, numel, stride=None):
+    """torch's error for a size whose bytes overflow int64, raised before any allocation."""
+    if numel < 0 or numel * dtype.itemsize >= 1 << 63:
+        what = f"sizes={list(size)}" + ("" if stride is None else f" and strides={list(stride)}")
+        raise RuntimeError(f"Storage size calculation overflowed with {what}")
+
+
+def _make(fn, size, dtype, device, requires_grad, fill=None):
+    dtype = D.get_default_dtype() if dtype is None else D.as_dtype(dtype, fn)
+    size = _size_args(size)
+    _check_storage_size(size, dtype, math.prod(size))
+    t = empty_tensor(size, dtype, as_device(device))
     if fill is not None:
         backends.get(t.device.type).fill_(t, fill_scalar(fill, dtype))
     return _finish(t, requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None, pin_memory=False):
-    return _make(size, dtype, device, requires_grad)
+    return _make("empty", size, dtype, device, requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
-    return _make(size, dtype, device, requires_grad, 0)
+    return _make("zeros", size, dtype, device, requires_grad, 0)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
-    return _make(size, dtype, device, requires_grad, 1)
+    return _make("ones", size, dtype, device, requires_grad, 1)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -198,59 +226,66 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
         dtype = D.scalar_dtype(fill_value)
     if isinstance(size, int):
         size = (size,)
-    return _make((tuple(size),), dtype, device, requires_grad, fill_value)
+    return _make("full", (tuple(size),), dtype, device, requires_grad, fill_value)
 
 
 def empty_strided(size, stride, dtype=None, device=None, requires_grad=False):
     size = _size_args((tuple(size),))
-    dtype = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
+    dtype = D.get_default_dtype() if dtype is None else D.as_dtype(dtype, "empty_strided")
     dev = as_device(device)
+    stride = tuple(stride)
     need = 0 if math.prod(size) == 0 else 1 + sum((n - 1) * s for n, s in zip(size, stride))
+    # a negative stride leaves the elements before the storage: torch counts it an overflow
+    _check_storage_size(size, dtype, need if min(stride, default=0) >= 0 else -1, stride)
     storage = backends.get(dev.type).empty(need, dtype, dev)
     return _finish(_new(storage, size, tuple(stride), 0), requires_grad)
 
 
-def _like(input, dtype, device):
+def _like(fn, input, dtype, device):
     """A fresh tensor shaped like input, in input's memory order (torch's preserve_format)."""
-    dtype = input._dtype if dtype is None else D.as_dtype(dtype)
+    dtype = input._dtype if dtype is None else D.as_dtype(dtype, fn)
     dev = input.device if device is None else as_device(device)
     return empty_strided_like(input._shape, dtype, dev, input)
 
 
 def empty_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _finish(_like(input, dtype, device), requires_grad)
+    return _finish(_like("empty_like", input, dtype, device), requires_grad)
 
 
 def zeros_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return full_like(input, 0, dtype, device, requires_grad)
+    return _full_like("zeros_like", input, 0, dtype, device, requires_grad)
 
 
 def ones_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return full_like(input, 1, dtype, device, requires_grad)
+    return _full_like("ones_like", input, 1, dtype, device, requires_grad)
 
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
-    t = _like(input, dtype, device)
+    return _full_like("full_like", input, fill_value, dtype, device, requires_grad)
+
+
+def _full_like(fn, input, fill_value, dtype, device, requires_grad):
+    t = _like(fn, input, dtype, device)
     backends.get(t.device.type).fill_(t, fill_scalar(fill_value, t._dtype))
     return _finish(t, requires_grad)
 
 
 # --- random ---------------------------------------------------------------------------
 
-def _float_dtype(dtype, fn):
-    dtype = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
+def _float_dtype(dtype, kernel, fn):
+    dtype = D.get_default_dtype() if dtype is None else D.as_dtype(dtype, fn)
     if not dtype.is_floating_point:
-        raise NotImplementedError(f"\"{fn}\" not implemented for '{_TORCH_TYPE_NAMES[dtype.name]}'")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_TORCH_TYPE_NAMES[dtype.name]}'")
     return dtype
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    t = _make(size, _float_dtype(dtype, "check_uniform_bounds"), device, False)
+    t = _make("rand", size, _float_dtype(dtype, "check_uniform_bounds", "rand"), device, False)
     return _finish(uniform_(t, 0.0, 1.0, generator), requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    t = _make(size, _float_dtype(dtype, "normal_kernel_cpu"), device, False)
+    t = _make("randn", size, _float_dtype(dtype, "normal_kernel_cpu", "randn"), device, False)
     return _finish(normal_(t, 0.0, 1.0, generator), requires_grad)
 
 
@@ -264,7 +299,7 @@ def randint(*args, size=None, generator=None, dtype=None, device=None, requires_
         low, high, size = args
     else:
         raise TypeError("randint() expects (high, size) or (low, high, size)")
-    t = _make((tuple(size),), D.int64 if dtype is None else dtype, device, False)
+    t = _make("randint", (tuple(size),), D.int64 if dtype is None else dtype, device, False)
     return _finish(_random_ints_(t, low, high, generator), requires_grad)
 
 
@@ -278,29 +313,33 @@ def _random_ints_(t, low, high, generator):
 
 
 def rand_like(input, dtype=None, device=None, requires_grad=False):
-    t = _like(input, _float_dtype(dtype or input._dtype, "check_uniform_bounds"), device)
+    dtype = _float_dtype(dtype or input._dtype, "check_uniform_bounds", "rand_like")
+    t = _like("rand_like", input, dtype, device)
     return _finish(uniform_(t), requires_grad)
 
 
 def randn_like(input, dtype=None, device=None, requires_grad=False):
-    t = _like(input, _float_dtype(dtype or input._dtype, "normal_kernel_cpu"), device)
+    dtype = _float_dtype(dtype or input._dtype, "normal_kernel_cpu", "randn_like")
+    t = _like("randn_like", input, dtype, device)
     return _finish(normal_(t), requires_grad)
 
 
 def randint_like(input, low=0, high=None, dtype=None, device=None, requires_grad=False):
     if high is None:
         low, high = 0, low
-    return _finish(_random_ints_(_like(input, dtype, device), low, high, None), requires_grad)
+    t = _like("randint_like", input, dtype, device)
+    return _finish(_random_ints_(t, low, high, None), requires_grad)
 
 
 def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
     gen = generator or default_generator
-    perm = gen.numpy.permutation(n).astype((dtype and D.as_dtype(dtype).np) or np.int64)
+    dtype = D.int64 if dtype is None else D.as_dtype(dtype, "randperm")
+    perm = gen.numpy.permutation(n).astype(dtype.np)
     return _finish(_from_host_array(perm, device), requires_grad)
 
 
 def uniform_(t, low=0.0, high=1.0, generator=None):
-    _float_dtype(t._dtype, "check_uniform_bounds")
+    _float_dtype(t._dtype, "check_uniform_bounds", "uniform_")
     if low > high:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={low} > to={high}")
     check_no_internal_overlap(t)
@@ -311,7 +350,7 @@ def uniform_(t, low=0.0, high=1.0, generator=None):
 
 
 def normal_(t, mean=0.0, std=1.0, generator=None):
-    _float_dtype(t._dtype, "normal_kernel_cpu")
+    _float_dtype(t._dtype, "normal_kernel_cpu", "normal_")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     check_no_internal_overlap(t)
@@ -335,7 +374,10 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if (end - start) * step < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     is_int = all(isinstance(v, numbers.Integral) for v in values)
-    dtype = (D.int64 if is_int else D.get_default_dtype()) if dtype is None else D.as_dtype(dtype)
+    if dtype is None:
+        dtype = D.int64 if is_int else D.get_default_dtype()
+    else:
+        dtype = D.as_dtype(dtype, "arange")
     if dtype is D.bool_:
         raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
     if dtype is D.float32:
@@ -370,7 +412,7 @@ def _arange_float32(start, step, n):
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    dtype = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
+    dtype = D.get_default_dtype() if dtype is None else D.as_dtype(dtype, "linspace")
     i = np.arange(steps, dtype=np.float64)
     if steps > 1:
         step = (end - start) / (steps - 1)
@@ -387,7 +429,7 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     m = n if m is None else m
     if n < 0 or m < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {min(n, m)}")
-    dtype = D.get_default_dtype() if dtype is None else D.as_dtype(dtype)
+    dtype = D.get_default_dtype() if dtype is None else D.as_dtype(dtype, "eye")
     return _finish(_from_host_array(np.eye(n, m, dtype=dtype.np), device), requires_grad)
 
 

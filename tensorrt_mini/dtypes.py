@@ -85,8 +85,9 @@ def from_numpy_dtype(npd):
         ) from None
 
 
-def as_dtype(d):
-    """Accept a tm dtype, a numpy dtype or a Python type, as torch's dtype= arguments do."""
+def as_dtype(d, fn):
+    """A dtype= argument of function `fn`: a tm dtype, or Python's float, int or bool, as
+    torch takes them. Anything else (a string, a numpy dtype) is torch's TypeError."""
     if isinstance(d, dtype):
         return d
     if d is builtins.float:
@@ -95,7 +96,7 @@ def as_dtype(d):
         return int64
     if d is builtins.bool:
         return bool_
-    return from_numpy_dtype(d)
+    raise TypeError(f"{fn}(): argument 'dtype' must be {NAMESPACE}.dtype, not {type(d).__name__}")
 
 _SIGNED_INTS = (int8, int16, int32, int64)
 

@@ -77,11 +77,12 @@ def dense_strides_like(shape, strides):
 
 
 def has_internal_overlap(shape, strides):
-    """True when two indices may map to one storage element (a stride-0 dim of size > 1).
+    """True when two indices may map to one storage element (a stride-0 dim of size > 1,
+    in a tensor with elements: an empty one has nothing to write).
 
     Like PyTorch we only detect the certain case; other overlaps are too costly to prove.
     """
-    return any(s == 0 and n > 1 for n, s in zip(shape, strides))
+    return 0 not in shape and any(s == 0 and n > 1 for n, s in zip(shape, strides))
 
 
 def wrap_dim(dim, ndim):

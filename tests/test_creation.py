@@ -40,7 +40,6 @@ def test_tensor_of_tensors_and_explicit_dtype():
     assert tm.tensor(tm.arange(3)).tolist() == [0, 1, 2]
     assert_values(tm.tensor([1.7, -2.7], dtype=tm.int32), [1, -2], dtype=tm.int32)
     assert tm.tensor([1], dtype=float).dtype is tm.float64
-    assert tm.tensor([1.5], dtype=np.float32).dtype is tm.float32
     assert math.isnan(tm.tensor(float("nan")).item())
     a = np.zeros(3)
     t = tm.tensor(a)

@@ -23,9 +23,9 @@ def test_names_and_aliases():
 
 def test_numpy_and_python_types():
     for d in DTYPES:
-        assert D.from_numpy_dtype(d.np) is d and D.as_dtype(d) is d and D.as_dtype(d.np) is d
-    assert D.as_dtype(builtins.float) is tm.float64
-    assert D.as_dtype(builtins.int) is tm.int64 and D.as_dtype(builtins.bool) is tm.bool
+        assert D.from_numpy_dtype(d.np) is d and D.as_dtype(d, "f") is d
+    assert D.as_dtype(builtins.float, "f") is tm.float64
+    assert D.as_dtype(builtins.int, "f") is tm.int64 and D.as_dtype(builtins.bool, "f") is tm.bool
     with pytest.raises(TypeError, match="can't convert np.ndarray of type complex128"):
         D.from_numpy_dtype(np.complex128)
 

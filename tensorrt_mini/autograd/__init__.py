@@ -8,6 +8,7 @@ from . import formulas  # noqa: F401  (registers every derivative)
 from . import tensor_api  # noqa: F401  (binds Tensor.backward, retain_grad)
 from .api import backward, grad
 from .function import Function, FunctionCtx
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import (enable_grad, inference_mode, is_grad_enabled,
+                        is_inference_mode_enabled, no_grad, set_grad_enabled)
 from .gradcheck import gradcheck
 from .graph import Node

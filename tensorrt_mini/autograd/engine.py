@@ -4,10 +4,17 @@ A first pass counts, for every node reachable from the roots, how many edges poi
 a node runs once all of them have delivered their gradient, so each node runs once with
 the sum of what reaches it. Both passes use explicit stacks, so a chain of any length
 works.
+
+Threads may run backward at once (grad mode is per thread); the writes into a leaf's
+`.grad`, which graphs of several threads may share, take one lock.
 """
+import threading
+
 from ..ops.dispatch import GradMode
 from .graph import AccumulateGrad, grad_edge
 from .hooks import run_hooks
+
+_grad_lock = threading.Lock()
 
 
 def _dependencies(roots):
@@ -141,6 +148,11 @@ def _sink(var, g, handed, capture):
         if positions is not None:
             capture.add(positions, g)
         return
+    with _grad_lock:
+        _accumulate(var, g, handed)
+
+
+def _accumulate(var, g, handed):
     if var.grad is None:
         # adopt the gradient when nothing else can see its memory, else store a copy
         if g._base is None and g._storage not in handed and g._storage.size() == g.numel():
@@ -157,8 +169,9 @@ def _retain(node, g, handed):
         t = ref()
         if t is None:
             continue
-        if t.grad is None:
-            t.grad = g.clone()
-            handed.add(t.grad._storage)
-        else:
-            t.grad.add_(g)
+        with _grad_lock:
+            if t.grad is None:
+                t.grad = g.clone()
+                handed.add(t.grad._storage)
+            else:
+                t.grad.add_(g)

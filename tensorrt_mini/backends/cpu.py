@@ -14,6 +14,7 @@ from ..kernels.cpu import reduce as rk
 from ..layout import collapse
 from ..storage import CPUStorage
 from . import cpu_memory
+from .buffer_checks import check_step_buffers
 from .cpu_threads import ensure_started as _start_threads
 
 PARALLEL_MIN = 32768  # below this many elements kernels run serial (PyTorch's grain size)
@@ -309,11 +310,11 @@ def copy_(dst, src):
         if plan.variant.startswith("contig"):
             np.copyto(_flat(dst, n), _flat(src, n))
             return
-    # float -> uint8, int8, int16 through int64 (see the catalog's to_int64); int32 and
+    # float -> uint8, int8, int16 through int32 (see the catalog's to_int32); int32 and
     # int64 directly, as torch converts (NaN -> int32 gives INT_MIN on x86 both ways)
     narrow = dst._dtype.np.kind == "u" or dst._dtype.itemsize < 4
     to_int = src._dtype.is_floating_point and dst._dtype.np.kind in "iu" and narrow
-    unary("to_int64" if to_int else "copy", dst, src)
+    unary("to_int32" if to_int else "copy", dst, src)
 
 
 def fill_(dst, value):
@@ -448,6 +449,7 @@ def sgd_step(param, grad, momentum_buffer, lr, weight_decay, momentum, dampening
     """SGD with optional weight decay, momentum (dampening, nesterov) and maximize.
     `momentum_buffer` is None when momentum is 0; `first_step` fills it with the gradient."""
     from ..kernels.cpu import optim as K
+    check_step_buffers("sgd_step", param, grad, momentum_buffer=momentum_buffer)
     n = _numel(param)
     if n == 0:
         return
@@ -469,6 +471,8 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2
     """Adam (decoupled=False) or AdamW (decoupled=True) at 1-based `step`.
     `max_exp_avg_sq` is None unless amsgrad."""
     from ..kernels.cpu import optim as K
+    check_step_buffers("adam_step", param, grad, exp_avg=exp_avg, exp_avg_sq=exp_avg_sq,
+                       max_exp_avg_sq=max_exp_avg_sq)
     n = _numel(param)
     if n == 0:
         return

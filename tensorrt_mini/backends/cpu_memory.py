@@ -59,8 +59,17 @@ def empty(numel, dtype):
         return CPUStorage(np.empty(numel, dtype.np), dtype)
     raw = _take(nbytes)
     if raw is None:
-        raw = np.empty(nbytes, np.uint8)
+        raw = _allocate(nbytes)
     return PooledStorage(raw.view(dtype.np), dtype)
+
+
+def _allocate(nbytes):
+    try:
+        return np.empty(nbytes, np.uint8)
+    except (MemoryError, ValueError):
+        # torch's error type (numpy's MemoryError, or ValueError past its index range)
+        raise RuntimeError(f"DefaultCPUAllocator: can't allocate memory: you tried to allocate "
+                           f"{nbytes} bytes.") from None
 
 
 def _take(nbytes):

@@ -23,6 +23,7 @@ from ..layout import (collapse, contiguous_strides, expand_strides, is_contiguou
                       is_non_overlapping_and_dense)
 from ..storage import CUDAStorage
 from . import cuda_runtime
+from .buffer_checks import check_step_buffers
 
 _rt = cuda_runtime.runtime()  # raises, saying what is missing, when cuda cannot run here
 _ZERO = np.int64(0)  # a kernel's unused argument
@@ -614,6 +615,7 @@ def random_integers_(t, low, high, generator):
 
 def sgd_step(param, grad, momentum_buffer, lr, weight_decay, momentum, dampening, nesterov,
              maximize, first_step):
+    check_step_buffers("sgd_step", param, grad, momentum_buffer=momentum_buffer)
     n = _numel(param)
     if n == 0:
         return
@@ -628,6 +630,8 @@ def sgd_step(param, grad, momentum_buffer, lr, weight_decay, momentum, dampening
 
 def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps,
               weight_decay, step, amsgrad, maximize, decoupled):
+    check_step_buffers("adam_step", param, grad, exp_avg=exp_avg, exp_avg_sq=exp_avg_sq,
+                       max_exp_avg_sq=max_exp_avg_sq)
     n = _numel(param)
     if n == 0:
         return

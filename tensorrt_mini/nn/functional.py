@@ -75,20 +75,25 @@ def _softmax_dim(ndim):
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def _prepare(input, dim, dtype):
+def _prepare(kernel, input, dim, dtype):
     if dtype is not None:
         input = input.to(dtype)
     if dim is None:
         dim = _softmax_dim(input.dim())
-    return input, wrap_dim(dim, max(input.dim(), 1)) if input.dim() else 0
+    dim = wrap_dim(dim, max(input.dim(), 1)) if input.dim() else 0
+    if not input._dtype.is_floating_point:
+        last = "_lastdim" if dim >= input.dim() - 1 else ""
+        raise NotImplementedError(f'"{kernel}{last}_kernel_impl" not implemented for '
+                                  f"'{D.TYPE_NAMES[input._dtype.name]}'")
+    return input, dim
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    input, dim = _prepare(input, dim, dtype)
+    input, dim = _prepare("softmax", input, dim, dtype)
     track = _tracking(input)
 
     def forward():
-        if not input.dim():
+        if not input.dim() or not input.numel():  # (no max to take)
             return E.exp(input - input)
         e = E.exp(input - input.amax(dim, keepdim=True))
         return e / e.sum(dim, keepdim=True)
@@ -104,11 +109,11 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
-    input, dim = _prepare(input, dim, dtype)
+    input, dim = _prepare("log_softmax", input, dim, dtype)
     track = _tracking(input)
 
     def forward():
-        if not input.dim():
+        if not input.dim() or not input.numel():  # (no max to take)
             return input - input
         # shifting by the max keeps exp from overflowing
         shifted = input - input.amax(dim, keepdim=True)

@@ -37,8 +37,8 @@ def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
         dev = as_device(device)
         if dev != self._storage.device:
             out = to_device(out, dev)
-    if dtype is not None and D.as_dtype(dtype) is not out._dtype:
-        out = to_dtype(out, D.as_dtype(dtype))
+    if dtype is not None and D.as_dtype(dtype, "to") is not out._dtype:
+        out = to_dtype(out, D.as_dtype(dtype, "to"))
     if copy and out is self:
         out = self.clone()
     return out

@@ -4,11 +4,19 @@ Ops below autograd are plain functions. `differentiable` wraps one so that, when
 mode is on and an input requires grad, the call goes to the derivative registered under
 the op's name by the autograd package; otherwise the plain function runs directly.
 """
+import threading
 from functools import wraps
 
 
-class GradMode:
+class _GradMode(threading.local):
+    """Grad mode and inference mode, per thread as in torch: one thread's no_grad (or its
+    backward, which runs with grad mode off) never changes what another thread records.
+    The class attributes are every thread's starting values."""
     enabled = True
+    inference = False
+
+
+GradMode = _GradMode()
 
 
 # op name -> callable(raw_fn, *args, **kwargs) that runs raw_fn and records the graph

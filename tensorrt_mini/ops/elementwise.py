@@ -100,13 +100,24 @@ def check_same_device(*tensors):
     return dev
 
 
+def move_cpu_scalars(operands):
+    """An elementwise op's operands with any 0-d cpu tensor moved to the device of the
+    other tensors: torch reads such a tensor as a scalar (cuda_t * tm.tensor(2.) works).
+    Any other mix of devices keeps torch's error, from check_same_device."""
+    tensors = [x for x in operands if is_tensor(x)]
+    others = [t for t in tensors if t._shape or t._storage.device.type != "cpu"]
+    if not others or len(others) == len(tensors):
+        return operands
+    dev = check_same_device(*others)
+    return [T.transfer_raw(x, dev) if is_tensor(x) and x._storage.device != dev else x
+            for x in operands]
+
+
 def scalar_in(value, dtype):
     """A Python scalar operand as a numpy scalar of dtype. Integers wrap like torch's C
     casts: uint8 tensor + -1 adds 255. Like torch, a Python int must fit int64 or uint64,
     whatever the tensor's dtype (float32 tensor + 2**70 raises)."""
-    if type(value) is int and not -(1 << 63) <= value < (1 << 64):
-        raise OverflowError("can't convert negative int to unsigned" if value < 0
-                            else "int too big to convert")
+    _check_python_int(value)
     if dtype.category == 1 and not isinstance(value, (bool, np.bool_)):
         v = int(value)
         bits = dtype.itemsize * 8
@@ -117,6 +128,13 @@ def scalar_in(value, dtype):
     if dtype.category == 0:
         return np.bool_(value)
     return dtype.np.type(value)
+
+
+def _check_python_int(value):
+    """torch converts a Python int through int64 or uint64: beyond both, OverflowError."""
+    if type(value) is int and not -(1 << 63) <= value < (1 << 64):
+        raise OverflowError("can't convert negative int to unsigned" if value < 0
+                            else "int too big to convert")
 
 
 def fill_range(dtype, floating):
@@ -131,6 +149,7 @@ def fill_scalar(value, dtype):
     overflow check: out-of-range values raise, except that
     unsigned types accept negative integers down to -max, which wrap; a float must lie in
     the range itself (uint8 refuses -0.5, int8 refuses 127.9) and is truncated."""
+    _check_python_int(value)
     if dtype.category == 0:
         return np.bool_(value)
     if dtype.category == 1:
@@ -277,9 +296,9 @@ def binary(name, a, b, out=None):
         if not b_t and b < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         name = "ipow"
-    if name in ("floor_divide", "remainder", "fmod") and compute.category == 1:
-        _check_int_divisor(b)
     if a_t and b_t:
+        if a._storage.device != b._storage.device:
+            a, b = move_cpu_scalars((a, b))
         dev = check_same_device(a, b)
         shape = a._shape if a._shape == b._shape else broadcast_shapes(a._shape, b._shape)
         like = a if a._shape == shape else (b if b._shape == shape else None)
@@ -288,6 +307,8 @@ def binary(name, a, b, out=None):
         dev = t._storage.device
         shape = t._shape
         like = t
+    if name in ("floor_divide", "remainder", "fmod") and compute.category == 1 and 0 not in shape:
+        _check_int_divisor(b)
     if out is None:
         out = _empty(shape, out_dtype, dev, like)
     else:
@@ -396,6 +417,7 @@ def nary(name, operands, params=(), out=None):
     broadcast) followed by `params` (numbers in the compute dtype that take no part in
     promotion, such as addcmul's value)."""
     op = catalog.get(name)
+    operands = move_cpu_scalars(operands)
     tensors = [x for x in operands if is_tensor(x)]
     for x in operands:
         if not is_tensor(x):
@@ -555,6 +577,7 @@ def add(input, other, alpha=1):
 @differentiable
 def sub(input, other, alpha=1):
     if alpha != 1 or alpha is True:  # True == 1, but torch checks a bool alpha
+        _check_sub(input, other)  # before scaling turns a bool into a number
         other = _scaled(input, other, alpha)
     return binary("sub", input, other)
 
@@ -567,7 +590,10 @@ def _scaled(input, other, alpha):
     if isinstance(alpha, (float, np.floating)) and not rt.is_floating_point:
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point "
                            "number.")
-    return binary("mul", other, alpha) if is_tensor(other) else other * alpha
+    if not is_tensor(other):
+        return other * alpha
+    # scaled in the result's dtype: int8 + 2 * bool stays int8, as torch's
+    return binary("mul", to_dtype(other, rt), alpha)
 
 
 @differentiable
@@ -580,6 +606,7 @@ def where(condition, input, other):
     if condition._dtype is not D.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with "
                            f"dtype {_TORCH_TYPE_NAMES[condition._dtype.name]}")
+    condition, input, other = move_cpu_scalars((condition, input, other))
     tensors = [x for x in (condition, input, other) if isinstance(x, Tensor)]
     dev = check_same_device(*tensors)
     dtype = result_type(input, other)
@@ -598,7 +625,9 @@ def where(condition, input, other):
 def clamp(input, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    out = input
+    # one result type over the input and both bounds: a uint8 tensor clamped to (-1, 2.5)
+    # compares in float32, as torch's, and never wraps -1 to 255 on the way
+    out = to_dtype(input, result_type(input, *(b for b in (min, max) if b is not None)))
     if min is not None:
         out = _clamp_side("maximum", out, min)
     if max is not None:
@@ -609,11 +638,11 @@ def clamp(input, min=None, max=None):
 def _clamp_side(name, x, bound):
     if is_tensor(bound):
         return binary(name, x, bound)
-    dtype = result_type(x, bound)
+    dtype = x._dtype
     if dtype.category == 1:  # torch checks an integer bound as it checks a fill value
         fill_scalar(bound, dtype)
     out = _empty(x._shape, dtype, x._storage.device, x)
-    _backend(x).binary_scalar(name, out, to_dtype(x, dtype), scalar_in(bound, dtype))
+    _backend(x).binary_scalar(name, out, x, scalar_in(bound, dtype))
     return out
 
 
@@ -659,6 +688,8 @@ def inplace(name, self, *args, **kw):
     other = args[0] if args else None
     alpha = kw.get("alpha", 1)
     if name in ("add", "sub") and (alpha != 1 or alpha is True):
+        if name == "sub":
+            _check_sub(self, other)
         other = _scaled(self, other, alpha)
     if other is None:
         unary(name, self, out=self)

@@ -107,7 +107,7 @@ def elementwise_kernel(kernel, *args, out=None, out_dtype=None):
     shape = broadcast_shapes(*(t._shape for t in tensors))
     dtypes = result_dtypes(kernel, compute)
     if out_dtype is not None:
-        dtypes = [D.as_dtype(out_dtype)] * len(dtypes)
+        dtypes = [D.as_dtype(out_dtype, "elementwise")] * len(dtypes)
     multiple = len(dtypes) > 1
     if out is None:
         like = next((t for t in tensors if t._shape == shape), None)

@@ -6,18 +6,22 @@ result element is computed as an int64 tensor on the tensor's device, and the ba
 gathers (`take`) or scatters (`put_`) through it.
 """
 import math
+import warnings
 
 import numpy as np
 
 from .. import dtypes as D
 from .. import _tensor as T
-from ..layout import broadcast_shapes, expand_strides
+from ..layout import broadcast_shapes, expand_strides, has_internal_overlap
 from .dispatch import GradMode, check_no_grad_view, differentiable
-from .elementwise import _TORCH_TYPE_NAMES, _expand_to, binary, is_tensor, to_dtype
+from .elementwise import (_TORCH_TYPE_NAMES, _expand_to, binary, check_no_internal_overlap,
+                          is_tensor, to_dtype)
 
 
 def _as_index(item, device):
     """Lists and Python bools become index tensors; everything else passes through."""
+    if isinstance(item, (str, bytes)):  # torch tries to make a tensor of it
+        raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
     if isinstance(item, (list, tuple, bool, np.bool_)):
         from ..creation import tensor
         idx = tensor(item, device=device)
@@ -51,8 +55,6 @@ def _normalize(t, idx):
         if i is None or i is Ellipsis:
             continue
         consumed += i.dim() if is_tensor(i) and i._dtype in (D.bool_, D.uint8) else 1
-    if sum(i is Ellipsis for i in items) > 1:
-        raise IndexError("an index can only have a single ellipsis ('...')")
     nd = len(t._shape)
     if consumed > nd:
         if nd == 0:
@@ -61,7 +63,9 @@ def _normalize(t, idx):
         raise IndexError(f"too many indices for tensor of dimension {nd}")
     k = next((j for j, i in enumerate(items) if i is Ellipsis), None)
     if k is not None:
-        items[k:k + 1] = [slice(None)] * (nd - consumed)
+        # as torch: the first ellipsis takes every dim left, any later one none
+        rest = [i for i in items[k + 1:] if i is not Ellipsis]
+        items[k:] = [slice(None)] * (nd - consumed) + rest
     return items
 
 
@@ -239,8 +243,12 @@ def setitem(input, idx, value):
         from .conversion import copy_
         if is_tensor(value):
             expand_strides(value._shape, value._stride, view._shape, value.type())  # its error
+        else:  # torch writes a scalar with copy_, which refuses an overlapping view
+            check_no_internal_overlap(view)
         copy_(view, value)
         return
+    if has_internal_overlap(input._shape, input._stride):
+        _warn_expanded(is_tensor(idx) and idx._dtype is D.bool_ and not is_tensor(value))
     shape, offsets = _offsets(view, advanced)
     if is_tensor(value):
         _check_value_shape(value, shape)
@@ -249,6 +257,16 @@ def setitem(input, idx, value):
                                f"{_TORCH_TYPE_NAMES[input._dtype.name]} for the destination and "
                                f"{_TORCH_TYPE_NAMES[value._dtype.name]} for the source.")
     index_put_(input, offsets, value, shape)
+
+
+def _warn_expanded(masked_scalar):
+    """torch's deprecation warning for advanced-index writes into an expanded tensor (it
+    still writes them: each element's copies take the same value)."""
+    op, example = ("masked_fill_", "tensor[mask] = scalar") if masked_scalar else \
+        ("index_put_", "tensor[indices] = tensor")
+    warnings.warn(f"Use of {op} on expanded tensors is deprecated. Please clone() the tensor "
+                  f"before performing this operation. This also applies to advanced indexing "
+                  f"e.g. {example}", UserWarning, stacklevel=3)
 
 
 def _drop_leading_ones(value):

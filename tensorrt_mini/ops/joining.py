@@ -4,6 +4,7 @@ from .. import _tensor as T
 from ..layout import wrap_dim
 from .dispatch import differentiable
 from .elementwise import check_same_device, result_type
+from .views import clone
 
 
 @differentiable
@@ -67,7 +68,9 @@ def repeat(input, *sizes):
     x = input.reshape(shape)
     x = x.reshape([n for s in shape for n in (1, s)])
     x = x.expand([n for r, s in zip(sizes, shape) for n in (r, s)])
-    return x.reshape([r * s for r, s in zip(sizes, shape)])
+    out = x.reshape([r * s for r, s in zip(sizes, shape)])
+    # reshape returns a view where no copy was needed (repeats of 1): repeat never aliases
+    return clone(out, contiguous=True) if out._storage is input._storage else out
 
 
 def tile(input, dims):

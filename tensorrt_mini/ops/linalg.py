@@ -37,9 +37,16 @@ def _check(input, other, kind):
         _check_dtypes(input, other, kind)
     _check_sizes(input, other, kind)
     _check_dtypes(input, other, kind)
-    if input._dtype is D.bool_:
+    if input._dtype is D.bool_ and (kind == "dot" or not _empty_product(input, other)):
         name = {"dot": "dot", "mv": "addmv_impl_cpu", "mm": "addmm_impl_cpu_", "bmm": "bmm"}[kind]
         raise NotImplementedError(f"\"{name}\" not implemented for 'Bool'")
+
+
+def _empty_product(input, other):
+    """Whether the product adds no terms (inner size 0) or has no elements: torch computes
+    those without a kernel, for bool too."""
+    kept = input._shape[:-1] + (other._shape[:-2] + other._shape[-1:] if other.dim() > 1 else ())
+    return input._shape[-1] == 0 or 0 in kept
 
 
 def _check_dtypes(input, other, kind):

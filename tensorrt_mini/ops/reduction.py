@@ -56,22 +56,22 @@ def _keep(out, x, dims):
     return out.view(shape)
 
 
-def _accumulate_dtype(x, dtype):
+def _accumulate_dtype(x, dtype, fn):
     if dtype is not None:
-        return D.as_dtype(dtype)
+        return D.as_dtype(dtype, fn)
     return D.int64 if x._dtype.category < 2 else x._dtype
 
 
 @differentiable
 def sum(input, dim=None, keepdim=False, *, dtype=None):
-    out_dtype = _accumulate_dtype(input, dtype)
+    out_dtype = _accumulate_dtype(input, dtype, "sum")
     return _reduce("sum", to_dtype(input, out_dtype) if dtype is not None else input,
                    _dims(input, dim), keepdim, out_dtype)
 
 
 @differentiable
 def prod(input, dim=None, keepdim=False, *, dtype=None):
-    out_dtype = _accumulate_dtype(input, dtype)
+    out_dtype = _accumulate_dtype(input, dtype, "prod")
     dims = _dims(input, dim if dim is None else (dim,) if isinstance(dim, int) else dim)
     return _reduce("prod", to_dtype(input, out_dtype) if dtype is not None else input, dims,
                    keepdim, out_dtype)
@@ -79,7 +79,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
 
 @differentiable
 def mean(input, dim=None, keepdim=False, *, dtype=None):
-    out_dtype = D.as_dtype(dtype) if dtype is not None else input._dtype
+    out_dtype = D.as_dtype(dtype, "mean") if dtype is not None else input._dtype
     if not out_dtype.is_floating_point:
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
@@ -141,12 +141,13 @@ def amin(input, dim=(), keepdim=False):
 
 
 def _extreme(name, x, dim, keepdim):
+    if x.numel() == 0 and dim in ((), [], None):
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
+                           f"== 0. Specify the reduction dim with the 'dim' argument.")
     dims = _dims(x, dim)
     for d in dims:
         if x._shape[d] == 0:
             raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
-    if x.numel() == 0 and not dims:
-        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
     return _reduce(name, x, dims, keepdim, x._dtype)
 
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _tensor as T
 from .. import dtypes as D
-from ..layout import wrap_dim, wrap_dims
+from ..layout import has_internal_overlap, wrap_dim, wrap_dims
 from . import elementwise as E
 
 
@@ -28,6 +28,13 @@ def masked_fill(input, mask, value):
 
 
 def masked_fill_(input, mask, value):
+    if has_internal_overlap(input._shape, input._stride):
+        # torch still writes an expanded tensor here (with a deprecation warning): through
+        # the mask's storage offsets, where one element's copies all take the same value
+        masked_fill(input, mask, value)  # its checks
+        from .indexing import setitem
+        setitem(input, mask.expand(input._shape), value)
+        return input
     result = masked_fill(input, mask, value)
     if result._shape != input._shape:  # an in-place op keeps input's shape
         raise RuntimeError(f"output with shape {list(input._shape)} doesn't match the broadcast "
@@ -42,10 +49,14 @@ def index_select(input, dim, index):
         raise IndexError("index_select(): Index is supposed to be a vector")
     if index._dtype not in (D.int32, D.int64):
         raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+    if not input.dim() and index.numel() != 1:
+        raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
+                           f"{index.numel()} value(s)")
     size = input._shape[d] if input.dim() else 1
-    bad = _out_of_range(index, size)
-    if bad is not None:
-        raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
+    if _out_of_range(index, size) is not None:
+        raise IndexError("index out of range in self")
+    if not input.dim():  # a 0-d input has its one value at index 0
+        return input.reshape(1)[index.reshape(-1)].reshape(())
     return _along(input, d, index.reshape(-1))
 
 

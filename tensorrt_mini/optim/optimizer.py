@@ -7,6 +7,7 @@ from .. import _tensor as T
 from .. import backends
 from ..autograd.api import zero_grads
 from ..autograd.grad_mode import enable_grad, no_grad
+from ..layout import broadcast_shapes
 
 
 class _Required:
@@ -70,6 +71,7 @@ class Optimizer:
                     state = self.state.get(p)
                     if state is None:
                         state = self.state[p] = {}
+                    _check_sizes(p, (p.grad, *state.values()))
                     self._update(group, p, state)
                     p._storage._version += 1  # an in-place write, as autograd must see it
         return loss
@@ -103,6 +105,7 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
+        state_dict = state_dict.copy()  # (a str or list fails here with torch's error type)
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
@@ -130,6 +133,17 @@ class Optimizer:
                 lines.append(f"    {k}: {group[k]}")
         lines.append(")")
         return "\n".join(lines)
+
+
+def _check_sizes(param, tensors):
+    """torch's error where the gradient or a state buffer no longer has the parameter's
+    size (the state_dict of another model, or `.data` replaced), before anything is
+    written."""
+    for t in tensors:
+        if isinstance(t, T.Tensor) and t._shape != param._shape:
+            shape = broadcast_shapes(t._shape, param._shape)
+            raise RuntimeError(f"output with shape {list(t._shape)} doesn't match the "
+                               f"broadcast shape {list(shape)}")
 
 
 def _state_value(v, p):

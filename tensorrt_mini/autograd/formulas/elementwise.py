@@ -269,23 +269,24 @@ def _clamp(raw, x, min=None, max=None):
     hi_value = None if hi_saved else max
 
     def backward(g, x_, *bounds):
-        # out = min(max(x, lo), hi): where lo > hi every element takes hi
+        # out = min(max(x, lo), hi), as torch differentiates it: x's gradient flows where
+        # lo <= x <= hi; lo's where x < lo < hi; hi's where x > hi or hi < lo (so with
+        # lo == hi and x outside, only hi's side of it gets one)
         lo = bounds[0] if lo_saved else lo_value
         hi = bounds[-1] if hi_saved else hi_value
-        below = (x_ < lo) if has_lo else None
-        above = (x_ > hi) if has_hi else None
-        crossed = (lo > hi) if has_lo and has_hi else None
-        if crossed is not None:
-            above = above | crossed
         keep = None
-        for m in (below, above):
-            if m is not None:
-                keep = E.logical_not(m) if keep is None else keep & E.logical_not(m)
-        grad_lo = None
+        if has_lo:
+            keep = x_ >= lo
+        if has_hi:
+            keep = (x_ <= hi) if keep is None else keep & (x_ <= hi)
+        grad_lo = grad_hi = None
         if mlo:
-            grad_lo = fit(g * (below if crossed is None else below & E.logical_not(crossed)), mlo)
-        return (fit(g * keep, mx) if mx else None, grad_lo,
-                fit(g * above, mhi) if mhi else None)
+            below = x_ < lo
+            grad_lo = fit(g * (below & (lo < hi) if has_hi else below), mlo)
+        if mhi:
+            above = x_ > hi
+            grad_hi = fit(g * (above | (hi < lo) if has_lo else above), mhi)
+        return (fit(g * keep, mx) if mx else None, grad_lo, grad_hi)
     bounds = tuple(b for b in (min, max) if is_tensor(b))
     return record("ClampBackward0", out, (x, min, max), backward, (x,) + bounds)
 

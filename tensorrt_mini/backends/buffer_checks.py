@@ -1,0 +1,36 @@
+"""Checks a kernel entry point makes before it trusts raw buffers.
+
+The fused optimizer kernels walk flat memory by the parameter's element count. A gradient
+or state buffer of another size, dtype or device, or a state buffer whose elements do not
+lie contiguously, would make them read or write outside an allocation, which kills the
+interpreter. The front end already refuses such inputs; this is the last line, so that no
+Python call reaches a kernel with them.
+"""
+from ..layout import is_contiguous
+
+
+def check_step_buffers(kernel, param, grad, **state):
+    """`grad` (any strides: the step reads a dense copy) and each state buffer (name ->
+    tensor or None, used in place, so contiguous) match `param`'s element count, dtype
+    and device; else RuntimeError naming what differs."""
+    n = _numel(param)
+    for name, t in (("grad", grad), *state.items()):
+        if t is None:
+            continue
+        if t._dtype is not param._dtype or t._storage.device != param._storage.device:
+            raise RuntimeError(
+                f"{kernel}: {name} is {t._dtype.name} on {t._storage.device.type}, the "
+                f"parameter {param._dtype.name} on {param._storage.device.type}")
+        if _numel(t) != n:
+            raise RuntimeError(f"{kernel}: {name} has size {list(t._shape)}, the parameter "
+                               f"{list(param._shape)}")
+        if t is not grad and not is_contiguous(t._shape, t._stride):
+            raise RuntimeError(f"{kernel}: {name} must be contiguous, got strides "
+                               f"{list(t._stride)} for size {list(t._shape)}")
+
+
+def _numel(t):
+    n = 1
+    for s in t._shape:
+        n *= s
+    return n
