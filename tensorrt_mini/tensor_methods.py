@@ -88,7 +88,7 @@ Tensor.tril = selecting.tril
 Tensor.triu = selecting.triu
 Tensor.repeat = joining.repeat
 Tensor.tile = joining.tile
-Tensor.flip = selecting.flip
+Tensor.flip = lambda self, *dims: selecting.flip(self, V._sizes(dims))  # x.flip(0, 1) too
 Tensor.roll = selecting.roll
 Tensor.clamp_min = lambda self, min: E.clamp(self, min=min)
 Tensor.clamp_max = lambda self, max: E.clamp(self, max=max)

@@ -382,15 +382,41 @@ def layouts(draw, dtype, shape=shapes(max_dims=3)):
     return tm.tensor(a), a
 
 
-def same_as_torch(expr, **names):
-    """Evaluate `expr` with `lib` as tensorrt_mini and as torch: both raise the same error
-    type and message, or both give the same values, dtype and shape."""
+# --- outcomes, compared with torch's ---------------------------------------------------------
+
+def _plain(r):
+    """A result in plain Python: tensors as (values, dtype name, strides), NaN as a string
+    (so equal results compare equal), containers item by item."""
+    if hasattr(r, "tolist") and hasattr(r, "stride"):
+        values = r.detach().tolist()
+        return (_nan_free(values), str(r.dtype).split(".")[-1], tuple(r.stride()))
+    if isinstance(r, (tuple, list)):
+        return type(r).__name__, tuple(_plain(x) for x in r)
+    return _nan_free(r)
+
+
+def _nan_free(v):
+    if isinstance(v, list):
+        return [_nan_free(x) for x in v]
+    if isinstance(v, float) and v != v:
+        return "nan"
+    return v
+
+
+def outcome(lib, fn, message=True):
+    """("value", fn(lib) in plain Python) or ("error", the exception's type name[, its
+    message])."""
+    try:
+        return "value", _plain(fn(lib))
+    except Exception as e:  # noqa: BLE001 (the error itself is what is compared)
+        return ("error", type(e).__name__) + ((str(e),) if message else ())
+
+
+def same_as_torch(expr, message=True, **names):
+    """`expr` (a string evaluated with `lib` bound, or a function of lib) with lib as
+    tensorrt_mini and as torch: both give equal values, dtypes and strides, or both raise
+    one error type (and message, unless message=False)."""
     torch = needs_torch()
-    outcomes = []
-    for lib in (tm, torch):
-        try:
-            r = eval(expr, {"lib": lib, **names})
-            outcomes.append(("value", str(r.dtype), tuple(r.shape), r.tolist()))
-        except Exception as e:  # noqa: BLE001 (the error itself is what is compared)
-            outcomes.append(("error", type(e).__name__, str(e)))
-    assert outcomes[0] == outcomes[1], (expr, outcomes)
+    fn = expr if callable(expr) else (lambda lib: eval(expr, {"lib": lib, **names}))
+    mine, theirs = outcome(tm, fn, message), outcome(torch, fn, message)
+    assert mine == theirs, (expr, f"tm: {mine}", f"torch: {theirs}")

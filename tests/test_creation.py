@@ -295,3 +295,46 @@ def test_float32_arange_is_torchs_bit_for_bit():
         got = host(tm.arange(start, end, step))
         np.testing.assert_array_equal(got, torch.arange(start, end, step).numpy())
     assert repr(tm.arange(-1, 1, 0.1)) == repr(torch.arange(-1, 1, 0.1))  # -2.9802e-09 at 10
+
+
+@pytest.mark.parametrize("expr", [
+    "lib.tensor([1, 'a'])",
+    "lib.tensor(['a'])",
+    "lib.tensor('ab')",
+    "lib.tensor(b'ab')",
+    "lib.tensor([{}])",
+    "lib.tensor([None])",
+    "lib.tensor(__import__('functools').reduce(lambda v, _: [v], range(60), [1])).dim()",
+    "lib.tensor(__import__('functools').reduce(lambda v, _: [v], range(128), [1]))",
+    "lib.tensor(__import__('functools').reduce(lambda v, _: [v], range(5000), [1]))",
+    "lib.empty(2**62)",  # its bytes overflow int64: refused before any allocation
+    "lib.empty(2**61, 4)",
+    "lib.empty(2**40)",  # 4 TiB: the allocator's error, of torch's type
+    "lib.empty_strided((2,), (-1,))",
+    "lib.full((2,), 2**70)",
+    "lib.full((2,), 2**63)",
+    "lib.full((2,), -2**63 - 1)",
+    "lib.tensor([2**70])",
+])
+def test_bad_data_and_impossible_sizes_raise_torchs_types(expr):
+    same_as_torch(expr, message=False)
+
+
+def test_default_float64_reaches_every_creation():
+    """Mutation audit: full with a float fill takes the default dtype."""
+    def fn(lib):
+        lib.set_default_dtype(lib.float64)
+        try:
+            return lib.full((2,), 1.5), lib.tensor([1.5]), lib.arange(1.5), lib.ones(1)
+        finally:
+            lib.set_default_dtype(lib.float32)
+    same_as_torch(fn)
+
+
+def test_a_read_only_array_is_copied_so_in_place_ops_work():
+    a = np.ones(3)
+    a.flags.writeable = False
+    with pytest.warns(UserWarning, match="not writable"):
+        t = tm.from_numpy(a)
+    t.add_(1)
+    assert t.tolist() == [2., 2., 2.] and a.tolist() == [1., 1., 1.]

@@ -62,3 +62,14 @@ def test_tm_cuda_imports_neither_cupy_nor_numba_cuda():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120)
     assert run.stdout.split() == ["False", "False"], run.stderr[-2000:]
+
+
+def test_without_numba_cuda_a_cuda_tensor_names_the_extras(monkeypatch):
+    """The backend's kernel imports used to fail first, with ModuleNotFoundError."""
+    from tensorrt_mini import backends
+    monkeypatch.setattr(cuda_runtime, "_runtime", None)
+    monkeypatch.setattr(cuda_runtime, "unavailable", lambda: "numba-cuda is not installed")
+    monkeypatch.delitem(backends.loaded, "cuda", raising=False)
+    for make in (lambda: tm.tensor([1.], device="cuda"), lambda: tm.ones(2).cuda()):
+        with pytest.raises(RuntimeError, match=r"numba-cuda is not installed.*tensorrt_mini\[cuda\]"):
+            make()

@@ -221,3 +221,28 @@ def test_invert_operator_as_torch(expr):
                                   "lib.log_softmax(lib.arange(6.).reshape(2, 3), -1)"])
 def test_softmax_functions_and_methods(expr):
     same_as_torch(expr)
+
+
+def test_data_is_a_detached_alias_and_can_be_replaced_as_torch():
+    def fn(lib):
+        p = lib.nn.Parameter(lib.ones(3))
+        d = p.data
+        d[0] = 5.
+        p.data = lib.ones(2, dtype=lib.float64)
+        return d, d.requires_grad, p, p.requires_grad, p.is_leaf, p.dtype is lib.float64
+    same_as_torch(fn)
+    same_as_torch(lambda lib: setattr(lib.ones(2), "data", 3), message=False)
+
+
+def test_grad_assignment_is_checked_and_deletable():
+    x = tm.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"gradient of size '\[3\]' to a tensor of size '\[2\]'"):
+        x.grad = tm.ones(3)
+    with pytest.raises(RuntimeError, match="gradient with dtype 'long int' to a tensor with "
+                                           "grad_dtype 'Float'"):
+        x.grad = tm.ones(2, dtype=tm.int64)
+    with pytest.raises(RuntimeError, match="device type 'cuda' to a tensor with device type 'cpu'"):
+        x.grad = tm.ones(2, device="cuda")
+    x.grad = tm.ones(1).expand(2)  # any strides, as torch
+    del x.grad
+    assert x.grad is None

@@ -58,5 +58,8 @@ def get(device_type):
     """The backend module for a device type; cuda is imported on first use."""
     module = loaded.get(device_type)
     if module is None:
+        if device_type == "cuda":
+            from . import cuda_runtime
+            cuda_runtime.runtime()  # says what is missing before the kernels' imports fail
         module = loaded[device_type] = importlib.import_module(_MODULES[device_type])
     return module

@@ -4,6 +4,7 @@ The front end resolves dims and dtypes and allocates the output with the reduced
 removed; `keepdim` is a view of that output. Backends reduce into it.
 """
 import math
+import warnings
 from operator import itemgetter
 
 from .. import dtypes as D
@@ -104,6 +105,11 @@ def _moment(name, x, dim, correction, keepdim, unbiased):
     if not x._dtype.is_floating_point:
         raise RuntimeError("std and var only support floating point and complex dtypes")
     dims, correction = _moment_args(x, dim, correction, unbiased)
+    n = math.prod(x._shape[d] for d in dims) if x.dim() else 1
+    if n - correction <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=3)
     return _reduce(name, x, dims, keepdim, x._dtype, correction=correction)
 
 

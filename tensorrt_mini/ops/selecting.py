@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _tensor as T
 from .. import dtypes as D
-from ..layout import has_internal_overlap, wrap_dim, wrap_dims
+from ..layout import dense_strides_like, has_internal_overlap, wrap_dim, wrap_dims
 from . import elementwise as E
 
 
@@ -53,7 +53,11 @@ def index_select(input, dim, index):
         raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
                            f"{index.numel()} value(s)")
     size = input._shape[d] if input.dim() else 1
-    if _out_of_range(index, size) is not None:
+    bad = _out_of_range(index, size)
+    if bad is not None:
+        # torch's kernel for an empty input, or a matrix along dim 1, words it so
+        if not input.numel() or (input.dim() == 2 and d == 1):
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
         raise IndexError("index out of range in self")
     if not input.dim():  # a 0-d input has its one value at index 0
         return input.reshape(1)[index.reshape(-1)].reshape(())
@@ -90,14 +94,20 @@ def gather(input, dim, index):
 
 
 def flip(input, dims):
-    """A copy with the elements of each of dims in reverse order."""
+    """A copy with the elements of each of dims in reverse order, laid out in memory as
+    input is (torch's flip keeps a transposed input's strides)."""
     from ..creation import arange
-    out = input
-    for d in wrap_dims(dims, input.dim()):
+    dims = wrap_dims(dims, input.dim())
+    # flip the dims in memory order, where indexing's contiguous result has input's layout
+    strides = dense_strides_like(input._shape, input._stride)
+    order = sorted(range(input.dim()), key=lambda k: -strides[k])
+    out = x = input.permute(order)
+    for d in dims:
         n = input._shape[d] if input.dim() else 1
         if n > 1:
-            out = _along(out, d, arange(n - 1, -1, -1, device=input.device))
-    return out.clone() if out is input else out
+            out = _along(out, order.index(d), arange(n - 1, -1, -1, device=input.device))
+    out = out.clone() if out is x else out
+    return out.permute([order.index(k) for k in range(input.dim())])
 
 
 def roll(input, shifts, dims=None):

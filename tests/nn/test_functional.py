@@ -5,6 +5,7 @@ import pytest
 
 import tensorrt_mini as tm
 import tensorrt_mini.nn.functional as F
+from oracle import same_as_torch
 from tensorrt_mini.autograd import gradcheck
 from tensorrt_mini.backends import cuda_runtime
 
@@ -175,3 +176,18 @@ def test_embedding_on_cuda_reads_its_indices_to_the_host_once(monkeypatch):
     w = tm.ones(5, 3, device="cuda")
     F.embedding(tm.tensor([[4, 0], [2, 2]], device="cuda"), w)
     assert reads == [(2, 2)]  # the bounds check; the gather reads on the device
+
+
+@pytest.mark.parametrize("expr", [
+    "lib.softmax(lib.ones(2, 3, dtype=lib.int64), 0)",
+    "lib.softmax(lib.ones(2, 3, dtype=lib.int64), 1)",
+    "lib.log_softmax(lib.ones(2, 3, dtype=lib.int32), 0)",
+    "lib.softmax(lib.ones(2, 3, dtype=lib.bool), 0)",
+    "lib.softmax(lib.tensor(2), 0)",
+    "lib.softmax(lib.ones(2, 3, dtype=lib.int64), 0, dtype=lib.float32)",
+    "lib.softmax(lib.ones(2, 0), 1)",
+    "lib.log_softmax(lib.ones(2, 0), 1)",
+    "lib.softmax(lib.ones(0, 3), 0)",
+])
+def test_softmax_dtypes_and_empty_inputs_as_torch(expr):
+    same_as_torch(expr)

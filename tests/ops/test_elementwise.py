@@ -691,3 +691,82 @@ def test_float_remainder_keeps_torchs_sign_of_zero(divisor, dtype):
     ref = torch.remainder(torch.tensor(a, dtype=torch_dtype(torch, dtype)), divisor).numpy()
     np.testing.assert_array_equal(got, ref)
     np.testing.assert_array_equal(np.signbit(got), np.signbit(ref))  # -0. and 0. compare equal
+
+
+# --- reliability regressions (values torch gives, errors of torch's types) ---------------
+
+@pytest.mark.parametrize("expr", [
+    # one result type over the input and both bounds: float32, and -1 does not wrap to 255
+    "lib.tensor([0, 6, 2], dtype=lib.uint8).clamp(-1, 2.5)",
+    "lib.tensor([0, 6, 2], dtype=lib.uint8).clamp(-1)",
+    "lib.tensor([0, 6, 2], dtype=lib.uint8).clamp(lib.tensor(1.5))",
+    "lib.tensor([0, 6, 2], dtype=lib.uint8).clamp(2.5, lib.tensor(4))",
+    "lib.tensor([0, 6, 2], dtype=lib.uint8).clamp(max=300)",
+    # alpha scales a bool operand in the result's dtype; sub refuses bool even with alpha
+    "lib.add(lib.tensor([1, 2], dtype=lib.int8), lib.tensor([True, False]), alpha=2)",
+    "lib.sub(lib.tensor([1, 2], dtype=lib.int8), lib.tensor([True, False]), alpha=2)",
+    "lib.tensor([1, 2], dtype=lib.int8).sub_(lib.tensor([True, False]), alpha=2)",
+    "lib.add(lib.tensor([1., 2.]), lib.tensor([True, False]), alpha=0.5)",
+    # nothing to divide: no division-by-zero error
+    "lib.empty(0, dtype=lib.int64) % 0",
+    "lib.empty(0, 3, dtype=lib.int64) // lib.zeros(3, dtype=lib.int64)",
+    "lib.ones(2, dtype=lib.int64) % lib.zeros(0, 1, dtype=lib.int64)",
+    # an empty expanded tensor has nothing that overlaps
+    "lib.ones(0).expand(2, 0).exp_()",
+    # Python ints beyond int64 and uint64
+    "lib.ones(2) + 2**70",
+    "lib.full((2,), 2**70)",
+    "lib.full((2,), -2**64)",
+    "lib.ones(2).fill_(2**70)",
+    # float -> narrow ints go through int32 as torch's casts do on x86
+    "lib.tensor([float('nan'), 3e9, -3e9, 40000., -1.6, 300.7]).to(lib.int16)",
+    "lib.tensor([float('nan'), 3e9, -3e9, 40000., -1.6, 300.7]).to(lib.int8)",
+    "lib.tensor([float('nan'), 3e9, -3e9, 40000., -1.6, 300.7]).to(lib.uint8)",
+    "lib.tensor([float('nan'), 3e9, -3e9, 1e20, float('inf')]).to(lib.int32)",
+    "lib.tensor([float('nan'), 3e9, -3e9, 1e20, float('inf')], dtype=lib.float64).to(lib.int32)",
+    "lib.tensor([float('nan'), 3e19, -3e19, float('inf')]).to(lib.int64)",
+    # dtype= takes dtypes (and Python's types), not strings or numpy dtypes
+    "lib.ones(3, dtype='float32')",
+    "lib.ones(2).sum(dtype='float64')",
+    "lib.zeros_like(lib.ones(1), dtype='float32')",
+    "lib.ones(1, dtype=int)",
+])
+def test_reliability_regressions_match_torch(expr):
+    same_as_torch(expr, message=False)
+
+
+def test_narrow_int_casts_of_many_floats_match_torch_in_every_layout():
+    torch = needs_torch()
+    rng = np.random.default_rng(0)
+    v = rng.uniform(-5e9, 5e9, 20_000).astype(np.float32)
+    v[::7], v[::11], v[::13] = np.nan, -1.6, 300.7
+    for name in ("uint8", "int8", "int16"):
+        for step in (1, 3):  # the contiguous and the strided kernel
+            mine = tm.tensor(v)[::step].to(getattr(tm, name))
+            theirs = torch.tensor(v)[::step].to(getattr(torch, name))
+            np.testing.assert_array_equal(host(mine), theirs.numpy())
+
+
+def test_contiguous_views_of_a_prefix_write_only_their_elements():
+    """Mutation audit: the contiguous path must not read or write past a prefix view."""
+    b = tm.arange(6.)
+    b[:3].add_(tm.ones(3))
+    assert b.tolist() == [1., 2., 3., 3., 4., 5.]
+    a = tm.arange(6.)
+    a[:3].neg_()
+    assert a.tolist() == [-0., -1., -2., 3., 4., 5.]
+    c = tm.arange(8.)
+    c[2:5].mul_(c[5:8])
+    assert c.tolist() == [0., 1., 10., 18., 28., 5., 6., 7.]
+
+
+def test_a_zero_dim_cpu_tensor_joins_cuda_operands_as_torch_allows():
+    x = tm.ones(2, device="cuda")
+    assert (x + tm.tensor(2.)).device.type == "cuda"
+    assert (tm.tensor(2.) * x).tolist() == [2., 2.]
+    assert tm.where(x > 0, x, tm.tensor(0.)).device.type == "cuda"
+    assert tm.addcmul(x, x, tm.tensor(3.)).tolist() == [4., 4.]
+    x.add_(tm.tensor(1.))
+    assert x.tolist() == [2., 2.]
+    with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+        x + tm.ones(2)

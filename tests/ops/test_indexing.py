@@ -364,3 +364,72 @@ def test_setitem_values_and_expand_errors_as_torch(code):
         except Exception as e:  # noqa: BLE001 (the error is what is compared)
             outcomes.append((type(e).__name__, str(e)))
     assert outcomes[0] == outcomes[1], outcomes
+
+
+# --- reliability regressions ----------------------------------------------------------------
+
+@pytest.mark.parametrize("expr", [
+    "lib.ones(2)['a']",
+    "lib.ones(2)[('a',)]",
+    "lib.ones(2)[b'a']",
+    "lib.ones(2)[1.5]",
+    "lib.ones(3)[lib.tensor([3])]",  # an index equal to the size is out of range
+    "lib.ones(3, 3)[lib.ones(2, 2, dtype=lib.bool)]",
+    "lib.arange(8.).reshape(2, 2, 2)[0, ..., ...]",  # later ellipses take no dims
+    "lib.arange(8.).reshape(2, 2, 2)[..., 0, ...]",
+    "lib.arange(4.).reshape(2, 2)[..., ..., 1, 0]",
+])
+def test_index_regressions_match_torch(expr):
+    same_as_torch(expr, message=False)
+
+
+def test_writes_into_overlapping_views():
+    """A scalar written through setitem goes through copy_, which refuses an overlapping
+    view; masked_fill_ and index_put_ still write an expanded tensor, with a warning."""
+    def setitem_expanded(lib):
+        x = lib.tensor([1.])
+        x.expand(2, 2)[:] = 5.
+    same_as_torch(setitem_expanded, message=False)
+
+    def setitem_strided(lib):
+        x = lib.tensor([1., 2., 3.])
+        x.as_strided((3,), (0,), 1)[:] = 7.
+    same_as_torch(setitem_strided, message=False)
+
+    def row_of_expanded(lib):  # a row of an expanded matrix does not overlap itself
+        x = lib.zeros(3)
+        x.expand(2, 3)[0] = 1.
+        return x
+    same_as_torch(row_of_expanded)
+
+    def fill_expanded(lib):  # fill_ writes one value everywhere: torch allows it
+        return lib.zeros(3).expand(2, 3).fill_(1)
+    same_as_torch(fill_expanded, message=False)
+
+    for masked in ("masked_fill", "setitem_mask", "setitem_index"):
+        def fn(lib, masked=masked):
+            x = lib.zeros(3)
+            y = x.expand(2, 3)
+            mask = lib.tensor([[True, False, True], [False, False, False]])
+            with pytest.warns(UserWarning, match="on expanded tensors is deprecated"):
+                if masked == "masked_fill":
+                    y.masked_fill_(mask, 1.)
+                elif masked == "setitem_mask":
+                    y[mask] = 1.
+                else:
+                    y[lib.tensor([0])] = 1.
+            return x
+        same_as_torch(fn)
+
+
+def test_setitem_with_a_tensor_index_bumps_the_version():
+    """Mutation audit: without the bump, backward used stale saved values silently."""
+    def fn(lib):
+        x = lib.ones(3, requires_grad=True)
+        y = x * 1
+        z = y.pow(2)  # saves y
+        v = y._version
+        y[lib.tensor([0])] = 5.
+        assert y._version > v
+        z.sum().backward()
+    same_as_torch(fn, message=False)

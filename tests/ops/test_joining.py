@@ -87,3 +87,23 @@ def test_repeat_gradient_sums_the_copies():
     x = tm.tensor([[1.0, 2.0]], requires_grad=True)
     (x.repeat(3, 2) * tm.arange(12.0).reshape(3, 4)).sum().backward()
     assert x.grad.tolist() == [[0 + 4 + 8 + 2 + 6 + 10, 1 + 5 + 9 + 3 + 7 + 11]]
+
+
+def test_repeat_and_tile_never_alias_their_input():
+    """repeat(1) was a view of x, and tile((2, 1)) of a 1x1 tensor had strides (0, 1), so
+    writing the result wrote x (and both rows)."""
+    def repeat_then_write(lib):
+        x = lib.tensor([1., 2.])
+        y = x.repeat(1)
+        y.add_(1)
+        return x, y
+    same_as_torch(repeat_then_write)
+
+    def tile_then_write(lib):
+        x = lib.tensor([[-4]])
+        y = x.tile((2, 1))
+        y[0] = 9
+        return x, y
+    same_as_torch(tile_then_write)
+    same_as_torch(lambda lib: lib.ones(2, 3).repeat(1, 1))
+    same_as_torch(lambda lib: lib.ones(1, 3).repeat(4, 1))

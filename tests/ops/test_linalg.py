@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import tensorrt_mini as tm
-from oracle import assert_values, host, layouts, needs_torch, shapes
+from oracle import assert_values, host, layouts, needs_torch, same_as_torch, shapes
 
 
 @st.composite
@@ -120,3 +120,17 @@ def test_matmul_errors_match_torch():
                 got = tm.ones(sa) @ tm.ones(sb, dtype=getattr(tm, db))
                 assert got.shape == tuple(expected.shape)
                 np.testing.assert_allclose(host(got), expected.numpy())
+
+
+@pytest.mark.parametrize("expr", [
+    "lib.ones(2, 0, dtype=lib.bool) @ lib.ones(0, 3, dtype=lib.bool)",
+    "lib.ones(2, 1, dtype=lib.bool) @ lib.ones(1, 3, dtype=lib.bool)",
+    "lib.ones(0, dtype=lib.bool) @ lib.ones(0, dtype=lib.bool)",
+    "lib.ones(2, 0, dtype=lib.bool) @ lib.ones(0, dtype=lib.bool)",
+    "lib.ones(2, 2, 0, dtype=lib.bool) @ lib.ones(2, 0, 3, dtype=lib.bool)",
+    "lib.ones(0, 2, dtype=lib.bool) @ lib.ones(2, 3, dtype=lib.bool)",
+    "lib.bmm(lib.ones(1, 2, 0, dtype=lib.bool), lib.ones(1, 0, 3, dtype=lib.bool))",
+    "lib.dot(lib.ones(0, dtype=lib.bool), lib.ones(0, dtype=lib.bool))",
+])
+def test_bool_products_with_nothing_to_add_as_torch(expr):
+    same_as_torch(expr)

@@ -19,3 +19,32 @@ def test_all_any_keep_uint8_and_arg_reductions_refuse_bool(expr):
 
 def test_argmax_of_an_empty_tensor_without_a_dim_is_an_index_error():
     same_as_torch("lib.argmax(lib.zeros(0, 3))")
+
+
+@pytest.mark.parametrize("expr", [
+    "lib.ones(0).amax()",
+    "lib.ones(0, 2).amax()",
+    "lib.ones(0).amin(dim=())",
+    "lib.ones(2, 0).amax(0)",
+    "lib.ones(2, 0).amax(1)",
+])
+def test_extremes_of_empty_tensors_raise_as_torch(expr):
+    same_as_torch(expr)
+
+
+def test_var_and_std_with_n_equal_to_the_correction():
+    """Mutation audit: torch gives nan (var), inf (std of two with correction 2) and nan
+    gradients, never a ZeroDivisionError."""
+    def var(lib):
+        x = lib.tensor([1.], requires_grad=True)
+        v = x.var()
+        v.backward()
+        return v, x.grad
+
+    def std(lib):
+        x = lib.tensor([1., 2.], requires_grad=True)
+        s = x.std(correction=2)
+        s.backward()
+        return s, x.grad
+    same_as_torch(var)
+    same_as_torch(std)

@@ -81,3 +81,21 @@ def test_on_cuda_as_on_cpu():
                                               x.gather(1, idx), x.tril(), x.triu(1),
                                               x.flip((0, 1)), x.roll((1, -1), (0, 1)))])
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("expr", [
+    "lib.tensor([1., 2.]).index_select(0, lib.tensor([5]))",
+    "lib.tensor([1., 2.]).index_select(0, lib.tensor([-1]))",
+    "lib.ones(3, 0).index_select(0, lib.tensor([9]))",
+    "lib.ones(2, 3, 4).index_select(2, lib.tensor([9]))",
+    "lib.tensor(1.).index_select(0, lib.tensor([0]))",
+    "lib.tensor(1.).index_select(0, lib.tensor([1]))",
+    "lib.tensor(1.).index_select(0, lib.tensor([0, 0]))",
+    "lib.arange(12.).reshape(3, 4).t().flip(0)",  # flip keeps the input's memory order
+    "lib.arange(24.).reshape(2, 3, 4).permute(2, 0, 1).flip(1)",
+    "lib.arange(12.).reshape(3, 4).t()[::2].flip(0)",
+    "lib.ones(3).expand(2, 3).flip(0)",
+    "lib.arange(6.).reshape(2, 3).flip(0, 1)",
+])
+def test_selecting_regressions_match_torch(expr):
+    same_as_torch(expr)

@@ -2,6 +2,7 @@
 import pytest
 
 import tensorrt_mini as tm
+from oracle import same_as_torch
 from tensorrt_mini import nn, optim
 
 
@@ -87,3 +88,75 @@ def test_repr():
     assert repr(opt) == ("SGD (\nParameter Group 0\n    dampening: 0\n    differentiable: False\n"
                          "    foreach: None\n    fused: None\n    lr: 0.1\n    maximize: False\n"
                          "    momentum: 0.9\n    nesterov: False\n    weight_decay: 0\n)")
+
+
+# --- a gradient or state that does not fit the parameter (issue: heap corruption) --------
+
+def test_grad_assignment_checks_size_dtype_and_type_as_torch():
+    def assign(value):
+        def fn(lib):
+            p = lib.nn.Parameter(lib.ones(1000))
+            p.grad = value(lib)
+            return p.grad
+        return fn
+    for value in (lambda lib: lib.full((1,), 2.), lambda lib: lib.ones(10, 100),
+                  lambda lib: lib.ones(1000, dtype=lib.float64), lambda lib: 3,
+                  lambda lib: lib.ones(1000), lambda lib: None):
+        same_as_torch(assign(value), message=False)
+
+
+def test_sgd_with_a_replaced_momentum_buffer_of_another_size_raises_before_writing():
+    p = nn.Parameter(tm.ones(1000))
+    opt = optim.SGD([p], lr=0.1, momentum=0.9)
+    p.grad = tm.ones(1000)
+    opt.step()
+    before = p.detach().clone()
+    opt.state[p]["momentum_buffer"] = tm.ones(2)
+    with pytest.raises(RuntimeError, match=r"size of tensor a \(2\) must match .* \(1000\)"):
+        opt.step()
+    assert p.tolist() == before.tolist()
+
+
+@pytest.mark.parametrize("state_size", [7, 1])
+def test_adam_state_dict_of_another_size_raises_at_step_as_torch(state_size):
+    """torch accepts the state_dict and refuses the step; tm used to corrupt the heap."""
+    def fn(lib):
+        p = lib.nn.Parameter(lib.ones(100_000))
+        opt = lib.optim.Adam([p])
+        p.grad = lib.ones(100_000)
+        opt.step()
+        sd = opt.state_dict()
+        sd["state"][0]["exp_avg"] = lib.ones(state_size)
+        opt.load_state_dict(sd)
+        opt.step()
+    same_as_torch(fn, message=False)
+
+
+def test_step_after_data_is_replaced_by_another_size_raises():
+    same_as_torch(lambda lib: _step_after_new_data(lib), message=False)
+
+
+def _step_after_new_data(lib):
+    p = lib.nn.Parameter(lib.ones(1000))
+    opt = lib.optim.SGD([p], lr=0.1, momentum=0.9)
+    p.grad = lib.ones(1000)
+    opt.step()
+    p.data = lib.ones(5)
+    opt.step()
+
+
+def test_non_contiguous_state_is_refused_by_the_kernel_entry():
+    p = nn.Parameter(tm.ones(8))
+    opt = optim.Adam([p])
+    p.grad = tm.ones(8)
+    opt.step()
+    opt.state[p]["exp_avg"] = tm.zeros(16)[::2]
+    with pytest.raises(RuntimeError, match="exp_avg must be contiguous"):
+        opt.step()
+
+
+@pytest.mark.parametrize("bad", ["x", [1]])
+def test_load_state_dict_of_a_non_mapping_raises_torchs_type(bad):
+    def fn(lib):
+        lib.optim.SGD([lib.nn.Parameter(lib.ones(2))], lr=0.1).load_state_dict(bad)
+    same_as_torch(fn, message=False)

@@ -5,6 +5,7 @@ import math
 import pytest
 
 import tensorrt_mini as tm
+from oracle import same_as_torch
 from tensorrt_mini.autograd import gradcheck
 
 # op -> keyword arguments for the input maker (domain restrictions)
@@ -160,3 +161,36 @@ def test_relu_passes_the_gradient_of_nan_through_like_torch():
     x = tm.tensor([float("nan"), -1.0, 0.0, 2.0], requires_grad=True)
     x.relu().backward(tm.tensor([1.0, 1.0, 1.0, 1.0]))
     assert x.grad.tolist() == [1.0, 0.0, 0.0, 1.0]
+
+
+@pytest.mark.parametrize("x, lo, hi", [(0., 1., 1.), (1., 1., 1.), (2., 1., 1.), (1., 1., 2.),
+                                       (2., 1., 2.), (0.5, 1., 0.), (0., 1., 0.), (3., 1., 0.)])
+def test_clamp_gradients_at_equal_and_crossed_bounds_as_torch(x, lo, hi):
+    """torch gives lo a gradient only where x < lo < hi, hi where x > hi or hi < lo: with
+    lo == hi and x below, no input gets one (tm gave lo a 1)."""
+    def fn(lib):
+        t, a, b = (lib.tensor([v], requires_grad=True) for v in (x, lo, hi))
+        t.clamp(a, b).sum().backward()
+        return t.grad, a.grad, b.grad
+    same_as_torch(fn)
+
+
+def test_pow_gradients_at_zero_as_torch():
+    """Mutation audit: 0 ** 0 and 0 ** y have torch's gradients (0, not nan)."""
+    def both(lib):
+        x = lib.tensor([0., 0., 2.], requires_grad=True)
+        y = lib.tensor([0., 1., 0.], requires_grad=True)
+        (x ** y).sum().backward()
+        return x.grad, y.grad
+
+    def exponent_zero(lib):
+        x = lib.tensor([0., 0.], requires_grad=True)
+        (x ** 0).sum().backward()
+        return x.grad
+
+    def base_zero(lib):
+        y = lib.tensor([0., 1., -1.], requires_grad=True)
+        (0. ** y).sum().backward()
+        return y.grad
+    for fn in (both, exponent_zero, base_zero):
+        same_as_torch(fn)
