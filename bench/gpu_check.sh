@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The GPU check of issue 3: the device test-suite and the GPU benchmark, in one go, on a
-# machine with an NVIDIA GPU (an H100 or H200: sm_90), in under 5 minutes.
+# machine with an NVIDIA GPU (an H100 or H200: sm_90), in under 8 minutes.
 #
 #   bash bench/gpu_check.sh                         # on the GPU machine, from anywhere
 #   GPU_CHECK_SIMULATE=1 bash bench/gpu_check.sh    # no GPU: the same plumbing, simulated
@@ -15,11 +15,15 @@
 #   tests     pytest over the cuda kernels (the PTX catalog fills the PTX cache on all
 #             CPUs) and the cuda backend against the CPU backend, GPU-only tests
 #             included, in several processes at once; none of these files imports hypothesis
+#   limits    the tests that take most of the GPU's memory, alone: tensors past 2^31
+#             elements, out of memory, CUDA graph capture of a training step
 #   host-probe  where a tiny op's host time goes (bench/host_probe.py): torch, tm, tm
 #             without its launch, the allocation, CuPy's launch and the driver binding's
 #   bench     python -m bench --device cuda (ratios to torch in the same run), every case
 #             but the cold start (a dozen fresh interpreters importing torch and CuPy, and
 #             no cuda target to meet)
+#   sanitizer compute-sanitizer's memcheck and racecheck over tests that launch every
+#             kernel family (bench/sanitizer.py); 0 errors to pass
 #   profile   Nsight Compute over the bench's main kernels (bench/ncu_profile.py): time,
 #             DRAM rate, occupancy, registers; informational, skipped without ncu
 #   summary   a short table, printed last; RESULT: PASS or FAIL with the reasons
@@ -27,8 +31,9 @@
 # on the GPU, a tensorrt_mini op failed or gave a wrong result in the bench, a phase ran
 # out of time). The benchmark runs and its results are written either way.
 #
-# When $OUT is set (the device tool sets it), these files land there (at most 6):
+# When $OUT is set (the device tool sets it), these files land there (at most 7):
 #   gpu_check.log, summary.json (with the host probe and the profile), pytest-junit.xml,
+#   sanitizer.json (compute-sanitizer's counts and the end of its reports),
 #   ncu-profile.csv (ncu's own output), cuda-<GPU>-<date>.json and .png
 #   (the bench results, named for bench/results/; the PNG only where matplotlib is).
 #
@@ -38,9 +43,9 @@
 #                          plumbing on a CPU; no figure of it is a GPU's. It also hides
 #                          hypothesis, tqdm and matplotlib, as the GPU image may lack them.
 #   GPU_CHECK_HIDE="..."   modules to hide (default: none on a GPU, the three above simulated)
-#   GPU_CHECK_BUDGET_S     the whole check's time budget (default 290 on a GPU); the bench
-#                          gets what the earlier phases leave, at least 60 s, and the
-#                          profile what the bench leaves (none: it is skipped)
+#   GPU_CHECK_BUDGET_S     the whole check's time budget (default 460 on a GPU); the bench
+#                          gets what the earlier phases leave less the sanitizer's 150 s,
+#                          at least 60 s, and the profile what the rest leaves
 #   GPU_CHECK_TESTS_S      the tests' time limit (default 170 on a GPU)
 #   GPU_CHECK_SHARDS       pytest processes side by side (default 6 on a GPU, 2 simulated)
 #   GPU_CHECK_PYTHON       the interpreter (default python3)
@@ -66,7 +71,7 @@ else
     MODE=gpu
     export NUMBA_ENABLE_CUDASIM=0
     HIDE=${GPU_CHECK_HIDE-}
-    BUDGET=${GPU_CHECK_BUDGET_S:-290}
+    BUDGET=${GPU_CHECK_BUDGET_S:-460}
     TESTS_S=${GPU_CHECK_TESTS_S:-170}
     SHARDS=${GPU_CHECK_SHARDS:-6}
     BENCH_ARGS=(--device cuda --skip "cold start")
@@ -139,12 +144,21 @@ phase tests "$TESTS_S" "$PY" -m bench.gpu_check tests --shards "$SHARDS" \
     tests/test_cuda.py \
     tests/nn/test_training.py::test_tiny_mlp_on_cuda_matches_cpu
 
+# alone, one process: these take most of the GPU's memory (2^31 + 2^16 float32 elements,
+# a deliberate out-of-memory, a pool filled to 80%); on the simulator they skip
+phase limits 60 "$PY" -m bench.gpu_check tests --shards 1 --junitxml "$WORK/limits-junit.xml" \
+    -- -q -rfE -m gpu "${PYTEST_EXTRA[@]}" tests/backends/test_past_int32.py \
+    tests/backends/test_cuda_limits.py
+
 phase host-probe 60 "$PY" -m bench.host_probe --record "$WORK/host-probe.json"
 
-LEFT=$((BUDGET - ($(date +%s) - START) - 15))
+SANITIZER_S=150
+LEFT=$((BUDGET - ($(date +%s) - START) - SANITIZER_S - 25))
 [ "$LEFT" -lt 60 ] && LEFT=60
 phase bench "$LEFT" "$PY" -m bench.gpu_check bench "${BENCH_ARGS[@]}" \
     --results-dir "$WORK/results"
+phase sanitizer $((SANITIZER_S + 20)) "$PY" -m bench.sanitizer --mode "$MODE" \
+    --time-limit "$SANITIZER_S" --record "$WORK/sanitizer.json"
 # after the bench, so a slow profiler never eats into the bench's time, and only in what
 # is left of the budget (at most 80 s)
 LEFT=$((BUDGET - ($(date +%s) - START) - 10))

@@ -6,6 +6,7 @@ from .creation import (arange, as_tensor, empty, empty_like, empty_strided, eye,
                        full_like, linspace, ones, ones_like, rand, rand_like, randint, randint_like,
                        randn, randn_like, randperm, tensor, zeros, zeros_like)
 from .device import device
+from .errors import OutOfMemoryError
 from .dtypes import (bool_ as bool, double, float, float32, float64, get_default_dtype, int, int8,
                      int16, int32, int64, long, set_default_dtype, short, uint8)
 from .dtypes import dtype, promote_types

@@ -6,6 +6,7 @@ tensorrt_mini runs on one CUDA device, cuda:0, so at most one device is counted.
 here imports CuPy or numba.cuda until a function is called.
 """
 from .backends import cuda_runtime
+from .errors import OutOfMemoryError  # noqa: F401  (torch.cuda.OutOfMemoryError)
 
 
 def is_available():

@@ -347,9 +347,10 @@ def test_out_of_memory_frees_cached_blocks_and_retries_once():
 
     fake = _FakeCuPy(failures=2)
     rt = cuda_runtime.CuPy(fake)
-    with pytest.raises(RuntimeError, match=r"CUDA out of memory: tried to allocate 1\.00 GiB") as e:
+    with pytest.raises(tm.OutOfMemoryError, match=r"CUDA out of memory. Tried to allocate 1\.00 GiB") as e:
         rt.empty(1 << 28, np.dtype(np.float32))
     assert e.value.__cause__ is None and e.value.__suppress_context__
+    assert isinstance(e.value, RuntimeError) and tm.cuda.OutOfMemoryError is tm.OutOfMemoryError
     assert fake.freed == 1
 
 

@@ -37,7 +37,9 @@ class _FakeCuPy:
     the driver does (`arity` words: the driver knows the count from the kernel)."""
 
     class DriverError(Exception):
-        pass
+        def __init__(self, message, status=1):
+            super().__init__(message)
+            self.status = status
 
     def __init__(self, arity=0, load_error=None):
         self.arity, self.launches, self.contexts = arity, [], []
@@ -76,6 +78,24 @@ def fake_gpu(monkeypatch):
     return fake, cuda_runtime.CuPy(fake)
 
 
+def test_a_launch_that_breaks_a_graph_capture_says_so(fake_gpu):
+    fake, rt = fake_gpu
+
+    def refuse(*args):
+        raise fake.DriverError("CUDA_ERROR_STREAM_CAPTURE_IMPLICIT", status=906)
+    fake.cuda.driver.launchKernel = refuse
+    rt = cuda_runtime.CuPy(fake)
+    with pytest.raises(RuntimeError, match="could not join the CUDA graph being captured"):
+        rt.launch(_Kernel(I64), (1,), (1,), [0])
+
+    def other(*args):
+        raise fake.DriverError("CUDA_ERROR_ILLEGAL_ADDRESS", status=700)
+    fake.cuda.driver.launchKernel = other
+    rt = cuda_runtime.CuPy(fake)
+    with pytest.raises(fake.DriverError, match="ILLEGAL_ADDRESS"):
+        rt.launch(_Kernel(I64), (1,), (1,), [0])
+
+
 def _word(code, value):
     return struct.pack("<" + code, value).ljust(8, b"\0")
 
@@ -93,8 +113,8 @@ def test_each_argument_is_packed_in_its_parameter_type(fake_gpu):
                              _word("B", 200), _word("q", 1 << 62), _word("Q", args[8])]
     # the params array points at one 8-byte word per argument, in order
     assert seen["pointers"] == [seen["pointers"][0] + 8 * i for i in range(len(args))]
-    # on the legacy default stream, which orders itself with CuPy's current one
-    assert seen["function"] == 0xF00D and seen["stream"] == 0
+    # on CuPy's current stream, where its copies and cuBLAS calls go
+    assert seen["function"] == 0xF00D and seen["stream"] == 0x5EED
     assert (seen["grid"], seen["block"]) == ((3, 1, 1), (128, 2, 1))
     assert seen["shared"] == 0 and seen["extra"] == 0
 

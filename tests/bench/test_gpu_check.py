@@ -33,8 +33,13 @@ def bench_case(name, tm, torch=1e-3, error=None, met=True):
                 met=None if error else met, libs=libs)
 
 
+CLEAN_SANITIZER = {"ok": True, "runs": [
+    {"tool": "memcheck", "errors": 0, "rc": 0, "seconds": 80.0, "tail": []},
+    {"tool": "racecheck", "errors": 0, "rc": 0, "seconds": 40.0, "tail": []}]}
+
+
 def make_work(tmp_path, gpu_tests="passed", failed=(), bench_cases=None, interrupted=None,
-              rc=None):
+              rc=None, sanitizer=CLEAN_SANITIZER):
     work = tmp_path / "work"
     (work / "results").mkdir(parents=True)
     rc = {"env": 0, "ptx": 0, "first-op": 0, "tests": 1 if failed else 0,
@@ -47,6 +52,8 @@ def make_work(tmp_path, gpu_tests="passed", failed=(), bench_cases=None, interru
     outcomes.update({"test_a": "passed", "test_sim_only": "skipped"})
     outcomes.update({t: "failed" for t in failed})
     (work / "pytest-junit.xml").write_text(junit(outcomes))
+    if sanitizer is not None:
+        (work / "sanitizer.json").write_text(json.dumps(sanitizer))
     cases = bench_cases if bench_cases is not None else [
         bench_case(name, 0.9e-3) for name in gpu_check.ISSUE_CASES]
     (work / "results" / "cuda-2026-11-27-without-cold_start.json").write_text(json.dumps(
@@ -70,7 +77,7 @@ def test_a_clean_run_passes_and_fills_out(tmp_path, capsys):
     assert "* a + b.t()" in shown and "0.90" in shown  # issue 3's cases, as ratios to torch
     names = sorted(p.name for p in out.iterdir())
     assert names[0].startswith("cuda-NVIDIA_H100_80GB_HBM3-") and names[0].endswith(".json")
-    assert names[1:] == ["pytest-junit.xml", "summary.json"]
+    assert names[1:] == ["pytest-junit.xml", "sanitizer.json", "summary.json"]
     assert json.loads((out / "summary.json").read_text())["ok"] is True
 
 
@@ -105,6 +112,29 @@ def test_what_else_fails_the_check(tmp_path, trouble):
     assert found, trouble
     if trouble == "tests timed out":
         assert "time limit" in found[0]
+
+
+@pytest.mark.parametrize("record, fails_on_gpu", [
+    ({"ok": False, "runs": [{"tool": "memcheck", "errors": 2, "rc": 99, "seconds": 9.0,
+                             "tail": []}]}, True),
+    ({"ok": False, "error": "compute-sanitizer not found"}, True),
+    (None, True),
+    ({"skipped": "the simulator has no GPU to check"}, True),
+])
+def test_sanitizer_errors_or_no_sanitizer_fail_the_check_on_a_gpu(tmp_path, record,
+                                                                   fails_on_gpu):
+    work = make_work(tmp_path, sanitizer=record)
+    found = [p for p in problems(work) if p.startswith("sanitizer")]
+    assert bool(found) == fails_on_gpu, found
+    assert not [p for p in problems(work, mode="sim") if p.startswith("sanitizer")]
+
+
+def test_the_limits_phase_counts_with_the_tests(tmp_path):
+    work = make_work(tmp_path, gpu_tests="passed")
+    (work / "limits-junit.xml").write_text(junit({"test_gpu_float32_tensor_past_int32_elements":
+                                                  "failed"}))
+    found = problems(work)
+    assert any("test_gpu_float32_tensor_past_int32_elements" in p for p in found), found
 
 
 def test_missing_issue_cases_are_noted(tmp_path):
