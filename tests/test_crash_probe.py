@@ -81,6 +81,23 @@ AREAS = {
         "full_int_overflow": "tm.full((2,), 2**70)",
         "deep_list": "tm.tensor(__import__('functools').reduce(lambda v, _: [v], range(5000), 1))",
     }),
+    # the backends' entry points called directly, past the front end's checks
+    "kernel_entries": ("""
+        import numpy as np
+        from tensorrt_mini.backends import cpu, cuda
+        a, big = tm.ones(4), tm.empty(1 << 16)
+        ca, cbig = tm.ones(4, device='cuda'), tm.empty(1 << 12, device='cuda')
+        """, {
+        "cpu_binary": "cpu.binary('add', big, a, a)",
+        "cpu_unary": "cpu.unary('exp', big, a)",
+        "cpu_binary_scalar": "cpu.binary_scalar('mul', big, a, np.float32(2))",
+        "cpu_where": "cpu.where(big, tm.ones(1 << 16, dtype=tm.bool), a, a)",
+        "cpu_copy": "cpu.copy_(big, a)",
+        "cpu_tiny_path": "cpu.binary_contig_new('add', a, a, 1 << 16)",
+        "cuda_binary": "cuda.binary('add', cbig, ca, ca)",
+        "cuda_copy": "cuda.copy_(cbig, ca)",
+        "cuda_tiny_path": "cuda.binary_contig_new('add', ca, ca, 1 << 12)",
+    }),
     "cuda_simulator": ("x = tm.arange(16., device='cuda')", {
         "cuda_as_strided_past_end": "x.as_strided((100,), (1,))",
         "cuda_index_past_end": "x[tm.tensor([99], device='cuda')]",

@@ -1,10 +1,12 @@
 """Checks a kernel entry point makes before it trusts raw buffers.
 
-The fused optimizer kernels walk flat memory by the parameter's element count. A gradient
-or state buffer of another size, dtype or device, or a state buffer whose elements do not
-lie contiguously, would make them read or write outside an allocation, which kills the
+Kernels walk memory by the shape of their output (elementwise) or the parameter's element
+count (the fused optimizer steps). An operand of another shape, a gradient or state buffer
+of another size, dtype or device, or a state buffer whose elements do not lie
+contiguously, would make them read or write outside an allocation, which kills the
 interpreter. The front end already refuses such inputs; this is the last line, so that no
-Python call reaches a kernel with them.
+Python call reaches a kernel with them. (A view itself always lies inside its storage:
+as_strided and every view op check that when the view is made.)
 """
 from ..layout import is_contiguous
 
@@ -27,6 +29,17 @@ def check_step_buffers(kernel, param, grad, **state):
         if t is not grad and not is_contiguous(t._shape, t._stride):
             raise RuntimeError(f"{kernel}: {name} must be contiguous, got strides "
                                f"{list(t._stride)} for size {list(t._shape)}")
+
+
+def check_same_shapes(op, out, operands):
+    """Each tensor among `operands` (numbers pass) has out's shape: an elementwise kernel
+    walks them all by it."""
+    shape = out._shape
+    for x in operands:
+        if getattr(x, "_shape", shape) != shape:
+            name = op if isinstance(op, str) else getattr(op, "key", "kernel")
+            raise RuntimeError(f"{name}: an operand of size {list(x._shape)} for an output of "
+                               f"size {list(shape)}")
 
 
 def _numel(t):

@@ -14,7 +14,7 @@ from ..kernels.cpu import reduce as rk
 from ..layout import collapse
 from ..storage import CPUStorage
 from . import cpu_memory
-from .buffer_checks import check_step_buffers
+from .buffer_checks import check_same_shapes, check_step_buffers
 from .cpu_threads import ensure_started as _start_threads
 
 PARALLEL_MIN = 32768  # below this many elements kernels run serial (PyTorch's grain size)
@@ -155,6 +155,7 @@ def elementwise(op, outs, operands):
     the outputs' shape, or numpy scalars; the last one's dtype is the compute dtype (a
     where's condition comes first)."""
     out = outs[0]
+    check_same_shapes(op, out, (*outs, *operands))
     n = _numel(out)
     if n == 0:
         return
@@ -199,6 +200,8 @@ def _op_name(name):
 # doubled it (tm.exp of a 2 x 2 tensor: 3.2 -> 6.7 us)
 
 def unary(name, out, x):
+    if x._shape != out._shape:
+        check_same_shapes(name, out, (x,))
     plan = _plans.get((out._shape, True, out._stride, x._stride))
     if plan is None:
         plan = _plan(out._shape, (out._stride, x._stride), True)
@@ -215,6 +218,8 @@ def unary(name, out, x):
 
 def binary(name, out, a, b):
     shape = out._shape
+    if a._shape != shape or b._shape != shape:
+        check_same_shapes(name, out, (a, b))
     plan = _plans.get((shape, True, out._stride, a._stride, b._stride))
     if plan is None:
         plan = _plan(shape, (out._stride, a._stride, b._stride), True)
@@ -266,6 +271,9 @@ def _binary_into(name, z, z_dtype, a, b, n):
         x = x[a._offset:a._offset + n]
     if b._offset or len(y) != n:
         y = y[b._offset:b._offset + n]
+    if len(x) != n or len(y) != n or len(z) != n:  # the entry point trusts the lengths
+        raise RuntimeError(f"{name}: operands of {len(x)} and {len(y)} elements for an output "
+                           f"of {len(z)}, where {n} were expected")
     key = (name, a._dtype, z_dtype, n >= PARALLEL_MIN)
     entry = _contig_entries.get(key)
     if entry is None:
@@ -280,6 +288,8 @@ def _binary_into(name, z, z_dtype, a, b, n):
 
 def binary_scalar(name, out, a, value, reverse=False):
     """out = op(a, value), or op(value, a) when reverse."""
+    if a._shape != out._shape:
+        check_same_shapes(name, out, (a,))
     plan = _plans.get((out._shape, True, out._stride, a._stride))
     if plan is None:
         plan = _plan(out._shape, (out._stride, a._stride), True)
@@ -302,6 +312,8 @@ def where(out, cond, a, b):
 
 
 def copy_(dst, src):
+    if src._shape != dst._shape:
+        check_same_shapes("copy_", dst, (src,))
     n = _numel(dst)
     if n == 0:
         return

@@ -23,7 +23,7 @@ from ..layout import (collapse, contiguous_strides, expand_strides, is_contiguou
                       is_non_overlapping_and_dense)
 from ..storage import CUDAStorage
 from . import cuda_runtime
-from .buffer_checks import check_step_buffers
+from .buffer_checks import check_same_shapes, check_step_buffers
 
 _rt = cuda_runtime.runtime()  # raises, saying what is missing, when cuda cannot run here
 _ZERO = np.int64(0)  # a kernel's unused argument
@@ -225,6 +225,7 @@ def elementwise_op(op, compute, outs, operands):
     """outs = op(*operands): op is a catalog name or a scalar.Body; operands are views or
     numpy scalars of `compute` (a where's condition is bool), broadcast to outs' shape."""
     out = outs[0]
+    check_same_shapes(op, out, (*outs, *operands))
     if 0 in out._shape:
         return
     strides = tuple(None if isinstance(x, np.generic) else x._stride for x in operands)
@@ -288,6 +289,9 @@ def binary_contig_new(name, a, b, n):
     time, so empty(), _ptr() and _aligned() are inlined here (keep them in step) and the
     plan is found by (name, dtype, n)."""
     dtype = a._dtype
+    if a._storage.size() - a._offset < n or b._storage.size() - b._offset < n:
+        raise RuntimeError(f"{name}: operands of size {list(a._shape)} and {list(b._shape)} "
+                           f"hold fewer than {n} elements")
     plan = _tiny_plans.get((name, dtype, n))
     if plan is None:
         plan = _cache(_tiny_plans, (name, dtype, n), lambda: _TinyPlan(name, dtype, n))

@@ -253,8 +253,6 @@ def test_index_errors():
         x[[0, 1], [0, 1, 2]]
     with pytest.raises(ValueError, match="step must be greater than zero"):
         x[::-1]
-    with pytest.raises(IndexError, match="single ellipsis"):
-        x[..., 0, ...]
 
 
 def test_setitem_basic_writes_through_views():
