@@ -17,8 +17,7 @@ synchronise (above issue where the GPU, not the host, sets the pace). The rows:
                                            written, then driver.launchKernel
     cupy.empty(n)                          the allocation tm made before cupy.cuda.alloc
     cupy.cuda.alloc(4n)                    the allocation tm makes: pool memory, no ndarray
-    get_current_stream().ptr               the stream lookup tm's launch made each call
-                                           (it now launches on the legacy default stream)
+    get_current_stream().ptr               the stream lookup tm's launch makes each call
     CuPy RawKernel call                    the launch tm made before its own, same kernel
     CuPy Function call                     the same, one wrapper down (RawKernel.kernel)
     driver.launchKernel, packed per call   the same kernel through CuPy's driver binding,
@@ -193,11 +192,13 @@ def fake_cupy_probe(n):
     addresses = itertools.count(1 << 40, 1 << 20)  # aligned, and apart for n up to 256Ki
     function = SimpleNamespace(ptr=1)
     # what CuPy's runtime class calls, each as cheap as Python allows
+    stream = SimpleNamespace(ptr=0)
     fake = SimpleNamespace(cuda=SimpleNamespace(
         Device=lambda: SimpleNamespace(compute_capability="90"),
         alloc=lambda nbytes: SimpleNamespace(ptr=next(addresses)),
         memory=SimpleNamespace(OutOfMemoryError=MemoryError),
-        driver=SimpleNamespace(launchKernel=lambda *args: None),
+        get_current_stream=lambda: stream,
+        driver=SimpleNamespace(launchKernel=lambda *args: None, CUDADriverError=RuntimeError),
         runtime=SimpleNamespace(memGetInfo=lambda: None)),
         RawModule=lambda path: SimpleNamespace(
             get_function=lambda entry: SimpleNamespace(kernel=function)))

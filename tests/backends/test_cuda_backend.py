@@ -320,8 +320,8 @@ class _FakeCuPy:
         self.cuda = SimpleNamespace(
             Device=lambda: SimpleNamespace(compute_capability="90"), alloc=self._alloc,
             memory=SimpleNamespace(OutOfMemoryError=self.OutOfMemoryError),
-            driver=SimpleNamespace(launchKernel=None),
-            runtime=SimpleNamespace(memGetInfo=lambda: None))
+            driver=SimpleNamespace(launchKernel=None, CUDADriverError=Exception),
+            get_current_stream=None, runtime=SimpleNamespace(memGetInfo=lambda: None))
 
     def _alloc(self, nbytes):
         self.asked.append(nbytes)
