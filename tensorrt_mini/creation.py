@@ -1,7 +1,6 @@
 """Creation functions: tensor, from_numpy, empty/zeros/ones/full, random, ranges, eye."""
 import math
 import numbers
-import warnings
 
 import numpy as np
 
@@ -13,6 +12,7 @@ from .ops.elementwise import (_TORCH_TYPE_NAMES, check_no_internal_overlap, fill
                               fill_scalar)
 from .random import default_generator
 from ._tensor import Tensor, _new, empty_strided_like, empty_tensor
+from .user_warnings import warn
 
 
 def _finish(t, requires_grad):
@@ -167,8 +167,8 @@ def from_numpy(ndarray):
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
     if not ndarray.flags.writeable:
-        warnings.warn("The given NumPy array is not writable; tensorrt_mini copies it, so the "
-                      "tensor does not share its memory.", UserWarning, stacklevel=2)
+        warn("The given NumPy array is not writable; tensorrt_mini copies it, so the tensor "
+             "does not share its memory.")
         ndarray = np.array(ndarray, order="K", copy=True)
     dtype = D.from_numpy_dtype(ndarray.dtype)
     if not ndarray.dtype.isnative:

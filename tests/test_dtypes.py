@@ -60,3 +60,16 @@ def test_promote_types_is_symmetric():
     assert tm.promote_types(tm.uint8, tm.int8) is tm.int16
     assert tm.promote_types(tm.bool, tm.uint8) is tm.uint8
     assert tm.promote_types(tm.int64, tm.float32) is tm.float32
+
+
+def test_dtypes_pickle_to_themselves():
+    import pickle
+    for d in DTYPES:
+        assert pickle.loads(pickle.dumps(d)) is d
+
+
+def test_a_dtype_argument_that_is_no_dtype_is_torchs_type_error():
+    with pytest.raises(TypeError, match=r"zeros\(\): argument 'dtype' must be torch.dtype, not str"):
+        D.as_dtype("float32", "zeros")
+    with pytest.raises(TypeError, match=r"ones\(\): argument 'dtype' must be torch.dtype, not type"):
+        tm.ones(2, dtype=np.float32)

@@ -106,3 +106,10 @@ def test_collapse():
     assert L.collapse((2, 3), (3, 1), (1, 2)) == ((2, 3), [(3, 1), (1, 2)])
     assert L.collapse((1, 1), (5, 7)) == ((1,), [(0,)])
     assert L.collapse((2, 1, 3), (3, 9, 1)) == ((6,), [(1,)])
+
+
+def test_dense_strides_like_breaks_ties_and_keeps_stride_0_dims_as_torch():
+    """Mutation audit: equal strides are ordered by size; a stride-0 dim of a non-dense
+    layout keeps its place (torch's empty_like gives the same strides)."""
+    assert L.dense_strides_like((2, 4), (1, 1)) == (1, 2)
+    assert L.dense_strides_like((1, 1, 2), (1, 0, 2)) == (1, 1, 1)

@@ -6,13 +6,13 @@ result element is computed as an int64 tensor on the tensor's device, and the ba
 gathers (`take`) or scatters (`put_`) through it.
 """
 import math
-import warnings
 
 import numpy as np
 
 from .. import dtypes as D
 from .. import _tensor as T
 from ..layout import broadcast_shapes, expand_strides, has_internal_overlap
+from ..user_warnings import warn
 from .dispatch import GradMode, check_no_grad_view, differentiable
 from .elementwise import (_TORCH_TYPE_NAMES, _expand_to, binary, check_no_internal_overlap,
                           is_tensor, to_dtype)
@@ -190,9 +190,8 @@ def _offsets(view, advanced):
 
 
 def _checked(idx, dim, size):
-    """idx with negative entries wrapped; IndexError when one is out of range."""
-    if not idx.numel():
-        return idx
+    """idx (not empty: callers skip empty results) with negative entries wrapped;
+    IndexError when one is out of range."""
     host = np.asarray(idx)
     lo, hi = int(host.min()), int(host.max())
     if lo < -size or hi >= size:
@@ -223,9 +222,15 @@ def gather(input, offsets):
 
 
 def view_op_name(idx):
-    """The name torch's errors give the view a basic index makes (its last step)."""
-    last = idx[-1] if isinstance(idx, tuple) and idx else idx
-    return "Select" if isinstance(last, int) else "Slice"
+    """The name torch's errors give the view a basic index makes: its last step that makes
+    one (a full slice or an Ellipsis makes none), or None when no step does."""
+    for item in reversed(idx if isinstance(idx, tuple) else (idx,)):
+        if item is Ellipsis or (isinstance(item, slice) and item == slice(None)):
+            continue
+        if item is None:
+            return "Unsqueeze"
+        return "Select" if isinstance(item, int) else "Slice"
+    return None
 
 
 @differentiable
@@ -264,9 +269,8 @@ def _warn_expanded(masked_scalar):
     still writes them: each element's copies take the same value)."""
     op, example = ("masked_fill_", "tensor[mask] = scalar") if masked_scalar else \
         ("index_put_", "tensor[indices] = tensor")
-    warnings.warn(f"Use of {op} on expanded tensors is deprecated. Please clone() the tensor "
-                  f"before performing this operation. This also applies to advanced indexing "
-                  f"e.g. {example}", UserWarning, stacklevel=3)
+    warn(f"Use of {op} on expanded tensors is deprecated. Please clone() the tensor before "
+         f"performing this operation. This also applies to advanced indexing e.g. {example}")
 
 
 def _drop_leading_ones(value):

@@ -4,13 +4,13 @@ The front end resolves dims and dtypes and allocates the output with the reduced
 removed; `keepdim` is a view of that output. Backends reduce into it.
 """
 import math
-import warnings
 from operator import itemgetter
 
 from .. import dtypes as D
 from .. import _tensor as T
 from ..layout import reduced_dims, wrap_dim
 from ..names import NAMESPACE
+from ..user_warnings import warn
 from .dispatch import differentiable
 from .elementwise import binary, maximum, minimum, to_dtype
 
@@ -107,9 +107,8 @@ def _moment(name, x, dim, correction, keepdim, unbiased):
     dims, correction = _moment_args(x, dim, correction, unbiased)
     n = math.prod(x._shape[d] for d in dims) if x.dim() else 1
     if n - correction <= 0:
-        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less "
-                      "than the reduction factor (input numel divided by output numel).",
-                      UserWarning, stacklevel=3)
+        warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than "
+             "the reduction factor (input numel divided by output numel).")
     return _reduce(name, x, dims, keepdim, x._dtype, correction=correction)
 
 

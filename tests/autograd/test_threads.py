@@ -57,14 +57,22 @@ def test_concurrent_backward_through_a_shared_leaf_accumulates_every_gradient():
     assert w.grad.tolist() == [50.0 * sum(range(1, THREADS + 1))] * 64
 
 
-def _train(seed, grads, steps=STEPS):
-    """A small MLP trained for `steps` on its own data; every step's gradients appended."""
+def _setup(seed):
+    """A small MLP, its optimizer and its data. Made in the main thread: initialisation
+    draws from the one global generator, which threads drawing at once would share out
+    in any order (in torch as well)."""
     tm.manual_seed(seed)
     model = nn.Sequential(nn.Linear(8, 16), nn.Tanh(), nn.Linear(16, 1))
     opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     rng = np.random.default_rng(seed)
     x = tm.tensor(rng.standard_normal((32, 8)).astype(np.float32))
     y = tm.tensor(rng.standard_normal((32, 1)).astype(np.float32))
+    return model, opt, x, y
+
+
+def _train(setup, grads, steps=STEPS):
+    """`steps` training steps; every step's gradients appended to grads."""
+    model, opt, x, y = setup
     for _ in range(steps):
         opt.zero_grad()
         loss = ((model(x) - y) ** 2).mean()
@@ -76,13 +84,14 @@ def _train(seed, grads, steps=STEPS):
 def test_threads_training_their_own_models_match_serial_runs_bit_for_bit():
     serial = {seed: [] for seed in range(THREADS)}
     for seed, grads in serial.items():
-        _train(seed, grads)
+        _train(_setup(seed), grads)
+    setups = {seed: _setup(seed) for seed in range(THREADS)}
     threaded = {seed: [] for seed in range(THREADS)}
     errors = []
 
     def work(seed):
         try:
-            _train(seed, threaded[seed])
+            _train(setups[seed], threaded[seed])
         except Exception as e:  # a thread's failure must fail the test
             errors.append(e)
     threads = [threading.Thread(target=work, args=(seed,)) for seed in range(THREADS)]

@@ -431,3 +431,42 @@ def test_setitem_with_a_tensor_index_bumps_the_version():
         assert y._version > v
         z.sum().backward()
     same_as_torch(fn, message=False)
+
+
+def test_index_details_the_mutation_audit_found_untested():
+    same_as_torch("lib.zeros(2, 3)[:, :, None].stride()")  # a None after the last dim
+    same_as_torch("lib.zeros(3)[[-3, 3]]")  # the message names the index past the end
+
+    def mixed_view_write(lib):
+        a = lib.ones(2, 3, requires_grad=True)
+        with lib.no_grad():
+            v = a[:]
+        v[0, 1:] = 1.0  # the view's name in the message: its last index is a slice
+    same_as_torch(mixed_view_write)
+
+
+def test_expanded_write_warnings_name_the_op_and_the_users_line():
+    y = tm.zeros(1).expand(3)
+    with pytest.warns(UserWarning, match="Use of masked_fill_ on expanded tensors") as record:
+        y[tm.tensor([True, False, True])] = 1.0
+    assert record[0].filename == __file__
+    with pytest.warns(UserWarning, match="Use of index_put_ on expanded tensors") as record:
+        y[tm.tensor([0, 2])] = tm.ones(2)
+    assert record[0].filename == __file__
+    x = tm.zeros(1, requires_grad=True) * 1  # through autograd's wrappers too
+    with pytest.warns(UserWarning) as record:
+        x.expand(3)[tm.tensor([0])] = 2.0
+    assert record[0].filename == __file__
+
+
+@pytest.mark.parametrize("idx", [(0, slice(None)), (slice(None), 0), (0, slice(1, None)),
+                                 (slice(None), slice(None)), (0, None), (None, 0), (0, ...),
+                                 (..., 0), (slice(None),), (0,),
+                                 (slice(None), slice(1, None), 0)])
+def test_writes_into_no_grad_views_name_the_view_as_torch(idx):
+    def fn(lib):
+        a = lib.ones(2, 3, 4, requires_grad=True)
+        with lib.no_grad():
+            v = a[:]
+        v[idx] = 1.0
+    same_as_torch(fn)

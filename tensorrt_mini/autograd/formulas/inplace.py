@@ -51,8 +51,9 @@ def _setitem(raw, t, idx, value):
         return
     # a basic index writes through a view that setitem made without a graph: record the
     # write on that view, which rebases t's base
-    check_no_grad_view(t, indexing.view_op_name(idx))
-    check_target(view, indexing.view_op_name(idx))
+    name = indexing.view_op_name(idx)
+    check_no_grad_view(t, name)
+    check_target(view, name or "Alias")  # (a name: the view is setitem's own)
     run(raw, t, idx, value)
     if not is_tensor(value):
         node = node_class("FillBackward0")(lambda g: (None,), (None,))
