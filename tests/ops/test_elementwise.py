@@ -772,3 +772,20 @@ def test_a_zero_dim_cpu_tensor_joins_cuda_operands_as_torch_allows():
     assert x.tolist() == [2., 2.]
     with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
         x + tm.ones(2)
+
+
+def test_a_zero_dim_cpu_operand_of_a_cuda_op_gets_its_gradient_on_the_cpu():
+    def fn(lib, device):
+        x = lib.ones(3, device=device, requires_grad=True)
+        s = lib.tensor(2., requires_grad=True)
+        (lib.where(x > 0, x, s) + s * x - x / s).sum().backward()
+        return x.grad.tolist(), s.grad.item(), s.grad.device.type
+    torch = needs_torch()
+    mine, theirs = fn(tm, "cuda"), fn(torch, "cpu")
+    assert mine[:2] == theirs[:2] and mine[2] == "cpu"
+
+
+def test_bool_power_of_a_python_bool_on_both_devices():
+    for device in ("cpu", "cuda"):
+        x = tm.tensor([True, False], device=device)
+        assert (x ** False).tolist() == [True, True] and (x ** True).tolist() == [True, False]

@@ -51,12 +51,14 @@ def sum_to(g, shape):
 
 
 def fit(g, x):
-    """g summed to x's shape and cast to x's dtype (binary ops broadcast and promote);
-    x is a tensor or its Meta."""
+    """g summed to x's shape and cast to x's dtype (binary ops broadcast and promote), on
+    x's device (a 0-d cpu operand of a cuda op); x is a tensor or its Meta."""
     if g._shape != x._shape:
         g = sum_to(g, x._shape)
     if g._dtype is not x._dtype:
         g = g.to(x._dtype)
+    if g._storage.device != x.device:
+        g = g.to(x.device)
     return g
 
 
