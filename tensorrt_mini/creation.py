@@ -153,7 +153,8 @@ def _flatten_checked(data, shape, dim, flat, dtypes):
         dtypes.add(data._dtype)
         return
     if not isinstance(data, (list, tuple)):
-        raise ValueError(f"expected sequence of length {shape[dim]} at dim {dim} (got {type(data).__name__})")
+        raise TypeError(f"not a sequence: expected one of length {shape[dim]} at dim {dim}, got "
+                        f"{type(data).__name__}")
     if len(data) != shape[dim]:
         raise ValueError(f"expected sequence of length {shape[dim]} at dim {dim} (got {len(data)})")
     for item in data:

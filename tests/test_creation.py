@@ -50,9 +50,9 @@ def test_tensor_of_tensors_and_explicit_dtype():
 def test_tensor_errors():
     with pytest.raises(ValueError, match="expected sequence of length 2 at dim 1 \\(got 1\\)"):
         tm.tensor([[1, 2], [3]])
-    with pytest.raises(ValueError):
+    with pytest.raises(TypeError, match="not a sequence"):  # torch's type for both
         tm.tensor([[1, 2], 3])
-    with pytest.raises(ValueError):
+    with pytest.raises(TypeError, match="expected a scalar at dim 1"):
         tm.tensor([1, [2, 3]])
     with pytest.raises(RuntimeError, match="Could not infer dtype of NoneType"):
         tm.tensor([None])
@@ -300,6 +300,9 @@ def test_float32_arange_is_torchs_bit_for_bit():
 @pytest.mark.parametrize("expr", [
     "lib.tensor([1, 'a'])",
     "lib.tensor(['a'])",
+    "lib.tensor([[1, 2], 3])",
+    "lib.tensor([1, [2]])",
+    "lib.tensor([[1, 2], [3]])",
     "lib.tensor('ab')",
     "lib.tensor(b'ab')",
     "lib.tensor([{}])",
