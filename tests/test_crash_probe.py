@@ -97,6 +97,11 @@ AREAS = {
         "cuda_binary": "cuda.binary('add', cbig, ca, ca)",
         "cuda_copy": "cuda.copy_(cbig, ca)",
         "cuda_tiny_path": "cuda.binary_contig_new('add', ca, ca, 1 << 12)",
+        "cpu_reduce_small_out": "cpu.reduce('sum', tm.empty(1), tm.ones(1 << 16, 4), (1,))",
+        "cpu_arg_reduce_small_out": "cpu.arg_reduce('max', tm.empty(1), tm.empty(1, dtype=tm.int64),"
+                                    " tm.ones(1 << 16, 4), 1)",
+        "cuda_reduce_small_out": "cuda.reduce('sum', tm.empty(1, device='cuda'),"
+                                 " tm.ones(1 << 10, 4, device='cuda'), (1,))",
     }),
     "cuda_simulator": ("x = tm.arange(16., device='cuda')", {
         "cuda_as_strided_past_end": "x.as_strided((100,), (1,))",

@@ -42,6 +42,20 @@ def check_same_shapes(op, out, operands):
                                f"size {list(shape)}")
 
 
+def check_reduced(op, x, dims, *outs):
+    """Each of outs holds one element per position of x outside `dims`, contiguously,
+    where the reduction kernels write them."""
+    want = 1
+    for d, n in enumerate(x._shape):
+        if d not in dims:
+            want *= n
+    for out in outs:
+        if _numel(out) != want or not is_contiguous(out._shape, out._stride):
+            raise RuntimeError(f"{op}: an output of size {list(out._shape)} and strides "
+                               f"{list(out._stride)} for {want} contiguous results of "
+                               f"{list(x._shape)} over dims {list(dims)}")
+
+
 def _numel(t):
     n = 1
     for s in t._shape:

@@ -14,7 +14,7 @@ from ..kernels.cpu import reduce as rk
 from ..layout import collapse
 from ..storage import CPUStorage
 from . import cpu_memory
-from .buffer_checks import check_same_shapes, check_step_buffers
+from .buffer_checks import check_reduced, check_same_shapes, check_step_buffers
 from .cpu_threads import ensure_started as _start_threads
 
 PARALLEL_MIN = 32768  # below this many elements kernels run serial (PyTorch's grain size)
@@ -365,6 +365,7 @@ def _reduce_plan(x, dims, arg):
 
 def reduce(name, out, x, dims, correction=1):
     """out (fresh, contiguous: x's shape without `dims`) = reduction of x over dims."""
+    check_reduced(name, x, dims, out)
     plan = _reduce_plan(x, tuple(dims), False)
     rk.reduce(_REDUCE_OPS[name], plan, x._storage.array, x._offset, out._storage.array,
               None, correction)
@@ -393,6 +394,7 @@ def fused_reduce(bodies, state_dtypes, identity, out, inputs):
 
 def arg_reduce(name, values, indices, x, dim):
     """values/indices (fresh, contiguous) = max or min of x along dim, first index on ties."""
+    check_reduced(name, x, (dim,), values, indices)
     plan = _reduce_plan(x, (dim,), True)
     rk.reduce(_REDUCE_OPS[name], plan, x._storage.array, x._offset, values._storage.array,
               indices._storage.array)

@@ -23,7 +23,7 @@ from ..layout import (collapse, contiguous_strides, expand_strides, is_contiguou
                       is_non_overlapping_and_dense)
 from ..storage import CUDAStorage
 from . import cuda_runtime
-from .buffer_checks import check_same_shapes, check_step_buffers
+from .buffer_checks import check_reduced, check_same_shapes, check_step_buffers
 
 _rt = cuda_runtime.runtime()  # raises, saying what is missing, when cuda cannot run here
 _ZERO = np.int64(0)  # a kernel's unused argument
@@ -424,6 +424,7 @@ _IDENTITY = {"sum": 0, "prod": 1, "all": True, "any": False}
 def reduce(name, out, x, dims, correction=1):
     """out (fresh, contiguous: x's shape without `dims`) = reduction of x over dims."""
     dims = tuple(dims)
+    check_reduced(name, x, dims, out)
     if name in ("var", "std"):
         return _moment(name, out, x, dims, correction)
     if _numel(out) == 0:
@@ -508,6 +509,7 @@ def fused_reduce(bodies, state_dtypes, identity, out, inputs):
 
 def arg_reduce(name, values, indices, x, dim):
     """values/indices (fresh, contiguous) = max or min of x along dim, first index on ties."""
+    check_reduced(name, x, (dim,), values, indices)
     if _numel(values) == 0:
         return
     plan = _plan_reduce(x, (dim,), 0)
