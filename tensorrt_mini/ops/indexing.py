@@ -237,9 +237,10 @@ def view_op_name(idx):
 def setitem(input, idx, value):
     if GradMode.enabled:  # (the derivative runs this with grad mode off, and checks itself)
         check_no_grad_view(input, view_op_name(idx))
-    if (is_tensor(idx) and idx._dtype is D.bool_ and is_tensor(value) and value.numel() == 1
-            and value._dtype is not input._dtype and not value._requires_grad):
-        value = value.item()  # torch fills through a mask with one value of any dtype
+    if (is_tensor(value) and value.numel() == 1 and value._dtype is not input._dtype
+            and _one_mask(idx)):
+        # torch fills through a lone mask (among basic indices) with one value of any dtype
+        value = value.to(input._dtype) if value._requires_grad else value.item()
     items = _normalize(input, idx)
     view, advanced = _basic(input, items)
     if is_tensor(value):
@@ -262,6 +263,12 @@ def setitem(input, idx, value):
                                f"{_TORCH_TYPE_NAMES[input._dtype.name]} for the destination and "
                                f"{_TORCH_TYPE_NAMES[value._dtype.name]} for the source.")
     index_put_(input, offsets, value, shape)
+
+
+def _one_mask(idx):
+    """Whether idx's only advanced index is one bool tensor."""
+    advanced = [i for i in _as_tuple(idx) if is_tensor(i) or isinstance(i, (list, np.ndarray))]
+    return len(advanced) == 1 and is_tensor(advanced[0]) and advanced[0]._dtype is D.bool_
 
 
 def _warn_expanded(masked_scalar):
@@ -312,11 +319,15 @@ def index_put_(input, offsets, value, shape, accumulate=False):
 
 def nonzero(input, as_tuple=False):
     """Indices of non-zero elements, (n, ndim) int64; computed on the host."""
-    host = np.asarray(input)
-    coords = np.argwhere(host)
+    if as_tuple and not input.dim():  # torch reads a 0-d input as one element here
+        return nonzero(input.reshape(1), as_tuple=True)
+    coords = np.argwhere(np.asarray(input))
+    n, nd = coords.shape
     from ..creation import tensor
-    out = tensor(coords.astype(np.int64), device=input._storage.device)
+    # torch fills it one column after another: strides (1, n)
+    columns = tensor(np.ascontiguousarray(coords.T, dtype=np.int64), device=input._storage.device)
+    out = columns.as_strided((n, nd), (1, n))
     if as_tuple:
-        return tuple(out.select(1, j) for j in range(out._shape[1]))
+        return tuple(out.select(1, j) for j in range(nd))
     return out
 

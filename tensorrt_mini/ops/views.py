@@ -126,6 +126,8 @@ def movedim(input, source, destination):
     if len(src) != len(dst):
         raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) "
                            f"should contain the same number of dims as destination ({list(dst)} dims)")
+    if not nd:  # a 0-d tensor takes dim 0 (or -1), and moving it changes nothing
+        return permute(input, ())
     order = [None] * nd
     for s, d in zip(src, dst):
         order[d] = s

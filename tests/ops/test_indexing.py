@@ -470,3 +470,39 @@ def test_writes_into_no_grad_views_name_the_view_as_torch(idx):
             v = a[:]
         v[idx] = 1.0
     same_as_torch(fn)
+
+
+@pytest.mark.parametrize("write", [
+    "x[M] = lib.tensor([5], dtype=lib.int16)",
+    "x[M] = lib.tensor(5, dtype=lib.int16)",
+    "x[0, M] = lib.tensor([7], dtype=lib.int16)",
+    "x[:, M] = lib.tensor(7, dtype=lib.int16)",
+    "x[None, 0, M] = lib.tensor(7, dtype=lib.int16)",
+    "x[lib.tensor([0]), M] = lib.tensor(7, dtype=lib.int16)",  # two advanced: refused
+    "x[lib.tensor([0])] = lib.tensor(7, dtype=lib.int16)",
+    "x[M] = lib.tensor([5, 6], dtype=lib.int16)",
+])
+def test_one_value_of_another_dtype_through_a_lone_mask_as_torch(write):
+    def fn(lib):
+        x = lib.zeros(2, 3, dtype=lib.uint8) if "0, M" in write or ":, M" in write \
+            or "None" in write or "[0]), M" in write else lib.zeros(3, dtype=lib.uint8)
+        exec(write, {"x": x, "lib": lib, "M": lib.tensor([True, False, True])})
+        return x
+    same_as_torch(fn, message=False)
+
+
+def test_a_value_that_requires_grad_fills_through_a_mask_and_gets_its_gradient():
+    def fn(lib):
+        v = lib.tensor(5., dtype=lib.float64, requires_grad=True)
+        x = lib.zeros(3) * 1
+        x[lib.tensor([True, False, True])] = v
+        x.sum().backward()
+        return x, v.grad
+    same_as_torch(fn)
+
+
+@pytest.mark.parametrize("shape", [(10, 2), (5,), (), (3, 4), (2, 3, 4), (0,)])
+def test_nonzero_values_and_column_major_layout_as_torch(shape):
+    same_as_torch(lambda lib: lib.ones(shape).nonzero() if shape != (3, 4)
+                  else lib.zeros(shape).nonzero())
+    same_as_torch(lambda lib: lib.ones(shape).nonzero(as_tuple=True))

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import tensorrt_mini as tm
-from oracle import (assert_view_consistent, meta, needs_torch, numbered, same_storage, shapes,
+from oracle import (assert_view_consistent, meta, needs_torch, numbered, same_as_torch,
+                    same_storage, shapes,
                     view_chains)
 
 CHAINS = settings(max_examples=150, deadline=None)
@@ -308,3 +309,7 @@ def test_contiguous_and_clone_keep_or_copy():
     np.testing.assert_array_equal(np.array(k2), a[:, ::2])
     k3 = x.t()[::2].clone()
     assert k3.stride() == (1, 2)
+
+
+def test_movedim_of_a_0d_tensor_is_a_view_as_torch():
+    same_as_torch(lambda lib: lib.tensor([1., 2., 3.]).as_strided((), (), 1).movedim(0, -1))
