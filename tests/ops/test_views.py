@@ -12,8 +12,7 @@ from hypothesis import given, settings, strategies as st
 
 import tensorrt_mini as tm
 from oracle import (assert_view_consistent, meta, needs_torch, numbered, same_as_torch,
-                    same_storage, shapes,
-                    view_chains)
+                    same_storage, shapes, view_chains)
 
 CHAINS = settings(max_examples=150, deadline=None)
 MAY_COPY = {"reshape", "flatten"}  # views when strides allow, copies otherwise
