@@ -370,6 +370,10 @@ def check_no_internal_overlap(t):
             "memory location. Please clone() the tensor before performing the operation.")
 
 
+def _walk(t):
+    return [(n, st) for n, st in zip(t._shape, t._stride) if n != 1]
+
+
 def _span(t):
     lo = t._offset
     hi = lo + sum((n - 1) * s for n, s in zip(t._shape, t._stride))
@@ -377,25 +381,35 @@ def _span(t):
 
 
 def _check_no_partial_overlap(out, x):
-    if _partial_overlap(out, x):
-        raise RuntimeError(
-            "unsupported operation: some elements of the input tensor and the written-to tensor "
-            "refer to a single memory location. Please clone() the tensor before performing the "
-            "operation.")
+    if overlap(out, x) == "partial":
+        raise RuntimeError(OVERLAP)
 
 
-def _partial_overlap(out, x):
-    """PyTorch raises only when both are dense, share memory, and are not the same view."""
+def check_no_overlap(out, x):
+    """index_put_'s rule: a value sharing any element with the tensor written is refused."""
+    if overlap(out, x) is not None:
+        raise RuntimeError(OVERLAP)
+
+
+OVERLAP = ("unsupported operation: some elements of the input tensor and the written-to "
+           "tensor refer to a single memory location. Please clone() the tensor before "
+           "performing the operation.")
+
+
+def overlap(out, x):
+    """torch's overlap status of two tensors: "full" (one range of memory walked in one
+    order), "partial", or None (no shared element, or too hard to tell: either is not
+    dense)."""
     if x._storage is not out._storage or _numel(out) == 0 or _numel(x) == 0:
-        return False
-    if x._offset == out._offset and x._stride == out._stride and x._shape == out._shape:
-        return False
+        return None
     if not (is_non_overlapping_and_dense(out._shape, out._stride)
             and is_non_overlapping_and_dense(x._shape, x._stride)):
-        return False
+        return None
     lo1, hi1 = _span(out)
     lo2, hi2 = _span(x)
-    return lo1 <= hi2 and lo2 <= hi1
+    if (lo1, hi1) == (lo2, hi2):  # full when both walk it in one order (size-1 dims aside)
+        return "full" if _walk(out) == _walk(x) else "partial"
+    return "partial" if lo1 <= hi2 and lo2 <= hi1 else None
 
 
 def _separate(out, x):

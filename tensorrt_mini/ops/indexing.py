@@ -15,7 +15,7 @@ from ..layout import broadcast_shapes, expand_strides, has_internal_overlap
 from ..user_warnings import warn
 from .dispatch import GradMode, check_no_grad_view, differentiable
 from .elementwise import (_TORCH_TYPE_NAMES, _expand_to, binary, check_no_internal_overlap,
-                          is_tensor, to_dtype)
+                          check_no_overlap, is_tensor, to_dtype)
 
 
 def _as_index(item, device):
@@ -254,14 +254,16 @@ def setitem(input, idx, value):
         copy_(view, value)
         return
     if has_internal_overlap(input._shape, input._stride):
-        _warn_expanded(is_tensor(idx) and idx._dtype is D.bool_ and not is_tensor(value))
-    shape, offsets = _offsets(view, advanced)
-    if is_tensor(value):
-        _check_value_shape(value, shape)
+        _warn_expanded(_one_mask(idx) and not is_tensor(value))
+    if is_tensor(value):  # torch's order: the dtypes, then the indices' range, then shapes
         if value._dtype is not input._dtype:
             raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
                                f"{_TORCH_TYPE_NAMES[input._dtype.name]} for the destination and "
                                f"{_TORCH_TYPE_NAMES[value._dtype.name]} for the source.")
+        check_no_overlap(input, value)
+    shape, offsets = _offsets(view, advanced)
+    if is_tensor(value):
+        _check_value_shape(value, shape)
     index_put_(input, offsets, value, shape)
 
 

@@ -122,8 +122,10 @@ def _moment_args(x, dim, correction, unbiased):
 
 
 def _bool_reduce(name, x, dim, keepdim):
-    dims = _dims(x, dim)
-    out = _reduce(name, x, dims, keepdim, D.bool_)
+    if dim is not None and not isinstance(dim, int) and not len(dim):
+        out = binary("ne", x, 0)  # torch's all/any over no dims: each element's truth
+    else:
+        out = _reduce(name, x, _dims(x, dim), keepdim, D.bool_)
     return to_dtype(out, D.uint8) if x._dtype is D.uint8 else out  # torch keeps uint8
 
 

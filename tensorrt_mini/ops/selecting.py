@@ -122,11 +122,13 @@ def roll(input, shifts, dims=None):
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
                            f"dims:{len(dims)}")
+    if not input.dim():
+        raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
     from ..creation import arange
     out = input
     for shift, dim in zip(shifts, dims):
         d = wrap_dim(dim, input.dim())
-        n = input._shape[d] if input.dim() else 1
+        n = input._shape[d]
         if n > 1 and shift % n:
             out = _along(out, d, (arange(n, device=input.device) - shift) % n)
     return out.clone() if out is input else out

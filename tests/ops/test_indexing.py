@@ -506,3 +506,20 @@ def test_nonzero_values_and_column_major_layout_as_torch(shape):
     same_as_torch(lambda lib: lib.ones(shape).nonzero() if shape != (3, 4)
                   else lib.zeros(shape).nonzero())
     same_as_torch(lambda lib: lib.ones(shape).nonzero(as_tuple=True))
+
+
+@pytest.mark.parametrize("write", [
+    "x[lib.tensor([0])] = x[1:2]",  # the value shares memory with x: torch refuses
+    "x[lib.tensor([0])] = x[::2][:1]",
+    "x[lib.tensor([0, 1])] = x[4:]",
+    "x[lib.tensor([1, 1, -3])] = x[:3]",
+    "x[:] = x",  # the same memory range: copy_ takes it
+    "x[:-1:3] = x[:-1:3]",
+    "x[lib.tensor([0, 9])] = lib.ones(2, dtype=lib.int16)",  # the dtypes before the range
+])
+def test_writes_whose_value_aliases_the_target_as_torch(write):
+    def fn(lib):
+        x = lib.arange(6.)
+        exec(write, {"x": x, "lib": lib})
+        return x
+    same_as_torch(fn)

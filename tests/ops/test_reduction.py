@@ -48,3 +48,14 @@ def test_var_and_std_with_n_equal_to_the_correction():
         return s, x.grad
     same_as_torch(var)
     same_as_torch(std)
+
+
+@pytest.mark.parametrize("expr", [
+    "lib.any(lib.ones(2, 3), ())",  # all/any over no dims: each element's truth
+    "lib.all(lib.tensor([0, 2], dtype=lib.uint8), ())",
+    "lib.any(lib.tensor([0., 2.]), [])",
+    "lib.any(lib.ones(0), ())",
+    "lib.sum(lib.ones(2, 3), ())",  # the other reductions take () as every dim
+])
+def test_reductions_over_an_empty_dim_list_as_torch(expr):
+    same_as_torch(expr)

@@ -99,3 +99,9 @@ def test_on_cuda_as_on_cpu():
 ])
 def test_selecting_regressions_match_torch(expr):
     same_as_torch(expr)
+
+
+@pytest.mark.parametrize("expr", ["lib.tensor(1.).roll(1, 0)", "lib.tensor(1.).roll(-3, -1)",
+                                  "lib.tensor(1.).roll(1)"])
+def test_roll_of_a_0d_tensor_as_torch(expr):
+    same_as_torch(expr)
