@@ -20,6 +20,12 @@ def to_device(input, device):
 
 @differentiable(writes=0)
 def copy_(self, src):
+    if not isinstance(src, T.Tensor):
+        # torch makes a number a 0-d tensor of its own type (int64, float64, bool), then
+        # casts that as any copy does: int8.copy_(-129) wraps to 127, where fill_ refuses
+        from ..creation import full
+        src = full((), src, dtype=D.float64 if isinstance(src, float) else None,
+                   device=self._storage.device)
     return copy_into(self, src)
 
 

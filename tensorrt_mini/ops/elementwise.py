@@ -370,10 +370,6 @@ def check_no_internal_overlap(t):
             "memory location. Please clone() the tensor before performing the operation.")
 
 
-def _walk(t):
-    return [(n, st) for n, st in zip(t._shape, t._stride) if n != 1]
-
-
 def _span(t):
     lo = t._offset
     hi = lo + sum((n - 1) * s for n, s in zip(t._shape, t._stride))
@@ -400,6 +396,8 @@ def overlap(out, x):
     """torch's overlap status of two tensors: "full" (one range of memory walked in one
     order), "partial", or None (no shared element, or too hard to tell: either is not
     dense)."""
+    if x is out:
+        return "full"
     if x._storage is not out._storage or _numel(out) == 0 or _numel(x) == 0:
         return None
     if not (is_non_overlapping_and_dense(out._shape, out._stride)
@@ -407,8 +405,8 @@ def overlap(out, x):
         return None
     lo1, hi1 = _span(out)
     lo2, hi2 = _span(x)
-    if (lo1, hi1) == (lo2, hi2):  # full when both walk it in one order (size-1 dims aside)
-        return "full" if _walk(out) == _walk(x) else "partial"
+    if (lo1, hi1) == (lo2, hi2):  # full when both walk it in one order
+        return "full" if out._stride == x._stride else "partial"
     return "partial" if lo1 <= hi2 and lo2 <= hi1 else None
 
 
@@ -641,12 +639,27 @@ def clamp(input, min=None, max=None):
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     # one result type over the input and both bounds: a uint8 tensor clamped to (-1, 2.5)
     # compares in float32, as torch's, and never wraps -1 to 255 on the way
-    out = to_dtype(input, result_type(input, *(b for b in (min, max) if b is not None)))
+    dtype = result_type(input, *(b for b in (min, max) if b is not None))
+    if dtype is D.bool_:
+        _check_bool_clamp(min, max)
+    out = to_dtype(input, dtype)
     if min is not None:
         out = _clamp_side("maximum", out, min)
     if max is not None:
         out = _clamp_side("minimum", out, max)
     return out if out is not input else unary("copy", input)
+
+
+def _check_bool_clamp(min, max):
+    """torch clamps bools only with a single tensor bound (as maximum or minimum)."""
+    if is_tensor(min) and is_tensor(max):
+        kernel = "clamp_cpu"
+    elif is_tensor(min) or is_tensor(max):
+        return
+    else:
+        kernel = ("clamp_scalar_cpu" if min is not None and max is not None
+                  else "clamp_min_scalar_cpu" if min is not None else "clamp_max_scalar_cpu")
+    raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
 
 
 def _clamp_side(name, x, bound):

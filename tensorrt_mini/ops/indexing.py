@@ -15,7 +15,7 @@ from ..layout import broadcast_shapes, expand_strides, has_internal_overlap
 from ..user_warnings import warn
 from .dispatch import GradMode, check_no_grad_view, differentiable
 from .elementwise import (_TORCH_TYPE_NAMES, _expand_to, binary, check_no_internal_overlap,
-                          check_no_overlap, is_tensor, to_dtype)
+                          check_no_overlap, copy_into, is_tensor, to_dtype)
 
 
 def _as_index(item, device):
@@ -165,8 +165,6 @@ def _offsets(view, advanced):
     except RuntimeError:
         raise IndexError("shape mismatch: indexing tensors could not be broadcast together with "
                          "shapes " + ", ".join(str(list(i._shape)) for i in indices)) from None
-    if math.prod(bshape):  # like torch, no bounds check when nothing is gathered
-        indices = [_checked(idx, dim, view._shape[dim]) for idx, dim in zip(indices, dims)]
     rest = [d for d in range(len(view._shape)) if d not in dims]
     adjacent = dims == list(range(dims[0], dims[0] + len(dims)))
     if adjacent:
@@ -175,6 +173,12 @@ def _offsets(view, advanced):
     else:
         before, after = [], rest
     out_shape = tuple(view._shape[d] for d in before) + bshape + tuple(view._shape[d] for d in after)
+    # like torch: an index into a dim of size 0 is always out of range; otherwise nothing
+    # is checked when nothing is gathered
+    if any(view._shape[dim] == 0 and idx.numel() for idx, dim in zip(indices, dims)):
+        raise IndexError("index is out of bounds for dimension with size 0")
+    if math.prod(out_shape):
+        indices = [_checked(idx, dim, view._shape[dim]) for idx, dim in zip(indices, dims)]
     nb, na = len(before), len(after)
     # the other dims step through their strides; the index block's dims are size 1 here
     nblock = len(bshape)
@@ -243,16 +247,11 @@ def setitem(input, idx, value):
         value = value.to(input._dtype) if value._requires_grad else value.item()
     items = _normalize(input, idx)
     view, advanced = _basic(input, items)
+    if not advanced:
+        _write_view(view, value)
+        return
     if is_tensor(value):
         value = _drop_leading_ones(value)
-    if not advanced:
-        from .conversion import copy_
-        if is_tensor(value):
-            expand_strides(value._shape, value._stride, view._shape, value.type())  # its error
-        else:  # torch writes a scalar with copy_, which refuses an overlapping view
-            check_no_internal_overlap(view)
-        copy_(view, value)
-        return
     if has_internal_overlap(input._shape, input._stride):
         _warn_expanded(_one_mask(idx) and not is_tensor(value))
     if is_tensor(value):  # torch's order: the dtypes, then the indices' range, then shapes
@@ -267,9 +266,30 @@ def setitem(input, idx, value):
     index_put_(input, offsets, value, shape)
 
 
+def _write_view(view, value):
+    """view[...] = value as torch's setitem writes it: a value of the view's shape is
+    copied as it is, a 0-d cpu tensor fills (no overlap check: one value), any other
+    value loses its leading size-1 dims and is expanded to the view's shape before the
+    copy (so copy_'s overlap check sees the expanded strides, as torch's does)."""
+    from .conversion import copy_
+    if not is_tensor(value):  # a number: range-checked as a fill, and refused by an overlap
+        check_no_internal_overlap(view)
+        copy_into(view, value)
+        return
+    if value._shape != view._shape:
+        if not value._shape and value._storage.device.type == "cpu":
+            if value._storage is view._storage:
+                value = value.clone()  # one value: read it before anything is written
+        else:
+            value = _drop_leading_ones(value).expand(view._shape)
+    copy_(view, value)
+
+
 def _one_mask(idx):
-    """Whether idx's only advanced index is one bool tensor."""
-    advanced = [i for i in _as_tuple(idx) if is_tensor(i) or isinstance(i, (list, np.ndarray))]
+    """Whether idx's only advanced index is one bool tensor (a 0-d integer tensor acts as
+    an int)."""
+    advanced = [i for i in _as_tuple(idx) if isinstance(i, (list, np.ndarray))
+                or (is_tensor(i) and (i._shape or i._dtype is D.bool_))]
     return len(advanced) == 1 and is_tensor(advanced[0]) and advanced[0]._dtype is D.bool_
 
 

@@ -789,3 +789,34 @@ def test_bool_power_of_a_python_bool_on_both_devices():
     for device in ("cpu", "cuda"):
         x = tm.tensor([True, False], device=device)
         assert (x ** False).tolist() == [True, True] and (x ** True).tolist() == [True, False]
+
+
+@pytest.mark.parametrize("expr", [
+    "lib.tensor([True, False]).clamp(min=True)",
+    "lib.tensor([True, False]).clamp(max=False)",
+    "lib.tensor([True, False]).clamp(True, False)",
+    "lib.tensor([True, False]).clamp(max=lib.tensor([False]))",
+    "lib.tensor([True, False]).clamp(lib.tensor(False), lib.tensor(True))",
+    "lib.tensor([True, False]).clamp_(min=True)",
+    "lib.tensor([True, False]).clamp(0, 1)",
+    "lib.tensor([1, 2]).clamp(lib.tensor([True]), lib.tensor([True]))",
+])
+def test_clamp_of_bools_as_torch(expr):
+    same_as_torch(expr)
+
+
+@pytest.mark.parametrize("write", [
+    "x.copy_(-129)",  # a number is a 0-d int64 tensor, cast as copies cast: it wraps
+    "x.copy_(300)",
+    "x.copy_(1.7)",
+    "x.copy_(2**70)",
+    "x.fill_(-129)",  # fill_ checks the range
+    "x.bitwise_or_(x[0])",  # a 0-d alias of x: a partial overlap, as torch counts it
+    "x.add_(x)",
+])
+def test_copy_and_fill_of_numbers_and_aliases_as_torch(write):
+    def fn(lib):
+        x = lib.tensor([1, 2], dtype=lib.int8)
+        exec(write, {"x": x, "lib": lib})
+        return x
+    same_as_torch(fn, message=False)
