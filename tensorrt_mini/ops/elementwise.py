@@ -604,8 +604,9 @@ def _scaled(input, other, alpha):
                            "number.")
     if not is_tensor(other):
         return other * alpha
-    # scaled in the result's dtype: int8 + 2 * bool stays int8, as torch's
-    return binary("mul", to_dtype(other, rt), alpha)
+    # scaled in the result's dtype: int8 + 2 * bool stays int8, as torch's (a bool result
+    # takes alpha as a bool: -1 is True)
+    return binary("mul", to_dtype(other, rt), bool(alpha) if rt is D.bool_ else alpha)
 
 
 @differentiable

@@ -151,8 +151,9 @@ def storage_offsets(shape, stride, offset, device):
     return _expand_to(total, tuple(shape))
 
 
-def _offsets(view, advanced):
-    """(result shape, int64 storage offsets of every result element) for advanced indices."""
+def broadcast_indices(view, advanced):
+    """(dims, int64 index tensors, their broadcast shape) of advanced indices; torch's
+    IndexError when they do not broadcast (checked first, before anything else)."""
     from ..creation import full
     dev = view._storage.device
     dims = [a[0] for a in advanced]
@@ -165,6 +166,15 @@ def _offsets(view, advanced):
     except RuntimeError:
         raise IndexError("shape mismatch: indexing tensors could not be broadcast together with "
                          "shapes " + ", ".join(str(list(i._shape)) for i in indices)) from None
+    return dims, indices, bshape
+
+
+def _offsets(view, advanced):
+    """(result shape, int64 storage offsets of every result element) for advanced indices,
+    or for their broadcast_indices."""
+    dims, indices, bshape = (advanced if isinstance(advanced, tuple)
+                             else broadcast_indices(view, advanced))
+    dev = view._storage.device
     rest = [d for d in range(len(view._shape)) if d not in dims]
     adjacent = dims == list(range(dims[0], dims[0] + len(dims)))
     if adjacent:
@@ -241,10 +251,13 @@ def view_op_name(idx):
 def setitem(input, idx, value):
     if GradMode.enabled:  # (the derivative runs this with grad mode off, and checks itself)
         check_no_grad_view(input, view_op_name(idx))
-    if (is_tensor(value) and value.numel() == 1 and value._dtype is not input._dtype
-            and _one_mask(idx)):
-        # torch fills through a lone mask (among basic indices) with one value of any dtype
-        value = value.to(input._dtype) if value._requires_grad else value.item()
+    if is_tensor(value) and value.numel() == 1 and _one_mask(idx):
+        # torch fills through a lone mask (among basic indices) with one value of any dtype,
+        # read before the fill: so no dtype or overlap check
+        if value._dtype is not input._dtype:
+            value = value.to(input._dtype) if value._requires_grad else value.item()
+        elif value._storage is input._storage:
+            value = value.clone()
     items = _normalize(input, idx)
     view, advanced = _basic(input, items)
     if not advanced:
@@ -254,13 +267,15 @@ def setitem(input, idx, value):
         value = _drop_leading_ones(value)
     if has_internal_overlap(input._shape, input._stride):
         _warn_expanded(_one_mask(idx) and not is_tensor(value))
-    if is_tensor(value):  # torch's order: the dtypes, then the indices' range, then shapes
+    # torch's order: the indices broadcast, the dtypes, the indices' range, then shapes
+    broadcast = broadcast_indices(view, advanced)
+    if is_tensor(value):
         if value._dtype is not input._dtype:
             raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
                                f"{_TORCH_TYPE_NAMES[input._dtype.name]} for the destination and "
                                f"{_TORCH_TYPE_NAMES[value._dtype.name]} for the source.")
         check_no_overlap(input, value)
-    shape, offsets = _offsets(view, advanced)
+    shape, offsets = _offsets(view, broadcast)
     if is_tensor(value):
         _check_value_shape(value, shape)
     index_put_(input, offsets, value, shape)

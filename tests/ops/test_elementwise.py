@@ -820,3 +820,8 @@ def test_copy_and_fill_of_numbers_and_aliases_as_torch(write):
         exec(write, {"x": x, "lib": lib})
         return x
     same_as_torch(fn, message=False)
+
+
+def test_alpha_of_a_bool_result_is_a_bool_as_torch():
+    same_as_torch("lib.tensor([True, False]).add(lib.tensor([True]), alpha=-1)")
+    same_as_torch("lib.tensor([True, False]).add(lib.tensor([True]), alpha=0)")

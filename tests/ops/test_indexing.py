@@ -561,3 +561,16 @@ def test_a_0d_integer_index_beside_a_mask_is_an_int_as_torch():
         x[lib.tensor(-1), lib.tensor([True, False, True])] = lib.tensor(5, dtype=lib.int32)
         return x
     same_as_torch(fn)
+
+
+@pytest.mark.parametrize("write", [
+    "y = x[0]; y[lib.tensor([True])] = y",  # one value through a lone mask: a fill
+    "x[lib.tensor([], dtype=lib.int64), [-1, 3]] = lib.ones(4, 2, dtype=lib.int8)",  # broadcast first
+    "x[lib.tensor([0, 9])] = lib.ones(2, dtype=lib.int8)",  # then the dtypes
+])
+def test_setitem_checks_in_torchs_order(write):
+    def fn(lib):
+        x = lib.arange(3.)
+        exec(write, {"x": x, "lib": lib})
+        return x
+    same_as_torch(fn, message=False)
