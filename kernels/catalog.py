@@ -306,6 +306,8 @@ def _div(a, b):
 
 
 def _floor_divide_int(a, b):
+    if b == -1:  # INT_MIN // -1 wraps to INT_MIN in torch; the division would give 0 or trap
+        return -a
     return a // b  # floors, like Python
 
 
@@ -326,6 +328,8 @@ def _floor_divide_float(a, b):
 
 
 def _remainder_int(a, b):
+    if b == -1:  # (see _floor_divide_int)
+        return a - a
     return a % b  # the divisor's sign, like Python
 
 
@@ -636,6 +640,8 @@ def _logaddexp2(a, b):
 
 
 def _fmod_int(a, b):
+    if b == -1:  # (see _floor_divide_int)
+        return a - a
     r = a % b  # Python's sign (the divisor's); C's fmod keeps the dividend's
     if r != 0 and (r < 0) != (a < 0):
         r -= b

@@ -825,3 +825,22 @@ def test_copy_and_fill_of_numbers_and_aliases_as_torch(write):
 def test_alpha_of_a_bool_result_is_a_bool_as_torch():
     same_as_torch("lib.tensor([True, False]).add(lib.tensor([True]), alpha=-1)")
     same_as_torch("lib.tensor([True, False]).add(lib.tensor([True]), alpha=0)")
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int8"])
+@pytest.mark.parametrize("op", ["x // y", "x % y", "x.fmod(y)", "x // -1", "x % -1"])
+def test_int_min_divided_by_minus_one_wraps_as_torch(dtype, op):
+    """INT_MIN // -1 overflows: torch wraps to INT_MIN (and the remainders are 0); the
+    kernel's division gave 0 for int64."""
+    def fn(lib, n):
+        d = getattr(lib, dtype)
+        lo = {"int64": -2**63, "int32": -2**31, "int8": -128}[dtype]
+        x = lib.full((2 * n,), lo, dtype=d)[::2]  # strided
+        y = lib.full((n,), -1, dtype=d)
+        return eval(op)[:3]
+    torch = needs_torch()
+    for n in (3, 1 << 17):  # serial and parallel kernels
+        assert fn(tm, n).tolist() == fn(torch, n).tolist()
+        assert fn(tm, n).dtype.name == dtype
+    x = tm.full((3,), -2**63, device="cuda")
+    assert (x // -1).tolist() == [-2**63] * 3 and (x % tm.full((3,), -1, device="cuda")).tolist() == [0] * 3
