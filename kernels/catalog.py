@@ -367,6 +367,36 @@ def _pow_float(a, b):
     return math.pow(a, b)
 
 
+# pow with these Python exponents, as torch computes them (b is that exponent, unused):
+# sqrt and rsqrt differ from pow at -inf and -0.0, and x*x*x from pow(x, 3) in rounding
+def _pow_half(a, b):
+    return math.sqrt(a)
+
+
+def _pow_neg_half(a, b):
+    return 1 / math.sqrt(a)
+
+
+def _pow_two(a, b):
+    return a * a
+
+
+def _pow_three(a, b):
+    return a * a * a
+
+
+def _pow_neg_one(a, b):
+    return 1 / a
+
+
+def _pow_neg_two(a, b):
+    return 1 / (a * a)
+
+
+POW_EXPONENTS = {0.5: "pow_half", -0.5: "pow_neg_half", 2: "pow_two", 3: "pow_three",
+                 -1: "pow_neg_one", -2: "pow_neg_two"}
+
+
 def _maximum(a, b):
     # NaN propagates from either side, as in torch.maximum
     if a != a or a > b:
@@ -436,6 +466,10 @@ _op("floor_divide", 2, "if", "same", {"i": _floor_divide_int, "f": _floor_divide
     heavy=True)
 _op("remainder", 2, "if", "same", {"i": _remainder_int, "f": _remainder_float}, heavy=True)
 _op("pow", 2, "bif", "same", {"b": _pow_bool, "i": _pow_int, "f": _pow_float}, heavy=True)
+for _name, _body in (("pow_half", _pow_half), ("pow_neg_half", _pow_neg_half),
+                     ("pow_two", _pow_two), ("pow_three", _pow_three),
+                     ("pow_neg_one", _pow_neg_one), ("pow_neg_two", _pow_neg_two)):
+    _op(_name, 2, "f", "same", _body, public=False)
 _op("maximum", 2, "bif", "same", {"b": _or, "*": _maximum})
 _op("minimum", 2, "bif", "same", {"b": _and, "*": _minimum})
 for _name, _body in (("eq", _eq), ("ne", _ne), ("lt", _lt), ("le", _le), ("gt", _gt),

@@ -296,6 +296,8 @@ def binary(name, a, b, out=None):
         if not b_t and b < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         name = "ipow"
+    elif name == "pow" and not b_t and type(b) is not bool and b in catalog.POW_EXPONENTS:
+        name = catalog.POW_EXPONENTS[b]  # torch's kernels for these exponents
     if a_t and b_t:
         if a._storage.device != b._storage.device:
             a, b = move_cpu_scalars((a, b))

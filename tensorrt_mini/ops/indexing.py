@@ -15,7 +15,7 @@ from ..layout import broadcast_shapes, expand_strides, has_internal_overlap
 from ..user_warnings import warn
 from .dispatch import GradMode, check_no_grad_view, differentiable
 from .elementwise import (_TORCH_TYPE_NAMES, _expand_to, binary, check_no_internal_overlap,
-                          check_no_overlap, copy_into, is_tensor, to_dtype)
+                          check_no_overlap, copy_into, fill_scalar, is_tensor, to_dtype)
 
 
 def _as_index(item, device):
@@ -251,7 +251,9 @@ def view_op_name(idx):
 def setitem(input, idx, value):
     if GradMode.enabled:  # (the derivative runs this with grad mode off, and checks itself)
         check_no_grad_view(input, view_op_name(idx))
-    if is_tensor(value) and value.numel() == 1 and _one_mask(idx):
+    if not is_tensor(value):
+        fill_scalar(value, input._dtype)  # torch converts the value before the index
+    elif value.numel() == 1 and _one_mask(idx):
         # torch fills through a lone mask (among basic indices) with one value of any dtype,
         # read before the fill: so no dtype or overlap check
         if value._dtype is not input._dtype:
@@ -274,7 +276,11 @@ def setitem(input, idx, value):
             raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
                                f"{_TORCH_TYPE_NAMES[input._dtype.name]} for the destination and "
                                f"{_TORCH_TYPE_NAMES[value._dtype.name]} for the source.")
-        check_no_overlap(input, value)
+        # the part indexed, as torch's index_put_ sees it (input itself where the basic
+        # indices keep all of it, as torch's slicing then returns input)
+        same = (view._offset, view._shape, view._stride) == (input._offset, input._shape,
+                                                             input._stride)
+        check_no_overlap(input if same else view, value)
     shape, offsets = _offsets(view, broadcast)
     if is_tensor(value):
         _check_value_shape(value, shape)

@@ -844,3 +844,13 @@ def test_int_min_divided_by_minus_one_wraps_as_torch(dtype, op):
         assert fn(tm, n).dtype.name == dtype
     x = tm.full((3,), -2**63, device="cuda")
     assert (x // -1).tolist() == [-2**63] * 3 and (x % tm.full((3,), -1, device="cuda")).tolist() == [0] * 3
+
+
+@pytest.mark.parametrize("exponent", [0.5, -0.5, 2, 3, -1, -2, 2.0, 1.5])
+def test_pow_with_torchs_special_exponents(exponent):
+    """torch computes x ** 0.5 as sqrt (nan at -inf, -0.0 at -0.0), -0.5 as rsqrt, 3 as
+    x * x * x: the edges differ from C's pow."""
+    values = "[-inf, -0.0, 0.0, inf, nan, -1.0, 3.0, 1e200, 1.1]"
+    for dtype in ("float64", "float32"):
+        same_as_torch(f"lib.tensor({values}, dtype=lib.{dtype}) ** {exponent}",
+                      inf=math.inf, nan=math.nan)

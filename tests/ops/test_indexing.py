@@ -574,3 +574,16 @@ def test_setitem_checks_in_torchs_order(write):
         exec(write, {"x": x, "lib": lib})
         return x
     same_as_torch(fn, message=False)
+
+
+@pytest.mark.parametrize("write", [
+    "x[[0, -1], ..., 2, 0] = -129",  # the value is converted (and refused) before indexing
+    "x[5] = 300",
+    "v = x[1, 0]; x[0:0, [1]] = v",  # an alias of x, but not of the (empty) part written
+])
+def test_setitem_value_checks_as_torch(write):
+    def fn(lib):
+        x = lib.zeros(2, 3, dtype=lib.int8)
+        exec(write, {"x": x, "lib": lib})
+        return x
+    same_as_torch(fn, message=False)
