@@ -127,7 +127,8 @@ def scalar_in(value, dtype):
         return dtype.np.type(v)
     if dtype.category == 0:
         return np.bool_(value)
-    return dtype.np.type(value)
+    with np.errstate(over="ignore"):  # float32 takes 1e39 as inf, silently, as torch
+        return dtype.np.type(value)
 
 
 def _check_python_int(value):
@@ -295,6 +296,8 @@ def binary(name, a, b, out=None):
             raise NotImplementedError("\"pow\" not implemented for 'Bool'")
         if not b_t and b < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if not b_t:
+            fill_scalar(b, compute)  # torch converts the exponent to the tensor's type
         name = "ipow"
     elif name == "pow" and not b_t and type(b) is not bool and b in catalog.POW_EXPONENTS:
         name = catalog.POW_EXPONENTS[b]  # torch's kernels for these exponents

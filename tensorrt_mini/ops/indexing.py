@@ -276,11 +276,9 @@ def setitem(input, idx, value):
             raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
                                f"{_TORCH_TYPE_NAMES[input._dtype.name]} for the destination and "
                                f"{_TORCH_TYPE_NAMES[value._dtype.name]} for the source.")
-        # the part indexed, as torch's index_put_ sees it (input itself where the basic
-        # indices keep all of it, as torch's slicing then returns input)
-        same = (view._offset, view._shape, view._stride) == (input._offset, input._shape,
-                                                             input._stride)
-        check_no_overlap(input if same else view, value)
+        # the part indexed, as torch's index_put_ sees it: input itself where the basic
+        # indices are only `:` and `...` (torch's slicing then returns input, not a view)
+        check_no_overlap(input if _only_full_slices(idx) else view, value)
     shape, offsets = _offsets(view, broadcast)
     if is_tensor(value):
         _check_value_shape(value, shape)
@@ -306,12 +304,23 @@ def _write_view(view, value):
     copy_(view, value)
 
 
+def _only_full_slices(idx):
+    """Whether idx's basic indices are all `:` or `...` (its advanced ones aside)."""
+    return all(_is_advanced(i) or i is Ellipsis or (isinstance(i, slice) and i == slice(None))
+               for i in _as_tuple(idx))
+
+
 def _one_mask(idx):
     """Whether idx's only advanced index is one bool tensor (a 0-d integer tensor acts as
     an int)."""
-    advanced = [i for i in _as_tuple(idx) if isinstance(i, (list, np.ndarray))
-                or (is_tensor(i) and (i._shape or i._dtype is D.bool_))]
+    advanced = [i for i in _as_tuple(idx) if _is_advanced(i)]
     return len(advanced) == 1 and is_tensor(advanced[0]) and advanced[0]._dtype is D.bool_
+
+
+def _is_advanced(item):
+    """A list, array, bool or tensor index (a 0-d integer tensor acts as an int)."""
+    return isinstance(item, (list, np.ndarray, bool)) or (
+        is_tensor(item) and (item._shape or item._dtype is D.bool_))
 
 
 def _warn_expanded(masked_scalar):

@@ -151,10 +151,11 @@ def _extreme(name, x, dim, keepdim):
     if x.numel() == 0 and dim in ((), [], None):
         raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
                            f"== 0. Specify the reduction dim with the 'dim' argument.")
-    dims = _dims(x, dim)
-    for d in dims:
-        if x._shape[d] == 0:
+    for d in (dim,) if isinstance(dim, int) else dim:  # before the repeated-dim check
+        d = wrap_dim(d, x.dim())
+        if x.dim() and x._shape[d] == 0:
             raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+    dims = _dims(x, dim)
     return _reduce(name, x, dims, keepdim, x._dtype)
 
 

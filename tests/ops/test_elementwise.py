@@ -854,3 +854,16 @@ def test_pow_with_torchs_special_exponents(exponent):
     for dtype in ("float64", "float32"):
         same_as_torch(f"lib.tensor({values}, dtype=lib.{dtype}) ** {exponent}",
                       inf=math.inf, nan=math.nan)
+
+
+@pytest.mark.parametrize("expr", [
+    "lib.pow(lib.tensor([3, 1], dtype=lib.uint8), 1000)",  # the exponent must fit the type
+    "lib.pow(lib.tensor([3, 1], dtype=lib.int8), 200)",
+    "lib.pow(lib.tensor([3, 1], dtype=lib.int8), 100)",
+    "lib.pow(lib.tensor([3.]), 1e39)",
+])
+def test_pow_exponent_conversion_as_torch(expr):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy overflow warning on the way
+        same_as_torch(expr)

@@ -587,3 +587,15 @@ def test_setitem_value_checks_as_torch(write):
         exec(write, {"x": x, "lib": lib})
         return x
     same_as_torch(fn, message=False)
+
+
+@pytest.mark.parametrize("write", [
+    "x[:, lib.tensor([True]), -1:-1] = x",  # an explicit slice makes a view: not x itself
+    "x[:, lib.tensor([True])] = x",  # `:` keeps x itself, which the value then is
+])
+def test_empty_alias_writes_as_torch(write):
+    def fn(lib):
+        x = lib.zeros(2, 1, 0)
+        exec(write, {"x": x, "lib": lib})
+        return x
+    same_as_torch(fn)

@@ -59,3 +59,9 @@ def test_var_and_std_with_n_equal_to_the_correction():
 ])
 def test_reductions_over_an_empty_dim_list_as_torch(expr):
     same_as_torch(expr)
+
+
+@pytest.mark.parametrize("expr", ["lib.zeros(2, 0, 3).amin((1, 1))",
+                                  "lib.zeros(2, 0, 3).amax((0, 0))"])
+def test_an_empty_reduction_dim_is_checked_before_repeats_as_torch(expr):
+    same_as_torch(expr)
