@@ -420,3 +420,14 @@ def same_as_torch(expr, message=True, **names):
     fn = expr if callable(expr) else (lambda lib: eval(expr, {"lib": lib, **names}))
     mine, theirs = outcome(tm, fn, message), outcome(torch, fn, message)
     assert mine == theirs, (expr, f"tm: {mine}", f"torch: {theirs}")
+
+
+def same_write_as_torch(setup, statement, message=True):
+    """`statement` (source that reads x and lib, and writes into x) run on x = `setup`
+    (an expression in lib), with lib as tensorrt_mini and as torch: x ends with equal
+    values, dtype and strides, or both raise one error type (and message)."""
+    def fn(lib):
+        x = eval(setup, {"lib": lib})
+        exec(statement, {"x": x, "lib": lib, "M": lib.tensor([True, False, True])})
+        return x
+    same_as_torch(fn, message)

@@ -18,7 +18,7 @@ from hypothesis import given, settings, strategies as st
 
 import tensorrt_mini as tm
 from oracle import (DTYPES, FLOAT_DTYPES, assert_values, host, layouts, needs_torch, random_values,
-                    same_as_torch, shapes, torch_dtype)
+                    same_as_torch, same_write_as_torch, shapes, torch_dtype)
 
 # --- numpy references with torch's semantics ------------------------------------------------
 
@@ -815,11 +815,7 @@ def test_clamp_of_bools_as_torch(expr):
     "x.add_(x)",
 ])
 def test_copy_and_fill_of_numbers_and_aliases_as_torch(write):
-    def fn(lib):
-        x = lib.tensor([1, 2], dtype=lib.int8)
-        exec(write, {"x": x, "lib": lib})
-        return x
-    same_as_torch(fn, message=False)
+    same_write_as_torch("lib.tensor([1, 2], dtype=lib.int8)", write, message=False)
 
 
 def test_alpha_of_a_bool_result_is_a_bool_as_torch():

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import tensorrt_mini as tm
-from oracle import assert_values, needs_torch, numbered, same_as_torch, same_storage, shapes
+from oracle import (assert_values, needs_torch, numbered, same_as_torch, same_storage,
+                    same_write_as_torch, shapes)
 
 
 def _mask_or_ints(draw, rng, shape, d, bshape):
@@ -491,12 +492,9 @@ def test_writes_into_no_grad_views_name_the_view_as_torch(idx):
     "x[M] = lib.tensor([5, 6], dtype=lib.int16)",
 ])
 def test_one_value_of_another_dtype_through_a_lone_mask_as_torch(write):
-    def fn(lib):
-        x = lib.zeros(2, 3, dtype=lib.uint8) if "0, M" in write or ":, M" in write \
-            or "None" in write or "[0]), M" in write else lib.zeros(3, dtype=lib.uint8)
-        exec(write, {"x": x, "lib": lib, "M": lib.tensor([True, False, True])})
-        return x
-    same_as_torch(fn, message=False)
+    matrix = "0, M" in write or ":, M" in write or "None" in write or "[0]), M" in write
+    same_write_as_torch(f"lib.zeros({'2, 3' if matrix else '3'}, dtype=lib.uint8)", write,
+                        message=False)
 
 
 def test_a_value_that_requires_grad_fills_through_a_mask_and_gets_its_gradient():
@@ -526,11 +524,7 @@ def test_nonzero_values_and_column_major_layout_as_torch(shape):
     "x[lib.tensor([0, 9])] = lib.ones(2, dtype=lib.int16)",  # the dtypes before the range
 ])
 def test_writes_whose_value_aliases_the_target_as_torch(write):
-    def fn(lib):
-        x = lib.arange(6.)
-        exec(write, {"x": x, "lib": lib})
-        return x
-    same_as_torch(fn)
+    same_write_as_torch("lib.arange(6.)", write)
 
 
 @pytest.mark.parametrize("write", [
@@ -543,11 +537,7 @@ def test_writes_whose_value_aliases_the_target_as_torch(write):
     "y = x[:0]; y[lib.tensor([], dtype=lib.int64), ...] = y",  # the value is the target
 ])
 def test_setitem_value_aliasing_as_torch(write):
-    def fn(lib):
-        x = lib.arange(3.)
-        exec(write, {"x": x, "lib": lib})
-        return x
-    same_as_torch(fn, message=False)
+    same_write_as_torch("lib.arange(3.)", write, message=False)
 
 
 def test_no_bounds_check_when_the_result_is_empty_as_torch():
@@ -569,11 +559,7 @@ def test_a_0d_integer_index_beside_a_mask_is_an_int_as_torch():
     "x[lib.tensor([0, 9])] = lib.ones(2, dtype=lib.int8)",  # then the dtypes
 ])
 def test_setitem_checks_in_torchs_order(write):
-    def fn(lib):
-        x = lib.arange(3.)
-        exec(write, {"x": x, "lib": lib})
-        return x
-    same_as_torch(fn, message=False)
+    same_write_as_torch("lib.arange(3.)", write, message=False)
 
 
 @pytest.mark.parametrize("write", [
@@ -582,11 +568,7 @@ def test_setitem_checks_in_torchs_order(write):
     "v = x[1, 0]; x[0:0, [1]] = v",  # an alias of x, but not of the (empty) part written
 ])
 def test_setitem_value_checks_as_torch(write):
-    def fn(lib):
-        x = lib.zeros(2, 3, dtype=lib.int8)
-        exec(write, {"x": x, "lib": lib})
-        return x
-    same_as_torch(fn, message=False)
+    same_write_as_torch("lib.zeros(2, 3, dtype=lib.int8)", write, message=False)
 
 
 @pytest.mark.parametrize("write", [
@@ -594,8 +576,4 @@ def test_setitem_value_checks_as_torch(write):
     "x[:, lib.tensor([True])] = x",  # `:` keeps x itself, which the value then is
 ])
 def test_empty_alias_writes_as_torch(write):
-    def fn(lib):
-        x = lib.zeros(2, 1, 0)
-        exec(write, {"x": x, "lib": lib})
-        return x
-    same_as_torch(fn)
+    same_write_as_torch("lib.zeros(2, 1, 0)", write)
