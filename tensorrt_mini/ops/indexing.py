@@ -278,7 +278,7 @@ def setitem(input, idx, value):
                                f"{_TORCH_TYPE_NAMES[value._dtype.name]} for the source.")
         # the part indexed, as torch's index_put_ sees it: input itself where the basic
         # indices are only `:` and `...` (torch's slicing then returns input, not a view)
-        check_no_overlap(input if _only_full_slices(idx) else view, value)
+        check_no_overlap(input if _only_full_slices(input, items) else view, value)
     shape, offsets = _offsets(view, broadcast)
     if is_tensor(value):
         _check_value_shape(value, shape)
@@ -304,10 +304,22 @@ def _write_view(view, value):
     copy_(view, value)
 
 
-def _only_full_slices(idx):
-    """Whether idx's basic indices are all `:` or `...` (its advanced ones aside)."""
-    return all(_is_advanced(i) or i is Ellipsis or (isinstance(i, slice) and i == slice(None))
-               for i in _as_tuple(idx))
+def _only_full_slices(input, items):
+    """Whether the basic indices among normalized `items` keep all of input: torch's
+    slicing then returns input itself, not a view. As torch, a slice keeps a dim when
+    it starts at 0 (or None) with step 1 and stops at or past the end."""
+    d = 0
+    for item in items:
+        if isinstance(item, slice):
+            if item.start not in (None, 0) or item.step not in (None, 1) or (
+                    item.stop is not None and item.stop < input._shape[d]):
+                return False
+            d += 1
+        elif is_tensor(item) and (item._shape or item._dtype in (D.bool_, D.uint8)):
+            d += item.dim() if item._dtype in (D.bool_, D.uint8) else 1  # (as _normalize)
+        else:  # an int (or 0-d integer tensor) selects, None unsqueezes: a view
+            return False
+    return True
 
 
 def _one_mask(idx):

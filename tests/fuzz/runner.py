@@ -92,8 +92,11 @@ def _tolerance(step, result, ns_torch):
     if dtype not in compare.RTOL:
         return 0.0, 0.0
     scale = 1.0
+    # the operands' magnitude, integer ones too (a float mean of huge int64 values loses
+    # its small terms in whatever order the sum takes them)
     for t in [result, *(ns_torch[n] for n in step.reads)]:
-        if t.is_floating_point() and t.numel():
+        if t.numel() and t.dtype is not torch.bool:
+            t = t.double()
             finite = t[t.isfinite()]
             if finite.numel():
                 scale = max(scale, float(finite.abs().max()))

@@ -577,3 +577,12 @@ def test_setitem_value_checks_as_torch(write):
 ])
 def test_empty_alias_writes_as_torch(write):
     same_write_as_torch("lib.zeros(2, 1, 0)", write)
+
+
+@pytest.mark.parametrize("write", [
+    "y = x[:, :1]; y[:2, [0, 0]] = y",  # :2 keeps all of y: torch indexes y itself
+    "y = x[:, :1]; y[0:, [0]] = y",
+    "y = x[:, :1]; y[1:, [0]] = y[1:]",  # a view: not dense here, so no check
+])
+def test_full_slices_index_the_tensor_itself_as_torch(write):
+    same_write_as_torch("lib.zeros(2, 3, dtype=lib.uint8)", write, message=False)
