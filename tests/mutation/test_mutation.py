@@ -74,11 +74,22 @@ def test_choose_is_reproducible():
     assert choose(found, limit=2) == found[:2] and choose(found, 100) == found
 
 
-def test_mirror_tests():
-    assert mirror_tests(ROOT, "tensorrt_mini/ops/indexing.py") == ["tests/ops/test_indexing.py"]
-    assert mirror_tests(ROOT, "tensorrt_mini/layout.py") == ["tests/test_layout.py"]
-    assert mirror_tests(ROOT, "kernels/cpu/optim.py") == ["tests/kernels/cpu/test_optim_kernels.py"]
-    assert mirror_tests(ROOT, "tensorrt_mini/backends/cpu.py") == []  # test_cpu_threads.py is not cpu.py's
+def test_mirror_tests(tmp_path):
+    """On a tree of its own: the repository's test files come and go."""
+    for name in ("tensorrt_mini/ops/indexing.py", "tests/ops/test_indexing.py",
+                 "tests/ops/test_indexing_mutants.py", "tensorrt_mini/layout.py",
+                 "tests/test_layout.py", "kernels/cpu/optim.py",
+                 "tests/kernels/cpu/test_optim_kernels.py", "tensorrt_mini/backends/cpu.py",
+                 "tensorrt_mini/backends/cpu_threads.py", "tests/backends/test_cpu_threads.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+    assert mirror_tests(tmp_path, "tensorrt_mini/ops/indexing.py") == [
+        "tests/ops/test_indexing.py", "tests/ops/test_indexing_mutants.py"]
+    assert mirror_tests(tmp_path, "tensorrt_mini/layout.py") == ["tests/test_layout.py"]
+    assert mirror_tests(tmp_path, "kernels/cpu/optim.py") == [
+        "tests/kernels/cpu/test_optim_kernels.py"]
+    # test_cpu_threads.py belongs to cpu_threads.py, not to cpu.py
+    assert mirror_tests(tmp_path, "tensorrt_mini/backends/cpu.py") == []
 
 
 def test_a_run(tmp_path, monkeypatch, capsys):
