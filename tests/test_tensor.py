@@ -246,3 +246,11 @@ def test_grad_assignment_is_checked_and_deletable():
     x.grad = tm.ones(1).expand(2)  # any strides, as torch
     del x.grad
     assert x.grad is None
+
+
+@pytest.mark.parametrize("view", ["as_strided((3, 2), (1, 1))", "as_strided((2, 3), (1, 1))",
+                                  "as_strided((2, 2), (1, 2))", "expand(2, 6)", "t()"])
+def test_clone_strides_of_overlapping_and_other_views_as_torch(view):
+    """Mutation audit: clone keeps a dense layout and lays out any other as torch does."""
+    src = "lib.arange(6.)" if view != "t()" else "lib.arange(6.).reshape(2, 3)"
+    same_as_torch(f"{src}.{view}.clone()")
