@@ -199,12 +199,16 @@ def _op_name(name):
 # spelled out: a small op's cost is its Python, and the general form's lists and tuples
 # doubled it (tm.exp of a 2 x 2 tensor: 3.2 -> 6.7 us)
 
-def unary(name, out, x):
+def _one_operand_plan(name, out, x):
+    """The launch plan of out = op(x) (or op(x, a scalar)), once x is checked to fit out."""
     if x._shape != out._shape:
         check_same_shapes(name, out, (x,))
     plan = _plans.get((out._shape, True, out._stride, x._stride))
-    if plan is None:
-        plan = _plan(out._shape, (out._stride, x._stride), True)
+    return plan if plan is not None else _plan(out._shape, (out._stride, x._stride), True)
+
+
+def unary(name, out, x):
+    plan = _one_operand_plan(name, out, x)
     n = plan.numel
     if n == 0:
         return
@@ -288,11 +292,7 @@ def _binary_into(name, z, z_dtype, a, b, n):
 
 def binary_scalar(name, out, a, value, reverse=False):
     """out = op(a, value), or op(value, a) when reverse."""
-    if a._shape != out._shape:
-        check_same_shapes(name, out, (a,))
-    plan = _plans.get((out._shape, True, out._stride, a._stride))
-    if plan is None:
-        plan = _plan(out._shape, (out._stride, a._stride), True)
+    plan = _one_operand_plan(name, out, a)
     n = plan.numel
     if n == 0:
         return
