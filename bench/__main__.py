@@ -10,6 +10,7 @@ import numpy as np
 from .cases import cases
 from .libs import Unavailable, cuda_simulated, load_libs
 from .machine import cpu_snapshot, machine_info, other_cpu_pct, wait_idle
+from .progress import Progress
 from .report import RESULTS, chart, markdown, results_stem, write_json
 from .runner import SETTINGS
 
@@ -96,34 +97,6 @@ def main(argv=None):
     print(f"results: {stem.with_suffix('.json')}", file=sys.stderr)
     print(why_not or f"chart: {stem.with_suffix('.png')}", file=sys.stderr)
     return 130 if interrupted else 0
-
-
-class Progress:
-    """tqdm's bar when tqdm is installed (it is optional: the GPU image may lack it), else
-    one line per case on stderr."""
-
-    def __init__(self, total):
-        self.total, self.done, self.bar = total, 0, None
-        try:
-            from tqdm import tqdm
-        except ImportError:
-            return
-        self.bar = tqdm(total=total, unit="case", file=sys.stderr)
-
-    def note(self, text):
-        if self.bar is not None:
-            self.bar.set_postfix_str(text)
-        else:
-            print(f"[{self.done + 1}/{self.total}] {text}", file=sys.stderr, flush=True)
-
-    def advance(self):
-        self.done += 1
-        if self.bar is not None:
-            self.bar.update(1)
-
-    def close(self):
-        if self.bar is not None:
-            self.bar.close()
 
 
 if __name__ == "__main__":
