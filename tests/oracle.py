@@ -431,3 +431,16 @@ def same_write_as_torch(setup, statement, message=True):
         exec(statement, {"x": x, "lib": lib, "M": lib.tensor([True, False, True])})
         return x
     same_as_torch(fn, message)
+
+
+def close_to_torch(expr, rtol=1e-6, atol=1e-7, **names):
+    """`expr` (as in same_as_torch) gives a tensor of torch's dtype, shape and strides,
+    NaN and infinities where torch has them, and finite values within rtol/atol of
+    torch's (for kernels whose roundings differ from torch's in the last bits)."""
+    torch = needs_torch()
+    fn = expr if callable(expr) else (lambda lib: eval(expr, {"lib": lib, **names}))
+    mine, theirs = fn(tm), fn(torch)
+    assert (str(mine.dtype).split(".")[-1], tuple(mine.shape), tuple(mine.stride())) == (
+        str(theirs.dtype).split(".")[-1], tuple(theirs.shape), tuple(theirs.stride())), expr
+    np.testing.assert_allclose(np.asarray(mine.detach()), theirs.detach().numpy(), rtol=rtol,
+                               atol=atol, err_msg=str(expr))

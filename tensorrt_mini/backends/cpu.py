@@ -5,12 +5,17 @@ kernel variant, the collapsed shape and strides as int64 arrays) is computed onc
 cached, keyed by the sizes and strides of every operand: building those arrays on every
 call costs ~13 µs, ten times a whole tiny op in torch (DESIGN.md).
 """
+import math
+
 import numpy as np
 
 from ..kernels import catalog
 from ..kernels.cpu import elementwise as ew
 from ..kernels.cpu import fused_reduce as fused
+from ..kernels.cpu import layer_norm as ln
+from ..kernels.cpu import nll
 from ..kernels.cpu import reduce as rk
+from ..kernels.cpu import softmax as sm
 from ..layout import collapse
 from ..storage import CPUStorage
 from . import cpu_memory
@@ -136,8 +141,10 @@ def _tile_order(shape, strides_list):
     return None
 
 
-def _flat(t, n):
-    """t's elements as a 1-D array starting at index 0 (t is contiguous)."""
+def _flat(t, n=None):
+    """t's elements as a 1-D array starting at index 0 (t is contiguous; n its numel)."""
+    if n is None:
+        n = _numel(t)
     buf = t._storage.array
     off = t._offset
     if off == 0 and buf.shape[0] == n:
@@ -390,6 +397,92 @@ def fused_reduce(bodies, state_dtypes, identity, out, inputs):
         return
     chunks = min(256, -(-k // PARALLEL_MIN) * 4)  # ~4 pieces per grain, so threads balance
     module.full(*xs, dest, identity, *[np.empty(chunks, d) for d in state_dtypes])
+
+
+# a float's bits as signed integers: their dtype, magnitude mask and +inf's bits
+_BITS = {4: (np.int32, np.int32(0x7FFFFFFF), np.int32(0x7F800000)),
+         8: (np.int64, np.int64(0x7FFFFFFFFFFFFFFF), np.int64(0x7FF0000000000000))}
+
+
+def softmax(out, x, dim, log):
+    """out (fresh, contiguous) = softmax (or log_softmax) of x (contiguous, not empty,
+    at least 1-d) along dim, one fused pass per row."""
+    key = (x._shape, x._stride, out._shape, out._stride, dim, x._dtype)
+    plan = _softmax_plans.get(key)
+    if plan is None:
+        plan = _softmax_plan(out, x, dim, key)
+    shape, rows_kernel, columns_kernel, ints, mag, inf = plan
+    xs, dest = _flat(x).reshape(shape), _flat(out).reshape(shape)
+    if rows_kernel is not None:
+        rows_kernel(xs, xs.view(ints), dest, log, mag, inf)
+    else:
+        columns_kernel(xs, dest, log)
+
+
+_softmax_plans = {}
+
+
+def _softmax_plan(out, x, dim, key):
+    """(kernel shape, rows kernel or None, columns kernel, bit-cast integers): x seen as
+    (rows, n) when dim is its last, else (outer, n, inner)."""
+    check_same_shapes("softmax", out, (x,))
+    if not (x.is_contiguous() and out.is_contiguous()):
+        raise RuntimeError("softmax: the cpu kernel takes contiguous tensors")
+    shape = x._shape
+    outer, inner = math.prod(shape[:dim]), math.prod(shape[dim + 1:])
+    n = shape[dim]
+    par = outer > 1 and outer * n * inner >= PARALLEL_MIN
+    if par:
+        _start_threads()
+    if len(_softmax_plans) > 1024:
+        _softmax_plans.clear()
+    if inner == 1:
+        plan = ((outer, n), sm.rows_par if par else sm.rows, None) + _BITS[x._dtype.itemsize]
+    else:
+        plan = ((outer, n, inner), None, sm.columns_par if par else sm.columns, None, None, None)
+    _softmax_plans[key] = plan
+    return plan
+
+
+def layer_norm(out, xhat, rstd, x, weight, bias, eps):
+    """out, xhat (x's shape) and rstd (one per row) of layer_norm over x's rows: x viewed
+    as (M, K), K the size of weight; bias only with weight. All contiguous."""
+    k = x._shape[-1] if x._shape else 1
+    m = rstd.numel()
+    check_same_shapes("layer_norm", out, (x, xhat))
+    if m * k != x.numel() or not all(t.is_contiguous() for t in (out, xhat, rstd, x)):
+        raise RuntimeError(f"layer_norm: buffers for rows of {k} do not fit an input of "
+                           f"size {list(x._shape)}")
+    for t in (weight, bias):
+        if t is not None and (t._shape != (k,) or not t.is_contiguous()):
+            raise RuntimeError(f"layer_norm: a weight or bias of size {list(t._shape)} for "
+                               f"rows of {k}")
+    flat = [_flat(t).reshape(m, k) for t in (x, out, xhat)]
+    affine = 0 if weight is None else 1 if bias is None else 2
+    w = _flat(weight) if weight is not None else _flat(x)[:k]  # (unread)
+    b = _flat(bias) if bias is not None else w
+    kernel = ln.rows
+    if m > 1 and m * k >= PARALLEL_MIN:
+        _start_threads()
+        kernel = ln.rows_par
+    kernel(flat[0], w, b, affine, eps, flat[1], flat[2], _flat(rstd))
+
+
+def nll_pick(loss, picked, logp, target, weight, ignore_index):
+    """loss[i] = -logp[i, target[i]] * weight[target[i]], picked[i] = that weight (both 0
+    where the target is ignore_index); logp (N, C), target, loss and picked (N,).
+    Returns the first target outside [0, C), or None."""
+    n = logp._shape[0]
+    check_same_shapes("nll_loss", loss, (picked, target))
+    if loss._shape != (n,) or not (loss.is_contiguous() and picked.is_contiguous()):
+        raise RuntimeError(f"nll_loss: outputs of size {list(loss._shape)} for an input of "
+                           f"size {list(logp._shape)}")
+    if weight._shape != logp._shape[1:]:
+        raise RuntimeError(f"nll_loss: a weight of size {list(weight._shape)} for "
+                           f"{logp._shape[1]} classes")
+    bad = nll.pick(numpy_view(logp), numpy_view(target), numpy_view(weight), ignore_index,
+                   _flat(loss), _flat(picked))
+    return None if bad < 0 else int(numpy_view(target)[bad])
 
 
 def arg_reduce(name, values, indices, x, dim):

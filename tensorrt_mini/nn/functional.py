@@ -8,6 +8,7 @@ training step than a chain of elementwise nodes.
 import math
 
 from .. import creation
+from .. import _tensor as T
 from .. import dtypes as D
 from ..autograd.formulas.common import fit, meta
 from ..autograd.graph import record, run
@@ -88,6 +89,17 @@ def _prepare(kernel, input, dim, dtype):
     return input, dim
 
 
+def _fused_softmax(input, dim, log):
+    """The cpu's one-pass-per-row kernel, else None (the composite serves cuda). Its result
+    is contiguous whatever input's layout, as torch's is."""
+    if input._storage.device.type != "cpu":
+        return None
+    input = input.contiguous()
+    out = T.empty_tensor(input._shape, input._dtype, input._storage.device)
+    T.backends.get("cpu").softmax(out, input, dim, log)
+    return out
+
+
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     input, dim = _prepare("softmax", input, dim, dtype)
     track = _tracking(input)
@@ -95,6 +107,9 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
     def forward():
         if not input.dim() or not input.numel():  # (no max to take)
             return E.exp(input - input)
+        fused = _fused_softmax(input, dim, log=False)
+        if fused is not None:
+            return fused
         e = E.exp(input - input.amax(dim, keepdim=True))
         return e / e.sum(dim, keepdim=True)
     out = _untracked(forward, track)
@@ -115,6 +130,9 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     def forward():
         if not input.dim() or not input.numel():  # (no max to take)
             return input - input
+        fused = _fused_softmax(input, dim, log=True)
+        if fused is not None:
+            return fused
         # shifting by the max keeps exp from overflowing
         shifted = input - input.amax(dim, keepdim=True)
         return shifted - E.log(E.exp(shifted).sum(dim, keepdim=True))
@@ -199,6 +217,9 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     track = _tracking(input, weight, bias)
 
     def forward():
+        fused = _fused_layer_norm(input, k, weight, bias, eps)
+        if fused is not None:
+            return fused
         mean = input.mean(dims, keepdim=True)
         rstd = E.rsqrt(input.var(dims, correction=0, keepdim=True) + eps)
         xhat = (input - mean) * rstd
@@ -226,6 +247,29 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         return grad_x, grad_w, grad_b
     saved = (xhat, rstd) + ((weight,) if weight is not None else ())
     return record("NativeLayerNormBackward0", out, (input, weight, bias), backward, saved)
+
+
+def _fused_layer_norm(input, k, weight, bias, eps):
+    """(out, xhat, rstd) from the cpu's one-row-at-a-time kernel, for an input normalised
+    over its last dim; else None. Its results are contiguous, as torch's are."""
+    dev = input._storage.device
+    if dev.type != "cpu":
+        return None
+    for t in (weight, bias):
+        if t is not None and t._dtype is not input._dtype:
+            raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of "
+                               + E._TORCH_TYPE_NAMES[input._dtype.name])
+    if k != 1 or any(t is not None and t._storage.device is not dev for t in (weight, bias)):
+        return None
+    input = input.contiguous()
+    weight, bias = (None if t is None else t.contiguous() for t in (weight, bias))
+    if bias is not None and weight is None:  # x * 1 + b: the kernel's forms take a weight
+        weight = creation.ones(input._shape[-1], dtype=input._dtype)
+    out = T.empty_tensor(input._shape, input._dtype, dev)
+    xhat = T.empty_tensor(input._shape, input._dtype, dev)
+    rstd = T.empty_tensor(input._shape[:-1] + (1,), input._dtype, dev)
+    T.backends.get("cpu").layer_norm(out, xhat, rstd, input, weight, bias, eps)
+    return out, xhat, rstd
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
@@ -320,41 +364,71 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     _check_target(input, target)
+    if weight is not None and weight._dtype is not input._dtype:
+        raise RuntimeError(f"expected scalar type {E._TORCH_TYPE_NAMES[input._dtype.name]} but "
+                           f"found {E._TORCH_TYPE_NAMES[weight._dtype.name]}")
     c = _class_dim(input)
-    n_classes = input._shape[c]
     track = _tracking(input)
 
     def forward():
-        # one-hot selection instead of indexing: no host round trip, any device
-        shape = [1] * input.dim()
-        shape[c] = n_classes
-        classes = creation.arange(n_classes, device=input.device).view(shape)
-        t = target.unsqueeze(c)
-        hit = t == classes
-        valid = target != ignore_index
-        bad = valid & E.logical_not(hit.any(c))
-        if bool(bad.any()):
-            raise IndexError(f"Target {int(target[bad].reshape(-1)[0])} is out of bounds.")
-        pick = (hit & valid.unsqueeze(c)).to(input._dtype)
-        if weight is not None:
-            pick = pick * weight.view(shape)
-        per_item = E.neg((input * pick).sum(c))
+        picked = _nll_pick_cpu(input, target, weight, ignore_index)
+        if picked is None:
+            pick = _one_hot_pick(input, target, weight, ignore_index, c)
+            per_item, picked = E.neg((input * pick).sum(c)), pick.sum(c)
+        else:
+            per_item, picked = picked
         if reduction == "none":
-            return per_item, pick, None
+            return per_item, None
         if reduction == "sum":
-            return per_item.sum(), pick, None
-        total = pick.sum()
-        return per_item.sum() / total, pick, total
-    out, pick, total = _untracked(forward, track)
+            return per_item.sum(), None
+        total = picked.sum()
+        return per_item.sum() / total, total
+    out, total = _untracked(forward, track)
     if not track:
         return out
 
-    def backward(g, pick):
+    def backward(g):
+        pick = _one_hot_pick(input, target, weight, ignore_index, c)
         if reduction == "none":
             return (E.neg(pick) * g.unsqueeze(c),)
         scale = g / total if reduction == "mean" else g
         return (pick * E.neg(scale),)
-    return record("NllLossBackward0", out, (input,), backward, (pick,))
+    return record("NllLossBackward0", out, (input,), backward)
+
+
+def _one_hot_pick(input, target, weight, ignore_index, c):
+    """The (weighted) one-hot of the targets in input's shape, 0 where ignored; torch's
+    IndexError for a target outside the classes. No host round trip but the check, on
+    any device."""
+    n_classes = input._shape[c]
+    shape = [1] * input.dim()
+    shape[c] = n_classes
+    classes = creation.arange(n_classes, device=input.device).view(shape)
+    hit = target.unsqueeze(c) == classes
+    valid = target != ignore_index
+    bad = valid & E.logical_not(hit.any(c))
+    if bool(bad.any()):
+        raise IndexError(f"Target {int(target[bad].reshape(-1)[0])} is out of bounds.")
+    pick = (hit & valid.unsqueeze(c)).to(input._dtype)
+    return pick if weight is None else pick * weight.view(shape)
+
+
+def _nll_pick_cpu(input, target, weight, ignore_index):
+    """(loss per item, weight per item) from the cpu's one-pass kernel, for (N, C) and (C,)
+    inputs; else None."""
+    if (input._storage.device.type != "cpu" or input.dim() not in (1, 2)
+            or (weight is not None and weight._storage.device is not input._storage.device)):
+        return None
+    logp, items = (input, target) if input.dim() == 2 else (input.view(1, -1), target.view(1))
+    n = logp._shape[0]
+    if weight is None:
+        weight = creation.ones(logp._shape[1], dtype=input._dtype)
+    loss = T.empty_tensor((n,), input._dtype, input._storage.device)
+    picked = T.empty_tensor((n,), input._dtype, input._storage.device)
+    bad = T.backends.get("cpu").nll_pick(loss, picked, logp, items, weight, ignore_index)
+    if bad is not None:
+        raise IndexError(f"Target {bad} is out of bounds.")
+    return (loss, picked) if input.dim() == 2 else (loss.view(()), picked.view(()))
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
