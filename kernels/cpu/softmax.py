@@ -2,21 +2,20 @@
 
 The input is contiguous and seen as (outer, n, inner), the softmax running along n:
 - ``rows`` (inner == 1): three passes over each row, all in cache: the max, exp(x - max)
-  stored into the output (or, for log_softmax, only summed), then the scaling;
+  stored into the output and summed, then the division (log_softmax: x - max - log sum);
 - ``columns`` (inner > 1): the same passes over whole (n, inner) slabs, inner elements at
   a time, so the inner loops run along memory.
 Each comes serial and parallel (over rows, or over outer slabs). A composite of amax, sub,
 exp, sum and div made five passes and five allocations, and compiled five kernel families.
 
-Sums and maxima run in LANES independent accumulators: one running value would make every
-step wait for the last (about 4 cycles each), and fastmath's reassociation, which would
-let LLVM split it, would also reorder the polynomial exp's careful roundings.
+The max compares floats as integers and the sum is reassociated, so both vectorise (one
+running value would make every step wait for the last); exp and the sum run in float64,
+so a float32 row gets the correctly rounded values that torch prints.
 """
+import math
 
 import numba as nb
 import numpy as np
-
-from .scalar_math import exp
 
 _JIT = dict(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 
@@ -37,12 +36,34 @@ def _max(xi, r, mag, inf):
     return inf | (inf >> 1) if nan else top ^ ((top >> (8 * xi.itemsize - 1)) & mag)
 
 
+# exp(v) for v <= 0 in float64, then rounded once to x's dtype: a float32 result is then
+# the correctly rounded one (as libm's expf and, on these rows, torch's), which a float32
+# polynomial misses by an ulp at times; float64 lanes still vectorise. 2^k is built from
+# its bits (k >= -1075 stays in range: below, the result is 0 anyway).
+_LOG2E, _LN2_HI, _LN2_LO = 1.4426950408889634, 0.6931471803691238, 1.9082149292705877e-10
+_C = tuple(1 / math.factorial(n) for n in range(11))
+
+
+@nb.njit(inline="always", error_model="numpy", fastmath={"contract"})
+def _exp_fine(v):
+    x = max(v, -745.2)
+    k = np.floor(x * _LOG2E + 0.5)
+    r = x - k * _LN2_HI - k * _LN2_LO
+    p = ((((((((((_C[10] * r + _C[9]) * r + _C[8]) * r + _C[7]) * r + _C[6]) * r + _C[5]) * r
+              + _C[4]) * r + _C[3]) * r + _C[2]) * r + _C[1]) * r + _C[0])
+    n = np.int64(k)
+    h = n >> 1
+    y = p * np.int64((h + 1023) << 52).view(np.float64) \
+        * np.int64((n - h + 1023) << 52).view(np.float64)
+    return v if v != v else (0.0 if v < -745.2 else y)
+
+
 @nb.njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract", "reassoc"})
 def _sum(x, r):
-    """sum(x[r]), its additions in any order (reassociated, so LLVM splits it into vector
-    lanes: 19x over one running sum, whose every step waits for the last)."""
-    total = x[r, 0]
-    for i in range(1, x.shape[1]):
+    """sum(x[r]) in float64, its additions in any order (reassociated, so LLVM splits it
+    into vector lanes: 19x over one running sum, whose every step waits for the last)."""
+    total = 0.0
+    for i in range(x.shape[1]):
         total += x[r, i]
     return total
 
@@ -56,16 +77,16 @@ def _row(x, xi, out, r, log, mag, inf, bits, top):
     m = top[r]
     # (a NaN max makes the row NaN, as in torch; so does a row of -inf: -inf - -inf)
     for i in range(x.shape[1]):
-        out[r, i] = exp(x[r, i] - m)
-    total = _sum(out, r)
+        out[r, i] = _exp_fine(np.float64(x[r, i] - m))
+    top[r] = _sum(out, r)  # the float64 sum, rounded once to x's dtype
+    total = top[r]
     if log:  # (x - max) - log(sum): adding log(sum) to the max first would round it away
         lse = np.log(total)
         for i in range(x.shape[1]):
             out[r, i] = (x[r, i] - m) - lse
-    else:
-        scale = 1 / total
+    else:  # a division, as torch's e / sum (a multiply by 1 / sum rounds twice)
         for i in range(x.shape[1]):
-            out[r, i] = out[r, i] * scale
+            out[r, i] = out[r, i] / total
 
 
 @nb.njit(**_JIT)
@@ -95,12 +116,14 @@ def _slab(x, out, log):
         for j in range(inner):
             v = x[k, j]
             top[j] = v if v > top[j] or v != v else top[j]
-    total = np.zeros(inner, x.dtype)
+    sums = np.zeros(inner, np.float64)
     for k in range(n):
         for j in range(inner):
-            e = exp(x[k, j] - top[j])
-            out[k, j] = e
-            total[j] += e
+            out[k, j] = _exp_fine(np.float64(x[k, j] - top[j]))
+            sums[j] += out[k, j]
+    total = np.empty(inner, x.dtype)
+    for j in range(inner):
+        total[j] = sums[j]  # rounded once to x's dtype
     if log:
         for j in range(inner):
             total[j] = np.log(total[j])
@@ -108,11 +131,9 @@ def _slab(x, out, log):
             for j in range(inner):
                 out[k, j] = (x[k, j] - top[j]) - total[j]
     else:
-        for j in range(inner):
-            total[j] = 1 / total[j]
         for k in range(n):
             for j in range(inner):
-                out[k, j] = out[k, j] * total[j]
+                out[k, j] = out[k, j] / total[j]
 
 
 @nb.njit(**_JIT)

@@ -43,6 +43,16 @@ the output's shape with stride 0 where they broadcast); inputs share one compute
 
 ``INTERFACE`` lists these names; a test checks that every backend provides each, with the
 same parameters.
+
+The cpu backend also has one-pass kernels for ops that the front end otherwise composes
+from the interface; it calls them for cpu tensors only (``CPU_ONLY``), until the cuda
+backend has its own:
+- ``softmax(out, x, dim, log)``: softmax or log_softmax of a contiguous x;
+- ``layer_norm(out, xhat, rstd, x, weight, bias, eps)``: over x's last dim;
+- ``nll_pick(loss, picked, logp, target, weight, ignore_index)``: nll_loss's per-item
+  terms, returning the first target out of range, or None;
+- ``take_along(out, x, dim, index)``: x's slices at ``index`` along dim (indices checked);
+- ``flip(out, x, dims)`` and ``roll(out, x, shifts, dims)``.
 """
 import importlib
 
@@ -50,6 +60,7 @@ INTERFACE = ("empty", "from_host", "to_host", "gather_host", "copy_", "fill_", "
              "unary", "binary", "binary_scalar", "binary_contig_new", "where", "reduce",
              "arg_reduce", "fused_reduce", "matmul", "take", "put_", "uniform_", "normal_",
              "random_integers_", "sgd_step", "adam_step")
+CPU_ONLY = ("softmax", "layer_norm", "nll_pick", "take_along", "flip", "roll")
 _MODULES = {"cpu": "tensorrt_mini.backends.cpu", "cuda": "tensorrt_mini.backends.cuda"}
 loaded = {}  # device type -> backend module, once imported (hot paths read it directly)
 

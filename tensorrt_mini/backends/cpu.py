@@ -219,12 +219,28 @@ def unary(name, out, x):
     n = plan.numel
     if n == 0:
         return
+    if plan.contig:
+        ufunc = _host_ufunc(name, x, out)
+        if ufunc is not None:
+            with np.errstate(all="ignore"):  # torch warns of no overflow or NaN
+                ufunc(_flat(x, n), out=_flat(out, n))
+            return
     kernel = _kernel(plan, name, (x._dtype.np,), "t", 1)
     if plan.contig:
         kernel(_flat(x, n), _flat(out, n))
     else:
         kernel(x._storage.array, x._offset, plan.strides[1],
                out._storage.array, out._offset, plan.strides[0], plan.shape)
+
+
+def _host_ufunc(name, x, out):
+    """numpy's ufunc for catalog op `name` on x into out (or on x and out, for a binary
+    op): both float, one dtype; or None (see the catalog's host math)."""
+    op = catalog.OPS.get(name)
+    if op is None or op.ufunc is None or x._dtype is not out._dtype \
+            or not x._dtype.is_floating_point:
+        return None
+    return op.ufunc
 
 
 def binary(name, out, a, b):
@@ -288,6 +304,11 @@ def _binary_into(name, z, z_dtype, a, b, n):
     key = (name, a._dtype, z_dtype, n >= PARALLEL_MIN)
     entry = _contig_entries.get(key)
     if entry is None:
+        ufunc = _host_ufunc(name, a, b) if z_dtype is a._dtype else None
+        if ufunc is not None:
+            with np.errstate(all="ignore"):
+                ufunc(x, y, out=z)
+            return
         if key[3]:
             _start_threads()
         body = catalog.get(_op_name(name)).body(x.dtype, "cpu")
@@ -498,6 +519,34 @@ def arg_reduce(name, values, indices, x, dim):
 def matmul(out, a, b):
     """Batched matmul through numpy's BLAS; transposed views go to BLAS as transposes."""
     np.matmul(numpy_view(a), numpy_view(b), out=numpy_view(out))
+
+
+def take_along(out, x, dim, index):
+    """out (fresh, contiguous) = x's slices along dim at `index` (the caller checks that
+    they lie in [-size, size): negative ones count from the end), index's dims in dim's
+    place."""
+    size = x._shape[dim]
+    expected = x._shape[:dim] + index._shape + x._shape[dim + 1:]
+    if out._shape != expected or not out.is_contiguous():
+        raise RuntimeError(f"take_along: an output of size {list(out._shape)} for "
+                           f"{list(expected)}")
+    if size == 0 and index.numel():
+        raise IndexError("take_along: an index into a dim of size 0")
+    # mode "wrap" writes straight into out ("raise" buffers a copy) and never reads outside
+    # x: the caller's range check makes it the identity on [0, size), and -1 the last
+    np.take(numpy_view(x), numpy_view(index), axis=dim, out=numpy_view(out), mode="wrap")
+
+
+def flip(out, x, dims):
+    """out (fresh, x's shape) = x reversed along dims."""
+    check_same_shapes("flip", out, (x,))
+    np.copyto(numpy_view(out), np.flip(numpy_view(x), dims))
+
+
+def roll(out, x, shifts, dims):
+    """out (fresh, x's shape) = x rolled by shifts along dims."""
+    check_same_shapes("roll", out, (x,))
+    np.copyto(numpy_view(out), np.roll(numpy_view(x), shifts, dims))
 
 
 def take(out, x, offsets):

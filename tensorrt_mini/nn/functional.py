@@ -289,11 +289,18 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         raise IndexError("index out of range in self")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += num
-    rows = input.to(D.int64).unsqueeze(-1)
-    cols = creation.arange(dim, device=weight.device)
+    def rows_and_cols():
+        return input.to(D.int64).unsqueeze(-1), creation.arange(dim, device=weight.device)
+
     track = _tracking(weight)
-    out = _untracked(lambda: gather(weight, rows * weight._stride[0]
-                                    + (cols * weight._stride[1] + weight._offset)), track)
+    if weight._storage.device.type == "cpu":  # the ids are checked: one gather of rows
+        out = T.empty_tensor(input._shape + (dim,), weight._dtype, weight._storage.device)
+        if out.numel():
+            T.backends.get("cpu").take_along(out, weight, 0, input)
+    else:
+        rows, cols = rows_and_cols()
+        out = _untracked(lambda: gather(weight, rows * weight._stride[0]
+                                        + (cols * weight._stride[1] + weight._offset)), track)
     if not track:
         return out
 
@@ -301,6 +308,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         if padding_idx is not None:  # the padding row never learns
             g = g * (input != padding_idx).unsqueeze(-1)
         z = creation.zeros((num, dim), dtype=g._dtype, device=g.device)
+        rows, cols = rows_and_cols()
         offsets = rows * dim + cols
         index_put_(z, offsets.contiguous(), g, offsets._shape, accumulate=True)
         return (z,)

@@ -188,7 +188,9 @@ def _offsets(view, advanced):
     if any(view._shape[dim] == 0 and idx.numel() for idx, dim in zip(indices, dims)):
         raise IndexError("index is out of bounds for dimension with size 0")
     if math.prod(out_shape):
-        indices = [_checked(idx, dim, view._shape[dim]) for idx, dim in zip(indices, dims)]
+        # torch's message numbers the dim among the indexed ones
+        indices = [_checked(idx, k, view._shape[dim]) for k, (idx, dim) in
+                   enumerate(zip(indices, dims))]
     nb, na = len(before), len(after)
     # the other dims step through their strides; the index block's dims are size 1 here
     nblock = len(bshape)
@@ -222,8 +224,30 @@ def getitem(input, idx):
     view, advanced = _basic(input, items)
     if not advanced:
         return view
+    if len(advanced) == 1 and advanced[0][2] is None and view._storage.device.type == "cpu":
+        return _take_along(view, *advanced[0][:2])
     shape, offsets = _offsets(view, advanced)
     return gather(view, _expand_to(offsets, shape))
+
+
+def _take_along(view, dim, idx):
+    """view[:, ..., idx] with idx on dim, on the cpu: one gather by the backend, where the
+    general path builds an int64 offset for every result element first. The result is
+    contiguous, and the errors are _offsets'."""
+    size = view._shape[dim]
+    shape = view._shape[:dim] + idx._shape + view._shape[dim + 1:]
+    if size == 0 and idx.numel():
+        raise IndexError("index is out of bounds for dimension with size 0")
+    out = T.empty_tensor(shape, view._dtype, view._storage.device)
+    if math.prod(shape):
+        host = np.asarray(idx)
+        lo, hi = int(host.min()), int(host.max())
+        if lo < -size or hi >= size:
+            bad = lo if lo < -size else hi
+            # (torch numbers the dim among the indexed ones: this is the only one)
+            raise IndexError(f"index {bad} is out of bounds for dimension 0 with size {size}")
+        T.backends.get("cpu").take_along(out, view, dim, idx)
+    return out
 
 
 def gather(input, offsets):

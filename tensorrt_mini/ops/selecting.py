@@ -8,6 +8,7 @@ from .. import _tensor as T
 from .. import dtypes as D
 from ..layout import dense_strides_like, has_internal_overlap, wrap_dim, wrap_dims
 from . import elementwise as E
+from .dispatch import GradMode
 
 
 def masked_fill(input, mask, value):
@@ -61,7 +62,14 @@ def index_select(input, dim, index):
         raise IndexError("index out of range in self")
     if not input.dim():  # a 0-d input has its one value at index 0
         return input.reshape(1)[index.reshape(-1)].reshape(())
-    return _along(input, d, index.reshape(-1))
+    index = index.reshape(-1)
+    if _cpu_untracked(input):  # checked above: one gather
+        out = T.empty_tensor(input._shape[:d] + index._shape + input._shape[d + 1:],
+                             input._dtype, input._storage.device)
+        if out.numel():
+            T.backends.get("cpu").take_along(out, input, d, index)
+        return out
+    return _along(input, d, index)
 
 
 def gather(input, dim, index):
@@ -98,6 +106,13 @@ def flip(input, dims):
     input is (torch's flip keeps a transposed input's strides)."""
     from ..creation import arange
     dims = wrap_dims(dims, input.dim())
+    if _cpu_untracked(input):  # one strided copy of a reversed view
+        from ..creation import empty_strided
+        out = empty_strided(input._shape, dense_strides_like(input._shape, input._stride),
+                            dtype=input._dtype)
+        # (a 0-d tensor flips along its "dim 0": a copy)
+        T.backends.get("cpu").flip(out, input, [d for d in dims if d < input.dim()])
+        return out
     # flip the dims in memory order, where indexing's contiguous result has input's layout
     strides = dense_strides_like(input._shape, input._stride)
     order = sorted(range(input.dim()), key=lambda k: -strides[k])
@@ -125,6 +140,12 @@ def roll(input, shifts, dims=None):
     if not input.dim():
         raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
     from ..creation import arange
+    moves = [(shift, wrap_dim(dim, input.dim())) for shift, dim in zip(shifts, dims)]
+    moves = [(s, d) for s, d in moves if input._shape[d] > 1 and s % input._shape[d]]
+    if moves and _cpu_untracked(input):  # one copy, contiguous as indexing's result
+        out = T.empty_tensor(input._shape, input._dtype, input._storage.device)
+        T.backends.get("cpu").roll(out, input, *zip(*moves))
+        return out
     out = input
     for shift, dim in zip(shifts, dims):
         d = wrap_dim(dim, input.dim())
@@ -132,6 +153,13 @@ def roll(input, shifts, dims=None):
         if n > 1 and shift % n:
             out = _along(out, d, (arange(n, device=input.device) - shift) % n)
     return out.clone() if out is input else out
+
+
+def _cpu_untracked(x):
+    """Whether x is on the cpu and autograd records nothing: then numpy's strided copies
+    serve flip and roll in one pass (the general path, through indexing, is what autograd
+    differentiates)."""
+    return x._storage.device.type == "cpu" and not (GradMode.enabled and x._requires_grad)
 
 
 def _out_of_range(index, size):

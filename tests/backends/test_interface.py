@@ -24,4 +24,5 @@ def test_the_interface_lists_what_the_front_end_calls():
               if inspect.isfunction(fn) and fn.__module__ == cpu.__name__
               and not name.startswith("_")}
     # numpy_view: the host's own zero-copy view (Tensor.numpy), which no other device has
-    assert public - set(backends.INTERFACE) == {"numpy_view"}
+    assert public - set(backends.INTERFACE) - set(backends.CPU_ONLY) == {"numpy_view"}
+    assert set(backends.CPU_ONLY) <= public
