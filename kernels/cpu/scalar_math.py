@@ -3,7 +3,7 @@ math functions, which Numba compiles, with these changes:
 
 - numpy's floor, ceil and trunc (math's return integers, which breaks on inf, NaN and
   -0.) and fmod (Numba's CPU target lacks it);
-- (in MATH, for the elementwise kernels) float32 exp, tanh and erf written as plain
+- (in MATH, for the parallel kernels) float32 exp, tanh and erf written as plain
   arithmetic that LLVM vectorises. The pip
   wheels of llvmlite carry no vector math library, so `math.exp` in a loop is a scalar
   call per element; these ran exp at a fraction of torch's time (bench/NOTES.md). Their
@@ -163,11 +163,10 @@ exp = _float32_or_libm(_exp32, math.exp)
 tanh = _float32_or_libm(_tanh32, math.tanh)
 erf = _float32_or_libm(_erf32, math.erf)
 
-# MATH serves the elementwise kernels, serial and parallel alike: at 2^10-2^14 elements a
-# libm call per element ran tanh and erf at 9-36x torch's time, the vectorised bodies at
-# 2-3x, for 1.5-5 s of compiling where libm's calls took 0.15-0.5 s (bench/NOTES.md).
-# LIBM, with libm's calls only, types bodies (body_types) and serves user reductions'
-# serial kernels.
+# LIBM serves the serial kernels (small tensors), MATH the parallel ones: the vectorised
+# bodies pay off only on long runs, and they take seconds to compile where libm's calls
+# take a fraction of one. A small and a large tensor may then differ in the last bits, as
+# torch's scalar and vectorised loops do.
 _FIXES = {"floor": floor, "ceil": ceil, "trunc": trunc, "fmod": fmod}
 LIBM = math_namespace("cpu", _FIXES)
 MATH = math_namespace("cpu_vector", dict(_FIXES, exp=exp, tanh=tanh, erf=erf))

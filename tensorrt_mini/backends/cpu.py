@@ -220,10 +220,9 @@ def unary(name, out, x):
     if n == 0:
         return
     if plan.contig:
-        ufunc = _host_ufunc(name, x, out)
-        if ufunc is not None:
-            with np.errstate(all="ignore"):  # torch warns of no overflow or NaN
-                ufunc(_flat(x, n), out=_flat(out, n))
+        host = _host_ufunc(name, x, out)
+        if host is not None:
+            _host_math(host, (_flat(x, n),), _flat(out, n))
             return
     kernel = _kernel(plan, name, (x._dtype.np,), "t", 1)
     if plan.contig:
@@ -234,13 +233,26 @@ def unary(name, out, x):
 
 
 def _host_ufunc(name, x, out):
-    """numpy's ufunc for catalog op `name` on x into out (or on x and out, for a binary
-    op): both float, one dtype; or None (see the catalog's host math)."""
+    """(numpy's ufunc, its compute dtype) for catalog op `name` on x into out (or on x and
+    out, for a binary op), of one float dtype; or None (see the catalog's host math)."""
     op = catalog.OPS.get(name)
-    if op is None or op.ufunc is None or x._dtype is not out._dtype \
-            or not x._dtype.is_floating_point:
+    if op is None or op.ufunc is None or x._dtype is not out._dtype:
         return None
-    return op.ufunc
+    ufunc, dtypes = op.ufunc
+    compute = dtypes.get(x._dtype.name)
+    return None if compute is None else (ufunc, compute)
+
+
+def _host_math(host, inputs, z):
+    """z = ufunc(*inputs), computed in the compute dtype and rounded once into z."""
+    ufunc, compute = host
+    with np.errstate(all="ignore"):  # torch warns of no overflow or NaN
+        if z.dtype == compute:
+            ufunc(*inputs, out=z)
+            return
+        wide = [x.astype(compute) for x in inputs]
+        ufunc(*wide, out=wide[0])
+        np.copyto(z, wide[0], casting="same_kind")
 
 
 def binary(name, out, a, b):
@@ -304,10 +316,9 @@ def _binary_into(name, z, z_dtype, a, b, n):
     key = (name, a._dtype, z_dtype, n >= PARALLEL_MIN)
     entry = _contig_entries.get(key)
     if entry is None:
-        ufunc = _host_ufunc(name, a, b) if z_dtype is a._dtype else None
-        if ufunc is not None:
-            with np.errstate(all="ignore"):
-                ufunc(x, y, out=z)
+        host = _host_ufunc(name, a, b) if z_dtype is a._dtype else None
+        if host is not None:
+            _host_math(host, (x, y), z)
             return
         if key[3]:
             _start_threads()

@@ -175,7 +175,21 @@ def _check_scalar(x):
 
 # --- unary ----------------------------------------------------------------------------
 
+_UNARY_RESULTS = {}  # (op name, dtype) -> result dtype, for the ops that need no conversion
+
+
 def unary(name, x, out=None):
+    if out is None:
+        out_dtype = _UNARY_RESULTS.get((name, x._dtype))
+        if out_dtype is not None:  # a unary op's whole front end, for a contiguous input
+            shape = x._shape
+            stride, n = _LAYOUTS.get(shape) or T.contiguous_layout(shape)
+            if x._stride == stride:
+                dev = x._storage.device
+                be = _LOADED.get(dev.type) or T.backends.get(dev.type)
+                out = _new(be.empty(n, out_dtype, dev), shape, stride)
+                be.unary(name, out, x)
+                return out
     dtype = x._dtype
     if dtype is D.bool_:
         name = _bool_unary(name)
@@ -189,6 +203,8 @@ def unary(name, x, out=None):
         out_dtype = dtype
     if not op.supports(x._dtype.np):
         raise not_implemented(name, x._dtype)
+    if x._dtype is dtype and dtype is not D.bool_:  # checked and unconverted: the fast path's
+        _UNARY_RESULTS[name, dtype] = out_dtype
     if out is None:
         out = _empty(x._shape, out_dtype, x._storage.device, x)
     else:

@@ -863,3 +863,16 @@ def test_pow_exponent_conversion_as_torch(expr):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no numpy overflow warning on the way
         same_as_torch(expr)
+
+
+@pytest.mark.parametrize("name", ["relu", "neg", "abs", "exp", "sign", "isnan", "floor"])
+@pytest.mark.parametrize("setup", [
+    "lib.arange(-3., 3.).view(2, 3)", "lib.arange(-3, 3).view(2, 3)",
+    "lib.tensor([True, False])", "lib.arange(-3., 3.).view(2, 3).t()",
+    "lib.tensor(2.5)", "lib.ones(0, 3)", "lib.arange(-3, 3, dtype=lib.int8)",
+])
+def test_unary_fast_path_gives_the_first_calls_result(name, setup):
+    """The second call of an op for a dtype takes the fast path (its result dtype learned
+    from the first): the same values, dtype and strides as torch, or the same error."""
+    for _ in range(2):
+        same_as_torch(f"lib.{name}({setup})")
