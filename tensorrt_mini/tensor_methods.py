@@ -172,7 +172,15 @@ Tensor.__rmatmul__ = lambda self, other: linalg.matmul(other, self)
 
 # --- in place -----------------------------------------------------------------------------
 def _inplace(name):
+    untracked = E.inplace_untracked
+
     def method(self, *args, **kw):
+        if len(args) == 1 and not kw and not (GradMode.enabled and (
+                self._requires_grad or self._base is not None
+                or getattr(args[0], "_requires_grad", False))):
+            done = untracked(name, self, args[0])
+            if done is not None:
+                return done
         return E.inplace(name, self, *args, **kw)
     method.__name__ = name + "_"
     return method
@@ -198,11 +206,19 @@ def _fill_(self, value):
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value.dim()} dimensions.")
         value = value.item()
-    return E.copy_into(self, value)
+    if GradMode.enabled and (self._requires_grad or self._base is not None):
+        return E.copy_into(self, value)  # autograd records it, or may refuse it
+    return E.fill_untracked(self, E.fill_scalar(value, self._dtype))
+
+
+def _zero_(self):
+    if GradMode.enabled and (self._requires_grad or self._base is not None):
+        return E.copy_into(self, 0)
+    return E.fill_untracked(self, self._dtype.np.type(0))
 
 
 Tensor.fill_ = _fill_
-Tensor.zero_ = lambda self: E.copy_into(self, 0)
+Tensor.zero_ = _zero_
 Tensor.uniform_ = creation.uniform_
 Tensor.normal_ = creation.normal_
 

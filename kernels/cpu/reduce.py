@@ -731,7 +731,7 @@ def _make_kernel(op, parallel):
 
 
 _KERNELS = {}
-_NO_IDX = np.empty(0, np.int64)
+NO_IDX = np.empty(0, np.int64)
 
 
 def kernel(op, parallel):
@@ -748,7 +748,7 @@ def kernel(op, parallel):
 def reduce(op, plan, x, xoff, out, idx=None, correction=1.0):
     """Run reduction ``op`` with ``plan`` on the view (x, xoff) into out (and idx)."""
     if idx is None:
-        idx = _NO_IDX
+        idx = NO_IDX
     # kernels do not bounds-check: a short output would be silently overrun
     if len(out) < plan.numel_out or (op in _ARG and len(idx) < plan.numel_out):
         raise ValueError("output buffers are smaller than the plan's numel_out")

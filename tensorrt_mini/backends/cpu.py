@@ -7,16 +7,18 @@ call costs ~13 µs, ten times a whole tiny op in torch (DESIGN.md).
 """
 import math
 
+import numba as nb
 import numpy as np
 
 from ..kernels import catalog
 from ..kernels.cpu import elementwise as ew
+from ..kernels.cpu import fill as fill_kernels
 from ..kernels.cpu import fused_reduce as fused
 from ..kernels.cpu import layer_norm as ln
 from ..kernels.cpu import nll
 from ..kernels.cpu import reduce as rk
 from ..kernels.cpu import softmax as sm
-from ..layout import collapse
+from ..layout import collapse, is_contiguous
 from ..storage import CPUStorage
 from . import cpu_memory
 from .buffer_checks import check_reduced, check_same_shapes, check_step_buffers
@@ -173,11 +175,15 @@ def elementwise(op, outs, operands):
     if plan is None:
         plan = _plan(out._shape, strides, True)
     dtypes = tuple(x.dtype if s else x._dtype.np for x, s in zip(operands, scalar))
-    kernel = _kernel(plan, op, dtypes, "".join("s" if s else "t" for s in scalar), len(outs))
+    pattern = "".join("s" if s else "t" for s in scalar)
     if plan.contig:
-        kernel(*[x if s else _flat(x, n) for x, s in zip(operands, scalar)],
+        first = operands[0]
+        io = not scalar[0] and _same_place(first, out) and first._dtype is out._dtype
+        kernel = _kernel(plan, op, dtypes, pattern, len(outs), io)
+        kernel(*[x if s else _flat(x, n) for x, s in zip(operands[io:], scalar[io:])],
                *[_flat(o, n) for o in outs])
         return
+    kernel = _kernel(plan, op, dtypes, pattern, len(outs))
     walk = iter(plan.strides[len(outs):])
     args = []
     for x, s in zip(operands, scalar):
@@ -187,14 +193,15 @@ def elementwise(op, outs, operands):
     kernel(*args, plan.shape)
 
 
-def _kernel(plan, op, dtypes, pattern, n_out):
-    """plan's variant of op's kernel for operands of numpy `dtypes` (cached on the plan)."""
-    key = (op, dtypes, pattern)
+def _kernel(plan, op, dtypes, pattern, n_out, io=False):
+    """plan's variant of op's kernel for operands of numpy `dtypes` (cached on the plan);
+    io: its in-place form, whose first operand is read through the first output."""
+    key = (op, dtypes, pattern, io)
     kernel = plan.kernels.get(key)
     if kernel is None:
         body = catalog.get(op).body(dtypes[-1], "cpu") if isinstance(op, str) else op
         kernel = plan.kernels[key] = getattr(ew.kernels(body, dtypes, pattern, n_out),
-                                             plan.variant)
+                                             plan.variant + ("_io" if io else ""))
     return kernel
 
 
@@ -220,39 +227,39 @@ def unary(name, out, x):
     if n == 0:
         return
     if plan.contig:
-        host = _host_ufunc(name, x, out)
+        host = _host_ufunc(name, x, out) if n < PARALLEL_MIN else None
         if host is not None:
             _host_math(host, (_flat(x, n),), _flat(out, n))
-            return
-    kernel = _kernel(plan, name, (x._dtype.np,), "t", 1)
-    if plan.contig:
-        kernel(_flat(x, n), _flat(out, n))
+        elif _same_place(x, out):
+            _kernel(plan, name, (x._dtype.np,), "t", 1, io=True)(_flat(out, n))
+        else:
+            _kernel(plan, name, (x._dtype.np,), "t", 1)(_flat(x, n), _flat(out, n))
     else:
+        kernel = _kernel(plan, name, (x._dtype.np,), "t", 1)
         kernel(x._storage.array, x._offset, plan.strides[1],
                out._storage.array, out._offset, plan.strides[0], plan.shape)
 
 
+def _same_place(x, out):
+    """Whether contiguous x is out itself (an in-place op's first operand): the kernel's
+    `_io` variant then reads it through out (see kernels.cpu.elementwise)."""
+    return x._storage is out._storage and x._offset == out._offset
+
+
 def _host_ufunc(name, x, out):
-    """(numpy's ufunc, its compute dtype) for catalog op `name` on x into out (or on x and
-    out, for a binary op), of one float dtype; or None (see the catalog's host math)."""
+    """numpy's ufunc for catalog op `name` on x into out (or on x and out, for a binary
+    op), of one float dtype; or None (see the catalog's host math)."""
     op = catalog.OPS.get(name)
     if op is None or op.ufunc is None or x._dtype is not out._dtype:
         return None
     ufunc, dtypes = op.ufunc
-    compute = dtypes.get(x._dtype.name)
-    return None if compute is None else (ufunc, compute)
+    return ufunc if x._dtype.name in dtypes else None
 
 
-def _host_math(host, inputs, z):
-    """z = ufunc(*inputs), computed in the compute dtype and rounded once into z."""
-    ufunc, compute = host
+def _host_math(ufunc, inputs, z):
+    """z = ufunc(*inputs)."""
     with np.errstate(all="ignore"):  # torch warns of no overflow or NaN
-        if z.dtype == compute:
-            ufunc(*inputs, out=z)
-            return
-        wide = [x.astype(compute) for x in inputs]
-        ufunc(*wide, out=wide[0])
-        np.copyto(z, wide[0], casting="same_kind")
+        ufunc(*inputs, out=z)
 
 
 def binary(name, out, a, b):
@@ -275,6 +282,7 @@ def binary(name, out, a, b):
 
 
 _contig_entries = {}  # (op name, input dtype, output dtype, parallel) -> compiled entry point
+_inplace_entries = {}  # (op name, dtype, parallel) -> compiled entry point of z = op(z, b)
 
 
 def _binary_contig(name, out, a, b, n):
@@ -284,7 +292,31 @@ def _binary_contig(name, out, a, b, n):
     z = out._storage.array
     if out._offset or len(z) != n:
         z = z[out._offset:out._offset + n]
-    _binary_into(name, z, out._dtype, a, b, n)
+    if _same_place(a, out) and a._dtype is out._dtype:
+        _binary_inplace(name, z, b, n)
+    else:
+        _binary_into(name, z, out._dtype, a, b, n)
+
+
+def _binary_inplace(name, z, b, n):
+    """z = op(z, b): _binary_into for an in-place op (a.add_(b)), through the kernels'
+    `_io` variant."""
+    y = b._storage.array
+    if b._offset or len(y) != n:
+        y = y[b._offset:b._offset + n]
+    if len(y) != n or len(z) != n:  # the entry point trusts the lengths
+        raise RuntimeError(f"{name}: an operand of {len(y)} elements for an output of "
+                           f"{len(z)}, where {n} were expected")
+    key = (name, b._dtype, n >= PARALLEL_MIN)
+    entry = _inplace_entries.get(key)
+    if entry is None:
+        if key[2]:
+            _start_threads()
+        body = catalog.get(_op_name(name)).body(y.dtype, "cpu")
+        module = ew.kernels(body, (y.dtype, y.dtype), "tt", 1)
+        entry = _inplace_entries[key] = ew.contiguous_entry(module, key[2], (y.dtype, y.dtype),
+                                                            io=True)
+    entry(y, z)
 
 
 def binary_contig_new(name, a, b, n):
@@ -316,7 +348,7 @@ def _binary_into(name, z, z_dtype, a, b, n):
     key = (name, a._dtype, z_dtype, n >= PARALLEL_MIN)
     entry = _contig_entries.get(key)
     if entry is None:
-        host = _host_ufunc(name, a, b) if z_dtype is a._dtype else None
+        host = _host_ufunc(name, a, b) if z_dtype is a._dtype and not key[3] else None
         if host is not None:
             _host_math(host, (x, y), z)
             return
@@ -336,6 +368,9 @@ def binary_scalar(name, out, a, value, reverse=False):
     if n == 0:
         return
     dtype = a._dtype.np
+    if plan.contig and not reverse and _same_place(a, out):
+        _kernel(plan, _op_name(name), (dtype, dtype), "ts", 1, io=True)(value, _flat(out, n))
+        return
     kernel = _kernel(plan, _op_name(name), (dtype, dtype), "st" if reverse else "ts", 1)
     if plan.contig:
         x, z = _flat(a, n), _flat(out, n)
@@ -368,10 +403,21 @@ def copy_(dst, src):
     unary("to_int32" if to_int else "copy", dst, src)
 
 
+FILL_PARALLEL_BYTES = 1 << 18  # below this, numpy's one-thread fill is as fast
+
+
 def fill_(dst, value):
-    if _numel(dst) == 0:
+    n = _numel(dst)
+    if n == 0:
         return
-    numpy_view(dst).fill(value)
+    if not is_contiguous(dst._shape, dst._stride):
+        numpy_view(dst).fill(value)
+    elif n * dst._dtype.itemsize < FILL_PARALLEL_BYTES:
+        _flat(dst, n).fill(value)
+    else:
+        _start_threads()
+        fill_kernels.fill_par(_flat(dst, n), value)
+
 
 
 def _numel(t):
@@ -408,6 +454,35 @@ def reduce(name, out, x, dims, correction=1):
     plan = _reduce_plan(x, tuple(dims), False)
     rk.reduce(_REDUCE_OPS[name], plan, x._storage.array, x._offset, out._storage.array,
               None, correction)
+
+
+_reduce_all_entries = {}  # (op name, dtype, numel) -> (compiled entry point, plan's args)
+
+
+def reduce_all(name, x, n):
+    """A fresh 1-element storage holding the reduction of all n elements of C-contiguous x
+    (n > 0): reduce() without its output checks, the plan looked up once per (op, dtype,
+    numel) and the kernel called through its compiled entry point (Numba's dispatch of
+    its 14 arguments costs ~0.7 us). The entry point trusts its argument types: x's
+    storage is always a 1-D C-contiguous array of x's dtype, the rest is built here."""
+    key = (name, x._dtype, n)
+    found = _reduce_all_entries.get(key)
+    if found is None:
+        if len(_reduce_all_entries) > 4096:
+            _reduce_all_entries.clear()
+        plan = _reduce_plan(x, tuple(range(len(x._shape))), False)
+        if plan.numel_out != 1 or plan.count != n:
+            raise RuntimeError(f"{name}: a full reduction of {n} elements planned as "
+                               f"{plan.numel_out} results of {plan.count}")
+        args = plan.args
+        sample = (x._storage.array, 0, *args, np.empty(1, x._dtype.np), rk.NO_IDX, 1.0)
+        kernel = rk.kernel(_REDUCE_OPS[name], plan.parallel)
+        entry = kernel.compile(tuple(nb.typeof(a) for a in sample))
+        found = _reduce_all_entries[key] = (entry, args)
+    entry, args = found
+    out = np.empty(1, x._dtype.np)
+    entry(x._storage.array, x._offset, *args, out, rk.NO_IDX, 1.0)
+    return CPUStorage(out, x._dtype)
 
 
 def fused_reduce(bodies, state_dtypes, identity, out, inputs):

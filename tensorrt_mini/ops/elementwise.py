@@ -704,6 +704,14 @@ def clamp_(self, min=None, max=None):
     return copy_into(self, res)
 
 
+def fill_untracked(t, value):
+    """t.fill_(value) where autograd records nothing: value a numpy scalar of t's dtype
+    (fill_scalar's). Filling an expanded view is fine: every alias gets the one value."""
+    _backend(t).fill_(t, value)
+    t._storage._version += 1
+    return t
+
+
 @differentiable(writes=0)
 def copy_into(dst, src):
     """Write src (broadcast) into dst through its view; the in-place tail of many ops."""
@@ -727,6 +735,38 @@ def copy_into(dst, src):
 # ops whose public function takes out= (the others go through unary and binary)
 _OUT_OPS = frozenset("""logit nan_to_num square lerp addcmul addcdiv heaviside bitwise_left_shift
     bitwise_right_shift""".split())
+
+
+_SCALARS = (int, float)
+
+
+def inplace_untracked(name, self, other):
+    """self.op_(other) for op in _SAME_FLOAT where autograd records nothing and no rule can
+    refuse it: a contiguous float self, and other a Python number (add, sub, mul, div), or
+    a contiguous tensor of self's dtype, shape and device that is self or shares none of
+    its memory. The in-place call of an update loop, in ~1.5 us instead of ~9 (a.add_(b)
+    at 2^10); None where `inplace` must decide."""
+    shape = self._shape
+    layout = _LAYOUTS.get(shape) or T.contiguous_layout(shape)
+    if self._stride != layout[0] or not self._dtype.is_floating_point:
+        return None
+    dev = self._storage.device
+    if type(other) is _TENSOR:
+        if (other._dtype is not self._dtype or other._shape != shape or other._stride != layout[0]
+                or other._storage.device is not dev or name not in _SAME_FLOAT
+                or other._storage is self._storage and other._offset != self._offset):
+            return None
+        (_LOADED.get(dev.type) or T.backends.get(dev.type)).binary(name, self, self, other)
+    elif type(other) in _SCALARS and name in _SCALAR_IN_PLACE:
+        value = scalar_in(other, self._dtype)
+        (_LOADED.get(dev.type) or T.backends.get(dev.type)).binary_scalar(name, self, self, value)
+    else:
+        return None
+    self._storage._version += 1
+    return self
+
+
+_SCALAR_IN_PLACE = frozenset("add sub mul div".split())
 
 
 @differentiable(writes=1)

@@ -45,6 +45,18 @@ def _dims(x, dim):
     return reduced_dims(dim, x.dim())
 
 
+def _reduce_all(name, x):
+    """The reduction of every element of a contiguous, non-empty float cpu tensor as a 0-d
+    tensor (the backend's reduce_all: a loss's sum or mean in ~4 us instead of ~8), or
+    None where _reduce must run."""
+    shape = x._shape
+    stride, n = T.contiguous_layouts.get(shape) or T.contiguous_layout(shape)
+    if (x._stride != stride or not n or not x._dtype.is_floating_point
+            or x._storage.device.type != "cpu"):
+        return None
+    return T._new(T.backends.get("cpu").reduce_all(name, x, n), (), ())
+
+
 def _reduce(name, x, dims, keepdim, out_dtype, **options):
     kept = tuple(n for d, n in enumerate(x._shape) if d not in dims)
     out = T.empty_tensor(kept, out_dtype, x._storage.device)
@@ -65,6 +77,10 @@ def _accumulate_dtype(x, dtype, fn):
 
 @differentiable
 def sum(input, dim=None, keepdim=False, *, dtype=None):
+    if dim is None and dtype is None:
+        out = _reduce_all("sum", input)
+        if out is not None:
+            return _keep(out, input, range(input.dim())) if keepdim else out
     out_dtype = _accumulate_dtype(input, dtype, "sum")
     return _reduce("sum", to_dtype(input, out_dtype) if dtype is not None else input,
                    _dims(input, dim), keepdim, out_dtype)
@@ -85,6 +101,12 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
             f"complex dtype. Got: {D.TYPE_NAMES[out_dtype.name]}")
+    if dim is None and not keepdim and out_dtype is input._dtype:
+        total = _reduce_all("sum", input)
+        if total is not None:  # a fresh 0-d tensor: divided in place, rounded once
+            array = total._storage.array
+            array[0] = array[0] / out_dtype.np.type(input.numel())
+            return total
     dims = _dims(input, dim)
     total = sum.raw(to_dtype(input, out_dtype), dims, keepdim)
     count = math.prod(input._shape[d] for d in dims)
@@ -148,6 +170,10 @@ def amin(input, dim=(), keepdim=False):
 
 
 def _extreme(name, x, dim, keepdim):
+    if dim in ((), [], None) and not keepdim:
+        out = _reduce_all(name, x)
+        if out is not None:
+            return out
     if x.numel() == 0 and dim in ((), [], None):
         raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
                            f"== 0. Specify the reduction dim with the 'dim' argument.")

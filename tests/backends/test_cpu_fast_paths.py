@@ -102,29 +102,91 @@ def test_backend_refuses_outputs_that_do_not_fit():
         cpu.roll(tm.empty(4, 3), x, (1,), (0,))
 
 
-def test_host_math_entries_are_numpy_ufuncs_with_float_compute_dtypes():
+def test_host_math_entries_are_numpy_ufuncs_of_float_dtypes():
     assert HOST_MATH
     for name in HOST_MATH:
         ufunc, dtypes = catalog.OPS[name].ufunc
         assert isinstance(ufunc, np.ufunc) and dtypes, name
-        assert set(dtypes) | set(dtypes.values()) <= {"float32", "float64"}, name
+        assert set(dtypes) <= {"float32", "float64"}, name
 
 
 DOMAINS = {"log": (1e-3, 100), "log2": (1e-3, 100), "log10": (1e-3, 100), "log1p": (-0.9, 10),
            "asin": (-1, 1), "acos": (-1, 1), "atanh": (-0.99, 0.99), "tan": (-1.5, 1.5)}
 
 
+@pytest.mark.parametrize("n", [4096, cpu.PARALLEL_MIN * 2], ids=["numpy", "parallel kernel"])
 @pytest.mark.parametrize("name", HOST_MATH)
-def test_host_math_prints_torchs_digits(name):
-    """At least 98% of random results equal torch's to the last bit, in every dtype the
-    entry serves (numpy's own float32 loops reach 54-98%: the reason for the float64
-    compute)."""
+def test_host_math_and_parallel_kernels_within_4_ulp_of_torch(name, n):
+    """numpy's loops (small tensors) and the parallel kernels' vectorised bodies (large
+    ones) round differently from torch's: measured at most 3 units in the last place."""
     torch = needs_torch()
     rng = np.random.default_rng(5)
     op = catalog.OPS[name]
     for dtype in op.ufunc[1]:
-        args = [rng.uniform(*DOMAINS.get(name, (-5, 5)), 4096).astype(dtype)
+        args = [rng.uniform(*DOMAINS.get(name, (-5, 5)), n).astype(dtype)
                 for _ in range(op.arity)]
         mine = np.asarray(getattr(tm, name)(*map(tm.from_numpy, args)))
         theirs = getattr(torch, name)(*map(torch.from_numpy, args)).numpy()
-        assert np.mean(mine == theirs) >= 0.98, (name, dtype, np.mean(mine == theirs))
+        bits = np.int32 if dtype == "float32" else np.int64
+        ulps = np.abs(mine.view(bits).astype(np.int64) - theirs.view(bits).astype(np.int64))
+        assert ulps.max() <= 4, (name, dtype, ulps.max())
+
+
+IN_PLACE = ["x.add_(y)", "x.mul_(y)", "x.sub_(y, alpha=2)", "x.add_(x)", "x.mul_(1.5)",
+            "x.div_(3)", "x.clamp_(-1, 1)", "x.neg_()", "x.addcmul_(y, y, value=2)",
+            "x.lerp_(y, 0.3)", "x.copy_(y)", "x[1:].add_(y[1:])", "x.pow_(2)"]
+
+
+def _in_place(call, n):
+    def fn(lib):
+        x = (lib.arange(n) % 13) * 0.5 - 3  # exact values (linspace's rounding is another test's)
+        y = (lib.arange(n) % 7) * 0.25 - 1
+        r = eval(call, {}, {"x": x, "y": y})
+        assert r is x or call.startswith("x[")
+        return x
+    return fn
+
+
+@pytest.mark.parametrize("n", [5, cpu.PARALLEL_MIN + 3], ids=["serial", "parallel"])
+@pytest.mark.parametrize("call", IN_PLACE)
+def test_in_place_ops_read_their_output_as_torch(call, n):
+    """In-place ops on contiguous tensors take the kernels' `_io` variants, which read the
+    first operand through the output (serial and parallel sizes)."""
+    same_as_torch(_in_place(call, n))
+
+
+@pytest.mark.parametrize("n", [5, cpu.PARALLEL_MIN + 3], ids=["serial", "parallel"])
+@pytest.mark.parametrize("call", ["x.exp_()", "x.sigmoid_()", "x.tanh_()"])
+def test_in_place_transcendental_ops_as_torch(call, n):
+    close_to_torch(_in_place(call, n), rtol=1e-6)
+
+
+def test_in_place_binary_op_takes_the_io_entry_point():
+    """Given one array as input and output, LLVM's runtime alias check picks its scalar
+    loop (a.add_(b) 2.7x slower at 2^14); the in-place path must call the `_io` variant,
+    which reads the operand through the output."""
+    cpu._inplace_entries.clear()
+    x = tm.ones(8)
+    x.add_(tm.full((8,), 2.0))
+    assert list(cpu._inplace_entries) == [("add", x._dtype, False)]
+    assert x.tolist() == [3.0] * 8
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(1,), (3, 4), (cpu.PARALLEL_MIN + 3,)], ids=str)
+@pytest.mark.parametrize("call", ["x.sum()", "x.mean()", "x.amax()", "x.amin()", "x.max()",
+                                  "x.sum(None, True)", "y.t().sum()", "x[::2].mean()"])
+def test_full_reductions_as_torch(call, shape, dtype):
+    """reduce_all's path (contiguous floats) and the general one (y.t(), x[::2])."""
+    def fn(lib):
+        x = lib.from_numpy(np.random.default_rng(3).uniform(-3, 3, shape).astype(dtype))
+        return eval(call, {}, {"x": x, "y": x.view(shape[0], -1)})
+    close_to_torch(fn, rtol=1e-6 if dtype == "float32" else 1e-12)
+
+
+def test_full_reductions_keep_nan_and_refuse_empty_tensors():
+    same_as_torch("lib.tensor([1., float('nan'), 3.]).amax()")
+    same_as_torch("lib.tensor([1., float('nan'), 3.]).sum()")
+    same_as_torch("lib.ones(0).mean()")
+    same_as_torch("lib.ones(0).amax()")
+    same_as_torch("lib.ones(0, 3).sum()")
