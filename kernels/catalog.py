@@ -45,7 +45,7 @@ class Op:
         self.heavy = heavy
         self.public = public  # a function tm.<name> and a Tensor method
         self.inplace = inplace  # and a Tensor method <name>_
-        self.ufunc = None  # numpy's ufunc on the CPU, and the dtypes it takes (see below)
+        self.ufunc = None  # (numpy ufunc, dtypes it serves, dtypes at every size): see below
         self._compiled = {}
 
     def supports(self, dtype):
@@ -265,6 +265,20 @@ for _name, _body in (("exp", _exp), ("expm1", _expm1), ("log", _log), ("log2", _
                      ("reciprocal", _reciprocal), ("sin", _sin), ("cos", _cos), ("tan", _tan),
                      ("tanh", _tanh), ("sigmoid", _sigmoid), ("erf", _erf)):
     _op(_name, 1, "f", "float", _body, heavy=True)
+
+
+# gelu's two forms, one pass each for nn.functional.gelu's forward (its composite of five
+# ops ran 4x torch's time at every size), with the composite's steps and so its roundings
+def _gelu(x):
+    return x * ((math.erf(x * 0.7071067811865476) + 1) * 0.5)
+
+
+def _gelu_tanh(x):
+    return x * ((math.tanh((x + x * x * x * 0.044715) * 0.7978845608028654) + 1) * 0.5)
+
+
+_op("gelu", 1, "f", "same", _gelu, heavy=True, public=False)
+_op("gelu_tanh", 1, "f", "same", _gelu_tanh, heavy=True, public=False)
 _op("neg", 1, "if", "same", _neg)
 _op("abs", 1, "if", "same", {"i": _abs_int, "f": _abs_float})
 _op("sign", 1, "bif", "same", {"b": _identity, "*": _sign})
@@ -756,19 +770,23 @@ _op("addcdiv", 4, "f", "same", _addcdiv, heavy=True)
 
 
 # --- the CPU's host math -------------------------------------------------------------------
-# numpy's own loops compute these on small contiguous float tensors (the serial sizes,
-# below the parallel threshold), with nothing to compile: a first call skips a kernel's
-# compile (0.1-0.3 s each). For float32 exp, log, sin, cos and tanh numpy's loops are
-# vectorised (AVX2 and up): at 2^10-2^14 elements 2-4x faster than the kernels' libm calls
-# and level with torch; there 12-40% of results differ from torch's in the last bit
-# (libm's 1-10%), which printing at 4 decimals rarely shows. The others call libm as the
-# kernels do, with the same results. Large tensors take the parallel kernels, strided
-# tensors and the GPU the bodies above.
+# numpy's own loops compute these on contiguous float tensors of serial sizes (below the
+# parallel threshold), with nothing to compile: a first call skips a kernel's compile
+# (0.1-0.3 s each). For float32 exp, log, sin, cos and tanh numpy's loops are vectorised
+# (AVX2 and up): 2-4x faster than the kernels' libm calls, and there 12-40% of results
+# differ from torch's in the last bit (libm's 1-10%), which printing at 4 decimals rarely
+# shows; the others call libm as the kernels do, with the same results. From 4096
+# elements float32 exp, log and tanh take the vectorised serial kernels instead
+# (kernels.cpu.elementwise.VEC_MIN), faster again; float32 sin and cos take numpy's loop
+# at every size (one thread of it beat two of libm's: 470 against 1170 us at 2^18).
+# Strided tensors and the GPU keep the bodies above.
 _FLOATS = ("float32", "float64")
-for _name, _ufunc in (
-        ("exp", np.exp), ("expm1", np.expm1), ("log", np.log), ("log2", np.log2),
-        ("log10", np.log10), ("log1p", np.log1p), ("sin", np.sin), ("cos", np.cos),
-        ("tan", np.tan), ("tanh", np.tanh), ("sinh", np.sinh), ("cosh", np.cosh),
-        ("atan", np.arctan), ("atanh", np.arctanh), ("asin", np.arcsin), ("acos", np.arccos),
-        ("hypot", np.hypot), ("copysign", np.copysign), ("nextafter", np.nextafter)):
-    OPS[_name].ufunc = (_ufunc, _FLOATS)
+for _name, _ufunc, _every_size in (
+        ("exp", np.exp, ()), ("expm1", np.expm1, ()), ("log", np.log, ()),
+        ("log2", np.log2, ()), ("log10", np.log10, ()), ("log1p", np.log1p, ()),
+        ("sin", np.sin, ("float32",)), ("cos", np.cos, ("float32",)), ("tan", np.tan, ()),
+        ("tanh", np.tanh, ()), ("sinh", np.sinh, ()), ("cosh", np.cosh, ()),
+        ("atan", np.arctan, ()), ("atanh", np.arctanh, ()), ("asin", np.arcsin, ()),
+        ("acos", np.arccos, ()), ("hypot", np.hypot, ()), ("copysign", np.copysign, ()),
+        ("nextafter", np.nextafter, ())):
+    OPS[_name].ufunc = (_ufunc, _FLOATS, _every_size)

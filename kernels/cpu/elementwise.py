@@ -11,7 +11,8 @@ Each kernel comes in the layout variants the caller picks once per layout:
 - ``tiled_par``: when an input's fastest dim is not the output's (``a + b.T``), tiles
   keep both access patterns in cache (large tensors only, so parallel only);
 and ``contig_par`` and ``strided_par`` for large tensors, so small calls never wake the
-thread pool. ``contig_io`` and ``contig_par_io`` serve an in-place op whose first operand
+thread pool; ``contig_vec``, serial with the parallel variants' vectorised math (see
+``uses_vector_math``), for mid-sized float32 runs. ``contig_io`` and ``contig_par_io`` serve an in-place op whose first operand
 is its output (``a.add_(b)``): they read that operand through the output. Given one
 array twice, LLVM's runtime alias check sees the overlap and runs its scalar loop
 (a.add_(b) at 2^14 elements: 6.7 us, against 1.9 us reading through the output).
@@ -27,7 +28,7 @@ from numba.extending import register_jitable
 
 from ..scalar import prepare
 from . import generated
-from .scalar_math import LIBM, MATH
+from .scalar_math import LIBM, MATH, VECTORISED
 
 # A tile is one 64-byte line of fp32 output wide: each output row is written as one whole
 # line while the transposed input is read as 16 sequential streams. At 4096² fp32 this ran
@@ -36,7 +37,12 @@ TILE_ROWS = 128
 TILE_COLS = 16
 CHUNK = 16384  # elements per parallel work item in the contiguous variants
 VARIANTS = ("contig", "contig_par", "strided", "strided_par", "tiled_par", "contig_io",
-            "contig_par_io")
+            "contig_par_io", "contig_vec", "contig_vec_io")
+# From this many elements a serial contiguous float32 run takes `contig_vec` when its body
+# calls a function that MATH vectorises: at 2^14 elements sigmoid ran 51.7 us with libm's
+# exp against 16.3 for torch. Below it, libm's kernels (0.1 s to compile against 1.5-5 s
+# for the vectorised ones, which tests of small tensors would pay for every op).
+VEC_MIN = 4096
 
 _modules = {}  # (body, dtypes, pattern, outputs) -> module
 
@@ -62,6 +68,12 @@ def _module(body, dtypes, pattern, n_out):
         body=register_jitable(inline="always")(prepare(body.fn, dtypes[-1], LIBM)),
         body_par=register_jitable(inline="always")(prepare(body.fn, dtypes[-1], MATH)),
         row_start=_row_start, tile_count=_tile_count, tile_origin=_tile_origin))
+
+
+def uses_vector_math(body, dtype):
+    """Whether `body` on `dtype` computes differently under MATH than under LIBM: a float32
+    body that calls one of the functions MATH vectorises by name (math.exp(x), ...)."""
+    return np.dtype(dtype) == np.float32 and not VECTORISED.isdisjoint(body.fn.__code__.co_names)
 
 
 def contiguous_entry(module, parallel, dtypes, io=False):
@@ -103,9 +115,11 @@ def source(pattern, n_out):
     parts = [_HEADER.format(chunk=CHUNK, tile_rows=TILE_ROWS, tile_cols=TILE_COLS)]
     parts.append(_contig(ins, pattern, outs))
     parts.append(_contig_par(ins, pattern, outs))
+    parts.append(_contig(ins, pattern, outs, vec=True))
     if pattern[0] == "t":
         parts.append(_contig(ins, pattern, outs, io=True))
         parts.append(_contig_par(ins, pattern, outs, io=True))
+        parts.append(_contig(ins, pattern, outs, io=True, vec=True))
     parts.append(_strided(ins, pattern, tensors, outs))
     parts.append(_strided_par(ins, pattern, tensors, outs))
     parts.append(_tiled_par(ins, pattern, tensors, outs))
@@ -129,13 +143,14 @@ def _def(name, params, par=False):
             f"def {name}({', '.join(params)}):"]
 
 
-def _contig(ins, pattern, outs, io=False):
-    lines = _def("contig_io" if io else "contig", ins[io:] + outs)
+def _contig(ins, pattern, outs, io=False, vec=False):
+    name = "contig" + ("_vec" if vec else "") + ("_io" if io else "")
+    lines = _def(name, ins[io:] + outs)
     lines.append(f"    for i in range({outs[0]}.shape[0]):")
     args = [f"{x}[i]" if p == "t" else x for x, p in zip(ins, pattern)]
     if io:
         args[0] = f"{outs[0]}[i]"
-    lines += _apply(args, outs, ["i"] * len(outs), 8)
+    lines += _apply(args, outs, ["i"] * len(outs), 8, "body_par" if vec else "body")
     return "\n".join(lines)
 
 

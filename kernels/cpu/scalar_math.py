@@ -3,7 +3,7 @@ math functions, which Numba compiles, with these changes:
 
 - numpy's floor, ceil and trunc (math's return integers, which breaks on inf, NaN and
   -0.) and fmod (Numba's CPU target lacks it);
-- (in MATH, for the parallel kernels) float32 exp, tanh and erf written as plain
+- (in MATH, for the parallel kernels) float32 exp, tanh, erf and log written as plain
   arithmetic that LLVM vectorises. The pip
   wheels of llvmlite carry no vector math library, so `math.exp` in a loop is a scalar
   call per element; these ran exp at a fraction of torch's time (bench/NOTES.md). Their
@@ -146,6 +146,35 @@ def _erf32(x):
     return x if x != x else y
 
 
+# log: x = 2^e m with m in [sqrt(1/2), sqrt(2)), f = m - 1 (exact), s = f / (2 + f);
+# log(m) = 2 atanh(s) = f - s (f - R), R = 2s^2/3 + 2s^4/5 + ... to s^10 (fdlibm's form,
+# which keeps the error below 1 ulp near x = 1); denormals are scaled by 2^23 first
+_L3, _L5, _L7, _L9, _L11 = (_F(2 / k) for k in (3, 5, 7, 9, 11))
+_SQRT_HALF_BITS = np.int32(0x3f3504f3)
+_MANTISSA = np.int32(0x007fffff)
+_TINY = _F(np.finfo(np.float32).tiny)
+_TWO23, _23 = _F(2.0 ** 23), _F(23)
+_NAN = _F(np.nan)
+
+
+@_jitable
+def _log32(x):
+    tiny = x < _TINY
+    xs = x * _TWO23 if tiny else x
+    ix = np.float32(xs).view(np.int32) - _SQRT_HALF_BITS
+    e = _F(ix >> 23) - (_23 if tiny else _ZERO)
+    m = np.int32((ix & _MANTISSA) + _SQRT_HALF_BITS).view(np.float32)
+    f = m - _ONE
+    s = f / (m + _ONE)
+    z = s * s
+    r = z * (_L3 + z * (_L5 + z * (_L7 + z * (_L9 + z * _L11))))
+    y = e * _LN2_HI + (e * _LN2_LO + (f - s * (f - r)))
+    y = _NAN if x < _ZERO else y
+    y = -_INF if x == _ZERO else y
+    y = _INF if x == _INF else y
+    return x if x != x else y
+
+
 def _float32_or_libm(fast, libm):
     """A function whose float32 form is `fast` and whose other forms are libm's."""
     def fn(x):
@@ -162,6 +191,7 @@ def _float32_or_libm(fast, libm):
 exp = _float32_or_libm(_exp32, math.exp)
 tanh = _float32_or_libm(_tanh32, math.tanh)
 erf = _float32_or_libm(_erf32, math.erf)
+log = _float32_or_libm(_log32, math.log)
 
 # LIBM serves the serial kernels (small tensors), MATH the parallel ones: the vectorised
 # bodies pay off only on long runs, and they take seconds to compile where libm's calls
@@ -169,4 +199,6 @@ erf = _float32_or_libm(_erf32, math.erf)
 # torch's scalar and vectorised loops do.
 _FIXES = {"floor": floor, "ceil": ceil, "trunc": trunc, "fmod": fmod}
 LIBM = math_namespace("cpu", _FIXES)
-MATH = math_namespace("cpu_vector", dict(_FIXES, exp=exp, tanh=tanh, erf=erf))
+_VECTOR = dict(exp=exp, tanh=tanh, erf=erf, log=log)
+MATH = math_namespace("cpu_vector", dict(_FIXES, **_VECTOR))
+VECTORISED = frozenset(_VECTOR)  # the functions whose float32 forms MATH replaces

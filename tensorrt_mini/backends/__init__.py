@@ -53,6 +53,8 @@ backend has its own:
   terms, returning the first target out of range, or None;
 - ``take_along(out, x, dim, index)``: x's slices at ``index`` along dim (indices checked);
 - ``flip(out, x, dims)`` and ``roll(out, x, shifts, dims)``;
+- ``gather(out, x, dim, index)`` (index checked) and ``triangle(out, x, diagonal, lower)``
+  (tril or triu);
 - ``reduce_all(name, x, n)``: a fresh 1-element storage holding the reduction of all n > 0
   elements of C-contiguous x (``reduce`` without its general plan and checks).
 """
@@ -62,7 +64,8 @@ INTERFACE = ("empty", "from_host", "to_host", "gather_host", "copy_", "fill_", "
              "unary", "binary", "binary_scalar", "binary_contig_new", "where", "reduce",
              "arg_reduce", "fused_reduce", "matmul", "take", "put_", "uniform_", "normal_",
              "random_integers_", "sgd_step", "adam_step")
-CPU_ONLY = ("softmax", "layer_norm", "nll_pick", "take_along", "flip", "roll", "reduce_all")
+CPU_ONLY = ("softmax", "layer_norm", "nll_pick", "take_along", "flip", "roll", "reduce_all",
+            "gather", "triangle")
 _MODULES = {"cpu": "tensorrt_mini.backends.cpu", "cuda": "tensorrt_mini.backends.cuda"}
 loaded = {}  # device type -> backend module, once imported (hot paths read it directly)
 

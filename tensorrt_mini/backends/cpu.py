@@ -200,8 +200,12 @@ def _kernel(plan, op, dtypes, pattern, n_out, io=False):
     kernel = plan.kernels.get(key)
     if kernel is None:
         body = catalog.get(op).body(dtypes[-1], "cpu") if isinstance(op, str) else op
+        variant = plan.variant
+        if variant == "contig" and plan.numel >= ew.VEC_MIN and ew.uses_vector_math(
+                body, dtypes[-1]):
+            variant = "contig_vec"
         kernel = plan.kernels[key] = getattr(ew.kernels(body, dtypes, pattern, n_out),
-                                             plan.variant + ("_io" if io else ""))
+                                             variant + ("_io" if io else ""))
     return kernel
 
 
@@ -227,7 +231,7 @@ def unary(name, out, x):
     if n == 0:
         return
     if plan.contig:
-        host = _host_ufunc(name, x, out) if n < PARALLEL_MIN else None
+        host = _host_ufunc(name, x, out, n)
         if host is not None:
             _host_math(host, (_flat(x, n),), _flat(out, n))
         elif _same_place(x, out):
@@ -246,14 +250,32 @@ def _same_place(x, out):
     return x._storage is out._storage and x._offset == out._offset
 
 
-def _host_ufunc(name, x, out):
-    """numpy's ufunc for catalog op `name` on x into out (or on x and out, for a binary
-    op), of one float dtype; or None (see the catalog's host math)."""
-    op = catalog.OPS.get(name)
-    if op is None or op.ufunc is None or x._dtype is not out._dtype:
+_host_choices = {}  # (op name, dtype, size class) -> numpy's ufunc, or None: the kernels
+
+
+def _host_ufunc(name, x, out, n):
+    """numpy's ufunc for catalog op `name` on n elements of x into out (or on x and out,
+    for a binary op), or None where a kernel serves (see the catalog's host math): serial
+    sizes, except where the vectorised serial kernel runs (contig_vec), and every size for
+    the dtypes whose numpy loop beats the parallel kernel."""
+    if x._dtype is not out._dtype:
         return None
-    ufunc, dtypes = op.ufunc
-    return ufunc if x._dtype.name in dtypes else None
+    size = 0 if n < ew.VEC_MIN else 1 if n < PARALLEL_MIN else 2
+    key = (name, x._dtype, size)
+    try:
+        return _host_choices[key]
+    except KeyError:
+        pass
+    op = catalog.OPS.get(name)
+    ufunc = None
+    if op is not None and op.ufunc is not None:
+        fn, dtypes, every_size = op.ufunc
+        dtype = x._dtype.name
+        if dtype in every_size or dtype in dtypes and (size == 0 or size == 1 and not (
+                ew.uses_vector_math(op.body(x._dtype.np, "cpu"), x._dtype.np))):
+            ufunc = fn
+    _host_choices[key] = ufunc
+    return ufunc
 
 
 def _host_math(ufunc, inputs, z):
@@ -348,7 +370,7 @@ def _binary_into(name, z, z_dtype, a, b, n):
     key = (name, a._dtype, z_dtype, n >= PARALLEL_MIN)
     entry = _contig_entries.get(key)
     if entry is None:
-        host = _host_ufunc(name, a, b) if z_dtype is a._dtype and not key[3] else None
+        host = _host_ufunc(name, a, b, n) if z_dtype is a._dtype else None
         if host is not None:
             _host_math(host, (x, y), z)
             return
@@ -621,6 +643,28 @@ def take_along(out, x, dim, index):
     # mode "wrap" writes straight into out ("raise" buffers a copy) and never reads outside
     # x: the caller's range check makes it the identity on [0, size), and -1 the last
     np.take(numpy_view(x), numpy_view(index), axis=dim, out=numpy_view(out), mode="wrap")
+
+
+def gather(out, x, dim, index):
+    """out (fresh, index's shape) = torch.gather(x, dim, index), index checked by the
+    caller to lie in [0, size of dim) and to fit x in the other dims."""
+    if out._shape != index._shape or len(index._shape) != len(x._shape) or any(
+            k != dim and n > m for k, (n, m) in enumerate(zip(index._shape, x._shape))):
+        raise RuntimeError(f"gather: an index of size {list(index._shape)} and an output of "
+                           f"size {list(out._shape)} for an input of size {list(x._shape)}")
+    if not _numel(out):
+        return
+    # numpy's take_along_axis wants the other dims equal: index may be smaller in those
+    view = numpy_view(x)[tuple(slice(None) if k == dim else slice(0, n)
+                               for k, n in enumerate(index._shape))]
+    np.copyto(numpy_view(out), np.take_along_axis(view, numpy_view(index), dim))
+
+
+def triangle(out, x, diagonal, lower):
+    """out (fresh, x's shape) = tril(x, diagonal) if lower, else triu(x, diagonal)."""
+    check_same_shapes("tril" if lower else "triu", out, (x,))
+    if _numel(out):
+        np.copyto(numpy_view(out), (np.tril if lower else np.triu)(numpy_view(x), diagonal))
 
 
 def flip(out, x, dims):

@@ -92,6 +92,10 @@ def gather(input, dim, index):
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
     if nd == 0:
         return input.clone()
+    if _cpu_untracked(input):  # checked above: numpy's take_along_axis
+        out = T.empty_tensor(index._shape, input._dtype, input._storage.device)
+        T.backends.get("cpu").gather(out, input, d, index)
+        return out
     from ..creation import arange
     # every other dim indexed by its own position, broadcast against index
     idx = tuple(index if k == d else
@@ -156,9 +160,9 @@ def roll(input, shifts, dims=None):
 
 
 def _cpu_untracked(x):
-    """Whether x is on the cpu and autograd records nothing: then numpy's strided copies
-    serve flip and roll in one pass (the general path, through indexing, is what autograd
-    differentiates)."""
+    """Whether x is on the cpu and autograd records nothing: then numpy serves flip, roll,
+    gather, tril and triu in one pass (the general path, through indexing and where, is
+    what autograd differentiates)."""
     return x._storage.device.type == "cpu" and not (GradMode.enabled and x._requires_grad)
 
 
@@ -187,6 +191,10 @@ def triu(input, diagonal=0):
 def _triangle(name, input, diagonal, keep):
     if input.dim() < 2:
         raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+    if _cpu_untracked(input):  # numpy's tril/triu into a contiguous copy, as torch's
+        out = T.empty_tensor(input._shape, input._dtype, input._storage.device)
+        T.backends.get("cpu").triangle(out, input, diagonal, name == "tril")
+        return out
     from ..creation import arange, full
     rows, cols = input._shape[-2:]
     dev = input.device
