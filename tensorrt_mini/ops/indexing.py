@@ -240,14 +240,32 @@ def _take_along(view, dim, idx):
         raise IndexError("index is out of bounds for dimension with size 0")
     out = T.empty_tensor(shape, view._dtype, view._storage.device)
     if math.prod(shape):
-        host = np.asarray(idx)
-        lo, hi = int(host.min()), int(host.max())
-        if lo < -size or hi >= size:
-            bad = lo if lo < -size else hi
-            # (torch numbers the dim among the indexed ones: this is the only one)
-            raise IndexError(f"index {bad} is out of bounds for dimension 0 with size {size}")
+        _check_range(np.asarray(idx), size)
         T.backends.get("cpu").take_along(out, view, dim, idx)
     return out
+
+
+def _put_along(view, dim, idx, value):
+    """view[:, ..., idx] = value (a number, converted) with idx on dim, on the cpu: one
+    numpy assignment, where the general path builds an int64 offset for every element
+    written. The errors are _offsets'."""
+    host = np.asarray(idx)
+    size = view._shape[dim]
+    if not host.size:
+        return
+    if size == 0:
+        raise IndexError("index is out of bounds for dimension with size 0")
+    _check_range(host, size)
+    T.backends.get("cpu").numpy_view(view)[(slice(None),) * dim + (host,)] = value
+
+
+def _check_range(host, size):
+    """IndexError, worded as torch's, unless every entry of host lies in [-size, size)."""
+    lo, hi = int(host.min()), int(host.max())
+    if lo < -size or hi >= size:
+        bad = lo if lo < -size else hi
+        # (torch numbers the dim among the indexed ones: this is the only one)
+        raise IndexError(f"index {bad} is out of bounds for dimension 0 with size {size}")
 
 
 def gather(input, offsets):
@@ -288,6 +306,12 @@ def setitem(input, idx, value):
     view, advanced = _basic(input, items)
     if not advanced:
         _write_view(view, value)
+        return
+    if (len(advanced) == 1 and advanced[0][2] is None and not is_tensor(value)
+            and view._storage.device.type == "cpu"
+            and not has_internal_overlap(input._shape, input._stride)):
+        _put_along(view, *advanced[0][:2], fill_scalar(value, input._dtype))
+        input._storage._version += 1
         return
     if is_tensor(value):
         value = _drop_leading_ones(value)

@@ -192,3 +192,18 @@ def test_full_reductions_keep_nan_and_refuse_empty_tensors():
     same_as_torch("lib.ones(0).mean()")
     same_as_torch("lib.ones(0).amax()")
     same_as_torch("lib.ones(0, 3).sum()")
+
+
+@pytest.mark.parametrize("expr", [
+    "x[lib.tensor([2, 0, 2])] = 7", "x[:, lib.tensor([-1, 1])] = 2.5",
+    "x.t()[lib.tensor([3])] = -1", "x[1:, lib.tensor([[0, 3], [1, 1]])] = 4",
+    "x[lib.tensor([3])] = 1", "x[:, lib.tensor([-5])] = 1", "x[lib.tensor([], dtype=lib.int64)] = 1",
+    "x[lib.tensor([0], dtype=lib.int32)] = 1e39", "x[lib.tensor([True, False, True])] = 9",
+    "y[lib.tensor([0])] = 1", "y[:, lib.tensor([2])] = 1", "z[lib.tensor([1])] = 1"])
+def test_single_index_put_of_a_number_as_torch(expr):
+    def fn(lib):
+        names = {"lib": lib, "x": lib.arange(12.).view(3, 4), "y": lib.ones(0, 3),
+                 "z": lib.ones(3, 0)}
+        exec(expr, {}, names)
+        return names["x"], names["y"], names["z"]
+    same_as_torch(fn)
