@@ -341,8 +341,9 @@ def make_view(base, shape, stride, offset):
 def empty_tensor(shape, dtype, device):
     """A fresh contiguous tensor."""
     shape = tuple(shape)
-    storage = backends.get(device.type).empty(math.prod(shape), dtype, device)
-    return _new(storage, shape, contiguous_strides(shape), 0)
+    stride, n = contiguous_layouts.get(shape) or contiguous_layout(shape)
+    storage = (backends.loaded.get(device.type) or backends.get(device.type)).empty(n, dtype, device)
+    return _new(storage, shape, stride, 0)
 
 
 def empty_strided_like(shape, dtype, device, like=None):

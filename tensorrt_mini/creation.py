@@ -24,6 +24,8 @@ def _finish(t, requires_grad):
 def _size_args(size):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
+    if all(type(n) is int for n in size) and min(size, default=0) >= 0:
+        return tuple(size)  # the common call, without the checks' isinstance on an ABC
     out = []
     for n in size:
         if isinstance(n, bool) or not isinstance(n, (numbers.Integral, Tensor)):
@@ -204,9 +206,10 @@ def _make(fn, size, dtype, device, requires_grad, fill=None):
     dtype = D.get_default_dtype() if dtype is None else D.as_dtype(dtype, fn)
     size = _size_args(size)
     _check_storage_size(size, dtype, math.prod(size))
-    t = empty_tensor(size, dtype, as_device(device))
+    dev = as_device(device)
+    t = empty_tensor(size, dtype, dev)
     if fill is not None:
-        backends.get(t.device.type).fill_(t, fill_scalar(fill, dtype))
+        backends.get(dev.type).fill_(t, fill_scalar(fill, dtype))
     return _finish(t, requires_grad)
 
 

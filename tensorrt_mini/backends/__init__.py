@@ -50,7 +50,7 @@ backend has its own:
 - ``softmax(out, x, dim, log)``: softmax or log_softmax of a contiguous x;
 - ``layer_norm(out, xhat, rstd, x, weight, bias, eps)``: over x's last dim;
 - ``nll_pick(loss, picked, logp, target, weight, ignore_index)``: nll_loss's per-item
-  terms, returning the first target out of range, or None;
+  terms (weight None: unweighted), returning the first target out of range, or None;
 - ``take_along(out, x, dim, index)``: x's slices at ``index`` along dim (indices checked);
 - ``flip(out, x, dims)`` and ``roll(out, x, shifts, dims)``;
 - ``gather(out, x, dim, index)`` (index checked) and ``triangle(out, x, diagonal, lower)``

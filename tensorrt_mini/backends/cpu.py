@@ -28,6 +28,7 @@ PARALLEL_MIN = 32768  # below this many elements kernels run serial (PyTorch's g
 _POOL_MIN = cpu_memory.POOL_MIN
 
 _plans = {}
+_layouts = {}  # shape -> (contiguous strides, numel), for numpy_view
 
 
 # --- storage ------------------------------------------------------------------------
@@ -45,8 +46,18 @@ def from_host(array, device=None):
 def numpy_view(t):
     """A numpy array sharing t's memory, with t's shape and strides."""
     buf = t._storage.array
-    if 0 in t._shape:  # no memory to share, and the offset may point past the storage's end
-        return np.empty(t._shape, buf.dtype)
+    shape = t._shape
+    if 0 in shape:  # no memory to share, and the offset may point past the storage's end
+        return np.empty(shape, buf.dtype)
+    layout = _layouts.get(shape)
+    if layout is None:
+        layout = (_contiguous_strides(shape), math.prod(shape))
+        if len(_layouts) < 4096:
+            _layouts[shape] = layout
+    if t._stride == layout[0]:  # a slice and a reshape: 0.7 us, the constructor 1.6
+        n = layout[1]
+        flat = buf if t._offset == 0 and buf.shape[0] == n else buf[t._offset:t._offset + n]
+        return flat.reshape(shape)
     item = buf.itemsize
     return np.ndarray(t._shape, buf.dtype, buffer=buf, offset=t._offset * item,
                       strides=tuple(s * item for s in t._stride))
@@ -597,19 +608,30 @@ def layer_norm(out, xhat, rstd, x, weight, bias, eps):
     kernel(flat[0], w, b, affine, eps, flat[1], flat[2], _flat(rstd))
 
 
+_nll_ones = {}
+
+
 def nll_pick(loss, picked, logp, target, weight, ignore_index):
     """loss[i] = -logp[i, target[i]] * weight[target[i]], picked[i] = that weight (both 0
-    where the target is ignore_index); logp (N, C), target, loss and picked (N,).
+    where the target is ignore_index; weight None: 1); logp (N, C), target, loss and
+    picked (N,).
     Returns the first target outside [0, C), or None."""
     n = logp._shape[0]
     check_same_shapes("nll_loss", loss, (picked, target))
     if loss._shape != (n,) or not (loss.is_contiguous() and picked.is_contiguous()):
         raise RuntimeError(f"nll_loss: outputs of size {list(loss._shape)} for an input of "
                            f"size {list(logp._shape)}")
-    if weight._shape != logp._shape[1:]:
+    if weight is None:  # unweighted: ones, kept per (classes, dtype)
+        key = (logp._shape[1], logp._dtype)
+        ones = _nll_ones.get(key)
+        if ones is None:
+            ones = _nll_ones[key] = np.ones(key[0], logp._dtype.np)  # (read only: no one
+            # else holds it, and a read-only array would compile another signature)
+    elif weight._shape != logp._shape[1:]:
         raise RuntimeError(f"nll_loss: a weight of size {list(weight._shape)} for "
                            f"{logp._shape[1]} classes")
-    bad = nll.pick(numpy_view(logp), numpy_view(target), numpy_view(weight), ignore_index,
+    bad = nll.pick(numpy_view(logp), numpy_view(target),
+                   ones if weight is None else numpy_view(weight), ignore_index,
                    _flat(loss), _flat(picked))
     return None if bad < 0 else int(numpy_view(target)[bad])
 

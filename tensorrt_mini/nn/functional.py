@@ -431,8 +431,6 @@ def _nll_pick_cpu(input, target, weight, ignore_index):
         return None
     logp, items = (input, target) if input.dim() == 2 else (input.view(1, -1), target.view(1))
     n = logp._shape[0]
-    if weight is None:
-        weight = creation.ones(logp._shape[1], dtype=input._dtype)
     loss = T.empty_tensor((n,), input._dtype, input._storage.device)
     picked = T.empty_tensor((n,), input._dtype, input._storage.device)
     bad = T.backends.get("cpu").nll_pick(loss, picked, logp, items, weight, ignore_index)
