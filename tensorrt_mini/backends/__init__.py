@@ -53,6 +53,7 @@ backend has its own:
   terms (weight None: unweighted), returning the first target out of range, or None;
 - ``take_along(out, x, dim, index)``: x's slices at ``index`` along dim (indices checked);
 - ``flip(out, x, dims)`` and ``roll(out, x, shifts, dims)``;
+- ``cat(out, parts, dim)``: parts joined along dim, cast to out's dtype;
 - ``gather(out, x, dim, index)`` (index checked) and ``triangle(out, x, diagonal, lower)``
   (tril or triu);
 - ``reduce_all(name, x, n)``: a fresh 1-element storage holding the reduction of all n > 0
@@ -65,7 +66,7 @@ INTERFACE = ("empty", "from_host", "to_host", "gather_host", "copy_", "fill_", "
              "arg_reduce", "fused_reduce", "matmul", "take", "put_", "uniform_", "normal_",
              "random_integers_", "sgd_step", "adam_step")
 CPU_ONLY = ("softmax", "layer_norm", "nll_pick", "take_along", "flip", "roll", "reduce_all",
-            "gather", "triangle")
+            "gather", "triangle", "cat")
 _MODULES = {"cpu": "tensorrt_mini.backends.cpu", "cuda": "tensorrt_mini.backends.cuda"}
 loaded = {}  # device type -> backend module, once imported (hot paths read it directly)
 

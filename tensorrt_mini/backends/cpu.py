@@ -689,6 +689,24 @@ def triangle(out, x, diagonal, lower):
         np.copyto(numpy_view(out), (np.tril if lower else np.triu)(numpy_view(x), diagonal))
 
 
+def cat(out, parts, dim):
+    """out (fresh, contiguous) = parts joined along dim, each cast to out's dtype (which the
+    caller has promoted them to)."""
+    shape = out._shape
+    before, after = shape[:dim], shape[dim + 1:]
+    total = 0
+    for t in parts:
+        if t._shape[:dim] != before or t._shape[dim + 1:] != after or len(t._shape) != len(shape):
+            raise RuntimeError(f"cat: a part of size {list(t._shape)} for an output of size "
+                               f"{list(shape)} along dim {dim}")
+        total += t._shape[dim]
+    if total != shape[dim]:
+        raise RuntimeError(f"cat: parts along dim {dim} add up to {total}, not {shape[dim]}")
+    if _numel(out):
+        np.concatenate([numpy_view(t) for t in parts], axis=dim, out=numpy_view(out),
+                       casting="unsafe")
+
+
 def flip(out, x, dims):
     """out (fresh, x's shape) = x reversed along dims."""
     check_same_shapes("flip", out, (x,))

@@ -22,19 +22,24 @@ def cat(tensors, dim=0):
     for i, t in enumerate(tensors):
         if t.dim() == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    before, after = ref._shape[:d], ref._shape[d + 1:]
     for i, t in parts:
-        if t.dim() != ref.dim():
+        shape = t._shape
+        if len(shape) != len(ref._shape):
             raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.dim()} and {t.dim()}")
-        for k in range(ref.dim()):
-            if k != d and t._shape[k] != ref._shape[k]:
-                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size "
-                                   f"{ref._shape[k]} but got size {t._shape[k]} for tensor number "
-                                   f"{i} in the list.")
+        if shape[:d] != before or shape[d + 1:] != after:
+            k = next(k for k, (n, m) in enumerate(zip(shape, ref._shape)) if k != d and n != m)
+            raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size "
+                               f"{ref._shape[k]} but got size {shape[k]} for tensor number "
+                               f"{i} in the list.")
     parts = [t for _, t in parts]
     dtype = result_type(*tensors)  # the skipped empty tensors still take part
     shape = list(ref._shape)
     shape[d] = sum(t._shape[d] for t in parts)
     out = T.empty_tensor(tuple(shape), dtype, ref._storage.device)
+    if ref._storage.device.type == "cpu":  # one numpy concatenate (a copy_ each: 17 us at 2^10)
+        T.backends.get("cpu").cat(out, parts, d)
+        return out
     backend = T.backends.get(ref._storage.device.type)
     start = 0
     for t in parts:
