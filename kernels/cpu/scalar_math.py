@@ -189,6 +189,7 @@ def _float32_or_libm(fast, libm):
 
 
 exp = _float32_or_libm(_exp32, math.exp)
+exp32 = _exp32  # for kernels that pick their float32 exp themselves (softmax)
 tanh = _float32_or_libm(_tanh32, math.tanh)
 erf = _float32_or_libm(_erf32, math.erf)
 log = _float32_or_libm(_log32, math.log)
