@@ -481,12 +481,36 @@ def _reduce_plan(x, dims, arg):
     return plan
 
 
+_reduce_entries = {}  # (op, dtypes, layout, dims) -> (entry point, plan's args, numel out)
+
+
 def reduce(name, out, x, dims, correction=1):
     """out (fresh, contiguous: x's shape without `dims`) = reduction of x over dims."""
-    check_reduced(name, x, dims, out)
-    plan = _reduce_plan(x, tuple(dims), False)
-    rk.reduce(_REDUCE_OPS[name], plan, x._storage.array, x._offset, out._storage.array,
-              None, correction)
+    dims = tuple(dims)
+    key = (name, x._dtype, out._dtype, x._shape, x._stride, dims)
+    found = _reduce_entries.get(key)
+    if found is None:
+        check_reduced(name, x, dims, out)
+        plan = _reduce_plan(x, dims, False)
+        found = _reduce_entries[key] = (_reduce_entry(name, plan, x, out._storage.array),
+                                        plan.args, plan.numel_out)
+    entry, args, numel_out = found
+    if _numel(out) != numel_out or not is_contiguous(out._shape, out._stride):
+        check_reduced(name, x, dims, out)  # raises
+    entry(x._storage.array, x._offset, *args, out._storage.array, rk.NO_IDX, float(correction))
+
+
+def _reduce_entry(name, plan, x, out_array):
+    """The compiled entry point of op `name`'s kernel for plan, x's storage and out_array:
+    calling it skips Numba's dispatch of 14 arguments (~0.7 us) and its type checks, so
+    callers pass exactly these types: x's storage (always a 1-D C-contiguous array of x's
+    dtype), Python ints and the plan's arrays, an output array like out_array, a float."""
+    if len(_reduce_entries) + len(_reduce_all_entries) > 4096:
+        _reduce_entries.clear()
+        _reduce_all_entries.clear()
+    sample = (x._storage.array, 0, *plan.args, out_array, rk.NO_IDX, 1.0)
+    kernel = rk.kernel(_REDUCE_OPS[name], plan.parallel)
+    return kernel.compile(tuple(nb.typeof(a) for a in sample))
 
 
 _reduce_all_entries = {}  # (op name, dtype, numel) -> (compiled entry point, plan's args)
@@ -495,23 +519,16 @@ _reduce_all_entries = {}  # (op name, dtype, numel) -> (compiled entry point, pl
 def reduce_all(name, x, n):
     """A fresh 1-element storage holding the reduction of all n elements of C-contiguous x
     (n > 0): reduce() without its output checks, the plan looked up once per (op, dtype,
-    numel) and the kernel called through its compiled entry point (Numba's dispatch of
-    its 14 arguments costs ~0.7 us). The entry point trusts its argument types: x's
-    storage is always a 1-D C-contiguous array of x's dtype, the rest is built here."""
+    numel)."""
     key = (name, x._dtype, n)
     found = _reduce_all_entries.get(key)
     if found is None:
-        if len(_reduce_all_entries) > 4096:
-            _reduce_all_entries.clear()
         plan = _reduce_plan(x, tuple(range(len(x._shape))), False)
         if plan.numel_out != 1 or plan.count != n:
             raise RuntimeError(f"{name}: a full reduction of {n} elements planned as "
                                f"{plan.numel_out} results of {plan.count}")
-        args = plan.args
-        sample = (x._storage.array, 0, *args, np.empty(1, x._dtype.np), rk.NO_IDX, 1.0)
-        kernel = rk.kernel(_REDUCE_OPS[name], plan.parallel)
-        entry = kernel.compile(tuple(nb.typeof(a) for a in sample))
-        found = _reduce_all_entries[key] = (entry, args)
+        found = _reduce_all_entries[key] = (
+            _reduce_entry(name, plan, x, np.empty(1, x._dtype.np)), plan.args)
     entry, args = found
     out = np.empty(1, x._dtype.np)
     entry(x._storage.array, x._offset, *args, out, rk.NO_IDX, 1.0)
