@@ -485,6 +485,15 @@ for _name, _body in (("pow_half", _pow_half), ("pow_neg_half", _pow_neg_half),
                      ("pow_two", _pow_two), ("pow_three", _pow_three),
                      ("pow_neg_one", _pow_neg_one), ("pow_neg_two", _pow_neg_two)):
     _op(_name, 2, "f", "same", _body, public=False)
+def _clamp_both(x, lo, hi):
+    # maximum(x, lo) then minimum(.., hi), NaN from any side propagating, in one pass
+    y = x if x != x or x > lo else lo
+    if y != y or y < hi:
+        return y
+    return hi
+
+
+_op("clamp_both", 3, "if", "same", _clamp_both, public=False)
 _op("maximum", 2, "bif", "same", {"b": _or, "*": _maximum})
 _op("minimum", 2, "bif", "same", {"b": _and, "*": _minimum})
 for _name, _body in (("eq", _eq), ("ne", _ne), ("lt", _lt), ("le", _le), ("gt", _gt),
@@ -775,7 +784,8 @@ _op("addcdiv", 4, "f", "same", _addcdiv, heavy=True)
 # (0.1-0.3 s each). For float32 exp, log, sin, cos and tanh numpy's loops are vectorised
 # (AVX2 and up): 2-4x faster than the kernels' libm calls, and there 12-40% of results
 # differ from torch's in the last bit (libm's 1-10%), which printing at 4 decimals rarely
-# shows; the others call libm as the kernels do, with the same results. From 4096
+# shows (tensors of up to 256 elements, whose values users read in full, are computed in
+# float64 and rounded: backends.cpu.ROUNDED_MAX); the others call libm as the kernels do. From 4096
 # elements float32 exp, log and tanh take the vectorised serial kernels instead
 # (kernels.cpu.elementwise.VEC_MIN), faster again; float32 sin and cos take numpy's loop
 # at every size (one thread of it beat two of libm's: 470 against 1170 us at 2^18).

@@ -667,6 +667,8 @@ def clamp(input, min=None, max=None):
     if dtype is D.bool_:
         _check_bool_clamp(min, max)
     out = to_dtype(input, dtype)
+    if is_number(min) and is_number(max) and dtype is not D.bool_:  # one pass
+        return _clamp_numbers(out, min, max)
     if min is not None:
         out = _clamp_side("maximum", out, min)
     if max is not None:
@@ -684,6 +686,21 @@ def _check_bool_clamp(min, max):
         kernel = ("clamp_scalar_cpu" if min is not None and max is not None
                   else "clamp_min_scalar_cpu" if min is not None else "clamp_max_scalar_cpu")
     raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+
+
+def is_number(x):
+    return isinstance(x, (bool, int, float, np.bool_, np.integer, np.floating))
+
+
+def _clamp_numbers(x, lo, hi):
+    """clamp(x, lo, hi) for number bounds, in x's dtype: the catalog's clamp_both."""
+    dtype = x._dtype
+    if dtype.category == 1:  # torch checks an integer bound as it checks a fill value
+        fill_scalar(lo, dtype)
+        fill_scalar(hi, dtype)
+    out = _empty(x._shape, dtype, x._storage.device, x)
+    _backend(x).elementwise("clamp_both", (out,), (x, scalar_in(lo, dtype), scalar_in(hi, dtype)))
+    return out
 
 
 def _clamp_side(name, x, bound):
