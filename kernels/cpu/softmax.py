@@ -64,7 +64,9 @@ def _exp_fine(v):
 def _exp_shifted(v):
     """exp(v) for v = x - max <= 0, in v's type: float32 through the parallel kernels'
     vectorised float32 exp (8 lanes, 6 terms; within 4 ulp, where float64 lanes and 11
-    terms ran softmax at 4x torch's time at 2^14 elements), float64 through _exp_fine."""
+    terms ran softmax at 4x torch's time at 2^14 elements), float64 through _exp_fine.
+    The kernels' `exact` takes _exp_fine for float32 too, rounded once: the correctly
+    rounded values torch prints, for the small tensors whose values users read in full."""
 
 
 @overload(_exp_shifted, inline="always")
@@ -85,15 +87,19 @@ def _sum(x, r):
 
 
 @nb.njit(**_JIT)
-def _row(x, xi, out, r, log, mag, inf, bits, top):
+def _row(x, xi, out, r, log, mag, inf, bits, top, exact):
     """Row r. Rows are indexed, not sliced: a slice per row costs its reference counting,
     a third of a 32-element row's time. bits[r] and top[r] are one scratch number seen as
     an integer and as a float (a bit cast)."""
     bits[r] = _max(xi, r, mag, inf)
     m = top[r]
     # (a NaN max makes the row NaN, as in torch; so does a row of -inf: -inf - -inf)
-    for i in range(x.shape[1]):
-        out[r, i] = _exp_shifted(x[r, i] - m)
+    if exact:  # (the branch outside the loops: each loop vectorises)
+        for i in range(x.shape[1]):
+            out[r, i] = _exp_fine(np.float64(x[r, i] - m))
+    else:
+        for i in range(x.shape[1]):
+            out[r, i] = _exp_shifted(x[r, i] - m)
     top[r] = _sum(out, r)  # the float64 sum, rounded once to x's dtype
     total = top[r]
     if log:  # (x - max) - log(sum): adding log(sum) to the max first would round it away
@@ -106,25 +112,26 @@ def _row(x, xi, out, r, log, mag, inf, bits, top):
 
 
 @nb.njit(**_JIT)
-def rows(x, xi, out, log, mag, inf):
+def rows(x, xi, out, log, mag, inf, exact):
     """x, out: (rows, n) C-contiguous, n > 0; xi: x viewed as signed integers of its
-    width; mag and inf: those integers' magnitude mask and +inf's bits."""
+    width; mag and inf: those integers' magnitude mask and +inf's bits; exact: exp in
+    float64 and rounded (see _exp_shifted)."""
     top = np.empty(x.shape[0], x.dtype)
     bits = top.view(xi.dtype)
     for r in range(x.shape[0]):
-        _row(x, xi, out, r, log, mag, inf, bits, top)
+        _row(x, xi, out, r, log, mag, inf, bits, top, exact)
 
 
 @nb.njit(parallel=True, **_JIT)
-def rows_par(x, xi, out, log, mag, inf):
+def rows_par(x, xi, out, log, mag, inf, exact):
     top = np.empty(x.shape[0], x.dtype)
     bits = top.view(xi.dtype)
     for r in nb.prange(x.shape[0]):
-        _row(x, xi, out, r, log, mag, inf, bits, top)
+        _row(x, xi, out, r, log, mag, inf, bits, top, exact)
 
 
 @nb.njit(**_JIT)
-def _slab(x, out, log):
+def _slab(x, out, log, exact):
     """x, out: (n, inner) C-contiguous; the softmax runs down each column."""
     n, inner = x.shape
     top = np.full(inner, -np.inf, x.dtype)
@@ -134,8 +141,13 @@ def _slab(x, out, log):
             top[j] = v if v > top[j] or v != v else top[j]
     sums = np.zeros(inner, np.float64)
     for k in range(n):
+        if exact:
+            for j in range(inner):
+                out[k, j] = _exp_fine(np.float64(x[k, j] - top[j]))
+        else:
+            for j in range(inner):
+                out[k, j] = _exp_shifted(x[k, j] - top[j])
         for j in range(inner):
-            out[k, j] = _exp_shifted(x[k, j] - top[j])
             sums[j] += out[k, j]
     total = np.empty(inner, x.dtype)
     for j in range(inner):
@@ -153,15 +165,15 @@ def _slab(x, out, log):
 
 
 @nb.njit(**_JIT)
-def columns(x, out, log):
+def columns(x, out, log, exact):
     """x, out: (outer, n, inner) C-contiguous."""
     for o in range(x.shape[0]):
-        _slab(x[o], out[o], log)
+        _slab(x[o], out[o], log, exact)
 
 
 @nb.njit(parallel=True, **_JIT)
-def columns_par(x, out, log):
+def columns_par(x, out, log, exact):
     for o in nb.prange(x.shape[0]):
-        _slab(x[o], out[o], log)
+        _slab(x[o], out[o], log, exact)
 
 

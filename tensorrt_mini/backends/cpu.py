@@ -596,12 +596,12 @@ def softmax(out, x, dim, log):
     plan = _softmax_plans.get(key)
     if plan is None:
         plan = _softmax_plan(out, x, dim, key)
-    shape, rows_kernel, columns_kernel, ints, mag, inf = plan
+    shape, rows_kernel, columns_kernel, ints, mag, inf, exact = plan
     xs, dest = _flat(x).reshape(shape), _flat(out).reshape(shape)
     if rows_kernel is not None:
-        rows_kernel(xs, xs.view(ints), dest, log, mag, inf)
+        rows_kernel(xs, xs.view(ints), dest, log, mag, inf, exact)
     else:
-        columns_kernel(xs, dest, log)
+        columns_kernel(xs, dest, log, exact)
 
 
 _softmax_plans = {}
@@ -621,10 +621,12 @@ def _softmax_plan(out, x, dim, key):
         _start_threads()
     if len(_softmax_plans) > 1024:
         _softmax_plans.clear()
+    exact = outer * n * inner <= ROUNDED_MAX  # (see ROUNDED_MAX)
     if inner == 1:
         plan = ((outer, n), sm.rows_par if par else sm.rows, None) + _BITS[x._dtype.itemsize]
     else:
         plan = ((outer, n, inner), None, sm.columns_par if par else sm.columns, None, None, None)
+    plan += (exact,)
     _softmax_plans[key] = plan
     return plan
 
