@@ -47,7 +47,7 @@ _LOG2E, _LN2_HI, _LN2_LO = 1.4426950408889634, 0.6931471803691238, 1.90821492927
 _C = tuple(1 / math.factorial(n) for n in range(11))
 
 
-@nb.njit(inline="always", error_model="numpy", fastmath={"contract"})
+@nb.njit(error_model="numpy", fastmath={"contract"})
 def _exp_fine(v):
     x = max(v, -745.2)
     k = np.floor(x * _LOG2E + 0.5)
@@ -69,7 +69,7 @@ def _exp_shifted(v):
     rounded values torch prints, for the small tensors whose values users read in full."""
 
 
-@overload(_exp_shifted, inline="always")
+@overload(_exp_shifted)
 def _exp_shifted_overload(v):
     if v == types.float32:
         return lambda v: exp32(v)
