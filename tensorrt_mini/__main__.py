@@ -1,6 +1,6 @@
 """`python -m tensorrt_mini [--device cpu|cuda]`: the seed lesson, cell by cell, then a small
-training run. `python -m tensorrt_mini warmup [--jobs N]`: compile the common cpu kernels
-into the kernel caches ahead of time (tensorrt_mini/warmup.py)."""
+training run. `python -m tensorrt_mini warmup [--jobs N] [--family NAME]`: compile the common
+cpu kernels into the kernel caches ahead of time (tensorrt_mini/warmup.py)."""
 import argparse
 import sys
 import time
@@ -8,7 +8,6 @@ import time
 import tensorrt_mini as tm
 from tensorrt_mini import warmup as compile_ahead
 from tensorrt_mini.lesson import CELLS, run_cell, source
-from tensorrt_mini.warmup import FAMILIES
 
 
 def walkthrough(device, out=sys.stdout):
@@ -33,16 +32,14 @@ def main(argv=None):
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
     parser.add_argument("--jobs", type=int, default=None,
                         help="warmup: processes compiling at once (default: one per cpu)")
-    parser.add_argument("--family", action="append", default=None,
-                        help="warmup: only this family of ops (repeatable): "
-                             + ", ".join(FAMILIES))
+    parser.add_argument("--family", action="append", choices=list(compile_ahead.FAMILIES),
+                        help="warmup: only this family of ops (repeatable)")
     args = parser.parse_args(argv)
     if args.command == "warmup":
-        try:
-            warmup(args.jobs, args.family)
-        except ValueError as e:
-            parser.exit(2, f"{parser.prog}: {e}\n")
+        warmup(args.jobs, args.family)
         return
+    if args.jobs is not None or args.family:
+        parser.error("--jobs and --family go with the warmup command")
     device = str(tm.device(args.device))
     try:
         tm.empty(0, device=device)  # a missing GPU or CUDA package says so here, in one line

@@ -45,7 +45,7 @@ def run(jobs=None, families=None, out=None):
     """Compile `families` (names of FAMILIES, default all) in `jobs` processes (default:
     one per CPU, at most one per family); {family: seconds}."""
     from tqdm import tqdm
-    names = list(FAMILIES) if families is None else list(families)
+    names = list(FAMILIES) if families is None else list(dict.fromkeys(families))
     unknown = [n for n in names if n not in FAMILIES]
     if unknown:
         raise ValueError(f"no such warmup family: {', '.join(unknown)}; "

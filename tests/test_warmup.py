@@ -56,7 +56,7 @@ def test_an_unknown_family_is_refused_with_the_names():
     result = subprocess.run([sys.executable, "-m", "tensorrt_mini", "warmup", "--family",
                              "conv"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
-    assert "no such warmup family: conv" in result.stderr
+    assert "--family: invalid choice: 'conv'" in result.stderr
 
 
 @pytest.mark.parametrize("family", [name for name, exprs in warmup.FAMILIES.items() if exprs])
@@ -65,3 +65,11 @@ def test_every_expression_runs(family):
     names = warmup.workload((3, 3))
     for expr in warmup.FAMILIES[family]:
         eval(expr, names)
+
+
+def test_warmup_options_without_the_command_are_refused(capsys):
+    from tensorrt_mini.__main__ import main
+    with pytest.raises(SystemExit) as stop:
+        main(["--jobs", "2"])
+    assert stop.value.code == 2
+    assert "--jobs and --family go with the warmup command" in capsys.readouterr().err
