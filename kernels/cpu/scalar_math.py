@@ -20,7 +20,7 @@ from ..scalar import math_namespace
 
 
 def _jitable(fn):
-    return register_jitable(fn)
+    return register_jitable(inline="always")(fn)
 
 
 @_jitable
@@ -180,7 +180,7 @@ def _float32_or_libm(fast, libm):
     def fn(x):
         return libm(x)
 
-    @overload(fn)
+    @overload(fn, inline="always")
     def _overload(x):
         if x == types.float32:
             return lambda x: fast(x)
