@@ -2,12 +2,14 @@
 into the user's kernel caches.
 
 With empty caches, an op's first call compiles its kernel: about 0.2 s for a small
-elementwise op, 2-10 s for a reduction, softmax or any parallel kernel (2-vCPU AMD VM,
-2026-12-07: the main job spent 32 of its 36 s compiling). Numba keeps what it compiles
-on disk, so a process that finds a kernel there loads it in milliseconds. This runs a
-workload that touches those kernels (the main job's training, and the common ops on
-float32 tensors of a serial and a parallel size) in a few processes at once, each family
-of ops in one process, so no two compile the same kernel.
+elementwise op, 1-8 s for a large one (its parallel kernel), 5-15 s for a reduction or
+softmax (2-vCPU AMD VM, 2026-12-07: the main job spent 32 of its 36 s compiling). Numba
+keeps what it compiles on disk, and a later process loads it instead: 10-40 ms a kernel,
+after Numba's own start (~0.5 s, once per process). This runs a workload that touches
+those kernels (the main job's training, and the common ops on float32 tensors of a
+serial and a parallel size) in a few processes at once, a family of ops at a time in
+each, so that the kernels within a family are compiled by one process. (Families share
+a few kernels, such as the main job's additions; those two processes may both compile.)
 
 It fills the caches of the environment it runs in: the same TENSORRT_MINI_CACHE,
 NUMBA_CACHE_DIR and installed package as the programs that are to find them.
@@ -21,7 +23,7 @@ from multiprocessing import get_context
 import numpy as np
 
 # Each family runs in one process, on `a` and `b` of each size in SIZES (float32), `y` a
-# class index per row (int64) and `i` row indices; its expressions share kernels.
+# class index per row (int64) and `i` row indices (workload()).
 SIZES = ((32, 32), (256, 256))  # 1024 elements (serial kernels), 65536 (parallel ones)
 FAMILIES = {
     "reductions": ["a.sum()", "a.mean()", "a.sum(0)", "a.sum(1)", "a.mean(1)", "a.amax()",
