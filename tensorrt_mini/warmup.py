@@ -17,8 +17,6 @@ NUMBA_CACHE_DIR and installed package as the programs that are to find them.
 import io
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from multiprocessing import get_context
 
 import numpy as np
 
@@ -46,6 +44,11 @@ FAMILIES = {
 def run(jobs=None, families=None, out=None):
     """Compile `families` (names of FAMILIES, default all) in `jobs` processes (default:
     one per CPU, at most one per family); {family: seconds}."""
+    # here, not at the top: `python -m tensorrt_mini` imports this module for FAMILIES,
+    # and the main job would pay ~23 ms for a process pool it never starts
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
     from tqdm import tqdm
     names = list(FAMILIES) if families is None else list(dict.fromkeys(families))
     unknown = [n for n in names if n not in FAMILIES]
