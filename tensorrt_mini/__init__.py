@@ -47,7 +47,8 @@ negative = neg
 multiply = mul
 divide = true_divide = div
 subtract = sub
-swapaxes = transpose
+swapaxes = swapdims = transpose
+moveaxis = movedim
 
 __version__ = "0.1.0"
 

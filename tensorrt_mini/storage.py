@@ -4,6 +4,7 @@ Tensors are views over a Storage. Several tensors may share one; the storage car
 the version counter that autograd's in-place checks read, so a write through any view
 bumps it for all of them.
 """
+import numpy as np
 
 from .device import CPU
 from .dtypes import TYPE_NAMES, from_numpy_dtype
@@ -99,6 +100,15 @@ class CPUStorage(Storage):
         self.array[i] = value
         self._version += 1
 
+    def resize_(self, n):
+        """Grow to n elements in place, keeping the values (every view sees the new memory,
+        as torch's resize_ of a shared storage does); the new elements are uninitialised."""
+        if n > self.size():
+            grown = np.empty(n, self.array.dtype)
+            grown[:self.size()] = self.array
+            self.array = grown
+        return self
+
 
 class CUDAStorage(Storage):
     """Device memory: a block of CuPy's memory pool (a cupy MemoryPointer, untyped), its
@@ -143,6 +153,14 @@ class CUDAStorage(Storage):
     def __setitem__(self, i, value):
         self._array()[i] = value
         self._version += 1
+
+    def resize_(self, n):
+        if n > self.numel:
+            rt = _runtime()
+            buffer = rt.empty(n, self.dtype.np)
+            rt.view(buffer, self.dtype.np, 0, (self.numel,), (1,))[...] = self._array()
+            self.buffer, self.ptr, self.numel = buffer, rt.address(buffer), n
+        return self
 
 
 def _runtime():

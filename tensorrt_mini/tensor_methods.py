@@ -77,6 +77,15 @@ Tensor.unbind = V.unbind
 Tensor.split = V.split
 Tensor.chunk = V.chunk
 Tensor.diagonal = V.diagonal
+Tensor.swapdims = V.transpose
+Tensor.moveaxis = V.movedim
+Tensor.unsqueeze_ = V.unsqueeze_
+Tensor.squeeze_ = V.squeeze_
+Tensor.t_ = V.t_
+Tensor.transpose_ = Tensor.swapaxes_ = Tensor.swapdims_ = V.transpose_
+Tensor.as_strided_ = V.as_strided_
+Tensor.resize_ = V.resize_
+Tensor.resize_as_ = V.resize_as_
 Tensor.__getitem__ = indexing.getitem
 Tensor.__setitem__ = indexing.setitem
 Tensor.nonzero = indexing.nonzero

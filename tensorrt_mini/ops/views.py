@@ -317,3 +317,60 @@ def view_as(input, other):
 def reshape_as(input, other):
     return reshape(input, other._shape)
 
+
+
+# --- in-place view methods: the tensor itself takes a view's sizes, strides and offset ---
+
+@differentiable(writes=0)
+def restride_(input, view_op, *args):
+    """input.<view_op>_(*args): input takes the layout of view_op(input, *args), over the
+    same storage (under autograd, also its graph node: see autograd/formulas/views.py)."""
+    out = view_op(input, *args)
+    take_layout_(input, out)
+    return input
+
+
+def take_layout_(input, view):
+    """input shows what `view` (a view of input's storage) shows; torch counts it a write."""
+    input._shape, input._stride, input._offset = view._shape, view._stride, view._offset
+    input._storage._version += 1
+
+
+def unsqueeze_(input, dim):
+    return restride_(input, unsqueeze, dim)
+
+
+def squeeze_(input, dim=None):
+    return restride_(input, squeeze, dim)
+
+
+def t_(input):
+    return restride_(input, t)
+
+
+def transpose_(input, dim0, dim1):
+    return restride_(input, transpose, dim0, dim1)
+
+
+def as_strided_(input, size, stride, storage_offset=None):
+    return restride_(input, as_strided, size, stride, storage_offset)
+
+
+def resize_(input, *sizes, memory_format=None):
+    """input gets `sizes`, contiguous, at its storage offset; its storage grows when it is
+    too small (the new elements uninitialised). The same sizes keep input's strides."""
+    if input._requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    shape = _sizes(sizes)
+    if any(n < 0 for n in shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: "
+                           f"{list(shape)}")
+    if shape != input._shape:
+        input._storage.resize_(input._offset + math.prod(shape))
+        input._shape, input._stride = shape, contiguous_strides(shape)
+    input._storage._version += 1
+    return input
+
+
+def resize_as_(input, other, memory_format=None):
+    return resize_(input, other._shape)

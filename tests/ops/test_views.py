@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import tensorrt_mini as tm
-from oracle import (assert_view_consistent, meta, needs_torch, numbered, same_as_torch,
+from tensorrt_mini.backends import cuda_runtime
+from oracle import (assert_view_consistent, host, meta, needs_torch, numbered, same_as_torch,
                     same_storage, shapes, view_chains)
 
 CHAINS = settings(max_examples=150, deadline=None)
@@ -312,3 +313,122 @@ def test_contiguous_and_clone_keep_or_copy():
 
 def test_movedim_of_a_0d_tensor_is_a_view_as_torch():
     same_as_torch(lambda lib: lib.tensor([1., 2., 3.]).as_strided((), (), 1).movedim(0, -1))
+
+
+# --- in-place view methods -----------------------------------------------------------------
+
+def _in_place_view_calls(draw, x):
+    """(method name, args) of an in-place view method valid for x, and its view op."""
+    nd = x.dim()
+    name = draw(st.sampled_from(["unsqueeze_", "squeeze_", "t_", "transpose_", "swapdims_"]))
+    if name == "unsqueeze_":
+        return name, (draw(st.integers(-nd - 1, nd)),), "unsqueeze"
+    if name == "squeeze_":
+        args = () if not nd or draw(st.booleans()) else (draw(st.integers(-nd, nd - 1)),)
+        return name, args, "squeeze"
+    if name == "t_":
+        return (name, (), "t") if nd <= 2 else ("transpose_", (0, nd - 1), "transpose")
+    span = max(nd, 1)
+    return name, (draw(st.integers(-span, span - 1)), draw(st.integers(-span, span - 1))), \
+        "transpose"
+
+
+@settings(max_examples=100, deadline=None)
+@given(view_chains(), st.data())
+def test_in_place_view_methods_take_the_views_layout(case, data):
+    """x.unsqueeze_(d) makes x itself what x.unsqueeze(d) is: same object, same storage,
+    the view's sizes, strides and offset; and torch's, where torch is installed."""
+    base_shape, chain = case
+    x, _ = numbered(base_shape)
+    for _, f, _ in chain:
+        x = f(x)
+    name, args, view_name = _in_place_view_calls(data.draw, x)
+    expected = meta(getattr(x, view_name)(*args))
+    values = host(getattr(x, view_name)(*args))
+    storage = x.storage()
+    assert getattr(x, name)(*args) is x
+    assert meta(x) == expected and x.storage() is storage
+    np.testing.assert_array_equal(host(x), values)
+
+
+@settings(max_examples=60, deadline=None)
+@given(view_chains(), st.data())
+def test_in_place_view_methods_match_torch(case, data):
+    torch = needs_torch()
+    base_shape, chain = case
+    x, _ = numbered(base_shape)
+    tx = torch.arange(x.numel(), dtype=torch.float32).reshape(base_shape)
+    for _, f, _ in chain:
+        x, tx = f(x), f(tx)
+    name, args, _ = _in_place_view_calls(data.draw, x)
+    getattr(x, name)(*args)
+    getattr(tx, name)(*args)
+    assert meta(x) == meta(tx)
+
+
+def test_in_place_view_facts():
+    """torch 2.x's results, hard-coded: a view of x keeps its layout when x changes."""
+    z = tm.arange(6.).view(2, 3)
+    row = z[0]
+    z.t_()
+    assert meta(z) == ((3, 2), (1, 3), 0) and meta(row) == ((3,), (1,), 0)
+    assert meta(tm.ones(3).t_()) == ((3,), (1,), 0)
+    assert meta(tm.ones(1, 3, 1).squeeze_()) == ((3,), (1,), 0)
+    assert meta(tm.ones(1, 3, 1).squeeze_(0)) == ((3, 1), (1, 1), 0)
+    assert meta(tm.ones(3, 1).swapaxes_(0, 1)) == ((1, 3), (1, 1), 0)
+    w = tm.arange(6.)
+    assert meta(w.as_strided_((2, 2), (1, 2), 1)) == ((2, 2), (1, 2), 1)
+    assert w.tolist() == [[1.0, 3.0], [2.0, 4.0]]
+
+
+def test_in_place_view_methods_count_as_writes():
+    """torch bumps the version counter, so autograd sees a saved tensor changed."""
+    x = tm.ones(2, 3)
+    before = x._version
+    x.t_()
+    assert x._version == before + 1
+
+
+def test_in_place_view_errors():
+    with pytest.raises(RuntimeError, match=r"t\(\) expects a tensor with <= 2 dimensions, but "
+                                           r"self is 3D"):
+        tm.ones(3, 4, 5).t_()
+    with pytest.raises(IndexError, match=r"Dimension out of range \(expected to be in range of "
+                                         r"\[-2, 1\], but got 5\)"):
+        tm.ones(2, 3).squeeze_(5)
+    w = tm.zeros(6)
+    with pytest.raises(RuntimeError, match="out of bounds for storage of size 24"):
+        w.as_strided_((100,), (1,))
+    assert meta(w) == ((6,), (1,), 0)  # nothing half-written
+
+
+def test_resize_keeps_or_grows_the_storage():
+    w = tm.zeros(2, 3).t()
+    w.resize_(3, 2)  # the same sizes: the strides stay
+    assert meta(w) == ((3, 2), (1, 3), 0)
+    a = tm.arange(4.).view(2, 2)
+    row = a[1]
+    a.resize_(10)
+    assert meta(a) == ((10,), (1,), 0) and a.storage().size() == 10
+    assert a[:4].tolist() == [0.0, 1.0, 2.0, 3.0]
+    row.fill_(7.0)  # a view made before still shares the grown storage
+    assert a[2:4].tolist() == [7.0, 7.0]
+    s = tm.zeros(2, 3)
+    assert meta(s.resize_(2)) == ((2,), (1,), 0) and s.storage().size() == 6
+    b = tm.ones(3)
+    assert b.resize_as_(tm.ones(2, 2)) is b and meta(b) == ((2, 2), (2, 1), 0)
+    off = tm.arange(5.)[3:]
+    off.resize_(2, 2)  # grows from its storage offset
+    assert meta(off) == ((2, 2), (2, 1), 3) and off.storage().size() == 7
+    with pytest.raises(RuntimeError, match="cannot resize variables that require grad"):
+        tm.ones(2, requires_grad=True).resize_(3)
+    with pytest.raises(RuntimeError, match="negative dimension -1"):
+        tm.ones(2).resize_(2, -1)
+
+
+def test_resize_on_cuda():
+    if not cuda_runtime.is_available():
+        pytest.skip(f"cuda unavailable: {cuda_runtime.unavailable()}")
+    x = tm.arange(4., device="cuda")
+    x.resize_(6)
+    assert x.shape == (6,) and x[:4].tolist() == [0.0, 1.0, 2.0, 3.0]

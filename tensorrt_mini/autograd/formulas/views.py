@@ -5,7 +5,9 @@ reshaped, transposed back, summed over expanded dims, or written into zeros of t
 input's shape at the viewed positions.
 """
 from ...ops import indexing
-from ..graph import record, run
+from ...ops.views import take_layout_
+from ..graph import record, run, set_grad_fn
+from ..inplace import check_target
 from ..storage_geometry import read_from_storage, scatter_to_storage
 from .common import register, sum_to, zeros
 
@@ -47,6 +49,17 @@ def _squeeze(raw, x, dim=None):
     in_shape = x._shape
     return record("SqueezeBackward0" if dim is None else "SqueezeBackward1", out, (x,),
                   lambda g: (g.reshape(in_shape),))
+
+
+@register("restride_")
+def _restride(raw, x, view_op, *args):
+    """An in-place view method (x.unsqueeze_(0)): x becomes the view, and its grad_fn the
+    view's node, whose input is x's old value; torch refuses it on a leaf as any write."""
+    check_target(x)
+    out = view_op(x, *args)
+    take_layout_(x, out)
+    set_grad_fn(x, out.grad_fn)
+    return x
 
 
 @register("unsqueeze")

@@ -2,6 +2,7 @@
 import pytest
 
 import tensorrt_mini as tm
+from oracle import needs_torch
 from tensorrt_mini.autograd import gradcheck
 
 VIEWS = {
@@ -75,3 +76,36 @@ def test_advanced_index_accumulates_repeated_positions():
     x = tm.tensor([1.0, 2.0, 3.0], requires_grad=True)
     x[tm.tensor([0, 0, 2, 0])].sum().backward()
     assert x.grad.tolist() == [3.0, 0.0, 1.0]
+
+
+@pytest.mark.parametrize("call", [
+    lambda y: y.unsqueeze_(1), lambda y: y.squeeze_(), lambda y: y.t_(),
+    lambda y: y.transpose_(0, 1), lambda y: y.as_strided_((3, 2), (1, 3)),
+    lambda y: y.unsqueeze_(0).transpose_(0, 2).squeeze_(1),
+])
+def test_in_place_view_methods_differentiate_as_their_views(call):
+    """y.t_() on a non-leaf: y's grad_fn is t's node, and the gradient flows back through
+    y's old value to x."""
+    torch = needs_torch()
+    grads = []
+    for lib in (tm, torch):
+        x = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        y = x * 2
+        assert call(y) is y
+        weights = lib.arange(float(y.numel())).reshape(y.shape)
+        (y * weights).sum().backward()
+        grads.append(x.grad.tolist())
+    assert grads[0] == grads[1]
+
+
+def test_in_place_view_methods_refuse_leaves_as_torch():
+    x = tm.ones(2, 3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used "
+                                           "in an in-place operation"):
+        x.unsqueeze_(0)
+    with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):
+        x[0].unsqueeze_(0)
+    assert x.shape == (2, 3)
+    with tm.no_grad():
+        x.t_()
+    assert x.shape == (3, 2) and x.grad_fn is None
