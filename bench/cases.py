@@ -32,6 +32,8 @@ TARGETS = {
     "matmul": {"cpu": 1.1, "cuda": 1.05},
     "linear + relu": {"cpu": 1.2, "cuda": 1.2},
     "MLP training step": {"cpu": 1.5, "cuda": 1.5},
+    "scatter_add_": {"cpu": 1.5, "cuda": 1.5},
+    "einsum": {"cpu": 1.1, "cuda": 1.1},
 }
 # User-fused cases are also held to torch.compile's time for the same expression.
 COMPILED_TARGETS = {"fused a * b + c": 1.0, "fused gelu_tanh": 1.0}
@@ -40,16 +42,21 @@ COLD_START_TARGET_S = {"cpu": 0.5}
 
 SIZES = {  # (device, quick)
     ("cpu", False): dict(tiny=(2, 2), vec=1 << 24, square=4096, matmul=(1024, 2048),
-                         linear=(512, 1024, 1024), mlp=(512, (1024, 1024, 1024, 10))),
+                         linear=(512, 1024, 1024), mlp=(512, (1024, 1024, 1024, 10)),
+                         scatter=(1 << 22, 1 << 16), einsum=(64, 256, 256, 256)),
     ("cpu", True): dict(tiny=(2, 2), vec=1 << 20, square=1024, matmul=(512,),
-                        linear=(128, 512, 512), mlp=(128, (512, 512, 512, 10))),
+                        linear=(128, 512, 512), mlp=(128, (512, 512, 512, 10)),
+                        scatter=(1 << 20, 1 << 14), einsum=(16, 128, 128, 128)),
     ("cuda", False): dict(tiny=(1024,), vec=1 << 26, square=8192, matmul=(4096, 8192),
-                          linear=(8192, 4096, 4096), mlp=(4096, (4096, 4096, 4096, 10))),
+                          linear=(8192, 4096, 4096), mlp=(4096, (4096, 4096, 4096, 10)),
+                          scatter=(1 << 22, 1 << 16), einsum=(64, 256, 256, 256)),
     ("cuda", True): dict(tiny=(1024,), vec=1 << 22, square=2048, matmul=(2048,),
-                         linear=(2048, 1024, 1024), mlp=(1024, (1024, 1024, 1024, 10))),
+                         linear=(2048, 1024, 1024), mlp=(1024, (1024, 1024, 1024, 10)),
+                         scatter=(1 << 22, 1 << 16), einsum=(64, 256, 256, 256)),
     # Numba's CUDA simulator (a Python thread per CUDA thread): a plumbing check only
     ("cuda", "sim"): dict(tiny=(1024,), vec=1 << 12, square=32, matmul=(32,),
-                          linear=(8, 32, 32), mlp=(8, (32, 32, 32, 10))),
+                          linear=(8, 32, 32), mlp=(8, (32, 32, 32, 10)),
+                          scatter=(1 << 8, 1 << 4), einsum=(2, 8, 8, 8)),
 }
 
 
@@ -129,9 +136,33 @@ def cases(device, quick, simulated=False):
         Case("MLP training step", f"{mlp_batch}×{'→'.join(map(str, widths))}",
              "MLP training step", mlp_inputs(mlp_batch, widths), {TORCH: mlp_step(widths)},
              flops=mlp_flops(mlp_batch, widths), check=False, not_for="no autograd"),
+    ]
+    values, bins = s["scatter"]
+    eb, ei, ej, ek = s["einsum"]
+    out += [
+        Case("scatter_add_", f"2^{values.bit_length() - 1} into 2^{bins.bit_length() - 1}",
+             "scatter_add_", scatter_inputs(values, bins),
+             torch_only(lambda xp, v, i: _scatter_add(xp, v, i, bins)), nbytes=(F32 + 8) * values,
+             not_for="numpy has no scatter_add_"),
+        Case("einsum('bij,bjk->bik')", f"{eb}×{ei}×{ej}×{ek}", "einsum",
+             lambda rng: (rng.random((eb, ei, ej), dtype=np.float32),
+                          rng.random((eb, ej, ek), dtype=np.float32)),
+             same(lambda xp, a, b: lambda: xp.einsum("bij,bjk->bik", a, b)),
+             flops=2 * eb * ei * ej * ek),
         ColdStart(COLD_START_TARGET_S.get(device)),
     ]
     return out
+
+
+def scatter_inputs(values, bins):
+    return lambda rng: (rng.random(values, dtype=np.float32),
+                        rng.integers(0, bins, size=values, dtype=np.int64))
+
+
+def _scatter_add(xp, v, i, bins):
+    """scatter_add_ into bins that start at zero; repeated calls keep adding (the same work)."""
+    z = xp.zeros(bins, dtype=v.dtype, device=v.device)
+    return lambda: z.scatter_add_(0, i, v)
 
 
 def same(build):

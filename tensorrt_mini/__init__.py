@@ -15,11 +15,16 @@ from .ops.elementwise import (abs, add, bitwise_and, bitwise_not, bitwise_or, bi
                               isfinite, isinf, isnan, le, log, log1p, log2, log10, logical_and,
                               logical_not, logical_or, logical_xor, lt, maximum, minimum, mul, ne,
                               neg, pow, reciprocal, relu, remainder, round, rsqrt, sigmoid, sign,
-                              sin, sqrt, sub, tan, tanh, trunc, where, result_type)
+                              sin, sqrt, sub, tan, tanh, trunc, result_type)
 from .ops.elementwise import (addcdiv, addcmul, bitwise_left_shift, bitwise_right_shift,
                               heaviside, lerp, logit, nan_to_num, positive, square)
 from .ops.indexing import nonzero
+from .ops.einsum import einsum
 from .ops.joining import cat, stack, tile
+from .ops.scattering import (argwhere, index_add, index_copy, index_fill, index_put, masked_scatter,
+                             masked_select, put, scatter, scatter_add, scatter_reduce, take,
+                             take_along_dim)
+from .ops.scattering import where as _where
 from .ops.selecting import flip, gather, index_select, masked_fill, roll, tril, triu
 from .ops.linalg import bmm, dot, matmul, mm, mv
 from .ops.reduction import (all, amax, amin, any, argmax, argmin, max, mean, min, prod, std, sum,
@@ -41,6 +46,7 @@ for _op in _catalog.OPS.values():
     if _op.public:
         globals()[_op.name] = getattr(_E, _op.name)
 
+where = _where  # (the catalog's where above takes three arguments; this one also one)
 clip = clamp
 concat = concatenate = cat
 negative = neg

@@ -10,7 +10,7 @@ from .kernels import catalog
 from .layout import is_contiguous
 from .ops import conversion
 from .ops import elementwise as E
-from .ops import indexing, joining, linalg, reduction, selecting, views as V
+from .ops import indexing, joining, linalg, reduction, scattering, selecting, views as V
 from ._tensor import Tensor
 from .ops.dispatch import GradMode
 
@@ -92,6 +92,12 @@ Tensor.nonzero = indexing.nonzero
 Tensor.masked_fill = selecting.masked_fill
 Tensor.masked_fill_ = selecting.masked_fill_
 Tensor.index_select = selecting.index_select
+for _name in ("scatter", "scatter_", "scatter_add", "scatter_add_", "scatter_reduce",
+              "scatter_reduce_", "index_add", "index_add_", "index_copy", "index_copy_",
+              "index_fill", "index_fill_", "index_put", "index_put_", "masked_scatter",
+              "masked_scatter_", "masked_select", "take", "take_along_dim", "put", "put_",
+              "argwhere"):
+    setattr(Tensor, _name, getattr(scattering, _name))
 Tensor.gather = selecting.gather
 Tensor.tril = selecting.tril
 Tensor.triu = selecting.triu

@@ -119,6 +119,8 @@ def entries(full=None):
     for dtype in ("int32", "int64", "float32", "float64"):
         add("index", "put_add", (dtype, True))
         add("index", "put_add", (dtype, False))
+        for op in ("prod", "amax", "amin"):
+            add("index", "put_reduce", (dtype, op))
     for dtype in ("float32", "float64"):
         add("philox", "uniform", (dtype,))
         add("philox", "normal", (dtype,))

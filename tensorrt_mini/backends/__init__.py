@@ -37,6 +37,9 @@ the output's shape with stride 0 where they broadcast); inputs share one compute
 - ``matmul(out, a, b)``: batched (..., n, k) @ (..., k, m), batch dims already expanded.
 - ``take(out, x, offsets)`` / ``put_(x, offsets, values, accumulate)``: gather and scatter
   through int64 storage offsets (advanced indexing).
+- ``put_reduce_(x, offsets, values, op)``: scatter combining each value with the element
+  at its offset, op "sum", "prod", "amax" or "amin" (nan wins), repeats in order on the
+  cpu (scatter_reduce and its family).
 - ``uniform_(t, low, high, generator)`` / ``normal_(t, mean, std, generator)`` /
   ``random_integers_(t, low, high, generator)``.
 - ``sgd_step(...)`` / ``adam_step(...)``: fused optimizer updates (tensorrt_mini.optim).
@@ -63,8 +66,8 @@ import importlib
 
 INTERFACE = ("empty", "from_host", "to_host", "gather_host", "copy_", "fill_", "elementwise",
              "unary", "binary", "binary_scalar", "binary_contig_new", "where", "reduce",
-             "arg_reduce", "fused_reduce", "matmul", "take", "put_", "uniform_", "normal_",
-             "random_integers_", "sgd_step", "adam_step")
+             "arg_reduce", "fused_reduce", "matmul", "take", "put_", "put_reduce_", "uniform_",
+             "normal_", "random_integers_", "sgd_step", "adam_step")
 CPU_ONLY = ("softmax", "layer_norm", "nll_pick", "take_along", "flip", "roll", "reduce_all",
             "gather", "triangle", "cat")
 _MODULES = {"cpu": "tensorrt_mini.backends.cpu", "cuda": "tensorrt_mini.backends.cuda"}

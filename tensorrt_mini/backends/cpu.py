@@ -17,6 +17,7 @@ from ..kernels.cpu import fused_reduce as fused
 from ..kernels.cpu import layer_norm as ln
 from ..kernels.cpu import nll
 from ..kernels.cpu import reduce as rk
+from ..kernels.cpu import scatter as scatter_kernels
 from ..kernels.cpu import softmax as sm
 from ..layout import collapse, is_contiguous
 from ..storage import CPUStorage
@@ -778,6 +779,26 @@ def put_(x, offsets, values, accumulate):
         np.add.at(buf, idx, vals)
     else:
         buf[idx] = vals
+
+
+_PUT_REDUCE = {"sum": scatter_kernels.SUM, "prod": scatter_kernels.PROD,
+               "amax": scatter_kernels.AMAX, "amin": scatter_kernels.AMIN}
+
+
+def put_reduce_(x, offsets, values, op):
+    """x's storage at offsets (int64, in range) combined with values (offsets' shape, x's
+    dtype) by op ("sum", "prod", "amax" or "amin"), repeats in order."""
+    check_same_shapes(f"put_reduce_ ({op})", offsets, (values,))
+    if values._dtype is not x._dtype or offsets._dtype.np != np.int64:
+        raise RuntimeError(f"put_reduce_: values of {values._dtype} and offsets of "
+                           f"{offsets._dtype} for a tensor of {x._dtype}")
+    if _numel(offsets):
+        flat = _contiguous_buffer(offsets)[0]
+        bad = scatter_kernels.put_reduce(x._storage.array, flat, _contiguous_buffer(values)[0],
+                                         _PUT_REDUCE[op])
+        if bad >= 0:
+            raise IndexError(f"put_reduce_: offset {flat[bad]} outside a storage of "
+                             f"{x._storage.size()} elements")
 
 
 def uniform_(t, low, high, generator):

@@ -63,6 +63,7 @@ _arg_columns = functools.cache(argreduce.columns)
 _take = functools.cache(index.take)
 _put = functools.cache(index.put)
 _put_add = functools.cache(index.put_add)
+_put_reduce = functools.cache(index.put_reduce)
 _uniform = functools.cache(philox.uniform)
 _normal = functools.cache(philox.normal)
 _sgd = functools.cache(optim.sgd)
@@ -576,6 +577,35 @@ def put_(x, offsets, values, accumulate):
     copy_(wide, whole)
     copy_(wide_values, values)
     _launch_1d(_put_add(np.dtype(np.int32), True), n,
+               [_ptr(wide), _ptr(offsets), _ptr(wide_values), n, size])
+    copy_(whole, wide)
+
+
+def put_reduce_(x, offsets, values, op):
+    """x's storage at offsets (int64, checked by the caller) combined with values (offsets'
+    shape, x's dtype) by op: "sum" through atomic adds, the others by compare-and-swap."""
+    check_same_shapes(f"put_reduce_ ({op})", offsets, (values,))
+    if values._dtype is not x._dtype or offsets._dtype.np != np.int64:
+        raise RuntimeError(f"put_reduce_: values of {values._dtype} and offsets of "
+                           f"{offsets._dtype} for a tensor of {x._dtype}")
+    if op == "sum":
+        put_(x, offsets, values, True)
+        return
+    n = _numel(offsets)
+    if n == 0:
+        return
+    offsets, values = _dense(offsets), _dense(values)
+    dtype, size = x._dtype.np, x._storage.size()
+    if dtype in index.ACCUMULATE_DTYPES:
+        _launch_1d(_put_reduce(dtype, op), n,
+                   [x._storage.ptr, _ptr(offsets), _ptr(values), n, size])
+        return
+    # no compare-and-swap this narrow: reduce in an int32 copy of the storage, then cast back
+    whole = _View(x._storage, (size,), (1,))
+    wide, wide_values = _scratch((size,), int32), _scratch(values._shape, int32)
+    copy_(wide, whole)
+    copy_(wide_values, values)
+    _launch_1d(_put_reduce(np.dtype(np.int32), op), n,
                [_ptr(wide), _ptr(offsets), _ptr(wide_values), n, size])
     copy_(whole, wide)
 

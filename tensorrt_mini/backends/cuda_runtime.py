@@ -176,6 +176,13 @@ class Simulated:
                 return buffer[offset:]
         raise ValueError(f"{address:#x} is not an element of a live cuda buffer")
 
+    def _typed_array_at(self, address, element_type):
+        """The memory at address read as the kernel's pointer type reads it: a kernel may
+        take a float buffer's address as integers (compare-and-swap on its bits)."""
+        array = self._array_at(address)
+        want = as_dtype(element_type)
+        return array.view(want) if array.dtype.itemsize == want.itemsize else array
+
     def empty(self, n, dtype):
         if not isinstance(dtype, np.dtype):  # as CuPy.empty needs it
             raise TypeError(f"empty() takes a numpy dtype, got {dtype!r}")
@@ -209,7 +216,7 @@ class Simulated:
         from ..kernels.cuda import compiler
         _check_dims(kernel, grid, block)
         check_arguments(kernel, args)
-        args = [self._array_at(a) if isinstance(t, types.CPointer) else a
+        args = [self._typed_array_at(a, t.dtype) if isinstance(t, types.CPointer) else a
                 for t, a in zip(kernel.argtypes, args)]
         with self._running:
             compiler.simulate(kernel, grid, block, args)
