@@ -19,8 +19,12 @@ from .ops.elementwise import (abs, add, bitwise_and, bitwise_not, bitwise_or, bi
 from .ops.elementwise import (addcdiv, addcmul, bitwise_left_shift, bitwise_right_shift,
                               heaviside, lerp, logit, nan_to_num, positive, square)
 from .ops.indexing import nonzero
+from .ops.comparison import allclose, count_nonzero, equal, isclose, isin
 from .ops.einsum import einsum
 from .ops.joining import cat, stack, tile
+from .ops.ordering import (argsort, bincount, bucketize, histc, kthvalue, median, mode, msort,
+                           searchsorted, sort, topk, unique, unique_consecutive)
+from .ops.scans import cummax, cummin, cumprod, cumsum, diff, logcumsumexp
 from .ops.scattering import (argwhere, index_add, index_copy, index_fill, index_put, masked_scatter,
                              masked_select, put, scatter, scatter_add, scatter_reduce, take,
                              take_along_dim)

@@ -10,7 +10,8 @@ from .kernels import catalog
 from .layout import is_contiguous
 from .ops import conversion
 from .ops import elementwise as E
-from .ops import indexing, joining, linalg, reduction, scattering, selecting, views as V
+from .ops import comparison, indexing, joining, linalg, ordering, reduction, scans, scattering
+from .ops import selecting, views as V
 from ._tensor import Tensor
 from .ops.dispatch import GradMode
 
@@ -98,6 +99,12 @@ for _name in ("scatter", "scatter_", "scatter_add", "scatter_add_", "scatter_red
               "masked_scatter_", "masked_select", "take", "take_along_dim", "put", "put_",
               "argwhere"):
     setattr(Tensor, _name, getattr(scattering, _name))
+for _module, _names in ((ordering, ("sort", "argsort", "msort", "topk", "kthvalue", "median",
+                                    "mode", "unique", "unique_consecutive", "bincount", "histc")),
+                        (scans, ("cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "diff")),
+                        (comparison, ("isclose", "allclose", "equal", "count_nonzero"))):
+    for _name in _names:
+        setattr(Tensor, _name, getattr(_module, _name))
 Tensor.gather = selecting.gather
 Tensor.tril = selecting.tril
 Tensor.triu = selecting.triu

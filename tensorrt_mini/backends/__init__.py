@@ -40,6 +40,10 @@ the output's shape with stride 0 where they broadcast); inputs share one compute
 - ``put_reduce_(x, offsets, values, op)``: scatter combining each value with the element
   at its offset, op "sum", "prod", "amax" or "amin" (nan wins), repeats in order on the
   cpu (scatter_reduce and its family).
+- ``sort(values, indices, x, dim, descending)``: stable, nan largest (torch's order);
+  ``cumulative(name, out, x, dim)``: cumsum, cumprod, cummax, cummin or logcumsumexp
+  values; ``searchsorted(out, sorted_rows,
+  values, right)``. Both backends run them through ``backends/ordering.py``.
 - ``uniform_(t, low, high, generator)`` / ``normal_(t, mean, std, generator)`` /
   ``random_integers_(t, low, high, generator)``.
 - ``sgd_step(...)`` / ``adam_step(...)``: fused optimizer updates (tensorrt_mini.optim).
@@ -66,8 +70,9 @@ import importlib
 
 INTERFACE = ("empty", "from_host", "to_host", "gather_host", "copy_", "fill_", "elementwise",
              "unary", "binary", "binary_scalar", "binary_contig_new", "where", "reduce",
-             "arg_reduce", "fused_reduce", "matmul", "take", "put_", "put_reduce_", "uniform_",
-             "normal_", "random_integers_", "sgd_step", "adam_step")
+             "arg_reduce", "fused_reduce", "matmul", "take", "put_", "put_reduce_", "sort",
+             "cumulative", "searchsorted", "uniform_", "normal_", "random_integers_", "sgd_step",
+             "adam_step")
 CPU_ONLY = ("softmax", "layer_norm", "nll_pick", "take_along", "flip", "roll", "reduce_all",
             "gather", "triangle", "cat")
 _MODULES = {"cpu": "tensorrt_mini.backends.cpu", "cuda": "tensorrt_mini.backends.cuda"}

@@ -21,7 +21,7 @@ from ..kernels.cpu import scatter as scatter_kernels
 from ..kernels.cpu import softmax as sm
 from ..layout import collapse, is_contiguous
 from ..storage import CPUStorage
-from . import cpu_memory
+from . import cpu_memory, ordering
 from .buffer_checks import check_reduced, check_same_shapes, check_step_buffers
 from .cpu_threads import ensure_started as _start_threads
 
@@ -799,6 +799,36 @@ def put_reduce_(x, offsets, values, op):
         if bad >= 0:
             raise IndexError(f"put_reduce_: offset {flat[bad]} outside a storage of "
                              f"{x._storage.size()} elements")
+
+
+def sort(values, indices, x, dim, descending):
+    """values, indices (x's shape; indices int64) := x sorted stably along dim."""
+    check_same_shapes("sort", x, (values, indices))
+    if _numel(x):
+        ordering.sort(np, numpy_view(values), numpy_view(indices), numpy_view(x), dim,
+                      descending)
+
+
+def cumulative(name, out, x, dim):
+    """out (x's shape) := cumsum, cumprod, cummax, cummin or logcumsumexp of x along dim;
+    sums and products accumulate as torch's cpu kernel does (float32 in float64: each
+    partial sum rounds once, from the exact one)."""
+    check_same_shapes(name, out, (x,))
+    if _numel(x):
+        kind = out._dtype.np.kind
+        accumulate = out._dtype.np
+        if name in ("cumsum", "cumprod"):
+            accumulate = np.float64 if kind == "f" else np.int64
+        ordering.cumulative(np, name, numpy_view(out), numpy_view(x), dim, accumulate)
+
+
+def searchsorted(out, sorted_rows, values, right):
+    """out (values' shape, int64 or int32) := insertion points of values' rows into
+    sorted_rows' rows (sorted_rows 1-D: one row for all); both 2-D otherwise."""
+    check_same_shapes("searchsorted", out, (values,))
+    if _numel(out):
+        ordering.searchsorted(np, numpy_view(out), numpy_view(sorted_rows), numpy_view(values),
+                              right)
 
 
 def uniform_(t, low, high, generator):

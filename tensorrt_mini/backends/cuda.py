@@ -22,7 +22,7 @@ from ..kernels.cuda import reduce as reducing
 from ..layout import (collapse, contiguous_strides, expand_strides, is_contiguous,
                       is_non_overlapping_and_dense)
 from ..storage import CUDAStorage
-from . import cuda_runtime
+from . import cuda_runtime, ordering
 from .buffer_checks import check_reduced, check_same_shapes, check_step_buffers
 
 _rt = cuda_runtime.runtime()  # raises, saying what is missing, when cuda cannot run here
@@ -608,6 +608,25 @@ def put_reduce_(x, offsets, values, op):
     _launch_1d(_put_reduce(np.dtype(np.int32), op), n,
                [_ptr(wide), _ptr(offsets), _ptr(wide_values), n, size])
     copy_(whole, wide)
+
+
+def sort(values, indices, x, dim, descending):
+    check_same_shapes("sort", x, (values, indices))
+    if _numel(x):
+        ordering.sort(_rt.xp, _array(values), _array(indices), _array(x), dim, descending)
+
+
+def cumulative(name, out, x, dim):
+    """As the cpu's, accumulated in out's dtype (float32 in float32: torch's cuda scan)."""
+    check_same_shapes(name, out, (x,))
+    if _numel(x):
+        ordering.cumulative(_rt.xp, name, _array(out), _array(x), dim, out._dtype.np)
+
+
+def searchsorted(out, sorted_rows, values, right):
+    check_same_shapes("searchsorted", out, (values,))
+    if _numel(out):
+        ordering.searchsorted(_rt.xp, _array(out), _array(sorted_rows), _array(values), right)
 
 
 def _draw(kind, t, p0, p1, generator):

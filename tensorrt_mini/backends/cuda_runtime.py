@@ -139,6 +139,8 @@ class Simulated:
     `launch` maps each pointer argument back to the live buffer it points into, sliced at
     that element, as `compiler.simulate` expects."""
 
+    xp = np  # array functions over views, as CuPy's on a GPU
+
     def __init__(self):
         self._buffers = {}  # base address -> weak reference to a buffer made here
         self._bases = []    # the same addresses, sorted
@@ -243,6 +245,7 @@ class CuPy:
         if cupy is None:
             import cupy
         self._cp = cupy
+        self.xp = cupy  # array functions over views: sorting, scans (CUB and Thrust)
         cc = cupy.cuda.Device().compute_capability  # "90" for Hopper
         self.cc = (int(cc[:-1]), int(cc[-1]))
         self._alloc = cupy.cuda.alloc

@@ -1,4 +1,4 @@
 """Derivative formulas, one module per ops module; importing them registers every formula
 into ops.dispatch.DERIVATIVES."""
 from . import (conversion, elementwise, fused, inplace, joining, linalg, reduction,  # noqa: F401
-               scattering, views)
+               scans, scattering, views)
