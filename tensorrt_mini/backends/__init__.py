@@ -41,6 +41,7 @@ the output's shape with stride 0 where they broadcast); inputs share one compute
   at its offset, op "sum", "prod", "amax" or "amin" (nan wins), repeats in order on the
   cpu (scatter_reduce and its family).
 - ``sort(values, indices, x, dim, descending)``: stable, nan largest (torch's order);
+  ``topk(values, indices, x, dim, k, largest)``: the first k of that order;
   ``cumulative(name, out, x, dim)``: cumsum, cumprod, cummax, cummin or logcumsumexp
   values; ``searchsorted(out, sorted_rows,
   values, right)``. Both backends run them through ``backends/ordering.py``.
@@ -63,6 +64,9 @@ backend has its own:
 - ``cat(out, parts, dim)``: parts joined along dim, cast to out's dtype;
 - ``gather(out, x, dim, index)`` (index checked) and ``triangle(out, x, diagonal, lower)``
   (tril or triu);
+- ``scatter_along(out, dim, index, src, op)``: scatter (op None) or scatter_reduce of at
+  most 3-D views, the storage offsets worked out as it goes; returns the first index out
+  of range, or None, having written nothing then;
 - ``reduce_all(name, x, n)``: a fresh 1-element storage holding the reduction of all n > 0
   elements of C-contiguous x (``reduce`` without its general plan and checks).
 """
@@ -71,10 +75,10 @@ import importlib
 INTERFACE = ("empty", "from_host", "to_host", "gather_host", "copy_", "fill_", "elementwise",
              "unary", "binary", "binary_scalar", "binary_contig_new", "where", "reduce",
              "arg_reduce", "fused_reduce", "matmul", "take", "put_", "put_reduce_", "sort",
-             "cumulative", "searchsorted", "uniform_", "normal_", "random_integers_", "sgd_step",
-             "adam_step")
+             "topk", "cumulative", "searchsorted", "uniform_", "normal_", "random_integers_",
+             "sgd_step", "adam_step")
 CPU_ONLY = ("softmax", "layer_norm", "nll_pick", "take_along", "flip", "roll", "reduce_all",
-            "gather", "triangle", "cat")
+            "gather", "triangle", "cat", "scatter_along")
 _MODULES = {"cpu": "tensorrt_mini.backends.cpu", "cuda": "tensorrt_mini.backends.cuda"}
 loaded = {}  # device type -> backend module, once imported (hot paths read it directly)
 

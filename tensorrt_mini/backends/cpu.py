@@ -17,6 +17,7 @@ from ..kernels.cpu import fused_reduce as fused
 from ..kernels.cpu import layer_norm as ln
 from ..kernels.cpu import nll
 from ..kernels.cpu import reduce as rk
+from ..kernels.cpu import scan
 from ..kernels.cpu import scatter as scatter_kernels
 from ..kernels.cpu import softmax as sm
 from ..layout import collapse, is_contiguous
@@ -782,7 +783,8 @@ def put_(x, offsets, values, accumulate):
 
 
 _PUT_REDUCE = {"sum": scatter_kernels.SUM, "prod": scatter_kernels.PROD,
-               "amax": scatter_kernels.AMAX, "amin": scatter_kernels.AMIN}
+               "amax": scatter_kernels.AMAX, "amin": scatter_kernels.AMIN,
+               None: scatter_kernels.PUT}
 
 
 def put_reduce_(x, offsets, values, op):
@@ -809,6 +811,14 @@ def sort(values, indices, x, dim, descending):
                       descending)
 
 
+def topk(values, indices, x, dim, k, largest):
+    """values, indices (x's shape with k along dim) := x's k smallest or largest along
+    dim, in order (ties: the first first)."""
+    check_same_shapes("topk", values, (indices,))
+    if _numel(values):
+        ordering.topk(np, numpy_view(values), numpy_view(indices), numpy_view(x), dim, k, largest)
+
+
 def cumulative(name, out, x, dim):
     """out (x's shape) := cumsum, cumprod, cummax, cummin or logcumsumexp of x along dim;
     sums and products accumulate as torch's cpu kernel does (float32 in float64: each
@@ -816,6 +826,14 @@ def cumulative(name, out, x, dim):
     check_same_shapes(name, out, (x,))
     if _numel(x):
         kind = out._dtype.np.kind
+        if name == "cumsum" and kind == "f" and x._dtype is out._dtype and len(x._shape) <= 2:
+            xs, outs = numpy_view(x), numpy_view(out)
+            if len(x._shape) == 1:
+                xs, outs = xs[None], outs[None]
+            elif dim == 0:
+                xs, outs = xs.T, outs.T
+            scan.cumsum_rows(xs, outs)
+            return
         accumulate = out._dtype.np
         if name in ("cumsum", "cumprod"):
             accumulate = np.float64 if kind == "f" else np.int64
@@ -829,6 +847,31 @@ def searchsorted(out, sorted_rows, values, right):
     if _numel(out):
         ordering.searchsorted(np, numpy_view(out), numpy_view(sorted_rows), numpy_view(values),
                               right)
+
+
+def scatter_along(out, dim, index, src, op):
+    """out[..., index[i], ...] (along dim) := src[i], or op(that, src[i]) for op "sum",
+    "prod", "amax" or "amin"; repeats in order. index and src (a view, or a number) have
+    one shape, and out at least that shape apart from dim; at most 3 dims. Returns None,
+    or the first entry of index outside out's dim, having written nothing."""
+    nd = len(out._shape)
+    if not 1 <= nd <= 3 or len(index._shape) != nd or any(
+            n > m for k, (n, m) in enumerate(zip(index._shape, out._shape)) if k != dim):
+        raise RuntimeError(f"scatter_along: an index of size {list(index._shape)} for an "
+                           f"output of size {list(out._shape)} along dim {dim}")
+    if not _numel(index):
+        return None
+    part = numpy_view(out)[tuple(slice(None) if k == dim else slice(0, n)
+                                 for k, n in enumerate(index._shape))]
+    if isinstance(src, np.generic):
+        values = np.broadcast_to(src, index._shape)
+    else:
+        check_same_shapes("scatter_along", index, (src,))
+        values = numpy_view(src)
+    lead = (None,) * (3 - nd)
+    rows = [np.moveaxis(a, dim, -1)[lead] for a in (part, numpy_view(index), values)]
+    bad = scatter_kernels.scatter_rows(*rows, _PUT_REDUCE[op])
+    return None if bad < 0 else int(np.moveaxis(numpy_view(index), dim, -1).reshape(-1)[bad])
 
 
 def uniform_(t, low, high, generator):

@@ -616,6 +616,14 @@ def sort(values, indices, x, dim, descending):
         ordering.sort(_rt.xp, _array(values), _array(indices), _array(x), dim, descending)
 
 
+def topk(values, indices, x, dim, k, largest):
+    """values, indices (x's shape with k along dim) := x's k smallest or largest along
+    dim, in order (ties: the first first)."""
+    check_same_shapes("topk", values, (indices,))
+    if _numel(values):
+        ordering.topk(_rt.xp, _array(values), _array(indices), _array(x), dim, k, largest)
+
+
 def cumulative(name, out, x, dim):
     """As the cpu's, accumulated in out's dtype (float32 in float32: torch's cuda scan)."""
     check_same_shapes(name, out, (x,))

@@ -62,10 +62,16 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     n = input._shape[d] if input.dim() else 1
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
-    values, indices = sort(input, d, descending=largest)
     if not input.dim():
-        return TopkResult(values, indices)
-    return TopkResult(values.narrow(d, 0, k).contiguous(), indices.narrow(d, 0, k).contiguous())
+        return TopkResult(*sort(input))
+    shape = input._shape[:d] + (k,) + input._shape[d + 1:]
+    values = T.empty_tensor(shape, input._dtype, input.device)
+    indices = T.empty_tensor(shape, D.int64, input.device)
+    if values.numel():
+        T.backends.get(input._storage.device.type).topk(values, indices, input, d, k, largest)
+    if GradMode.enabled and input._requires_grad:  # the values again, through gather's graph
+        values = input.gather(d, indices)
+    return TopkResult(values, indices)
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):

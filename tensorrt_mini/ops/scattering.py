@@ -120,6 +120,19 @@ def _scatter_into(out, dim, index, src, reduce, name, include_self=True):
     if not nd:  # a 0-d tensor has one position along its "dim 0"
         out, index = out.view(1), index.reshape(1)
         src = src.reshape(1) if E.is_tensor(src) else src
+    size = out._shape[d]
+    if out._storage.device.type == "cpu" and nd <= 3 and include_self and reduce != "mean":
+        # one pass that works out the offsets as it goes, and checks the indices first
+        values = (src[tuple(slice(0, n) for n in index._shape)] if E.is_tensor(src)
+                  else E.fill_scalar(src, out._dtype))
+        bad = T.backends.get("cpu").scatter_along(out, d, index, values, reduce)
+        if bad is not None:
+            raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
+        out._storage._version += 1
+        return
+    bad = _first_outside(index, size)
+    if bad is not None:
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
     offsets = _offsets_along(out, d, index)
     if E.is_tensor(src):
         values = src[tuple(slice(0, n) for n in index._shape)]
@@ -167,10 +180,6 @@ def _check_scatter(name, out, d, index, src):
         elif too_big:
             raise RuntimeError(f"Expected index {list(index._shape)} to be no larger than self "
                                f"{list(out._shape)} apart from dimension {d}")
-    size = out._shape[d] if out.dim() else 1
-    bad = _first_outside(index, size)
-    if bad is not None:
-        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
 
 
 def _first_outside(index, size):

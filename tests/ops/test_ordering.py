@@ -10,6 +10,18 @@ from oracle import host, layouts, needs_torch
 from tensorrt_mini.backends import cuda_runtime
 
 EXPRESSIONS = [
+    "L.sort(L.tensor([0.0, -0.0, float('nan'), -float('nan'), 1.0, -0.0, -float('inf')]))",
+    "L.sort(L.tensor([0.0, -0.0, float('nan'), -float('nan'), 1.0, -0.0, -float('inf')]), "
+    "descending=True)",
+    "L.sort(L.tensor([[2, -1, 2], [-128, 127, 0]], dtype=L.int8), 1, descending=True)",
+    "L.sort(L.tensor([[True, False, True]]), 1)",
+    "L.sort(L.tensor([3., 1, 2, 1], dtype=L.float64), descending=True)",
+    # (torch's indices among ties come from its selection algorithm: values only)
+    "L.topk(L.tensor([1, 3, 3, 2, 3]), 2)[0]",
+    "L.topk(L.tensor([1., 3, 3, 2, 3]), 3, largest=False)[0]",
+    "L.topk(L.tensor([1., 3, 3, 2, 3], dtype=L.float64), 2)[0]",
+    "L.topk(L.tensor([[1., 3], [3, 2]]).t(), 2, dim=1)", "L.topk(L.tensor([1., 2]), 0)",
+    "L.topk(L.tensor([float('nan'), 1., float('nan')]), 2)",
     "L.sort(L.tensor([3., 1., float('nan'), 1., 2.]))",
     "L.sort(L.tensor([3., 1., float('nan'), 1., 2.]), descending=True)",
     'L.sort(L.tensor([[3, 1, 2], [0, 5, 5]]).t(), 0)',
