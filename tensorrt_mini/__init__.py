@@ -21,7 +21,8 @@ from .ops.elementwise import (addcdiv, addcmul, bitwise_left_shift, bitwise_righ
 from .ops.indexing import nonzero
 from .ops.comparison import allclose, count_nonzero, equal, isclose, isin
 from .ops.einsum import einsum
-from .ops.joining import cat, stack, tile
+from .ops.joining import (atleast_1d, atleast_2d, atleast_3d, cartesian_prod, cat, column_stack,
+                          dstack, hstack, meshgrid, row_stack, stack, tile, vstack)
 from .ops.ordering import (argsort, bincount, bucketize, histc, kthvalue, median, mode, msort,
                            searchsorted, sort, topk, unique, unique_consecutive)
 from .ops.scans import cummax, cummin, cumprod, cumsum, diff, logcumsumexp
@@ -29,15 +30,18 @@ from .ops.scattering import (argwhere, index_add, index_copy, index_fill, index_
                              masked_select, put, scatter, scatter_add, scatter_reduce, take,
                              take_along_dim)
 from .ops.scattering import where as _where
-from .ops.selecting import flip, gather, index_select, masked_fill, roll, tril, triu
+from .ops.selecting import (flip, fliplr, flipud, gather, index_select, masked_fill, roll, rot90,
+                            tril, triu)
 from .ops.linalg import bmm, dot, matmul, mm, mv
 from .ops.reduction import (all, amax, amin, any, argmax, argmin, max, mean, min, prod, std, sum,
                             var)
-from .ops.views import (as_strided, chunk, diagonal, expand, flatten, movedim, narrow, permute,
-                        reshape, select, split, squeeze, t, transpose, unbind, unflatten, unsqueeze)
+from .ops.views import (as_strided, broadcast_tensors, broadcast_to, chunk, diagonal, dsplit, expand,
+                        flatten, hsplit, movedim, narrow, permute, reshape, select, split, squeeze,
+                        t, tensor_split, transpose, unbind, unflatten, unsqueeze, vsplit)
 from .printing import set_printoptions
 from .random import Generator, initial_seed, manual_seed, seed
 from .size import Size
+from .layout import broadcast_shapes as _broadcast_shapes
 from .storage import Storage
 from ._tensor import Tensor
 from . import tensor_methods  # noqa: F401  (binds the op methods onto Tensor)
@@ -72,6 +76,11 @@ def __getattr__(name):
     if name in ("elementwise", "reduction"):
         return getattr(importlib.import_module(".ops.fused", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def broadcast_shapes(*shapes):
+    return Size(_broadcast_shapes(*(tuple(s) if isinstance(s, (tuple, list, Size)) else (s,)
+                                    for s in shapes)))
 
 
 def is_tensor(obj):

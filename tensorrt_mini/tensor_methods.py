@@ -87,6 +87,14 @@ Tensor.transpose_ = Tensor.swapaxes_ = Tensor.swapdims_ = V.transpose_
 Tensor.as_strided_ = V.as_strided_
 Tensor.resize_ = V.resize_
 Tensor.resize_as_ = V.resize_as_
+Tensor.tensor_split = V.tensor_split
+Tensor.hsplit = V.hsplit
+Tensor.vsplit = V.vsplit
+Tensor.dsplit = V.dsplit
+Tensor.broadcast_to = V.broadcast_to
+Tensor.rot90 = selecting.rot90
+Tensor.fliplr = selecting.fliplr
+Tensor.flipud = selecting.flipud
 Tensor.__getitem__ = indexing.getitem
 Tensor.__setitem__ = indexing.setitem
 Tensor.nonzero = indexing.nonzero

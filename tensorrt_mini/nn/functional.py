@@ -17,6 +17,7 @@ from ..ops import elementwise as E
 from ..ops.dispatch import GradMode
 from ..ops.indexing import gather, index_put_
 from ..ops.linalg import matmul
+from ..ops.padding import pad  # noqa: F401  (F.pad)
 
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)

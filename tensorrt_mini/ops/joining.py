@@ -82,3 +82,87 @@ def tile(input, dims):
     """repeat, with dims padded with leading 1s to input's number of dims."""
     dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
     return repeat(input, (1,) * (input.dim() - len(dims)) + dims)
+
+
+# --- stacking by dims, grids ----------------------------------------------------------------
+
+def atleast_1d(*tensors):
+    return _at_least(tensors, lambda t: t.reshape(1) if not t.dim() else t)
+
+
+def atleast_2d(*tensors):
+    return _at_least(tensors, lambda t: t.reshape(1, -1) if t.dim() < 2 else t)
+
+
+def atleast_3d(*tensors):
+    def lift(t):
+        if t.dim() == 0:
+            return t.reshape(1, 1, 1)
+        if t.dim() == 1:
+            return t.reshape(1, -1, 1)
+        return t.unsqueeze(-1) if t.dim() == 2 else t
+    return _at_least(tensors, lift)
+
+
+def _at_least(tensors, lift):
+    """One tensor: its lifted view; several (or a sequence): a tuple of them."""
+    if len(tensors) == 1 and not isinstance(tensors[0], (list, tuple)):
+        return lift(tensors[0])
+    if len(tensors) == 1:
+        tensors = tensors[0]
+    return tuple(lift(t) for t in tensors)
+
+
+def hstack(tensors):
+    tensors = atleast_1d(tuple(tensors))
+    return cat(tensors, 0 if tensors[0].dim() == 1 else 1)
+
+
+def vstack(tensors):
+    return cat(atleast_2d(tuple(tensors)), 0)
+
+
+row_stack = vstack
+
+
+def dstack(tensors):
+    return cat(atleast_3d(tuple(tensors)), 2)
+
+
+def column_stack(tensors):
+    """1-D (and 0-d) tensors as columns, joined with the 2-D ones along dim 1."""
+    columns = tuple(t.reshape(-1, 1) if t.dim() <= 1 else t for t in tensors)
+    return cat(columns, 1)
+
+
+def meshgrid(*tensors, indexing="ij"):
+    """Expanded views of 1-D tensors, one per tensor, over the grid of all of them; "xy"
+    swaps the first two dims (Cartesian indexing)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but "
+                           f"received: {indexing}")
+    for t in tensors:
+        if t.dim() > 1:
+            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but "
+                               f"got: {t}")
+    vectors = [t.reshape(-1) for t in tensors]
+    order = list(range(len(vectors)))
+    if indexing == "xy" and len(vectors) > 1:
+        order[0], order[1] = 1, 0
+    shape = [vectors[k].numel() for k in order]
+    grids = []
+    for k, v in enumerate(vectors):
+        place = [1] * len(vectors)
+        place[order.index(k)] = -1
+        grids.append(v.reshape(place).expand(shape))
+    return tuple(grids)
+
+
+def cartesian_prod(*tensors):
+    """Every combination of the 1-D tensors' elements, one per row (the last varies fastest)."""
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([g.reshape(-1) for g in grids], 1)

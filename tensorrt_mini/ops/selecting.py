@@ -203,3 +203,35 @@ def _triangle(name, input, diagonal, keep):
     offset = arange(cols, device=dev).view(1, cols) - arange(rows, device=dev).view(rows, 1)
     zero = full((), 0, dtype=input._dtype, device=dev)
     return E.where(keep(offset), input, zero)
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    """input turned k quarter turns from dims[0] towards dims[1]."""
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if input.dim() < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {input.dim()}")
+    d0, d1 = wrap_dims(dims, input.dim()) if dims[0] != dims[1] else (dims[0], dims[1])
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} "
+                           f"and dim1 = {dims[1]}")
+    k %= 4
+    if k == 1:
+        return flip(input, (d1,)).transpose(d0, d1)
+    if k == 2:
+        return flip(input, (d0, d1))
+    if k == 3:
+        return flip(input, (d0,)).transpose(d0, d1)
+    return input.clone()
+
+
+def fliplr(input):
+    if input.dim() < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return flip(input, (1,))
+
+
+def flipud(input):
+    if input.dim() < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return flip(input, (0,))

@@ -3,8 +3,8 @@ in `contiguous`, `clone` and a `reshape` that strides do not allow as a view."""
 import math
 
 from .. import _tensor as T
-from ..layout import (contiguous_strides, expand_strides, infer_size, is_contiguous,
-                      view_strides, wrap_dim, wrap_dims)
+from ..layout import (broadcast_shapes, contiguous_strides, expand_strides, infer_size,
+                      is_contiguous, view_strides, wrap_dim, wrap_dims)
 from .dispatch import differentiable
 
 
@@ -374,3 +374,67 @@ def resize_(input, *sizes, memory_format=None):
 
 def resize_as_(input, other, memory_format=None):
     return resize_(input, other._shape)
+
+
+# --- splitting at indices, broadcasting ------------------------------------------------------
+
+def tensor_split(input, indices_or_sections, dim=0):
+    """Views of input split along dim: into n near-equal parts (the first size % n one
+    longer), or at the given indices."""
+    d = wrap_dim(dim, len(input._shape))
+    size = input._shape[d]
+    split_at = indices_or_sections
+    if isinstance(split_at, T.Tensor):
+        if split_at.dim() > 1:
+            raise RuntimeError("tensor_split expected tensor_indices_or_sections to be a "
+                               "zero-dimensional or one-dimensional tensor, but got a tensor "
+                               f"with {split_at.dim()} dims")
+        split_at = split_at.item() if not split_at.dim() else split_at.tolist()
+    if isinstance(split_at, int):
+        if split_at <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {split_at}")
+        small, extra = divmod(size, split_at)
+        lengths = [small + 1] * extra + [small] * (split_at - extra)
+        starts = [sum(lengths[:k]) for k in range(split_at)]
+    else:
+        bounds = [0] + [min(max(i, 0), size) for i in split_at] + [size]
+        starts = bounds[:-1]
+        lengths = [max(b - a, 0) for a, b in zip(bounds, bounds[1:])]
+    return tuple(narrow(input, d, start, n) for start, n in zip(starts, lengths))
+
+
+def _split_named(name, input, sections, dim, min_dims):
+    if len(input._shape) < min_dims:
+        raise RuntimeError(f"torch.{name} requires a tensor with at least {min_dims} dimension, "
+                           f"but got a tensor with {len(input._shape)} dimensions!")
+    if isinstance(sections, int):
+        size = input._shape[dim]
+        if sections == 0 or size % sections:
+            raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but the "
+                               f"size of the dimension {size} is not divisible by the split_size "
+                               f"{sections}!")
+    return tensor_split(input, sections, dim)
+
+
+def hsplit(input, sections):
+    return _split_named("hsplit", input, sections, 1 if len(input._shape) > 1 else 0, 1)
+
+
+def vsplit(input, sections):
+    return _split_named("vsplit", input, sections, 0, 2)
+
+
+def dsplit(input, sections):
+    return _split_named("dsplit", input, sections, 2, 3)
+
+
+def broadcast_to(input, size):
+    return expand(input, size)
+
+
+def broadcast_tensors(*tensors):
+    """Views of the tensors, each expanded to their common shape."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    shape = broadcast_shapes(*(t._shape for t in tensors))
+    return tuple(expand(t, shape) for t in tensors)

@@ -107,3 +107,35 @@ def test_repeat_and_tile_never_alias_their_input():
     same_as_torch(tile_then_write)
     same_as_torch(lambda lib: lib.ones(2, 3).repeat(1, 1))
     same_as_torch(lambda lib: lib.ones(1, 3).repeat(4, 1))
+
+
+STACKS_EXPRESSIONS = [
+    'L.hstack([L.ones(2), L.zeros(3)])',
+    'L.vstack([L.ones(2), L.zeros(2)])',
+    'L.dstack([L.ones(2), L.zeros(2)])',
+    'L.column_stack([L.ones(2), L.zeros(2, 3)])',
+    'L.row_stack([L.ones(2), L.zeros(2)])',
+    'L.hstack([L.ones(2, 1), L.zeros(2, 2)])',
+    "[(t.shape, t.stride()) for t in L.meshgrid(L.arange(2), L.arange(3), indexing='ij')]",
+    "[(t.shape, t.stride()) for t in L.meshgrid(L.arange(2), L.arange(3), indexing='xy')]",
+    "[(t.shape, t.stride()) for t in L.meshgrid(L.arange(2), L.arange(3), L.arange(4), indexing='xy')]",
+    'L.cartesian_prod(L.tensor([1, 2]), L.tensor([3, 4]))',
+    'L.cartesian_prod(L.tensor([1, 2]))',
+    'L.atleast_2d(L.tensor(1.)).shape',
+    'L.atleast_3d(L.ones(2, 3)).shape',
+    'L.atleast_1d(L.ones(()), L.ones(2))',
+]
+
+
+@pytest.mark.parametrize("expr", STACKS_EXPRESSIONS)
+def test_stacks_match_torch(expr):
+    """Results (values, shapes, strides) and errors, as torch gives them."""
+    torch = needs_torch()
+    assert _torch_outcome(tm, expr) == _torch_outcome(torch, expr)
+
+
+def _torch_outcome(lib, expr):
+    try:
+        return repr(eval(expr, {"L": lib}))
+    except Exception as e:  # the error is the result to compare
+        return f"{type(e).__name__}: {e}"

@@ -105,3 +105,32 @@ def test_selecting_regressions_match_torch(expr):
                                   "lib.tensor(1.).roll(1)"])
 def test_roll_of_a_0d_tensor_as_torch(expr):
     same_as_torch(expr)
+
+
+ROTATIONS_EXPRESSIONS = [
+    'L.rot90(L.arange(6).view(2, 3))',
+    'L.rot90(L.arange(6).view(2, 3), 2).stride()',
+    'L.rot90(L.arange(6).view(2, 3), -1, [0, 1])',
+    'L.rot90(L.arange(6).view(2, 3), 1).stride()',
+    'L.rot90(L.arange(24).view(2, 3, 4), 1, [2, 0]).shape',
+    'L.fliplr(L.arange(4).view(2, 2))',
+    'L.flipud(L.arange(4).view(2, 2))',
+    'L.rot90(L.ones(3))',
+    'L.rot90(L.ones(2, 2), 1, [0, 0])',
+    'L.fliplr(L.ones(3))',
+    'L.flipud(L.ones(()))',
+]
+
+
+@pytest.mark.parametrize("expr", ROTATIONS_EXPRESSIONS)
+def test_rotations_match_torch(expr):
+    """Results (values, shapes, strides) and errors, as torch gives them."""
+    torch = needs_torch()
+    assert _torch_outcome(tm, expr) == _torch_outcome(torch, expr)
+
+
+def _torch_outcome(lib, expr):
+    try:
+        return repr(eval(expr, {"L": lib}))
+    except Exception as e:  # the error is the result to compare
+        return f"{type(e).__name__}: {e}"

@@ -432,3 +432,39 @@ def test_resize_on_cuda():
     x = tm.arange(4., device="cuda")
     x.resize_(6)
     assert x.shape == (6,) and x[:4].tolist() == [0.0, 1.0, 2.0, 3.0]
+
+
+SPLITS_EXPRESSIONS = [
+    '[t.tolist() for t in L.tensor_split(L.arange(7.), 3)]',
+    '[t.tolist() for t in L.tensor_split(L.arange(7.), [1, 5])]',
+    '[t.shape for t in L.tensor_split(L.ones(2, 7), L.tensor([2, 4]), dim=1)]',
+    '[t.shape for t in L.tensor_split(L.arange(7.), L.tensor(3))]',
+    '[t.shape for t in L.tensor_split(L.arange(7.), [5, 2, 9])]',
+    '[t.stride() for t in L.hsplit(L.ones(2, 6), 3)]',
+    '[t.shape for t in L.vsplit(L.ones(4, 2), [1])]',
+    '[t.shape for t in L.dsplit(L.ones(1, 2, 4), 2)]',
+    '[t.shape for t in L.hsplit(L.ones(6), 2)]',
+    'L.hsplit(L.ones(2, 5), 3)',
+    'L.vsplit(L.ones(5), 1)',
+    'L.tensor_split(L.ones(3), 0)',
+    'L.tensor_split(L.ones(3), L.tensor([[1]]))',
+    '[(t.shape, t.stride()) for t in L.broadcast_tensors(L.ones(2, 1), L.ones(3))]',
+    'L.broadcast_shapes((2, 1), (3,))',
+    'L.broadcast_shapes(3, (2, 1))',
+    'L.broadcast_to(L.ones(3), (2, 3)).stride()',
+    'L.ones(3).broadcast_to((2, 3)).shape',
+]
+
+
+@pytest.mark.parametrize("expr", SPLITS_EXPRESSIONS)
+def test_splits_match_torch(expr):
+    """Results (values, shapes, strides) and errors, as torch gives them."""
+    torch = needs_torch()
+    assert _torch_outcome(tm, expr) == _torch_outcome(torch, expr)
+
+
+def _torch_outcome(lib, expr):
+    try:
+        return repr(eval(expr, {"L": lib}))
+    except Exception as e:  # the error is the result to compare
+        return f"{type(e).__name__}: {e}"
