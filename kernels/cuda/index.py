@@ -9,15 +9,19 @@ are dense. `values` may be a scalar (index_put_ of a number).
 - `put_add`: x[offsets[k]] += values[k], atomically, so repeats accumulate.
              args: (x, offsets, values, n, size), size = x's storage length.
              Atomic adds exist for ACCUMULATE_DTYPES; narrower ints go through int32.
+- `put_reduce`: x[offsets[k]] = op(x[offsets[k]], values[k]) for op "prod", "amax" or
+             "amin", by a compare-and-swap loop on the element's bits (CUDA has no
+             atomic multiply, and its atomic max and min skip nan where torch's keep it).
+             args: as put_add. For ACCUMULATE_DTYPES; narrower ints go through int32.
 All launch blocks(n, THREADS) blocks of THREADS threads.
 """
 import numpy as np
 from numba import types
 from numba.np.numpy_support import from_dtype
 
-from .compiler import Kernel, cuda
+from .compiler import Kernel, cuda, device
 from .geometry import THREADS
-from .intrinsics import as_array, load, store
+from .intrinsics import as_array, bitcast, load, store
 
 ACCUMULATE_DTYPES = tuple(np.dtype(d) for d in ("int32", "int64", "float32", "float64"))
 _OFFSETS = types.CPointer(types.int64)
@@ -74,4 +78,50 @@ def put_add(dtype, values_pointer=True):
     mode = "p" if values_pointer else "s"
     return Kernel(f"index.put_add.{dtype}.{mode}.t{threads}", kernel,
                   (types.CPointer(t), _OFFSETS, _value_type(t, values_pointer), types.int64,
+                   types.int64), threads)
+
+
+def _combine(op):
+    if op == "prod":
+        def combine(a, b):
+            return a * b
+    elif op == "amax":
+        def combine(a, b):
+            return b if b > a or b != b else a
+    elif op == "amin":
+        def combine(a, b):
+            return b if b < a or b != b else a
+    else:
+        raise ValueError(f"unknown scatter reduction {op}")
+    return device(combine)
+
+
+def put_reduce(dtype, op, values_pointer=True):
+    dtype = np.dtype(dtype)
+    if dtype not in ACCUMULATE_DTYPES:
+        raise TypeError(f"no compare-and-swap for {dtype}; reduce in int32 and cast back")
+    t = from_dtype(dtype)
+    bits = from_dtype(np.dtype(f"int{dtype.itemsize * 8}"))  # what the swap compares
+    combine = _combine(op)
+    cast = dtype.type  # back to the element's type: numba widens int32 * int32 to int64
+    threads = THREADS
+
+    def kernel(x, offsets, values, n, size):
+        target = as_array(x, size)
+        k = cuda.blockIdx.x * threads + cuda.threadIdx.x
+        while k < n:
+            o = offsets[k]
+            v = load(values, k)
+            old = target[o]
+            while True:
+                new = bitcast(cast(combine(bitcast(old, v), v)), old)
+                seen = cuda.atomic.cas(target, o, old, new)
+                if seen == old:
+                    break
+                old = seen
+            k += cuda.gridDim.x * threads
+
+    mode = "p" if values_pointer else "s"
+    return Kernel(f"index.put_{op}.{dtype}.{mode}.t{threads}", kernel,
+                  (types.CPointer(bits), _OFFSETS, _value_type(t, values_pointer), types.int64,
                    types.int64), threads)

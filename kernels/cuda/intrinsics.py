@@ -9,6 +9,8 @@ form for the simulator.
 - `vload` / `vstore`: `width` consecutive elements in one vector access (16-byte loads are
   how torch reaches its elementwise bandwidth); the caller guarantees the alignment.
 - `as_array(p, n)`: a 1-D array over a pointer, because numba's atomics take arrays.
+- `bitcast(v, like)`: v's bits read as a value of like's type (of v's width), so that a
+  compare-and-swap on integers can update a float.
 """
 import numpy as np
 
@@ -45,6 +47,14 @@ if SIMULATOR:
 
     def as_array(x, n):
         return x
+
+    def bitcast(v, like):
+        to = np.asarray(like).dtype
+        width = to.itemsize
+        source = np.dtype(f"i{width}") if to.kind == "f" else np.asarray(v).dtype
+        if source.itemsize != width:  # a Python number: the float of like's width
+            source = np.dtype(f"f{width}")
+        return np.asarray(v, source).view(to)[()]
 
 else:
     from llvmlite import ir
@@ -200,3 +210,15 @@ else:
             ary.strides = cgutils.pack_array(builder, [itemsize])
             return ary._getvalue()
         return aryty(x, n), codegen
+
+    @intrinsic
+    def bitcast(typingctx, v, like):
+        numbers = (types.Integer, types.Float)
+        if not (isinstance(v, numbers) and isinstance(like, numbers)
+                and v.bitwidth == like.bitwidth):
+            return None
+
+        def codegen(context, builder, sig, args):
+            to = context.get_value_type(sig.return_type)
+            return args[0] if args[0].type == to else builder.bitcast(args[0], to)
+        return like(v, like), codegen
