@@ -28,6 +28,7 @@ from .ops.views import (as_strided, chunk, diagonal, expand, flatten, movedim, n
                         reshape, select, split, squeeze, t, transpose, unbind, unflatten, unsqueeze)
 from .printing import set_printoptions
 from .random import Generator, initial_seed, manual_seed, seed
+from .serialization import load, save
 from .size import Size
 from .storage import Storage
 from ._tensor import Tensor
