@@ -12,7 +12,6 @@ data at a multiple of 64 bytes from the start:
 - `byteorder`, `version` ("3"), `.format_version`, `.storage_alignment` and
   `.data/serialization_id`, as torch.save writes them.
 """
-import codecs
 import contextlib
 import io
 import os
@@ -25,8 +24,9 @@ from collections import OrderedDict
 
 import numpy as np
 
-from . import backends, creation
+from . import backends
 from . import dtypes as D
+from . import torch_format as F
 from ._tensor import Tensor
 from .device import as_device, device
 from .size import Size
@@ -37,71 +37,6 @@ _ALIGNMENT = 64
 _FOLDER = "archive"  # torch.save's name for it when it writes to a file object
 # how a file of torch's legacy format (before zip, torch 1.6) starts: its magic number pickled
 _LEGACY_START = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19"
-
-_parameter_type = None
-
-
-def register_parameter_type(cls):
-    """nn (a layer above) hands over its Parameter: saved as torch's, and loaded as one."""
-    global _parameter_type
-    _parameter_type = cls
-
-
-# --- torch's names ------------------------------------------------------------------------
-
-class _Global:
-    """A global of torch's that a file names: tm.save writes its name (torch.load looks it
-    up); tm.load reads it as `value`, tm's counterpart."""
-    __slots__ = ("module", "name", "value")
-
-    def __init__(self, path, value):
-        self.module, _, self.name = path.rpartition(".")
-        self.value = value
-
-
-class _StorageType:
-    """What tm.load reads for torch.<X>Storage: the element type of a saved storage."""
-    __slots__ = ("dtype",)
-
-    def __init__(self, dtype):
-        self.dtype = dtype
-
-
-def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks,
-                       metadata=None):
-    # torch saves no hooks (backward_hooks is always empty); metadata carries conjugate and
-    # negative bits, which tm does not have
-    if metadata:
-        raise RuntimeError(f"tm.load: a saved tensor has metadata {metadata!r} (conjugate or "
-                           f"negative bits), which tensorrt_mini does not support")
-    return creation.rebuild_view(Tensor, storage, storage_offset, size, stride, requires_grad)
-
-
-def _rebuild_parameter(data, requires_grad, backward_hooks):
-    if _parameter_type is None:
-        raise RuntimeError("tm.load: the file holds an nn.Parameter; import tensorrt_mini.nn "
-                           "before loading it")
-    if not isinstance(data, Tensor):
-        raise TypeError(f"a Parameter's data must be a tensor, not {type(data).__name__}")
-    return _parameter_type(data, requires_grad)
-
-
-_REBUILD_TENSOR = _Global("torch._utils._rebuild_tensor_v2", _rebuild_tensor_v2)
-_REBUILD_PARAMETER = _Global("torch._utils._rebuild_parameter", _rebuild_parameter)
-_STORAGE_TYPES = {d: _Global(f"torch.{D.TYPE_NAMES[d.name]}Storage", _StorageType(d))
-                  for d in D.ALL}
-_DTYPES = {d: _Global(f"torch.{d.name}", d) for d in D.ALL}
-_SIZE = _Global("torch.Size", Size)
-_DEVICE = _Global("torch.device", device)
-
-# What a file may name: torch's names, read as tm's, and the builtins through which
-# protocol 2 pickles bytes, sets and complex numbers. weights_only=True allows these only.
-ALLOWED = {f"{g.module}.{g.name}": g.value
-           for g in (_REBUILD_TENSOR, _REBUILD_PARAMETER, _SIZE, _DEVICE,
-                     *_STORAGE_TYPES.values(), *_DTYPES.values())}
-ALLOWED.update({"collections.OrderedDict": OrderedDict, "_codecs.encode": codecs.encode,
-                "builtins.set": set, "builtins.complex": complex})
-
 
 # --- save -----------------------------------------------------------------------------------
 
@@ -122,10 +57,10 @@ class _Pickler(pickle._Pickler):
         super().__init__(file, protocol=2)
         self.storages = {}  # key -> Storage, in the order first pickled
         self._keys = {}     # id(storage) -> key
-        self.dispatch = {**pickle._Pickler.dispatch, _Global: _save_global, Tensor: _save_tensor,
+        self.dispatch = {**pickle._Pickler.dispatch, F.Global: _save_global, Tensor: _save_tensor,
                          D.dtype: _save_dtype, device: _save_device, Size: _save_size}
-        if _parameter_type is not None:
-            self.dispatch[_parameter_type] = _save_parameter
+        if F.parameter_type is not None:
+            self.dispatch[F.parameter_type] = _save_parameter
 
     def persistent_id(self, obj):
         if not isinstance(obj, Storage):
@@ -134,8 +69,8 @@ class _Pickler(pickle._Pickler):
         if key is None:
             key = self._keys[id(obj)] = str(len(self._keys))
             self.storages[key] = obj
-        location = "cpu" if obj.device.type == "cpu" else f"cuda:{obj.device.index or 0}"
-        return ("storage", _STORAGE_TYPES[obj.dtype], key, location, obj.size())
+        # the location is "cpu" or "cuda:0": a tensor's cuda device always has its index
+        return ("storage", F.STORAGE_TYPES[obj.dtype], key, str(obj.device), obj.size())
 
 
 def _save_global(pickler, g):
@@ -152,24 +87,24 @@ def _save_call(pickler, func, args, obj):
 
 
 def _save_tensor(pickler, t):
-    _save_call(pickler, _REBUILD_TENSOR,
+    _save_call(pickler, F.REBUILD_TENSOR,
                (t._storage, t._offset, t._shape, t._stride, t._requires_grad, OrderedDict()), t)
 
 
 def _save_parameter(pickler, p):
-    _save_call(pickler, _REBUILD_PARAMETER, (p.detach(), p._requires_grad, OrderedDict()), p)
+    _save_call(pickler, F.REBUILD_PARAMETER, (p.detach(), p._requires_grad, OrderedDict()), p)
 
 
 def _save_dtype(pickler, d):
-    pickler.save(_DTYPES[d])
+    pickler.save(F.DTYPES[d])
 
 
 def _save_device(pickler, d):
-    _save_call(pickler, _DEVICE, (d.type,) if d.index is None else (d.type, d.index), d)
+    _save_call(pickler, F.DEVICE, (d.type,) if d.index is None else (d.type, d.index), d)
 
 
 def _save_size(pickler, s):
-    _save_call(pickler, _SIZE, (tuple(s),), s)
+    _save_call(pickler, F.SIZE, (tuple(s),), s)
 
 
 def _write_archive(stream, pickled, storages):
@@ -224,7 +159,7 @@ def load(f, map_location=None, weights_only=True):
         reader = _Reader(_open_archive(stream), restore)
         pickled = io.BytesIO(reader.read("data.pkl"))
         if weights_only:
-            return WeightsOnlyUnpickler(pickled, ALLOWED, reader.persistent_load).load()
+            return WeightsOnlyUnpickler(pickled, F.ALLOWED, reader.persistent_load).load()
         unpickler = _Unpickler(pickled)
         unpickler.persistent_load = reader.persistent_load
         return unpickler.load()
@@ -234,7 +169,7 @@ class _Unpickler(pickle.Unpickler):
     """The unrestricted unpickler: torch's names read as tm's; any other global is imported."""
 
     def find_class(self, module, name):
-        found = ALLOWED.get(f"{module}.{name}")
+        found = F.ALLOWED.get(f"{module}.{name}")
         return found if found is not None else super().find_class(module, name)
 
 
@@ -272,7 +207,7 @@ class _Reader:
         _, storage_type, key, location, numel = pid
         if key in self.storages:
             return self.storages[key]
-        if not isinstance(storage_type, _StorageType) or type(key) is not str \
+        if not isinstance(storage_type, F.StorageType) or type(key) is not str \
                 or type(location) is not str or type(numel) is not int or numel < 0:
             raise RuntimeError(f"tm.load: unsupported storage {pid!r}")
         dtype = storage_type.dtype

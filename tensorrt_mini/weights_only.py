@@ -25,7 +25,7 @@ class Unpickler:
         self._read = file.read
         self._readline = file.readline
         self._allowed = allowed
-        self._callable = {id(v) for v in allowed.values()}
+        self._callable = {id(v) for v in allowed.values() if callable(v)}
         self._persistent_load = persistent_load
 
     def load(self):

@@ -1,6 +1,6 @@
 """Parameter: a leaf tensor that a Module registers as one of its parameters."""
 from .. import _tensor as T
-from ..serialization import register_parameter_type
+from ..torch_format import register_parameter_type
 
 
 class Parameter(T.Tensor):
