@@ -41,7 +41,7 @@ _LEGACY_START = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19"
 # --- save -----------------------------------------------------------------------------------
 
 def save(obj, f):
-    """Writes obj to f (a path or a binary file object) as torch.save does."""
+    """Writes obj to f (a path or a seekable binary file object) as torch.save does."""
     pickled = io.BytesIO()
     pickler = _Pickler(pickled)
     pickler.dump(obj)  # before f is opened: an object that fails to pickle leaves f alone
@@ -143,7 +143,7 @@ def _write_record(archive, stream, base, name, data):
 # --- load -----------------------------------------------------------------------------------
 
 def load(f, map_location=None, weights_only=True):
-    """Reads what torch.save or tm.save wrote to f (a path or a binary file object).
+    """Reads what torch.save or tm.save wrote to f (a path or a seekable binary file object).
 
     map_location, as torch.load takes it: None puts each storage where it was saved; a
     device or device string puts them all there; a dict maps saved locations ("cpu",
@@ -155,8 +155,8 @@ def load(f, map_location=None, weights_only=True):
     pickle.UnpicklingError. weights_only=False unpickles anything: only for trusted files.
     """
     restore = _restorer(map_location)
-    with _opened(f, "rb") as stream:
-        reader = _Reader(_open_archive(stream), restore)
+    with _opened(f, "rb") as stream, _open_archive(stream) as archive:
+        reader = _Reader(archive, restore)
         pickled = io.BytesIO(reader.read("data.pkl"))
         if weights_only:
             return WeightsOnlyUnpickler(pickled, F.ALLOWED, reader.persistent_load).load()
@@ -202,14 +202,13 @@ class _Reader:
             raise RuntimeError(f"tm.load: failed reading record {name}: {e}") from None
 
     def persistent_load(self, pid):
-        if len(pid) != 5:
-            raise RuntimeError(f"tm.load: invalid storage id {pid!r}")
+        if type(pid) is not tuple or len(pid) != 5 or pid[0] != "storage" \
+                or not isinstance(pid[1], F.StorageType) or type(pid[2]) is not str \
+                or type(pid[3]) is not str or type(pid[4]) is not int or pid[4] < 0:
+            raise RuntimeError(f"tm.load: unsupported storage id {pid!r}")
         _, storage_type, key, location, numel = pid
         if key in self.storages:
             return self.storages[key]
-        if not isinstance(storage_type, F.StorageType) or type(key) is not str \
-                or type(location) is not str or type(numel) is not int or numel < 0:
-            raise RuntimeError(f"tm.load: unsupported storage {pid!r}")
         dtype = storage_type.dtype
         raw = self.read(f"data/{key}")
         if len(raw) != numel * dtype.itemsize:

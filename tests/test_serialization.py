@@ -7,6 +7,8 @@ import os
 import pathlib
 import pickle
 import struct
+import subprocess
+import sys
 import zipfile
 from collections import OrderedDict
 from fractions import Fraction
@@ -152,6 +154,20 @@ def test_parameters_and_requires_grad():
     assert back["non_leaf"].tolist() == [2.0, 2.0, 2.0]
 
 
+def test_a_parameter_loads_once_nn_is_imported(tmp_path):
+    # nn, a layer above, registers Parameter when it is imported (tm imports it lazily)
+    path = tmp_path / "p.pt"
+    tm.save(tm.nn.Parameter(tm.ones(2)), path)
+    code = (f"import tensorrt_mini as tm\ntry:\n    tm.load({str(path)!r})\n"
+            f"except RuntimeError as e:\n    print(e)\n"
+            f"tm.nn\nprint(type(tm.load({str(path)!r})).__name__)\n")
+    repo = pathlib.Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=repo,
+                         check=True).stdout
+    assert out == ("tm.load: the file holds an nn.Parameter; import tensorrt_mini.nn before "
+                   "loading it\nParameter\n")
+
+
 def test_state_dicts():
     model = tm.nn.Sequential(tm.nn.Linear(3, 4), tm.nn.ReLU(), tm.nn.Linear(4, 2))
     state = round_trip(model.state_dict())
@@ -189,6 +205,12 @@ def test_paths_and_file_objects(tmp_path):
         tm.save({"x": x}, f)
     with open(tmp_path / "c.pt", "rb") as f:
         assert tm.load(f)["x"].tolist() == [0.0, 1.0, 2.0]
+    buf = io.BytesIO()
+    tm.save(x, buf)
+    assert not buf.closed  # the caller's file object stays open, after load too
+    buf.seek(0)
+    tm.load(buf)
+    assert not buf.closed
     assert (tmp_path / "c.pt").read_bytes()[:4] == b"PK\x03\x04"
 
 
@@ -334,6 +356,14 @@ def test_weights_only_leaves_functions_alone():
                            + b"N}" + op_str("__defaults__") + b"N" + b"s\x86b."))
     assert torch_format._rebuild_tensor_v2.__dict__ == before
     assert torch_format._rebuild_tensor_v2.__defaults__ == (None,)
+
+
+@pytest.mark.parametrize("weights_only", [True, False])
+def test_a_persistent_id_must_name_a_storage(weights_only):
+    for pid in (op_str("x"), op_tuple([op_str("storage"), op_str("FloatStorage"), op_str("0"),
+                                       op_str("cpu"), op_int(1)])):
+        with pytest.raises((RuntimeError, pickle.UnpicklingError), match="storage"):
+            load_bytes(archive(b"\x80\x02" + pid + b"Q."), weights_only=weights_only)
 
 
 def test_only_weights_only_false_loads_other_objects():
