@@ -210,6 +210,9 @@ class _Reader:
         if key in self.storages:
             return self.storages[key]
         dtype = storage_type.dtype
+        if dtype is None:
+            raise RuntimeError(f"tm.load: the file holds a {storage_type.name}, whose element "
+                               f"type tensorrt_mini does not have")
         raw = self.read(f"data/{key}")
         if len(raw) != numel * dtype.itemsize:
             raise RuntimeError(f"tm.load: record data/{key} has {len(raw)} bytes; its storage of "

@@ -31,11 +31,13 @@ class Global:
 
 
 class StorageType:
-    """What tm.load reads for torch.<X>Storage: the element type of a saved storage."""
-    __slots__ = ("dtype",)
+    """What tm.load reads for torch.<X>Storage: the element type of a saved storage, or None
+    for torch's types that tm does not have, so that loading one can say which."""
+    __slots__ = ("dtype", "name")
 
-    def __init__(self, dtype):
+    def __init__(self, dtype, name):
         self.dtype = dtype
+        self.name = name
 
 
 def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks,
@@ -59,8 +61,11 @@ def _rebuild_parameter(data, requires_grad, backward_hooks):
 
 REBUILD_TENSOR = Global("torch._utils._rebuild_tensor_v2", _rebuild_tensor_v2)
 REBUILD_PARAMETER = Global("torch._utils._rebuild_parameter", _rebuild_parameter)
-STORAGE_TYPES = {d: Global(f"torch.{D.TYPE_NAMES[d.name]}Storage", StorageType(d))
+STORAGE_TYPES = {d: Global(f"torch.{D.TYPE_NAMES[d.name]}Storage",
+                            StorageType(d, f"torch.{D.TYPE_NAMES[d.name]}Storage"))
                  for d in D.ALL}
+_MISSING_STORAGES = [Global(f"torch.{kind}Storage", StorageType(None, f"torch.{kind}Storage"))
+                     for kind in ("Half", "BFloat16", "ComplexFloat", "ComplexDouble", "Untyped")]
 DTYPES = {d: Global(f"torch.{d.name}", d) for d in D.ALL}
 SIZE = Global("torch.Size", Size)
 DEVICE = Global("torch.device", device)
@@ -69,6 +74,6 @@ DEVICE = Global("torch.device", device)
 # protocol 2 pickles bytes, sets and complex numbers. weights_only=True allows these only.
 ALLOWED = {f"{g.module}.{g.name}": g.value
            for g in (REBUILD_TENSOR, REBUILD_PARAMETER, SIZE, DEVICE,
-                     *STORAGE_TYPES.values(), *DTYPES.values())}
+                     *STORAGE_TYPES.values(), *_MISSING_STORAGES, *DTYPES.values())}
 ALLOWED.update({"collections.OrderedDict": OrderedDict, "_codecs.encode": codecs.encode,
                 "builtins.set": set, "builtins.complex": complex})

@@ -13,8 +13,9 @@ from collections import OrderedDict
 from pickle import UnpicklingError
 
 _MESSAGE = ("Weights only load failed: {}. tm.load(weights_only=True) loads only tensors, "
-            "storages, dtypes, devices and containers of them. If you trust the file's source, "
-            "load it with weights_only=False, which can run any code the file holds.")
+            "Parameters, dtypes, devices and sizes, in containers with plain values. If you "
+            "trust the file's source, load it with weights_only=False, which can run any code "
+            "the file holds.")
 
 
 class Unpickler:

@@ -424,13 +424,25 @@ def saved_bytes():
     (archive(None, {"data/0": bytes(12)}), "no record data.pkl"),
     (archive(tensor_pickle(3, 0, (3,), (1,)), {"data/0": bytes(8)}),
      "record data/0 has 8 bytes; its storage of 3 torch.float32 elements needs 12"),
+    (archive(tensor_pickle(3, 0, (3,), (1,), storage="HalfStorage"), {"data/0": bytes(6)}),
+     "the file holds a torch.HalfStorage, whose element type tensorrt_mini does not have"),
     (archive(tensor_pickle(3, 0, (3,), (1,), storage="UntypedStorage"), {"data/0": bytes(3)}),
-     "GLOBAL torch.UntypedStorage is not an allowed global"),
+     "the file holds a torch.UntypedStorage, whose element type tensorrt_mini does not have"),
+    (archive(tensor_pickle(3, 0, (3,), (1,), storage="QInt8Storage"), {"data/0": bytes(3)}),
+     "GLOBAL torch.QInt8Storage is not an allowed global"),
 ])
 def test_bad_files(data, message):
     error = pickle.UnpicklingError if "GLOBAL" in message else RuntimeError
     with pytest.raises(error, match=message):
         load_bytes(data)
+
+
+def test_torchs_dtypes_that_tm_lacks_are_named():
+    torch = needs_torch()
+    for dtype, name in ((torch.float16, "Half"), (torch.bfloat16, "BFloat16"),
+                        (torch.complex64, "ComplexFloat")):
+        with pytest.raises(RuntimeError, match=f"holds a torch.{name}Storage, whose element type"):
+            load_bytes(torch_save({"x": torch.ones(2, dtype=dtype)}))
 
 
 def test_a_corrupted_record_is_a_runtime_error():
