@@ -17,7 +17,8 @@ def numel(shape):
 
 def check_fits(size, stride, offset, storage_size, itemsize):
     """torch's setStorage check: the elements a view reaches lie inside its storage."""
-    need = 0 if math.prod(size) == 0 else offset + 1 + sum((n - 1) * s for n, s in zip(size, stride))
+    reach = sum((n - 1) * s for n, s in zip(size, stride))
+    need = 0 if math.prod(size) == 0 else offset + 1 + reach
     if need > storage_size:
         raise RuntimeError(
             f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, and "

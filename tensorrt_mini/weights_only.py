@@ -32,7 +32,7 @@ class Unpickler:
     def load(self):
         try:
             return self._run()
-        except UnpicklingError as e:
+        except (UnpicklingError, UnicodeDecodeError) as e:  # the latter: a name or string
             raise UnpicklingError(_MESSAGE.format(e)) from None
 
     def _take(self, n):
@@ -58,7 +58,8 @@ class Unpickler:
 
         def top(kind, op):
             if not stack or type(stack[-1]) not in kind:
-                raise UnpicklingError(f"{op} on a {type(stack[-1]).__name__ if stack else 'nothing'}")
+                found = type(stack[-1]).__name__ if stack else "nothing"
+                raise UnpicklingError(f"{op} on a {found}")
             return stack[-1]
 
         while True:

@@ -233,7 +233,8 @@ def test_the_archive_has_torchs_records_stored_and_aligned():
     sid = z.read("archive/.data/serialization_id")
     assert len(sid) == 40 and sid.isdigit()
     pickled = z.read("archive/data.pkl")
-    for name in (b"torch._utils\n_rebuild_tensor_v2", b"torch\nFloatStorage", b"torch\nCharStorage"):
+    for name in (b"torch._utils\n_rebuild_tensor_v2", b"torch\nFloatStorage",
+                 b"torch\nCharStorage"):
         assert b"c" + name in pickled
     assert b"tensorrt_mini" not in pickled
 
@@ -342,6 +343,7 @@ def test_weights_only_refuses_a_global_that_would_run_code(tmp_path):
     (b"\x80\x02" + b"t.", "no MARK"),
     (b"\x80\x02" + b".", "pops an empty stack"),
     (b"\x80\x02" + op_str("abc")[:6], "ends early"),
+    (b"\x80\x02" + b"X\x01\x00\x00\x00\xff.", "can't decode byte 0xff"),
 ])
 def test_weights_only_refuses_what_is_not_data(pickled, message):
     with pytest.raises(pickle.UnpicklingError, match=message):
@@ -475,7 +477,8 @@ def test_pickle_keeps_layouts_and_sharing():
     for k, t in views.items():
         assert layout(back[k]) == layout(t) and back[k].tolist() == t.tolist()
         assert back[k].dtype is tm.int16 and back[k].device is CPU
-    assert back["t"].untyped_storage() is back["x"].untyped_storage() is back["col"].untyped_storage()
+    storage = back["x"].untyped_storage()
+    assert back["t"].untyped_storage() is storage and back["col"].untyped_storage() is storage
     assert back["x"].untyped_storage() is not x.untyped_storage()
 
 
@@ -613,12 +616,14 @@ def test_state_dicts_cross_torch():
     ours = tm.nn.Linear(3, 2)
     theirs = torch.nn.Linear(3, 2)
     theirs.load_state_dict(torch_load(tm_save(ours.state_dict())))
-    assert theirs.weight.tolist() == ours.weight.tolist() and theirs.bias.tolist() == ours.bias.tolist()
+    assert theirs.weight.tolist() == ours.weight.tolist()
+    assert theirs.bias.tolist() == ours.bias.tolist()
     theirs = torch.nn.Linear(3, 2)
     state = load_bytes(torch_save(theirs.state_dict()))
     assert type(state) is OrderedDict and state._metadata == {"": {"version": 1}}
     ours.load_state_dict(state)
-    assert theirs.weight.tolist() == ours.weight.tolist() and theirs.bias.tolist() == ours.bias.tolist()
+    assert theirs.weight.tolist() == ours.weight.tolist()
+    assert theirs.bias.tolist() == ours.bias.tolist()
 
 
 def test_plain_values_cross_torch():
@@ -681,7 +686,8 @@ def test_torch_reads_the_cuda_location_tm_saves():
         locations.append(location)
         return storage
 
-    back = torch_load(tm_save({"x": tm.ones(2, device="cuda"), "y": tm.ones(1)}), map_location=record)
+    back = torch_load(tm_save({"x": tm.ones(2, device="cuda"), "y": tm.ones(1)}),
+                      map_location=record)
     assert locations == ["cuda:0", "cpu"] and back["x"].tolist() == [1.0, 1.0]
 
 
