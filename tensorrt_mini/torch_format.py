@@ -64,8 +64,10 @@ REBUILD_PARAMETER = Global("torch._utils._rebuild_parameter", _rebuild_parameter
 STORAGE_TYPES = {d: Global(f"torch.{D.TYPE_NAMES[d.name]}Storage",
                             StorageType(d, f"torch.{D.TYPE_NAMES[d.name]}Storage"))
                  for d in D.ALL}
-_MISSING_STORAGES = [Global(f"torch.{kind}Storage", StorageType(None, f"torch.{kind}Storage"))
-                     for kind in ("Half", "BFloat16", "ComplexFloat", "ComplexDouble", "Untyped")]
+_MISSING_STORAGES = [Global(path, StorageType(None, path))
+                     for path in ("torch.HalfStorage", "torch.BFloat16Storage",
+                                  "torch.ComplexFloatStorage", "torch.ComplexDoubleStorage",
+                                  "torch.storage.UntypedStorage")]
 DTYPES = {d: Global(f"torch.{d.name}", d) for d in D.ALL}
 SIZE = Global("torch.Size", Size)
 DEVICE = Global("torch.device", device)

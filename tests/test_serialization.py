@@ -184,7 +184,7 @@ def test_containers_and_plain_values():
            "tuple": (x[1:], (1, (2,))), "nested": {"deep": [{"x": x}]},
            "bytes": b"\x00\xff", "set": {1, 2}, "complex": 1 - 2j, "empty": ([], {}, ()),
            "dtype": tm.float64, "device": tm.device("cuda", 0), "cpu": tm.device("cpu"),
-           "size": tm.Size([2, 3]), 3: "int key"}
+           "size": tm.Size([2, 3]), 3: "int key", "storage": x.untyped_storage()}
     back = round_trip(obj)
     assert back["list"][1:] == obj["list"][1:] and back["tuple"][1] == (1, (2,))
     assert back["bytes"] == b"\x00\xff" and back["set"] == {1, 2} and back["complex"] == 1 - 2j
@@ -194,6 +194,7 @@ def test_containers_and_plain_values():
     x2 = back["list"][0]
     assert back["tuple"][0].untyped_storage() is x2.untyped_storage()
     assert back["nested"]["deep"][0]["x"] is x2  # one object saved twice loads as one
+    assert back["storage"] is x2.untyped_storage()  # a storage saved as itself, as torch does
 
 
 def test_paths_and_file_objects(tmp_path):
@@ -428,8 +429,9 @@ def saved_bytes():
      "record data/0 has 8 bytes; its storage of 3 torch.float32 elements needs 12"),
     (archive(tensor_pickle(3, 0, (3,), (1,), storage="HalfStorage"), {"data/0": bytes(6)}),
      "the file holds a torch.HalfStorage, whose element type tensorrt_mini does not have"),
-    (archive(tensor_pickle(3, 0, (3,), (1,), storage="UntypedStorage"), {"data/0": bytes(3)}),
-     "the file holds a torch.UntypedStorage, whose element type tensorrt_mini does not have"),
+    (archive(tensor_pickle(3, 0, (3,), (1,), storage="storage.UntypedStorage"),
+             {"data/0": bytes(3)}),
+     "the file holds a torch.storage.UntypedStorage, whose element type tensorrt_mini does not"),
     (archive(tensor_pickle(3, 0, (3,), (1,), storage="QInt8Storage"), {"data/0": bytes(3)}),
      "GLOBAL torch.QInt8Storage is not an allowed global"),
 ])
@@ -640,6 +642,22 @@ def test_plain_values_cross_torch():
     assert {k: back[k] for k in values} == values
     assert back["dtype"] is tm.uint8 and type(back["size"]) is tm.Size and back["size"] == (2,)
     assert back["cuda"] == tm.device("cuda:0")
+
+
+@pytest.mark.filterwarnings("ignore:TypedStorage is deprecated:UserWarning")
+def test_storages_cross_torch():
+    torch = needs_torch()
+    x = tm.arange(4, dtype=tm.int32)
+    back = torch_load(tm_save([x.untyped_storage(), x[1:]]))
+    assert back[0].tolist() == [0, 1, 2, 3] and back[0].dtype == torch.int32
+    assert back[0].data_ptr() == back[1].untyped_storage().data_ptr()
+    y = torch.arange(4, dtype=torch.int32)
+    back = load_bytes(torch_save([y.storage(), y[1:]]))
+    assert back[0].tolist() == [0, 1, 2, 3] and back[0].dtype is tm.int32
+    assert back[1].untyped_storage() is back[0]
+    # torch.save writes an untyped storage as bytes (torch.storage.UntypedStorage): tm has none
+    with pytest.raises(RuntimeError, match="torch.storage.UntypedStorage"):
+        load_bytes(torch_save(y.untyped_storage()))
 
 
 def test_hand_made_files_load_in_torch_as_in_tm():
