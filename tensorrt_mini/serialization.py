@@ -20,6 +20,7 @@ import secrets
 import struct
 import sys
 import zipfile
+import zlib
 from collections import OrderedDict
 
 import numpy as np
@@ -156,7 +157,7 @@ def load(f, map_location=None, weights_only=True):
     """
     restore = _restorer(map_location)
     with _opened(f, "rb") as stream, _open_archive(stream) as archive:
-        reader = _Reader(archive, restore)
+        reader = _Reader(stream, archive, restore)
         pickled = io.BytesIO(reader.read("data.pkl"))
         if weights_only:
             return WeightsOnlyUnpickler(pickled, F.ALLOWED, reader.persistent_load).load()
@@ -177,7 +178,8 @@ class _Reader:
     """The records of one archive, and the storages loaded from them (by key: views saved
     together share one)."""
 
-    def __init__(self, archive, restore):
+    def __init__(self, stream, archive, restore):
+        self.stream = stream
         self.archive = archive
         self.names = set(archive.namelist())
         # the records' folder: torch.save names it after the file, so it is read, not assumed
@@ -187,19 +189,48 @@ class _Reader:
         order = self.read("byteorder") if self.has("byteorder") else b"little"
         if order not in (b"little", b"big"):
             raise ValueError(f"Unknown endianness type: {order.decode(errors='replace')}")
-        self.order = "<" if order == b"little" else ">"
+        self.swap = order.decode() != sys.byteorder
 
     def has(self, name):
         return f"{self.folder}/{name}" in self.names
 
-    def read(self, name):
+    def info(self, name):
         if not self.has(name):
             raise RuntimeError(f"tm.load: the archive has no record {name}: the file is "
                                f"corrupted, or not a checkpoint")
+        return self.archive.getinfo(f"{self.folder}/{name}")
+
+    def read(self, name):
+        info = self.info(name)
         try:
-            return self.archive.read(f"{self.folder}/{name}")
+            return self.archive.read(info)
         except (zipfile.BadZipFile, EOFError) as e:
             raise RuntimeError(f"tm.load: failed reading record {name}: {e}") from None
+
+    def read_storage(self, name, dtype, numel):
+        """Record `name` as a cpu storage of numel elements. A stored record (torch.save's
+        kind) is read straight into the storage: no second copy of a large checkpoint."""
+        info = self.info(name)
+        if info.file_size != numel * dtype.itemsize:
+            raise RuntimeError(f"tm.load: record {name} has {info.file_size} bytes; its storage "
+                               f"of {numel} {dtype} elements needs {numel * dtype.itemsize}")
+        storage = backends.get("cpu").empty(numel, dtype)
+        with memoryview(storage.array.view(np.uint8)) as out:
+            if info.compress_type != zipfile.ZIP_STORED:
+                out[:] = self.read(name)
+            else:
+                self.stream.seek(info.header_offset)
+                header = self.stream.read(30)
+                if len(header) != 30 or header[:4] != b"PK\x03\x04":
+                    raise RuntimeError(f"tm.load: record {name} has no local header: the file "
+                                       f"is corrupted")
+                self.stream.seek(info.header_offset + 30 + sum(struct.unpack("<HH", header[26:])))
+                if self.stream.readinto(out) != info.file_size or zlib.crc32(out) != info.CRC:
+                    raise RuntimeError(f"tm.load: failed reading record {name}: it is truncated "
+                                       f"or corrupted")
+        if self.swap:
+            storage.array.byteswap(inplace=True)
+        return storage
 
     def persistent_load(self, pid):
         if type(pid) is not tuple or len(pid) != 5 or pid[0] != "storage" \
@@ -213,12 +244,7 @@ class _Reader:
         if dtype is None:
             raise RuntimeError(f"tm.load: the file holds a {storage_type.name}, whose element "
                                f"type tensorrt_mini does not have")
-        raw = self.read(f"data/{key}")
-        if len(raw) != numel * dtype.itemsize:
-            raise RuntimeError(f"tm.load: record data/{key} has {len(raw)} bytes; its storage of "
-                               f"{numel} {dtype} elements needs {numel * dtype.itemsize}")
-        values = np.frombuffer(raw, dtype.np.newbyteorder(self.order)).astype(dtype.np)
-        storage = self.restore(backends.get("cpu").from_host(values), location)
+        storage = self.restore(self.read_storage(f"data/{key}", dtype, numel), location)
         if not isinstance(storage, Storage) or storage.dtype is not dtype:
             raise TypeError(f"map_location returned {storage!r} for a storage of {dtype}; it "
                             f"must return a Storage of that dtype, or None")

@@ -78,9 +78,10 @@ def tensor_pickle(numel, offset, size, stride, storage="FloatStorage", requires_
     return b"\x80\x02" + op_global("torch._utils._rebuild_tensor_v2") + args + b"R."
 
 
-def archive(pickled, records=(), byteorder=b"little", folder="archive"):
+def archive(pickled, records=(), byteorder=b"little", folder="archive",
+            compression=zipfile.ZIP_STORED):
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
+    with zipfile.ZipFile(buf, "w", compression) as z:
         if pickled is not None:
             z.writestr(f"{folder}/data.pkl", pickled)
         if byteorder is not None:
@@ -265,6 +266,14 @@ def test_zip64_records_stay_aligned(monkeypatch):
     assert all(offset % 64 == 0 for offset in data_offsets(data).values())
     back = load_bytes(data)
     assert back["a"].tolist() == saved["a"].tolist() and back["b"].tolist() == [0, 1, 2]
+
+
+def test_a_compressed_archive_loads():
+    values = np.arange(1000, dtype="<i8") % 7
+    data = archive(tensor_pickle(1000, 0, (10, 100), (100, 1), storage="LongStorage"),
+                   {"data/0": values.tobytes()}, compression=zipfile.ZIP_DEFLATED)
+    assert len(data) < values.nbytes  # compressed indeed
+    assert load_bytes(data).tolist() == values.reshape(10, 100).tolist()
 
 
 def test_a_big_endian_file_is_byteswapped():
