@@ -322,6 +322,7 @@ def test_cuda_tensors_load_back_to_cuda_unless_mapped():
     for where in (None, "cuda", "cuda:0", tm.device("cuda")):
         back = round_trip(saved, map_location=where)
         assert back["x"].device == tm.device("cuda:0") and back["t"].tolist() == saved["t"].tolist()
+        assert (back["x"] + saved["x"]).tolist() == (saved["x"] * 2).tolist()
         assert back["t"].untyped_storage() is back["x"].untyped_storage()
         assert layout(back["t"]) == layout(saved["t"])
     for where in ("cpu", CPU, {"cuda:0": "cpu"}, lambda storage, location: storage):
@@ -566,6 +567,8 @@ def test_pickle_and_deepcopy_of_cuda_tensors():
     x = tm.arange(6.0, device="cuda").view(2, 3)
     for back in (pickle.loads(pickle.dumps([x, x.t()])), copy.deepcopy([x, x.t()])):
         assert back[0].device == tm.device("cuda:0") and back[1].tolist() == x.t().tolist()
+        assert back[0].device is x.device  # the one shared cuda:0, as for every cuda tensor
+        assert (back[0] + x).tolist() == (x * 2).tolist()
         assert back[1].untyped_storage() is back[0].untyped_storage()
         assert back[0].data_ptr() != x.data_ptr()
 
