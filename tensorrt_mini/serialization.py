@@ -110,9 +110,14 @@ def _save_size(pickler, s):
 
 def _write_archive(stream, pickled, storages):
     base = stream.tell()
+    skew = 0
     with zipfile.ZipFile(stream, "w", zipfile.ZIP_STORED) as archive:
         for name, data in _records(pickled, storages):
-            _write_record(archive, stream, base, f"{_FOLDER}/{name}", data)
+            size = _write_record(archive, stream, base, skew, f"{_FOLDER}/{name}", data)
+            # torch.load(mmap=True) may compute where a storage starts instead of reading its
+            # header, taking the 16-byte data descriptor that torch's writer puts after a
+            # non-empty record into account (below 4 GiB); the next record's padding does
+            skew = 16 if name.startswith("data/") and size else 0
 
 
 def _records(pickled, storages):
@@ -126,19 +131,21 @@ def _records(pickled, storages):
     yield ".data/serialization_id", f"{secrets.randbits(128):040d}".encode()
 
 
-def _write_record(archive, stream, base, name, data):
+def _write_record(archive, stream, base, skew, name, data):
     """A stored record whose data starts at a multiple of _ALIGNMENT from the archive's
     start (torch may map storages from the file), padded by an extra field of the local
-    header. zipfile writes the header at the stream's position."""
+    header, and `skew` bytes more; its size. zipfile writes the header at the stream's
+    position."""
     size = memoryview(data).nbytes
     zip64 = size * 1.05 > zipfile.ZIP64_LIMIT  # zipfile's test; a zip64 header has 20 bytes more
     header = 30 + len(name) + 4 + (20 if zip64 else 0)
-    pad = -(stream.tell() - base + header) % _ALIGNMENT
+    pad = skew + -(stream.tell() - base + skew + header) % _ALIGNMENT
     info = zipfile.ZipInfo(name)
     info.file_size = size
     info.extra = struct.pack("<HH", 0x4246, pad) + bytes(pad)  # "FB", the id torch pads with
     with archive.open(info, "w", force_zip64=zip64) as record:
         record.write(data)
+    return size
 
 
 # --- load -----------------------------------------------------------------------------------

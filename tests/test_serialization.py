@@ -696,6 +696,22 @@ def test_storages_cross_torch():
         load_bytes(torch_save(y.untyped_storage()))
 
 
+def test_torch_maps_what_tm_saves(tmp_path, monkeypatch):
+    # mmap=True, and torch computing each storage's offset from the one before (checked
+    # against the real offset under TORCH_SERIALIZATION_DEBUG)
+    torch = needs_torch()
+    from torch.utils.serialization import config
+    monkeypatch.setattr(config.load, "calculate_storage_offsets", True)
+    monkeypatch.setenv("TORCH_SERIALIZATION_DEBUG", "1")
+    saved = [tm.arange(n, dtype=dtype) for n, dtype in
+             [(3, tm.int8), (0, tm.float32), (17, tm.float64), (40, tm.int8), (5, tm.int16),
+              (1, tm.float32), (30, tm.int8), (9, tm.int64)]]
+    tm.save(saved, tmp_path / "m.pt")
+    back = torch.load(tmp_path / "m.pt", mmap=True)
+    assert [t.tolist() for t in back] == [t.tolist() for t in saved]
+    assert all(t.untyped_storage().data_ptr() % 64 == 0 for t in back if t.numel())
+
+
 def test_hand_made_files_load_in_torch_as_in_tm():
     data = archive(tensor_pickle(4, 1, (2, 1), (2, 0), requires_grad=True),
                    {"data/0": np.arange(4, dtype="<f4").tobytes()})
