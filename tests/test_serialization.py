@@ -701,13 +701,13 @@ def test_torch_maps_what_tm_saves(tmp_path, monkeypatch):
     # against the real offset under TORCH_SERIALIZATION_DEBUG)
     torch = needs_torch()
     from torch.utils.serialization import config
-    monkeypatch.setattr(config.load, "calculate_storage_offsets", True)
     monkeypatch.setenv("TORCH_SERIALIZATION_DEBUG", "1")
     saved = [tm.arange(n, dtype=dtype) for n, dtype in
              [(3, tm.int8), (0, tm.float32), (17, tm.float64), (40, tm.int8), (5, tm.int16),
               (1, tm.float32), (30, tm.int8), (9, tm.int64)]]
     tm.save(saved, tmp_path / "m.pt")
-    back = torch.load(tmp_path / "m.pt", mmap=True)
+    with config.patch("load.calculate_storage_offsets", True):
+        back = torch.load(tmp_path / "m.pt", mmap=True)
     assert [t.tolist() for t in back] == [t.tolist() for t in saved]
     assert all(t.untyped_storage().data_ptr() % 64 == 0 for t in back if t.numel())
 
