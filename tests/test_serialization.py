@@ -68,13 +68,16 @@ def op_tuple(items):
     return b"(" + b"".join(items) + b"t"
 
 
-def tensor_pickle(numel, offset, size, stride, storage="FloatStorage", requires_grad=False):
-    """The pickle of one tensor, as torch.save writes it (protocol 2)."""
+def tensor_pickle(numel, offset, size, stride, storage="FloatStorage", requires_grad=False,
+                  metadata=b""):
+    """The pickle of one tensor, as torch.save writes it (protocol 2); `metadata`, the
+    opcodes of a 7th argument."""
     pid = op_tuple([op_str("storage"), op_global(f"torch.{storage}"), op_str("0"), op_str("cpu"),
                     op_int(numel)]) + b"Q"
     hooks = op_global("collections.OrderedDict") + b")R"
     args = op_tuple([pid, op_int(offset), op_tuple(map(op_int, size)),
-                     op_tuple(map(op_int, stride)), b"\x88" if requires_grad else b"\x89", hooks])
+                     op_tuple(map(op_int, stride)), b"\x88" if requires_grad else b"\x89", hooks,
+                    metadata])
     return b"\x80\x02" + op_global("torch._utils._rebuild_tensor_v2") + args + b"R."
 
 
@@ -188,6 +191,7 @@ def test_containers_and_plain_values():
            "size": tm.Size([2, 3]), 3: "int key", "storage": x.untyped_storage()}
     back = round_trip(obj)
     assert back["list"][1:] == obj["list"][1:] and back["tuple"][1] == (1, (2,))
+    assert [type(v) for v in back["list"]] == [type(v) for v in obj["list"]]  # True is not 1
     assert back["bytes"] == b"\x00\xff" and back["set"] == {1, 2} and back["complex"] == 1 - 2j
     assert back["empty"] == ([], {}, ()) and back[3] == "int key"
     assert back["dtype"] is tm.float64 and back["device"] == tm.device("cuda:0")
@@ -368,7 +372,8 @@ def test_weights_only_refuses_a_global_that_would_run_code(tmp_path):
     (b"\x80\x02" + op_str("x") + b"Q.", "persistent id 'x' is not a storage"),
     (b"\x80\x02" + op_tuple([op_str("other")]) + b"Q.", r"persistent id \('other',\) is not a"),
     (b"\x80\x02" + op_str("os") + op_str("system") + b"\x93.", r"opcode b'\\x93' is not supported"),
-    (b"\x80\x02" + b"]" + op_int(1) + op_int(2) + b"s.", "SETITEM on a list"),
+    (b"\x80\x02" + b"}]" + op_int(1) + op_int(2) + b"s.", "SETITEM on a list"),
+    (b"\x80\x02" + op_int(1) + b"\x86.", "pops an empty stack"),
     (b"\x80\x02" + b"}" + op_int(1) + b"a.", "APPEND on a dict"),
     (b"\x80\x02" + b"h\x05.", "memo entry 5, which it never wrote"),
     (b"\x80\x02" + b"q\x00.", "memoizes an empty stack"),
@@ -397,8 +402,11 @@ def test_weights_only_leaves_functions_alone():
 
 @pytest.mark.parametrize("weights_only", [True, False])
 def test_a_persistent_id_must_name_a_storage(weights_only):
+    float_storage = op_global("torch.FloatStorage")
     for pid in (op_str("x"), op_tuple([op_str("storage"), op_str("FloatStorage"), op_str("0"),
-                                       op_str("cpu"), op_int(1)])):
+                                       op_str("cpu"), op_int(1)]),
+                op_tuple([op_str("storage"), float_storage, op_int(0), op_str("cpu"), op_int(1)]),
+                op_tuple([op_str("storage"), float_storage, op_str("0"), op_str("cpu")])):
         with pytest.raises((RuntimeError, pickle.UnpicklingError), match="storage"):
             load_bytes(archive(b"\x80\x02" + pid + b"Q."), weights_only=weights_only)
 
@@ -433,6 +441,27 @@ def test_a_layout_outside_its_storage_is_refused(numel, offset, size, stride, me
     for weights_only in (True, False):
         with pytest.raises(RuntimeError, match=message):
             load_bytes(data, weights_only=weights_only)
+
+
+def test_metadata_and_parameters_of_other_things_are_refused():
+    data = archive(tensor_pickle(2, 0, (2,), (1,), metadata=b"}" + op_str("neg") + b"\x88s"),
+                   {"data/0": bytes(8)})
+    with pytest.raises(RuntimeError, match=r"metadata \{'neg': True\} \(conjugate or negative"):
+        load_bytes(data)
+    pickled = (b"\x80\x02" + op_global("torch._utils._rebuild_parameter")
+               + op_tuple([op_int(1), b"\x88", op_global("collections.OrderedDict") + b")R"])
+               + b"R.")
+    with pytest.raises(TypeError, match="a Parameter's data must be a tensor, not int"):
+        load_bytes(archive(pickled))
+
+
+def test_a_pickle_past_256_memo_entries():
+    names = [f"name{i}" for i in range(300)]
+    x = tm.arange(300.0)
+    back = round_trip({"names": names, "again": names[-1], "rows": [x[i:] for i in range(300)]})
+    assert back["names"] == names and back["again"] is back["names"][-1]
+    assert all(r.untyped_storage() is back["rows"][0].untyped_storage() for r in back["rows"])
+    assert [r.storage_offset() for r in back["rows"]] == list(range(300))
 
 
 def test_a_hand_made_file_loads():
