@@ -150,7 +150,7 @@ def _write_record(archive, stream, base, skew, name, data):
 
 # --- load -----------------------------------------------------------------------------------
 
-def load(f, map_location=None, weights_only=True):
+def load(f, map_location=None, *, weights_only=True):
     """Reads what torch.save or tm.save wrote to f (a path or a seekable binary file object).
 
     map_location, as torch.load takes it: None puts each storage where it was saved; a
