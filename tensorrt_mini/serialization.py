@@ -16,7 +16,6 @@ import contextlib
 import io
 import os
 import pickle
-import secrets
 import struct
 import sys
 import zipfile
@@ -128,7 +127,7 @@ def _records(pickled, storages):
     for key, storage in storages.items():  # one at a time: a cuda storage comes to the host
         yield f"data/{key}", np.ascontiguousarray(storage.to_host()).view(np.uint8)
     yield "version", b"3\n"
-    yield ".data/serialization_id", f"{secrets.randbits(128):040d}".encode()
+    yield ".data/serialization_id", f"{int.from_bytes(os.urandom(16), 'little'):040d}".encode()
 
 
 def _write_record(archive, stream, base, skew, name, data):
