@@ -40,6 +40,7 @@ from .ops.views import (as_strided, broadcast_tensors, broadcast_to, chunk, diag
                         t, tensor_split, transpose, unbind, unflatten, unsqueeze, vsplit)
 from .printing import set_printoptions
 from .random import Generator, initial_seed, manual_seed, seed
+from .serialization import load, save
 from .size import Size
 from .layout import broadcast_shapes as _broadcast_shapes
 from .storage import Storage

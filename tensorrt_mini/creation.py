@@ -7,10 +7,11 @@ import numpy as np
 from . import backends
 from . import dtypes as D
 from .device import as_device
-from .layout import contiguous_strides
+from .layout import check_fits, contiguous_strides
 from .ops.elementwise import (_TORCH_TYPE_NAMES, check_no_internal_overlap, fill_range,
                               fill_scalar)
 from .random import default_generator
+from .storage import Storage
 from ._tensor import Tensor, _new, empty_strided_like, empty_tensor
 from .user_warnings import warn
 
@@ -440,6 +441,24 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
 def rebuild(cls, values, device, requires_grad):
     """A pickled tensor (Tensor.__reduce_ex__): its values on its device, of its class."""
     t = tensor(values, device=device)
+    if cls is not Tensor:
+        return cls(t, requires_grad)
+    return t.requires_grad_(requires_grad)
+
+
+def rebuild_view(cls, storage, offset, size, stride, requires_grad):
+    """A pickled or loaded tensor: a view of `storage` (which the tensors pickled or saved
+    with it share) of class cls. The layout may come from an untrusted file, so it is checked
+    before any kernel can read through it."""
+    if not isinstance(storage, Storage):
+        raise TypeError(f"a tensor's storage must be a Storage, not {type(storage).__name__}")
+    size, stride = tuple(size), tuple(stride)
+    if len(size) != len(stride) or not all(type(n) is int and n >= 0
+                                            for n in (offset, *size, *stride)):
+        raise RuntimeError(f"invalid saved tensor layout: sizes {list(size)}, strides "
+                           f"{list(stride)}, storage offset {offset}")
+    check_fits(size, stride, offset, storage.size(), storage.dtype.itemsize)
+    t = _new(storage, size, stride, offset)
     if cls is not Tensor:
         return cls(t, requires_grad)
     return t.requires_grad_(requires_grad)

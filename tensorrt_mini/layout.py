@@ -15,6 +15,17 @@ def numel(shape):
     return math.prod(shape)
 
 
+def check_fits(size, stride, offset, storage_size, itemsize):
+    """torch's setStorage check: the elements a view reaches lie inside its storage."""
+    reach = sum((n - 1) * s for n, s in zip(size, stride))
+    need = 0 if math.prod(size) == 0 else offset + 1 + reach
+    if need > storage_size:
+        raise RuntimeError(
+            f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, and "
+            f"itemsize {itemsize} requiring a storage size of {need * itemsize} are out of bounds "
+            f"for storage of size {storage_size * itemsize}")
+
+
 def is_contiguous(shape, strides):
     """PyTorch's rule: dims of size 1 may have any stride; an empty tensor is contiguous."""
     if 0 in shape:

@@ -6,7 +6,7 @@ bumps it for all of them.
 """
 import numpy as np
 
-from .device import CPU
+from .device import CPU, as_device
 from .dtypes import TYPE_NAMES, from_numpy_dtype
 from .names import NAMESPACE
 from .printing import format_storage
@@ -81,6 +81,10 @@ class CPUStorage(Storage):
         self.device = CPU
         self._version = 0
         self.array = array
+
+    def __reduce__(self):
+        # numpy pickles the memory; the copy's device is the shared cpu device again
+        return CPUStorage, (self.array, self.dtype)
 
     def size(self):
         return self.array.shape[0]
@@ -174,5 +178,5 @@ def _cuda_storage(values, device):
     """A CUDAStorage holding `values` (a 1-D numpy array): unpickling one."""
     rt = _runtime()
     buffer = rt.upload(values)
-    return CUDAStorage(buffer, from_numpy_dtype(values.dtype), device, rt.address(buffer),
-                       values.size)
+    return CUDAStorage(buffer, from_numpy_dtype(values.dtype), as_device(device),
+                       rt.address(buffer), values.size)

@@ -3,7 +3,7 @@
 Kept apart from tensor.py so the class body holds only metadata; each line here says
 which op a method is.
 """
-import numpy as np
+import copy
 
 from . import _tensor, creation
 from .kernels import catalog
@@ -20,15 +20,31 @@ Tensor.__new__ = staticmethod(creation.legacy_new)
 
 
 def _reduce_ex(self, proto):
-    # pickle and deepcopy: the values, device and class (a Parameter stays one) of a leaf
+    # pickle: a view of its storage, which pickle writes once for all the tensors pickled
+    # together, so views still share it; like torch, a non-leaf comes back a leaf and .grad
+    # is not kept
+    return (creation.rebuild_view, (type(self), self._storage, self._offset, self._shape,
+                                    self._stride, self._requires_grad))
+
+
+def _deepcopy(self, memo):
+    # as pickling, through `memo`: the copies of views share one new storage; keeps .grad
     if self.grad_fn is not None:
-        raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support "
-                           "the deepcopy protocol at the moment.")
-    return (creation.rebuild, (type(self), np.asarray(self), str(self.device),
-                               self._requires_grad))
+        raise RuntimeError(
+            "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+            "protocol at the moment.  If you were attempting to deepcopy a module, this may be "
+            "because of a torch.nn.utils.weight_norm usage, see "
+            "https://github.com/pytorch/pytorch/pull/103001")
+    out = creation.rebuild_view(type(self), copy.deepcopy(self._storage, memo), self._offset,
+                                self._shape, self._stride, self._requires_grad)
+    memo[id(self)] = out
+    if self._grad is not None:
+        out._grad = copy.deepcopy(self._grad, memo)
+    return out
 
 
 Tensor.__reduce_ex__ = _reduce_ex
+Tensor.__deepcopy__ = _deepcopy
 _tensor._rebuild = creation.rebuild  # where pickles made before it moved to creation look
 Tensor.to = conversion.to
 Tensor.copy_ = lambda self, src, non_blocking=False: conversion.copy_(self, src)

@@ -205,8 +205,7 @@ def test_pickle_round_trip_keeps_values_dtype_and_grad_flag():
     assert back.dtype == tm.int16 and back.shape == (3, 2) and back.tolist() == t.tolist()
     leaf = tm.ones(2, requires_grad=True)
     assert pickle.loads(pickle.dumps(leaf)).requires_grad
-    with pytest.raises(RuntimeError, match="graph leaves"):
-        pickle.dumps(leaf * 2)
+    assert pickle.loads(pickle.dumps(leaf * 2)).is_leaf  # as torch; deepcopy refuses it
 
 
 @pytest.mark.parametrize("expr", ["~lib.tensor([1.0])", "~lib.tensor([1, 2])",

@@ -1,5 +1,6 @@
 """Parameter: a leaf tensor that a Module registers as one of its parameters."""
 from .. import _tensor as T
+from ..torch_format import register_parameter_type
 
 
 class Parameter(T.Tensor):
@@ -17,3 +18,6 @@ class Parameter(T.Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
     __str__ = __repr__
+
+
+register_parameter_type(Parameter)

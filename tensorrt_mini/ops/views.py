@@ -3,8 +3,8 @@ in `contiguous`, `clone` and a `reshape` that strides do not allow as a view."""
 import math
 
 from .. import _tensor as T
-from ..layout import (broadcast_shapes, contiguous_strides, expand_strides, infer_size,
-                      is_contiguous, view_strides, wrap_dim, wrap_dims)
+from ..layout import (broadcast_shapes, check_fits, contiguous_strides, expand_strides,
+                      infer_size, is_contiguous, view_strides, wrap_dim, wrap_dims)
 from .dispatch import differentiable
 
 
@@ -61,14 +61,7 @@ def as_strided(input, size, stride, storage_offset=None):
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: {list(size)}")
     if offset < 0:
         raise RuntimeError(f"Tensor: invalid storage offset {offset}")
-    need = 0 if math.prod(size) == 0 else offset + 1 + sum((n - 1) * s for n, s in zip(size, stride))
-    have = input._storage.size()
-    if need > have:
-        item = input._dtype.itemsize
-        raise RuntimeError(
-            f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, and "
-            f"itemsize {item} requiring a storage size of {need * item} are out of bounds for storage "
-            f"of size {have * item}")
+    check_fits(size, stride, offset, input._storage.size(), input._dtype.itemsize)
     return T.make_view(input, size, stride, offset)
 
 
