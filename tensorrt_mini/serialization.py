@@ -29,6 +29,7 @@ from . import dtypes as D
 from . import torch_format as F
 from ._tensor import Tensor
 from .device import as_device, device
+from .parameter import Parameter
 from .size import Size
 from .storage import Storage
 from .weights_only import Unpickler as WeightsOnlyUnpickler
@@ -58,9 +59,8 @@ class _Pickler(pickle._Pickler):
         self.storages = {}  # key -> Storage, in the order first pickled
         self._keys = {}     # id(storage) -> key
         self.dispatch = {**pickle._Pickler.dispatch, F.Global: _save_global, Tensor: _save_tensor,
-                         D.dtype: _save_dtype, device: _save_device, Size: _save_size}
-        if F.parameter_type is not None:
-            self.dispatch[F.parameter_type] = _save_parameter
+                         Parameter: _save_parameter, D.dtype: _save_dtype, device: _save_device,
+                         Size: _save_size}
 
     def persistent_id(self, obj):
         if not isinstance(obj, Storage):

@@ -9,15 +9,8 @@ from . import creation
 from . import dtypes as D
 from ._tensor import Tensor
 from .device import device
+from .parameter import Parameter
 from .size import Size
-
-parameter_type = None
-
-
-def register_parameter_type(cls):
-    """nn (a layer above) hands over its Parameter: saved as torch's, and loaded as one."""
-    global parameter_type
-    parameter_type = cls
 
 
 class Global:
@@ -51,12 +44,9 @@ def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, bac
 
 
 def _rebuild_parameter(data, requires_grad, backward_hooks):
-    if parameter_type is None:
-        raise RuntimeError("tm.load: the file holds an nn.Parameter; import tensorrt_mini.nn "
-                           "before loading it")
     if not isinstance(data, Tensor):
         raise TypeError(f"a Parameter's data must be a tensor, not {type(data).__name__}")
-    return parameter_type(data, requires_grad)
+    return Parameter(data, requires_grad)
 
 
 REBUILD_TENSOR = Global("torch._utils._rebuild_tensor_v2", _rebuild_tensor_v2)
