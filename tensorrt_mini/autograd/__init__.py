@@ -10,5 +10,6 @@ from .api import backward, grad
 from .function import Function, FunctionCtx
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled,
                         is_inference_mode_enabled, no_grad, set_grad_enabled)
-from .gradcheck import gradcheck
+from . import functional  # noqa: F401  (tm.autograd.functional)
+from .gradcheck import gradcheck, gradgradcheck
 from .graph import Node

@@ -40,21 +40,16 @@ def _seed(outputs, grad_outputs):
     return leaves, roots, grads
 
 
-def _no_create_graph(create_graph):
-    if create_graph:
-        raise NotImplementedError("tensorrt_mini does not support create_graph=True (gradients of "
-                                  "gradients)")
-
-
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate d(tensors)/d(leaf) into the `.grad` of every leaf the tensors depend on
-    (only of `inputs`, when given)."""
-    _no_create_graph(create_graph)
+    (only of `inputs`, when given); with create_graph, the gradients have graphs."""
     tensors = _as_tuple(tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
     if inputs is not None:
         inputs = _as_tuple(inputs)
         found = _gradients(tensors, inputs, _as_tuple(grad_tensors), retain_graph,
-                           after_hooks=True)
+                           create_graph, after_hooks=True)
         for t, g in zip(inputs, found):
             if g is not None:
                 t.grad = g.clone() if t.grad is None else t.grad + g
@@ -64,7 +59,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         g = _leaf_hooks(leaf, g)
         leaf.grad = g.clone() if leaf.grad is None else leaf.grad + g
     if roots:
-        execute(roots, grads, bool(retain_graph))
+        execute(roots, grads, bool(retain_graph), create_graph=create_graph)
 
 
 def _leaf_hooks(leaf, g):
@@ -76,15 +71,18 @@ def _leaf_hooks(leaf, g):
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          allow_unused=None, materialize_grads=False):
-    """The gradients of `outputs` with respect to `inputs`, without touching any `.grad`."""
-    _no_create_graph(create_graph)
+    """The gradients of `outputs` with respect to `inputs`, without touching any `.grad`;
+    with create_graph, they have graphs of their own (so they can be differentiated)."""
+    if retain_graph is None:
+        retain_graph = create_graph
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
     for t in inputs:
         if not t._requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     result = []
-    for t, g in zip(inputs, _gradients(outputs, inputs, _as_tuple(grad_outputs), retain_graph)):
+    found = _gradients(outputs, inputs, _as_tuple(grad_outputs), retain_graph, create_graph)
+    for t, g in zip(inputs, found):
         if g is None:
             if materialize_grads:
                 from ..creation import zeros_like
@@ -99,7 +97,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(result)
 
 
-def _gradients(outputs, inputs, grad_outputs, retain_graph, after_hooks=False):
+def _gradients(outputs, inputs, grad_outputs, retain_graph, create_graph, after_hooks=False):
     """The gradient (or None) reaching each of `inputs` from `outputs`."""
     leaves, roots, grads = _seed(outputs, grad_outputs)
     capture = Capture(inputs, after_hooks)
@@ -108,7 +106,7 @@ def _gradients(outputs, inputs, grad_outputs, retain_graph, after_hooks=False):
         if positions is not None:
             capture.add(positions, _leaf_hooks(leaf, g))
     if roots:
-        execute(roots, grads, bool(retain_graph), capture)
+        execute(roots, grads, bool(retain_graph), capture, create_graph)
     return capture.grads
 
 

@@ -32,12 +32,13 @@ def _dependencies(roots):
     return deps
 
 
-def execute(roots, grads, retain_graph, capture=None):
+def execute(roots, grads, retain_graph, capture=None, create_graph=False):
     """Run backward from `roots` (grad_fn nodes) seeded with `grads`.
 
     Without `capture`, gradients reaching leaves are accumulated into their `.grad`. With a
     Capture (autograd.grad), nothing is accumulated: the gradients of its tensors are
-    collected in `capture.grads` instead.
+    collected in `capture.grads` instead. With `create_graph`, the backward formulas run
+    with grad mode on, so the gradients have graphs of their own (gradients of gradients).
     """
     buffers = {}
     for node, g in zip(roots, grads):
@@ -51,7 +52,7 @@ def execute(roots, grads, retain_graph, capture=None):
     # storages already handed to a .grad (or owned by the caller): never adopted twice
     handed = {g._storage for g in grads}
     prev_mode = GradMode.enabled
-    GradMode.enabled = False
+    GradMode.enabled = create_graph
     try:
         while ready:
             node = ready.pop()
@@ -67,7 +68,7 @@ def execute(roots, grads, retain_graph, capture=None):
                         handed.add(g._storage)
                         g = run_hooks(hooks, g)
                         handed.add(g._storage)
-                    _sink(node.variable, g, handed, capture)
+                    _sink(node.variable, g, handed, capture, create_graph)
                 continue
             before_hooks = g
             if node._hooks and g is not None:
@@ -76,7 +77,7 @@ def execute(roots, grads, retain_graph, capture=None):
                 # autograd.grad takes the gradient before the hooks, backward(inputs=) after
                 capture.add(capture.nodes[node], g if capture.after_hooks else before_hooks)
             if node._retained is not None and g is not None:
-                _retain(node, g, handed)
+                _retain(node, g, handed, create_graph)
             outs = node.apply(g) if g is not None and runs else None
             if not retain_graph and runs:
                 node.release()
@@ -142,17 +143,17 @@ class Capture:
             self.grads[i] = g if prev is None else prev + g
 
 
-def _sink(var, g, handed, capture):
+def _sink(var, g, handed, capture, create_graph):
     if capture is not None:
         positions = capture.leaves.get(id(var))
         if positions is not None:
             capture.add(positions, g)
         return
     with _grad_lock:
-        _accumulate(var, g, handed)
+        _accumulate(var, g, handed, create_graph)
 
 
-def _accumulate(var, g, handed):
+def _accumulate(var, g, handed, create_graph):
     if var.grad is None:
         # adopt the gradient when nothing else can see its memory, else store a copy
         if g._base is None and g._storage not in handed and g._storage.size() == g.numel():
@@ -160,11 +161,13 @@ def _accumulate(var, g, handed):
         else:
             var.grad = g.clone()
         handed.add(var.grad._storage)
+    elif create_graph:  # a sum with a graph (an in-place add would rebase .grad's)
+        var.grad = var.grad + g
     else:
         var.grad.add_(g)
 
 
-def _retain(node, g, handed):
+def _retain(node, g, handed, create_graph):
     for ref in node._retained:
         t = ref()
         if t is None:
@@ -173,5 +176,7 @@ def _retain(node, g, handed):
             if t.grad is None:
                 t.grad = g.clone()
                 handed.add(t.grad._storage)
+            elif create_graph:
+                t.grad = t.grad + g
             else:
                 t.grad.add_(g)

@@ -23,14 +23,17 @@ None) and returns one per argument. Each is checked as torch checks it: a tensor
 None for a non-tensor argument, a shape the argument broadcasts to (summed back to the
 argument's shape), the argument's device; it is cast to the argument's dtype.
 
-Not supported: ctx.mark_dirty (Functions that write their inputs in place), and gradients
-of gradients (create_graph), so `once_differentiable` has nothing to guard.
+In a backward that creates a graph (create_graph=True), backward runs with grad mode on,
+so its own ops record, and saved outputs lead back to this node. Not supported:
+ctx.mark_dirty (Functions that write their inputs in place).
 """
+import functools
+
 from .. import _tensor as T
 from ..creation import zeros
 from ..ops.dispatch import GradMode
 from .formulas.common import sum_to
-from .graph import Grads, Node, OutputPort, alias, edge
+from .graph import Grads, Node, OutputPort, alias, edge, node_class
 
 _VIEW_OF_ONE = (
     "This view was created inside a custom Function (or because an input was returned "
@@ -96,8 +99,23 @@ class FunctionBackward(FunctionCtx, Node):
     def saved_tensors(self):
         if not self._recorded:  # forward ran without a graph
             return self._to_save
-        it = iter(self.unpack())
+        saved = self.unpack()
+        if GradMode.enabled:  # a backward that creates a graph: outputs lead back here
+            saved = tuple(self._output_with_graph(t, nr)
+                          for t, nr in zip(saved, self._saved_output_nrs))
+        it = iter(saved)
         return tuple(next(it) if kept else None for kept in self._saved_layout)
+
+    def _output_with_graph(self, t, nr):
+        """Saved output nr (an alias without a graph), as the output this node made."""
+        if nr < 0:
+            return t
+        out = alias(t)
+        out._requires_grad = True
+        if len(self._out_meta) > 1:
+            out._port = OutputPort(self, nr, len(self._out_meta))
+        out.grad_fn = self
+        return out
 
     def _output_at(self, i):
         nr = self._saved_output_nrs[i]
@@ -150,9 +168,36 @@ class Function:
 
 
 def once_differentiable(fn):
-    """torch's guard for backward functions that are not themselves differentiable:
-    tensorrt_mini never differentiates a backward (no create_graph), so it returns fn."""
-    return fn
+    """torch's guard for a backward that is not itself differentiable: it runs without
+    recording, and in a backward that creates a graph its gradients lead to a node that
+    refuses to be differentiated."""
+    @functools.wraps(fn)
+    def backward(ctx, *grads):
+        recording = GradMode.enabled
+        GradMode.enabled = False
+        try:
+            result = fn(ctx, *grads)
+        finally:
+            GradMode.enabled = recording
+        sources = [g for g in grads if isinstance(g, T.Tensor) and g._requires_grad]
+        if not recording or not sources:
+            return result
+        single = not isinstance(result, tuple)
+        marked = tuple(_refusing(g, sources) if isinstance(g, T.Tensor) else g
+                       for g in ((result,) if single else result))
+        return marked[0] if single else marked
+    return backward
+
+
+def _refusing(grad, sources):
+    """grad, as the output of a node that raises when a gradient reaches it."""
+    def refuse(_):
+        raise RuntimeError("trying to differentiate twice a function that was marked with "
+                           "@once_differentiable")
+    out = alias(grad)
+    out.grad_fn = node_class("DelayedError")(refuse, tuple(edge(g) for g in sources))
+    out._requires_grad = True
+    return out
 
 
 def _node_class(cls):

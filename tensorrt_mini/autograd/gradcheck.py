@@ -3,7 +3,7 @@ import numpy as np
 
 from .. import _tensor as T
 from .api import grad
-from .grad_mode import no_grad
+from .grad_mode import enable_grad, no_grad
 
 
 class GradcheckError(RuntimeError):
@@ -77,3 +77,33 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                     f"Jacobian mismatch for output {k} with respect to input {i},\n"
                     f"numerical:{n}\nanalytical:{a}\n")
     return True
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  raise_exception=True, **_):
+    """gradcheck of func's gradient: the second derivatives (create_graph) against finite
+    differences of the first. Without grad_outputs, random ones (seeded) that require grad,
+    so the check also covers how the gradient depends on them."""
+    from ..creation import tensor
+    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    n = len(inputs)
+    wanted = [k for k, x in enumerate(inputs) if isinstance(x, T.Tensor) and x._requires_grad]
+    outputs = [o for o in _outputs(func, inputs)
+               if isinstance(o, T.Tensor) and o._dtype.is_floating_point and o._requires_grad]
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        grad_outputs = tuple(tensor(rng.standard_normal(o._shape), dtype=o._dtype,
+                                    device=o.device, requires_grad=True) for o in outputs)
+    grad_outputs = tuple(grad_outputs) if isinstance(grad_outputs, (tuple, list)) \
+        else (grad_outputs,)
+
+    def first_derivatives(*args):  # (finite differences call it under no_grad)
+        xs, cotangents = args[:n], args[n:]
+        with enable_grad():
+            outs = [o for o in _outputs(func, xs) if isinstance(o, T.Tensor)
+                    and o._dtype.is_floating_point and o._requires_grad]
+            found = grad(outs, [xs[k] for k in wanted], cotangents, create_graph=True,
+                         allow_unused=True)
+        return tuple(g for g in found if g is not None)
+    return gradcheck(first_derivatives, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)

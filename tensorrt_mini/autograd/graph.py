@@ -52,7 +52,9 @@ class Node:
         return self._fn(grad, *self.unpack())
 
     def unpack(self):
-        """The saved tensors, checked against in-place changes since they were saved."""
+        """The saved tensors, checked against in-place changes since they were saved. Under
+        grad mode (a backward that creates a graph) the node's own output comes back with
+        this node as its grad_fn, so that gradients through it reach the inputs."""
         saved = self._saved
         if saved is None:
             raise RuntimeError(FREED)
@@ -61,6 +63,10 @@ class Node:
                 if t._storage._version != v:
                     nr = self._output_at(i)
                     raise RuntimeError(_modified(t, v, None if nr is None else self, nr))
+            if self._out_pos >= 0 and GradMode.enabled:
+                out = alias(saved[self._out_pos])
+                out.grad_fn, out._requires_grad = self, True
+                saved = saved[:self._out_pos] + (out,) + saved[self._out_pos + 1:]
         return saved
 
     def _output_at(self, i):

@@ -236,7 +236,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     need_w = weight is not None and weight._requires_grad
     need_b = bias is not None and bias._requires_grad
 
-    def backward(g, xhat, rstd, *w):
+    def backward(g, xhat, rstd, input, *w):
+        if GradMode.enabled:  # a gradient with a graph: the normalisation again, recorded
+            rstd = E.rsqrt(input.var(dims, correction=0, keepdim=True) + eps)
+            xhat = (input - input.mean(dims, keepdim=True)) * rstd
         grad_x = grad_w = grad_b = None
         if need_x:
             gxhat = g * w[0] if w else g
@@ -248,7 +251,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         if need_b:
             grad_b = g.sum(batch_dims) if batch_dims else g
         return grad_x, grad_w, grad_b
-    saved = (xhat, rstd) + ((weight,) if weight is not None else ())
+    saved = (xhat, rstd, input) + ((weight,) if weight is not None else ())
     return record("NativeLayerNormBackward0", out, (input, weight, bias), backward, saved)
 
 
@@ -344,12 +347,14 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     count = diff.numel()
     m_input, m_target = meta(input), meta(target)
 
-    def backward(g, d):
+    def backward(g, d, input, target):
+        if GradMode.enabled:  # a gradient with a graph: the difference again, recorded
+            d = input - target
         scale = 2.0 / count if reduction == "mean" else 2.0
         grad = d * (g * scale) if reduction != "none" else d * g * 2.0
         return (fit(grad, m_input) if m_input else None,
                 fit(E.neg(grad), m_target) if m_target else None)
-    return record("MseLossBackward0", out, (input, target), backward, (diff,))
+    return record("MseLossBackward0", out, (input, target), backward, (diff, input, target))
 
 
 def _class_dim(input):

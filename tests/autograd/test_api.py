@@ -30,10 +30,15 @@ def test_backward_of_a_tensor_without_grad():
         tm.ones(1).backward()
 
 
-def test_create_graph_is_refused():
-    x = tm.tensor([1.0], requires_grad=True)
-    with pytest.raises(NotImplementedError, match="create_graph"):
-        (x * x).sum().backward(create_graph=True)
+def test_backward_with_create_graph_gives_grad_a_graph():
+    """x.grad = 3x^2 with a graph: its own backward adds 6x into x.grad (as torch)."""
+    x = tm.tensor([1.0, 2.0], requires_grad=True)
+    (x * x * x).sum().backward(create_graph=True)
+    assert x.grad.tolist() == [3.0, 12.0] and x.grad.grad_fn is not None
+    first = x.grad
+    x.grad = None
+    first.sum().backward()
+    assert x.grad.tolist() == [6.0, 12.0]
 
 
 def test_grad_returns_gradients_without_touching_dot_grad():

@@ -4,6 +4,7 @@ after it (a reversed cumsum), weighted by the scan's local derivative."""
 from ...layout import wrap_dim
 from ...ops import elementwise as E
 from ...ops import scans as S
+from ...ops.dispatch import GradMode
 from ..graph import record, run
 from .common import fit, meta, register
 
@@ -56,6 +57,9 @@ def _logcumsumexp(raw, x, dim):
     d = wrap_dim(dim, max(x.dim(), 1))
 
     def backward(g, x, out):
+        if GradMode.enabled:
+            raise NotImplementedError("the derivative of logcumsumexp's gradient (create_graph="
+                                      "True) is not implemented in tensorrt_mini")
         if not g.dim():
             return (g,)
 
