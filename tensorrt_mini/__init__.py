@@ -28,6 +28,8 @@ from .ops.views import (as_strided, chunk, diagonal, expand, flatten, movedim, n
                         reshape, select, split, squeeze, t, transpose, unbind, unflatten, unsqueeze)
 from .printing import set_printoptions
 from .random import Generator, initial_seed, manual_seed, seed
+from .random import default_generator, get_rng_state, set_rng_state
+from .ops.sampling import bernoulli, multinomial
 from .size import Size
 from .storage import Storage
 from ._tensor import Tensor

@@ -11,6 +11,7 @@ from .layout import is_contiguous
 from .ops import conversion
 from .ops import elementwise as E
 from .ops import indexing, joining, linalg, reduction, selecting, views as V
+from .ops import sampling
 from ._tensor import Tensor
 from .ops.dispatch import GradMode
 
@@ -222,15 +223,11 @@ Tensor.zero_ = _zero_
 Tensor.uniform_ = creation.uniform_
 Tensor.normal_ = creation.normal_
 
-
-def _random_(self, low=0, high=None, *, generator=None):
-    if high is None:
-        low, high = 0, low
-    res = creation.randint(low, high, self._shape, generator=generator, device=self.device)
-    return E.copy_into(self, res)
-
-
-Tensor.random_ = _random_
+Tensor.random_ = sampling.random_
+Tensor.bernoulli_ = sampling.bernoulli_
+Tensor.bernoulli = sampling.bernoulli
+Tensor.exponential_ = sampling.exponential_
+Tensor.multinomial = sampling.multinomial
 
 # --- reductions, products, joining ------------------------------------------------------
 for _name in "sum mean prod var std all any amax amin max min argmax argmin".split():
