@@ -813,7 +813,7 @@ def uniform_(t, low, high, generator):
     _finish(t, out, copy)
 
 
-def scalar_normals(generator, n):
+def _scalar_normals(generator, n):
     """n float64 standard normals the way torch draws them one at a time: Box-Muller pairs,
     the generator keeping a pair's second value for the next draw."""
     z = np.empty(n)
@@ -840,14 +840,15 @@ def normal_(t, mean, std, generator):
             rng.normal_fill64(generator.random32(2 * rng.fill_draws(n)), float(mean), float(std), out)
         return
     out, copy = _target(t)
-    rng.scale_normal(scalar_normals(generator, n), float(mean), float(std), out)
+    rng.scale_normal(_scalar_normals(generator, n), float(mean), float(std), out)
     _finish(t, out, copy)
 
 
 def _integers(t, generator, wide, span, base):
     """(draw % span) + base for every element, from 64-bit draws if wide, cast to t's dtype."""
     out, copy = _target(t, np.int64)
-    rng.ints_from_to(generator.random32(out.size * (2 if wide else 1)), wide, span, base, out)
+    rng.ints_from_to(generator.random32(out.size * (2 if wide else 1)), wide, np.uint64(span),
+                     np.int64(base), out)
     _finish(t, out, copy)
 
 

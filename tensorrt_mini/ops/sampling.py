@@ -56,7 +56,10 @@ def random_(self, *args, generator=None):
         if self._dtype not in (D.int64, D.float32, D.float64):
             raise RuntimeError("random_full_64_bits_range_kernel_cpu handles only int64, double, "
                                "float and bfloat16")
-        return creation.random_ints_(self, low, 1 << 63, gen) if self.numel() else self
+        if self.numel():
+            backends.get(self.device.type).random_integers_(self, low, 1 << 63, gen)
+            _filled(self)
+        return self
     if self._dtype.is_floating_point:
         high = (1 << (np.finfo(self._dtype.np).nmant + 1)) + 1
     else:
