@@ -286,15 +286,17 @@ def bernoulli_scalar(raw, p, out):
 
 
 @nb.njit(**JIT)
-def bernoulli_tensor(raw, p, out):
-    """u < p[i] elementwise: float64 p takes float64 uniforms (2n draws), any other p float32
-    uniforms against p as float32 (n draws)."""
-    if p.dtype == np.float64:
-        for i in range(out.shape[0]):
-            out[i] = _unit64(raw, i) < p[i]
-    else:
-        for i in range(out.shape[0]):
-            out[i] = _unit32(raw[i]) < np.float32(p[i])
+def bernoulli_p64(raw, p, out):
+    """u < p[i] for float64 p: float64 uniforms, from 2n draws."""
+    for i in range(out.shape[0]):
+        out[i] = _unit64(raw, i) < p[i]
+
+
+@nb.njit(**JIT)
+def bernoulli_p32(raw, p, out):
+    """u < p[i] for float32 p: float32 uniforms, from n draws."""
+    for i in range(out.shape[0]):
+        out[i] = _unit32(raw[i]) < p[i]
 
 
 @nb.njit(**JIT)

@@ -784,10 +784,11 @@ def put_(x, offsets, values, accumulate):
 # torch's CPU kernels fill a tensor in memory order; kernels/cpu/rng.py makes the values
 # from the generator's raw 32-bit draws
 
-def _by_memory(t):
-    """numpy view of t with its dims from the largest stride to the smallest."""
+def _by_memory(t, x=None):
+    """numpy view of t (or of x, of t's shape) with its dims in t's memory order: from the
+    largest of t's strides to the smallest."""
     order = sorted(range(len(t._shape)), key=lambda d: -t._stride[d])
-    return numpy_view(t).transpose(order)
+    return numpy_view(t if x is None else x).transpose(order)
 
 
 def _target(t, dtype=None):
@@ -883,9 +884,11 @@ def bernoulli_(t, p, generator):
     if isinstance(p, float):
         rng.bernoulli_scalar(generator.random32(2 * out.size), p, out)
     else:
-        probs = _by_memory(p).reshape(-1)
-        draws = out.size * (2 if probs.dtype == np.float64 else 1)
-        rng.bernoulli_tensor(generator.random32(draws), probs, out)
+        probs = _by_memory(t, p).reshape(-1)
+        if probs.dtype == np.float64:
+            rng.bernoulli_p64(generator.random32(2 * out.size), probs, out)
+        else:
+            rng.bernoulli_p32(generator.random32(out.size), probs, out)
     _finish(t, out, copy)
 
 

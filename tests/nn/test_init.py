@@ -54,3 +54,22 @@ def test_initialisers_do_not_record_a_graph():
     init.kaiming_uniform_(w)
     init.zeros_(w)
     assert w.grad_fn is None and w.is_leaf
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_initialisers_draw_torchs_values(dtype):
+    torch = pytest.importorskip("torch")
+    fns = [("uniform_", (-0.5, 2.0)), ("normal_", (0.1, 3.0)), ("kaiming_uniform_", ()),
+           ("kaiming_normal_", ()), ("xavier_uniform_", ()), ("xavier_normal_", ())]
+    for name, args in fns:
+        for shape in ((3, 4), (20, 30), (8, 3, 5, 5)):
+            tm.manual_seed(2)
+            torch.manual_seed(2)
+            a = getattr(tm.nn.init, name)(tm.empty(*shape, dtype=getattr(tm, dtype)), *args)
+            b = getattr(torch.nn.init, name)(torch.empty(*shape, dtype=getattr(torch, dtype)), *args)
+            np.testing.assert_array_equal(np.asarray(a), b.numpy())
+    tm.manual_seed(0)
+    torch.manual_seed(0)
+    mine, theirs = tm.nn.Linear(30, 20), torch.nn.Linear(30, 20)
+    np.testing.assert_array_equal(np.asarray(mine.weight.detach()), theirs.weight.detach().numpy())
+    np.testing.assert_array_equal(np.asarray(mine.bias.detach()), theirs.bias.detach().numpy())
