@@ -394,8 +394,17 @@ def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
 
 def uniform_(t, low=0.0, high=1.0, generator=None):
     _float_dtype(t._dtype, "check_uniform_bounds", "uniform_")
+    biggest = float(np.finfo(t._dtype.np).max)
+    for name, value in (("from", low), ("to", high)):
+        if not -biggest <= value <= biggest:
+            raise RuntimeError(f"{name} is out of bounds for {_C_TYPE_NAMES[t._dtype.name]}")
     if low > high:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={low} > to={high}")
+    if high - low > biggest:
+        kind = "Float" if t._dtype is D.float32 else "Double"
+        raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<{kind}>::max(), but "
+                           f"found to={high:g} and from={low:g} which result in to-from to exceed "
+                           "the limit")
     check_no_internal_overlap(t)
     if t.numel():
         backends.get(t.device.type).uniform_(t, low, high, generator or default_generator)

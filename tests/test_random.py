@@ -142,3 +142,13 @@ def test_rng_state_round_trips_and_crosses_over():
         tm.set_rng_state(tm.zeros(5056))
     with pytest.raises(RuntimeError, match="size 5056"):
         tm.set_rng_state(tm.zeros(10, dtype=tm.uint8))
+
+
+def test_uniform_bounds_errors_match_torchs():
+    for low, high, message in [(-1e39, 1, "from is out of bounds for float"),
+                               (0, 1e39, "to is out of bounds for float"),
+                               (-3e38, 3e38, "to-from <= std::numeric_limits<Float>::max()"),
+                               (2, 1, r"found from=2 > to=1")]:
+        for m in (tm, torch):
+            with pytest.raises(RuntimeError, match=message):
+                m.empty(3).uniform_(low, high)
