@@ -10,7 +10,7 @@ from .device import as_device
 from .layout import contiguous_strides
 from .ops.elementwise import (_TORCH_TYPE_NAMES, check_no_internal_overlap, fill_range,
                               fill_scalar)
-from .random import default_generator
+from .random import generator_or_default
 from ._tensor import Tensor, _new, empty_strided_like, empty_tensor
 from .user_warnings import warn
 
@@ -318,7 +318,7 @@ def random_ints_(t, low, high, generator):
                                f"casted to dtype, but got from={low} >= to={high}")
     check_random_bounds(t._dtype, low, high - 1)
     if t.numel():
-        backends.get(t.device.type).random_integers_(t, low, high, generator or default_generator)
+        backends.get(t.device.type).random_integers_(t, low, high, generator_or_default(generator))
         t._storage._version += 1
     return t
 
@@ -388,7 +388,7 @@ def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
         raise NotImplementedError("\"randperm\" not implemented for 'Bool'")
     if n and not dtype.is_floating_point and n - 1 > np.iinfo(dtype.np).max:
         raise RuntimeError(f"value cannot be converted to type {dtype.name}_t without overflow")
-    perm = backends.get("cpu").randperm(n, generator or default_generator)
+    perm = backends.get("cpu").randperm(n, generator_or_default(generator))
     return _finish(_from_host_array(perm.astype(dtype.np), device), requires_grad)
 
 
@@ -407,7 +407,7 @@ def uniform_(t, low=0.0, high=1.0, generator=None):
                            "the limit")
     check_no_internal_overlap(t)
     if t.numel():
-        backends.get(t.device.type).uniform_(t, low, high, generator or default_generator)
+        backends.get(t.device.type).uniform_(t, low, high, generator_or_default(generator))
         t._storage._version += 1
     return t
 
@@ -418,7 +418,7 @@ def normal_(t, mean=0.0, std=1.0, generator=None):
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     check_no_internal_overlap(t)
     if t.numel():
-        backends.get(t.device.type).normal_(t, mean, std, generator or default_generator)
+        backends.get(t.device.type).normal_(t, mean, std, generator_or_default(generator))
         t._storage._version += 1
     return t
 

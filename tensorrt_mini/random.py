@@ -47,7 +47,7 @@ class Generator:
         self._pos[0] = _WORDS
         self._fresh = True  # no draw since seeding: torch's state says next=0, not 624
         self.normal = None  # the second float64 normal of a scalar pair, kept for the next
-        self._float_normal = None  # torch's float cache: unused by its CPU kernels, kept in the state
+        self._float_normal = None  # torch's float cache: its CPU kernels leave it unused
         self.offset = 0
         return self
 
@@ -109,6 +109,15 @@ class Generator:
 
 
 default_generator = Generator()
+
+
+def generator_or_default(generator):
+    """The generator a random function was given (None: the default one)."""
+    if generator is None:
+        return default_generator
+    if not isinstance(generator, Generator):
+        raise TypeError(f"expected a torch.Generator, but got {type(generator).__name__}")
+    return generator
 
 
 def manual_seed(seed):

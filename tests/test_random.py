@@ -63,7 +63,8 @@ def test_a_sequence_of_calls_advances_as_torchs():
         same(mine, theirs)
 
 
-@pytest.mark.parametrize("dtype", ["int64", "int32", "int16", "int8", "uint8", "float32", "float64"])
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int16", "int8", "uint8", "float32",
+                                   "float64"])
 def test_randint_ranges_take_32_or_64_bit_draws(dtype):
     for low, high in [(0, 10), (-5, 5), (0, 100), (0, 2**7 - 1)] + \
             ([(0, 2**28), (-2**40, 2**40)] if dtype in ("int64", "float64") else []) + \
@@ -152,3 +153,9 @@ def test_uniform_bounds_errors_match_torchs():
         for m in (tm, torch):
             with pytest.raises(RuntimeError, match=message):
                 m.empty(3).uniform_(low, high)
+
+
+def test_a_generator_must_be_a_generator():
+    for m in (tm, torch):
+        with pytest.raises(TypeError):
+            m.rand(2, generator=5)

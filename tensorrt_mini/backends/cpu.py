@@ -838,7 +838,8 @@ def normal_(t, mean, std, generator):
             draws = generator.random32(rng.fill_draws(n))
             rng.normal_fill32(draws, np.float32(mean), np.float32(std), out)
         else:
-            rng.normal_fill64(generator.random32(2 * rng.fill_draws(n)), float(mean), float(std), out)
+            draws = generator.random32(2 * rng.fill_draws(n))
+            rng.normal_fill64(draws, float(mean), float(std), out)
         return
     out, copy = _target(t)
     rng.scale_normal(_scalar_normals(generator, n), float(mean), float(std), out)
@@ -867,10 +868,10 @@ def random_integers_(t, low, high, generator):
 # random_() without bounds: a draw modulo the dtype's count of exact non-negative values,
 # 64-bit draws for int64 and float64
 RANDOM_BITS = {np.dtype(np.bool_): (False, 2), np.dtype(np.uint8): (False, 1 << 8),
-                np.dtype(np.int8): (False, 1 << 7), np.dtype(np.int16): (False, 1 << 15),
-                np.dtype(np.int32): (False, 1 << 31), np.dtype(np.int64): (True, 1 << 63),
-                np.dtype(np.float32): (False, (1 << 24) + 1),
-                np.dtype(np.float64): (True, (1 << 53) + 1)}
+               np.dtype(np.int8): (False, 1 << 7), np.dtype(np.int16): (False, 1 << 15),
+               np.dtype(np.int32): (False, 1 << 31), np.dtype(np.int64): (True, 1 << 63),
+               np.dtype(np.float32): (False, (1 << 24) + 1),
+               np.dtype(np.float64): (True, (1 << 53) + 1)}
 
 
 def random_bits_(t, generator):

@@ -11,18 +11,10 @@ import numpy as np
 from .. import backends
 from .. import creation
 from .. import dtypes as D
-from ..random import Generator, default_generator
+from ..random import generator_or_default
 from .._tensor import Tensor
 from .elementwise import _TORCH_TYPE_NAMES, check_no_internal_overlap
 from .reduction import argmax
-
-
-def _generator(generator):
-    if generator is None:
-        return default_generator
-    if not isinstance(generator, Generator):
-        raise TypeError(f"expected a torch.Generator, but got {type(generator).__name__}")
-    return generator
 
 
 def _filled(t):
@@ -35,7 +27,7 @@ def _filled(t):
 
 def random_(self, *args, generator=None):
     """random_(), random_(to), random_(from, to) and random_(from, None), as torch."""
-    gen = _generator(generator)
+    gen = generator_or_default(generator)
     if len(args) > 2:
         raise TypeError(f"random_() takes at most 2 positional arguments ({len(args)} given)")
     check_no_internal_overlap(self)
@@ -71,7 +63,7 @@ def random_(self, *args, generator=None):
 
 def bernoulli_(self, p=0.5, *, generator=None):
     """1 with probability p (a float, or a float tensor broadcast to self), else 0."""
-    gen = _generator(generator)
+    gen = generator_or_default(generator)
     if isinstance(p, Tensor):
         if not p._dtype.is_floating_point:
             raise NotImplementedError("\"bernoulli_tensor_cpu_p_\" not implemented for "
@@ -104,7 +96,7 @@ def bernoulli(input, p=None, *, generator=None):
 # --- exponential_ -------------------------------------------------------------------------
 
 def exponential_(self, lambd=1.0, *, generator=None):
-    gen = _generator(generator)
+    gen = generator_or_default(generator)
     if not lambd > 0.0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
     if not self._dtype.is_floating_point:
@@ -129,7 +121,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     """Indices sampled from each row of input's weights. Without replacement, or for one
     sample, torch takes the largest p / q with q exponential (the Gumbel trick); with
     replacement, a binary search of the normalised cumulative weights per sample."""
-    gen = _generator(generator)
+    gen = generator_or_default(generator)
     if input.dim() not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
     if not input._dtype.is_floating_point:
