@@ -66,7 +66,8 @@ def test_initialisers_draw_torchs_values(dtype):
             tm.manual_seed(2)
             torch.manual_seed(2)
             a = getattr(tm.nn.init, name)(tm.empty(*shape, dtype=getattr(tm, dtype)), *args)
-            b = getattr(torch.nn.init, name)(torch.empty(*shape, dtype=getattr(torch, dtype)), *args)
+            b = getattr(torch.nn.init, name)(torch.empty(*shape, dtype=getattr(torch, dtype)),
+                                             *args)
             np.testing.assert_array_equal(np.asarray(a), b.numpy())
     tm.manual_seed(0)
     torch.manual_seed(0)

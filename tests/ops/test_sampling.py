@@ -1,43 +1,34 @@
-"""bernoulli, exponential_ and multinomial against torch's CPU draws, bit for bit."""
+"""random_, bernoulli, exponential_ and multinomial against torch's CPU draws, bit for bit."""
 import numpy as np
 import pytest
 
 import tensorrt_mini as tm
+from oracle import after_seed, bitwise_same
 
 torch = pytest.importorskip("torch")
-
-
-def same(mine, theirs):
-    a, b = np.asarray(mine), theirs.detach().numpy()
-    assert a.dtype == b.dtype and a.shape == b.shape
-    np.testing.assert_array_equal(np.ascontiguousarray(a).view(np.uint8),
-                                  np.ascontiguousarray(b).view(np.uint8))
-
-
-def both(seed, fn):
-    tm.manual_seed(seed)
-    torch.manual_seed(seed)
-    return fn(tm), fn(torch)
 
 
 @pytest.mark.parametrize("n", [0, 1, 17, 1000, 2**16 + 3])
 def test_bernoulli_with_float_and_tensor_p(n):
     for seed in (0, 1):
         for dtype in ("float32", "float64", "int64", "bool"):
-            same(*both(seed, lambda m: m.empty(n, dtype=getattr(m, dtype)).bernoulli_(0.3)))
+            bitwise_same(*after_seed(seed, lambda m: m.empty(n, dtype=getattr(m, dtype))
+                                     .bernoulli_(0.3)))
         for pdtype in ("float32", "float64"):
             def draw(m):
                 p = m.rand(n, dtype=getattr(m, pdtype))
                 return m.bernoulli(p), p.bernoulli(), m.empty(n).bernoulli_(p), p.bernoulli(0.7)
-            for mine, theirs in zip(*both(seed, draw)):
-                same(mine, theirs)
+            for mine, theirs in zip(*after_seed(seed, draw)):
+                bitwise_same(mine, theirs)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_exponential(dtype):
     for n in [1, 16, 1000, 2**16 + 3]:
-        same(*both(n, lambda m: m.empty(n, dtype=getattr(m, dtype)).exponential_(2.5)))
-    same(*both(2, lambda m: m.empty(30, 20, dtype=getattr(m, dtype)).t().exponential_()))
+        bitwise_same(*after_seed(n, lambda m: m.empty(n, dtype=getattr(m, dtype))
+                                 .exponential_(2.5)))
+    bitwise_same(*after_seed(2, lambda m: m.empty(30, 20, dtype=getattr(m, dtype)).t()
+                             .exponential_()))
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -48,8 +39,8 @@ def test_multinomial(dtype):
         def draw(m):
             weights = m.rand(shape, dtype=getattr(m, dtype))
             return m.multinomial(weights, samples, replacement), weights.multinomial(2)
-        for mine, theirs in zip(*both(len(shape) * samples, draw)):
-            same(mine, theirs)
+        for mine, theirs in zip(*after_seed(len(shape) * samples, draw)):
+            bitwise_same(mine, theirs)
 
 
 def test_sampling_errors_match_torchs():
@@ -74,4 +65,25 @@ def test_bernoulli_with_a_broadcast_p_follows_the_outputs_layout():
     def draw(m):
         p = m.rand(1, 20, dtype=m.float64)
         return m.empty(20, 30).t().bernoulli_(p)
-    same(*both(6, draw))
+    bitwise_same(*after_seed(6, draw))
+
+
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int8", "int16", "int32", "int64",
+                                   "float32", "float64"])
+def test_random_in_all_its_forms(dtype):
+    def draws(m):
+        t = lambda: m.empty(50, dtype=getattr(m, dtype))  # noqa: E731
+        out = [t().random_(), t().random_(2), t().random_(0, 2), t().random_(1, None)]
+        if dtype in ("int64", "float32", "float64"):
+            out.append(t().random_(-2**63, None))
+        return out
+    for mine, theirs in zip(*after_seed(11, draws)):
+        bitwise_same(mine, theirs)
+
+
+def test_random_errors_match_torchs():
+    for m in (tm, torch):
+        with pytest.raises(RuntimeError, match="to - 1 is out of bounds for signed char"):
+            m.empty(3, dtype=m.int8).random_(0, 200)
+        with pytest.raises(RuntimeError, match="expects 'from' to be less than 'to'"):
+            m.randint(3, 1, (2,))
