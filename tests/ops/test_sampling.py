@@ -4,6 +4,7 @@ import pytest
 
 import tensorrt_mini as tm
 from oracle import after_seed, bitwise_same
+from tensorrt_mini.backends import cuda_runtime
 
 torch = pytest.importorskip("torch")
 
@@ -87,3 +88,28 @@ def test_random_errors_match_torchs():
             m.empty(3, dtype=m.int8).random_(0, 200)
         with pytest.raises(RuntimeError, match="expects 'from' to be less than 'to'"):
             m.randint(3, 1, (2,))
+
+
+@pytest.mark.skipif(not cuda_runtime.is_available(),
+                    reason=f"cuda unavailable: {cuda_runtime.unavailable()}")
+def test_on_cuda_sampling_uses_the_devices_own_stream():
+    """On cuda the draws are tm's Philox stream, not torch's: checked for their law and
+    their bounds, and for repeating after the same seed."""
+    def draws():
+        tm.manual_seed(5)
+        x = tm.empty(4000, device="cuda")
+        return [x.clone().bernoulli_(0.3), tm.bernoulli(tm.full((4000,), 0.8, device="cuda")),
+                x.clone().exponential_(2.0),
+                tm.empty(4000, dtype=tm.int64, device="cuda").random_(2, 9),
+                tm.empty(50, dtype=tm.int8, device="cuda").random_()]
+    first, again = draws(), draws()
+    for a, b in zip(first, again):
+        assert a.device.type == "cuda"
+        np.testing.assert_array_equal(np.asarray(a.cpu()), np.asarray(b.cpu()))
+    bern, bern_p, expo, ints, small = (np.asarray(t.cpu()) for t in first)
+    assert abs(bern.mean() - 0.3) < 0.03 and abs(bern_p.mean() - 0.8) < 0.03
+    assert abs(expo.mean() - 0.5) < 0.05 and expo.min() >= 0
+    assert ints.min() == 2 and ints.max() == 8
+    assert small.min() >= 0
+    with pytest.raises(NotImplementedError, match="CPU only"):
+        tm.multinomial(tm.rand(5, device="cuda"), 2)
