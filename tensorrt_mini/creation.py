@@ -293,10 +293,10 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     return _finish(normal_(t, 0.0, 1.0, generator), requires_grad)
 
 
-def randint(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False):
-    """randint(high, size) or randint(low, high, size)."""
-    if size is not None:
-        args = args + (size,)
+def randint(*args, low=None, high=None, size=None, generator=None, dtype=None, device=None,
+            requires_grad=False):
+    """randint(high, size) or randint(low, high, size), any of them by keyword."""
+    args = args + tuple(v for v in (low, high, size) if v is not None)
     if len(args) == 2:
         low, (high, size) = 0, args
     elif len(args) == 3:
@@ -360,24 +360,26 @@ _C_TYPE_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char"
                  "float32": "float", "float64": "double"}
 
 
-def rand_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+def rand_like(input, dtype=None, device=None, requires_grad=False, memory_format=None,
+              generator=None):
     dtype = _float_dtype(dtype or input._dtype, "check_uniform_bounds", "rand_like")
     t = _like("rand_like", input, dtype, device)
-    return _finish(uniform_(t), requires_grad)
+    return _finish(uniform_(t, generator=generator), requires_grad)
 
 
-def randn_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+def randn_like(input, dtype=None, device=None, requires_grad=False, memory_format=None,
+               generator=None):
     dtype = _float_dtype(dtype or input._dtype, "normal_kernel_cpu", "randn_like")
     t = _like("randn_like", input, dtype, device)
-    return _finish(normal_(t), requires_grad)
+    return _finish(normal_(t, generator=generator), requires_grad)
 
 
 def randint_like(input, low=0, high=None, dtype=None, device=None, requires_grad=False,
-                 memory_format=None):
+                 memory_format=None, generator=None):
     if high is None:
         low, high = 0, low
     t = _like("randint_like", input, dtype, device)
-    return _finish(random_ints_(t, int(low), int(high), None), requires_grad)
+    return _finish(random_ints_(t, int(low), int(high), generator), requires_grad)
 
 
 def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):

@@ -412,3 +412,15 @@ def test_uniform_bounds_errors_match_torchs():
         for m in (tm, torch):
             with pytest.raises(RuntimeError, match=message):
                 m.empty(3).uniform_(low, high)
+
+
+def test_keywords_and_generators_of_randint_and_the_like_functions():
+    def draws(m):
+        g = m.Generator().manual_seed(8)
+        x = m.empty(6, 4)
+        return (m.randint(high=5, size=(3,)), m.randint(2, high=9, size=(4,)),
+                m.randint(low=-2, high=2, size=(5,)), m.rand_like(x, generator=g),
+                m.randn_like(x, generator=g), m.randint_like(x, 7, generator=g),
+                m.randint_like(x, high=4))
+    for mine, theirs in zip(*after_seed(9, draws)):
+        bitwise_same(mine, theirs)

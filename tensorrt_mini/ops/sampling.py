@@ -25,11 +25,17 @@ def _filled(t):
 
 # --- random_ --------------------------------------------------------------------------
 
-def random_(self, *args, generator=None):
-    """random_(), random_(to), random_(from, to) and random_(from, None), as torch."""
+_NO_TO = object()  # random_(from) without `to` differs from random_(from, None)
+
+
+def random_(self, *args, to=_NO_TO, generator=None):
+    """random_(), random_(to), random_(from, to) and random_(from, None), as torch; `to` may
+    come by keyword."""
     gen = generator_or_default(generator)
-    if len(args) > 2:
+    if len(args) > 2 or (to is not _NO_TO and len(args) > 1):
         raise TypeError(f"random_() takes at most 2 positional arguments ({len(args)} given)")
+    if to is not _NO_TO:
+        args = (args[0] if args else 0, to)
     check_no_internal_overlap(self)
     if not args:
         if self.numel():

@@ -113,3 +113,10 @@ def test_on_cuda_sampling_uses_the_devices_own_stream():
     assert small.min() >= 0
     with pytest.raises(NotImplementedError, match="CPU only"):
         tm.multinomial(tm.rand(5, device="cuda"), 2)
+
+
+def test_random_takes_to_by_keyword():
+    def draws(m):
+        return m.empty(20).random_(to=5), m.empty(20, dtype=m.int16).random_(3, to=40)
+    for mine, theirs in zip(*after_seed(12, draws)):
+        bitwise_same(mine, theirs)
