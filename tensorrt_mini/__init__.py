@@ -39,7 +39,9 @@ from .ops.views import (as_strided, broadcast_tensors, broadcast_to, chunk, diag
                         flatten, hsplit, movedim, narrow, permute, reshape, select, split, squeeze,
                         t, tensor_split, transpose, unbind, unflatten, unsqueeze, vsplit)
 from .printing import set_printoptions
-from .random import Generator, initial_seed, manual_seed, seed
+from .ops.sampling import bernoulli, multinomial
+from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,
+                     set_rng_state)
 from .serialization import load, save
 from .size import Size
 from .layout import broadcast_shapes as _broadcast_shapes

@@ -10,7 +10,7 @@ from .device import as_device
 from .layout import check_fits, contiguous_strides
 from .ops.elementwise import (_TORCH_TYPE_NAMES, check_no_internal_overlap, fill_range,
                               fill_scalar)
-from .random import default_generator
+from .random import generator_or_default
 from .storage import Storage
 from ._tensor import Tensor, _new, empty_strided_like, empty_tensor
 from .user_warnings import warn
@@ -294,10 +294,10 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     return _finish(normal_(t, 0.0, 1.0, generator), requires_grad)
 
 
-def randint(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False):
-    """randint(high, size) or randint(low, high, size)."""
-    if size is not None:
-        args = args + (size,)
+def randint(*args, low=None, high=None, size=None, generator=None, dtype=None, device=None,
+            requires_grad=False):
+    """randint(high, size) or randint(low, high, size), any of them by keyword."""
+    args = args + tuple(v for v in (low, high, size) if v is not None)
     if len(args) == 2:
         low, (high, size) = 0, args
     elif len(args) == 3:
@@ -305,51 +305,112 @@ def randint(*args, size=None, generator=None, dtype=None, device=None, requires_
     else:
         raise TypeError("randint() expects (high, size) or (low, high, size)")
     t = _make("randint", (tuple(size),), D.int64 if dtype is None else dtype, device, False)
-    return _finish(_random_ints_(t, low, high, generator), requires_grad)
+    return _finish(random_ints_(t, int(low), int(high), generator), requires_grad)
 
 
-def _random_ints_(t, low, high, generator):
+def random_ints_(t, low, high, generator):
+    """t filled with integers uniform in [low, high), as torch's random_(low, high)."""
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    if t._dtype.is_floating_point:  # bounds the dtype cannot hold move inwards, as torch's do
+        low, high = _exact_from(low, t._dtype), _exact_to(high, t._dtype)
+        if high <= low:
+            raise RuntimeError("random_ expects 'from' casted to dtype to be less than 'to' "
+                               f"casted to dtype, but got from={low} >= to={high}")
+    check_random_bounds(t._dtype, low, high - 1)
     if t.numel():
-        backends.get(t.device.type).random_integers_(t, int(low), int(high),
-                                                     generator or default_generator)
+        backends.get(t.device.type).random_integers_(t, low, high, generator_or_default(generator))
+        t._storage._version += 1
     return t
 
 
-def rand_like(input, dtype=None, device=None, requires_grad=False):
+def _exact_from(low, dtype):
+    """The least int64 >= low whose dtype value is still >= low (torch's update_from)."""
+    up = int(dtype.np.type(low + 1))
+    if up < low:
+        low = up + (1 << (abs(low + 1).bit_length() - 1 - np.finfo(dtype.np).nmant))
+    return low
+
+
+def _exact_to(high, dtype):
+    """torch's update_to: `to` moved down where to - 1 rounds up to it or past in dtype."""
+    down = int(dtype.np.type(high - 1))
+    if down >= high:
+        high = down - (1 << (abs(high - 1).bit_length() - 1 - np.finfo(dtype.np).nmant))
+    return high
+
+
+def check_random_bounds(dtype, low, high_inclusive):
+    """torch's check that random_'s bounds fit the tensor's dtype."""
+    if dtype.is_floating_point:
+        lo, hi = float(np.finfo(dtype.np).min), float(np.finfo(dtype.np).max)
+    elif dtype is D.bool_:
+        lo, hi = 0, 1
+    else:
+        lo, hi = int(np.iinfo(dtype.np).min), int(np.iinfo(dtype.np).max)
+    name = _C_TYPE_NAMES[dtype.name]
+    if not lo <= low <= hi:
+        raise RuntimeError(f"from is out of bounds for {name}")
+    if not lo <= high_inclusive <= hi:
+        raise RuntimeError(f"to - 1 is out of bounds for {name}")
+
+
+# how torch names a dtype in random_'s bounds errors (its C++ type)
+_C_TYPE_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char",
+                 "int16": "short int", "int32": "int", "int64": "long int",
+                 "float32": "float", "float64": "double"}
+
+
+def rand_like(input, dtype=None, device=None, requires_grad=False, memory_format=None,
+              generator=None):
     dtype = _float_dtype(dtype or input._dtype, "check_uniform_bounds", "rand_like")
     t = _like("rand_like", input, dtype, device)
-    return _finish(uniform_(t), requires_grad)
+    return _finish(uniform_(t, generator=generator), requires_grad)
 
 
-def randn_like(input, dtype=None, device=None, requires_grad=False):
+def randn_like(input, dtype=None, device=None, requires_grad=False, memory_format=None,
+               generator=None):
     dtype = _float_dtype(dtype or input._dtype, "normal_kernel_cpu", "randn_like")
     t = _like("randn_like", input, dtype, device)
-    return _finish(normal_(t), requires_grad)
+    return _finish(normal_(t, generator=generator), requires_grad)
 
 
-def randint_like(input, low=0, high=None, dtype=None, device=None, requires_grad=False):
+def randint_like(input, low=0, high=None, dtype=None, device=None, requires_grad=False,
+                 memory_format=None, generator=None):
     if high is None:
         low, high = 0, low
     t = _like("randint_like", input, dtype, device)
-    return _finish(_random_ints_(t, low, high, None), requires_grad)
+    return _finish(random_ints_(t, int(low), int(high), generator), requires_grad)
 
 
 def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
-    gen = generator or default_generator
     dtype = D.int64 if dtype is None else D.as_dtype(dtype, "randperm")
-    perm = gen.numpy.permutation(n).astype(dtype.np)
-    return _finish(_from_host_array(perm, device), requires_grad)
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    if dtype is D.bool_:
+        raise NotImplementedError("\"randperm\" not implemented for 'Bool'")
+    if n and not dtype.is_floating_point and n - 1 > np.iinfo(dtype.np).max:
+        raise RuntimeError(f"value cannot be converted to type {dtype.name}_t without overflow")
+    perm = backends.get("cpu").randperm(n, generator_or_default(generator))
+    return _finish(_from_host_array(perm.astype(dtype.np), device), requires_grad)
 
 
 def uniform_(t, low=0.0, high=1.0, generator=None):
     _float_dtype(t._dtype, "check_uniform_bounds", "uniform_")
+    biggest = float(np.finfo(t._dtype.np).max)
+    for name, value in (("from", low), ("to", high)):
+        if not -biggest <= value <= biggest:
+            raise RuntimeError(f"{name} is out of bounds for {_C_TYPE_NAMES[t._dtype.name]}")
     if low > high:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={low} > to={high}")
+    if high - low > biggest:
+        kind = "Float" if t._dtype is D.float32 else "Double"
+        raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<{kind}>::max(), but "
+                           f"found to={high:g} and from={low:g} which result in to-from to exceed "
+                           "the limit")
     check_no_internal_overlap(t)
     if t.numel():
-        backends.get(t.device.type).uniform_(t, low, high, generator or default_generator)
+        backends.get(t.device.type).uniform_(t, low, high, generator_or_default(generator))
         t._storage._version += 1
     return t
 
@@ -360,7 +421,7 @@ def normal_(t, mean=0.0, std=1.0, generator=None):
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     check_no_internal_overlap(t)
     if t.numel():
-        backends.get(t.device.type).normal_(t, mean, std, generator or default_generator)
+        backends.get(t.device.type).normal_(t, mean, std, generator_or_default(generator))
         t._storage._version += 1
     return t
 

@@ -10,8 +10,8 @@ from .kernels import catalog
 from .layout import is_contiguous
 from .ops import conversion
 from .ops import elementwise as E
-from .ops import comparison, indexing, joining, linalg, ordering, reduction, scans, scattering
-from .ops import selecting, views as V
+from .ops import comparison, indexing, joining, linalg, ordering, reduction, sampling, scans
+from .ops import scattering, selecting, views as V
 from ._tensor import Tensor
 from .ops.dispatch import GradMode
 
@@ -268,15 +268,11 @@ Tensor.zero_ = _zero_
 Tensor.uniform_ = creation.uniform_
 Tensor.normal_ = creation.normal_
 
-
-def _random_(self, low=0, high=None, *, generator=None):
-    if high is None:
-        low, high = 0, low
-    res = creation.randint(low, high, self._shape, generator=generator, device=self.device)
-    return E.copy_into(self, res)
-
-
-Tensor.random_ = _random_
+Tensor.random_ = sampling.random_
+Tensor.bernoulli_ = sampling.bernoulli_
+Tensor.bernoulli = sampling.bernoulli
+Tensor.exponential_ = sampling.exponential_
+Tensor.multinomial = sampling.multinomial
 
 # --- reductions, products, joining ------------------------------------------------------
 for _name in "sum mean prod var std all any amax amin max min argmax argmin".split():

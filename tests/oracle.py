@@ -444,3 +444,19 @@ def close_to_torch(expr, rtol=1e-6, atol=1e-7, **names):
         str(theirs.dtype).split(".")[-1], tuple(theirs.shape), tuple(theirs.stride())), expr
     np.testing.assert_allclose(np.asarray(mine.detach()), theirs.detach().numpy(), rtol=rtol,
                                atol=atol, err_msg=str(expr))
+
+
+def bitwise_same(mine, theirs):
+    """tm tensor `mine` holds exactly torch tensor `theirs`: dtype, shape and every bit."""
+    a, b = np.asarray(mine), theirs.detach().numpy()
+    assert a.dtype == b.dtype and a.shape == b.shape
+    np.testing.assert_array_equal(np.ascontiguousarray(a).view(np.uint8),
+                                  np.ascontiguousarray(b).view(np.uint8))
+
+
+def after_seed(seed, fn):
+    """(fn(tm), fn(torch)), each run right after its library's manual_seed(seed)."""
+    torch = needs_torch()
+    tm.manual_seed(seed)
+    torch.manual_seed(seed)
+    return fn(tm), fn(torch)

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import tensorrt_mini as tm
-from oracle import assert_values, host, needs_torch, same_as_torch, torch_dtype
+from oracle import (after_seed, assert_values, bitwise_same, host, needs_torch, same_as_torch,
+                    torch_dtype)
 
 
 @pytest.mark.parametrize("data, dtype, shape", [
@@ -341,3 +342,85 @@ def test_a_read_only_array_is_copied_so_in_place_ops_work():
         t = tm.from_numpy(a)
     t.add_(1)
     assert t.tolist() == [2., 2., 2.] and a.tolist() == [1., 1., 1.]
+
+
+# --- random draws: torch's CPU numbers, bit for bit -----------------------------------
+
+SIZES = [0, 1, 2, 15, 16, 17, 31, 100, 1000, 2**16 + 3]
+SEEDS = [0, 1, 2**32 + 5]  # the last: torch keeps the seed mod 2^32 for its engine
+FLOATS = ["float32", "float64"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_rand_and_randn_over_sizes(seed, dtype):
+    for n in SIZES:
+        bitwise_same(*after_seed(seed, lambda m: m.rand(n, dtype=getattr(m, dtype))))
+        bitwise_same(*after_seed(seed, lambda m: m.randn(n, dtype=getattr(m, dtype))))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_uniform_and_normal_with_parameters_and_layouts(dtype):
+    def fill(m, shape, how):
+        t = m.empty(shape, dtype=getattr(m, dtype))
+        t = t.t() if how == "transposed" else t
+        return t.uniform_(-3.7, 11.3) if how != "normal" else t.normal_(0.3, 2.7)
+    for shape in [(5, 3), (40, 30), (7,), ()]:
+        for how in ["uniform", "normal", "transposed"]:
+            if how == "transposed" and len(shape) < 2:
+                continue
+            bitwise_same(*after_seed(3, lambda m: fill(m, shape, how)))
+    # strided normal takes the scalar path, in memory order
+    bitwise_same(*after_seed(4, lambda m: m.empty(40, 30, dtype=getattr(m, dtype)).t()
+                             .normal_(1.5, 0.5)))
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int16", "int8", "uint8", "float32",
+                                   "float64"])
+def test_randint_ranges_take_32_or_64_bit_draws(dtype):
+    for low, high in [(0, 10), (-5, 5), (0, 100), (0, 2**7 - 1)] + \
+            ([(0, 2**28), (-2**40, 2**40)] if dtype in ("int64", "float64") else []) + \
+            ([(-2**62, 2**62), (-2**63, 2**63 - 1)] if dtype == "int64" else []):
+        if dtype == "uint8" and low < 0:
+            continue
+        for n in [1, 17, 1000]:
+            bitwise_same(*after_seed(7, lambda m: m.randint(low, high, (n,),
+                                                            dtype=getattr(m, dtype))))
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 15, 16, 100, 1000, 2**16 + 3])
+def test_randperm(n):
+    for dtype in ["int64", "int32", "float32"]:
+        bitwise_same(*after_seed(n, lambda m: m.randperm(n, dtype=getattr(m, dtype))))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_like_functions(dtype):
+    def draws(m):
+        x = m.empty(7, 5, dtype=getattr(m, dtype)).t()  # the result keeps x's layout
+        return m.rand_like(x), m.randn_like(x), m.randint_like(x, 3, 9), m.randint_like(x, 4)
+    for mine, theirs in zip(*after_seed(5, draws)):
+        bitwise_same(mine, theirs)
+
+
+def test_uniform_bounds_errors_match_torchs():
+    torch = needs_torch()
+    for low, high, message in [(-1e39, 1, "from is out of bounds for float"),
+                               (0, 1e39, "to is out of bounds for float"),
+                               (-3e38, 3e38, "to-from <= std::numeric_limits<Float>::max()"),
+                               (2, 1, r"found from=2 > to=1")]:
+        for m in (tm, torch):
+            with pytest.raises(RuntimeError, match=message):
+                m.empty(3).uniform_(low, high)
+
+
+def test_keywords_and_generators_of_randint_and_the_like_functions():
+    def draws(m):
+        g = m.Generator().manual_seed(8)
+        x = m.empty(6, 4)
+        return (m.randint(high=5, size=(3,)), m.randint(2, high=9, size=(4,)),
+                m.randint(low=-2, high=2, size=(5,)), m.rand_like(x, generator=g),
+                m.randn_like(x, generator=g), m.randint_like(x, 7, generator=g),
+                m.randint_like(x, high=4))
+    for mine, theirs in zip(*after_seed(9, draws)):
+        bitwise_same(mine, theirs)

@@ -69,6 +69,10 @@ backend has its own:
   of range, or None, having written nothing then;
 - ``reduce_all(name, x, n)``: a fresh 1-element storage holding the reduction of all n > 0
   elements of C-contiguous x (``reduce`` without its general plan and checks).
+- torch's CPU random draws (ops/sampling.py makes them from ``uniform_`` on cuda):
+  ``random_bits_(t, generator)`` (random_() without bounds), ``bernoulli_(t, p, generator)``
+  (p a float or a tensor of t's shape), ``exponential_(t, lambd, generator)``,
+  ``randperm(n, generator)`` and ``multinomial(p, samples, generator)`` (numpy in and out).
 """
 import importlib
 
@@ -78,7 +82,8 @@ INTERFACE = ("empty", "from_host", "to_host", "gather_host", "copy_", "fill_", "
              "topk", "cumulative", "searchsorted", "uniform_", "normal_", "random_integers_",
              "sgd_step", "adam_step")
 CPU_ONLY = ("softmax", "layer_norm", "nll_pick", "take_along", "flip", "roll", "reduce_all",
-            "gather", "triangle", "cat", "scatter_along")
+            "gather", "triangle", "cat", "scatter_along", "random_bits_", "bernoulli_",
+            "exponential_", "randperm", "multinomial")
 _MODULES = {"cpu": "tensorrt_mini.backends.cpu", "cuda": "tensorrt_mini.backends.cuda"}
 loaded = {}  # device type -> backend module, once imported (hot paths read it directly)
 

@@ -19,6 +19,7 @@ from ..kernels.cpu import nll
 from ..kernels.cpu import reduce as rk
 from ..kernels.cpu import scan
 from ..kernels.cpu import scatter as scatter_kernels
+from ..kernels.cpu import rng
 from ..kernels.cpu import softmax as sm
 from ..layout import collapse, is_contiguous
 from ..storage import CPUStorage
@@ -874,23 +875,137 @@ def scatter_along(out, dim, index, src, op):
     return None if bad < 0 else int(np.moveaxis(numpy_view(index), dim, -1).reshape(-1)[bad])
 
 
-def uniform_(t, low, high, generator):
+# torch's CPU kernels fill a tensor in memory order; kernels/cpu/rng.py makes the values
+# from the generator's raw 32-bit draws
+
+def _by_memory(t, x=None):
+    """numpy view of t (or of x, of t's shape) with its dims in t's memory order: from the
+    largest of t's strides to the smallest."""
+    order = sorted(range(len(t._shape)), key=lambda d: -t._stride[d])
+    return numpy_view(t if x is None else x).transpose(order)
+
+
+def _target(t, dtype=None):
+    """(flat array to fill in memory order, whether it must be copied into t afterwards)."""
     n = _numel(t)
-    dtype = t._storage.array.dtype
-    draw = generator.numpy.random(n, dtype=np.float64 if dtype == np.float64 else np.float32)
-    numpy_view(t)[...] = (draw * (high - low) + low).reshape(t._shape)
+    if dtype is None and is_contiguous(t._shape, t._stride):
+        return t._storage.array[t._offset:t._offset + n], False
+    return np.empty(n, dtype or t._storage.array.dtype), True
+
+
+def _finish(t, values, copy):
+    if copy:
+        view = _by_memory(t)
+        view[...] = values.reshape(view.shape)
+
+
+def uniform_(t, low, high, generator):
+    out, copy = _target(t)
+    if out.dtype == np.float32:
+        rng.uniform32(generator.random32(out.size), np.float32(low), np.float32(high), out)
+    else:
+        rng.uniform64(generator.random32(2 * out.size), float(low), float(high), out)
+    _finish(t, out, copy)
+
+
+def _scalar_normals(generator, n):
+    """n float64 standard normals the way torch draws them one at a time: Box-Muller pairs,
+    the generator keeping a pair's second value for the next draw."""
+    z = np.empty(n)
+    cached = generator.normal is not None and n > 0
+    if cached:
+        z[0], generator.normal = generator.normal, None
+    m = n - cached
+    pairs = np.empty(2 * ((m + 1) // 2))
+    rng.box_muller(generator.random32(2 * pairs.size), pairs)
+    z[cached:] = pairs[:m]
+    if m % 2:
+        generator.normal = pairs[-1]
+    return z
 
 
 def normal_(t, mean, std, generator):
     n = _numel(t)
-    dtype = t._storage.array.dtype
-    draw = generator.numpy.standard_normal(n, dtype=np.float64 if dtype == np.float64 else np.float32)
-    numpy_view(t)[...] = (draw * std + mean).reshape(t._shape)
+    if n >= 16 and is_contiguous(t._shape, t._stride):
+        out = t._storage.array[t._offset:t._offset + n]
+        if out.dtype == np.float32:
+            draws = generator.random32(rng.fill_draws(n))
+            rng.normal_fill32(draws, np.float32(mean), np.float32(std), out)
+        else:
+            draws = generator.random32(2 * rng.fill_draws(n))
+            rng.normal_fill64(draws, float(mean), float(std), out)
+        return
+    out, copy = _target(t)
+    rng.scale_normal(_scalar_normals(generator, n), float(mean), float(std), out)
+    _finish(t, out, copy)
+
+
+def _integers(t, generator, wide, span, base):
+    """(draw % span) + base for every element, from 64-bit draws if wide, cast to t's dtype."""
+    out, copy = _target(t, np.int64)
+    rng.ints_from_to(generator.random32(out.size * (2 if wide else 1)), wide, np.uint64(span),
+                     np.int64(base), out)
+    _finish(t, out, copy)
 
 
 def random_integers_(t, low, high, generator):
-    """Integers uniform in [low, high), stored in t's dtype."""
-    numpy_view(t)[...] = generator.numpy.integers(low, high, size=t._shape, dtype=np.int64)
+    """Integers uniform in [low, high), stored in t's dtype (torch's random_(from, to))."""
+    span = high - low
+    if span == 1 << 64:  # all of int64
+        out, copy = _target(t, np.int64)
+        rng.ints_full_range(generator.random32(2 * out.size), out)
+        _finish(t, out, copy)
+    else:  # a 32-bit draw for a span below 2^28, where its skew stays small
+        _integers(t, generator, span >= 1 << 28, span, low)
+
+
+# random_() without bounds: a draw modulo the dtype's count of exact non-negative values,
+# 64-bit draws for int64 and float64
+RANDOM_BITS = {np.dtype(np.bool_): (False, 2), np.dtype(np.uint8): (False, 1 << 8),
+               np.dtype(np.int8): (False, 1 << 7), np.dtype(np.int16): (False, 1 << 15),
+               np.dtype(np.int32): (False, 1 << 31), np.dtype(np.int64): (True, 1 << 63),
+               np.dtype(np.float32): (False, (1 << 24) + 1),
+               np.dtype(np.float64): (True, (1 << 53) + 1)}
+
+
+def random_bits_(t, generator):
+    wide, span = RANDOM_BITS[t._storage.array.dtype]
+    _integers(t, generator, wide, span, 0)
+
+
+def bernoulli_(t, p, generator):
+    """1 where a uniform is below p (a float, or a float tensor of t's shape), else 0."""
+    out, copy = _target(t)
+    if isinstance(p, float):
+        rng.bernoulli_scalar(generator.random32(2 * out.size), p, out)
+    else:
+        probs = _by_memory(t, p).reshape(-1)
+        if probs.dtype == np.float64:
+            rng.bernoulli_p64(generator.random32(2 * out.size), probs, out)
+        else:
+            rng.bernoulli_p32(generator.random32(out.size), probs, out)
+    _finish(t, out, copy)
+
+
+def exponential_(t, lambd, generator):
+    out, copy = _target(t)
+    rng.exponential(generator.random32(2 * out.size), float(lambd), out)
+    _finish(t, out, copy)
+
+
+def randperm(n, generator):
+    """A permutation of 0..n-1 (int64), shuffled as torch's CPU randperm does."""
+    out = np.arange(n, dtype=np.int64)
+    wide = n >= 0xFFFFFFFF // 20  # torch takes 64-bit draws for n this large
+    rng.randperm(generator.random32(2 * n if wide else max(n - 1, 0)), wide, out)
+    return out
+
+
+def multinomial(p, samples, generator):
+    """Row indices of 2-D numpy p, sampled with replacement (int64, rows x samples)."""
+    out = np.empty((p.shape[0], samples), np.int64)
+    rng.multinomial_replacement(p, generator.random32(2 * out.size), out)
+    return out
 
 
 # --- optimizer steps (used by tensorrt_mini.optim) ----------------------------------------

@@ -18,6 +18,7 @@ from ..ops.dispatch import GradMode
 from ..ops.indexing import gather, index_put_
 from ..ops.linalg import matmul
 from ..ops.padding import pad  # noqa: F401  (F.pad)
+from ..ops.sampling import bernoulli_
 
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -193,15 +194,17 @@ def linear(input, weight, bias=None):
 # --- dropout ------------------------------------------------------------------------
 
 def dropout(input, p=0.5, training=True, inplace=False):
+    """torch's CPU dropout: a mask drawn by bernoulli_(1 - p) in input's layout, divided by
+    1 - p, times input (so the draws, and the values, match torch's)."""
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0.0:
+    if not training or p == 0.0 or input.numel() == 0:
         return input
     if p == 1.0:
-        mask = creation.zeros_like(input)
+        mask = creation.zeros((), dtype=input._dtype, device=input.device)
     else:
-        keep = creation.rand(input._shape, dtype=input._dtype, device=input.device) < (1.0 - p)
-        mask = keep.to(input._dtype) * (1.0 / (1.0 - p))
+        mask = bernoulli_(creation.empty_like(input), 1.0 - p)
+        mask = mask.div_(1.0 - p)
     return input.mul_(mask) if inplace else input * mask
 
 

@@ -1,7 +1,10 @@
 """Parameter initialisers (all in place, under no_grad), with PyTorch's fan and gain rules."""
 import math
 
+from .. import creation
 from ..autograd.grad_mode import no_grad
+from ..ops.elementwise import where
+from ..user_warnings import warn
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -89,3 +92,55 @@ def xavier_uniform_(tensor, gain=1.0, generator=None):
 def xavier_normal_(tensor, gain=1.0, generator=None):
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)), generator)
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """Normal values within [a, b], drawn as torch draws them: where [a, b] holds more than
+    0.3 of the normal's mass, normals with each one outside redrawn (a whole fresh tensor of
+    normals per round); otherwise uniforms on [a, b] accepted against the normal's density,
+    log(u) > log_pdf, redrawn until all are accepted."""
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution "
+             "of values may be incorrect.")
+    with no_grad():
+        if _normal_cdf((b - mean) / std) - _normal_cdf((a - mean) / std) > 0.3:
+            result = _redrawn_normals(tensor, mean, std, a, b, generator)
+        else:
+            result = _accepted_uniforms(tensor, mean, std, a, b, generator)
+        if result is not tensor:
+            tensor.copy_(result)
+        return tensor
+
+
+def _normal_cdf(x):
+    return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+
+def _redrawn_normals(tensor, mean, std, a, b, generator):
+    low, high = float(tensor.dtype.np.type(a)), float(tensor.dtype.np.type(b))  # in its dtype
+    result = tensor.normal_(mean, std, generator=generator)
+    while True:
+        outside = (result < low) | (result > high)
+        if not outside.any():
+            return result
+        fresh = creation.empty_like(result).normal_(mean, std, generator=generator)
+        result = where(outside, fresh, result)
+
+
+def _accepted_uniforms(tensor, mean, std, a, b, generator):
+    mode = max(a, min(mean, b))
+    log_peak = -0.5 * ((mode - mean) / std) ** 2
+
+    def log_density(x):  # relative to the peak, in the tensor's dtype
+        return x.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+
+    def rejected(candidates):
+        return creation.empty_like(tensor).uniform_(generator=generator).log_().gt(candidates)
+
+    result = tensor.uniform_(a, b, generator=generator)
+    pending = rejected(log_density(result.clone()))
+    while pending.any():
+        candidates = creation.empty_like(tensor).uniform_(a, b, generator=generator)
+        result = where(pending, candidates, result)
+        pending = where(pending, rejected(log_density(candidates)), pending)
+    return result

@@ -191,3 +191,16 @@ def test_embedding_on_cuda_reads_its_indices_to_the_host_once(monkeypatch):
 ])
 def test_softmax_dtypes_and_empty_inputs_as_torch(expr):
     same_as_torch(expr)
+
+
+def test_dropout_draws_torchs_mask():
+    torch = pytest.importorskip("torch")
+    for p in (0.1, 0.5, 0.9):
+        for shape in ((5,), (40, 30)):
+            tm.manual_seed(1)
+            torch.manual_seed(1)
+            x, tx = tm.randn(*shape), torch.randn(*shape)
+            got = [tm.nn.functional.dropout(x, p), tm.nn.Dropout(p)(x)]
+            want = [torch.nn.functional.dropout(tx, p), torch.nn.Dropout(p)(tx)]
+            for a, b in zip(got, want):
+                np.testing.assert_array_equal(np.asarray(a), b.numpy())

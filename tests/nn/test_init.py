@@ -54,3 +54,38 @@ def test_initialisers_do_not_record_a_graph():
     init.kaiming_uniform_(w)
     init.zeros_(w)
     assert w.grad_fn is None and w.is_leaf
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_initialisers_draw_torchs_values(dtype):
+    torch = pytest.importorskip("torch")
+    fns = [("uniform_", (-0.5, 2.0)), ("normal_", (0.1, 3.0)), ("kaiming_uniform_", ()),
+           ("kaiming_normal_", ()), ("xavier_uniform_", ()), ("xavier_normal_", ())]
+    for name, args in fns:
+        for shape in ((3, 4), (20, 30), (8, 3, 5, 5)):
+            tm.manual_seed(2)
+            torch.manual_seed(2)
+            a = getattr(tm.nn.init, name)(tm.empty(*shape, dtype=getattr(tm, dtype)), *args)
+            b = getattr(torch.nn.init, name)(torch.empty(*shape, dtype=getattr(torch, dtype)),
+                                             *args)
+            np.testing.assert_array_equal(np.asarray(a), b.numpy())
+    tm.manual_seed(0)
+    torch.manual_seed(0)
+    mine, theirs = tm.nn.Linear(30, 20), torch.nn.Linear(30, 20)
+    np.testing.assert_array_equal(np.asarray(mine.weight.detach()), theirs.weight.detach().numpy())
+    np.testing.assert_array_equal(np.asarray(mine.bias.detach()), theirs.bias.detach().numpy())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_trunc_normal_draws_torchs_values(dtype):
+    torch = pytest.importorskip("torch")
+    # [a, b] holding most of the mass: redrawn normals; little of it: accepted uniforms
+    for args in [(), (0.5, 2.0, -1.0, 3.0), (0.0, 0.02, -0.04, 0.04), (0.0, 1.0, 2.0, 3.0)]:
+        for shape in ((5, 4), (300, 20)):
+            tm.manual_seed(3)
+            torch.manual_seed(3)
+            a = tm.nn.init.trunc_normal_(tm.empty(*shape, dtype=getattr(tm, dtype)), *args)
+            b = torch.nn.init.trunc_normal_(torch.empty(*shape, dtype=getattr(torch, dtype)), *args)
+            np.testing.assert_array_equal(np.asarray(a), b.numpy())
+    with pytest.warns(UserWarning, match="more than 2 std"):
+        tm.nn.init.trunc_normal_(tm.empty(3), mean=10.0)
