@@ -24,8 +24,9 @@ None for a non-tensor argument, a shape the argument broadcasts to (summed back 
 argument's shape), the argument's device; it is cast to the argument's dtype.
 
 In a backward that creates a graph (create_graph=True), backward runs with grad mode on,
-so its own ops record, and saved outputs lead back to this node. Not supported:
-ctx.mark_dirty (Functions that write their inputs in place).
+so its own ops record, and saved outputs lead back to this node. ctx.mark_dirty(x) for an
+input that forward wrote in place and returns makes x the node's output, as an in-place
+op's result (refused on a leaf that requires grad, as in torch).
 """
 import functools
 
@@ -34,6 +35,7 @@ from ..creation import zeros
 from ..ops.dispatch import GradMode
 from .formulas.common import sum_to
 from .graph import Grads, Node, OutputPort, alias, edge, node_class
+from .inplace import check_target, rebase
 
 _VIEW_OF_ONE = (
     "This view was created inside a custom Function (or because an input was returned "
@@ -64,8 +66,9 @@ class FunctionCtx:
         self.materialize_grads = bool(value)
 
     def mark_dirty(self, *tensors):
-        raise NotImplementedError("tensorrt_mini does not support ctx.mark_dirty (custom "
-                                  "Functions that modify their inputs in place)")
+        """The inputs forward changed in place (and returns): they become the outputs of
+        this node, as an in-place op's result does."""
+        self._dirty += tensors
 
 
 class FunctionBackward(FunctionCtx, Node):
@@ -78,6 +81,7 @@ class FunctionBackward(FunctionCtx, Node):
         self.materialize_grads = True
         self._to_save = ()
         self._non_differentiable = ()
+        self._dirty = ()
         self._recorded = False
         self._saved_output_nrs = ()
         self._saved_layout = ()
@@ -156,8 +160,9 @@ class Function:
             GradMode.enabled = prev
         outputs = list(out) if isinstance(out, tuple) else [out]
         ids = {id(a) for a in args if isinstance(a, T.Tensor)}
+        dirty = {id(t) for t in ctx._dirty}
         returned_inputs = {k for k, t in enumerate(outputs)
-                           if isinstance(t, T.Tensor) and id(t) in ids}
+                           if isinstance(t, T.Tensor) and id(t) in ids and id(t) not in dirty}
         if prev and any(needs):
             _record(cls, ctx, args, outputs, returned_inputs)
         for k in returned_inputs:  # as in torch, a new view of it, with the node if any
@@ -240,8 +245,18 @@ def _record(cls, node, args, outputs, returned_inputs):
     node._recorded = True
 
     n = len(outputs)
+    dirty = {id(t) for t in node._dirty}
     for k, (t, d) in enumerate(zip(outputs, diff)):
         if not d:
+            continue
+        if id(t) in dirty:  # an input written in place: its graph goes through this node
+            if t._requires_grad and t.grad_fn is None:
+                raise RuntimeError("a leaf Variable that requires grad has been used in an "
+                                   "in-place operation.")
+            check_target(t)
+            rebase(t, OutputPort(node, k, n) if n > 1 else node)
+            if n > 1:
+                t._port = t.grad_fn
             continue
         if k in returned_inputs or t._base is not None:
             if k in returned_inputs:  # an argument returned as it is: a new tensor over it

@@ -6,6 +6,7 @@ from .. import dtypes as D
 from ..autograd.api import zero_grads
 from ..autograd.grad_mode import no_grad
 from ..autograd.hooks import RemovableHandle
+from .backward_hooks import call_with_backward_hooks
 from .parameter import Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -21,6 +22,8 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_pre_hooks", OrderedDict())
         object.__setattr__(self, "_hooks_with_kwargs", {})  # hook id -> True
 
     def forward(self, *args, **kwargs):
@@ -28,14 +31,16 @@ class Module:
                                   'function')
 
     def __call__(self, *args, **kwargs):
-        if self._forward_pre_hooks or self._forward_hooks:
+        if self._forward_pre_hooks or self._forward_hooks or self._backward_hooks \
+                or self._backward_pre_hooks:
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
     def __setstate__(self, state):
         # a module pickled before forward hooks existed has no hook tables
         self.__dict__.update(state)
-        for name in ("_forward_pre_hooks", "_forward_hooks"):
+        for name in ("_forward_pre_hooks", "_forward_hooks", "_backward_hooks",
+                     "_backward_pre_hooks"):
             self.__dict__.setdefault(name, OrderedDict())
         self.__dict__.setdefault("_hooks_with_kwargs", {})
 
@@ -49,6 +54,17 @@ class Module:
         """hook(module, args, output) -> None or a new output; with_kwargs:
         hook(module, args, kwargs, output). Runs after forward."""
         return self._add_hook(self._forward_hooks, hook, prepend, with_kwargs)
+
+    # --- backward hooks (nn/backward_hooks.py) -------------------------------------
+    def register_full_backward_hook(self, hook, prepend=False):
+        """hook(module, grad_input, grad_output) -> None or new grad_input: runs once the
+        gradients of the module's tensor inputs are computed."""
+        return self._add_hook(self._backward_hooks, hook, prepend, False)
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """hook(module, grad_output) -> None or new grad_output: runs once the gradients
+        of the module's outputs are computed, before those of its inputs."""
+        return self._add_hook(self._backward_pre_hooks, hook, prepend, False)
 
     def _add_hook(self, table, hook, prepend, with_kwargs):
         handle = RemovableHandle(table, self._hooks_with_kwargs)
@@ -73,7 +89,10 @@ class Module:
                 result = hook(self, args)
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
-        output = self.forward(*args, **kwargs)
+        if self._backward_hooks or self._backward_pre_hooks:
+            output = call_with_backward_hooks(self, self.forward, args, kwargs)
+        else:
+            output = self.forward(*args, **kwargs)
         for key, hook in list(self._forward_hooks.items()):
             result = (hook(self, args, kwargs, output) if key in with_kwargs
                       else hook(self, args, output))

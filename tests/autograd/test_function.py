@@ -468,19 +468,41 @@ def test_grad_fn_is_the_ctx():
     assert saved is x and saved_r is xr
 
 
-def test_mark_dirty_says_it_is_not_supported():
-    class Dirty(tm.autograd.Function):
+def _add_one(lib):
+    class AddOne(lib.autograd.Function):
         @staticmethod
         def forward(ctx, x):
-            x.mul_(2)
+            x.add_(1)
             ctx.mark_dirty(x)
             return x
 
         @staticmethod
         def backward(ctx, g):
-            return g * 2
-    with pytest.raises(NotImplementedError, match="mark_dirty"):
-        Dirty.apply(tm.tensor([1.0], requires_grad=True) * 1)
+            return g * 3
+    return AddOne
+
+
+@pytest.mark.parametrize("lib_name", ["tensorrt_mini", "torch"])
+def test_mark_dirty_makes_the_input_the_output(lib_name):
+    """The same tensor comes back, as the node's output; its old graph is the node's
+    input; a view written in place rebases its base (the oracle: torch, run the same way)."""
+    lib = tm if lib_name == "tensorrt_mini" else needs_torch()
+    AddOne = _add_one(lib)
+    a = lib.tensor([1.0, 2.0], requires_grad=True)
+    b = a * 2
+    c = AddOne.apply(b)
+    assert c is b and c.tolist() == [3.0, 5.0]
+    (c * lib.tensor([1.0, 10.0])).sum().backward()
+    assert a.grad.tolist() == [6.0, 60.0]
+    base = lib.zeros(2, 2, requires_grad=True)
+    grown = base * 1
+    AddOne.apply(grown[0])
+    assert grown.tolist() == [[1.0, 1.0], [0.0, 0.0]]
+    (grown * lib.tensor([[1.0, 2.0], [3.0, 4.0]])).sum().backward()
+    assert base.grad.tolist() == [[3.0, 6.0], [3.0, 4.0]]
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad has been used "
+                                           "in an in-place operation"):
+        AddOne.apply(lib.tensor([1.0], requires_grad=True))
 
 
 def test_once_differentiable_leaves_backward_as_it_is():
