@@ -1,4 +1,6 @@
 """tensorrt_mini: a small tensor runtime with PyTorch's tensor model, on cpu and cuda."""
+import inspect as _inspect
+
 from . import dtypes as _D
 from .kernels import catalog as _catalog
 from .ops import elementwise as _E
@@ -21,6 +23,7 @@ from .ops.elementwise import (addcdiv, addcmul, bitwise_left_shift, bitwise_righ
 from .ops.indexing import nonzero
 from .ops.comparison import allclose, count_nonzero, equal, isclose, isin
 from .ops.einsum import einsum
+from .ops.out_arg import with_out as _with_out
 from .ops.joining import (atleast_1d, atleast_2d, atleast_3d, cartesian_prod, cat, column_stack,
                           dstack, hstack, meshgrid, row_stack, stack, tile, vstack)
 from .ops.ordering import (argsort, bincount, bucketize, histc, kthvalue, median, mode, msort,
@@ -58,6 +61,20 @@ for _op in _catalog.OPS.values():
         globals()[_op.name] = getattr(_E, _op.name)
 
 where = _where  # (the catalog's where above takes three arguments; this one also one)
+
+_OUT_FUNCTIONS = (
+    "where", "clamp", "sum", "mean", "prod", "amax", "amin", "max", "min", "argmax", "argmin",
+    "std", "var", "all", "any", "cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "diff",
+    "cat", "stack", "hstack", "vstack", "dstack", "column_stack", "matmul", "mm", "bmm", "mv",
+    "dot", "index_select", "gather", "masked_select", "take", "take_along_dim", "nonzero",
+    "tril", "triu", "sort", "topk", "kthvalue", "mode", "searchsorted", "bucketize", "isin",
+    "arange", "zeros", "ones", "full", "empty", "linspace", "eye", "rand", "randn", "randint",
+    "randperm", "bernoulli", "multinomial")
+
+# torch's out= keyword, on the functions that have it (and do not take it themselves)
+for _name in [*(_op.name for _op in _catalog.OPS.values() if _op.public), *_OUT_FUNCTIONS]:
+    if "out" not in _inspect.signature(globals()[_name]).parameters:
+        globals()[_name] = _with_out(globals()[_name], _name)
 clip = clamp
 concat = concatenate = cat
 negative = neg
@@ -68,6 +85,7 @@ swapaxes = swapdims = transpose
 moveaxis = movedim
 
 __version__ = "0.1.0"
+
 
 
 def __getattr__(name):

@@ -652,7 +652,10 @@ def where(condition, input, other):
         else fill_scalar(input, dtype)
     b = _expand_to(to_dtype(other, dtype), shape) if isinstance(other, Tensor) \
         else fill_scalar(other, dtype)
-    out = _empty(shape, dtype, dev, None)
+    # the layout of the first full-shape operand, as torch's TensorIterator orders dims
+    like = next((t for t in (condition, input, other) if is_tensor(t) and t._shape == shape),
+                None)
+    out = _empty(shape, dtype, dev, like)
     _backend(out).where(out, _expand_to(condition, shape), a, b)
     return out
 

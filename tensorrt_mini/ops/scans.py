@@ -16,10 +16,11 @@ CumminResult = type("CumminResult", (_ValuesIndices,), {"__slots__": (), "_name"
 
 
 def _scan(name, input, dim, dtype):
-    """out (input's layout, `dtype`) := the backend's scan `name` of input along dim."""
+    """out (contiguous, as torch's, `dtype`) := the backend's scan `name` of input along
+    dim."""
     d = wrap_dim(dim, max(input.dim(), 1))
     x = input if input._dtype is dtype else E.to_dtype(input, dtype)
-    out = T.empty_strided_like(x._shape, dtype, x.device, like=x)
+    out = T.empty_tensor(x._shape, dtype, x.device)
     if x.numel():
         if not x.dim():
             E.copy_into(out, x)
