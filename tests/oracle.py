@@ -28,6 +28,24 @@ def host(t):
     return np.array(t)
 
 
+def expr_outcome(lib, expr, **names):
+    """repr of eval(expr) with the library as L (and `names`), or the error's type and
+    message: what a table of calls compares between tm and torch."""
+    try:
+        return repr(eval(expr, {"L": lib, **names}))
+    except Exception as e:  # the error is the result to compare
+        return f"{type(e).__name__}: {e}"
+
+
+def weighted_grads(lib, op, *arrays):
+    """The gradients of sum(op(lib, *inputs) * (1, 2, 3, ...)) for float64 inputs holding
+    `arrays`: distinct weights, so every output element's gradient shows."""
+    inputs = [lib.tensor(a, dtype=lib.float64, requires_grad=True) for a in arrays]
+    y = op(lib, *inputs)
+    (y * lib.arange(1.0, y.numel() + 1, dtype=lib.float64).reshape(y.shape)).sum().backward()
+    return [None if x.grad is None else np.array(x.grad.tolist()) for x in inputs]
+
+
 def assert_values(t, expected, dtype=None, rtol=1e-5, atol=1e-6):
     """t is a tm tensor with expected's shape and values (NaNs in the same places)."""
     expected = np.asarray(expected)

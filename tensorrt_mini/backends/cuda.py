@@ -566,17 +566,22 @@ def put_(x, offsets, values, accumulate):
         _launch_1d(_put(dtype, True), n,
                    [x._storage.ptr, _ptr(offsets), _ptr(values), n])
         return
-    size = x._storage.size()
+    _scatter_atomically(lambda d: _put_add(d, True), x, offsets, values, n)
+
+
+def _scatter_atomically(kernel_for, x, offsets, values, n):
+    """Launch kernel_for(dtype) (args: storage, offsets, values, n, size) on x's storage;
+    CUDA's atomics stop at 32 bits: narrower ints go through an int32 copy of the storage,
+    cast back afterwards."""
+    dtype, size = x._dtype.np, x._storage.size()
     if dtype in index.ACCUMULATE_DTYPES:
-        _launch_1d(_put_add(dtype, True), n,
-                   [x._storage.ptr, _ptr(offsets), _ptr(values), n, size])
+        _launch_1d(kernel_for(dtype), n, [x._storage.ptr, _ptr(offsets), _ptr(values), n, size])
         return
-    # no atomic add this narrow: accumulate in an int32 copy of the storage, then cast back
     whole = _View(x._storage, (size,), (1,))
     wide, wide_values = _scratch((size,), int32), _scratch(values._shape, int32)
     copy_(wide, whole)
     copy_(wide_values, values)
-    _launch_1d(_put_add(np.dtype(np.int32), True), n,
+    _launch_1d(kernel_for(np.dtype(np.int32)), n,
                [_ptr(wide), _ptr(offsets), _ptr(wide_values), n, size])
     copy_(whole, wide)
 
@@ -594,20 +599,7 @@ def put_reduce_(x, offsets, values, op):
     n = _numel(offsets)
     if n == 0:
         return
-    offsets, values = _dense(offsets), _dense(values)
-    dtype, size = x._dtype.np, x._storage.size()
-    if dtype in index.ACCUMULATE_DTYPES:
-        _launch_1d(_put_reduce(dtype, op), n,
-                   [x._storage.ptr, _ptr(offsets), _ptr(values), n, size])
-        return
-    # no compare-and-swap this narrow: reduce in an int32 copy of the storage, then cast back
-    whole = _View(x._storage, (size,), (1,))
-    wide, wide_values = _scratch((size,), int32), _scratch(values._shape, int32)
-    copy_(wide, whole)
-    copy_(wide_values, values)
-    _launch_1d(_put_reduce(np.dtype(np.int32), op), n,
-               [_ptr(wide), _ptr(offsets), _ptr(wide_values), n, size])
-    copy_(whole, wide)
+    _scatter_atomically(lambda d: _put_reduce(d, op), x, _dense(offsets), _dense(values), n)
 
 
 def sort(values, indices, x, dim, descending):

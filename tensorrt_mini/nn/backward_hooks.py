@@ -31,12 +31,15 @@ def _replace(what, grads, result):
     return result
 
 
-class _Outputs(Function):
+class _Identity(Function):
+    """The tensors themselves; backward (the subclasses') runs the call's hooks."""
     @staticmethod
-    def forward(ctx, call, *outputs):
+    def forward(ctx, call, *tensors):
         ctx.call = call
-        return outputs if len(outputs) > 1 else outputs[0]
+        return tensors if len(tensors) > 1 else tensors[0]
 
+
+class _Outputs(_Identity):
     @staticmethod
     def backward(ctx, *grad_output):
         call = ctx.call
@@ -50,12 +53,7 @@ class _Outputs(Function):
         return (None,) + tuple(grad_output)
 
 
-class _Inputs(Function):
-    @staticmethod
-    def forward(ctx, call, *inputs):
-        ctx.call = call
-        return inputs if len(inputs) > 1 else inputs[0]
-
+class _Inputs(_Identity):
     @staticmethod
     def backward(ctx, *grad_input):
         call = ctx.call
@@ -73,21 +71,23 @@ def call_with_backward_hooks(module, forward, args, kwargs):
     tracked = any(args[k]._requires_grad for k in places)
     call = _Call(module, len(places), tracked)
     if tracked and module._backward_hooks:
-        passed = _Inputs.apply(call, *(args[k] for k in places))
-        passed = passed if isinstance(passed, tuple) else (passed,)
-        args = list(args)
-        for k, t in zip(places, passed):
-            args[k] = t
+        args = _through(_Inputs, call, args, places)
     output = forward(*args, **kwargs)
     single = isinstance(output, T.Tensor)
     outs = (output,) if single else output
     if not isinstance(outs, tuple) or not any(isinstance(o, T.Tensor) and o._requires_grad
                                               for o in outs):
         return output
-    positions = [k for k, o in enumerate(outs) if isinstance(o, T.Tensor)]
-    passed = _Outputs.apply(call, *(outs[k] for k in positions))
+    outs = _through(_Outputs, call, outs, [k for k, o in enumerate(outs)
+                                           if isinstance(o, T.Tensor)])
+    return outs[0] if single else outs
+
+
+def _through(identity, call, items, places):
+    """items with those at `places` replaced by their pass through identity."""
+    passed = identity.apply(call, *(items[k] for k in places))
     passed = passed if isinstance(passed, tuple) else (passed,)
-    outs = list(outs)
-    for k, t in zip(positions, passed):
-        outs[k] = t
-    return outs[0] if single else tuple(outs)
+    items = list(items)
+    for k, t in zip(places, passed):
+        items[k] = t
+    return tuple(items)

@@ -295,19 +295,17 @@ def _in_range(name, index, d, size, negatives):
 
 
 def index_add(input, dim, index, source, *, alpha=1):
-    d, spread = _along_dim("index_add_", input, dim, index, source)
-    spread = _in_range("index_add_", spread, d, _size(input, d), False)
-    if alpha != 1:
-        source = E.mul(source, alpha)
-    return scatter_add(input, d, spread, source)
+    return scatter_add(input, *_add_args(input, dim, index, source, alpha))
 
 
 def index_add_(input, dim, index, source, *, alpha=1):
+    return scatter_add_(input, *_add_args(input, dim, index, source, alpha))
+
+
+def _add_args(input, dim, index, source, alpha):
     d, spread = _along_dim("index_add_", input, dim, index, source)
     spread = _in_range("index_add_", spread, d, _size(input, d), False)
-    if alpha != 1:
-        source = E.mul(source, alpha)
-    return scatter_add_(input, d, spread, source)
+    return d, spread, source if alpha == 1 else E.mul(source, alpha)
 
 
 def index_copy(input, dim, index, source):

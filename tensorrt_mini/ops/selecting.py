@@ -25,7 +25,9 @@ def masked_fill(input, mask, value):
     else:
         from ..creation import full
         fill = full((), value, dtype=input._dtype, device=input.device)
-    return E.where(mask, fill, input)
+    out = E.where(mask, fill, input)
+    # torch fills a contiguous clone (where would keep a transposed input's layout)
+    return out if out.is_contiguous() else out.contiguous()
 
 
 def masked_fill_(input, mask, value):

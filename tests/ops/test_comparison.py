@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import tensorrt_mini as tm
-from oracle import host, needs_torch
+from oracle import expr_outcome, host, needs_torch
 
 EXPRESSIONS = [
     'L.count_nonzero(L.tensor([[0, 1], [2, 0]]))',
@@ -27,17 +27,12 @@ EXPRESSIONS = [
 ]
 
 
-def _outcome(lib, expr):
-    try:
-        return repr(eval(expr, {"L": lib}))
-    except Exception as e:  # the error is the result to compare
-        return f"{type(e).__name__}: {e}"
 
 
 @pytest.mark.parametrize("expr", EXPRESSIONS)
 def test_results_and_errors_match_torch(expr):
     torch = needs_torch()
-    assert _outcome(tm, expr) == _outcome(torch, expr)
+    assert expr_outcome(tm, expr) == expr_outcome(torch, expr)
 
 
 @settings(max_examples=80, deadline=None)

@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import tensorrt_mini as tm
-from oracle import DTYPES, assert_values, host, layouts, needs_torch, same_as_torch, torch_dtype
+from oracle import (DTYPES, assert_values, expr_outcome, host, layouts, needs_torch,
+                    same_as_torch, torch_dtype)
 
 
 @settings(max_examples=40, deadline=None)
@@ -131,11 +132,6 @@ STACKS_EXPRESSIONS = [
 def test_stacks_match_torch(expr):
     """Results (values, shapes, strides) and errors, as torch gives them."""
     torch = needs_torch()
-    assert _torch_outcome(tm, expr) == _torch_outcome(torch, expr)
+    assert expr_outcome(tm, expr) == expr_outcome(torch, expr)
 
 
-def _torch_outcome(lib, expr):
-    try:
-        return repr(eval(expr, {"L": lib}))
-    except Exception as e:  # the error is the result to compare
-        return f"{type(e).__name__}: {e}"

@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 import tensorrt_mini as tm
 import tensorrt_mini.nn.functional as TF
-from oracle import host, needs_torch
+from oracle import expr_outcome, host, needs_torch
 from tensorrt_mini.backends import cuda_runtime
 
 NUMPY_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge",
@@ -40,17 +40,12 @@ def F(lib):
     return importlib.import_module(lib.__name__ + ".nn.functional")
 
 
-def _outcome(lib, expr):
-    try:
-        return repr(eval(expr, {"L": lib, "F": F}))
-    except Exception as e:  # the error is the result to compare
-        return f"{type(e).__name__}: {e}"
 
 
 @pytest.mark.parametrize("expr", EXPRESSIONS)
 def test_results_and_errors_match_torch(expr):
     torch = needs_torch()
-    assert _outcome(tm, expr) == _outcome(torch, expr)
+    assert expr_outcome(tm, expr, F=F) == expr_outcome(torch, expr, F=F)
 
 
 @settings(max_examples=100, deadline=None)

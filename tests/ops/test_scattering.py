@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import tensorrt_mini as tm
-from oracle import host, layouts, needs_torch
+from oracle import expr_outcome, host, layouts, needs_torch, weighted_grads
 from tensorrt_mini.backends import cuda_runtime
 
 REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
@@ -148,18 +148,13 @@ EXPRESSIONS = [
 ]
 
 
-def _outcome(lib, expr):
-    try:
-        return repr(eval(expr, {"L": lib}))
-    except Exception as e:  # the error is the result to compare
-        return f"{type(e).__name__}: {e}"
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
 @pytest.mark.parametrize("expr", EXPRESSIONS)
 def test_results_and_errors_match_torch(expr):
     torch = needs_torch()
-    assert _outcome(tm, expr) == _outcome(torch, expr)
+    assert expr_outcome(tm, expr) == expr_outcome(torch, expr)
 
 
 def test_scatter_facts():
@@ -223,17 +218,11 @@ def test_gradients_match_torch(case, values):
     else:  # prod's zeros and amax's ties take the other branches of their formulas
         xv = np.array([[0.0, 2.0, 3.0], [0.5, 4.0, 0.0]])
         sv = np.array([[0.0, 1.5], [0.5, 0.0]])
-    grads = []
-    for lib in (tm, torch):
-        x = lib.tensor(xv, requires_grad=True)
-        s = lib.tensor(sv, requires_grad=True)
-        y = fn(lib, x, s)
-        (y * lib.arange(1.0, y.numel() + 1, dtype=lib.float64).reshape(y.shape)).sum().backward()
-        grads.append([None if t.grad is None else t.grad.tolist() for t in (x, s)])
-    np.testing.assert_allclose(np.array(grads[0][0]), np.array(grads[1][0]))
-    assert (grads[0][1] is None) == (grads[1][1] is None)
-    if grads[1][1] is not None:
-        np.testing.assert_allclose(np.array(grads[0][1]), np.array(grads[1][1]))
+    ours, theirs = (weighted_grads(lib, fn, xv, sv) for lib in (tm, torch))
+    np.testing.assert_allclose(ours[0], theirs[0])
+    assert (ours[1] is None) == (theirs[1] is None)
+    if theirs[1] is not None:
+        np.testing.assert_allclose(ours[1], theirs[1])
 
 
 def test_in_place_scatter_records_as_torch():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import tensorrt_mini as tm
-from oracle import needs_torch, same_as_torch
+from oracle import expr_outcome, needs_torch, same_as_torch
 from tensorrt_mini.backends import cuda_runtime
 
 X = "lib.arange(12.).reshape(3, 4)"
@@ -126,11 +126,6 @@ ROTATIONS_EXPRESSIONS = [
 def test_rotations_match_torch(expr):
     """Results (values, shapes, strides) and errors, as torch gives them."""
     torch = needs_torch()
-    assert _torch_outcome(tm, expr) == _torch_outcome(torch, expr)
+    assert expr_outcome(tm, expr) == expr_outcome(torch, expr)
 
 
-def _torch_outcome(lib, expr):
-    try:
-        return repr(eval(expr, {"L": lib}))
-    except Exception as e:  # the error is the result to compare
-        return f"{type(e).__name__}: {e}"

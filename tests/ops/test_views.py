@@ -12,8 +12,8 @@ from hypothesis import given, settings, strategies as st
 
 import tensorrt_mini as tm
 from tensorrt_mini.backends import cuda_runtime
-from oracle import (assert_view_consistent, host, meta, needs_torch, numbered, same_as_torch,
-                    same_storage, shapes, view_chains)
+from oracle import (assert_view_consistent, expr_outcome, host, meta, needs_torch, numbered,
+                    same_as_torch, same_storage, shapes, view_chains)
 
 CHAINS = settings(max_examples=150, deadline=None)
 MAY_COPY = {"reshape", "flatten"}  # views when strides allow, copies otherwise
@@ -460,11 +460,6 @@ SPLITS_EXPRESSIONS = [
 def test_splits_match_torch(expr):
     """Results (values, shapes, strides) and errors, as torch gives them."""
     torch = needs_torch()
-    assert _torch_outcome(tm, expr) == _torch_outcome(torch, expr)
+    assert expr_outcome(tm, expr) == expr_outcome(torch, expr)
 
 
-def _torch_outcome(lib, expr):
-    try:
-        return repr(eval(expr, {"L": lib}))
-    except Exception as e:  # the error is the result to compare
-        return f"{type(e).__name__}: {e}"
