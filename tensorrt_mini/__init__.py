@@ -22,6 +22,9 @@ from .ops.indexing import nonzero
 from .ops.joining import cat, stack, tile
 from .ops.selecting import flip, gather, index_select, masked_fill, roll, tril, triu
 from .ops.linalg import bmm, dot, matmul, mm, mv
+from .ops.products import (addmm, addmv, addr, baddbmm, cross, ger, kron, outer, tensordot,
+                           vdot)
+from .ops.diagonals import diag, diag_embed, diagflat, trace, tril_indices, triu_indices
 from .ops.reduction import (all, amax, amin, any, argmax, argmin, max, mean, min, prod, std, sum,
                             var)
 from .ops.views import (as_strided, chunk, diagonal, expand, flatten, movedim, narrow, permute,
@@ -54,10 +57,10 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name):
-    # nn, optim and cuda load on first use: code that only computes on tensors skips them;
+    # nn, optim, cuda and linalg load on first use: code that only computes on tensors skips them;
     # so do the user kernels (tm.elementwise, tm.reduction), which bring Numba's compiler
     import importlib
-    if name in ("nn", "optim", "cuda"):
+    if name in ("nn", "optim", "cuda", "linalg"):
         return importlib.import_module(f".{name}", __name__)
     if name in ("elementwise", "reduction"):
         return getattr(importlib.import_module(".ops.fused", __name__), name)

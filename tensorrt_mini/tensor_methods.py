@@ -11,6 +11,7 @@ from .layout import is_contiguous
 from .ops import conversion
 from .ops import elementwise as E
 from .ops import indexing, joining, linalg, reduction, selecting, views as V
+from .ops import diagonals, factorizations, products
 from ._tensor import Tensor
 from .ops.dispatch import GradMode
 
@@ -262,3 +263,20 @@ def _softmax(name):
 
 Tensor.softmax = _softmax("softmax")
 Tensor.log_softmax = _softmax("log_softmax")
+
+# contractions and linear algebra (ops/products.py, ops/diagonals.py, ops/factorizations.py)
+Tensor.addmm = products.addmm
+Tensor.addmv = products.addmv
+Tensor.addr = products.addr
+Tensor.baddbmm = products.baddbmm
+Tensor.outer = products.outer
+Tensor.ger = products.ger
+Tensor.vdot = products.vdot
+Tensor.kron = products.kron
+Tensor.cross = products.cross
+Tensor.diag = diagonals.diag
+Tensor.diag_embed = diagonals.diag_embed
+Tensor.diagflat = diagonals.diagflat
+Tensor.trace = diagonals.trace
+Tensor.det = factorizations.linalg_det
+Tensor.inverse = factorizations.linalg_inv

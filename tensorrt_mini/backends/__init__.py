@@ -35,6 +35,10 @@ the output's shape with stride 0 where they broadcast); inputs share one compute
 - ``fused_reduce(bodies, state_dtypes, identity, out, inputs)``: a user's reduction
   (``tm.reduction``) of (M, K) views into M outputs.
 - ``matmul(out, a, b)``: batched (..., n, k) @ (..., k, m), batch dims already expanded.
+- ``linalg(name, outs, inputs, options)``: a factorization or solve of batched matrices
+  (``kernels/lapack.py`` names them: inv, solve, cholesky, qr, svd, eigh...) into outs,
+  whose batch dims the inputs share; returns None, or (batch index, LAPACK info) of the
+  first matrix the routine refused (singular, not positive-definite).
 - ``take(out, x, offsets)`` / ``put_(x, offsets, values, accumulate)``: gather and scatter
   through int64 storage offsets (advanced indexing).
 - ``uniform_(t, low, high, generator)`` / ``normal_(t, mean, std, generator)`` /
@@ -64,7 +68,7 @@ import importlib
 INTERFACE = ("empty", "from_host", "to_host", "gather_host", "copy_", "fill_", "elementwise",
              "unary", "binary", "binary_scalar", "binary_contig_new", "where", "reduce",
              "arg_reduce", "fused_reduce", "matmul", "take", "put_", "uniform_", "normal_",
-             "random_integers_", "sgd_step", "adam_step")
+             "random_integers_", "sgd_step", "adam_step", "linalg")
 CPU_ONLY = ("softmax", "layer_norm", "nll_pick", "take_along", "flip", "roll", "reduce_all",
             "gather", "triangle", "cat")
 _MODULES = {"cpu": "tensorrt_mini.backends.cpu", "cuda": "tensorrt_mini.backends.cuda"}

@@ -18,6 +18,7 @@ from ..kernels.cpu import layer_norm as ln
 from ..kernels.cpu import nll
 from ..kernels.cpu import reduce as rk
 from ..kernels.cpu import softmax as sm
+from ..kernels import lapack
 from ..layout import collapse, is_contiguous
 from ..storage import CPUStorage
 from . import cpu_memory
@@ -696,6 +697,18 @@ def arg_reduce(name, values, indices, x, dim):
 def matmul(out, a, b):
     """Batched matmul through numpy's BLAS; transposed views go to BLAS as transposes."""
     np.matmul(numpy_view(a), numpy_view(b), out=numpy_view(out))
+
+
+def linalg(name, outs, inputs, options):
+    """outs = LAPACK routine `name` (kernels/lapack.py) of inputs through numpy; returns
+    None, or (batch index, LAPACK info) of the first matrix the routine failed on."""
+    try:
+        results = lapack.compute(np, np.asarray, name, [numpy_view(x) for x in inputs], options)
+    except lapack.Failed as e:
+        return e.batch_index, e.info
+    for out, r in zip(outs, results):
+        np.copyto(numpy_view(out), r)
+    return None
 
 
 def take_along(out, x, dim, index):

@@ -24,6 +24,7 @@ from numba import types
 from numba.np.numpy_support import as_dtype
 
 from ..errors import OutOfMemoryError
+from ..kernels import lapack
 
 INSTALL = "pip install tensorrt_mini[cuda]"
 
@@ -198,6 +199,10 @@ class Simulated:
     def matmul(self, out, a, b):
         np.matmul(a, b, out=out)
 
+    def linalg(self, name, outs, inputs, options):
+        for out, r in zip(outs, lapack.compute(np, np.asarray, name, inputs, options)):
+            np.copyto(out, r)
+
     def device_name(self):
         return "Numba CUDA simulator"
 
@@ -236,6 +241,8 @@ class CuPy:
         if cupy is None:
             import cupy
         self._cp = cupy
+        import cupyx
+        self._errstate = cupyx.errstate
         cc = cupy.cuda.Device().compute_capability  # "90" for Hopper
         self.cc = (int(cc[:-1]), int(cc[-1]))
         self._alloc = cupy.cuda.alloc
@@ -284,6 +291,21 @@ class CuPy:
 
     def matmul(self, out, a, b):
         self._cp.matmul(a, b, out=out)  # cuBLAS
+
+    def linalg(self, name, outs, inputs, options):
+        """cuSOLVER through cupy.linalg; raises lapack.Failed for a matrix it refuses.
+        Inputs with no elements go to numpy on the host (CuPy's routines refuse some),
+        which copies no values there (results such as an SVD's identity U come back)."""
+        if any(a.size == 0 for a in inputs):
+            hosts = [np.empty(a.shape, a.dtype) for a in inputs]
+            for out, r in zip(outs, lapack.compute(np, np.asarray, name, hosts, options)):
+                out[...] = self._cp.asarray(r)
+            return
+        # CuPy only reports a failed factorization (info > 0) when asked to raise
+        with self._errstate(linalg="raise"):
+            results = lapack.compute(self._cp, self._cp.asnumpy, name, inputs, options)
+        for out, r in zip(outs, results):
+            out[...] = r
 
     def device_name(self):
         props = self._cp.cuda.runtime.getDeviceProperties(self._cp.cuda.Device().id)

@@ -1,0 +1,116 @@
+"""Batched factorizations and solves on arrays with numpy's API: numpy (LAPACK) on the
+host, CuPy (cuSOLVER) on a GPU. Every routine takes (..., m, n) arrays and returns new
+arrays of the input's dtype.
+
+A routine that a matrix defeats (singular, not positive-definite) raises `Failed` with
+the first such matrix of the batch and LAPACK's `info` for it, which is what torch's
+messages report: numpy and CuPy say only that some matrix failed, so the failing one is
+found again on the host, one matrix at a time (the error path only).
+"""
+import numpy as np
+
+
+class Failed(Exception):
+    def __init__(self, batch_index, info):
+        super().__init__(batch_index, info)
+        self.batch_index = batch_index
+        self.info = info
+
+
+def _inv(xp, a):
+    return (xp.linalg.inv(a),)
+
+
+def _solve(xp, a, b):
+    return (xp.linalg.solve(a, b),)
+
+
+def _cholesky(xp, a):
+    return (xp.linalg.cholesky(a),)
+
+
+def _qr(xp, a, mode):
+    if mode == "r":
+        return (xp.linalg.qr(a, mode="r"),)
+    q, r = xp.linalg.qr(a, mode=mode)
+    return q, r
+
+
+def _svd(xp, a, full_matrices):
+    u, s, vh = xp.linalg.svd(a, full_matrices=full_matrices)
+    return u, s, vh
+
+
+def _svdvals(xp, a):
+    return (xp.linalg.svd(a, compute_uv=False),)
+
+
+def _eigh(xp, a, uplo):
+    w, v = xp.linalg.eigh(a, UPLO=uplo)
+    return w, v
+
+
+def _eigvalsh(xp, a, uplo):
+    return (xp.linalg.eigvalsh(a, UPLO=uplo),)
+
+
+def _slogdet(xp, a):
+    sign, logabsdet = xp.linalg.slogdet(a)
+    return sign, logabsdet
+
+
+def _det(xp, a):
+    return (xp.linalg.det(a),)
+
+
+ROUTINES = {"inv": _inv, "solve": _solve, "cholesky": _cholesky, "qr": _qr, "svd": _svd,
+            "svdvals": _svdvals, "eigh": _eigh, "eigvalsh": _eigvalsh, "slogdet": _slogdet,
+            "det": _det}
+
+
+def compute(xp, to_host, name, inputs, options):
+    """ROUTINES[name](xp, *inputs, *options); `to_host` copies an array of xp's to numpy."""
+    try:
+        return ROUTINES[name](xp, *inputs, *options)
+    except np.linalg.LinAlgError:  # CuPy raises numpy's class too
+        raise _diagnose(name, [np.asarray(to_host(a)) for a in inputs]) from None
+
+
+def _diagnose(name, inputs):
+    a = inputs[0]
+    matrices = a.reshape((-1,) + a.shape[-2:])
+    for k, m in enumerate(matrices):
+        info = cholesky_info(m) if name == "cholesky" else lu_info(m)
+        if info:
+            return Failed(k, info)
+    return Failed(0, a.shape[-1])  # rounding made LAPACK fail where these found no zero
+
+
+def lu_info(a):
+    """getrf's info for square `a`: the 1-based column of the first exactly-zero pivot of
+    its LU factorization with partial pivoting (0 if none). Like getrf, a zero pivot skips
+    its column's elimination and the factorization goes on."""
+    u = np.array(a)  # its own dtype: float32 rounds as LAPACK's sgetrf would
+    n = u.shape[0]
+    for j in range(n):
+        p = j + int(np.argmax(np.abs(u[j:, j])))  # the first largest, as LAPACK's i?amax
+        if u[p, j] == 0:
+            return j + 1
+        u[[j, p]] = u[[p, j]]
+        u[j + 1:, j:] -= np.outer(u[j + 1:, j] / u[j, j], u[j, j:])
+    return 0
+
+
+def cholesky_info(a):
+    """potrf's info for symmetric `a` (lower triangle read): the order of the first leading
+    minor that is not positive-definite (0 if none)."""
+    a = np.asarray(a)
+    n = a.shape[0]
+    low = np.zeros_like(a)
+    for j in range(n):
+        d = a[j, j] - low[j, :j] @ low[j, :j]
+        if not d > 0:  # NaN fails too
+            return j + 1
+        low[j, j] = np.sqrt(d)
+        low[j + 1:, j] = (a[j + 1:, j] - low[j + 1:, :j] @ low[j, :j]) / low[j, j]
+    return 0
