@@ -9,7 +9,7 @@ from ..creation import tensor, zeros
 from ..layout import wrap_dim
 from .dispatch import differentiable
 from .elementwise import _TORCH_TYPE_NAMES
-from .views import diagonal
+from .views import clone, diagonal
 
 
 def embedded_dims(ndim, dim1, dim2):
@@ -42,7 +42,7 @@ def diag(input, diagonal=0):
 
 
 def diagonal_copy(input, offset):
-    return diagonal(input, offset).clone(contiguous=True)
+    return clone(diagonal(input, offset), contiguous=True)
 
 
 def diagflat(input, offset=0):

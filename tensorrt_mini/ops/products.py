@@ -2,6 +2,8 @@
 (addmm, addmv, addr, baddbmm), outer, vdot, kron and cross. Contractions reshape their
 operands into one matmul, so they run on the device's BLAS; all compose differentiable
 ops, so their gradients are exact without formulas of their own."""
+import math
+
 from ..layout import broadcast_shapes, wrap_dim
 from ..user_warnings import warn
 from .elementwise import _TORCH_TYPE_NAMES, C_NAMES, check_same_device
@@ -43,24 +45,25 @@ def tensordot(a, b, dims=2, out=None):
                                f"dim {da} and second has size {sb} in dim {db}")
     free_a = [d for d in range(a.dim()) if d not in wa]
     free_b = [d for d in range(b.dim()) if d not in wb]
-    k = 1
-    for d in wa:
-        k *= a._shape[d]
-    left = a.permute(free_a + wa).reshape(-1, k)
-    right = b.permute(wb + free_b).reshape(k, -1)
-    shape = [a._shape[d] for d in free_a] + [b._shape[d] for d in free_b]
-    return mm(left, right).reshape(shape)
+    shape_a = [a._shape[d] for d in free_a]
+    shape_b = [b._shape[d] for d in free_b]
+    k = math.prod(a._shape[d] for d in wa)
+    left = a.permute(free_a + wa).reshape(math.prod(shape_a), k)  # no -1: sizes may be 0
+    right = b.permute(wb + free_b).reshape(k, math.prod(shape_b))
+    return mm(left, right).reshape(shape_a + shape_b)
 
 
-def _accumulate(input, product, beta, alpha):
+def _accumulate(input, product, beta, alpha, input_layout=False):
     """beta * input + alpha * product, input broadcast to product's shape; beta = 0
-    ignores input's values (NaN included), as torch does."""
+    ignores input's values (NaN included), as torch does. `input_layout`: the result
+    keeps input's memory order (torch's addr is elementwise; the BLAS ones are not)."""
     term = input.expand(product._shape)  # checks the shapes, beta 0 or not
     dtype = product._dtype
     if alpha != 1:
         product = product * alpha
     if beta != 0:
-        product = product + (term if beta == 1 else term * beta)
+        term = term if beta == 1 else term * beta
+        product = term + product if input_layout else product + term
     return product if product._dtype is dtype else product.to(dtype)
 
 
@@ -88,7 +91,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
             raise RuntimeError(f"{name} must be a 3D tensor")
     if not input._dtype is batch1._dtype is batch2._dtype:
         raise RuntimeError("Input dtypes must be the same, got: " + ", ".join(
-            f"{n} {C_NAMES[t._dtype.name]}"
+            f"{n}{'' if n == 'input' else ':'} {C_NAMES[t._dtype.name]}"
             for n, t in (("input", input), ("batch1", batch1), ("batch2", batch2))))
     return _accumulate(input, bmm(batch1, batch2), beta, alpha)
 
@@ -110,7 +113,7 @@ ger = outer
 def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
     _check_vector("addr", "vec1", vec1)
     _check_vector("addr", "vec2", vec2)
-    return _accumulate(input, vec1.unsqueeze(1) * vec2, beta, alpha)
+    return _accumulate(input, vec1.unsqueeze(1) * vec2, beta, alpha, input_layout=True)
 
 
 def vdot(input, other):
@@ -147,13 +150,11 @@ def linalg_cross(input, other, dim=-1):
 
 
 def cross(input, other, dim=None):
-    """torch.cross: operands of different ranks broadcast first; without dim, the first
-    dim of size 3 (deprecated in torch, which warns)."""
-    shape = broadcast_shapes(input._shape, other._shape)
-    input, other = input.expand(shape), other.expand(shape)
+    """linalg.cross, but without dim: input's first dim of size 3 (deprecated in torch,
+    which warns)."""
     if dim is None:
         warn(CROSS_WITHOUT_DIM)
-        dim = next((d for d, n in enumerate(shape) if n == 3), None)
+        dim = next((d for d, n in enumerate(input._shape) if n == 3), None)
         if dim is None:
             raise RuntimeError("no dimension of size 3 in input")
     return linalg_cross(input, other, dim)
