@@ -159,7 +159,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
 
 
 def matrix_power(A, n):
-    F.check_matrices("linalg.matrix_power", A)
+    F.check_matrices("linalg.matrix_power", A, floating=False)  # integers multiply too
     if n == 0:
         size = A._shape[-1]
         return eye(size, dtype=A._dtype, device=A._storage.device).expand(A._shape).clone()

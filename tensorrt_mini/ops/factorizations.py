@@ -12,11 +12,11 @@ from .dispatch import differentiable
 from .elementwise import _TORCH_TYPE_NAMES, _expand_to, check_same_device
 
 
-def check_matrices(name, a, square=True):
+def check_matrices(name, a, square=True, floating=True):
     """torch's checks of a (batch of) matrix input A, in torch's order."""
     if a.dim() < 2:
         raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
-    if not a._dtype.is_floating_point:
+    if floating and not a._dtype.is_floating_point:
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. "
                            f"Got {_TORCH_TYPE_NAMES[a._dtype.name]}")
     if square and a._shape[-1] != a._shape[-2]:
@@ -109,9 +109,11 @@ def linalg_solve(A, B, left=True):
 @differentiable
 def linalg_cholesky(A, upper=False):
     check_matrices("linalg.cholesky", A)
-    out = _column_major(A._shape, A._dtype, A._storage.device)
-    low = _run("cholesky", (out,), (A,), failure=_not_positive_definite)[0]
-    if upper:  # U = L^T, laid out as torch's (row-major matrices)
+    # U = L^T: L written row by row is U stored column by column, as torch's
+    make = T.empty_tensor if upper else _column_major
+    low = _run("cholesky", (make(A._shape, A._dtype, A._storage.device),), (A,),
+               failure=_not_positive_definite)[0]
+    if upper:
         return T._new(low._storage, low._shape, low._stride[:-2] + low._stride[:-3:-1])
     return low
 
@@ -150,7 +152,7 @@ def linalg_svd(A, full_matrices=True):
 
 @differentiable
 def linalg_svdvals(A):
-    check_matrices("linalg.svdvals", A, square=False)
+    check_matrices("linalg.svd", A, square=False)
     s = _vectors(A._shape[:-2] + (min(A._shape[-2:]),), A._dtype, A._storage.device)
     return _run("svdvals", (s,), (A,))[0]
 
@@ -172,7 +174,7 @@ def linalg_eigh(A, UPLO="L"):
 @differentiable
 def linalg_eigvalsh(A, UPLO="L"):
     _check_uplo(UPLO)
-    check_matrices("linalg.eigvalsh", A)
+    check_matrices("linalg.eigh", A)
     w = _vectors(A._shape[:-1], A._dtype, A._storage.device)
     return _run("eigvalsh", (w,), (A,), (UPLO,))[0]
 

@@ -198,7 +198,7 @@ def _svd(raw, A, full_matrices=True):
 
 @register("linalg_svdvals")
 def _svdvals(raw, A):
-    F.check_matrices("linalg.svdvals", A, square=False)
+    F.check_matrices("linalg.svd", A, square=False)
     u, s, vh = run(F.linalg_svd.raw, A, False)
     return record("LinalgSvdBackward0", s, (A,),
                   lambda g, u, vh: ((u * g.unsqueeze(-2)) @ vh,), (u, vh))
@@ -221,7 +221,7 @@ def _eigh(raw, A, UPLO="L"):
 
 @register("linalg_eigvalsh")
 def _eigvalsh(raw, A, UPLO="L"):
-    F.check_matrices("linalg.eigvalsh", A)
+    F.check_matrices("linalg.eigh", A)
     w, v = run(F.linalg_eigh.raw, A, UPLO)
     return record("LinalgEighBackward0", w, (A,),
                   lambda g, v: ((v * g.unsqueeze(-2)) @ _mT(v),), (v,))
