@@ -2,10 +2,10 @@
 host, CuPy (cuSOLVER) on a GPU. Every routine takes (..., m, n) arrays and returns new
 arrays of the input's dtype.
 
-A routine that a matrix defeats (singular, not positive-definite) raises `Failed` with
-the first such matrix of the batch and LAPACK's `info` for it, which is what torch's
-messages report: numpy and CuPy say only that some matrix failed, so the failing one is
-found again on the host, one matrix at a time (the error path only).
+A routine that a matrix defeats (singular, not positive-definite, an SVD of NaNs) raises
+`Failed` with the first such matrix of the batch and LAPACK's `info` for it, which is what
+torch's messages report: numpy and CuPy say only that some matrix failed, so the failing
+one is found again on the host, one matrix at a time (the error path only).
 """
 import numpy as np
 
@@ -60,7 +60,9 @@ def _slogdet(xp, a):
 
 
 def _det(xp, a):
-    return (xp.linalg.det(a),)
+    # numpy's LU can pivot a NaN away and answer 0; torch's det of it is NaN
+    nan = xp.isnan(a).any(axis=(-2, -1))
+    return (xp.where(nan, xp.nan, xp.linalg.det(a)).astype(a.dtype),)
 
 
 ROUTINES = {"inv": _inv, "solve": _solve, "cholesky": _cholesky, "qr": _qr, "svd": _svd,
@@ -68,22 +70,45 @@ ROUTINES = {"inv": _inv, "solve": _solve, "cholesky": _cholesky, "qr": _qr, "svd
             "det": _det}
 
 
+# the routines that refuse some matrices; the others return NaNs for NaN inputs
+RAISING = ("inv", "solve", "cholesky", "svd", "svdvals")
+
+
 def compute(xp, to_host, name, inputs, options):
     """ROUTINES[name](xp, *inputs, *options); `to_host` copies an array of xp's to numpy."""
     try:
-        return ROUTINES[name](xp, *inputs, *options)
+        with np.errstate(all="ignore"):  # NaN in, NaN out, as torch: no numpy warnings
+            results = ROUTINES[name](xp, *inputs, *options)
     except np.linalg.LinAlgError:  # CuPy raises numpy's class too
-        raise _diagnose(name, [np.asarray(to_host(a)) for a in inputs]) from None
+        return _recover(xp, to_host, name, inputs, options)
+    # potrf stops at a NaN (so does torch's Cholesky), numpy's wrapper only fills NaNs in
+    if name == "cholesky" and bool(xp.isnan(results[0]).any()):
+        _raise_first_failure(name, np.asarray(to_host(inputs[0])))
+    return results
 
 
-def _diagnose(name, inputs):
+def _recover(xp, to_host, name, inputs, options):
+    """After numpy or CuPy refused a batch: raise Failed for the first matrix that LAPACK
+    refuses; a matrix with NaN or infinity that it does not refuse gives NaN results, as
+    torch's inv and solve do (numpy calls such a matrix singular)."""
+    _raise_first_failure(name, np.asarray(to_host(inputs[0])))
     a = inputs[0]
-    matrices = a.reshape((-1,) + a.shape[-2:])
-    for k, m in enumerate(matrices):
-        info = cholesky_info(m) if name == "cholesky" else lu_info(m)
+    bad = ~xp.isfinite(a).all(axis=(-2, -1))[..., None, None]
+    if not bool(bad.any()):
+        raise Failed(0, a.shape[-1])  # rounding made LAPACK fail where lu_info found no zero
+    fixed = xp.where(bad, xp.eye(a.shape[-1], dtype=a.dtype), a)
+    results = ROUTINES[name](xp, fixed, *inputs[1:], *options)
+    return tuple(xp.where(bad, xp.nan, r).astype(r.dtype) for r in results)  # inv, solve
+
+
+def _raise_first_failure(name, a):
+    for k, m in enumerate(a.reshape((-1,) + a.shape[-2:])):
+        if name in ("svd", "svdvals"):
+            info = 0 if np.isfinite(m).all() else 1  # gesdd fails to converge on NaN
+        else:
+            info = cholesky_info(m) if name == "cholesky" else lu_info(m)
         if info:
-            return Failed(k, info)
-    return Failed(0, a.shape[-1])  # rounding made LAPACK fail where these found no zero
+            raise Failed(k, info)
 
 
 def lu_info(a):

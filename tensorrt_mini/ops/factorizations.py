@@ -64,6 +64,11 @@ def _not_positive_definite(batch, info):
                        f"{info} is not positive-definite).")
 
 
+def _not_converged(batch, info):
+    return LinAlgError(f"linalg.svd: {batch}The algorithm failed to converge because the input "
+                       "matrix contained non-finite values.")
+
+
 @differentiable
 def linalg_inv(A):
     check_matrices("linalg.inv", A)
@@ -147,14 +152,14 @@ def linalg_svd(A, full_matrices=True):
     u = _column_major(batch + [m, m if full_matrices else k], A._dtype, device)
     s = _vectors(batch + [k], A._dtype, device)
     vh = _column_major(batch + [n if full_matrices else k, n], A._dtype, device)
-    return _run("svd", (u, s, vh), (A,), (full_matrices,))
+    return _run("svd", (u, s, vh), (A,), (full_matrices,), failure=_not_converged)
 
 
 @differentiable
 def linalg_svdvals(A):
     check_matrices("linalg.svd", A, square=False)
     s = _vectors(A._shape[:-2] + (min(A._shape[-2:]),), A._dtype, A._storage.device)
-    return _run("svdvals", (s,), (A,))[0]
+    return _run("svdvals", (s,), (A,), failure=_not_converged)[0]
 
 
 def _check_uplo(UPLO):

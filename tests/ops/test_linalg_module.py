@@ -206,7 +206,23 @@ ERRORS = [
     "L.vector_norm(lib.ones(0), ord=float('inf'))",
     "L.matrix_norm(lib.ones(3))",
     "L.matrix_norm(lib.ones(3, 3), ord=3)",
+    "L.svd(lib.tensor([[float('nan'), 1.], [1., 1.]]))",
+    "L.svdvals(lib.stack([lib.eye(2), lib.full((2, 2), float('nan'))]))",
+    "L.pinv(lib.tensor([[float('nan'), 1.], [1., 1.]]))",
+    "L.cholesky(lib.tensor([[1., 0.], [0., float('nan')]]))",
 ]
+
+
+@pytest.mark.parametrize("expr", [
+    "L.inv(lib.stack([lib.eye(2), lib.tensor([[float('nan'), 1.], [1., 1.]])]))",
+    "L.solve(lib.tensor([[float('inf'), 1.], [1., 1.]]), lib.ones(2))",
+    "L.det(lib.tensor([[float('nan'), 1.], [1., 1.]]))",
+    "L.eigvalsh(lib.tensor([[float('nan'), 1.], [1., 1.]]))",
+])
+def test_non_finite_values_as_torch(expr):
+    torch = needs_torch()
+    got, want = (eval(expr, {"lib": lib, "L": lib.linalg}) for lib in (tm, torch))
+    np.testing.assert_allclose(np.asarray(got), want.numpy(), rtol=1e-6)
 
 
 @pytest.mark.parametrize("expr", ERRORS)
