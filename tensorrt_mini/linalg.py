@@ -30,43 +30,43 @@ EighResult = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
 LstsqResult = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 
 
-def inv(A, *, out=None):
+def inv(A):
     return F.linalg_inv(A)
 
 
-def det(A, *, out=None):
+def det(A):
     return F.linalg_det(A)
 
 
-def slogdet(A, *, out=None):
+def slogdet(A):
     return SlogdetResult(*F.linalg_slogdet(A))
 
 
-def solve(A, B, *, left=True, out=None):
+def solve(A, B, *, left=True):
     return F.linalg_solve(A, B, left)
 
 
-def cholesky(A, *, upper=False, out=None):
+def cholesky(A, *, upper=False):
     return F.linalg_cholesky(A, upper)
 
 
-def qr(A, mode="reduced", *, out=None):
+def qr(A, mode="reduced"):
     return QRResult(*F.linalg_qr(A, mode))
 
 
-def svd(A, full_matrices=True, *, driver=None, out=None):
+def svd(A, full_matrices=True, *, driver=None):
     return SVDResult(*F.linalg_svd(A, full_matrices))
 
 
-def svdvals(A, *, driver=None, out=None):
+def svdvals(A, *, driver=None):
     return F.linalg_svdvals(A)
 
 
-def eigh(A, UPLO="L", *, out=None):
+def eigh(A, UPLO="L"):
     return EighResult(*F.linalg_eigh(A, UPLO))
 
 
-def eigvalsh(A, UPLO="L", *, out=None):
+def eigvalsh(A, UPLO="L"):
     return F.linalg_eigvalsh(A, UPLO)
 
 
@@ -96,13 +96,13 @@ def _spectrum(name, A, hermitian):
     return s, s_max
 
 
-def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
     s, s_max = _spectrum("linalg.matrix_rank", A, hermitian)
     tol = _tolerance(s_max, atol, rtol, *A._shape[-2:], A._dtype)
     return (s > tol).sum(-1)
 
 
-def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
+def pinv(A, *, atol=None, rtol=None, hermitian=False):
     F.check_matrices("linalg.pinv", A, square=hermitian)
     m, n = A._shape[-2:]
     if hermitian:
@@ -177,11 +177,11 @@ def matrix_power(A, n):
     return result.clone() if result is A else result
 
 
-def cross(input, other, *, dim=-1, out=None):
+def cross(input, other, *, dim=-1):
     return linalg_cross(input, other, dim)
 
 
-def vecdot(x, y, *, dim=-1, out=None):
+def vecdot(x, y, *, dim=-1):
     if x._dtype is not y._dtype:
         raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found "
                            f"x of type {_TORCH_TYPE_NAMES[x._dtype.name]} and y of type "
@@ -192,7 +192,7 @@ def vecdot(x, y, *, dim=-1, out=None):
     return (x * y).sum(dim)
 
 
-def multi_dot(tensors, *, out=None):
+def multi_dot(tensors):
     tensors = list(tensors)
     if len(tensors) < 2:
         raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
@@ -259,7 +259,7 @@ def _check_float(name, x):
                            f"Got {_TORCH_TYPE_NAMES[x._dtype.name]}")
 
 
-def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
         x = x.to(dtype)
     _check_float("linalg.vector_norm", x)
@@ -279,14 +279,21 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     if ord == 1:
         return x.abs().sum(dims, keepdim)
     if ord == 2:
-        return (x * x).sum(dims, keepdim).sqrt()
-    return (x.abs() ** ord).sum(dims, keepdim) ** (1.0 / ord)
+        return _root((x * x).sum(dims, keepdim), 2)
+    return _root((x.abs() ** ord).sum(dims, keepdim), ord)
+
+
+def _root(s, p):
+    """s ** (1 / p), whose gradient is 0 (torch's) rather than 0 * inf where s is 0."""
+    nonzero = s != 0  # NaN too, which stays NaN
+    s = where(nonzero, s, 1)
+    return where(nonzero, s.sqrt() if p == 2 else s ** (1.0 / p), 0)
 
 
 MATRIX_ORDS = ("fro", "nuc", math.inf, -math.inf, 1, -1, 2, -2)
 
 
-def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     if A.dim() < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
                            "dimensions.")
@@ -309,7 +316,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     return r if keepdim else r.squeeze((d0, d1))
 
 
-def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     if dim is not None:
         dims = (dim,) if isinstance(dim, int) else tuple(dim)
         if len(dims) == 2:

@@ -24,7 +24,7 @@ def _tensordot_dims(a, b, dims):
     return dims_a, dims_b
 
 
-def tensordot(a, b, dims=2, out=None):
+def tensordot(a, b, dims=2):
     check_same_device(a, b)
     dims_a, dims_b = _tensordot_dims(a, b, dims)
     if a._dtype is not b._dtype:
@@ -67,14 +67,14 @@ def _accumulate(input, product, beta, alpha, input_layout=False):
     return product if product._dtype is dtype else product.to(dtype)
 
 
-def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     for name, m in (("mat1", mat1), ("mat2", mat2)):
         if m.dim() != 2:
             raise RuntimeError(f"{name} must be a matrix, got {m.dim()}-D tensor")
     return _accumulate(input, mm(mat1, mat2), beta, alpha)
 
 
-def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
+def addmv(input, mat, vec, *, beta=1, alpha=1):
     if mat.dim() != 2 or vec.dim() != 1 or input.dim() > 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {input.dim()}, {mat.dim()}, "
                            f"{vec.dim()}")
@@ -85,7 +85,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     return _accumulate(input, matmul(mat, vec), beta, alpha)
 
 
-def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     for name, m in (("batch1", batch1), ("batch2", batch2)):
         if m.dim() != 3:
             raise RuntimeError(f"{name} must be a 3D tensor")
@@ -110,7 +110,7 @@ def outer(input, vec2):
 ger = outer
 
 
-def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
     _check_vector("addr", "vec1", vec1)
     _check_vector("addr", "vec2", vec2)
     return _accumulate(input, vec1.unsqueeze(1) * vec2, beta, alpha, input_layout=True)

@@ -112,6 +112,13 @@ def test_det_gradient_of_singular_matrices():
     assert np.abs(cofactors).max() > 1  # not the zeros of a degenerate case
 
 
+def test_norms_of_zeros_have_torch_s_zero_gradient():
+    x = tm.zeros(2, 3, dtype=tm.float64, requires_grad=True)
+    (L.vector_norm(x, dim=1).sum() + L.matrix_norm(x) + L.vector_norm(x, 3)).backward()
+    assert np.asarray(x.grad).tolist() == [[0.0] * 3] * 2
+    assert np.isnan(np.asarray(L.vector_norm(tm.tensor([float("nan"), 0.0])))).all()
+
+
 def test_qr_and_svd_refusals_match_torch():
     a = tm.ones(4, 3, dtype=tm.float64, requires_grad=True)
     with pytest.raises(RuntimeError, match="mode='r'"):
