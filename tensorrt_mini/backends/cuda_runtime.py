@@ -237,12 +237,12 @@ class CuPy:
     """A GPU through CuPy. A buffer is a block of CuPy's memory pool (a MemoryPointer);
     a pointer argument is a device address."""
 
-    def __init__(self, cupy=None):
+    def __init__(self, cupy=None, errstate=None):
         if cupy is None:
             import cupy
+            from cupyx import errstate  # where CuPy's linalg is told to raise
         self._cp = cupy
-        import cupyx
-        self._errstate = cupyx.errstate
+        self._errstate = errstate
         cc = cupy.cuda.Device().compute_capability  # "90" for Hopper
         self.cc = (int(cc[:-1]), int(cc[-1]))
         self._alloc = cupy.cuda.alloc
