@@ -25,6 +25,7 @@ from .ops.linalg import bmm, dot, matmul, mm, mv
 from .ops.products import (addmm, addmv, addr, baddbmm, cross, ger, kron, outer, tensordot,
                            vdot)
 from .ops.diagonals import diag, diag_embed, diagflat, trace, tril_indices, triu_indices
+from .ops.factorizations import linalg_det as det, linalg_inv as inverse
 from .ops.reduction import (all, amax, amin, any, argmax, argmin, max, mean, min, prod, std, sum,
                             var)
 from .ops.views import (as_strided, chunk, diagonal, expand, flatten, movedim, narrow, permute,

@@ -175,6 +175,8 @@ ERRORS = [
     "L.cholesky(lib.ones(3, 3, dtype=lib.int64))",
     "L.det(lib.ones(2, 3))",
     "L.det(lib.ones(3))",
+    "lib.det(lib.ones(2, 3))",
+    "lib.inverse(lib.ones(2, 2))",
     "L.slogdet(lib.ones(2, 3))",
     "L.eigh(lib.ones(2, 3))",
     "L.eigh(lib.eye(2), UPLO='X')",
@@ -246,7 +248,8 @@ LAYOUTS = [
     "L.svd(w).U", "L.svd(w).S", "L.svd(w).Vh", "L.svd(w, full_matrices=False).U",
     "L.svd(w.mT, full_matrices=False).Vh", "L.eigh(s).eigenvectors", "L.eigh(s).eigenvalues",
     "L.svdvals(w)", "L.matrix_rank(w)", "L.matrix_power(a, 3)", "L.matrix_power(a, 0)",
-    "L.matrix_power(a, -2)", "L.norm(w)",
+    "L.matrix_power(a, -2)", "L.norm(w)", "lib.det(a)", "lib.inverse(a)", "a.det()",
+    "a.mT.inverse()",
     "L.matrix_norm(w, 2)", "L.vector_norm(w, 3, dim=1)",
 ]
 
