@@ -39,6 +39,16 @@ CASES = {
     "qr-tall": (lambda lib, a: lib.linalg.qr(a), [(2, 4, 3)]),
     "qr-square-complete": (lambda lib, a: lib.linalg.qr(a, mode="complete"), [(3, 3)]),
     "qr-wide": (lambda lib, a: lib.linalg.qr(a), [(3, 5)]),
+    "qr-Q-only": (lambda lib, a: lib.linalg.qr(a).Q, [(2, 4, 3)]),
+    "qr-R-only": (lambda lib, a: lib.linalg.qr(a).R, [(3, 5)]),
+    "svd-S-only": (lambda lib, a: lib.linalg.svd(a).S, [(2, 3, 4)]),
+    "svd-U-only": (lambda lib, a: _column_squares(lib.linalg.svd(a, False).U), [(4, 3)]),
+    "svd-Vh-only": (lambda lib, a: _column_squares(lib.linalg.svd(a).Vh.mT[..., :3]), [(3, 5)]),
+    "eigh-values-only": (lambda lib, a: lib.linalg.eigh(_sym(lib, a)).eigenvalues, [(2, 3, 3)]),
+    "eigh-vectors-only": (lambda lib, a: _column_squares(lib.linalg.eigh(_sym(lib, a))[1]),
+                          [(3, 3)]),
+    "slogdet-sign-and-log": (lambda lib, a: lib.linalg.slogdet(a)[1] * lib.linalg.slogdet(a)[0],
+                             [(3, 3)]),
     "svd-tall": (lambda lib, a: _svd_invariants(lib.linalg.svd(a, full_matrices=False)), [(2, 4, 3)]),
     "svd-wide-full": (lambda lib, a: _svd_invariants(lib.linalg.svd(a)), [(3, 5)]),
     "svdvals": (lambda lib, *a: lib.linalg.svdvals(*a), [(2, 3, 4)]),
@@ -72,7 +82,12 @@ def _svd_invariants(usv):
 
 def _eigh_invariants(wv):
     w, v = wv
-    return w, v.unsqueeze(-2) * v.unsqueeze(-3)  # [i, k, j] = v_ij v_kj: vector j's square
+    return w, _column_squares(v)
+
+
+def _column_squares(v):
+    """[i, k, j] = v_ij v_kj: each column's outer square, blind to the column's sign."""
+    return v.unsqueeze(-2) * v.unsqueeze(-3)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
