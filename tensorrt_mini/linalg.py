@@ -12,6 +12,7 @@ import numpy as np
 from . import dtypes as D
 from .creation import empty, eye
 from .errors import LinAlgError
+from .layout import wrap_dim
 from .ops import factorizations as F
 from .ops.elementwise import _TORCH_TYPE_NAMES, C_NAMES, where
 from .ops.linalg import matmul, mm
@@ -130,7 +131,10 @@ def lstsq(A, B, rcond=None, *, driver=None):
     if driver not in ("gels", "gelsy", "gelsd", "gelss"):
         raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, "
                            "gelsy, gelsd, gelss)")
-    vector = B.dim() == A.dim() - 1
+    if not 0 <= A.dim() - B.dim() <= 1:
+        raise RuntimeError("torch.linalg.lstsq: input.dim() must be greater or equal to "
+                           "other.dim() and (input.dim() - other.dim()) <= 1")
+    vector = F.solve_is_vector(A, B)
     b = B.unsqueeze(-1) if vector else B
     if b._shape[-2] != A._shape[-2]:
         raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
@@ -151,8 +155,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     nothing = empty(0, dtype=dtype, device=device)
     residuals = nothing
     if m > n and driver != "gelsy" and bool((rank == n).all()):
-        residuals = ((matmul(A, x) - b) ** 2).sum(-2)
-        residuals = residuals.squeeze(-1) if vector else residuals
+        residuals = ((matmul(A, x) - b) ** 2).sum(-2)  # (..., 1) for a vector b, as torch
     return LstsqResult(x.squeeze(-1) if vector else x, residuals,
                        empty(0, dtype=D.int64, device=device) if driver == "gels" else rank,
                        s if driver in ("gelsd", "gelss") else nothing)
@@ -268,7 +271,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     else:
         dims = (dim,) if isinstance(dim, int) else tuple(dim)
     if ord == math.inf or ord == -math.inf:
-        if x.numel() == 0:
+        if any(x._shape[d] == 0 for d in dims) or x.numel() == 0 and not dims:
             raise RuntimeError("linalg.vector_norm cannot compute the "
                                f"{'' if ord > 0 else '-'}inf norm on an empty tensor because "
                                "the operation does not have an identity")
@@ -302,12 +305,20 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     _check_float("linalg.matrix_norm", A)
     if ord not in MATRIX_ORDS:
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
-    d0, d1 = (d % A.dim() for d in dim)
+    dim = (dim,) if isinstance(dim, int) else tuple(dim)
+    if len(dim) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {len(dim)}")
+    d0, d1 = (wrap_dim(d, A.dim()) for d in dim)
+    if d0 == d1:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, "
+                           f"{dim[1]})")
     if ord == "fro":
         return vector_norm(A, 2, (d0, d1), keepdim)
     if ord in ("nuc", 2, -2):
         s = F.linalg_svdvals(movedim(A, (d0, d1), (-2, -1)))
-        r = s.sum(-1) if ord == "nuc" else s.amax(-1) if ord == 2 else s.amin(-1)
+        # an empty matrix has no singular values, and norm 0
+        r = s.sum(-1) if ord == "nuc" or not s._shape[-1] else \
+            s.amax(-1) if ord == 2 else s.amin(-1)
         return r.unsqueeze(min(d0, d1)).unsqueeze(max(d0, d1)) if keepdim else r
     # 1: the largest column sum of |A|, inf: the largest row sum (-1, -inf: smallest)
     summed, picked = (d0, d1) if abs(ord) == 1 else (d1, d0)
@@ -317,6 +328,8 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
 
 
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+    if isinstance(ord, str):  # "fro", "nuc": matrix norms only
+        return matrix_norm(A, ord, (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
     if dim is not None:
         dims = (dim,) if isinstance(dim, int) else tuple(dim)
         if len(dims) == 2:

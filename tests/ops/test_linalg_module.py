@@ -208,6 +208,12 @@ ERRORS = [
     "L.vector_norm(lib.ones(0), ord=float('inf'))",
     "L.matrix_norm(lib.ones(3))",
     "L.matrix_norm(lib.ones(3, 3), ord=3)",
+    "L.matrix_norm(lib.ones(3, 3, dtype=lib.int64))",
+    "L.matrix_norm(lib.ones(3, 3), 'fro', dim=(0, 0))",
+    "L.norm(lib.ones(3), 'fro')",
+    "L.norm(lib.ones(3, 3), 'fro', dim=1)",
+    "L.lstsq(lib.ones(2, 2, 3), lib.ones(3, 2))",
+    "L.lstsq(lib.ones(3, 2), lib.ones(2, 3, 2))",
     "L.svd(lib.tensor([[float('nan'), 1.], [1., 1.]]))",
     "L.svdvals(lib.stack([lib.eye(2), lib.full((2, 2), float('nan'))]))",
     "L.pinv(lib.tensor([[float('nan'), 1.], [1., 1.]]))",
@@ -268,6 +274,43 @@ def test_results_are_laid_out_as_torch(expr):
         (tuple(want.shape), str(want.dtype).split(".")[-1], tuple(want.stride()))
     if not any(v in expr for v in (".Q", ".U", ".Vh", "eigenvectors")):
         np.testing.assert_allclose(np.asarray(got), want.numpy(), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("expr", [
+    "L.norm(lib.ones(2, 3, 3), 'nuc', dim=(0, 2))",
+    "L.vector_norm(lib.arange(6.).reshape(2, 3), -1)",
+    "L.vector_norm(lib.arange(6.).reshape(2, 3) + 1, 0.5, dim=0)",
+    "L.vector_norm(lib.ones(0, 3), 2, dim=1)",
+    "L.vector_norm(lib.ones(0, 3), float('inf'), dim=1)",
+    "L.matrix_norm(lib.ones(0, 3), 2)",
+    "L.matrix_norm(lib.ones(2, 0, 3), 'nuc')",
+    "L.matrix_rank(lib.ones(3, 3), hermitian=True)",
+    "L.matrix_rank(lib.tensor([[1., 0.], [0., 0.3]]), atol=0.5, rtol=0.1)",
+    "L.matrix_rank(lib.tensor([[1., 0.], [0., 0.3]]), rtol=0.5)",
+    "L.pinv(lib.ones(3, 3), hermitian=True)",
+    "L.pinv(lib.tensor([[2., 0.], [0., 0.5], [0., 0.]]), rtol=0.5)",
+    "L.pinv(lib.tensor([[2., 0.], [0., 0.5], [0., 0.]]), atol=1.)",
+    "L.multi_dot([lib.ones(3), lib.arange(3.)])",
+    "L.eigh(lib.tensor([[1., 5.], [0., 2.]]), UPLO='U').eigenvalues",
+    "L.eigh(lib.tensor([[1., 5.], [0., 2.]])).eigenvalues",
+    "L.lstsq(lib.ones(2, 3), lib.ones(2)).solution",
+    "L.lstsq(lib.arange(12.).reshape(4, 3), lib.ones(4, 2), driver='gelsd').residuals",
+    "L.lstsq(lib.tensor([[1., 0.], [0., 1.], [1., 1.]]), lib.ones(3), driver='gels').residuals",
+    "L.lstsq(lib.tensor([[1., 0.], [0., 1.], [1., 1.]]).expand(2, 3, 2), lib.ones(2, 3, 2)).solution",
+    "L.solve(lib.eye(3).expand(2, 3, 3), lib.arange(3.))",
+    "L.solve(lib.eye(3) * 2, lib.ones(2, 3, 1))",
+    "L.matrix_power(lib.ones(2, 2, dtype=lib.int64), 3)",
+    "L.matrix_power(lib.ones(0, 2, 2), -1)",
+    "L.cholesky(lib.ones(0, 0))",
+    "L.slogdet(lib.zeros(2, 2)).logabsdet",
+    "L.det(lib.zeros(0, 0))",
+])
+def test_edge_values_match_torch(expr):
+    torch = needs_torch()
+    got, want = (eval(expr, {"lib": lib, "L": lib.linalg}) for lib in (tm, torch))
+    assert (tuple(got.shape), str(got.dtype).split(".")[-1]) == \
+        (tuple(want.shape), str(want.dtype).split(".")[-1])
+    np.testing.assert_allclose(np.asarray(got), want.numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_size_zero_inputs():
