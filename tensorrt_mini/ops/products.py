@@ -6,7 +6,7 @@ import math
 
 from ..layout import broadcast_shapes, wrap_dim
 from ..user_warnings import warn
-from .elementwise import _TORCH_TYPE_NAMES, C_NAMES, check_same_device
+from .elementwise import _TORCH_TYPE_NAMES, C_NAMES, check_same_device, result_type
 from .joining import stack
 from .linalg import bmm, dot, matmul, mm
 
@@ -54,11 +54,14 @@ def tensordot(a, b, dims=2):
 
 
 def _accumulate(input, product, beta, alpha, input_layout=False):
-    """beta * input + alpha * product, input broadcast to product's shape; beta = 0
-    ignores input's values (NaN included), as torch does. `input_layout`: the result
-    keeps input's memory order (torch's addr is elementwise; the BLAS ones are not)."""
+    """beta * input + alpha * product, input broadcast to product's shape, in the
+    operands' promoted dtype; beta = 0 ignores input's values (NaN included), and integer
+    operands take beta and alpha truncated, as torch does. `input_layout`: the result keeps
+    input's memory order (torch's addr is elementwise; the BLAS ones are not)."""
     term = input.expand(product._shape)  # checks the shapes, beta 0 or not
-    dtype = product._dtype
+    dtype = result_type(input, product)
+    if not dtype.is_floating_point:
+        beta, alpha = int(beta), int(alpha)
     if alpha != 1:
         product = product * alpha
     if beta != 0:
@@ -71,6 +74,10 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     for name, m in (("mat1", mat1), ("mat2", mat2)):
         if m.dim() != 2:
             raise RuntimeError(f"{name} must be a matrix, got {m.dim()}-D tensor")
+    if input._dtype is not mat2._dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got "
+                           f"{_TORCH_TYPE_NAMES[input._dtype.name]} and "
+                           f"{_TORCH_TYPE_NAMES[mat2._dtype.name]}")
     return _accumulate(input, mm(mat1, mat2), beta, alpha)
 
 
@@ -82,6 +89,10 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
     if k != vec._shape[0] or input.numel() not in (1, rows):
         raise RuntimeError(f"size mismatch, got input ({input.numel()}), mat ({rows}x{k}), "
                            f"vec ({vec._shape[0]})")
+    if not input._dtype is mat._dtype is vec._dtype:
+        raise RuntimeError("addmv input tensors must have the same dtype, but got " + ", ".join(
+            _TORCH_TYPE_NAMES[t._dtype.name] for t in (input, mat)) + ", and "
+            + _TORCH_TYPE_NAMES[vec._dtype.name])
     return _accumulate(input, matmul(mat, vec), beta, alpha)
 
 
