@@ -58,8 +58,8 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name):
-    # nn, optim, cuda and linalg load on first use: code that only computes on tensors skips them;
-    # so do the user kernels (tm.elementwise, tm.reduction), which bring Numba's compiler
+    # nn, optim, cuda and linalg load on first use: code that only computes on tensors skips
+    # them; so do the user kernels (tm.elementwise, tm.reduction), which bring Numba's compiler
     import importlib
     if name in ("nn", "optim", "cuda", "linalg"):
         return importlib.import_module(f".{name}", __name__)

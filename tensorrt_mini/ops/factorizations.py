@@ -5,7 +5,6 @@ them (numpy's LAPACK on the cpu, cuSOLVER through CuPy on cuda). Derivatives are
 autograd/formulas/factorizations.py.
 """
 from .. import _tensor as T
-from .. import dtypes as D
 from ..errors import LinAlgError
 from ..layout import broadcast_shapes
 from .dispatch import differentiable
@@ -107,7 +106,8 @@ def linalg_solve(A, B, left=True):
     if not left:
         x = T._new(x._storage, x._shape[:-2] + x._shape[:-3:-1], x._stride[:-2] + x._stride[:-3:-1])
     if vector:
-        x = T._new(x._storage, x._shape[:-2] + (n,), x._stride[:-2] + (x._stride[-2 if left else -1],))
+        stride = x._stride[-2 if left else -1]
+        x = T._new(x._storage, x._shape[:-2] + (n,), x._stride[:-2] + (stride,))
     return x
 
 

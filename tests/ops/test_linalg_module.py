@@ -296,7 +296,8 @@ def test_results_are_laid_out_as_torch(expr):
     "L.lstsq(lib.ones(2, 3), lib.ones(2)).solution",
     "L.lstsq(lib.arange(12.).reshape(4, 3), lib.ones(4, 2), driver='gelsd').residuals",
     "L.lstsq(lib.tensor([[1., 0.], [0., 1.], [1., 1.]]), lib.ones(3), driver='gels').residuals",
-    "L.lstsq(lib.tensor([[1., 0.], [0., 1.], [1., 1.]]).expand(2, 3, 2), lib.ones(2, 3, 2)).solution",
+    "L.lstsq(lib.tensor([[1., 0.], [0., 1.], [1., 1.]]).expand(2, 3, 2), "
+    "lib.ones(2, 3, 2)).solution",
     "L.solve(lib.eye(3).expand(2, 3, 3), lib.arange(3.))",
     "L.solve(lib.eye(3) * 2, lib.ones(2, 3, 1))",
     "L.matrix_power(lib.ones(2, 2, dtype=lib.int64), 3)",

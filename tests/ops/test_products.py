@@ -65,7 +65,8 @@ def test_tensordot_dim_lists():
     "lib.addr(lib.ones(2, 3), lib.arange(2.), lib.arange(3.), beta=0.5)",
     "lib.addr(lib.ones(2, 3), lib.ones(2, 2), lib.ones(3))",
     "lib.addr(lib.ones(3, 3), lib.ones(2), lib.ones(3))",
-    "lib.addr(lib.ones(2, 3, dtype=lib.bool), lib.ones(2, dtype=lib.bool), lib.ones(3, dtype=lib.bool))",
+    "lib.addr(lib.ones(2, 3, dtype=lib.bool), lib.ones(2, dtype=lib.bool), "
+    "lib.ones(3, dtype=lib.bool))",
     "lib.addmm(lib.ones(2, 2, dtype=lib.float64), lib.ones(2, 2), lib.ones(2, 2))",
     "lib.addmm(lib.ones(2, 2, dtype=lib.int64), lib.ones(2, 2, dtype=lib.int64), "
     "lib.ones(2, 2, dtype=lib.int64), alpha=2.5, beta=1.5)",

@@ -7,7 +7,8 @@ from tensorrt_mini.autograd import gradcheck
 
 GRAD_CASES = {
     "tensordot": (lambda a, b: tm.tensordot(a, b, ([0, 2], [1, 0])), [(2, 3, 4), (4, 2, 5)]),
-    "baddbmm": (lambda c, a, b: tm.baddbmm(c, a, b, beta=0.5, alpha=2), [(3, 1), (2, 3, 4), (2, 4, 5)]),
+    "baddbmm": (lambda c, a, b: tm.baddbmm(c, a, b, beta=0.5, alpha=2),
+                [(3, 1), (2, 3, 4), (2, 4, 5)]),
     "addmm": (lambda c, a, b: tm.addmm(c, a, b, beta=-1, alpha=3), [(3,), (2, 4), (4, 3)]),
     "addmv": (lambda c, a, b: tm.addmv(c, a, b, alpha=2), [(2,), (2, 3), (3,)]),
     "addr": (lambda c, a, b: tm.addr(c, a, b, beta=2), [(2, 3), (2,), (3,)]),
