@@ -10,11 +10,12 @@ from collections import namedtuple
 import numpy as np
 
 from . import dtypes as D
-from .creation import empty, eye
+from .creation import empty, eye, zeros
 from .errors import LinAlgError
 from .layout import wrap_dim
 from .ops import factorizations as F
 from .ops.elementwise import _TORCH_TYPE_NAMES, C_NAMES, where
+from .ops.joining import cat
 from .ops.linalg import matmul, mm
 from .ops.products import linalg_cross
 from .ops.views import movedim
@@ -156,9 +157,20 @@ def lstsq(A, B, rcond=None, *, driver=None):
     residuals = nothing
     if m > n and driver != "gelsy" and bool((rank == n).all()):
         residuals = ((matmul(A, x) - b) ** 2).sum(-2)  # (..., 1) for a vector b, as torch
+    x = _in_lapack_layout(x, max(m, n))
     return LstsqResult(x.squeeze(-1) if vector else x, residuals,
                        empty(0, dtype=D.int64, device=device) if driver == "gels" else rank,
                        s if driver in ("gelsd", "gelss") else nothing)
+
+
+def _in_lapack_layout(x, rows):
+    """x (..., n, k) laid out as LAPACK's least-squares drivers leave it (and torch returns
+    it): the first n rows of a column-major (..., rows, k) buffer, rows >= n."""
+    n, k = x._shape[-2:]
+    if rows > n:
+        pad = zeros(x._shape[:-2] + (rows - n, k), dtype=x._dtype, device=x._storage.device)
+        x = cat([x, pad], -2)
+    return x.transpose(-1, -2).contiguous().transpose(-1, -2).narrow(-2, 0, n)
 
 
 def matrix_power(A, n):
