@@ -89,7 +89,7 @@ def linalg_solve(A, B, left=True):
                            f"of type {_TORCH_TYPE_NAMES[A._dtype.name]} and B of type "
                            f"{_TORCH_TYPE_NAMES[B._dtype.name]} instead")
     vector = solve_is_vector(A, B)
-    b = B.unsqueeze(-1 if left else -2) if vector else B
+    b = B.unsqueeze(-1) if vector else B  # a column, for XA = B too (as torch)
     n = A._shape[-1]
     if (b._shape[-2] if left else b._shape[-1]) != n:
         rows, cols = b._shape[-2:]
@@ -101,13 +101,16 @@ def linalg_solve(A, B, left=True):
     batch = broadcast_shapes(A._shape[:-2], b._shape[:-2])
     a = _expand_to(A, batch + (n, n))
     b = _expand_to(b, batch + b._shape[-2:])
-    out = _column_major(b._shape, A._dtype, A._storage.device)
-    x = _run("solve", (out,), (a, b), failure=_singular_solve)[0]
-    if not left:
-        x = T._new(x._storage, x._shape[:-2] + x._shape[:-3:-1], x._stride[:-2] + x._stride[:-3:-1])
     if vector:
-        stride = x._stride[-2 if left else -1]
-        x = T._new(x._storage, x._shape[:-2] + (n,), x._stride[:-2] + (stride,))
+        # torch's layout: the last batch dim and the vectors' dim stored column by column
+        make = _column_major if batch else _vectors
+        x = make(batch + (n,), A._dtype, A._storage.device)
+        out = T._new(x._storage, x._shape + (1,), x._stride + (1,))
+    else:
+        out = x = _column_major(b._shape, A._dtype, A._storage.device)
+    _run("solve", (out,), (a, b), failure=_singular_solve)
+    if not left and not vector:
+        x = T._new(x._storage, x._shape[:-2] + x._shape[:-3:-1], x._stride[:-2] + x._stride[:-3:-1])
     return x
 
 

@@ -167,6 +167,7 @@ ERRORS = [
     "L.solve(lib.eye(3), lib.ones(4))",
     "L.solve(lib.eye(3), lib.ones(4, 2))",
     "L.solve(lib.eye(3), lib.ones(2, 4), left=False)",
+    "L.solve(lib.eye(3), lib.ones(3), left=False)",
     "L.solve(lib.ones(2, 3), lib.ones(2))",
     "L.solve(lib.eye(3), lib.ones(3, dtype=lib.float64))",
     "L.cholesky(lib.tensor([[1., 2.], [2., 1.]]))",
@@ -248,7 +249,9 @@ def test_errors_match_torch(expr):
 
 
 LAYOUTS = [
-    "L.inv(a)", "L.solve(a, b)", "L.solve(a, b.mT, left=False)",
+    "L.inv(a)", "L.solve(a, b)", "L.solve(a, b.mT, left=False)", "L.solve(a, b[..., 0])",
+    "L.solve(a, b[0, :, 0])", "L.solve(a[0], b[0, :, 0])", "L.solve(a[:1], b[:1, :, 0])",
+    "L.solve(a.expand(3, 2, 4, 4), b[..., 0].expand(3, 2, 4))",
     "L.cholesky(s)", "L.cholesky(s, upper=True)", "L.det(a)", "L.slogdet(a).logabsdet",
     "L.qr(w).Q", "L.qr(w).R", "L.qr(w, mode='complete').Q", "L.qr(w, mode='r').Q",
     "L.svd(w).U", "L.svd(w).S", "L.svd(w).Vh", "L.svd(w, full_matrices=False).U",

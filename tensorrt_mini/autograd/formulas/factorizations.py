@@ -89,15 +89,13 @@ def _solve(raw, A, B, left=True):
     a_shape, b_shape = A._shape, B._shape
 
     def backward(g, a, x):
-        # AX = B: gB solves A^T gB = g, gA = -gB X^T (XA = B: gB A^T = g, gA = -X^T gB)
+        # AX = B: gB solves A^T gB = g, gA = -gB X^T (XA = B: gB A^T = g, gA = -X^T gB);
+        # a vector B is a column
         gb = F.linalg_solve(_mT(a), g, left)
         ga = None
         if need_a:
-            if vector:
-                gb, x = gb.unsqueeze(-1 if left else -2), x.unsqueeze(-1 if left else -2)
-            ga = sum_to(-(gb @ _mT(x)) if left else -(_mT(x) @ gb), a_shape)
-            if vector:
-                gb = gb.squeeze(-1 if left else -2)
+            gm, xm = (gb.unsqueeze(-1), x.unsqueeze(-1)) if vector else (gb, x)
+            ga = sum_to(-(gm @ _mT(xm)) if left else -(_mT(xm) @ gm), a_shape)
         return ga, sum_to(gb, b_shape) if need_b else None
     return record("LinalgSolveExBackward0", X, (A, B), backward, (A, X))
 
