@@ -26,6 +26,7 @@ from .ops.products import (addmm, addmv, addr, baddbmm, cross, ger, kron, outer,
                            vdot)
 from .ops.diagonals import diag, diag_embed, diagflat, trace, tril_indices, triu_indices
 from .ops.factorizations import linalg_det as det, linalg_inv as inverse
+from .linalg_spellings import logdet, matrix_power, norm, pinverse, slogdet
 from .ops.reduction import (all, amax, amin, any, argmax, argmin, max, mean, min, prod, std, sum,
                             var)
 from .ops.views import (as_strided, chunk, diagonal, expand, flatten, movedim, narrow, permute,

@@ -12,6 +12,7 @@ from .ops import conversion
 from .ops import elementwise as E
 from .ops import indexing, joining, linalg, reduction, selecting, views as V
 from .ops import diagonals, factorizations, products
+from . import linalg_spellings
 from ._tensor import Tensor
 from .ops.dispatch import GradMode
 
@@ -279,4 +280,13 @@ Tensor.diag_embed = diagonals.diag_embed
 Tensor.diagflat = diagonals.diagflat
 Tensor.trace = diagonals.trace
 Tensor.det = factorizations.linalg_det
+Tensor.norm = linalg_spellings.norm
+Tensor.matrix_power = linalg_spellings.matrix_power
+Tensor.slogdet = linalg_spellings.slogdet
+Tensor.logdet = linalg_spellings.logdet
+Tensor.pinverse = linalg_spellings.pinverse
+Tensor.addmm_ = linalg_spellings.addmm_
+Tensor.addmv_ = linalg_spellings.addmv_
+Tensor.addr_ = linalg_spellings.addr_
+Tensor.baddbmm_ = linalg_spellings.baddbmm_
 Tensor.inverse = factorizations.linalg_inv
