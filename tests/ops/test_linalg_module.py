@@ -259,8 +259,8 @@ LAYOUTS = [
     "L.svdvals(w)", "L.matrix_rank(w)", "L.matrix_power(a, 3)", "L.matrix_power(a, 0)",
     "L.matrix_power(a, -2)", "L.norm(w)", "L.lstsq(w, w[..., :2]).solution",
     "L.lstsq(w.mT, w.mT[..., :2]).solution", "L.lstsq(w[0], w[0, :, 0]).solution",
-    "L.lstsq(lib.tensor([[1., 0.], [0., 1.], [1., 1.]]), lib.ones(3), driver='gels')"
-    ".residuals",
+    "L.lstsq(a, a[..., 0]).solution", "L.lstsq(a[0], a[0, :, :3]).solution", "lib.det(a)",
+    "lib.inverse(a)", "a.det()",
     "a.mT.inverse()",
     "L.matrix_norm(w, 2)", "L.vector_norm(w, 3, dim=1)",
 ]
