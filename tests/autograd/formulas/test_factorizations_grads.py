@@ -9,6 +9,7 @@ import pytest
 
 import tensorrt_mini as tm
 from tensorrt_mini.autograd import gradcheck
+from tensorrt_mini.backends import cuda_runtime
 from oracle import needs_torch
 
 L = tm.linalg
@@ -19,12 +20,13 @@ def _sym(lib, a):
 
 
 def _spd(lib, a):
-    return a @ a.transpose(-1, -2) + lib.eye(a.shape[-1], dtype=a.dtype) * a.shape[-1]
+    n = a.shape[-1]
+    return a @ a.transpose(-1, -2) + lib.eye(n, dtype=a.dtype, device=a.device) * n
 
 
 def _well(lib, a):
     """a pushed away from singular: a + 3I."""
-    return a + lib.eye(a.shape[-1], dtype=a.dtype) * 3
+    return a + lib.eye(a.shape[-1], dtype=a.dtype, device=a.device) * 3
 
 
 CASES = {
@@ -142,3 +144,22 @@ def test_qr_and_svd_refusals_match_torch():
         L.qr(a, mode="r").R.sum().backward()
     with pytest.raises(RuntimeError, match="not differentiable when mode='complete'"):
         L.qr(a, mode="complete").Q.sum().backward()
+
+
+def test_gradients_on_cuda_as_on_cpu():
+    if not cuda_runtime.is_available():
+        pytest.skip(f"cuda unavailable: {cuda_runtime.unavailable()}")
+    names = ("det", "solve", "cholesky", "qr-tall", "svd-tall", "eigh")
+    rng = np.random.default_rng(3)
+    for name in names:
+        fn, shapes = CASES[name]
+        inputs = [rng.uniform(-2, 2, s) for s in shapes]
+        grads = []
+        for device in ("cpu", "cuda"):
+            args = [tm.tensor(x, device=device, requires_grad=True) for x in inputs]
+            out = fn(tm, *args)
+            outs = out if isinstance(out, tuple) else (out,)
+            sum(o.sum() for o in outs).backward()
+            grads.append([np.asarray(a.grad.cpu()) for a in args])
+        for got, expected in zip(grads[1], grads[0]):
+            np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12, err_msg=name)
