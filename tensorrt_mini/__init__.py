@@ -27,6 +27,7 @@ from .ops.products import (addmm, addmv, addr, baddbmm, cross, ger, kron, outer,
 from .ops.diagonals import diag, diag_embed, diagflat, trace, tril_indices, triu_indices
 from .ops.factorizations import linalg_det as det, linalg_inv as inverse
 from .linalg_spellings import logdet, matrix_power, norm, pinverse, slogdet
+from . import linalg  # noqa: F401  (tm.linalg; linalg_spellings has imported it)
 from .ops.reduction import (all, amax, amin, any, argmax, argmin, max, mean, min, prod, std, sum,
                             var)
 from .ops.views import (as_strided, chunk, diagonal, expand, flatten, movedim, narrow, permute,
@@ -59,10 +60,10 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name):
-    # nn, optim, cuda and linalg load on first use: code that only computes on tensors skips
-    # them; so do the user kernels (tm.elementwise, tm.reduction), which bring Numba's compiler
+    # nn, optim and cuda load on first use: code that only computes on tensors skips them;
+    # so do the user kernels (tm.elementwise, tm.reduction), which bring Numba's compiler
     import importlib
-    if name in ("nn", "optim", "cuda", "linalg"):
+    if name in ("nn", "optim", "cuda"):
         return importlib.import_module(f".{name}", __name__)
     if name in ("elementwise", "reduction"):
         return getattr(importlib.import_module(".ops.fused", __name__), name)
