@@ -70,7 +70,8 @@ ROUTINES = {"inv": _inv, "solve": _solve, "cholesky": _cholesky, "qr": _qr, "svd
             "det": _det}
 
 
-# the routines that refuse some matrices; the others return NaNs for NaN inputs
+# the routines that refuse some matrices (the others return NaNs for NaN inputs), and how
+# to find LAPACK's info for a matrix that one refused
 RAISING = ("inv", "solve", "cholesky", "svd", "svdvals")
 
 
@@ -94,21 +95,26 @@ def _recover(xp, to_host, name, inputs, options):
     _raise_first_failure(name, np.asarray(to_host(inputs[0])))
     a = inputs[0]
     bad = ~xp.isfinite(a).all(axis=(-2, -1))[..., None, None]
-    if not bool(bad.any()):
-        raise Failed(0, a.shape[-1])  # rounding made LAPACK fail where lu_info found no zero
+    if name not in ("inv", "solve") or not bool(bad.any()):
+        # a failure the diagnosis does not reproduce (rounding, or a routine that failed
+        # to converge): reported for the first matrix
+        raise Failed(0, a.shape[-1])
     fixed = xp.where(bad, xp.eye(a.shape[-1], dtype=a.dtype), a)
     results = ROUTINES[name](xp, fixed, *inputs[1:], *options)
     return tuple(xp.where(bad, xp.nan, r).astype(r.dtype) for r in results)  # inv, solve
 
 
 def _raise_first_failure(name, a):
+    info_of = _INFO.get(name)
     for k, m in enumerate(a.reshape((-1,) + a.shape[-2:])):
-        if name in ("svd", "svdvals"):
-            info = 0 if np.isfinite(m).all() else 1  # gesdd fails to converge on NaN
-        else:
-            info = cholesky_info(m) if name == "cholesky" else lu_info(m)
+        info = info_of(m) if info_of is not None else 0
         if info:
             raise Failed(k, info)
+
+
+def _non_finite(a):
+    """1 if `a` holds NaN or infinity, on which the SVD fails to converge, else 0."""
+    return 0 if np.isfinite(a).all() else 1
 
 
 def lu_info(a):
@@ -139,3 +145,7 @@ def cholesky_info(a):
         low[j, j] = np.sqrt(d)
         low[j + 1:, j] = (a[j + 1:, j] - low[j + 1:, :j] @ low[j, :j]) / low[j, j]
     return 0
+
+
+_INFO = {"inv": lu_info, "solve": lu_info, "cholesky": cholesky_info, "svd": _non_finite,
+         "svdvals": _non_finite}

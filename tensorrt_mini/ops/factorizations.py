@@ -35,15 +35,21 @@ def _vectors(shape, dtype, device):
     return T.empty_tensor(tuple(shape), dtype, device)
 
 
+def _not_converged_for(routine):
+    """The error of a routine that failed on values torch's messages do not name."""
+    return lambda batch, info: LinAlgError(f"linalg.{routine}: {batch}The algorithm failed to "
+                                           f"converge (error code: {info}).")
+
+
 def _run(routine, outs, inputs, options=(), failure=None):
-    """outs = the backend's `routine` of inputs; `failure(batch_index, info)` makes the
-    error for a matrix the routine refused."""
+    """outs = the backend's `routine` of inputs; `failure(batch, info)` makes the error for
+    a matrix the routine refused (batch: torch's "(Batch element k): ", or "")."""
     backend = T.backends.get(inputs[0]._storage.device.type)
     failed = backend.linalg(routine, outs, inputs, options)
     if failed is not None:
         index, info = failed
         batch = f"(Batch element {index}): " if inputs[0].dim() > 2 else ""
-        raise failure(batch, info)
+        raise (failure or _not_converged_for(routine))(batch, info)
     return outs
 
 

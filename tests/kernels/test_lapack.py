@@ -4,6 +4,7 @@ info) and against numpy's verdict."""
 import re
 
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from tensorrt_mini.kernels import lapack
@@ -47,3 +48,19 @@ def test_float32_pivots_round_as_float32():
     a = np.array([[1.0, 1.0], [1.0, 1.0 + 2.0 ** -30]])
     assert lapack.lu_info(a) == 0  # float64 keeps the difference
     assert lapack.lu_info(a.astype(np.float32)) == 2  # float32 rounds it away
+
+
+def test_a_failure_the_diagnosis_does_not_reproduce_is_still_reported(monkeypatch):
+    def refuse(xp, a, uplo):
+        raise np.linalg.LinAlgError("Eigenvalues did not converge")
+    monkeypatch.setitem(lapack.ROUTINES, "eigh", refuse)
+    with pytest.raises(lapack.Failed) as info:
+        lapack.compute(np, np.asarray, "eigh", [np.eye(3)], ("L",))
+    assert (info.value.batch_index, info.value.info) == (0, 3)
+
+
+def test_non_finite_matrices_give_nan_where_numpy_calls_them_singular():
+    a = np.stack([np.eye(2), [[np.nan, 1.0], [1.0, 1.0]]])
+    (inverse,) = lapack.compute(np, np.asarray, "inv", [a], ())
+    np.testing.assert_array_equal(inverse[0], np.eye(2))
+    assert np.isnan(inverse[1]).all()

@@ -60,7 +60,7 @@ def test_rectangular_routines_by_their_definitions(batch, m, n, dtype, flip):
     expected_s = np.linalg.svd(a, compute_uv=False)
     assert_values(L.svdvals(x), expected_s, **t)
     assert_values(L.matrix_norm(x, "nuc"), expected_s.sum(-1), **t)
-    assert_values(L.pinv(x), np.linalg.pinv(a), **t) if 0 not in a.shape[:-2] else None
+    assert_values(L.pinv(x), np.linalg.pinv(a), **t)
     assert_values(L.matrix_rank(x), np.linalg.matrix_rank(a) if a.size else
                   np.zeros(a.shape[:-2], np.int64), dtype=tm.int64)
 
