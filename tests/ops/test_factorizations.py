@@ -1,13 +1,13 @@
 """The LAPACK-backed ops of tm.linalg (ops/factorizations.py): values against numpy
 (batched, transposed and size-0 inputs, float32 and float64), factorizations checked by
 what defines them (A = QR, A = U S Vh, A V = V w), result layouts, dtypes and errors
-(LinAlgError naming the batch element) against torch, and the cuda device against the cpu."""
+(LinAlgError naming the batch element) against torch, the cuda device is
+tests/backends/test_cuda_linalg.py's."""
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
 import tensorrt_mini as tm
-from tensorrt_mini.backends import cuda_runtime
 from linalg_inputs import matrices, spd, tol, transposed
 from oracle import assert_values, needs_torch
 
@@ -205,22 +205,3 @@ def test_size_zero_inputs():
     assert tuple(s.shape) == (0,) and tuple(vh.shape) == (0, 0)
     assert tuple(L.qr(tm.ones(0, 3)).R.shape) == (0, 3)
     assert tuple(L.eigh(tm.ones(4, 0, 0)).eigenvalues.shape) == (4, 0)
-
-
-def test_on_cuda_as_on_cpu():
-    if not cuda_runtime.is_available():
-        pytest.skip(f"cuda unavailable: {cuda_runtime.unavailable()}")
-    a, s, w = matrices(2, 3, 3) + 3 * np.eye(3), spd(2, 3), matrices(2, 4, 3)
-    results = []
-    for device in ("cpu", "cuda"):
-        x, y, z = (tm.tensor(v, device=device) for v in (a, s, w))
-        out = [L.inv(x), L.det(x), L.solve(x, y), L.cholesky(y), L.eigvalsh(y), L.svdvals(z),
-               L.pinv(z), L.matrix_norm(z, 2), L.lstsq(z, z[..., :2]).solution,
-               L.qr(z).R.abs(), L.matrix_power(x, -2), L.slogdet(x).logabsdet]
-        results.append([np.asarray(t.cpu()) for t in out])
-        with pytest.raises(L.LinAlgError, match=r"\(Batch element 1\): The diagonal element 2"):
-            L.inv(tm.stack([tm.eye(2), tm.ones(2, 2)]).to(device))
-        with pytest.raises(L.LinAlgError, match="leading minor of order 1"):
-            L.cholesky(-tm.eye(2, device=device))
-    for got, expected in zip(results[1], results[0]):
-        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
