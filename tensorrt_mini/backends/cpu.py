@@ -10,7 +10,7 @@ import math
 import numba as nb
 import numpy as np
 
-from ..kernels import catalog
+from ..kernels import catalog, lapack
 from ..kernels.cpu import elementwise as ew
 from ..kernels.cpu import fill as fill_kernels
 from ..kernels.cpu import fused_reduce as fused
@@ -18,7 +18,6 @@ from ..kernels.cpu import layer_norm as ln
 from ..kernels.cpu import nll
 from ..kernels.cpu import reduce as rk
 from ..kernels.cpu import softmax as sm
-from ..kernels import lapack
 from ..layout import collapse, is_contiguous
 from ..storage import CPUStorage
 from . import cpu_memory
