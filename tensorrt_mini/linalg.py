@@ -18,11 +18,11 @@ from .ops.elementwise import _TORCH_TYPE_NAMES, C_NAMES, where
 from .ops.joining import cat
 from .ops.linalg import matmul, mm
 from .ops.products import linalg_cross
-from .ops.views import movedim
+from .ops.views import diagonal as views_diagonal, movedim
 
-__all__ = ["LinAlgError", "cholesky", "cross", "det", "eigh", "eigvalsh", "inv", "lstsq",
-           "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
-           "slogdet", "solve", "svd", "svdvals", "vecdot", "vector_norm"]
+__all__ = ["LinAlgError", "cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv",
+           "lstsq", "matmul", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm",
+           "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "vecdot", "vector_norm"]
 
 # torch.return_types' field names
 SlogdetResult = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
@@ -30,6 +30,10 @@ QRResult = namedtuple("linalg_qr", ["Q", "R"])
 SVDResult = namedtuple("linalg_svd", ["U", "S", "Vh"])
 EighResult = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
 LstsqResult = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
+
+
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    return views_diagonal(A, offset, dim1, dim2)
 
 
 def inv(A):

@@ -111,6 +111,9 @@ def test_errors_match_torch(expr):
 
 
 LAYOUTS = [
+    "L.diagonal(w, offset=1)",
+    "L.diagonal(a, dim1=0, dim2=2)",
+    "L.matmul(a, b)",
     "L.matrix_rank(w)",
     "L.matrix_power(a, 3)",
     "L.matrix_power(a, 0)",
