@@ -141,7 +141,7 @@ phase first-op 120 "$PY" -m bench.gpu_check first-op --mode "$MODE" --record "$W
 phase tests "$TESTS_S" "$PY" -m bench.gpu_check tests --shards "$SHARDS" \
     --junitxml "$WORK/pytest-junit.xml" -- -q -rfE --durations=10 "${PYTEST_EXTRA[@]}" \
     tests/kernels/cuda tests/backends/test_cuda_backend.py tests/backends/test_cuda_runtime.py \
-    tests/backends/test_cuda_ordering.py tests/test_cuda.py \
+    tests/backends/test_cuda_ordering.py tests/backends/test_cuda_linalg.py tests/test_cuda.py \
     tests/nn/test_training.py::test_tiny_mlp_on_cuda_matches_cpu
 
 # alone, one process: these take most of the GPU's memory (2^31 + 2^16 float32 elements,

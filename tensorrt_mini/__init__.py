@@ -36,6 +36,12 @@ from .ops.scattering import where as _where
 from .ops.selecting import (flip, fliplr, flipud, gather, index_select, masked_fill, roll, rot90,
                             tril, triu)
 from .ops.linalg import bmm, dot, matmul, mm, mv
+from .ops.products import (addmm, addmv, addr, baddbmm, cross, ger, kron, outer, tensordot,
+                           vdot)
+from .ops.diagonals import diag, diag_embed, diagflat, trace, tril_indices, triu_indices
+from .ops.factorizations import linalg_det as det, linalg_inv as inverse
+from .linalg_spellings import logdet, matrix_power, norm, pinverse, slogdet
+from . import linalg  # noqa: F401  (tm.linalg; linalg_spellings has imported it)
 from .ops.reduction import (all, amax, amin, any, argmax, argmin, max, mean, min, prod, std, sum,
                             var)
 from .ops.views import (as_strided, broadcast_tensors, broadcast_to, chunk, diagonal, dsplit, expand,

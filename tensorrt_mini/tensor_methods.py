@@ -10,8 +10,9 @@ from .kernels import catalog
 from .layout import is_contiguous
 from .ops import conversion
 from .ops import elementwise as E
-from .ops import comparison, indexing, joining, linalg, ordering, reduction, sampling, scans
-from .ops import scattering, selecting, views as V
+from . import linalg_spellings
+from .ops import comparison, diagonals, factorizations, indexing, joining, linalg, ordering
+from .ops import products, reduction, sampling, scans, scattering, selecting, views as V
 from ._tensor import Tensor
 from .ops.dispatch import GradMode
 
@@ -295,3 +296,29 @@ def _softmax(name):
 
 Tensor.softmax = _softmax("softmax")
 Tensor.log_softmax = _softmax("log_softmax")
+
+# contractions and linear algebra (ops/products.py, ops/diagonals.py, ops/factorizations.py)
+Tensor.addmm = products.addmm
+Tensor.addmv = products.addmv
+Tensor.addr = products.addr
+Tensor.baddbmm = products.baddbmm
+Tensor.outer = products.outer
+Tensor.ger = products.ger
+Tensor.vdot = products.vdot
+Tensor.kron = products.kron
+Tensor.cross = products.cross
+Tensor.diag = diagonals.diag
+Tensor.diag_embed = diagonals.diag_embed
+Tensor.diagflat = diagonals.diagflat
+Tensor.trace = diagonals.trace
+Tensor.det = factorizations.linalg_det
+Tensor.norm = linalg_spellings.norm
+Tensor.matrix_power = linalg_spellings.matrix_power
+Tensor.slogdet = linalg_spellings.slogdet
+Tensor.logdet = linalg_spellings.logdet
+Tensor.pinverse = linalg_spellings.pinverse
+Tensor.addmm_ = linalg_spellings.addmm_
+Tensor.addmv_ = linalg_spellings.addmv_
+Tensor.addr_ = linalg_spellings.addr_
+Tensor.baddbmm_ = linalg_spellings.baddbmm_
+Tensor.inverse = factorizations.linalg_inv

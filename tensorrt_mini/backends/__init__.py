@@ -35,6 +35,10 @@ the output's shape with stride 0 where they broadcast); inputs share one compute
 - ``fused_reduce(bodies, state_dtypes, identity, out, inputs)``: a user's reduction
   (``tm.reduction``) of (M, K) views into M outputs.
 - ``matmul(out, a, b)``: batched (..., n, k) @ (..., k, m), batch dims already expanded.
+- ``linalg(name, outs, inputs, options)``: a factorization or solve of batched matrices
+  (``kernels/lapack.py`` names them: inv, solve, cholesky, qr, svd, eigh...) into outs,
+  whose batch dims the inputs share; returns None, or (batch index, LAPACK info) of the
+  first matrix the routine refused (singular, not positive-definite).
 - ``take(out, x, offsets)`` / ``put_(x, offsets, values, accumulate)``: gather and scatter
   through int64 storage offsets (advanced indexing).
 - ``put_reduce_(x, offsets, values, op)``: scatter combining each value with the element
@@ -80,7 +84,7 @@ INTERFACE = ("empty", "from_host", "to_host", "gather_host", "copy_", "fill_", "
              "unary", "binary", "binary_scalar", "binary_contig_new", "where", "reduce",
              "arg_reduce", "fused_reduce", "matmul", "take", "put_", "put_reduce_", "sort",
              "topk", "cumulative", "searchsorted", "uniform_", "normal_", "random_integers_",
-             "sgd_step", "adam_step")
+             "sgd_step", "adam_step", "linalg")
 CPU_ONLY = ("softmax", "layer_norm", "nll_pick", "take_along", "flip", "roll", "reduce_all",
             "gather", "triangle", "cat", "scatter_along", "random_bits_", "bernoulli_",
             "exponential_", "randperm", "multinomial")

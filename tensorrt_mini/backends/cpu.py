@@ -10,7 +10,7 @@ import math
 import numba as nb
 import numpy as np
 
-from ..kernels import catalog
+from ..kernels import catalog, lapack
 from ..kernels.cpu import elementwise as ew
 from ..kernels.cpu import fill as fill_kernels
 from ..kernels.cpu import fused_reduce as fused
@@ -699,6 +699,18 @@ def arg_reduce(name, values, indices, x, dim):
 def matmul(out, a, b):
     """Batched matmul through numpy's BLAS; transposed views go to BLAS as transposes."""
     np.matmul(numpy_view(a), numpy_view(b), out=numpy_view(out))
+
+
+def linalg(name, outs, inputs, options):
+    """outs = LAPACK routine `name` (kernels/lapack.py) of inputs through numpy; returns
+    None, or (batch index, LAPACK info) of the first matrix the routine failed on."""
+    try:
+        results = lapack.compute(np, np.asarray, name, [numpy_view(x) for x in inputs], options)
+    except lapack.Failed as e:
+        return e.batch_index, e.info
+    for out, r in zip(outs, results):
+        np.copyto(numpy_view(out), r)
+    return None
 
 
 def take_along(out, x, dim, index):

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..device import as_device
 from ..dtypes import float64, from_numpy_dtype, int32
+from ..kernels import lapack
 from ..kernels.cuda import argreduce, index, optim, philox
 from ..kernels.cuda import elementwise as ew
 from ..kernels.cuda import fused_reduce as fused_reducing
@@ -536,6 +537,17 @@ def matmul(out, a, b):
     tmp = _scratch(out._shape, out._dtype)
     _rt.matmul(_array(tmp), _array(a), _array(b))
     copy_(out, tmp)
+
+
+def linalg(name, outs, inputs, options):
+    """outs = LAPACK routine `name` (kernels/lapack.py) of inputs: cuSOLVER through CuPy
+    (numpy under the simulator); returns None, or (batch index, LAPACK info) of the first
+    matrix the routine failed on."""
+    try:
+        _rt.linalg(name, [_array(o) for o in outs], [_array(x) for x in inputs], options)
+    except lapack.Failed as e:
+        return e.batch_index, e.info
+    return None
 
 
 def _launch_1d(kernel, n, args):

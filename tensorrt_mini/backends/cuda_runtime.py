@@ -24,6 +24,7 @@ from numba import types
 from numba.np.numpy_support import as_dtype
 
 from ..errors import OutOfMemoryError
+from ..kernels import lapack
 
 INSTALL = "pip install tensorrt_mini[cuda]"
 
@@ -207,6 +208,10 @@ class Simulated:
     def matmul(self, out, a, b):
         np.matmul(a, b, out=out)
 
+    def linalg(self, name, outs, inputs, options):
+        for out, r in zip(outs, lapack.compute(np, np.asarray, name, inputs, options)):
+            np.copyto(out, r)
+
     def device_name(self):
         return "Numba CUDA simulator"
 
@@ -241,11 +246,13 @@ class CuPy:
     """A GPU through CuPy. A buffer is a block of CuPy's memory pool (a MemoryPointer);
     a pointer argument is a device address."""
 
-    def __init__(self, cupy=None):
+    def __init__(self, cupy=None, errstate=None):
         if cupy is None:
             import cupy
+            from cupyx import errstate  # where CuPy's linalg is told to raise
         self._cp = cupy
         self.xp = cupy  # array functions over views: sorting, scans (CUB and Thrust)
+        self._errstate = errstate
         cc = cupy.cuda.Device().compute_capability  # "90" for Hopper
         self.cc = (int(cc[:-1]), int(cc[-1]))
         self._alloc = cupy.cuda.alloc
@@ -294,6 +301,22 @@ class CuPy:
 
     def matmul(self, out, a, b):
         self._cp.matmul(a, b, out=out)  # cuBLAS
+
+    def linalg(self, name, outs, inputs, options):
+        """cuSOLVER through cupy.linalg; raises lapack.Failed for a matrix it refuses.
+        Inputs with no elements go to numpy on the host (CuPy's routines refuse some),
+        which copies no values there (results such as an SVD's identity U come back)."""
+        if any(a.size == 0 for a in inputs):
+            hosts = [np.empty(a.shape, a.dtype) for a in inputs]
+            for out, r in zip(outs, lapack.compute(np, np.asarray, name, hosts, options)):
+                out[...] = self._cp.asarray(r)
+            return
+        # CuPy reports a failed factorization (info > 0) only when asked to raise;
+        # its det and slogdet do not raise (a singular matrix has det 0)
+        with self._errstate(linalg="raise" if name in lapack.RAISING else "ignore"):
+            results = lapack.compute(self._cp, self._cp.asnumpy, name, inputs, options)
+        for out, r in zip(outs, results):
+            out[...] = r
 
     def device_name(self):
         props = self._cp.cuda.runtime.getDeviceProperties(self._cp.cuda.Device().id)

@@ -1,4 +1,4 @@
 """Derivative formulas, one module per ops module; importing them registers every formula
 into ops.dispatch.DERIVATIVES."""
-from . import (conversion, elementwise, fused, inplace, joining, linalg, reduction,  # noqa: F401
-               scans, scattering, views)
+from . import (conversion, diagonals, elementwise, factorizations, fused, inplace,  # noqa: F401
+               joining, linalg, reduction, scans, scattering, views)
