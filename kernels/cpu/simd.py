@@ -7,12 +7,17 @@ fold, and several accumulators kept in a small array stay in memory (4x slower);
 SLP vectoriser, which would pack scalar accumulators, is off in Numba. A ``Vec`` lives
 in registers and compiles to plain vector adds.
 
-``vzero(dtype, n)``     n zero lanes (n a literal)
+``vzero(dtype, k, l)``    k*l zero lanes
 ``vrow(x, q, ks, k, l)``  k runs of l contiguous elements of 1-D array x, run i from
-                        x[q + i*ks], as one vector of k*l lanes (k, l literals)
+                        x[q + i*ks], as one vector of k*l lanes
 ``vadd(a, b)``          lane-wise a + b
-``vpart(v, start, n)``  lanes start .. start+n-1 (literals)
+``vquarter(v, i)``      the i-th quarter of v's lanes
 ``vget(v, i)``          lane i
+``vlen(v)``             the number of lanes
+
+k, l and i are literals; l == 0 stands for one AVX2 register of the dtype (8 float32
+or 4 float64), so that one function body serves both dtypes (and caches: functions made
+per width in a closure would recompile in every process).
 """
 from llvmlite import ir
 from numba import types
@@ -38,17 +43,21 @@ def _literal(t):
     return t.literal_value if isinstance(t, types.IntegerLiteral) else None
 
 
+def _width(dtype, l):
+    return 32 * 8 // dtype.bitwidth if l == 0 else l
+
+
 def _lanes(lanes):
     return ir.Constant(ir.VectorType(_I32, len(lanes)), list(lanes))
 
 
 @intrinsic
-def vzero(typingctx, dtype, count):
-    n = _literal(count)
-    if n is None:
+def vzero(typingctx, dtype, k, l):
+    runs, width = _literal(k), _literal(l)
+    if runs is None or width is None:
         return None
-    vt = Vec(dtype.dtype, n)
-    return vt(dtype, count), lambda ctx, builder, sig, args: ir.Constant(
+    vt = Vec(dtype.dtype, runs * _width(dtype.dtype, width))
+    return vt(dtype, k, l), lambda ctx, builder, sig, args: ir.Constant(
         ctx.get_value_type(vt), None)
 
 
@@ -57,6 +66,7 @@ def vrow(typingctx, x, q, ks, k, l):
     runs, width = _literal(k), _literal(l)
     if runs is None or width is None or not isinstance(x, types.Array):
         return None
+    width = _width(x.dtype, width)
     vt = Vec(x.dtype, runs * width)
 
     def codegen(ctx, builder, sig, args):
@@ -91,12 +101,13 @@ def vadd(typingctx, a, b):
 
 
 @intrinsic
-def vpart(typingctx, v, start, count):
-    s, n = _literal(start), _literal(count)
-    if not isinstance(v, Vec) or s is None or n is None:
+def vquarter(typingctx, v, i):
+    q = _literal(i)
+    if not isinstance(v, Vec) or q is None:
         return None
-    return Vec(v.dtype, n)(v, start, count), lambda ctx, builder, sig, args: (
-        builder.shuffle_vector(args[0], args[0], _lanes(range(s, s + n))))
+    n = v.count // 4
+    return Vec(v.dtype, n)(v, i), lambda ctx, builder, sig, args: (
+        builder.shuffle_vector(args[0], args[0], _lanes(range(q * n, q * n + n))))
 
 
 @intrinsic
@@ -108,3 +119,11 @@ def vget(typingctx, v, i):
         return builder.extract_element(args[0], builder.trunc(args[1], _I32)
                                        if args[1].type.width > 32 else args[1])
     return v.dtype(v, i), codegen
+
+
+@intrinsic
+def vlen(typingctx, v):
+    if not isinstance(v, Vec):
+        return None
+    return types.intp(v), lambda ctx, builder, sig, args: ir.Constant(
+        ctx.get_value_type(types.intp), v.count)

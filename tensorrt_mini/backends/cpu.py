@@ -546,7 +546,7 @@ def _entry(name, x, dims, out_array):
                 nthreads = nb.get_num_threads()
             plan = cs.plan(x._shape, x._stride, dims, nthreads)
             sample = (x._storage.array, 0, *plan.args, out_array)
-            kernel = cs.kernel(x._dtype.itemsize, plan.split != -1)
+            kernel = cs.kernel(plan.split != -1)
             entry = kernel.compile(tuple(nb.typeof(a) for a in sample))
             return entry, plan.args + (None,), plan.numel_out
     plan = _reduce_plan(x, dims, False)
