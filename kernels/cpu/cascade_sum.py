@@ -129,6 +129,8 @@ def plan(shape, strides, dims, nthreads):
 
 # ---------------------------------------------------------------- kernels
 # Lanes are Vec values (see simd): 4 runs of one AVX2 vector (l == 0) or of 1 element.
+# The per-row helpers are inlined: a call passing an array costs two atomic
+# reference-count updates, a third of the time of sum(1) on 1024x1024 fp32.
 @njit(**_JIT)
 def _ceil_log2(n):
     if n <= _U(2):
@@ -140,7 +142,7 @@ def _ceil_log2(n):
     return r
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def _cascade_vec(x, p, n, rs, ks):
     """The cascade over n rows of 4 vectors of lanes: row i is vrow(x, p + i*rs, ks)."""
     lp = max(_U(4), _ceil_log2(n) // _U(4))
@@ -166,7 +168,7 @@ def _cascade_vec(x, p, n, rs, ks):
     return vadd(vadd(vadd(a0, a1), a2), a3)
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def _cascade_4(x, p, n, rs, ks):
     """_cascade_vec with 4 single-element lanes (the same steps)."""
     lp = max(_U(4), _ceil_log2(n) // _U(4))
@@ -192,7 +194,7 @@ def _cascade_4(x, p, n, rs, ks):
     return vadd(vadd(vadd(a0, a1), a2), a3)
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def _row_sum(x, p, n, s):
     """n elements s apart: 4 lanes of every 4th element, the tail into lane 0."""
     m = n // _U(4)
@@ -203,7 +205,7 @@ def _row_sum(x, p, n, s):
     return ((t + vget(c, 1)) + vget(c, 2)) + vget(c, 3)
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def _vec_row_sum(x, p, n):
     """n contiguous elements, at least one vector."""
     v = _U(vlen(vzero(x.dtype, 1, 0)))
