@@ -244,10 +244,11 @@ def _column_cascades(x, p, n, rs, cols, out, o, os):
         acc[:, :width] = 0
         i = _U(0)
         while i + step <= n:
-            for r in range(step):
+            for r in range(_U(0), step, _U(4)):  # 4 rows per pass, added in order
                 q = p + t + (i + r) * rs
                 for j in range(width):
-                    a0[j] += x[q + j]
+                    a0[j] = (((a0[j] + x[q + j]) + x[q + rs + j]) + x[q + _U(2) * rs + j]
+                             ) + x[q + _U(3) * rs + j]
             i += step
             for j in range(width):
                 a1[j] += a0[j]
