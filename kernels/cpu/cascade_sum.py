@@ -22,7 +22,7 @@ the end; other reductions are split along a kept dim (by 128-byte column groups 
 that dim is contiguous), which keeps every output's order. ``plan`` reproduces both,
 with ``nthreads`` standing for torch's thread count.
 
-``plan(shape, strides, dims, itemsize, nthreads) -> SumPlan``  (Python; cache it)
+``plan(shape, strides, dims, nthreads) -> SumPlan``  (Python; cache it)
 ``run(plan, x, xoff, out)``: out (contiguous, plan.numel_out elements, x's dtype)
 receives the sums; x is the flat buffer of the view, xoff its element offset. For hot
 paths, ``kernel(parallel)(x, xoff, *plan.args, out)`` skips the wrapper.
@@ -41,9 +41,10 @@ _JIT = dict(cache=True, error_model="numpy")
 
 # ---------------------------------------------------------------- plan (Python)
 class SumPlan:
-    """dims: (size, x stride, out stride) rows, torch's iteration order (innermost
-    first, at least 2); split: -1 serial, -2 a full reduction in per-thread linear
-    ranges, else the dim split across threads; threads: torch's thread count."""
+    """shape, istride, ostride: torch's iterator dims, innermost first (at least 2),
+    with x's and out's element strides (uint64); split: -1 serial, -2 a full reduction
+    in per-thread linear ranges, else the dim split across threads; threads: torch's
+    thread count."""
     __slots__ = ("shape", "istride", "ostride", "split", "threads", "numel_out")
 
     @property
