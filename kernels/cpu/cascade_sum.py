@@ -382,10 +382,14 @@ def _serial(x, xoff, shape, istride, ostride, split, threads, numel_out, out):
 
 @njit(parallel=True, **_JIT)
 def _parallel(x, xoff, shape, istride, ostride, split, threads, numel_out, out):
-    out[:numel_out] = 0
+    # loops, not array expressions, which would each be a parallel region of their own
+    for i in range(numel_out):
+        out[i] = 0
     numel = _numel(shape)
     if split == -2:  # one partial sum per thread's linear range, then their sum
-        parts = np.zeros(threads, x.dtype)
+        parts = np.empty(threads, x.dtype)
+        for i in range(threads):
+            parts[i] = 0
         used = min(_U(threads), (numel + _U(GRAIN) - _U(1)) // _U(GRAIN))
         chunk = (numel + used - _U(1)) // used
         for t in prange(used):
