@@ -40,7 +40,8 @@ Two steps, so that the Python work is done once per layout:
     ARGMIN  as ARGMAX                                     x's dtype
     ======  ============================================  =========================
 
-    Mean is SUM divided by ``plan.count`` (the number of reduced elements). Arg
+    Mean is SUM divided by ``plan.count`` (the number of reduced elements). The cpu
+    backend sums non-empty float tensors with cascade_sum instead (torch's order). Arg
     reductions follow torch: the first index among ties, and NaN beats every number
     (its first occurrence wins). AMAX, AMIN and the arg reductions assume a non-empty
     reduction (the front end raises); VAR and STD give NaN for n == 0, like torch.

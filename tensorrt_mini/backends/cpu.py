@@ -11,15 +11,16 @@ import numba as nb
 import numpy as np
 
 from ..kernels import catalog, lapack
+from ..kernels.cpu import cascade_sum as cs
 from ..kernels.cpu import elementwise as ew
 from ..kernels.cpu import fill as fill_kernels
 from ..kernels.cpu import fused_reduce as fused
 from ..kernels.cpu import layer_norm as ln
 from ..kernels.cpu import nll
 from ..kernels.cpu import reduce as rk
+from ..kernels.cpu import rng
 from ..kernels.cpu import scan
 from ..kernels.cpu import scatter as scatter_kernels
-from ..kernels.cpu import rng
 from ..kernels.cpu import softmax as sm
 from ..layout import collapse, is_contiguous
 from ..storage import CPUStorage
@@ -522,13 +523,37 @@ def reduce(name, out, x, dims, correction=1):
     found = _reduce_entries.get(key)
     if found is None:
         check_reduced(name, x, dims, out)
-        plan = _reduce_plan(x, dims, False)
-        found = _reduce_entries[key] = (_reduce_entry(name, plan, x, out._storage.array),
-                                        plan.args, plan.numel_out)
+        found = _reduce_entries[key] = _entry(name, x, dims, out._storage.array)
     entry, args, numel_out = found
     if _numel(out) != numel_out or not is_contiguous(out._shape, out._stride):
         check_reduced(name, x, dims, out)  # raises
-    entry(x._storage.array, x._offset, *args, out._storage.array, rk.NO_IDX, float(correction))
+    if args[-1] is None:  # torch's float sum
+        entry(x._storage.array, x._offset, *args[:-1], out._storage.array)
+    else:
+        entry(x._storage.array, x._offset, *args, out._storage.array, rk.NO_IDX,
+              float(correction))
+
+
+def _entry(name, x, dims, out_array):
+    """(entry point, its layout arguments, numel out) of reducing x over dims: float sums
+    in torch's order (layout arguments ending in None), else the general kernel."""
+    if name == "sum" and x._dtype.np in _CASCADED and out_array.dtype == x._dtype.np:
+        numel = _numel(x)
+        if numel:
+            nthreads = 1
+            if numel >= cs.GRAIN:
+                _start_threads()
+                nthreads = nb.get_num_threads()
+            plan = cs.plan(x._shape, x._stride, dims, nthreads)
+            sample = (x._storage.array, 0, *plan.args, out_array)
+            kernel = cs.kernel(plan.split != -1)
+            entry = kernel.compile(tuple(nb.typeof(a) for a in sample))
+            return entry, plan.args + (None,), plan.numel_out
+    plan = _reduce_plan(x, dims, False)
+    return _reduce_entry(name, plan, x, out_array), plan.args, plan.numel_out
+
+
+_CASCADED = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _reduce_entry(name, plan, x, out_array):
@@ -554,15 +579,18 @@ def reduce_all(name, x, n):
     key = (name, x._dtype, n)
     found = _reduce_all_entries.get(key)
     if found is None:
-        plan = _reduce_plan(x, tuple(range(len(x._shape))), False)
-        if plan.numel_out != 1 or plan.count != n:
+        dims = tuple(range(len(x._shape)))
+        entry, args, numel_out = _entry(name, x, dims, np.empty(1, x._dtype.np))
+        if numel_out != 1:
             raise RuntimeError(f"{name}: a full reduction of {n} elements planned as "
-                               f"{plan.numel_out} results of {plan.count}")
-        found = _reduce_all_entries[key] = (
-            _reduce_entry(name, plan, x, np.empty(1, x._dtype.np)), plan.args)
+                               f"{numel_out} results")
+        found = _reduce_all_entries[key] = (entry, args)
     entry, args = found
     out = np.empty(1, x._dtype.np)
-    entry(x._storage.array, x._offset, *args, out, rk.NO_IDX, 1.0)
+    if args[-1] is None:
+        entry(x._storage.array, x._offset, *args[:-1], out)
+    else:
+        entry(x._storage.array, x._offset, *args, out, rk.NO_IDX, 1.0)
     return CPUStorage(out, x._dtype)
 
 

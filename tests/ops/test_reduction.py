@@ -1,8 +1,10 @@
 """Reductions' dtypes and refusals against torch (values are covered by the kernels'
 tests and the autograd suite)."""
+import numpy as np
 import pytest
 
-from oracle import same_as_torch
+import tensorrt_mini as tm
+from oracle import needs_torch, same_as_torch
 
 
 @pytest.mark.parametrize("expr", [
@@ -65,3 +67,21 @@ def test_reductions_over_an_empty_dim_list_as_torch(expr):
                                   "lib.zeros(2, 0, 3).amax((0, 0))"])
 def test_an_empty_reduction_dim_is_checked_before_repeats_as_torch(expr):
     same_as_torch(expr)
+
+
+@pytest.mark.parametrize("shape", [(1000,), (37, 100), (300, 301), (5, 6, 7)])
+def test_float_sum_and_mean_print_torchs_digits(shape):
+    """The backend sends float sums (whole-tensor ones too) through torch's order: bit
+    for bit, on contiguous and transposed inputs (the order is the kernels' tests')."""
+    torch = needs_torch()
+    data = (np.random.default_rng(0).standard_normal(shape) * 100).astype(np.float32)
+    for lib, x in ((tm, tm.tensor(data)), (torch, torch.from_numpy(data))):
+        xs = [x, x.transpose(0, -1)]
+        got = [r for y in xs for r in (y.sum(), y.mean(), y.sum(0), y.mean(-1),
+                                       y.sum(tuple(range(y.dim()))), y.sum(dtype=lib.float64))]
+        if lib is tm:
+            mine = [np.array(r) for r in got]
+        else:
+            theirs = [r.numpy() for r in got]
+    for a, b in zip(mine, theirs):
+        assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
