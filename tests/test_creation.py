@@ -395,7 +395,7 @@ def test_randperm(n):
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
-def test_like_functions(dtype):
+def test_like_functions_draw_torchs_numbers(dtype):
     def draws(m):
         x = m.empty(7, 5, dtype=getattr(m, dtype)).t()  # the result keeps x's layout
         return m.rand_like(x), m.randn_like(x), m.randint_like(x, 3, 9), m.randint_like(x, 4)
