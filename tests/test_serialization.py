@@ -776,7 +776,7 @@ def test_a_legacy_torch_file_is_refused():
 
 @needs_cuda
 def test_torch_reads_the_cuda_location_tm_saves():
-    torch = needs_torch()
+    needs_torch()  # (torch_load reads with torch)
     locations = []
 
     def record(storage, location):
