@@ -57,7 +57,7 @@ def scatter_cases(draw, dtype):
     return x, xv, d, index, src, sv
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.sampled_from((tm.float64, tm.int64)).flatmap(
     lambda dt: scatter_cases(dt)), st.sampled_from(REDUCTIONS), st.booleans())
 def test_scatter_reduce_matches_a_loop(case, reduce, include_self):
@@ -69,7 +69,7 @@ def test_scatter_reduce_matches_a_loop(case, reduce, include_self):
     assert out.dtype == x.dtype and out.shape == x.shape
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(scatter_cases(tm.float32))
 def test_scatter_and_its_in_place_form(case):
     """Each position named once (which of several writes wins is unspecified, as in torch)."""
