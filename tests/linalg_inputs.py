@@ -24,3 +24,18 @@ def transposed(a):
 
 def tol(dtype):
     return dict(rtol=2e-4, atol=2e-4) if dtype == np.float32 else dict(rtol=1e-9, atol=1e-9)
+
+
+def assert_laid_out_as_torch(expr, torch):
+    """expr (over lib, L = lib.linalg and matrices a, b, s, w) gives torch's shape, dtype
+    and strides (each matrix column-major, as LAPACK writes it); and its values where they
+    are unique (not the sign of a vector)."""
+    a, b = matrices(2, 4, 4) + 4 * np.eye(4), matrices(2, 4, 3)
+    s, w = spd(2, 4), matrices(2, 5, 3)
+    got, want = (eval(expr, {"lib": lib, "L": lib.linalg, "a": lib.tensor(a),
+                             "b": lib.tensor(b), "s": lib.tensor(s), "w": lib.tensor(w)})
+                 for lib in (tm, torch))
+    assert (tuple(got.shape), str(got.dtype).split(".")[-1], tuple(got.stride())) == \
+        (tuple(want.shape), str(want.dtype).split(".")[-1], tuple(want.stride()))
+    if not any(v in expr for v in (".Q", ".U", ".Vh", "eigenvectors")):
+        np.testing.assert_allclose(np.asarray(got), want.numpy(), rtol=1e-10, atol=1e-10)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tensorrt_mini as tm
-from linalg_inputs import matrices, spd, transposed
+from linalg_inputs import assert_laid_out_as_torch, matrices, transposed
 from oracle import assert_values, needs_torch
 
 L = tm.linalg
@@ -131,18 +131,7 @@ LAYOUTS = [
 
 @pytest.mark.parametrize("expr", LAYOUTS)
 def test_results_are_laid_out_as_torch(expr):
-    """shape, dtype and strides as torch's (each matrix column-major, as LAPACK writes it);
-    values too where they are unique (not the sign of a vector)."""
-    torch = needs_torch()
-    a, b = matrices(2, 4, 4) + 4 * np.eye(4), matrices(2, 4, 3)
-    s, w = spd(2, 4), matrices(2, 5, 3)
-    got, want = (eval(expr, {"lib": lib, "L": lib.linalg, "a": lib.tensor(a),
-                             "b": lib.tensor(b), "s": lib.tensor(s), "w": lib.tensor(w)})
-                 for lib in (tm, torch))
-    assert (tuple(got.shape), str(got.dtype).split(".")[-1], tuple(got.stride())) == \
-        (tuple(want.shape), str(want.dtype).split(".")[-1], tuple(want.stride()))
-    if not any(v in expr for v in (".Q", ".U", ".Vh", "eigenvectors")):
-        np.testing.assert_allclose(np.asarray(got), want.numpy(), rtol=1e-10, atol=1e-10)
+    assert_laid_out_as_torch(expr, needs_torch())
 
 
 @pytest.mark.parametrize("expr", [
