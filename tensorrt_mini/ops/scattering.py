@@ -42,12 +42,16 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     """A copy of input where each src[i] is combined, by reduce, into the element of out
     that index[i] names along dim; with include_self=False, the input's value there takes
     no part."""
-    if reduce not in REDUCTIONS:
-        raise RuntimeError("reduce argument must be either sum, prod, mean, amax or amin, got "
-                           f"{reduce}")
+    _check_reduce(reduce)
     out = input.clone()
     _scatter_into(out, dim, index, src, reduce, "scatter_reduce", include_self)
     return out
+
+
+def _check_reduce(reduce):
+    if reduce not in REDUCTIONS:
+        raise RuntimeError("reduce argument must be either sum, prod, mean, amax or amin, got "
+                           f"{reduce}")
 
 
 def scatter_add(input, dim, index, src):
@@ -93,8 +97,7 @@ def scatter_reduce_(input, dim, index, src, reduce, *, include_self=True):
     if _recording(input, src) or reduce == "mean":  # mean divides after the sums: a copy
         return input.copy_(scatter_reduce(input, dim, index, src, reduce,
                                           include_self=include_self))
-    if reduce not in REDUCTIONS:
-        scatter_reduce(input, dim, index, src, reduce)  # its error
+    _check_reduce(reduce)
     _scatter_into(input, dim, index, src, reduce, "scatter_reduce_", include_self)
     return input
 
