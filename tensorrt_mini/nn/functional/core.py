@@ -1,4 +1,4 @@
-"""Functional forms of the layers.
+"""The first functional layers: activations, linear, dropout, layer_norm, embedding, losses.
 
 The multi-op layers (linear, softmax, log_softmax, nll_loss, mse_loss, gelu, layer_norm,
 embedding) compute their forward pass with plain ops and record ONE graph node with a
@@ -7,18 +7,17 @@ training step than a chain of elementwise nodes.
 """
 import math
 
-from .. import creation
-from .. import _tensor as T
-from .. import dtypes as D
-from ..autograd.formulas.common import fit, meta
-from ..autograd.graph import record, run
-from ..layout import wrap_dim
-from ..ops import elementwise as E
-from ..ops.dispatch import GradMode
-from ..ops.indexing import gather, index_put_
-from ..ops.linalg import matmul
-from ..ops.padding import pad  # noqa: F401  (F.pad)
-from ..ops.sampling import bernoulli_
+from ... import creation
+from ... import _tensor as T
+from ... import dtypes as D
+from ...autograd.formulas.common import fit, meta
+from ...autograd.graph import record, run
+from ...layout import wrap_dim
+from ...ops import elementwise as E
+from ...ops.dispatch import GradMode
+from ...ops.indexing import gather, index_put_
+from ...ops.linalg import matmul
+from ...ops.sampling import bernoulli_
 
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)

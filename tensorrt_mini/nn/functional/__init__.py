@@ -1,0 +1,4 @@
+"""tm.nn.functional: the functional forms of the layers, one module per family."""
+from ...ops.padding import pad
+from .core import (cross_entropy, dropout, embedding, gelu, layer_norm, linear, log_softmax,
+                   mse_loss, nll_loss, relu, sigmoid, softmax, tanh)
