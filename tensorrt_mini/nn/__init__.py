@@ -1,6 +1,7 @@
 """Neural-network layers, their functional forms and initialisers."""
-from . import functional, init
+from . import functional, init, utils
 from .module import Module
+from .modules import Bilinear, ModuleDict, ModuleList, ParameterDict, ParameterList, Unflatten
 from .modules import (CrossEntropyLoss, Dropout, Embedding, Flatten, GELU, Identity, LayerNorm,
                       Linear, MSELoss, ReLU, Sequential, Sigmoid, Softmax, Tanh)
 from .parameter import Parameter

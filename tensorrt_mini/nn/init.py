@@ -1,7 +1,7 @@
 """Parameter initialisers (all in place, under no_grad), with PyTorch's fan and gain rules."""
 import math
 
-from .. import creation
+from .. import creation, linalg
 from ..autograd.grad_mode import no_grad
 from ..ops.elementwise import where
 from ..user_warnings import warn
@@ -144,3 +144,92 @@ def _accepted_uniforms(tensor, mean, std, a, b, generator):
         result = where(pending, candidates, result)
         pending = where(pending, rejected(log_density(candidates)), pending)
     return result
+
+
+def eye_(tensor):
+    """The identity matrix (ones on the main diagonal of a 2-D tensor)."""
+    if tensor.dim() != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    with no_grad():
+        tensor.zero_()
+        tensor.diagonal().fill_(1)
+    return tensor
+
+
+def dirac_(tensor, groups=1):
+    """The identity convolution: each output channel (within each of `groups`) copies its
+    input channel at the kernel's centre."""
+    if tensor.dim() not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    if tensor.shape[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    per_group = tensor.shape[0] // groups
+    centre = tuple(n // 2 for n in tensor.shape[2:])
+    with no_grad():
+        tensor.zero_()
+        for g in range(groups):
+            for d in range(min(per_group, tensor.shape[1])):
+                tensor[(g * per_group + d, d) + centre] = 1
+    return tensor
+
+
+def orthogonal_(tensor, gain=1, generator=None):
+    """A (semi-)orthogonal matrix: the Q of a normal matrix's QR, with R's diagonal signs
+    folded in so the result is uniformly distributed, reshaped to the tensor."""
+    if tensor.dim() < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    with no_grad():
+        flat = creation.empty((rows, cols), dtype=tensor.dtype, device=tensor.device)
+        flat.normal_(0, 1, generator=generator)
+        if rows < cols:
+            flat = flat.t()
+        q, r = linalg.qr(flat)
+        q.mul_(r.diagonal().sign())
+        if rows < cols:
+            q = q.t()
+        tensor.copy_(q.reshape(tensor.shape))
+        tensor.mul_(gain)
+    return tensor
+
+
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """Normal(0, std) values with ceil(sparsity * rows) zeros in each column. The zeros'
+    rows come from the global generator, as in PyTorch, whatever `generator` is."""
+    if tensor.dim() != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    zeros = math.ceil(sparsity * rows)
+    with no_grad():
+        tensor.normal_(0, std, generator=generator)
+        for col in range(cols):
+            tensor[creation.randperm(rows)[:zeros], col] = 0
+    return tensor
+
+
+def _deprecated(new):
+    old = new.__name__[:-1]
+
+    def alias(*args, **kwargs):
+        warn(f"`nn.init.{old}` is now deprecated in favor of `nn.init.{new.__name__}`.",
+             FutureWarning)
+        return new(*args, **kwargs)
+    alias.__name__ = alias.__qualname__ = old
+    alias.__doc__ = f"Deprecated: use {new.__name__}."
+    return alias
+
+
+uniform = _deprecated(uniform_)
+normal = _deprecated(normal_)
+constant = _deprecated(constant_)
+eye = _deprecated(eye_)
+dirac = _deprecated(dirac_)
+xavier_uniform = _deprecated(xavier_uniform_)
+xavier_normal = _deprecated(xavier_normal_)
+kaiming_uniform = _deprecated(kaiming_uniform_)
+kaiming_normal = _deprecated(kaiming_normal_)
+orthogonal = _deprecated(orthogonal_)
+sparse = _deprecated(sparse_)

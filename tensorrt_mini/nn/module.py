@@ -1,5 +1,6 @@
 """Module: the base of every layer. Holds parameters, buffers and submodules by name."""
 from collections import OrderedDict, namedtuple
+from collections.abc import Mapping
 
 from .. import _tensor as T
 from .. import dtypes as D
@@ -9,6 +10,7 @@ from ..autograd.hooks import RemovableHandle
 from .backward_hooks import call_with_backward_hooks
 from .parameter import Parameter
 
+_EXTRA_STATE = "_extra_state"
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
@@ -19,6 +21,7 @@ class Module:
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers_set", set())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
@@ -43,6 +46,7 @@ class Module:
                      "_backward_pre_hooks"):
             self.__dict__.setdefault(name, OrderedDict())
         self.__dict__.setdefault("_hooks_with_kwargs", {})
+        self.__dict__.setdefault("_non_persistent_buffers_set", set())
 
     # --- forward hooks ----------------------------------------------------------------
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
@@ -106,7 +110,7 @@ class Module:
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, params)
             params[name] = value
         elif params is not None and name in params:
             if value is not None:
@@ -116,7 +120,7 @@ class Module:
         elif isinstance(value, Module):
             if params is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, self._modules)
             self._modules[name] = value
         elif params is not None and name in self._modules:
             if value is not None:
@@ -131,9 +135,14 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _forget(self, name):
+    def _forget(self, name, keep=None):
+        """Drop `name` from every store but `keep`, where a re-registration keeps its
+        place (PyTorch's order of parameters, buffers and children)."""
         for store in (self.__dict__, self._parameters, self._buffers, self._modules):
-            store.pop(name, None)
+            if store is not keep:
+                store.pop(name, None)
+        if keep is not self._buffers:
+            self._non_persistent_buffers_set.discard(name)
 
     def __getattr__(self, name):
         d = self.__dict__
@@ -150,24 +159,50 @@ class Module:
         object.__delattr__(self, name)
 
     def register_parameter(self, name, param):
+        if "_parameters" not in self.__dict__:
+            raise AttributeError("cannot assign parameter before Module.__init__() call")
+        self._check_new_name("parameter", name, self._parameters)
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{_type_name(param)}' object to parameter '{name}' "
                             "(torch.nn.Parameter or None required)")
-        self._forget(name)
+        self._forget(name, self._parameters)
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
+        """A tensor saved with the module and moved by `to`; a non-persistent one is left
+        out of state_dict (derived values, caches)."""
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
+        self._check_new_name("buffer", name, self._buffers)
         if tensor is not None and not isinstance(tensor, T.Tensor):
             raise TypeError(f"cannot assign '{_type_name(tensor)}' object to buffer '{name}' "
                             "(torch Tensor or None required)")
-        self._forget(name)
+        self._forget(name, self._buffers)
         self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
 
     def add_module(self, name, module):
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{_type_name(module)} is not a Module subclass")
-        self._forget(name)
+        self._check_new_name("module", name, self._modules)
+        self._forget(name, self._modules)
         self._modules[name] = module
+
+    def _check_new_name(self, kind, name, store):
+        """PyTorch's checks: a dotted name would break state_dict keys and get_submodule,
+        and a name that shadows a method or plain attribute would hide it."""
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
+        if "." in name:
+            raise KeyError(f'{kind} name can\'t contain "."'
+                           + (f", got: {name}" if kind == "module" else ""))
+        if name == "":
+            raise KeyError(f'{kind} name can\'t be empty string ""')
+        if name not in store and hasattr(self, name):
+            raise KeyError(f"attribute '{name}' already exists")
 
     register_module = add_module
 
@@ -224,6 +259,40 @@ class Module:
     def buffers(self, recurse=True):
         for _, b in self.named_buffers(recurse=recurse):
             yield b
+
+    def get_submodule(self, target):
+        """The module at dotted path `target` ("" is self)."""
+        m = self
+        for name in target.split(".") if target else ():
+            if name not in m._modules:
+                raise AttributeError(f"{m._get_name()} has no attribute `{name}`"
+                                     if not hasattr(m, name) else f"`{name}` is not an nn.Module")
+            m = m._modules[name]
+        return m
+
+    def set_submodule(self, target, module):
+        if not target:
+            raise ValueError("Cannot set the submodule without a target name!")
+        path, _, name = target.rpartition(".")
+        parent = self.get_submodule(path)
+        if hasattr(parent, name) and name not in parent._modules:
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        parent.add_module(name, module)
+
+    def get_parameter(self, target):
+        return self._get_tensor(target, "_parameters", "an nn.Parameter")
+
+    def get_buffer(self, target):
+        return self._get_tensor(target, "_buffers", "a buffer")
+
+    def _get_tensor(self, target, store, what):
+        path, _, name = target.rpartition(".")
+        m = self.get_submodule(path)
+        if not hasattr(m, name):
+            raise AttributeError(f"{m._get_name()} has no attribute `{name}`")
+        if name not in getattr(m, store):
+            raise AttributeError(f"`{name}` is not {what}")
+        return getattr(m, store)[name]
 
     def apply(self, fn):
         for m in self.children():
@@ -291,27 +360,48 @@ class Module:
 
     # --- state ------------------------------------------------------------------------
     def state_dict(self, destination=None, prefix="", keep_vars=False):
-        """Parameters then buffers of each module, before its children's (PyTorch's order)."""
+        """Parameters, persistent buffers and extra state of each module, before its
+        children's (PyTorch's order and keys)."""
         out = OrderedDict() if destination is None else destination
-        for store in (self._parameters, self._buffers):
-            for name, t in store.items():
-                if t is not None:
-                    out[prefix + name] = t if keep_vars else t.detach()
+        for name, t in self._own_state().items():
+            out[prefix + name] = t if keep_vars or not isinstance(t, T.Tensor) else t.detach()
         for name, m in self._modules.items():
             if m is not None:
                 m.state_dict(out, prefix + name + ".", keep_vars)
         return out
 
+    def _own_state(self):
+        state = OrderedDict((k, p) for k, p in self._parameters.items() if p is not None)
+        state.update((k, b) for k, b in self._buffers.items()
+                     if b is not None and k not in self._non_persistent_buffers_set)
+        if type(self).get_extra_state is not Module.get_extra_state:
+            state[_EXTRA_STATE] = self.get_extra_state()
+        return state
+
+    def get_extra_state(self):
+        """Override (with set_extra_state) to save a picklable value beside the tensors."""
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be "
+                           "called.")
+
+    def set_extra_state(self, state):
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be "
+                           "called.")
+
     def load_state_dict(self, state_dict, strict=True, assign=False):
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         errors = []
         for k, t in own.items():
-            if k not in state_dict:
+            if k not in state_dict or not isinstance(t, T.Tensor):
                 continue
             src = state_dict[k]
-            if tuple(src.shape) != tuple(t.shape):
+            if not isinstance(src, T.Tensor):
+                errors.append(f'While copying the parameter named "{k}", expected torch.Tensor '
+                              f"or Tensor-like object from checkpoint but received {type(src)}")
+            elif tuple(src.shape) != tuple(t.shape):
                 errors.append(f"size mismatch for {k}: copying a param with shape {src.shape} from "
                               f"checkpoint, the shape in current model is {t.shape}.")
         if strict:
@@ -325,10 +415,28 @@ class Module:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                                + "\n\t".join(errors))
         with no_grad():
-            for k, t in own.items():
-                if k in state_dict:
-                    t.copy_(state_dict[k])
+            for prefix, m in self.named_modules():
+                prefix = prefix + "." if prefix else ""
+                for name, t in m._own_state().items():
+                    key = prefix + name
+                    if key not in state_dict:
+                        continue
+                    if name == _EXTRA_STATE:
+                        m.set_extra_state(state_dict[key])
+                    elif assign:
+                        m._assign(name, t, state_dict[key])
+                    else:
+                        t.copy_(state_dict[key])
         return IncompatibleKeys(missing, unexpected)
+
+    def _assign(self, name, old, new):
+        """load_state_dict(assign=True): keep the checkpoint's tensor itself (a parameter
+        stays a Parameter, with the old one's requires_grad)."""
+        if name in self._parameters:
+            new = new if isinstance(new, Parameter) else Parameter(new, old.requires_grad)
+            self._parameters[name] = new
+        else:
+            self._buffers[name] = new
 
     # --- printing ---------------------------------------------------------------------
     def extra_repr(self):

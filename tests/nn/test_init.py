@@ -89,3 +89,40 @@ def test_trunc_normal_draws_torchs_values(dtype):
             np.testing.assert_array_equal(np.asarray(a), b.numpy())
     with pytest.warns(UserWarning, match="more than 2 std"):
         tm.nn.init.trunc_normal_(tm.empty(3), mean=10.0)
+
+
+def test_structured_initialisers_give_torchs_values():
+    torch = pytest.importorskip("torch")
+    cases = [("eye_", (3, 5), ()), ("dirac_", (4, 2, 3), (2,)), ("dirac_", (3, 3, 3, 3), ()),
+             ("dirac_", (2, 4, 1, 3, 3), ()), ("orthogonal_", (5, 3), ()),
+             ("orthogonal_", (3, 5), (2.0,)), ("orthogonal_", (4, 2, 3), ()),
+             ("sparse_", (6, 4), (0.5,)), ("sparse_", (5, 3), (0.1, 1.0))]
+    for name, shape, args in cases:
+        tm.manual_seed(4)
+        torch.manual_seed(4)
+        a = getattr(tm.nn.init, name)(tm.empty(*shape), *args)
+        b = getattr(torch.nn.init, name)(torch.empty(*shape), *args)
+        np.testing.assert_allclose(np.asarray(a), b.numpy(), rtol=1e-5, atol=1e-6,
+                                   err_msg=f"{name}{shape}{args}")
+
+
+def test_orthogonal_rows_or_columns_are_orthonormal_in_any_layout():
+    w = tm.empty(6, 4).t()  # a transposed (4, 6) view: rows orthonormal
+    init.orthogonal_(w)
+    np.testing.assert_allclose(np.asarray(w) @ np.asarray(w).T, np.eye(4), atol=1e-5)
+    assert init.orthogonal_(tm.empty(0, 3)).shape == (0, 3)
+
+
+def test_structured_initialiser_errors_and_deprecated_aliases():
+    for fn, shape, args, message in [
+            (init.eye_, (2,), (), "Only tensors with 2 dimensions are supported"),
+            (init.dirac_, (2, 2), (), "Only tensors with 3, 4, or 5 dimensions are supported"),
+            (init.dirac_, (3, 2, 2), (2,), "dim 0 must be divisible by groups"),
+            (init.orthogonal_, (3,), (), "Only tensors with 2 or more dimensions are supported"),
+            (init.sparse_, (3,), (0.1,), "Only tensors with 2 dimensions are supported")]:
+        with pytest.raises(ValueError, match=message):
+            fn(tm.empty(*shape), *args)
+    with pytest.warns(FutureWarning, match=r"`nn.init.xavier_uniform` is now deprecated in "
+                      r"favor of `nn.init.xavier_uniform_`"):
+        w = init.xavier_uniform(tm.zeros(3, 3))
+    assert np.abs(np.asarray(w)).max() > 0

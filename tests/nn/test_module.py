@@ -4,6 +4,7 @@ from collections import OrderedDict
 import pytest
 
 import tensorrt_mini as tm
+from oracle import outcome
 from tensorrt_mini import nn
 
 
@@ -188,3 +189,86 @@ def test_a_removed_forward_hook_no_longer_runs_and_gradients_flow_through_hooks(
     block.register_forward_hook(lambda m, args, out: out * 3)
     block(x).sum().backward()
     assert block.scale.grad is not None and block.fc.weight.grad is not None
+
+
+def _buffered(L):
+    m = L.nn.Linear(2, 3)
+    m.register_buffer("cache", L.zeros(2), persistent=False)
+    m.register_buffer("count", L.zeros((), dtype=L.int64))
+    return m
+
+
+def test_non_persistent_buffers_move_but_are_not_saved_like_torch():
+    torch = pytest.importorskip("torch")
+    mine, theirs = _buffered(tm), _buffered(torch)
+    assert list(mine.state_dict()) == list(theirs.state_dict()) == ["weight", "bias", "count"]
+    assert [n for n, _ in mine.named_buffers()] == [n for n, _ in theirs.named_buffers()]
+    assert mine.to(tm.float64).cache.dtype == tm.float64
+    mine.load_state_dict({k: v.clone() for k, v in mine.state_dict().items()})
+    mine.register_buffer("cache", tm.ones(1))  # registered again, now persistent
+    assert "cache" in mine.state_dict()
+
+
+REGISTRATION_ERRORS = [
+    "m.register_buffer('a.b', None)", "m.register_buffer('', None)",
+    "m.register_buffer('forward', None)", "m.register_buffer(3, None)",
+    "m.register_parameter('a.b', None)", "m.register_parameter('', None)",
+    "m.register_parameter('forward', None)", "m.register_parameter(1, None)",
+    "m.add_module('a.b', None)", "m.add_module('', None)", "m.add_module('forward', None)",
+    "m.add_module(1, None)",
+    "m.get_submodule('0.x')", "m.get_submodule('1')", "m.get_submodule('0.weight')",
+    "m.get_parameter('0.zz')", "m.get_parameter('0')", "m.get_buffer('0.weight')",
+    "m.get_buffer('0.q')", "m.set_submodule('x.a', L.nn.ReLU())",
+    "m.set_submodule('0.weight', L.nn.ReLU())", "m.set_submodule('', L.nn.ReLU())",
+    "m.load_state_dict([1])", "m.load_state_dict({'0.weight': 1, '0.bias': L.zeros(1)})",
+    "m.get_submodule('') is m", "tuple(m.get_parameter('0.weight').shape)",
+]
+
+
+@pytest.mark.parametrize("expr", REGISTRATION_ERRORS)
+def test_registration_and_lookup_by_path_as_torch(expr):
+    torch = pytest.importorskip("torch")
+
+    def run(L):
+        m = L.nn.Sequential(L.nn.Linear(1, 1))
+        return outcome(L, lambda: eval(expr, {"L": L, "m": m}))
+    assert run(tm) == run(torch)
+
+
+def test_set_submodule_replaces_in_place_and_keeps_order():
+    m = nn.Sequential(nn.Linear(1, 1), nn.ReLU())
+    m.set_submodule("0", nn.Tanh())
+    assert [type(c).__name__ for c in m] == ["Tanh", "ReLU"]
+
+
+class Counter(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(1, 1)
+        self.steps = 0
+
+    def get_extra_state(self):
+        return {"steps": self.steps}
+
+    def set_extra_state(self, state):
+        self.steps = state["steps"]
+
+
+def test_extra_state_is_saved_and_loaded():
+    a, b = nn.Sequential(Counter()), nn.Sequential(Counter())
+    a[0].steps = 7
+    state = a.state_dict()
+    assert list(state) == ["0._extra_state", "0.fc.weight", "0.fc.bias"]  # torch's order
+    b.load_state_dict(state)
+    assert b[0].steps == 7
+    with pytest.raises(RuntimeError, match=r'Missing key\(s\) in state_dict: "0._extra_state"'):
+        b.load_state_dict({k: v for k, v in state.items() if k != "0._extra_state"})
+
+
+def test_load_state_dict_assign_keeps_the_checkpoints_tensors():
+    m = nn.Linear(2, 1)
+    w, b = tm.full((1, 2), 3.0), tm.zeros(1)
+    m.load_state_dict({"weight": w, "bias": b}, assign=True)
+    assert isinstance(m.weight, nn.Parameter) and m.weight.requires_grad
+    assert m.weight.data_ptr() == w.data_ptr()
+    assert [n for n, _ in m.named_parameters()] == ["weight", "bias"]

@@ -1,4 +1,5 @@
 """tm.nn.functional: the functional forms of the layers, one module per family."""
 from ...ops.padding import pad
+from .core import bilinear
 from .core import (cross_entropy, dropout, embedding, gelu, layer_norm, linear, log_softmax,
                    mse_loss, nll_loss, relu, sigmoid, softmax, tanh)

@@ -15,6 +15,7 @@ from ...autograd.graph import record, run
 from ...layout import wrap_dim
 from ...ops import elementwise as E
 from ...ops.dispatch import GradMode
+from ...ops.einsum import einsum
 from ...ops.indexing import gather, index_put_
 from ...ops.linalg import matmul
 from ...ops.sampling import bernoulli_
@@ -188,6 +189,24 @@ def linear(input, weight, bias=None):
         "ViewBackward0" if nd > 2 else "SqueezeBackward4"
     return record(name, out, (input, weight, bias), backward,
                   (input,) * need_w + (weight,) * need_x)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y[..., o] = input1[..., i] weight[o, i, j] input2[..., j] + bias[o] (an einsum, so
+    autograd comes with it; the layer is rare enough not to need its own node)."""
+    if input1.shape[:-1] != input2.shape[:-1]:
+        dim = next(d for d, (a, b) in enumerate(zip(input1.shape, input2.shape)) if a != b)
+        raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {dim}: got "
+                           f"{input1.shape[dim]} and {input2.shape[dim]}")
+    for k, x in ((1, input1), (2, input2)):
+        if x.shape[-1] != weight.shape[k]:
+            raise RuntimeError(f"bilinear(): input{k} size does not match weight size: got "
+                               f"{x.shape[-1]} but expected {weight.shape[k]}")
+    if bias is not None and bias.shape[-1] != weight.shape[0]:
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got "
+                           f"{bias.shape[-1]} but expected {weight.shape[0]}")
+    out = einsum("...i,oij,...j->...o", input1, weight, input2)
+    return out if bias is None else E.add(out, bias)
 
 
 # --- dropout ------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 from .activation import GELU, ReLU, Sigmoid, Softmax, Tanh
-from .container import Sequential
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .dropout import Dropout
-from .flatten import Flatten
-from .linear import Identity, Linear
+from .flatten import Flatten, Unflatten
+from .linear import Bilinear, Identity, Linear
 from .loss import CrossEntropyLoss, MSELoss
 from .normalization import LayerNorm
 from .sparse import Embedding
