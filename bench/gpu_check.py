@@ -207,6 +207,8 @@ def cmd_pytest(argv):
         index, count = map(int, argv[0].split("=", 1)[1].split("/"))
         plugins.append(Shard(index, count))
         argv = argv[1:]
+    # the shards are this script's own processes (sanitizer.SERIAL_PYTEST_ARGS)
+    argv = [*sanitizer.SERIAL_PYTEST_ARGS, *argv]
     return int(pytest.main(argv, plugins=plugins))
 
 

@@ -34,6 +34,9 @@ RUNS = (
     ("racecheck", [BACKEND, "-k", "batched_transpose or reductions or max_min or gpu_large"],
      0.35),
 )
+# pytest in this one process: pyproject's xdist workers (`-n auto`) stay off, so the GPU
+# image need not have pytest-xdist and the tool sees every kernel
+SERIAL_PYTEST_ARGS = ("-o", "addopts=--import-mode=importlib -m 'not slow'")
 # the checked process: pytest with CuPy's pool off (see above)
 NO_POOL_PYTEST = ("import sys, cupy, pytest; cupy.cuda.set_allocator(None); "
                   "sys.exit(pytest.main(sys.argv[1:]))")
@@ -58,7 +61,7 @@ def errors_in(report):
 def run(tool_path, tool, pytest_args, seconds):
     cmd = [tool_path, "--tool", tool, "--error-exitcode", "99", "--print-limit", "20",
            "--target-processes", "all", sys.executable, "-c", NO_POOL_PYTEST, "-q",
-           "-p", "no:cacheprovider", *pytest_args]
+           "-p", "no:cacheprovider", *SERIAL_PYTEST_ARGS, *pytest_args]
     t0 = time.time()
     try:
         done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=seconds)
