@@ -13,7 +13,7 @@ from .lr_scheduler.base import LRScheduler, per_group, warn_unless_stepping
 
 
 def _floating(t):
-    return t.is_floating_point() or t.is_complex()
+    return t.is_floating_point()
 
 
 def get_ema_multi_avg_fn(decay=0.999):

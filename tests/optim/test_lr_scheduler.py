@@ -341,11 +341,6 @@ class Plain(tm.optim.Optimizer):
         super().__init__(params, {"lr": 0.1})
 
 
-def _other_optimizer_sequential(L, o):
-    other = make_optimizer(tm if L is lr_scheduler else __import__("torch"))
-    return L.SequentialLR(o, [L.StepLR(o, 2), L.StepLR(other, 2)], milestones=[3])
-
-
 ERRORS = {
     "StepLR-no-step_size": lambda L, o: L.StepLR(o),
     "not-an-optimizer": lambda L, o: L.ExponentialLR([1.0], 0.9),
@@ -387,7 +382,8 @@ ERRORS = {
     "ChainedScheduler-plateau": lambda L, o: L.ChainedScheduler([L.ReduceLROnPlateau(o)]),
 }
 # whose message names the optimizer's repr (which differs between the libraries)
-ERRORS_TYPE_ONLY = {"SequentialLR-other-optimizer": _other_optimizer_sequential}
+ERRORS_TYPE_ONLY = {"SequentialLR-other-optimizer": lambda L, o: L.SequentialLR(
+    o, [L.StepLR(o, 2), L.StepLR(copy.deepcopy(o), 2)], milestones=[3])}
 
 
 def _outcome(fn):
