@@ -220,11 +220,13 @@ def test_update_bn_matches_torch(batches):
     batchnorm_or_skip()
     torch = torch_or_skip()
     xs = [RNG.standard_normal((6, 3)).astype("float32") * (i + 1) for i in range(4)]
+    # Linear's weight and bias, the batch norm's weight and bias, then its stale statistics
+    weights = [RNG.standard_normal((4, 3)), np.zeros(4), np.ones(4), np.zeros(4),
+               RNG.standard_normal(4), np.full(4, 3.0), np.array(5)]
     stats = []
     for lib, S in ((tm, swa_utils), (torch, torch.optim.swa_utils)):
         net = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.BatchNorm1d(4, momentum=0.3))
-        Net.load(net, lib, [RNG.standard_normal((4, 3)).astype("float32"), np.zeros(4), np.ones(4),
-                            np.zeros(4), np.zeros(4), np.ones(4), np.array(5)])
+        Net.load(net, lib, weights)
         net.eval()
         loader = [lib.tensor(x) if batches == "tensors" else (lib.tensor(x), lib.tensor(0))
                   for x in xs]
