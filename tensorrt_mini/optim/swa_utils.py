@@ -23,7 +23,7 @@ def get_ema_multi_avg_fn(decay=0.999):
     @no_grad()
     def ema_update(ema_param_list, current_param_list, _num_averaged):
         if _floating(ema_param_list[0]):
-            for p_ema, p_model in zip(ema_param_list, current_param_list):
+            for p_ema, p_model in zip(ema_param_list, current_param_list, strict=True):
                 p_ema.lerp_(p_model, 1 - decay)
         else:
             for p_ema, p_model in zip(ema_param_list, current_param_list, strict=True):
@@ -39,10 +39,10 @@ def get_swa_multi_avg_fn():
         if _floating(averaged_param_list[0]):
             # the weight as a Python number: a tensor count gives its float32 quotient
             weight = float(1 / (num_averaged + 1))
-            for p_avg, p_model in zip(averaged_param_list, current_param_list):
+            for p_avg, p_model in zip(averaged_param_list, current_param_list, strict=True):
                 p_avg.lerp_(p_model, weight)
             return
-        for p_avg, p_model in zip(averaged_param_list, current_param_list):
+        for p_avg, p_model in zip(averaged_param_list, current_param_list, strict=True):
             diff = p_model - p_avg
             if isinstance(num_averaged, int):
                 p_avg.add_(diff, alpha=1.0 / (num_averaged + 1))
