@@ -4,10 +4,11 @@ import warnings
 
 import pytest
 
+import tensorrt_mini as tm
 from scheduler_twins import (check_every_step, check_round_trip, check_same_error, make_optimizer,
                              outcome, torch_or_skip)
-import tensorrt_mini as tm
 from tensorrt_mini.optim import lr_scheduler
+
 
 def nested(L, o):
     return L.SequentialLR(o, [L.ChainedScheduler([L.ConstantLR(o, total_iters=8),

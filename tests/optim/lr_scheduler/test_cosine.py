@@ -4,9 +4,9 @@ import warnings
 
 import pytest
 
+import tensorrt_mini as tm
 from scheduler_twins import (advance, assert_same_state, check_epoch_argument, check_every_step,
                              check_round_trip, check_same_error, make_optimizer, twins)
-import tensorrt_mini as tm
 from tensorrt_mini.optim import lr_scheduler
 
 CASES = {

@@ -1,8 +1,10 @@
 """CyclicLR and OneCycleLR against torch's, momentum (SGD) and beta1 (Adam) included."""
 import pytest
 
+import tensorrt_mini as tm
 from scheduler_twins import (advance, check_epoch_argument, check_every_step, check_round_trip,
-                             check_same_error, twins, STEPS)
+                             check_same_error, make_optimizer, twins, STEPS)
+from tensorrt_mini.optim import lr_scheduler
 
 CASES = {
     "CyclicLR-triangular": (
@@ -88,3 +90,23 @@ ERRORS = {
 def test_errors(name):
     check_same_error(ERRORS[name])
 
+
+
+def test_state_dict_carries_the_attributes_of_a_callable_scale_fn():
+    class Shrink:
+        def __init__(self, rate):
+            self.rate = rate
+
+        def __call__(self, cycle):
+            return self.rate ** cycle
+
+    def make(opt, rate):
+        return lr_scheduler.CyclicLR(opt, 0.01, 0.1, step_size_up=4, scale_fn=Shrink(rate))
+
+    saved = make(make_optimizer(tm), 0.5).state_dict()
+    assert saved["_scale_fn_custom"] == {"rate": 0.5} and saved["scale_mode"] == "cycle"
+    sched = make(make_optimizer(tm), 0.9)
+    sched.load_state_dict(saved)
+    assert sched._scale_fn_custom.rate == 0.5 and saved["_scale_fn_custom"] == {"rate": 0.5}
+    assert lr_scheduler.CyclicLR(make_optimizer(tm), 0.01, 0.1, scale_fn=lambda c: 1.0) \
+        .state_dict()["_scale_fn_custom"] is None

@@ -1,9 +1,9 @@
 """LambdaLR and MultiplicativeLR against torch's."""
 import pytest
 
+import tensorrt_mini as tm
 from scheduler_twins import (check_epoch_argument, check_every_step, check_round_trip,
                              check_same_error, make_optimizer)
-import tensorrt_mini as tm
 from tensorrt_mini.optim import lr_scheduler
 
 CASES = {

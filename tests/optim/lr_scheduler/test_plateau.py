@@ -1,9 +1,9 @@
 """ReduceLROnPlateau against torch's, fed a fixed sequence of losses."""
 import pytest
 
+import tensorrt_mini as tm
 from scheduler_twins import (assert_same_state, check_same_error, make_optimizer,
                              torch_or_skip, twins)
-import tensorrt_mini as tm
 from tensorrt_mini.optim import lr_scheduler
 
 LOSSES = [1.0, 0.9, 0.95, 0.9, 0.91, 0.92, 0.93, 0.899, 0.8999, 0.9, 0.7, 0.71, 0.72, 0.73, 0.74,
