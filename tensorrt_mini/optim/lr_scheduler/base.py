@@ -100,7 +100,8 @@ class LRScheduler:
                         "This typically happens when:\n"
                         "1. You're trying to resume training from a checkpoint but haven't "
                         "properly loaded the optimizer state\n"
-                        "2. You're using last_epoch >= 0 for a fresh training run (not recommended)")
+                        "2. You're using last_epoch >= 0 for a fresh training run "
+                        "(not recommended)")
         self.base_lrs = group_values(optimizer, "initial_lr")
         self.last_epoch = last_epoch
         _count_optimizer_steps(optimizer)
