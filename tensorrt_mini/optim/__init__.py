@@ -2,3 +2,4 @@
 from .adam import Adam, AdamW
 from .optimizer import Optimizer
 from .sgd import SGD
+from . import lr_scheduler, swa_utils

@@ -34,6 +34,13 @@ class Optimizer:
         for group in groups:
             self.add_param_group(group)
 
+    def __getstate__(self):
+        # a scheduler wraps this optimizer's `step` in an instance attribute bound to this
+        # object (to notice the first call): a copy or a pickle takes the class's `step`
+        state = self.__dict__.copy()
+        state.pop("step", None)
+        return state
+
     def add_param_group(self, param_group):
         params = param_group["params"]
         params = [params] if isinstance(params, T.Tensor) else list(params)

@@ -160,3 +160,15 @@ def test_load_state_dict_of_a_non_mapping_raises_torchs_type(bad):
     def fn(lib):
         lib.optim.SGD([lib.nn.Parameter(lib.ones(2))], lr=0.1).load_state_dict(bad)
     same_as_torch(fn, message=False)
+
+
+def test_copies_and_pickles_leave_out_a_schedulers_step_wrapper():
+    import copy
+    import pickle
+    opt = optim.SGD([tm.zeros(2, requires_grad=True)], lr=0.1)
+    optim.lr_scheduler.StepLR(opt, 3)
+    twin = copy.deepcopy(opt)
+    twin.step()
+    assert not getattr(opt, "_opt_called", False)  # the copy stepped itself, not opt
+    restored = pickle.loads(pickle.dumps(opt))
+    assert "step" not in vars(restored) and restored.param_groups[0]["initial_lr"] == 0.1
