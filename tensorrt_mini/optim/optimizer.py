@@ -78,11 +78,11 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is None:
                         continue
-                    state = self.state.get(p)
-                    if state is None:
-                        state = self.state[p] = {}
+                    state = self.state.get(p, {})
                     _check_sizes(p, (p.grad, *state.values()))
                     self._update(group, p, state)
+                    if state:  # as torch: no entry for a parameter without state (plain SGD)
+                        self.state[p] = state
                     p._storage._version += 1  # an in-place write, as autograd must see it
         return loss
 
