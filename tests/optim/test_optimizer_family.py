@@ -3,6 +3,8 @@ contiguous) stepped 20 times with the same gradients in tm and torch, compared a
 each step; state_dict layout and values; a state_dict carried across (through numpy)
 and stepped on; hyperparameter errors; LBFGS on the Rosenbrock function; a short run of
 each on the cuda device."""
+import io
+
 import numpy as np
 import pytest
 
@@ -153,6 +155,32 @@ def test_state_dict_is_torchs_and_loads_both_ways(name, kw):
         assert_close(values(mine_from_theirs), values(theirs), f"tm from torch, step {k + 1}")
 
 
+def test_state_dict_saved_by_tm_continues_in_torch():
+    """tm.save writes torch's format: torch.load gives a state_dict torch's optimizer takes
+    (ASGD: its 0-d eta and mu as well as the step)."""
+    torch = needs_torch()
+    mine, theirs = make_params(tm), make_params(torch)
+    kw = dict(t0=1, lambd=0.01)
+    opt_m, opt_t = tm.optim.ASGD(mine, **kw), torch.optim.ASGD(theirs, **kw)
+    for k in range(2):
+        set_grads(tm, mine, k)
+        set_grads(torch, theirs, k)
+        opt_m.step()
+        opt_t.step()
+    buffer = io.BytesIO()
+    tm.save(opt_m.state_dict(), buffer)
+    buffer.seek(0)
+    resumed = [torch.tensor(v).requires_grad_() for v in values(mine)]
+    opt_r = torch.optim.ASGD(resumed, **kw)
+    opt_r.load_state_dict(torch.load(buffer))
+    for k in range(2, 4):
+        set_grads(torch, resumed, k)
+        set_grads(torch, theirs, k)
+        opt_r.step()
+        opt_t.step()
+    assert_close(values(resumed), values(theirs), "resumed in torch")
+
+
 def test_add_param_group_takes_defaults_and_its_own_options():
     torch = needs_torch()
     results = []
@@ -178,7 +206,7 @@ def test_adagrad_state_exists_before_the_first_step():
     assert state[1]["sum"].tolist() == np.full((3, 4), 0.25).tolist()
 
 
-def test_step_is_a_float32_scalar_on_the_cpu_even_for_asgd_on_the_parameters_device():
+def test_step_is_a_float32_scalar_and_float64_under_that_default():
     w = tm.nn.Parameter(tm.ones(2))
     for name in ("Adam", "RMSprop", "NAdam", "ASGD"):
         opt = getattr(tm.optim, name)([w])
@@ -186,6 +214,13 @@ def test_step_is_a_float32_scalar_on_the_cpu_even_for_asgd_on_the_parameters_dev
         opt.step()
         step = opt.state[w]["step"]
         assert step.dtype == tm.float32 and step.shape == () and step.item() == 1.0
+    tm.set_default_dtype(tm.float64)
+    try:
+        opt = tm.optim.RAdam([w])
+        opt.step()
+    finally:
+        tm.set_default_dtype(tm.float32)
+    assert opt.state[w]["step"].dtype == tm.float64
 
 
 # --- errors --------------------------------------------------------------------------
@@ -283,7 +318,8 @@ def rosenbrock_run(lib, steps, dtype="float64", **kw):
     for _ in range(steps):
         losses.append(opt.step(closure).item())
         trajectory.append(values([x, y]))
-    return trajectory, losses, opt.state[x]
+    group = {k: v for k, v in opt.param_groups[0].items() if k != "params"}
+    return trajectory, losses, opt.state[x], group
 
 
 @pytest.mark.parametrize("kw", [dict(lr=0.5, max_iter=4, history_size=3),
@@ -295,8 +331,9 @@ def test_lbfgs_on_rosenbrock_matches_torch(kw):
     another order than tm's) into visibly different iterates within a few steps, while
     float64 shows whether every decision of the algorithm is the same."""
     torch = needs_torch()
-    mine, my_losses, my_state = rosenbrock_run(tm, 6, **kw)
-    theirs, their_losses, their_state = rosenbrock_run(torch, 6, **kw)
+    mine, my_losses, my_state, my_group = rosenbrock_run(tm, 6, **kw)
+    theirs, their_losses, their_state, their_group = rosenbrock_run(torch, 6, **kw)
+    assert my_group == their_group
     for k, (m, t) in enumerate(zip(mine, theirs)):
         for a, b in zip(m, t):
             np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-10, err_msg=f"step {k + 1}")
@@ -348,6 +385,9 @@ def test_cuda_steps_match_the_cpu(name, kw):
         opt_cpu.step()
         opt_cuda.step()
     assert all(p.device.type == "cuda" for p in on_cuda)
+    # torch keeps the step count on the cpu, but ASGD's on the parameter's device
+    step = opt_cuda.state[on_cuda[0]]["step"]
+    assert step.device.type == ("cuda" if name == "ASGD" else "cpu")
     assert_close(values(on_cuda), values(on_cpu), "cuda against cpu")
 
 
