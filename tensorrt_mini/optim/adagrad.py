@@ -1,6 +1,6 @@
 """Adagrad: steps scaled by the root of the running sum of squared gradients."""
 from .. import creation
-from .checks import check_non_negative
+from .checks import check_fused, check_non_negative
 from .optimizer import Optimizer
 
 
@@ -9,6 +9,7 @@ class Adagrad(Optimizer):
                  eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
         check_non_negative(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                            initial_accumulator_value=initial_accumulator_value, eps=eps)
+        check_fused(fused, foreach, differentiable)
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps,
                                       weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,

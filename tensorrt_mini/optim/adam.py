@@ -1,6 +1,6 @@
 """Adam and AdamW (Adam with decoupled weight decay)."""
 from .. import creation
-from .checks import check_betas, check_non_negative
+from .checks import check_betas, check_fused, check_non_negative
 from .optimizer import Optimizer
 
 
@@ -13,6 +13,7 @@ class Adam(Optimizer):
         check_non_negative(weight_decay=weight_decay)
         if not all(isinstance(b, float) for b in betas):
             raise ValueError("betas must be either both floats or both Tensors")
+        check_fused(fused, foreach, differentiable)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize, foreach=foreach, capturable=capturable,

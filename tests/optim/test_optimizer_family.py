@@ -267,6 +267,16 @@ def test_invalid_hyperparameters_raise_torchs_value_error(name, kw, message):
     assert str(theirs.value) == message
 
 
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "Adagrad"])
+@pytest.mark.parametrize("switches, message", [
+    (dict(fused=True, foreach=True), "`fused` and `foreach` cannot be `True` together."),
+    (dict(fused=True, differentiable=True), "`fused` does not support `differentiable`")])
+def test_fused_refuses_the_other_switches_as_torch(name, switches, message):
+    with pytest.raises(RuntimeError) as mine:
+        getattr(tm.optim, name)([tm.nn.Parameter(tm.ones(1))], lr=0.1, **switches)
+    assert str(mine.value) == message
+
+
 def test_sparse_adam_refuses_a_dense_gradient_as_torch():
     """tm has no sparse tensors: every gradient is dense, which torch's SparseAdam refuses
     at step (construction and groups work)."""
