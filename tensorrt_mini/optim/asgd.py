@@ -23,7 +23,7 @@ class ASGD(Optimizer):
             state["mu"] = creation.ones((), dtype=step_dtype, device=p.device)
             state["ax"] = creation.zeros_like(p)
         grad = self._direction(p, group["maximize"], group["weight_decay"])
-        state["step"] += 1
+        step = self._advance(state)
         lr, lambd = group["lr"], group["lambd"]
         eta, mu, ax = state["eta"], state["mu"], state["ax"]
         eta_value = eta.item()
@@ -33,7 +33,6 @@ class ASGD(Optimizer):
             ax.add_(p.sub(ax).mul_(mu))
         else:
             ax.copy_(p)
-        step = state["step"].item()
         # torch goes through a tensor of the default dtype: the same rounding
         eta.copy_(creation.tensor(lr / ((1 + lambd * lr * step) ** group["alpha"]),
                                   dtype=dtypes.get_default_dtype()))

@@ -120,6 +120,9 @@ class Optimizer:
     def _advance(state):
         """Counts one more step in state["step"] and returns the count as a float."""
         step = state["step"]
+        if not isinstance(step, T.Tensor):  # a plain number, from an old state_dict
+            raise RuntimeError("API has changed, `state_steps` argument must contain a list "
+                               "of singleton tensors")
         step += 1
         return step.item()
 
@@ -189,9 +192,9 @@ def _state_value(key, v, p):
         return type(v)(_state_value(key, x, p) for x in v)
     if isinstance(v, dict):
         return {k: _state_value(key, x, p) for k, x in v.items()}
+    if key == "step":  # a plain number (an old state_dict) becomes torch's tensor
+        return v.clone() if isinstance(v, T.Tensor) else Optimizer._new_step(v)
     if not isinstance(v, T.Tensor):
         return v
-    if key == "step":
-        return v.clone()
     out = v.to(device=p.device, dtype=p.dtype if v.is_floating_point() else None).contiguous()
     return out.clone() if out is v else out

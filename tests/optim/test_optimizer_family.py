@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import tensorrt_mini as tm
-from oracle import needs_torch
+from oracle import needs_torch, same_as_torch
 from tensorrt_mini.backends import cuda_runtime
 
 RNG = np.random.default_rng(0)
@@ -179,6 +179,31 @@ def test_state_dict_saved_by_tm_continues_in_torch():
         opt_r.step()
         opt_t.step()
     assert_close(values(resumed), values(theirs), "resumed in torch")
+
+
+def test_a_loaded_step_that_is_a_plain_number_becomes_a_tensor_as_in_torch():
+    def fn(lib):
+        p = lib.nn.Parameter(lib.ones(2))
+        opt = lib.optim.RAdam([p])
+        p.grad = lib.ones(2)
+        opt.step()
+        sd = opt.state_dict()
+        sd["state"][0]["step"] = 1
+        opt.load_state_dict(sd)
+        opt.step()
+        return opt.state[p]["step"], p
+    same_as_torch(fn)
+
+
+def test_a_step_set_to_a_plain_number_is_refused_as_torch_refuses_it():
+    def fn(lib):
+        p = lib.nn.Parameter(lib.ones(2))
+        opt = lib.optim.Adam([p])
+        p.grad = lib.ones(2)
+        opt.step()
+        opt.state[p]["step"] = 1
+        opt.step()
+    same_as_torch(fn)
 
 
 def test_add_param_group_takes_defaults_and_its_own_options():
