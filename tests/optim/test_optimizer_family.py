@@ -67,7 +67,7 @@ def set_grads(lib, params, k):
 
 
 def optimizer(lib, name, kw, params):
-    # two groups, the second with its own learning rate (LBFGS takes one group)
+    # two groups, the second with its own learning rate
     lr = kw.get("lr", 0.05 if name == "SGD" else 0.004)
     groups = [{"params": params[:1]}, {"params": params[1:], "lr": lr}]
     return getattr(lib.optim, name)(groups, **kw)
