@@ -1,10 +1,16 @@
 """Optimizer: parameter groups, per-parameter state, zero_grad and state_dict.
 
-Subclasses implement `_update(group, param, state)` for one parameter; it calls the
-device backend's fused step, so each parameter costs one kernel launch per step.
+Subclasses implement `_update(group, param, state)` for one parameter: SGD and Adam call
+the device backend's fused step (one kernel launch per parameter), the others compose
+tensor ops in place, in the order torch's single-tensor update performs them, so that
+their numbers agree with torch's to float32 rounding.
+
+The state keeps torch's keys and value types (a state_dict converts tensor by tensor
+into torch's optimizer and back): `step` is a 0-d float32 cpu tensor (float64 when that
+is the default dtype), as torch keeps it when neither `capturable` nor `fused` is set.
 """
 from .. import _tensor as T
-from .. import backends
+from .. import backends, creation, dtypes
 from ..autograd.api import zero_grads
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..layout import broadcast_shapes
@@ -60,6 +66,10 @@ class Optimizer:
                 raise ValueError(f"parameter group didn't specify a value of required "
                                  f"optimization parameter {k}")
             group[k] = value
+        if group.get("differentiable"):
+            # tm's steps run under no_grad: a differentiable step would silently be not
+            raise NotImplementedError("tensorrt_mini's optimizers do not support "
+                                      "differentiable=True")
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none=True):
@@ -75,11 +85,11 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is None:
                         continue
-                    state = self.state.get(p)
-                    if state is None:
-                        state = self.state[p] = {}
+                    state = self.state.get(p, {})
                     _check_sizes(p, (p.grad, *state.values()))
                     self._update(group, p, state)
+                    if state:  # as torch: no entry for a parameter without state (plain SGD)
+                        self.state[p] = state
                     p._storage._version += 1  # an in-place write, as autograd must see it
         return loss
 
@@ -95,6 +105,33 @@ class Optimizer:
         """The gradient in the parameter's dtype (the fused kernels take one dtype)."""
         g = param.grad
         return g if g._dtype is param._dtype else g.to(param._dtype)
+
+    @classmethod
+    def _direction(cls, param, maximize, weight_decay=0):
+        """The gradient as the composed updates start from it: negated for `maximize`,
+        plus `weight_decay` times the parameter (p.grad itself is left alone)."""
+        grad = cls._grad(param)
+        if maximize:
+            grad = grad.neg()
+        if weight_decay != 0:
+            grad = grad.add(param, alpha=weight_decay)
+        return grad
+
+    @staticmethod
+    def _new_step(value=0.0):
+        """A fresh `step` counter, as torch makes it."""
+        dtype = dtypes.float64 if dtypes.get_default_dtype() is dtypes.float64 else dtypes.float32
+        return creation.tensor(float(value), dtype=dtype)
+
+    @staticmethod
+    def _advance(state):
+        """Counts one more step in state["step"] and returns the count as a float."""
+        step = state["step"]
+        if not isinstance(step, T.Tensor):  # a plain number, from an old state_dict
+            raise RuntimeError("API has changed, `state_steps` argument must contain a list "
+                               "of singleton tensors")
+        step += 1
+        return step.item()
 
     # --- state ------------------------------------------------------------------------
     def state_dict(self):
@@ -130,7 +167,7 @@ class Optimizer:
         self.state = {}
         for i, s in state_dict["state"].items():
             p = by_index[int(i)]
-            self.state[p] = {k: _state_value(v, p) for k, v in s.items()}
+            self.state[p] = {k: _state_value(k, v, p) for k, v in s.items()}
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
@@ -145,16 +182,25 @@ class Optimizer:
 def _check_sizes(param, tensors):
     """torch's error where the gradient or a state buffer no longer has the parameter's
     size (the state_dict of another model, or `.data` replaced), before anything is
-    written."""
+    written. 0-d state (the step count, NAdam's mu_product, ASGD's eta and mu) is a
+    scalar, not a buffer of the parameter's shape."""
     for t in tensors:
-        if isinstance(t, T.Tensor) and t._shape != param._shape:
+        if isinstance(t, T.Tensor) and t._shape and t._shape != param._shape:
             shape = broadcast_shapes(t._shape, param._shape)
             raise RuntimeError(f"output with shape {list(t._shape)} doesn't match the "
                                f"broadcast shape {list(shape)}")
 
 
-def _state_value(v, p):
-    """A state tensor as a fresh contiguous copy on p's device (floats in p's dtype)."""
+def _state_value(key, v, p):
+    """A loaded state value as torch loads it: `step` as given (a copy), other tensors
+    copied onto p's device (floating ones in p's dtype), lists and dicts item by item.
+    Copies are contiguous: the fused kernels walk state buffers flat."""
+    if isinstance(v, (list, tuple)):
+        return type(v)(_state_value(key, x, p) for x in v)
+    if isinstance(v, dict):
+        return {k: _state_value(key, x, p) for k, x in v.items()}
+    if key == "step":  # a plain number (an old state_dict) becomes torch's tensor
+        return v.clone() if isinstance(v, T.Tensor) else Optimizer._new_step(v)
     if not isinstance(v, T.Tensor):
         return v
     out = v.to(device=p.device, dtype=p.dtype if v.is_floating_point() else None).contiguous()
