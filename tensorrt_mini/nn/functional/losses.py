@@ -21,6 +21,7 @@ from .._reduction import legacy_get_string, reduction_of
 from .core import _tracking, _untracked, log_softmax
 
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+_BCE_EPS = 9.999999960041972e-13  # torch's floor on x(1 - x) in BCE's gradient: 1e-12 as a float32
 
 
 # --- reductions and checks ----------------------------------------------------------
@@ -183,7 +184,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     def grads(scale, x, t, *w):
         if w:
             scale = scale * w[0]
-        grad_x = scale * (x - t) / E.clamp((1 - x) * x, min=1e-12)
+        grad_x = scale * (x - t) / E.clamp((1 - x) * x, min=_BCE_EPS)
         grad_t = scale * (E.log1p(E.neg(x)) - E.log(x)) if target._requires_grad else None
         return grad_x, grad_t
     saved = (input, target) + ((weight,) if weight is not None else ())
@@ -207,7 +208,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                          f"({input.size()})")
 
     def log_weight(t, pw):  # the positive examples' factor, 1 without pos_weight
-        return t * (pw - 1) + 1
+        return (pw - 1) * t + 1
 
     def forward():
         sp = _softplus_of_neg(input)
@@ -385,7 +386,6 @@ def _cross_entropy_probabilities(input, target, weight, ignore_index, reduction,
                            f"got {E._TORCH_TYPE_NAMES[target._dtype.name]}")
     if ignore_index >= 0:
         raise RuntimeError("ignore_index is not supported for floating point target")
-    _check_label_smoothing(label_smoothing)
     c = _class_dim(input)
     classes = input._shape[c] if input.dim() else 1
     if weight is not None and weight.numel() != classes:
@@ -394,6 +394,7 @@ def _cross_entropy_probabilities(input, target, weight, ignore_index, reduction,
                            f"{list(weight._shape)}")
     logp = log_softmax(input, c)
     if label_smoothing > 0.0:
+        _check_label_smoothing(label_smoothing)
         target = target * (1 - label_smoothing) + label_smoothing / classes
     prod = logp * target
     if weight is not None:
