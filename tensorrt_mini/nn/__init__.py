@@ -3,7 +3,7 @@ from . import functional, init
 from .module import Module
 from .modules import (CrossEntropyLoss, Dropout, Embedding, Flatten, GELU, Identity, LayerNorm,
                       Linear, MSELoss, ReLU, Sequential, Sigmoid, Softmax, Tanh)
-from .modules import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, GaussianNLLLoss,
+from .modules import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CTCLoss, GaussianNLLLoss,
                       HuberLoss, KLDivLoss, L1Loss, MarginRankingLoss, MultiLabelSoftMarginLoss,
                       NLLLoss, PoissonNLLLoss, SmoothL1Loss, TripletMarginLoss)
 from .parameter import Parameter

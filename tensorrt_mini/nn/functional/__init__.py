@@ -3,6 +3,6 @@ from ...ops.padding import pad
 from .core import (dropout, embedding, gelu, layer_norm, linear, log_softmax,
                    relu, sigmoid, softmax, tanh)
 from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits,
-                     cosine_embedding_loss, cross_entropy, gaussian_nll_loss, huber_loss,
+                     cosine_embedding_loss, cross_entropy, ctc_loss, gaussian_nll_loss, huber_loss,
                      kl_div, l1_loss, margin_ranking_loss, mse_loss, multilabel_soft_margin_loss,
                      nll_loss, poisson_nll_loss, smooth_l1_loss, triplet_margin_loss)

@@ -7,6 +7,8 @@ The others are compositions of differentiable ops, so autograd derives their gra
 """
 import math
 
+import numpy as np
+
 from ... import creation
 from ... import _tensor as T
 from ... import dtypes as D
@@ -578,3 +580,105 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     if swap:
         d_neg = E.minimum(d_neg, _pairwise_distance(positive, negative, p, eps))
     return _reduce(E.clamp(d_pos - d_neg + margin, min=0), reduction)
+
+
+# --- sequences ----------------------------------------------------------------------
+
+_CTC_CHECK = " (while checking arguments for ctc_loss_allocate_outputs)"
+
+
+def _lengths(lengths, name):
+    """A sequence of ints, an int or an integer tensor, as a host int64 array."""
+    if isinstance(lengths, T.Tensor):
+        if lengths._dtype.is_floating_point or lengths._dtype is D.bool:
+            raise RuntimeError(f"{name} must be integral")
+        return np.asarray(lengths.cpu().numpy(), np.int64).reshape(-1)
+    return np.asarray(lengths if isinstance(lengths, (tuple, list)) else (lengths,),
+                      np.int64).reshape(-1)
+
+
+def _ctc_targets(targets, target_lengths, batch, classes):
+    """(flat int64 labels, where each sequence's start) with torch's checks: padded (N, S)
+    targets or the sequences one after the other in a 1-D tensor."""
+    labels = np.asarray(targets.cpu().numpy()).astype(np.int64)
+    for n in target_lengths:
+        if n < 0:
+            raise RuntimeError(f"Expected target_lengths to have value at least 0, but got "
+                               f"value {n}" + _CTC_CHECK)
+    if targets.dim() == 1:
+        starts = np.concatenate(([0], np.cumsum(target_lengths)[:-1])).astype(np.int64)
+        if labels.shape[0] != int(target_lengths.sum()):
+            raise RuntimeError(f"Expected tensor to have size {int(target_lengths.sum())} at "
+                               f"dimension 0, but got size {labels.shape[0]} for argument #2 "
+                               "'targets'" + _CTC_CHECK)
+    else:
+        if labels.shape[0] != batch:
+            raise RuntimeError(f"Expected tensor to have size {batch} at dimension 0, but got "
+                               f"size {labels.shape[0]} for argument #2 'targets'" + _CTC_CHECK)
+        longest = int(target_lengths.max(initial=0))
+        if labels.shape[1] < longest:
+            raise RuntimeError(f"Expected tensor to have size at least {longest} at dimension 1,"
+                               f" but got size {labels.shape[1]} for argument #2 'targets'"
+                               + _CTC_CHECK)
+        starts = np.arange(batch, dtype=np.int64) * labels.shape[1]
+        labels = labels.reshape(-1)
+    used = np.concatenate([labels[s:s + n] for s, n in zip(starts, target_lengths)] + [[0]])
+    if used.min() < 0 or used.max() >= classes:  # torch reads past the classes here
+        raise RuntimeError(f"ctc_loss: target labels must lie in [0, {classes}), got "
+                           f"{int(used[(used < 0) | (used >= classes)][0])}")
+    return labels, starts
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
+             zero_infinity=False):
+    """The connectionist temporal classification loss of log_probs (T, N, C) (or (T, C))
+    given each sequence's targets; 'mean' divides each loss by its target length first.
+    The alpha recursion and its gradient run on the host (kernels/cpu/ctc.py): a cuda
+    input is copied there and its results copied back."""
+    _check_reduction(reduction)
+    unbatched = log_probs.dim() == 2
+    lp = log_probs.unsqueeze(1) if unbatched else log_probs
+    if not lp._dtype.is_floating_point:
+        raise NotImplementedError('"ctc_loss_cpu" not implemented for '
+                                  f"'{E._TORCH_TYPE_NAMES[lp._dtype.name]}'")
+    steps, batch, classes = lp._shape
+    in_lengths = _lengths(input_lengths, "input_lengths")
+    tg_lengths = _lengths(target_lengths, "target_lengths")
+    if not 0 <= blank < classes:
+        raise RuntimeError("blank must be in label range")
+    if in_lengths.shape[0] != batch:
+        raise RuntimeError("input_lengths must be of size batch_size")
+    if tg_lengths.shape[0] != batch:
+        raise RuntimeError("target_lengths must be of size batch_size")
+    labels, starts = _ctc_targets(targets.unsqueeze(0) if unbatched else targets, tg_lengths,
+                                  batch, classes)
+    for n in in_lengths:
+        if not 0 <= n <= steps:
+            bound = "at least 0" if n < 0 else f"at most {steps}"
+            raise RuntimeError(f"Expected input_lengths to have value {bound}, but got value {n}"
+                               + _CTC_CHECK)
+    host = T.backends.get("cpu")
+    args = (lp.cpu(),) + tuple(creation.from_numpy(a) for a in (labels, starts, in_lengths,
+                                                                  tg_lengths))
+    nll = T.empty_tensor((batch,), lp._dtype, args[0]._storage.device)
+    log_alpha = T.empty_tensor((batch, steps, 2 * int(tg_lengths.max(initial=0)) + 1),
+                               lp._dtype, nll._storage.device)
+    host.ctc_loss(nll, log_alpha, *args, blank)
+    loss = nll
+    if zero_infinity:
+        loss = E.where(nll == math.inf, 0.0, nll)
+    loss = loss.to(log_probs.device)
+    if _tracking(log_probs):
+        def backward(g, saved_log_probs):
+            grad = T.empty_tensor(args[0]._shape, lp._dtype, nll._storage.device)
+            host.ctc_loss_backward(grad, *args, blank, log_alpha, nll, g.cpu().contiguous(),
+                                   zero_infinity)
+            grad = grad.to(log_probs.device)
+            return (grad.squeeze(1) if unbatched else grad,)
+        loss = record("CtcLossBackward0", loss, (log_probs,), backward, (log_probs,))
+    if reduction == "mean":
+        divisor = E.clamp(creation.from_numpy(tg_lengths).to(loss._dtype), min=1)
+        return (loss / divisor.to(loss.device)).mean()
+    if unbatched and reduction == "none":
+        return loss.squeeze(0)
+    return _reduce(loss, reduction)
