@@ -360,3 +360,86 @@ def test_gradients_of_gradients_as_torch():
         return out
     for a, b in zip(second(tm), second(torch)):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+# --- ctc_loss: (targets, input_lengths, target_lengths, keyword arguments) -----------------
+LOGITS = normal(6, 3, 5)
+CTC_CASES = {
+    "padded": (lambda L: L.tensor([[1, 2, 2], [3, 1, 0], [4, 4, 4]]), (6, 5, 6), (3, 2, 2), {}),
+    "concatenated-tensor-lengths": (lambda L: L.tensor([1, 2, 2, 3, 1, 4, 4], dtype=L.int32),
+                                    lambda L: L.tensor([6, 6, 4]),
+                                    lambda L: L.tensor([3, 2, 2]), {}),
+    "empty-target-and-blank-4": (lambda L: L.tensor([[1, 2, 2], [3, 1, 0], [0, 0, 1]]),
+                                 (6, 5, 3), (3, 0, 3), {"blank": 4}),
+    "impossible": (lambda L: L.tensor([[1, 2, 2], [3, 1, 0], [0, 0, 1]]), (6, 2, 3), (3, 2, 3),
+                   {}),
+    "impossible-zero_infinity": (lambda L: L.tensor([[1, 2, 2], [3, 1, 0], [0, 0, 1]]),
+                                 (6, 2, 3), (3, 2, 3), {"zero_infinity": True}),
+}
+
+
+def run_ctc(lib, name, reduction, device="cpu", dtype="float64"):
+    targets, input_lengths, target_lengths, kwargs = CTC_CASES[name]
+    lengths = [n(lib) if callable(n) else n for n in (input_lengths, target_lengths)]
+    logits = lib.tensor(LOGITS, dtype=getattr(lib, dtype), device=device,
+                        requires_grad=True)
+    log_probs = logits.log_softmax(-1)
+    out = lib.nn.functional.ctc_loss(log_probs, targets(lib).to(device), *lengths,
+                                     reduction=reduction, **kwargs)
+    weights = lib.arange(1.0, out.numel() + 1, dtype=out.dtype, device=device)
+    (out * weights.reshape(out.shape)).sum().backward()
+    return np.asarray(out.detach().cpu().tolist()), [np.asarray(logits.grad.cpu().tolist())]
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", sorted(CTC_CASES))
+def test_ctc_loss_and_its_gradient_match_torch(name, reduction):
+    torch = needs_torch()
+    assert_same(run_ctc(tm, name, reduction), run_ctc(torch, name, reduction), rtol=1e-9,
+                atol=1e-12)
+
+
+def test_ctc_loss_of_one_unbatched_sequence_as_torch():
+    torch = needs_torch()
+
+    def run(lib):
+        logits = lib.tensor(LOGITS[:, 0], requires_grad=True)
+        out = lib.nn.functional.ctc_loss(logits.log_softmax(-1), lib.tensor([1, 3]),
+                                         lib.tensor(5), lib.tensor(2), reduction="none")
+        out.backward()
+        return np.asarray(out.detach().tolist()), [np.asarray(logits.grad.tolist())]
+    assert_same(run(tm), run(torch), rtol=1e-5, atol=1e-6)
+
+
+def test_ctc_loss_on_cuda_matches_torch():
+    if not cuda_runtime.is_available():
+        pytest.skip(f"cuda unavailable: {cuda_runtime.unavailable()}")
+    torch = needs_torch()
+    assert_same(run_ctc(tm, "padded", "mean", "cuda", "float32"),
+                run_ctc(torch, "padded", "mean", "cpu", "float32"), rtol=1e-4, atol=1e-5)
+
+
+LP = "L.zeros(5, 2, 4).log_softmax(2)"
+CTC_ERRORS = [f"F.ctc_loss({LP}, {args})" for args in [
+    "L.tensor([[1, 2], [3, 3]]), (6, 5), (2, 2)",
+    "L.tensor([[1, 2], [3, 3]]), (-1, 5), (2, 2)",
+    "L.tensor([[1, 2], [3, 3]]), (5,), (2, 2)",
+    "L.tensor([[1, 2], [3, 3]]), (5, 5), (2,)",
+    "L.tensor([[1, 2], [3, 3]]), (5, 5), (3, 2)",
+    "L.tensor([[1, 2], [3, 3]]), (5, 5), (-1, 2)",
+    "L.tensor([[1, 2]]), (5, 5), (2, 2)",
+    "L.tensor([1, 2, 3]), (5, 5), (2, 2)",
+    "L.tensor([[1, 2], [3, 3]]), (5, 5), (2, 2), blank=4",
+    "L.tensor([[1, 2], [3, 3]]), (5, 5), (2, 2), reduction='bad'",
+    "L.tensor([[1, 2], [3, 3]]), L.tensor([5.0, 5.0]), L.tensor([2, 2])",
+]] + ["F.ctc_loss(L.zeros(5, 2, 4, dtype=L.int64), L.tensor([[1, 2], [3, 3]]), (5, 5), (2, 2))"]
+
+
+@pytest.mark.parametrize("expr", CTC_ERRORS)
+def test_ctc_errors_as_torch(expr):
+    same_as_torch(lambda lib: eval(expr, {"L": lib, "F": lib.nn.functional}))
+
+
+def test_ctc_refuses_labels_outside_the_classes():
+    with pytest.raises(RuntimeError, match=r"target labels must lie in \[0, 4\), got 5"):
+        tm.nn.functional.ctc_loss(tm.zeros(5, 1, 4), tm.tensor([[1, 5]]), (5,), (2,))

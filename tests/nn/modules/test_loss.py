@@ -41,6 +41,9 @@ MODULES = {
                                                       L.tensor(np.r_[SIGNS, -1.0]))),
     "TripletMarginLoss": ({"margin": 2.0, "p": 1.0, "swap": True},
                           lambda L: (L.tensor(X), L.tensor(Y), L.tensor(P))),
+    "CTCLoss": ({"blank": 3, "reduction": "sum", "zero_infinity": True},
+                lambda L: (L.tensor(X).view(3, 1, 4).log_softmax(-1), L.tensor([[1, 0]]),
+                           L.tensor([3]), L.tensor([2]))),
     "MultiLabelSoftMarginLoss": ({"weight": np.arange(1.0, 5.0)},
                                  lambda L: (L.tensor(X), L.tensor((P > 0.5) * 1.0))),
 }
