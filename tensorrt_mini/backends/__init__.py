@@ -91,7 +91,7 @@ INTERFACE = ("empty", "from_host", "to_host", "gather_host", "copy_", "fill_", "
              "sgd_step", "adam_step", "linalg")
 CPU_ONLY = ("softmax", "layer_norm", "nll_pick", "take_along", "flip", "roll", "reduce_all",
             "gather", "triangle", "cat", "scatter_along", "random_bits_", "bernoulli_",
-            "exponential_", "randperm", "multinomial")
+            "exponential_", "randperm", "multinomial", "ctc_loss", "ctc_loss_backward")
 _MODULES = {"cpu": "tensorrt_mini.backends.cpu", "cuda": "tensorrt_mini.backends.cuda"}
 loaded = {}  # device type -> backend module, once imported (hot paths read it directly)
 
