@@ -48,9 +48,9 @@ def _warn_if_sizes_differ(input, target):
              "broadcasting. Please ensure they have the same size.")
 
 
-def _weighted(loss, weight, reduction):
+def _weighted(loss, weight, reduction, input):
     """The `weight=` form of l1_loss and mse_loss: the mean divides by the weights' sum."""
-    if weight._shape != loss._shape:
+    if weight._shape != input._shape:
         raise ValueError("Weights and input must have the same size.")
     loss = loss * weight
     if reduction == "mean":
@@ -59,6 +59,17 @@ def _weighted(loss, weight, reduction):
         raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', "
                          "'mean', 'sum'.")
     return _reduce(loss, reduction)
+
+
+def _check_not_differentiable(op, **tensors):
+    """torch's refusal of a weight that requires grad where its loss has no gradient for
+    it (while grad mode is on)."""
+    if GradMode.enabled:
+        for name, t in tensors.items():
+            if getattr(t, "_requires_grad", False):
+                raise RuntimeError(f"The function '{op}' is not differentiable with respect to "
+                                   f"argument '{name}'. This input cannot have requires_grad "
+                                   "True.")
 
 
 def _pointwise_loss(name, inputs, forward, grads, reduction, saved):
@@ -85,7 +96,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     _warn_if_sizes_differ(input, target)
     reduction = reduction_of(size_average, reduce, reduction)
     if weight is not None:
-        return _weighted(E.abs(input - target), weight, reduction)
+        return _weighted(E.abs(input - target), weight, reduction, input)
     _check_reduction(reduction)
     return _reduce(E.abs(input - target), reduction)
 
@@ -95,7 +106,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     reduction = reduction_of(size_average, reduce, reduction)
     if weight is not None:
         d = input - target
-        return _weighted(d * d, weight, reduction)
+        return _weighted(d * d, weight, reduction, input)
     _check_reduction(reduction)
     track = _tracking(input, target)
 
@@ -176,6 +187,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     _check_same_dtype(input, target)
     _check_unit_interval(input, "input")
     _check_unit_interval(target, "target")
+    _check_not_differentiable("binary_cross_entropy", weight=weight)
 
     def forward():
         log_x = E.clamp(E.log(input), min=-100)
@@ -208,6 +220,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if target._shape != input._shape:
         raise ValueError(f"Target size ({target.size()}) must be the same as input size "
                          f"({input.size()})")
+    _check_not_differentiable("binary_cross_entropy_with_logits", weight=weight,
+                              pos_weight=pos_weight)
 
     def log_weight(t, pw):  # the positive examples' factor, 1 without pos_weight
         return (pw - 1) * t + 1
@@ -293,6 +307,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     reduction = reduction_of(size_average, reduce, reduction)
     _check_reduction(reduction)
     _check_nll_args(input, target, weight)
+    _check_not_differentiable("nll_loss_forward", weight=weight)
     if weight is not None:
         weight = weight.reshape(-1)
     c = _class_dim(input)

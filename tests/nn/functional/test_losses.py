@@ -263,6 +263,10 @@ ERRORS = [
     "F.triplet_margin_loss(L.ones(2, 3), L.ones(2, 3), L.ones(2, 4))",
     "F.triplet_margin_loss(L.ones(2, 3), L.ones(2, 3), L.ones(3))",
     "F.triplet_margin_loss(L.ones(2, 3), L.ones(2, 3), L.ones(2, 3), margin=0)",
+    "F.cross_entropy(L.ones(2, 3), L.tensor([0, 1]), weight=L.ones(3, requires_grad=True))",
+    "F.binary_cross_entropy(L.ones(2) / 2, L.ones(2), weight=L.ones(2, requires_grad=True))",
+    "F.binary_cross_entropy_with_logits(L.ones(2), L.ones(2), "
+    "pos_weight=L.ones(2, requires_grad=True))",
     "F.multilabel_soft_margin_loss(L.ones(2, 3), L.ones(2, 4))",
     "F.multilabel_soft_margin_loss(L.ones(2, 3), L.ones(2, 3), weight=L.ones(2))",
     "F.multilabel_soft_margin_loss(L.ones(2, 3), L.ones(2, 3), reduction='bad')",
