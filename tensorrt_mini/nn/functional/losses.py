@@ -108,6 +108,10 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
         d = input - target
         return _weighted(d * d, weight, reduction, input)
     _check_reduction(reduction)
+    if not (input._dtype.is_floating_point or target._dtype.is_floating_point):
+        dtype = E.result_type(input, target)
+        raise NotImplementedError(f'"mse_{input._storage.device.type}" not implemented for '
+                                  f"'{E._TORCH_TYPE_NAMES[dtype.name]}'")
     track = _tracking(input, target)
 
     def forward():
@@ -289,6 +293,8 @@ def _check_nll_args(input, target, weight):
     if target._dtype not in (D.int64, D.uint8):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
                            f"{E._TORCH_TYPE_NAMES[target._dtype.name]}")
+    if nd > 2 and target._dtype is not D.int64:  # torch's spatial kernel takes Long only
+        raise RuntimeError("expected scalar type Long but found Byte")
     classes = input._shape[_class_dim(input)]
     if weight is not None:
         if weight.numel() != classes:
