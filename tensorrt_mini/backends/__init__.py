@@ -63,6 +63,10 @@ backend has its own:
 - ``layer_norm(out, xhat, rstd, x, weight, bias, eps)``: over x's last dim;
 - ``nll_pick(loss, picked, logp, target, weight, ignore_index)``: nll_loss's per-item
   terms (weight None: unweighted), returning the first target out of range, or None;
+- ``ctc_loss(nll, log_alpha, log_probs, targets, starts, input_lengths, target_lengths,
+  blank)`` and ``ctc_loss_backward(grad, ..., log_alpha, nll, grad_nll, zero_infinity)``:
+  the CTC loss's alpha recursion and its alpha-beta gradient (cuda runs them on a host
+  copy);
 - ``take_along(out, x, dim, index)``: x's slices at ``index`` along dim (indices checked);
 - ``flip(out, x, dims)`` and ``roll(out, x, shifts, dims)``;
 - ``cat(out, parts, dim)``: parts joined along dim, cast to out's dtype;
@@ -87,7 +91,7 @@ INTERFACE = ("empty", "from_host", "to_host", "gather_host", "copy_", "fill_", "
              "sgd_step", "adam_step", "linalg")
 CPU_ONLY = ("softmax", "layer_norm", "nll_pick", "take_along", "flip", "roll", "reduce_all",
             "gather", "triangle", "cat", "scatter_along", "random_bits_", "bernoulli_",
-            "exponential_", "randperm", "multinomial")
+            "exponential_", "randperm", "multinomial", "ctc_loss", "ctc_loss_backward")
 _MODULES = {"cpu": "tensorrt_mini.backends.cpu", "cuda": "tensorrt_mini.backends.cuda"}
 loaded = {}  # device type -> backend module, once imported (hot paths read it directly)
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..kernels import catalog, lapack
 from ..kernels.cpu import cascade_sum as cs
+from ..kernels.cpu import ctc
 from ..kernels.cpu import elementwise as ew
 from ..kernels.cpu import fill as fill_kernels
 from ..kernels.cpu import fused_reduce as fused
@@ -713,6 +714,42 @@ def nll_pick(loss, picked, logp, target, weight, ignore_index):
                    _flat(loss), _flat(picked))
     return None if bad < 0 else int(numpy_view(target)[bad])
 
+
+
+def ctc_loss(nll, log_alpha, log_probs, targets, starts, input_lengths, target_lengths, blank):
+    """nll (N,) and log_alpha (N, T, 2 max(L) + 1), both fresh, for log_probs (T, N, C);
+    targets a flat int64 tensor holding sequence b's labels from starts[b]; the lengths
+    int64 (N,) tensors, checked by the caller against T, C and targets' size."""
+    _check_ctc(nll, log_alpha, log_probs)
+    ctc.forward(numpy_view(log_probs), numpy_view(targets), numpy_view(starts),
+                numpy_view(input_lengths), numpy_view(target_lengths), blank,
+                numpy_view(log_alpha), _flat(nll))
+
+
+def ctc_loss_backward(grad, log_probs, targets, starts, input_lengths, target_lengths, blank,
+                      log_alpha, nll, grad_nll, zero_infinity):
+    """grad (T, N, C), fresh: ctc_loss's gradient for log_probs, each sequence's scaled
+    by grad_nll (N,)."""
+    _check_ctc(nll, log_alpha, log_probs)
+    check_same_shapes("ctc_loss_backward", grad, (log_probs,))
+    if not grad.is_contiguous() or grad_nll._shape != nll._shape:
+        raise RuntimeError("ctc_loss_backward: a gradient of size "
+                           f"{list(grad_nll._shape)} for {list(nll._shape)} sequences")
+    grad_out = numpy_view(grad)
+    grad_out[...] = 0
+    ctc.backward(numpy_view(log_probs), numpy_view(targets), numpy_view(starts),
+                 numpy_view(input_lengths), numpy_view(target_lengths), blank,
+                 numpy_view(log_alpha), numpy_view(nll), numpy_view(grad_nll),
+                 zero_infinity, grad_out)
+
+
+def _check_ctc(nll, log_alpha, log_probs):
+    steps, n = log_probs._shape[:2]
+    if (nll._shape != (n,) or log_alpha._shape[:2] != (n, steps)
+            or not (nll.is_contiguous() and log_alpha.is_contiguous())):
+        raise RuntimeError(f"ctc_loss: buffers of sizes {list(nll._shape)} and "
+                           f"{list(log_alpha._shape)} for log_probs of size "
+                           f"{list(log_probs._shape)}")
 
 def arg_reduce(name, values, indices, x, dim):
     """values/indices (fresh, contiguous) = max or min of x along dim, first index on ties."""

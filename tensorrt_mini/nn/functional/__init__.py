@@ -1,5 +1,9 @@
 """tm.nn.functional: the functional forms of the layers, one module per family."""
 from ...ops.padding import pad
 from .core import bilinear
-from .core import (cross_entropy, dropout, embedding, gelu, layer_norm, linear, log_softmax,
-                   mse_loss, nll_loss, relu, sigmoid, softmax, tanh)
+from .core import (dropout, embedding, gelu, layer_norm, linear, log_softmax,
+                   relu, sigmoid, softmax, tanh)
+from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits,
+                     cosine_embedding_loss, cross_entropy, ctc_loss, gaussian_nll_loss, huber_loss,
+                     kl_div, l1_loss, margin_ranking_loss, mse_loss, multilabel_soft_margin_loss,
+                     nll_loss, poisson_nll_loss, smooth_l1_loss, triplet_margin_loss)

@@ -1,16 +1,15 @@
-"""The first functional layers: activations, linear, dropout, layer_norm, embedding, losses.
+"""The first functional layers: activations, linear, dropout, layer_norm, embedding.
 
-The multi-op layers (linear, softmax, log_softmax, nll_loss, mse_loss, gelu, layer_norm,
-embedding) compute their forward pass with plain ops and record ONE graph node with a
-hand-written backward, as PyTorch's fused kernels do: fewer nodes is less Python per
-training step than a chain of elementwise nodes.
+The multi-op layers (linear, softmax, log_softmax, gelu, layer_norm, embedding) compute
+their forward pass with plain ops and record ONE graph node with a hand-written backward,
+as PyTorch's fused kernels do: fewer nodes is less Python per training step than a chain
+of elementwise nodes. The losses live in losses.py.
 """
 import math
 
 from ... import creation
 from ... import _tensor as T
 from ... import dtypes as D
-from ...autograd.formulas.common import fit, meta
 from ...autograd.graph import record, run
 from ...layout import wrap_dim
 from ...ops import elementwise as E
@@ -340,145 +339,3 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         index_put_(z, offsets.contiguous(), g, offsets._shape, accumulate=True)
         return (z,)
     return record("EmbeddingBackward0", out, (weight,), backward)
-
-
-# --- losses -------------------------------------------------------------------------
-
-def _reduce(loss, reduction):
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{reduction} is not a valid value for reduction")
-
-
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"{reduction} is not a valid value for reduction")
-    track = _tracking(input, target)
-
-    def forward():
-        d = input - target
-        return _reduce(d * d, reduction), d
-    out, diff = _untracked(forward, track)
-    if not track:
-        return out
-    count = diff.numel()
-    m_input, m_target = meta(input), meta(target)
-
-    def backward(g, d, input, target):
-        if GradMode.enabled:  # a gradient with a graph: the difference again, recorded
-            d = input - target
-        scale = 2.0 / count if reduction == "mean" else 2.0
-        grad = d * (g * scale) if reduction != "none" else d * g * 2.0
-        return (fit(grad, m_input) if m_input else None,
-                fit(E.neg(grad), m_target) if m_target else None)
-    return record("MseLossBackward0", out, (input, target), backward, (diff, input, target))
-
-
-def _class_dim(input):
-    return 1 if input.dim() >= 2 else 0
-
-
-def _check_target(input, target):
-    if target._dtype not in (D.int64, D.uint8):
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
-                           f"{E._TORCH_TYPE_NAMES[target._dtype.name]}")
-    c = _class_dim(input)
-    if input.dim() >= 2 and target._shape[:1] != input._shape[:1]:
-        raise ValueError(f"Expected input batch_size ({input._shape[0]}) to match target "
-                         f"batch_size ({target._shape[0] if target.dim() else 0}).")
-    expected = input._shape[:c] + input._shape[c + 1:]
-    if target._shape != expected:
-        raise RuntimeError(f"Expected target size {list(expected)}, got {list(target._shape)}")
-
-
-def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
-             reduction="mean"):
-    """The negative log-likelihood of class-index targets, given log-probabilities."""
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"{reduction} is not a valid value for reduction")
-    _check_target(input, target)
-    if weight is not None and weight._dtype is not input._dtype:
-        raise RuntimeError(f"expected scalar type {E._TORCH_TYPE_NAMES[input._dtype.name]} but "
-                           f"found {E._TORCH_TYPE_NAMES[weight._dtype.name]}")
-    c = _class_dim(input)
-    track = _tracking(input)
-
-    def forward():
-        picked = _nll_pick_cpu(input, target, weight, ignore_index)
-        if picked is None:
-            pick = _one_hot_pick(input, target, weight, ignore_index, c)
-            per_item, picked = E.neg((input * pick).sum(c)), pick.sum(c)
-        else:
-            per_item, picked = picked
-        if reduction == "none":
-            return per_item, None
-        if reduction == "sum":
-            return per_item.sum(), None
-        total = picked.sum()
-        return per_item.sum() / total, total
-    out, total = _untracked(forward, track)
-    if not track:
-        return out
-
-    def backward(g):
-        pick = _one_hot_pick(input, target, weight, ignore_index, c)
-        if reduction == "none":
-            return (E.neg(pick) * g.unsqueeze(c),)
-        scale = g / total if reduction == "mean" else g
-        return (pick * E.neg(scale),)
-    return record("NllLossBackward0", out, (input,), backward)
-
-
-def _one_hot_pick(input, target, weight, ignore_index, c):
-    """The (weighted) one-hot of the targets in input's shape, 0 where ignored; torch's
-    IndexError for a target outside the classes. No host round trip but the check, on
-    any device."""
-    n_classes = input._shape[c]
-    shape = [1] * input.dim()
-    shape[c] = n_classes
-    classes = creation.arange(n_classes, device=input.device).view(shape)
-    hit = target.unsqueeze(c) == classes
-    valid = target != ignore_index
-    bad = valid & E.logical_not(hit.any(c))
-    if bool(bad.any()):
-        raise IndexError(f"Target {int(target[bad].reshape(-1)[0])} is out of bounds.")
-    pick = (hit & valid.unsqueeze(c)).to(input._dtype)
-    return pick if weight is None else pick * weight.view(shape)
-
-
-def _nll_pick_cpu(input, target, weight, ignore_index):
-    """(loss per item, weight per item) from the cpu's one-pass kernel, for (N, C) and (C,)
-    inputs; else None."""
-    if (input._storage.device.type != "cpu" or input.dim() not in (1, 2)
-            or (weight is not None and weight._storage.device is not input._storage.device)):
-        return None
-    logp, items = (input, target) if input.dim() == 2 else (input.view(1, -1), target.view(1))
-    n = logp._shape[0]
-    loss = T.empty_tensor((n,), input._dtype, input._storage.device)
-    picked = T.empty_tensor((n,), input._dtype, input._storage.device)
-    bad = T.backends.get("cpu").nll_pick(loss, picked, logp, items, weight, ignore_index)
-    if bad is not None:
-        raise IndexError(f"Target {bad} is out of bounds.")
-    return (loss, picked) if input.dim() == 2 else (loss.view(()), picked.view(()))
-
-
-def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
-                  reduction="mean", label_smoothing=0.0):
-    if label_smoothing != 0.0:
-        raise NotImplementedError("tensorrt_mini's cross_entropy does not support label_smoothing")
-    if target._dtype.is_floating_point and target._shape == input._shape:  # class probabilities
-        logp = log_softmax(input, _class_dim(input))
-        if weight is not None:
-            shape = [1] * input.dim()
-            shape[_class_dim(input)] = input._shape[_class_dim(input)]
-            logp = logp * weight.view(shape)
-        loss = E.neg((logp * target).sum(_class_dim(input)))
-        if reduction == "mean":
-            return loss.sum() / (input._shape[0] if input.dim() >= 2 else 1)
-        return _reduce(loss, reduction)
-    return nll_loss(log_softmax(input, _class_dim(input)), target, weight,
-                    ignore_index=ignore_index, reduction=reduction)
