@@ -61,6 +61,8 @@ from the interface; it calls them for cpu tensors only (``CPU_ONLY``), until the
 backend has its own:
 - ``softmax(out, x, dim, log)``: softmax or log_softmax of a contiguous x;
 - ``layer_norm(out, xhat, rstd, x, weight, bias, eps)``: over x's last dim;
+- ``channel_moments(mean, var, x)`` and ``plane_affine(out, x, scale, shift)``: the two
+  passes of batch, instance and group norm over x seen as (N, C, S);
 - ``nll_pick(loss, picked, logp, target, weight, ignore_index)``: nll_loss's per-item
   terms (weight None: unweighted), returning the first target out of range, or None;
 - ``take_along(out, x, dim, index)``: x's slices at ``index`` along dim (indices checked);
@@ -85,7 +87,7 @@ INTERFACE = ("empty", "from_host", "to_host", "gather_host", "copy_", "fill_", "
              "arg_reduce", "fused_reduce", "matmul", "take", "put_", "put_reduce_", "sort",
              "topk", "cumulative", "searchsorted", "uniform_", "normal_", "random_integers_",
              "sgd_step", "adam_step", "linalg")
-CPU_ONLY = ("softmax", "layer_norm", "nll_pick", "take_along", "flip", "roll", "reduce_all",
+CPU_ONLY = ("softmax", "layer_norm", "channel_moments", "plane_affine", "nll_pick", "take_along", "flip", "roll", "reduce_all",
             "gather", "triangle", "cat", "scatter_along", "random_bits_", "bernoulli_",
             "exponential_", "randperm", "multinomial")
 _MODULES = {"cpu": "tensorrt_mini.backends.cpu", "cuda": "tensorrt_mini.backends.cuda"}

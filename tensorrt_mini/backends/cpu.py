@@ -11,6 +11,7 @@ import numba as nb
 import numpy as np
 
 from ..kernels import catalog, lapack
+from ..kernels.cpu import batch_norm as bn
 from ..kernels.cpu import cascade_sum as cs
 from ..kernels.cpu import elementwise as ew
 from ..kernels.cpu import fill as fill_kernels
@@ -684,6 +685,43 @@ def layer_norm(out, xhat, rstd, x, weight, bias, eps):
         _start_threads()
         kernel = ln.rows_par
     kernel(flat[0], w, b, affine, eps, flat[1], flat[2], _flat(rstd))
+
+
+def channel_moments(mean, var, x):
+    """mean and biased var (C,) of each channel of x (N, C, S) over its N * S > 0 elements
+    (batch norm's statistics; instance and group norm see their rows as channels)."""
+    n, c, s = x._shape
+    if not (x.is_contiguous() and mean.is_contiguous() and var.is_contiguous()) \
+            or mean._shape != (c,) or var._shape != (c,) or n * s == 0 \
+            or not mean._dtype is var._dtype is x._dtype:
+        raise RuntimeError(f"channel_moments: buffers of size {list(mean._shape)} and "
+                           f"{list(var._shape)} for an input of size {list(x._shape)}")
+    kernel = bn.moments
+    if c > 1 and x.numel() >= PARALLEL_MIN:
+        _start_threads()
+        kernel = bn.moments_par
+    kernel(_flat(x).reshape(n, c, s), _flat(mean), _flat(var))
+
+
+def plane_affine(out, x, scale, shift):
+    """out = x * scale + shift, x and out (N, C, S), scale and shift (N, C) or (1, C): one
+    (scale, shift) per plane of S elements."""
+    n, c, s = x._shape
+    check_same_shapes("plane_affine", out, (x,))
+    if not all(t.is_contiguous() for t in (out, x, scale, shift)) \
+            or scale._shape not in ((n, c), (1, c)) or shift._shape != scale._shape \
+            or not out._dtype is x._dtype is scale._dtype is shift._dtype:
+        raise RuntimeError(f"plane_affine: scale {list(scale._shape)} and shift "
+                           f"{list(shift._shape)} for an input of size {list(x._shape)}")
+    if out.numel() == 0:
+        return
+    kernel = bn.planes
+    if n * c > 1 and x.numel() >= PARALLEL_MIN:
+        _start_threads()
+        kernel = bn.planes_par
+    rows = scale._shape[0]
+    kernel(_flat(x).reshape(n, c, s), _flat(scale).reshape(rows, c),
+           _flat(shift).reshape(rows, c), _flat(out).reshape(n, c, s))
 
 
 _nll_ones = {}
