@@ -4,43 +4,45 @@ planes of S elements (one read of the input), `planes` writes x * scale + shift 
 (scale, shift) per plane (the normalisation and the affine map in one more read and one
 write). A composite of mean, var, sub, mul and add reads the input five times.
 
-Sums run in float64 over LANES independent accumulators of the deviations from the
-channel's first element: one pass gives the mean and the variance, and the shift keeps
-the sum of squares from cancelling when the mean is large against the spread.
+Sums of the deviations from the channel's first element and of their squares run in the
+input's dtype over chunks of CHUNK elements, reassociated so that LLVM vectorises them
+(several partial sums), and in float64 across chunks: one pass gives the mean and the
+variance, and the shift keeps the sum of squares from cancelling when the mean is large
+against the spread.
 """
 import numba as nb
 import numpy as np
 
-LANES = 8
+CHUNK = 4096
 _JIT = dict(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
+_SUMS = dict(_JIT, fastmath={"contract", "reassoc"})  # (no nnan: a nan still shows)
 
 
-@nb.njit(**_JIT)
+@nb.njit(**_SUMS)
 def _channel(x, c):
     """(mean, biased variance) of x[:, c, :]."""
     n, s = x.shape[0], x.shape[2]
-    shift = np.float64(x[0, c, 0])
-    acc = np.zeros(LANES, np.float64)
-    acc2 = np.zeros(LANES, np.float64)
-    body = s - s % LANES
+    shift = x[0, c, 0]
+    zero = x.dtype.type(0)
     total = 0.0
     total2 = 0.0
     for i in range(n):
         row = x[i, c]
-        for k in range(0, body, LANES):
-            for j in range(LANES):
-                d = np.float64(row[k + j]) - shift
-                acc[j] += d
-                acc2[j] += d * d
-        for k in range(body, s):
-            d = np.float64(row[k]) - shift
-            total += d
-            total2 += d * d
-    total += acc.sum()
-    total2 += acc2.sum()
+        for start in range(0, s, CHUNK):
+            acc = zero
+            acc2 = zero
+            for k in range(start, min(start + CHUNK, s)):
+                d = row[k] - shift
+                acc += d
+                acc2 += d * d
+            total += acc
+            total2 += acc2
     count = n * s
     mean = total / count
-    return shift + mean, max(total2 / count - mean * mean, 0.0)
+    var = total2 / count - mean * mean
+    if var < 0:  # (rounding; a nan stays)
+        var = 0.0
+    return shift + mean, var
 
 
 @nb.njit(**_JIT)
