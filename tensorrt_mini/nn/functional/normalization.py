@@ -186,8 +186,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
             raise ValueError(f"Expected more than 1 spatial element when training, got input "
                              f"size {size}")
     elif running_mean is None or running_var is None:
-        raise RuntimeError(("running_mean" if running_mean is None else "running_var")
-                           + " must be defined in evaluation mode")
+        raise RuntimeError("Expected running_mean and running_var to be defined when "
+                           "use_input_stats is false")
     channels = input._shape[1]
     _check_channels(channels, running_mean=running_mean, running_var=running_var,
                     weight=weight, bias=bias)
@@ -227,8 +227,10 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
     """x / sqrt(mean(x², trailing dims) + eps) * weight; eps None: the dtype's epsilon."""
-    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) \
-        else tuple(normalized_shape)
+    if isinstance(normalized_shape, int):
+        raise TypeError("rms_norm(): argument 'normalized_shape' (position 2) must be tuple of "
+                        "ints, not int")
+    normalized_shape = tuple(normalized_shape)
     k = len(normalized_shape)
     if input.dim() < k or input._shape[input.dim() - k:] != normalized_shape:
         raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with "
