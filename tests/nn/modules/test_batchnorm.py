@@ -175,12 +175,13 @@ def test_cuda_training_step():
         pytest.skip(f"cuda unavailable: {cuda_runtime.unavailable()}")
     x = RNG_INPUTS[2, 3, 2, 2][0][:, :, :1]
     cpu, cuda = nn.BatchNorm2d(3), nn.BatchNorm2d(3).cuda()
-    outs = [layer(tm.tensor(x, device=device)) for layer, device in ((cpu, "cpu"),
-                                                                       (cuda, "cuda"))]
+    for train in (True, False):
+        outs = [layer.train(train)(tm.tensor(x, device=device))
+                for layer, device in ((cpu, "cpu"), (cuda, "cuda"))]
+        np.testing.assert_allclose(np.asarray(outs[1].detach().cpu()),
+                                   np.asarray(outs[0].detach()), rtol=1e-5, atol=1e-6)
     outs[1].sum().backward()
     assert cuda.weight.grad.device.type == "cuda"
-    np.testing.assert_allclose(np.asarray(outs[1].detach().cpu()), np.asarray(outs[0].detach()),
-                               rtol=1e-5, atol=1e-6)
     for k, v in cpu.state_dict().items():
         np.testing.assert_allclose(np.asarray(cuda.state_dict()[k].cpu()), np.asarray(v),
                                    rtol=1e-5, atol=1e-7)

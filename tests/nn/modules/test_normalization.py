@@ -143,8 +143,7 @@ def test_rms_norm_checks_the_trailing_shape():
         nn.RMSNorm(4)(tm.ones(2, 3))
 
 
-@pytest.mark.parametrize("name", ["GroupNorm", "InstanceNorm3d-running-stats", "RMSNorm",
-                                  "LocalResponseNorm"])
+@pytest.mark.parametrize("name", ["InstanceNorm3d-running-stats"])  # (the rest: functional)
 def test_cuda_as_cpu(name):
     if not cuda_runtime.is_available():
         pytest.skip(f"cuda unavailable: {cuda_runtime.unavailable()}")
