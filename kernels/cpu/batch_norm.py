@@ -11,7 +11,6 @@ variance, and the shift keeps the sum of squares from cancelling when the mean i
 against the spread.
 """
 import numba as nb
-import numpy as np
 
 CHUNK = 4096
 # x * scale + shift unfused: with x at its mean, the two rounded products cancel to 0
