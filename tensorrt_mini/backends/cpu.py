@@ -26,7 +26,8 @@ from ..kernels.cpu import softmax as sm
 from ..layout import collapse, is_contiguous
 from ..storage import CPUStorage
 from . import cpu_memory, ordering
-from .buffer_checks import check_reduced, check_same_shapes, check_step_buffers
+from .buffer_checks import (check_moments, check_plane_affine, check_reduced, check_same_shapes,
+                            check_step_buffers)
 from .cpu_threads import ensure_started as _start_threads
 
 PARALLEL_MIN = 32768  # below this many elements kernels run serial (PyTorch's grain size)
@@ -688,31 +689,23 @@ def layer_norm(out, xhat, rstd, x, weight, bias, eps):
 
 
 def channel_moments(mean, var, x):
-    """mean and biased var (C,) of each channel of x (N, C, S) over its N * S > 0 elements
-    (batch norm's statistics; instance and group norm see their rows as channels)."""
-    n, c, s = x._shape
-    if not (x.is_contiguous() and mean.is_contiguous() and var.is_contiguous()) \
-            or mean._shape != (c,) or var._shape != (c,) or n * s == 0 \
-            or not mean._dtype is var._dtype is x._dtype:
-        raise RuntimeError(f"channel_moments: buffers of size {list(mean._shape)} and "
-                           f"{list(var._shape)} for an input of size {list(x._shape)}")
+    """mean and biased var (R,) of each row of x (A, R, B) over its A * B > 0 elements:
+    batch norm's statistics per channel of (N, C, S); instance and group norm see planes
+    or groups of planes as the rows."""
+    check_moments(mean, var, x)
+    a, r, b = x._shape
     kernel = bn.moments
-    if c > 1 and x.numel() >= PARALLEL_MIN:
+    if r > 1 and x.numel() >= PARALLEL_MIN:
         _start_threads()
         kernel = bn.moments_par
-    kernel(_flat(x).reshape(n, c, s), _flat(mean), _flat(var))
+    kernel(_flat(x).reshape(a, r, b), _flat(mean), _flat(var))
 
 
 def plane_affine(out, x, scale, shift):
     """out = x * scale + shift, x and out (N, C, S), scale and shift (N, C) or (1, C): one
     (scale, shift) per plane of S elements."""
+    check_plane_affine(out, x, scale, shift)
     n, c, s = x._shape
-    check_same_shapes("plane_affine", out, (x,))
-    if not all(t.is_contiguous() for t in (out, x, scale, shift)) \
-            or scale._shape not in ((n, c), (1, c)) or shift._shape != scale._shape \
-            or not out._dtype is x._dtype is scale._dtype is shift._dtype:
-        raise RuntimeError(f"plane_affine: scale {list(scale._shape)} and shift "
-                           f"{list(shift._shape)} for an input of size {list(x._shape)}")
     if out.numel() == 0:
         return
     kernel = bn.planes

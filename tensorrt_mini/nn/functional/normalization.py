@@ -51,26 +51,22 @@ class _Moments:
 
 
 def _moments(x3, m):
-    """(mean, biased var) of the rows of x3's moments view."""
+    """(mean, biased var) of the rows of x3's moments view: one pass of the backend's."""
     dev = x3._storage.device
-    if dev.type == "cpu":
-        mean = T.empty_tensor((m.view[1],), x3._dtype, dev)
-        var = T.empty_tensor((m.view[1],), x3._dtype, dev)
-        T.backends.get("cpu").channel_moments(mean, var, x3.contiguous().view(m.view))
-        return mean, var
-    xm = x3.reshape(m.view)
-    return xm.mean((0, 2)), xm.var((0, 2), correction=0)
+    mean = T.empty_tensor((m.view[1],), x3._dtype, dev)
+    var = T.empty_tensor((m.view[1],), x3._dtype, dev)
+    T.backends.get(dev.type).channel_moments(mean, var, x3.contiguous().view(m.view))
+    return mean, var
 
 
 def _scale_shift(x3, scale, shift):
-    """x3 * scale + shift, scale and shift (1, C) or (N, C): one per plane of x3 (N, C, S)."""
+    """x3 * scale + shift, scale and shift (1, C) or (N, C): one per plane of x3 (N, C, S),
+    in one pass of the backend's."""
     dev = x3._storage.device
-    if dev.type == "cpu":
-        out = T.empty_tensor(x3._shape, x3._dtype, dev)
-        T.backends.get("cpu").plane_affine(out, x3.contiguous(), scale.contiguous(),
-                                           shift.contiguous())
-        return out
-    return x3 * scale.unsqueeze(-1) + shift.unsqueeze(-1)
+    out = T.empty_tensor(x3._shape, x3._dtype, dev)
+    T.backends.get(dev.type).plane_affine(out, x3.contiguous(), scale.contiguous(),
+                                          shift.contiguous())
+    return out
 
 
 def _normalise(name, input, m, weight, bias, eps, stats=None):
