@@ -87,9 +87,9 @@ def _normalise(name, input, m, weight, bias, eps, stats=None):
         scale = m.per_plane(rstd) if batch_stats else rstd.view(1, m.c)
         if weight is not None:
             scale = scale * weight.view(1, m.c)
-        shift = E.neg((m.per_plane(mean) if batch_stats else mean.view(1, m.c)) * scale)
-        if bias is not None:
-            shift = shift + bias.view(1, m.c)
+        mean_pp = m.per_plane(mean) if batch_stats else mean.view(1, m.c)
+        shift = E.neg(mean_pp * scale) if bias is None else \
+            E.addcmul(bias.view(1, m.c), mean_pp, scale, value=-1)
         return _scale_shift(x3, scale, shift).view(shape), mean, var, rstd
     out, mean, var, rstd = _untracked(forward, track)
     if not track or not input.numel():
@@ -146,8 +146,8 @@ def _check_channels(channels, **tensors):
 
 
 def _update_running(running, value, momentum):
-    """running = (1 - momentum) * running + momentum * value, in place (no graph)."""
-    running.mul_(1 - momentum).add_(value.to(running._dtype) * momentum)
+    """running = (1 - momentum) * running + momentum * value, in place, in one pass."""
+    running.lerp_(value, momentum)
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
