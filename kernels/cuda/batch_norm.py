@@ -4,15 +4,19 @@ the deviations from each row's first element and of their squares, in float64, b
 blocks per row, then each row's mean and biased variance from those partial sums; and
 x * scale + shift with one (scale, shift) per plane of S elements.
 
-- `moments`  args: (partials, x, A, R, B, parts): block (r, p) sums rows a = p, p + parts,
-             ... of x[:, r, :] into partials[(r * parts + p) * 2 + {0, 1}] (float64).
+- `moments`  args: (partials, x, A, R, B, parts, flat): block (r, p) sums rows a = p,
+             p + parts, ... of x[:, r, :] (flat: its elements k = p * REDUCE_THREADS + t,
+             stepping parts * REDUCE_THREADS, for rows shorter than a block) into
+             partials[(r * parts + p) * 2 + {0, 1}] (float64).
              grid: (min(R, GRID_X), parts)   block: REDUCE_THREADS
 - `finish`   args: (mean, var, partials, x, R, B, parts, count): mean[r], var[r] from
              row r's parts; count = A * B > 0.
              grid: blocks(R, THREADS)   block: THREADS
-- `planes`   args: (out, x, scale, shift, C, S, planes, per_sample): out = x * scale[j] +
-             shift[j] over each plane q of S elements, j = q (per_sample) or q % C.
-             grid: (blocks(S, THREADS), min(planes, GRID_YZ))   block: THREADS
+- `planes`   args: (out, x, scale, shift, C, S, planes, per_sample, flat): out = x *
+             scale[j] + shift[j] over each plane q of S elements, j = q (per_sample) or
+             q % C; flat (planes shorter than a block): one range over all planes * S.
+             grid: (blocks(S, THREADS), min(planes, GRID_YZ)), flat (blocks(planes * S,
+             THREADS),)   block: THREADS
 """
 import numpy as np
 from numba import types
@@ -37,7 +41,7 @@ def moments(dtype):
     x_t, threads = _pointer(dtype), REDUCE_THREADS
     zero = np.float64(0)
 
-    def kernel(partials, x, A, R, B, parts):
+    def kernel(partials, x, A, R, B, parts, flat):
         sums = cuda.shared.array(threads, _F)
         squares = cuda.shared.array(threads, _F)
         t = cuda.threadIdx.x
@@ -47,16 +51,25 @@ def moments(dtype):
             shift = _F(x[r * B])
             acc = zero
             acc2 = zero
-            a = p
-            while a < A:
-                base = (a * R + r) * B
-                k = t
-                while k < B:
-                    d = _F(x[base + k]) - shift
+            if flat:  # rows of B < threads elements: the A * B elements as one range
+                k = p * threads + t
+                while k < A * B:
+                    a = k // B
+                    d = _F(x[(a * R + r) * B + k - a * B]) - shift
                     acc += d
                     acc2 += d * d
-                    k += threads
-                a += parts
+                    k += parts * threads
+            else:
+                a = p
+                while a < A:
+                    base = (a * R + r) * B
+                    k = t
+                    while k < B:
+                        d = _F(x[base + k]) - shift
+                        acc += d
+                        acc2 += d * d
+                        k += threads
+                    a += parts
             sums[t] = acc
             squares[t] = acc2
             cuda.syncthreads()
@@ -74,7 +87,7 @@ def moments(dtype):
             r += cuda.gridDim.x
 
     return Kernel(f"batch_norm.moments.{np.dtype(dtype)}.t{threads}", kernel,
-                  (_PARTIAL, x_t, _I, _I, _I, _I), threads)
+                  (_PARTIAL, x_t, _I, _I, _I, _I, _I), threads)
 
 
 def finish(dtype):
@@ -104,7 +117,15 @@ def finish(dtype):
 def planes(dtype):
     x_t, threads = _pointer(dtype), THREADS
 
-    def kernel(out, x, scale, shift, C, S, planes, per_sample):
+    def kernel(out, x, scale, shift, C, S, planes, per_sample, flat):
+        if flat:  # planes of S < threads elements: one range over all of them
+            i = cuda.blockIdx.x * threads + cuda.threadIdx.x
+            while i < planes * S:
+                q = i // S
+                j = q if per_sample else q % C
+                out[i] = x[i] * scale[j] + shift[j]
+                i += cuda.gridDim.x * threads
+            return
         q = cuda.blockIdx.y
         while q < planes:
             j = q if per_sample else q % C
@@ -118,4 +139,4 @@ def planes(dtype):
             q += cuda.gridDim.y
 
     return Kernel(f"batch_norm.planes.{np.dtype(dtype)}.t{threads}", kernel,
-                  (x_t, x_t, x_t, x_t, _I, _I, _I, _I), threads)
+                  (x_t, x_t, x_t, x_t, _I, _I, _I, _I, _I), threads)

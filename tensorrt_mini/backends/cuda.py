@@ -729,10 +729,12 @@ def channel_moments(mean, var, x):
     check_moments(mean, var, x)
     a, r, b = x._shape
     dtype = x._dtype.np
-    parts = max(1, min(a, -(-_MOMENT_BLOCKS // r), geo.GRID_YZ))
+    flat = b < geo.REDUCE_THREADS  # short rows: each block a run of all A * B elements
+    units = -(-a * b // geo.REDUCE_THREADS) if flat else a
+    parts = max(1, min(units, -(-_MOMENT_BLOCKS // r), geo.GRID_YZ))
     partials = _scratch((r * parts * 2,), float64)
     _rt.launch(_bn_moments(dtype), (min(r, geo.GRID_X), parts), (geo.REDUCE_THREADS,),
-               [_ptr(partials), _ptr(x), a, r, b, parts])
+               [_ptr(partials), _ptr(x), a, r, b, parts, int(flat)])
     _launch_1d(_bn_finish(dtype), r,
                [_ptr(mean), _ptr(var), _ptr(partials), _ptr(x), r, b, parts, a * b])
 
@@ -744,7 +746,9 @@ def plane_affine(out, x, scale, shift):
     if n * c * s == 0:
         return
     planes = n * c
-    grid = (geo.blocks(s, geo.THREADS), min(planes, geo.GRID_YZ))
+    flat = s < geo.THREADS  # short planes: one range over all elements
+    grid = (geo.blocks(planes * s, geo.THREADS),) if flat else \
+        (geo.blocks(s, geo.THREADS), min(planes, geo.GRID_YZ))
     _rt.launch(_bn_planes(x._dtype.np), grid, (geo.THREADS,),
                [_ptr(out), _ptr(x), _ptr(scale), _ptr(shift), c, s, planes,
-                int(scale._shape[0] > 1)])
+                int(scale._shape[0] > 1), int(flat)])

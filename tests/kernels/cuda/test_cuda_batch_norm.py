@@ -18,12 +18,15 @@ def backend(sim):
     return cuda
 
 
-@pytest.mark.parametrize("dtype", [tm.float32, tm.float64])
-def test_moments(backend, dtype):
-    shape = (3, 5, 19)  # 5 rows > GRID_X blocks; 19 > REDUCE_THREADS; 3 > 2 parts
+@pytest.mark.parametrize("dtype,shape", [
+    (tm.float32, (3, 5, 19)),  # 5 rows > GRID_X blocks; 19 > REDUCE_THREADS; 3 > 2 parts
+    (tm.float64, (3, 5, 19)),
+    (tm.float64, (9, 3, 2)),  # rows shorter than a block: flat, over 2 parts
+])
+def test_moments(backend, dtype, shape):
     x = (RNG.standard_normal(shape) + 100).astype(dtype.np)
-    mean = tm.empty(5, dtype=dtype, device="cuda")
-    var = tm.empty(5, dtype=dtype, device="cuda")
+    mean = tm.empty(shape[1], dtype=dtype, device="cuda")
+    var = tm.empty(shape[1], dtype=dtype, device="cuda")
     backend.channel_moments(mean, var, tm.tensor(x, device="cuda"))
     ref = x.astype(np.float64)
     tol = 1e-5 if dtype is tm.float32 else 1e-12
@@ -31,9 +34,13 @@ def test_moments(backend, dtype):
     np.testing.assert_allclose(np.asarray(var.cpu()), ref.var((0, 2)), rtol=tol * 10)
 
 
-@pytest.mark.parametrize("rows", [1, 3])
-def test_planes(backend, rows):
-    shape = (3, 2, 37)  # 37 > THREADS * GRID_X; 6 planes > GRID_YZ
+@pytest.mark.parametrize("rows,shape", [
+    (1, (3, 2, 37)),  # 37 > THREADS * GRID_X; 6 planes > GRID_YZ
+    (3, (3, 2, 37)),
+    (3, (3, 2, 1)),  # planes shorter than a block: flat
+    (1, (9, 2, 3)),  # flat, 54 elements > THREADS * GRID_X
+])
+def test_planes(backend, rows, shape):
     x = RNG.standard_normal(shape)
     scale, shift = RNG.standard_normal((rows, 2)), RNG.standard_normal((rows, 2))
     out = tm.empty(shape, dtype=tm.float64, device="cuda")
