@@ -695,7 +695,7 @@ def channel_moments(mean, var, x):
     check_moments(mean, var, x)
     a, r, b = x._shape
     kernel = bn.moments
-    if r > 1 and x.numel() >= PARALLEL_MIN:
+    if r > 1 and _numel(x) >= PARALLEL_MIN:
         _start_threads()
         kernel = bn.moments_par
     kernel(_flat(x).reshape(a, r, b), _flat(mean), _flat(var))
@@ -706,10 +706,10 @@ def plane_affine(out, x, scale, shift):
     (scale, shift) per plane of S elements."""
     check_plane_affine(out, x, scale, shift)
     n, c, s = x._shape
-    if out.numel() == 0:
+    if n * c * s == 0:
         return
     kernel = bn.planes
-    if n * c > 1 and x.numel() >= PARALLEL_MIN:
+    if n * c > 1 and n * c * s >= PARALLEL_MIN:
         _start_threads()
         kernel = bn.planes_par
     rows = scale._shape[0]

@@ -1,11 +1,22 @@
-"""The normalisation layers but batch norm (batchnorm.py): LayerNorm and RMSNorm over the
-trailing `normalized_shape` dims, GroupNorm, InstanceNorm1d/2d/3d, LocalResponseNorm."""
+"""The normalisation layers: LayerNorm and RMSNorm over the trailing `normalized_shape`
+dims, GroupNorm, InstanceNorm1d/2d/3d, LocalResponseNorm, and the base that the instance
+and batch norm layers (batchnorm.py) share: affine parameters and running statistics."""
 from ... import creation
+from ... import dtypes as D
 from ...user_warnings import warn
 from .. import functional as F
 from ..module import Module
 from ..parameter import Parameter
-from .batchnorm import _NormBase
+
+
+def _register_affine(module, shape, affine, bias, device, dtype):
+    """weight (ones) and bias (zeros) of `shape`, or None in their place, as torch's
+    normalisation layers register them."""
+    weight = Parameter(creation.ones(shape, device=device, dtype=dtype)) if affine else None
+    bias = Parameter(creation.zeros(shape, device=device, dtype=dtype)) \
+        if affine and bias else None
+    module.register_parameter("weight", weight)
+    module.register_parameter("bias", bias)
 
 
 class LayerNorm(Module):
@@ -17,16 +28,7 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(creation.ones(self.normalized_shape, device=device, dtype=dtype))
-            if bias:
-                self.bias = Parameter(creation.zeros(self.normalized_shape, device=device,
-                                                     dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, self.normalized_shape, elementwise_affine, bias, device, dtype)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -48,15 +50,7 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        if affine:
-            self.weight = Parameter(creation.ones(num_channels, device=device, dtype=dtype))
-            if bias:
-                self.bias = Parameter(creation.zeros(num_channels, device=device, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, (num_channels,), affine, bias, device, dtype)
 
     def forward(self, input):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
@@ -64,6 +58,47 @@ class GroupNorm(Module):
     def extra_repr(self):
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "
                 f"affine={self.affine}, bias={self.bias is not None}")
+
+
+class _NormBase(Module):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True, device=None, dtype=None, *, bias=True):
+        super().__init__()
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        _register_affine(self, (num_features,), affine, bias, device, dtype)
+        if track_running_stats:
+            self.register_buffer("running_mean",
+                                 creation.zeros(num_features, device=device, dtype=dtype))
+            self.register_buffer("running_var",
+                                 creation.ones(num_features, device=device, dtype=dtype))
+            self.register_buffer("num_batches_tracked",
+                                 creation.zeros((), dtype=D.int64, device=device))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            self.running_mean.zero_()
+            self.running_var.fill_(1)
+            self.num_batches_tracked.zero_()
+
+    def reset_parameters(self):
+        self.reset_running_stats()
+        if self.affine:
+            self.weight.detach().fill_(1)
+            if self.bias is not None:
+                self.bias.detach().zero_()
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
 class _InstanceNorm(_NormBase):
