@@ -22,7 +22,7 @@ from ...layout import wrap_dim
 from ...ops import elementwise as E
 from ...ops.dispatch import GradMode
 from ...ops.padding import pad
-from .core import _tracking, _untracked
+from .core import _tracking, _untracked, standardised_grad
 
 
 # --- batch, instance and group norm --------------------------------------------------
@@ -112,10 +112,8 @@ def _normalise(name, input, m, weight, bias, eps, stats=None):
         grad_x = grad_w = grad_b = None
         if need_x:
             gxhat = (g3 * w[0].view(1, m.c, 1) if w else g3).reshape(view)
-            if batch_stats:
-                gxhat = (gxhat - gxhat.mean((0, 2), keepdim=True)
-                         - xhat * (gxhat * xhat).mean((0, 2), keepdim=True))
-            grad_x = (gxhat * rstd).view(shape)
+            grad_x = (standardised_grad(gxhat, xhat, rstd, (0, 2)) if batch_stats
+                      else gxhat * rstd).view(shape)
         if need_w:
             grad_w = (g3 * xhat.view(x3_shape)).sum((0, 2))
         if need_b:
@@ -257,8 +255,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
         y = input * rstd
         grad_x = grad_w = None
         if need_x:
-            gy = g * w[0] if w else g
-            grad_x = rstd * (gy - y * (gy * y).mean(dims, keepdim=True))
+            grad_x = standardised_grad(g * w[0] if w else g, y, rstd, dims, centred=False)
         if need_w:
             gw = g * y
             grad_w = gw.sum(batch_dims) if batch_dims else gw
