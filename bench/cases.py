@@ -37,6 +37,7 @@ TARGETS = {
     "cumsum": {"cpu": 1.2, "cuda": 1.2},
     "topk": {"cpu": None, "cuda": 2.0},
     "einsum": {"cpu": 1.1, "cuda": 1.1},
+    "BatchNorm2d + ReLU forward": {"cpu": 1.2, "cuda": 1.0},
 }
 # User-fused cases are also held to torch.compile's time for the same expression.
 COMPILED_TARGETS = {"fused a * b + c": 1.0, "fused gelu_tanh": 1.0}
@@ -46,20 +47,25 @@ COLD_START_TARGET_S = {"cpu": 0.5}
 SIZES = {  # (device, quick)
     ("cpu", False): dict(tiny=(2, 2), vec=1 << 24, square=4096, matmul=(1024, 2048),
                          linear=(512, 1024, 1024), mlp=(512, (1024, 1024, 1024, 10)),
-                         scatter=(1 << 22, 1 << 16), einsum=(64, 256, 256, 256)),
+                         scatter=(1 << 22, 1 << 16), einsum=(64, 256, 256, 256),
+                         batchnorm=(32, 64, 56, 56)),
     ("cpu", True): dict(tiny=(2, 2), vec=1 << 20, square=1024, matmul=(512,),
                         linear=(128, 512, 512), mlp=(128, (512, 512, 512, 10)),
-                        scatter=(1 << 20, 1 << 14), einsum=(16, 128, 128, 128)),
+                        scatter=(1 << 20, 1 << 14), einsum=(16, 128, 128, 128),
+                        batchnorm=(8, 64, 28, 28)),
     ("cuda", False): dict(tiny=(1024,), vec=1 << 26, square=8192, matmul=(4096, 8192),
                           linear=(8192, 4096, 4096), mlp=(4096, (4096, 4096, 4096, 10)),
-                          scatter=(1 << 22, 1 << 16), einsum=(64, 256, 256, 256)),
+                          scatter=(1 << 22, 1 << 16), einsum=(64, 256, 256, 256),
+                          batchnorm=(32, 64, 56, 56)),
     ("cuda", True): dict(tiny=(1024,), vec=1 << 22, square=2048, matmul=(2048,),
                          linear=(2048, 1024, 1024), mlp=(1024, (1024, 1024, 1024, 10)),
-                         scatter=(1 << 22, 1 << 16), einsum=(64, 256, 256, 256)),
+                         scatter=(1 << 22, 1 << 16), einsum=(64, 256, 256, 256),
+                         batchnorm=(32, 64, 56, 56)),
     # Numba's CUDA simulator (a Python thread per CUDA thread): a plumbing check only
     ("cuda", "sim"): dict(tiny=(1024,), vec=1 << 12, square=32, matmul=(32,),
                           linear=(8, 32, 32), mlp=(8, (32, 32, 32, 10)),
-                          scatter=(1 << 8, 1 << 4), einsum=(2, 8, 8, 8)),
+                          scatter=(1 << 8, 1 << 4), einsum=(2, 8, 8, 8),
+                          batchnorm=(2, 4, 4, 4)),
 }
 
 
@@ -160,6 +166,10 @@ def cases(device, quick, simulated=False):
                           rng.random((eb, ej, ek), dtype=np.float32)),
              same(lambda xp, a, b: lambda: xp.einsum("bij,bjk->bik", a, b)),
              flops=2 * eb * ei * ej * ek),
+        Case("BatchNorm2d + ReLU forward", "×".join(map(str, s["batchnorm"])),
+             "BatchNorm2d + ReLU forward", signed(s["batchnorm"], 1),
+             torch_only(batchnorm_relu), nbytes=4 * F32 * math.prod(s["batchnorm"]),
+             not_for="numpy has no BatchNorm2d"),
         ColdStart(COLD_START_TARGET_S.get(device)),
     ]
     return out
@@ -255,6 +265,18 @@ def mlp_step(widths, lr=1e-3):
             return loss
         return step
     return build
+
+
+def batchnorm_relu(xp, x):
+    """relu(BatchNorm2d(x)) in training mode (batch statistics, running ones updated), as
+    a convolutional network's forward runs it; bytes: one read and one write per op. The
+    result is detached (a view, no work) only so that the runner can compare it."""
+    try:
+        nn = importlib.import_module(xp.__name__ + ".nn")
+    except ImportError as e:
+        raise Skip(f"{xp.__name__}.nn not importable yet ({e})") from e
+    bn = nn.BatchNorm2d(x.shape[1]).to(x.device)
+    return lambda: nn.functional.relu(bn(x)).detach()
 
 
 def mlp_flops(batch, widths):

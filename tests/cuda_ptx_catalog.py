@@ -126,4 +126,6 @@ def entries(full=None):
         add("philox", "normal", (dtype,))
         add("optim", "sgd", (dtype,))
         add("optim", "adam", (dtype,))
+        for factory in ("moments", "finish", "planes"):
+            add("batch_norm", factory, (dtype,))
     return out

@@ -52,6 +52,10 @@ the output's shape with stride 0 where they broadcast); inputs share one compute
 - ``uniform_(t, low, high, generator)`` / ``normal_(t, mean, std, generator)`` /
   ``random_integers_(t, low, high, generator)``.
 - ``sgd_step(...)`` / ``adam_step(...)``: fused optimizer updates (tensorrt_mini.optim).
+- ``channel_moments(mean, var, x)``: the mean and biased variance of each row of x
+  (A, R, B) over its A * B elements; ``plane_affine(out, x, scale, shift)``: x (N, C, S)
+  times scale plus shift, one of each per plane ((N, C) or (1, C)): the two passes of
+  batch, instance and group norm.
 
 ``INTERFACE`` lists these names; a test checks that every backend provides each, with the
 same parameters.
@@ -88,7 +92,7 @@ INTERFACE = ("empty", "from_host", "to_host", "gather_host", "copy_", "fill_", "
              "unary", "binary", "binary_scalar", "binary_contig_new", "where", "reduce",
              "arg_reduce", "fused_reduce", "matmul", "take", "put_", "put_reduce_", "sort",
              "topk", "cumulative", "searchsorted", "uniform_", "normal_", "random_integers_",
-             "sgd_step", "adam_step", "linalg")
+             "sgd_step", "adam_step", "linalg", "channel_moments", "plane_affine")
 CPU_ONLY = ("softmax", "layer_norm", "nll_pick", "take_along", "flip", "roll", "reduce_all",
             "gather", "triangle", "cat", "scatter_along", "random_bits_", "bernoulli_",
             "exponential_", "randperm", "multinomial", "ctc_loss", "ctc_loss_backward")

@@ -56,6 +56,34 @@ def check_reduced(op, x, dims, *outs):
                                f"{list(x._shape)} over dims {list(dims)}")
 
 
+def check_moments(mean, var, x):
+    """channel_moments' buffers: x (A, R, B) with A * B > 0, mean and var (R,), all
+    contiguous, of one floating dtype, on one device."""
+    a, r, b = x._shape
+    if not all(is_contiguous(t._shape, t._stride) for t in (mean, var, x)) \
+            or mean._shape != (r,) or var._shape != (r,) or a * b == 0 \
+            or not _alike(x, mean, var):
+        raise RuntimeError(f"channel_moments: buffers of size {list(mean._shape)} and "
+                           f"{list(var._shape)} for an input of size {list(x._shape)}")
+
+
+def check_plane_affine(out, x, scale, shift):
+    """plane_affine's buffers: x and out (N, C, S), scale and shift (N, C) or (1, C), all
+    contiguous, of one floating dtype, on one device."""
+    n, c, _ = x._shape
+    check_same_shapes("plane_affine", out, (x,))
+    if not all(is_contiguous(t._shape, t._stride) for t in (out, x, scale, shift)) \
+            or scale._shape not in ((n, c), (1, c)) or shift._shape != scale._shape \
+            or not _alike(x, out, scale, shift):
+        raise RuntimeError(f"plane_affine: scale {list(scale._shape)} and shift "
+                           f"{list(shift._shape)} for an input of size {list(x._shape)}")
+
+
+def _alike(x, *others):
+    return x._dtype.is_floating_point and all(
+        t._dtype is x._dtype and t._storage.device == x._storage.device for t in others)
+
+
 def _numel(t):
     n = 1
     for s in t._shape:

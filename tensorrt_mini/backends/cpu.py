@@ -11,6 +11,7 @@ import numba as nb
 import numpy as np
 
 from ..kernels import catalog, lapack
+from ..kernels.cpu import batch_norm as bn
 from ..kernels.cpu import cascade_sum as cs
 from ..kernels.cpu import ctc
 from ..kernels.cpu import elementwise as ew
@@ -26,7 +27,8 @@ from ..kernels.cpu import softmax as sm
 from ..layout import collapse, is_contiguous
 from ..storage import CPUStorage
 from . import cpu_memory, ordering
-from .buffer_checks import check_reduced, check_same_shapes, check_step_buffers
+from .buffer_checks import (check_moments, check_plane_affine, check_reduced, check_same_shapes,
+                            check_step_buffers)
 from .cpu_threads import ensure_started as _start_threads
 
 PARALLEL_MIN = 32768  # below this many elements kernels run serial (PyTorch's grain size)
@@ -685,6 +687,35 @@ def layer_norm(out, xhat, rstd, x, weight, bias, eps):
         _start_threads()
         kernel = ln.rows_par
     kernel(flat[0], w, b, affine, eps, flat[1], flat[2], _flat(rstd))
+
+
+def channel_moments(mean, var, x):
+    """mean and biased var (R,) of each row of x (A, R, B) over its A * B > 0 elements:
+    batch norm's statistics per channel of (N, C, S); instance and group norm see planes
+    or groups of planes as the rows."""
+    check_moments(mean, var, x)
+    a, r, b = x._shape
+    kernel = bn.moments
+    if r > 1 and _numel(x) >= PARALLEL_MIN:
+        _start_threads()
+        kernel = bn.moments_par
+    kernel(_flat(x).reshape(a, r, b), _flat(mean), _flat(var))
+
+
+def plane_affine(out, x, scale, shift):
+    """out = x * scale + shift, x and out (N, C, S), scale and shift (N, C) or (1, C): one
+    (scale, shift) per plane of S elements."""
+    check_plane_affine(out, x, scale, shift)
+    n, c, s = x._shape
+    if n * c * s == 0:
+        return
+    kernel = bn.planes
+    if n * c > 1 and n * c * s >= PARALLEL_MIN:
+        _start_threads()
+        kernel = bn.planes_par
+    rows = scale._shape[0]
+    kernel(_flat(x).reshape(n, c, s), _flat(scale).reshape(rows, c),
+           _flat(shift).reshape(rows, c), _flat(out).reshape(n, c, s))
 
 
 _nll_ones = {}

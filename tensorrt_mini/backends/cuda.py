@@ -16,6 +16,7 @@ from ..device import as_device
 from ..dtypes import float64, from_numpy_dtype, int32
 from ..kernels import lapack
 from ..kernels.cuda import argreduce, index, optim, philox
+from ..kernels.cuda import batch_norm as bn
 from ..kernels.cuda import elementwise as ew
 from ..kernels.cuda import fused_reduce as fused_reducing
 from ..kernels.cuda import geometry as geo
@@ -24,7 +25,8 @@ from ..layout import (collapse, contiguous_strides, expand_strides, is_contiguou
                       is_non_overlapping_and_dense)
 from ..storage import CUDAStorage
 from . import cuda_runtime, ordering
-from .buffer_checks import check_reduced, check_same_shapes, check_step_buffers
+from .buffer_checks import (check_moments, check_plane_affine, check_reduced, check_same_shapes,
+                            check_step_buffers)
 
 _rt = cuda_runtime.runtime()  # raises, saying what is missing, when cuda cannot run here
 _ZERO = np.int64(0)  # a kernel's unused argument
@@ -67,6 +69,9 @@ _put_add = functools.cache(index.put_add)
 _put_reduce = functools.cache(index.put_reduce)
 _uniform = functools.cache(philox.uniform)
 _normal = functools.cache(philox.normal)
+_bn_moments = functools.cache(bn.moments)
+_bn_finish = functools.cache(bn.finish)
+_bn_planes = functools.cache(bn.planes)
 _sgd = functools.cache(optim.sgd)
 _adam = functools.cache(optim.adam)
 
@@ -712,3 +717,38 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2
                 int(decoupled)])
     if p is not param:
         copy_(param, p)
+
+
+# --- batch, instance and group norm (nn/functional/normalization.py) --------------------
+_MOMENT_BLOCKS = 1024  # blocks enough to fill a GPU when there are few rows (channels)
+
+
+def channel_moments(mean, var, x):
+    """As the cpu's: mean and biased var (R,) of each row of x (A, R, B), by blocks that
+    each sum part of a row, then one thread per row that adds their partial sums."""
+    check_moments(mean, var, x)
+    a, r, b = x._shape
+    dtype = x._dtype.np
+    flat = b < geo.REDUCE_THREADS  # short rows: each block a run of all A * B elements
+    units = -(-a * b // geo.REDUCE_THREADS) if flat else a
+    parts = max(1, min(units, -(-_MOMENT_BLOCKS // r), geo.GRID_YZ))
+    partials = _scratch((r * parts * 2,), float64)
+    _rt.launch(_bn_moments(dtype), (min(r, geo.GRID_X), parts), (geo.REDUCE_THREADS,),
+               [_ptr(partials), _ptr(x), a, r, b, parts, int(flat)])
+    _launch_1d(_bn_finish(dtype), r,
+               [_ptr(mean), _ptr(var), _ptr(partials), _ptr(x), r, b, parts, a * b])
+
+
+def plane_affine(out, x, scale, shift):
+    """As the cpu's: out = x * scale + shift with one (scale, shift) per plane."""
+    check_plane_affine(out, x, scale, shift)
+    n, c, s = x._shape
+    if n * c * s == 0:
+        return
+    planes = n * c
+    flat = s < geo.THREADS  # short planes: one range over all elements
+    grid = (geo.blocks(planes * s, geo.THREADS),) if flat else \
+        (geo.blocks(s, geo.THREADS), min(planes, geo.GRID_YZ))
+    _rt.launch(_bn_planes(x._dtype.np), grid, (geo.THREADS,),
+               [_ptr(out), _ptr(x), _ptr(scale), _ptr(shift), c, s, planes,
+                int(scale._shape[0] > 1), int(flat)])

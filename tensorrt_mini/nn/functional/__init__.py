@@ -7,3 +7,5 @@ from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits,
                      cosine_embedding_loss, cross_entropy, ctc_loss, gaussian_nll_loss, huber_loss,
                      kl_div, l1_loss, margin_ranking_loss, mse_loss, multilabel_soft_margin_loss,
                      nll_loss, poisson_nll_loss, smooth_l1_loss, triplet_margin_loss)
+from .normalization import (batch_norm, group_norm, instance_norm, local_response_norm,
+                            rms_norm)

@@ -262,9 +262,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
             xhat = (input - input.mean(dims, keepdim=True)) * rstd
         grad_x = grad_w = grad_b = None
         if need_x:
-            gxhat = g * w[0] if w else g
-            grad_x = rstd * (gxhat - gxhat.mean(dims, keepdim=True)
-                             - xhat * (gxhat * xhat).mean(dims, keepdim=True))
+            grad_x = standardised_grad(g * w[0] if w else g, xhat, rstd, dims)
         if need_w:
             gw = g * xhat
             grad_w = gw.sum(batch_dims) if batch_dims else gw
@@ -273,6 +271,16 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         return grad_x, grad_w, grad_b
     saved = (xhat, rstd, input) + ((weight,) if weight is not None else ())
     return record("NativeLayerNormBackward0", out, (input, weight, bias), backward, saved)
+
+
+def standardised_grad(gxhat, xhat, rstd, dims, centred=True):
+    """The gradient for x of xhat = (x - mean(x)) * rstd (centred; else x * rstd), rstd =
+    1 / sqrt(mean of the squared deviations (or of x²) + eps) over dims, given gxhat, the
+    gradient for xhat: the normalisation layers' common backward."""
+    inner = (gxhat * xhat).mean(dims, keepdim=True)
+    if centred:
+        return rstd * (gxhat - gxhat.mean(dims, keepdim=True) - xhat * inner)
+    return rstd * (gxhat - xhat * inner)
 
 
 def _fused_layer_norm(input, k, weight, bias, eps):

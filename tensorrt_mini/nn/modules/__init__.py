@@ -1,12 +1,17 @@
+"""Every layer class, one module per family (tm.nn re-exports them all)."""
 from .activation import GELU, ReLU, Sigmoid, Softmax, Tanh
+from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .dropout import Dropout
 from .flatten import Flatten, Unflatten
 from .linear import Bilinear, Identity, Linear
-from .loss import CrossEntropyLoss, MSELoss
-from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CTCLoss, GaussianNLLLoss,
-                   HuberLoss,
-                   KLDivLoss, L1Loss, MarginRankingLoss, MultiLabelSoftMarginLoss, NLLLoss,
-                   PoissonNLLLoss, SmoothL1Loss, TripletMarginLoss)
-from .normalization import LayerNorm
+from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, CTCLoss,
+                   GaussianNLLLoss, HuberLoss, KLDivLoss, L1Loss, MarginRankingLoss, MSELoss,
+                   MultiLabelSoftMarginLoss, NLLLoss, PoissonNLLLoss, SmoothL1Loss,
+                   TripletMarginLoss)
+from .normalization import (GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LayerNorm,
+                            LocalResponseNorm, RMSNorm)
 from .sparse import Embedding
+
+# what `from .modules import *` gives tm.nn: the classes, not the family submodules
+__all__ = sorted(name for name in dir() if name[0].isupper())
