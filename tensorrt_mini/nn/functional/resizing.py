@@ -140,9 +140,13 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise NotImplementedError(f"tensorrt_mini's interpolate supports floating point inputs "
                                   f"only, not {input._dtype}")
     if any(v <= 0 for v in out) or 0 in input._shape[2:]:
+        names = "DHW"[5 - nd:]
+
+        def sizes(values):
+            return ", ".join(f"{c}: {v}" for c, v in zip(names, values))
+        joint = " and" if nd == 3 else ""  # (torch's 1-D message has it, the others not)
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
-                           f"({', '.join(f'{c}: {v}' for c, v in zip('DHW'[3 - (nd - 2):], input._shape[2:]))}) "
-                           f"output ({', '.join(f'{c}: {v}' for c, v in zip('DHW'[3 - (nd - 2):], out))})")
+                           f"({sizes(input._shape[2:])}){joint} output ({sizes(out)})")
     return _resize(input, out, scales, mode, align_corners)
 
 
