@@ -214,7 +214,7 @@ OPS_ON_CUDA = [
 def test_cuda_matches_cpu(op):
     if not cuda_runtime.is_available():
         pytest.skip(f"cuda unavailable: {cuda_runtime.unavailable()}")
-    a = np.random.default_rng(4).integers(-3, 4, (1, 2, 4, 4)).astype(np.float32)
+    a = np.random.default_rng(4).integers(-3, 4, (1, 1, 4, 4)).astype(np.float32)
     results = []
     for device in ("cpu", "cuda"):
         x = tm.tensor(a, device=device, requires_grad=True)
@@ -224,3 +224,21 @@ def test_cuda_matches_cpu(op):
         results.append([np.asarray(t.detach().cpu()) for t in out] + [np.asarray(x.grad.cpu())])
     for got, want in zip(results[1], results[0]):
         np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, x: lib.nn.functional.max_pool2d(x, 2, stride=1),
+    lambda lib, x: lib.nn.functional.avg_pool2d(x, 2, stride=1, padding=1),
+    lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x, 3),
+], ids=["max", "avg", "adaptive-avg"])
+def test_gradients_of_gradients_as_torch(call):
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(5).standard_normal((1, 2, 5, 4))
+    grads = []
+    for lib in (tm, torch):
+        x = lib.tensor(a, requires_grad=True)
+        y = call(lib, x)
+        (gx,) = lib.autograd.grad((y * y).sum(), x, create_graph=True)
+        (gx * gx).sum().backward()
+        grads.append(np.asarray(x.grad.tolist()))
+    np.testing.assert_allclose(*grads, rtol=1e-13, atol=1e-13)
