@@ -10,6 +10,10 @@ import warnings
 
 from ... import creation
 from ...ops.sampling import bernoulli_
+from .core import dropout
+
+# the family's public names; dropout itself lives with the first layers in core
+__all__ = ["alpha_dropout", "dropout", "dropout1d", "dropout2d"]
 
 # torch's constant: SELU's scale times its alpha
 _ALPHA = 1.7580993408473766

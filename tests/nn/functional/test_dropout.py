@@ -124,3 +124,8 @@ def test_cuda(name, shape):
         b = 1.7580993408473766 * a * 0.5
         expected = np.array([a + b, b - 1.7580993408473766 * a])
         assert (np.abs(values[..., None] - expected).min(-1) < 1e-6).all()
+
+
+def test_f_dropout_stays_the_function_beside_the_dropout_submodule():
+    import tensorrt_mini.nn.functional.dropout as family
+    assert F.dropout is family.dropout and callable(F.dropout)
