@@ -21,10 +21,13 @@ from .core import _tracking, _untracked
 
 
 @elementwise
-def _max_step(value, best, position, candidate):
-    """One window position folded into (max so far, its position)."""
-    if value > best or value != value:
-        return value, candidate
+def _max_step(v0, v1, best, position, c0, c1):
+    """Two window positions (values v0, v1 at positions c0, c1) folded into (max so far, its
+    position); two per pass halves the passes over the strided views."""
+    if v0 > best or v0 != v0:
+        best, position = v0, c0
+    if v1 > best or v1 != v1:
+        return v1, c1
     return best, position
 
 
@@ -142,14 +145,17 @@ def _padded(x, out_hw, k, s, p, d, value):
 
 def _fold_max(views, first, shape, dtype, device):
     """Fold (view, relative position) pairs into (maxima, relative position of each)."""
-    best = creation.empty(shape, dtype=dtype, device=device)
+    best = creation.full(shape, _lowest(dtype), dtype=dtype, device=device)
     where = creation.empty(shape, dtype=dtype, device=device)
-    lowest = _lowest(dtype)
-    started = False
-    for view, position in views:
-        _max_step(view, best if started else lowest, where if started else first, position,
-                  out=(best, where))
-        started = True
+    if isinstance(first, int):
+        where.fill_(first)
+    else:
+        where.copy_(first)
+    views = list(views)
+    if len(views) % 2:  # a position paired with itself folds as the position alone
+        views.append(views[-1])
+    for (v0, c0), (v1, c1) in zip(views[::2], views[1::2]):
+        _max_step(v0, v1, best, where, c0, c1, out=(best, where))
     return best, where
 
 
