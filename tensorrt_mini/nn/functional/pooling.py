@@ -349,13 +349,14 @@ def _avg_pool(input, k, s, p, out_hw, ceil_mode, count_include_pad, divisor_over
     one = (1, 1)
     track = _tracking(x)
 
+    def windows(t):
+        """(N, C, OH, OW, kH, kW): every window of the padded t, as one strided view."""
+        st = t._stride
+        return t.as_strided(t._shape[:2] + tuple(out_hw) + tuple(k),
+                            (st[0], st[1], st[2] * s[0], st[3] * s[1], st[2], st[3]), t._offset)
+
     def forward():
-        xp = _padded(x, out_hw, k, s, p, one, 0)
-        st = xp._stride
-        windows = xp.as_strided(x._shape[:2] + tuple(out_hw) + tuple(k),
-                                (st[0], st[1], st[2] * s[0], st[3] * s[1], st[2], st[3]),
-                                xp._offset)
-        return windows.sum((-2, -1)) / divisor
+        return windows(_padded(x, out_hw, k, s, p, one, 0)).sum((-2, -1)) / divisor
     out = _untracked(forward, track)
     if track:
         in_shape = x._shape
@@ -366,8 +367,13 @@ def _avg_pool(input, k, s, p, out_hw, ceil_mode, count_include_pad, divisor_over
             hp = max(h + 2 * p[0], (out_hw[0] - 1) * s[0] + k[0])
             wp = max(w + 2 * p[1], (out_hw[1] - 1) * s[1] + k[1])
             grad = creation.zeros((n, c, hp, wp), dtype=g._dtype, device=g.device)
-            for _, view in _window_views(grad, out_hw, k, s, one):
-                view.add_(share)
+            if s[0] >= k[0] and s[1] >= k[1] and k[1] >= 8:
+                # wide windows apart (global pooling): one write into the window view,
+                # whose inner run is a window row; narrow ones take kH*kW adds along OW
+                windows(grad).copy_(share.unsqueeze(-1).unsqueeze(-1))
+            else:
+                for _, view in _window_views(grad, out_hw, k, s, one):
+                    view.add_(share)
             return (grad[:, :, p[0]:p[0] + h, p[1]:p[1] + w],)
         out = record("AvgPool2DBackward0", out, (x,), backward)
     return _unbatch(out, unbatched)

@@ -27,6 +27,7 @@ CASES = [
     ("adaptive_avg_pool2d", (2, 3, 7, 6), dict(output_size=(3, 2))),  # uneven windows
     ("adaptive_avg_pool2d", (2, 3, 6, 6), dict(output_size=(None, 3))),  # even windows
     ("adaptive_avg_pool2d", (3, 7, 6), dict(output_size=1)),
+    ("adaptive_avg_pool2d", (2, 3, 4, 9), dict(output_size=1)),  # wide: one write back
     ("adaptive_avg_pool1d", (2, 3, 9), dict(output_size=4)),
     ("adaptive_max_pool2d", (2, 3, 7, 6), dict(output_size=(3, 4), return_indices=True)),
     ("adaptive_max_pool2d", (3, 7, 6), dict(output_size=(None, 5), return_indices=True)),
@@ -229,8 +230,9 @@ def test_cuda_matches_cpu(op):
 @pytest.mark.parametrize("call", [
     lambda lib, x: lib.nn.functional.max_pool2d(x, 2, stride=1),
     lambda lib, x: lib.nn.functional.avg_pool2d(x, 2, stride=1, padding=1),
+    lambda lib, x: lib.nn.functional.avg_pool2d(x, 2, padding=1),
     lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x, 3),
-], ids=["max", "avg", "adaptive-avg"])
+], ids=["max", "avg-overlapping", "avg", "adaptive-avg"])
 def test_gradients_of_gradients_as_torch(call):
     torch = pytest.importorskip("torch")
     a = np.random.default_rng(5).standard_normal((1, 2, 5, 4))
