@@ -1,5 +1,6 @@
 """dropout1d, dropout2d and alpha_dropout: torch's masks and values from the same seed, the
 channel-wise structure, train/eval, and torch's errors and warnings."""
+import importlib
 import warnings
 
 import numpy as np
@@ -127,5 +128,5 @@ def test_cuda(name, shape):
 
 
 def test_f_dropout_stays_the_function_beside_the_dropout_submodule():
-    import tensorrt_mini.nn.functional.dropout as family
+    family = importlib.import_module("tensorrt_mini.nn.functional.dropout")
     assert F.dropout is family.dropout and callable(F.dropout)
