@@ -1,11 +1,11 @@
 """Pooling over 1-D and 2-D inputs: max (with indices), average, adaptive, and max unpooling.
 
 No pooling kernel of its own: a window position (kh, kw) is one strided view of the padded
-input, of the output's shape, so a pool is a fold over kH*kW views. Max pooling folds them
-with one fused elementwise step per position that keeps torch's rule (a later element wins
-when it is greater, or NaN), so ties go to the first maximum in window order and indices
-match torch's; its backward scatter-adds the gradient at those indices. Average pooling sums
-a window view; its backward adds the scaled gradient into each position's view. Each layer
+input, of the output's shape, so a pool is a fold over kH*kW views. Max pooling folds them,
+two positions per fused elementwise pass, keeping torch's rule (a later element wins when it
+is greater, or NaN), so ties go to the first maximum in window order and indices match
+torch's; its backward scatter-adds the gradient at those indices. Average pooling sums a
+window view; its backward adds the scaled gradient into each position's view. Each layer
 records one graph node, and all of it runs on cpu and cuda.
 
 Indices are flat positions within each (H, W) plane of the unpadded input, int64, as in torch.
@@ -109,14 +109,13 @@ def _lowest(dtype):
     return -float("inf") if dtype.is_floating_point else int(np.iinfo(dtype.np).min)
 
 
-def _not_for(name, x, allowed):
-    if not allowed(x._dtype):
-        raise NotImplementedError(f'"{name}" not implemented for '
-                                  f"'{_TORCH_NAMES[x._dtype.name]}'")
-
-
 _TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
                 "int64": "Long", "float32": "Float", "float64": "Double"}
+
+
+def _refuse_bool(name, x):
+    if x._dtype is D.bool_:
+        raise NotImplementedError(f'"{name}" not implemented for \'Bool\'')
 
 
 def _window_views(xp, out_hw, k, s, d):
@@ -212,7 +211,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
     k, s, p, d = _pool_args("max_pool2d", kernel_size, stride, padding, dilation)
     out_hw = _output_hw(input, k, s, p, d, ceil_mode)
-    _not_for("max_pool2d", input, lambda t: t is not D.bool_)
+    _refuse_bool("max_pool2d", input)
     return _max_pool(input, k, s, p, d, out_hw, return_indices, "MaxPool2DWithIndicesBackward0")
 
 
@@ -240,7 +239,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     k, s, p, d = _check_max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode)
     x = input.unsqueeze(-2)
     out_hw = (1, _out_len(x._shape[-1], k, p, s, d, ceil_mode))
-    _not_for("max_pool1d", input, lambda t: t is not D.bool_)
+    _refuse_bool("max_pool1d", input)
     return _max_pool(x, (1, k), (1, s), (0, p), (1, d), out_hw, False,
                      "MaxPool2DWithIndicesBackward0").squeeze(-2)
 
