@@ -5,7 +5,9 @@ input, of the output's shape, so a pool is a fold over kH*kW views. Max pooling 
 two positions per fused elementwise pass, keeping torch's rule (a later element wins when it
 is greater, or NaN), so ties go to the first maximum in window order and indices match
 torch's; its backward scatter-adds the gradient at those indices. Average pooling sums a
-window view; its backward adds the scaled gradient into each position's view. Each layer
+window view; its backward adds the scaled gradient into each position's view. Adaptive
+average pooling with uneven windows averages rows, then columns, by two matmuls with
+averaging matrices (values within an ulp or two of torch's sum-then-divide). Each layer
 records one graph node, and all of it runs on cpu and cuda.
 
 Indices are flat positions within each (H, W) plane of the unpadded input, int64, as in torch.
