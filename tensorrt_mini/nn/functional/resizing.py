@@ -3,8 +3,9 @@
 Interpolation is separable: each spatial dim is resized in turn, last dim first, by
 gathering source rows along it (index_select) and, for the linear modes, blending two of them
 with weights. Source indices and weights are computed on the host in torch's precision and
-order (float for float32 tensors), so the results are torch's. One graph node per call: its
-backward index-adds the gradient back along the dims in reverse.
+order (float for float32 tensors), so the results are torch's (the blends to an ulp or two).
+One graph node per call: its backward runs the transposed gathers along the dims in reverse
+(for each input position, the outputs that read it, gathered and weighted), with no scatter.
 """
 import math
 
@@ -14,6 +15,7 @@ from ... import creation
 from ... import dtypes as D
 from ...autograd.graph import record
 from ...ops.fused import elementwise
+from ...ops.padding import pad
 from .core import _tracking, _untracked
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 
@@ -153,44 +155,74 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 def _resize(input, out, scales, mode, align_corners):
     ftype = np.float32 if input._dtype is D.float32 else np.float64
     nd, dev, dtype = input.dim(), input.device, input._dtype
-    steps = []  # per spatial dim, last first: (dim, index0, index1 or None, lambda0, lambda1)
+    steps = []  # per spatial dim, last first: (dim, input length, taps (index, weight or None))
     for i in reversed(range(nd - 2)):
         d, in_len = 2 + i, input._shape[2 + i]
         scale = None if scales is None else scales[i]
         if mode in ("nearest", "nearest-exact"):
-            idx = _nearest_indices(in_len, out[i], scale, mode == "nearest-exact")
-            steps.append((d, creation.tensor(idx, device=dev), None, None, None))
+            taps = [(_nearest_indices(in_len, out[i], scale, mode == "nearest-exact"), None)]
         else:
             i0, i1, l0, l1 = _linear_weights(in_len, out[i], scale, align_corners, ftype)
-            steps.append((d, creation.tensor(i0, device=dev), creation.tensor(i1, device=dev),
-                          _along(nd, d, l0, dtype, dev), _along(nd, d, l1, dtype, dev)))
+            taps = [(i0, l0), (i1, l1)]
+        steps.append((d, in_len, taps))
     track = _tracking(input)
-
-    def forward():
-        y = input
-        for d, i0, i1, l0, l1 in steps:
-            a = y.index_select(d, i0)
-            y = a if i1 is None else _blend(a, y.index_select(d, i1), l0, l1)
-        return y
-    result = _untracked(forward, track)
+    forward_steps = [(d, _device_taps(taps, nd, d, dtype, dev)) for d, _, taps in steps]
+    result = _untracked(lambda: _gather_taps(input, forward_steps), track)
     if not track:
         return result
-    sizes = [input._shape]
-    for d, i0, *_ in steps[:-1]:
-        sizes.append(sizes[-1][:d] + (i0._shape[0],) + sizes[-1][d + 1:])
+    backward_steps = [(d, _device_taps(_transposed(taps, in_len), nd, d, dtype, dev))
+                      for d, in_len, taps in reversed(steps)]
 
     def backward(g):
-        for (d, i0, i1, l0, l1), shape in zip(reversed(steps), reversed(sizes)):
-            grad = creation.zeros(shape, dtype=g._dtype, device=g.device)
-            if i1 is None:
-                grad.index_add_(d, i0, g)
-            else:
-                grad.index_add_(d, i0, g * l0).index_add_(d, i1, g * l1)
-            g = grad
+        for d, taps in backward_steps:
+            # the transposed taps read a zero appended to g along d where they pad
+            g = _gather_taps(pad(g, (0, 0) * (nd - 1 - d) + (0, 1)), [(d, taps)])
         return (g,)
     name = {"nearest": "UpsampleNearest", "nearest-exact": "UpsampleNearestExact",
             "linear": "UpsampleLinear", "bilinear": "UpsampleBilinear"}[mode]
     return record(f"{name}{nd - 2}DBackward0", result, (input,), backward)
+
+
+def _device_taps(taps, nd, d, dtype, device):
+    return [(creation.tensor(idx, device=device),
+             None if w is None else _along(nd, d, w, dtype, device)) for idx, w in taps]
+
+
+def _gather_taps(x, steps):
+    """Along each (dim, taps): the sum over taps of x's rows at the tap's indices times its
+    weights, accumulated tap by tap in order."""
+    for d, taps in steps:
+        acc = None
+        for idx, w in taps:
+            rows = x.index_select(d, idx)
+            if acc is None:
+                acc = rows if w is None else rows * w
+            else:
+                acc = acc + rows if w is None else _blend(acc, rows, 1.0, w)
+        x = acc
+    return x
+
+
+def _transposed(taps, in_len):
+    """The taps of the gradient: for each input position, the outputs that read it (in
+    output order, as torch's backward adds them) and their weights; positions read fewer
+    times than the most read one take the zero at index out_len."""
+    out_len = len(taps[0][0])
+    src = np.concatenate([idx for idx, _ in taps])
+    dst = np.tile(np.arange(out_len), len(taps))
+    tap = np.repeat(np.arange(len(taps)), out_len)
+    weights = np.concatenate([np.ones(out_len) if w is None else w for _, w in taps])
+    order = np.lexsort((tap, dst, src))
+    src, dst, weights = src[order], dst[order], weights[order]
+    counts = np.bincount(src, minlength=in_len)
+    rank = np.arange(len(src)) - np.repeat(np.cumsum(counts) - counts, counts)
+    fan_in = int(counts.max()) if len(src) else 0
+    index = np.full((fan_in, in_len), out_len)
+    index[rank, src] = dst
+    weight = np.zeros((fan_in, in_len), dtype=weights.dtype)
+    weight[rank, src] = weights
+    unweighted = all(w is None for _, w in taps)
+    return [(index[f], None if unweighted else weight[f]) for f in range(fan_in)]
 
 
 # --- pixel shuffle ------------------------------------------------------------------
