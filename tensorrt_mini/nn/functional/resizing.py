@@ -22,7 +22,16 @@ from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
 
 
-@elementwise
+def _blend_grad_a(a, b, wa, wb, g):
+    return g * wa
+
+
+def _blend_grad_b(a, b, wa, wb, g):
+    return g * wb
+
+
+# (the gradients serve a backward that records a graph: create_graph=True)
+@elementwise(grads=[_blend_grad_a, _blend_grad_b, None, None])
 def _blend(a, b, wa, wb):
     return a * wa + b * wb
 

@@ -139,3 +139,18 @@ def test_cuda_matches_cpu(call):
         results.append((np.asarray(y.detach().cpu()), np.asarray(x.grad.cpu())))
     for got, want in zip(*results):
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("kw", [dict(scale_factor=1.5, mode="bilinear"),
+                                dict(size=(7, 3), mode="nearest")], ids=str)
+def test_gradients_of_gradients_as_torch(kw):
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(3).standard_normal((1, 2, 5, 4))
+    grads = []
+    for lib in (tm, torch):
+        x = lib.tensor(a, requires_grad=True)
+        y = lib.nn.functional.interpolate(x, **kw)
+        (gx,) = lib.autograd.grad((y * y).sum(), x, create_graph=True)
+        (gx * gx).sum().backward()
+        grads.append(np.asarray(x.grad.tolist()))
+    np.testing.assert_allclose(*grads, rtol=1e-13, atol=1e-13)
