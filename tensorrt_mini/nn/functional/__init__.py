@@ -9,3 +9,7 @@ from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits,
                      nll_loss, poisson_nll_loss, smooth_l1_loss, triplet_margin_loss)
 from .normalization import (batch_norm, group_norm, instance_norm, local_response_norm,
                             rms_norm)
+from .dropout_variants import alpha_dropout, dropout1d, dropout2d
+from .pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool1d,
+                      avg_pool2d, max_pool1d, max_pool2d, max_unpool2d)
+from .resizing import interpolate, pixel_shuffle, pixel_unshuffle

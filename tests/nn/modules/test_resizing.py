@@ -1,0 +1,35 @@
+"""Upsample and the pixel shuffles: torch's reprs, and forward as the functional form."""
+import pytest
+
+import tensorrt_mini as tm
+from tensorrt_mini import nn
+
+REPRS = [
+    (lambda: nn.Upsample(scale_factor=2), "Upsample(scale_factor=2.0, mode='nearest')"),
+    (lambda: nn.Upsample(size=(3, 4), mode="bilinear"), "Upsample(size=(3, 4), mode='bilinear')"),
+    (lambda: nn.Upsample(scale_factor=2.5, mode="bilinear", align_corners=True),
+     "Upsample(scale_factor=2.5, mode='bilinear')"),
+    (lambda: nn.Upsample(size=3, mode="linear", align_corners=False),
+     "Upsample(size=3, mode='linear')"),
+    (lambda: nn.Upsample(scale_factor=(2, 3), recompute_scale_factor=True),
+     "Upsample(scale_factor=(2.0, 3.0), mode='nearest')"),
+    (lambda: nn.PixelShuffle(2), "PixelShuffle(upscale_factor=2)"),
+    (lambda: nn.PixelUnshuffle(3), "PixelUnshuffle(downscale_factor=3)"),
+]
+
+
+@pytest.mark.parametrize("make,text", REPRS, ids=[t for _, t in REPRS])
+def test_repr(make, text):
+    assert repr(make()) == text
+
+
+def test_forward_is_the_functional_form():
+    F = tm.nn.functional
+    x = tm.arange(48.0).view(1, 4, 3, 4)
+    assert tm.equal(nn.Upsample(scale_factor=(1.5, 0.5), mode="bilinear", align_corners=True)(x),
+                    F.interpolate(x, scale_factor=(1.5, 0.5), mode="bilinear", align_corners=True))
+    assert tm.equal(nn.Upsample(size=5)(x), F.interpolate(x, size=5))
+    assert tm.equal(nn.Upsample(scale_factor=1.7, recompute_scale_factor=True)(x),
+                    F.interpolate(x, scale_factor=1.7, recompute_scale_factor=True))
+    assert tm.equal(nn.PixelShuffle(2)(x), F.pixel_shuffle(x, 2))
+    assert tm.equal(nn.PixelUnshuffle(2)(x[:, :, :2]), F.pixel_unshuffle(x[:, :, :2], 2))
