@@ -864,12 +864,15 @@ def _glu(a, b):
 
 for _name, _arity, _body, _heavy in (
         ("leaky_relu", 2, _leaky_relu, False), ("elu", 4, _elu, True),
-        ("threshold", 3, _threshold, False), ("softshrink", 2, _softshrink, False),
+        ("softshrink", 2, _softshrink, False),
         ("softplus", 3, _softplus, True), ("silu", 1, _silu, True), ("mish", 1, _mish, True),
         ("hardsigmoid", 1, _hardsigmoid, False), ("hardswish", 1, _hardswish, False),
-        ("log_sigmoid", 1, _log_sigmoid, True), ("softsign", 1, _softsign, True),
-        ("tanhshrink", 1, _tanhshrink, True), ("glu", 2, _glu, True)):
+        ("log_sigmoid", 1, _log_sigmoid, True), ("glu", 2, _glu, True)):
     _op(_name, _arity, "f", "same", _body, heavy=_heavy, public=False)
+# torch composes these two of float ops: integers give float results
+_op("softsign", 1, "f", "float", _softsign, heavy=True, public=False)
+_op("tanhshrink", 1, "f", "float", _tanhshrink, heavy=True, public=False)
+_op("threshold", 3, "if", "same", _threshold, public=False)
 _op("hardshrink", 2, "f", "same", _hardshrink, inplace=False)  # torch.hardshrink, x.hardshrink
 
 # --- the CPU's host math -------------------------------------------------------------------

@@ -83,8 +83,9 @@ def softplus(input, beta=1.0, threshold=20.0, out=None):
 
 @differentiable
 def softshrink(input, lambd=0.5, out=None):
-    if not input._dtype.is_floating_point:
-        raise not_implemented("softshrink_check", input._dtype)
+    if not input._dtype.is_floating_point:  # (torch's message names its check, no device)
+        raise NotImplementedError(f"\"softshrink_check\" not implemented for "
+                                  f"'{D.TYPE_NAMES[input._dtype.name]}'")
     biggest = float(np.finfo(input._dtype.np).max)
     if not 0 <= lambd <= biggest:
         raise RuntimeError(f"lambda must be in range [0, {biggest:g}] for input dtype "
@@ -157,7 +158,11 @@ def prelu_weight(input, weight):
 def prelu(input, weight):
     """input where positive, weight * input elsewhere: leaky_relu's kernel with a tensor of
     slopes."""
-    _floats(input, "prelu_cpu")
+    _floats(input, "prelu")
+    if weight._dtype is not input._dtype:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got "
+                           f"{D.TYPE_NAMES[input._dtype.name]} and "
+                           f"{D.TYPE_NAMES[weight._dtype.name]}")
     return nary("leaky_relu", [input, prelu_weight(input, weight)])
 
 
@@ -187,20 +192,21 @@ def rrelu_with_noise(input, noise, lower, upper, training, out=None):
 rrelu_with_noise_ = _in_place(rrelu_with_noise)
 
 
-def _rrelu_checked(input, lower, upper):
-    _floats(input, "rrelu_with_noise_cpu")
+def _rrelu_checked(input, lower, upper, training):
+    if training:  # (in eval, leaky_relu's kernel refuses integers itself)
+        _floats(input, "rrelu_with_noise_out")
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
-    _rrelu_checked(input, lower, upper)
+    _rrelu_checked(input, lower, upper, training)
     noise = rrelu_noise(input, lower, upper, generator) if training else None
     return rrelu_with_noise(input, noise, lower, upper, training)
 
 
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
-    _rrelu_checked(input, lower, upper)
+    _rrelu_checked(input, lower, upper, training)
     noise = rrelu_noise(input, lower, upper, generator) if training else None
     return rrelu_with_noise_(input, noise, lower, upper, training)
 

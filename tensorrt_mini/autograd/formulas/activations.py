@@ -72,9 +72,10 @@ _activation("leaky_relu", ("LeakyReluBackward0", "LeakyReluBackward1"),
 
 
 def _elu_grad(g, x, a):
+    # x > 0 picks the linear branch, so NaN takes the exponential one (NaN), as in torch
     negcoef = a["alpha"] * a["scale"]
     iscale = a["input_scale"]
-    return E.where(x <= 0, g * (E.exp(x * iscale) * (iscale * negcoef)), g * a["scale"])
+    return E.where(x > 0, g * a["scale"], g * (E.exp(x * iscale) * (iscale * negcoef)))
 
 
 def _celu_grad(g, x, a):
@@ -86,8 +87,10 @@ _activation("elu", ("EluBackward0", "EluBackward1"), _elu_grad,
             lambda a: _ELU_INPLACE if a["alpha"] < 0 else None)
 _activation("celu", ("CeluBackward0", "CeluBackward1"), _celu_grad,
             lambda a: _ELU_INPLACE if a["alpha"] < 0 else None)
+# strictly inside the bounds; NaN gets no gradient, as in torch's vectorised kernel (its
+# scalar tail, for the last few elements, passes it one)
 _activation("hardtanh", "HardtanhBackward0",
-            lambda g, x, a: E.where((x <= a["min_val"]) | (x >= a["max_val"]), 0.0, g))
+            lambda g, x, a: E.where((x > a["min_val"]) & (x < a["max_val"]), g, 0.0))
 _activation("threshold", ("ThresholdBackward0", "ThresholdBackward1"),
             lambda g, x, a: E.where(x <= a["threshold"], 0.0, g))
 
@@ -102,8 +105,9 @@ _activation("softplus", "SoftplusBackward0", _softplus_grad)
 
 
 def _shrink_grad(g, x, a):
+    # outside [-lambd, lambd] (NaN is not): torch's vectorised kernel
     lambd = a["lambd"]
-    return E.where((x >= -lambd) & (x <= lambd), 0.0, g)
+    return E.where((x < -lambd) | (x > lambd), g, 0.0)
 
 
 _activation("softshrink", "SoftshrinkBackward0", _shrink_grad)
@@ -141,8 +145,9 @@ _activation("silu", "SiluBackward0", _silu_grad)
 _activation("mish", "MishBackward0", _mish_grad)
 _activation("hardsigmoid", "HardsigmoidBackward0",
             lambda g, x, a: E.where((x > -3) & (x < 3), g / 6, 0.0))
+# 0 up to -3, g from 3, NaN taking the middle branch (torch's vectorised kernel)
 _activation("hardswish", "HardswishBackward0",
-            lambda g, x, a: E.where(x < -3, 0.0, E.where(x <= 3, g * (x / 3 + 0.5), g)))
+            lambda g, x, a: E.where(x <= -3, 0.0, E.where(x >= 3, g, g * (x / 3 + 0.5))))
 _activation("log_sigmoid", "LogSigmoidBackward0", _log_sigmoid_grad)
 # torch composes these two (x / (1 + |x|), x - tanh(x)): its last node's name
 _activation("softsign", "DivBackward0", _softsign_grad)
