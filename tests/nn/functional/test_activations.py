@@ -46,9 +46,10 @@ def _call(lib, name, x, kwargs):
 def _tolerance(dtype, what):
     if dtype == "float64":
         return 1e-12, 1e-300
-    # float32 gradients (and values of the existing gelu's strided kernel) lose a few
-    # digits where a formula cancels, as torch's do: counted against the gradient's scale
-    return (2e-6, 1e-7) if what == "values" else (2e-6, 1e-6)
+    # float32 values and gradients lose a few digits where a formula cancels (gelu near
+    # -3, log_softmax's x - logsumexp, composed gradients), as torch's do, differently:
+    # an absolute tolerance at the scale of the values (O(1)) counts them
+    return (2e-6, 5e-7) if what == "values" else (2e-6, 1e-6)
 
 
 def _close(mine, theirs, dtype, what="values"):
