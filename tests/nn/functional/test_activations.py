@@ -302,3 +302,26 @@ def test_cuda_values_and_gradients_match_the_cpu(case):
     for a, b in ((y_cuda, y_cpu), (g_cuda, g_cpu)):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6,
                                    equal_nan=True)
+
+
+@pytest.mark.parametrize("call", ["F.elu(x, 0.5)", "F.softplus(x, 2.0)", "F.mish(x)",
+                                  "F.glu(x)", "F.prelu(x, w)", "F.hardswish(x) * x"])
+def test_gradients_of_gradients_as_torch(call):
+    """Hessian-vector products: each backward is written in differentiable ops."""
+    torch = needs_torch()
+    rng = np.random.default_rng(4)
+    xv, v, wv = rng.standard_normal((3, 4)), rng.standard_normal((3, 4)), np.array([0.2])
+
+    def hvp(lib):
+        x = lib.tensor(xv, requires_grad=True)
+        w = lib.tensor(wv, requires_grad=True)
+        y = eval(call, {"F": lib.nn.functional, "x": x, "w": w})
+        (g,) = lib.autograd.grad((y * y).sum(), x, create_graph=True)
+        (g * lib.tensor(v[:, :g.shape[1]])).sum().backward()
+        return x.grad, w.grad
+    for mine, theirs in zip(hvp(tm), hvp(torch)):
+        if theirs is None:
+            assert mine is None
+        else:
+            np.testing.assert_allclose(np.asarray(mine), theirs.numpy(), rtol=1e-10,
+                                       atol=1e-12)
