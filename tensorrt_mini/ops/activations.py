@@ -68,6 +68,8 @@ def celu(input, alpha=1.0, out=None):
 def hardtanh(input, min_val=-1.0, max_val=1.0, out=None):
     if input._dtype is D.bool_:
         raise RuntimeError("Bool inputs not supported for hardtanh")
+    if input._dtype is D.uint8 and (min_val < 0 or max_val < 0):
+        raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
     return nary("clamp_both", [input], [min_val, max_val], out)
 
 
