@@ -9,9 +9,9 @@ import inspect
 
 from ...ops import activations as A
 from ...ops import elementwise as E
+from ...ops.joining import cat
 from ..graph import record, run
 from ..inplace import via_out_of_place
-from ...ops.joining import cat
 from .common import fit, meta, register, sum_to
 
 _INPLACE_NEGATIVE = ("In-place {} backward calculation is triggered with a negative slope which "
@@ -52,9 +52,9 @@ def _activation(name, node, grad, check_in_place=None):
         return record(_node, out, (x,), backward, (x,))
     register(name)(derivative)
 
-    op = getattr(A, name, None)
-    if getattr(A, name + "_", None) is None:
+    if getattr(A, name + "_", None) is None:  # no in-place form
         return
+    op = getattr(A, name)
 
     def in_place(raw, t, *params, **kwargs):
         error = None
