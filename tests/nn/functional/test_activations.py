@@ -14,12 +14,12 @@ from tensorrt_mini.backends import cuda_runtime
 # (name, kwargs): F.<name>(x, **kwargs)
 TABLE = [
     ("relu", {}), ("relu6", {}), ("leaky_relu", {}), ("leaky_relu", {"negative_slope": -0.2}),
-    ("rrelu", {}), ("elu", {}), ("elu", {"alpha": 0.5}), ("selu", {}), ("celu", {"alpha": 2.0}),
+    ("rrelu", {}), ("elu", {}), ("selu", {}), ("celu", {"alpha": 2.0}),
     ("gelu", {}), ("gelu", {"approximate": "tanh"}), ("silu", {}), ("mish", {}),
     ("softplus", {}), ("softplus", {"beta": 2.0, "threshold": 3.0}), ("softsign", {}),
     ("hardtanh", {}), ("hardtanh", {"min_val": -2.0, "max_val": 0.5}), ("hardsigmoid", {}),
     ("hardswish", {}), ("tanh", {}), ("tanhshrink", {}), ("softshrink", {}),
-    ("softshrink", {"lambd": 1.5}), ("hardshrink", {}), ("hardshrink", {"lambd": 1.5}),
+    ("softshrink", {"lambd": 1.5}), ("hardshrink", {"lambd": 1.5}),
     ("threshold", {"threshold": 0.1, "value": 20.0}), ("sigmoid", {}), ("logsigmoid", {}),
     ("softmax", {"dim": 1}), ("log_softmax", {"dim": 0}), ("softmin", {"dim": 1}),
     ("glu", {}), ("glu", {"dim": 0}),
