@@ -866,7 +866,7 @@ for _name, _arity, _body, _heavy in (
         ("leaky_relu", 2, _leaky_relu, False), ("elu", 4, _elu, True),
         ("softshrink", 2, _softshrink, False),
         ("softplus", 3, _softplus, True), ("silu", 1, _silu, True), ("mish", 1, _mish, True),
-        ("hardsigmoid", 1, _hardsigmoid, False), ("hardswish", 1, _hardswish, False),
+        ("hardsigmoid", 1, _hardsigmoid, True), ("hardswish", 1, _hardswish, True),
         ("log_sigmoid", 1, _log_sigmoid, True), ("glu", 2, _glu, True)):
     _op(_name, _arity, "f", "same", _body, heavy=_heavy, public=False)
 # torch composes these two of float ops: integers give float results
