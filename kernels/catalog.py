@@ -778,6 +778,103 @@ _op("addcmul", 4, "if", "same", _addcmul)
 _op("addcdiv", 4, "f", "same", _addcdiv, heavy=True)
 
 
+# --- activations (nn.functional): each is one pass, written as torch's CPU kernel computes
+# it, so results agree to the last bit or two; parameters come after the input as scalar
+# operands (leaky_relu also takes a tensor of slopes: prelu's weight, rrelu's noise)
+
+def _leaky_relu(x, slope):
+    return x if x > 0 else x * slope
+
+
+def _elu(x, negcoef, poscoef, input_scale):
+    # elu, selu and celu: alpha * scale * expm1(x * input_scale) below 0, x * scale above
+    if x <= 0:
+        return math.expm1(x * input_scale) * negcoef
+    return x * poscoef
+
+
+def _threshold(x, threshold, value):
+    return value if x <= threshold else x
+
+
+def _softshrink(x, lambd):
+    # x * 0 in the middle: NaN stays NaN
+    if x > lambd:
+        return x - lambd
+    if x < -lambd:
+        return x + lambd
+    return x * 0
+
+
+def _hardshrink(x, lambd):
+    return 0 if x >= -lambd and x <= lambd else x
+
+
+def _softplus(x, beta, threshold):
+    if x * beta > threshold:  # linear there, and exp would overflow
+        return x
+    return math.log1p(math.exp(x * beta)) / beta
+
+
+def _silu(x):
+    return x / (1 + math.exp(-x))
+
+
+def _mish(x):
+    return x * math.tanh(math.log1p(math.exp(x)))
+
+
+# min(max(x + 3, 0), 6) as C++'s std::min and std::max take it, NaN passing through
+# (Python's and the GPU's min and max may drop it)
+def _hardsigmoid(x):
+    y = x + 3
+    if y < 0:
+        y = 0
+    elif 6 < y:
+        y = 6
+    return y / 6
+
+
+def _hardswish(x):
+    y = x + 3
+    if y < 0:
+        y = 0
+    elif 6 < y:
+        y = 6
+    return x * y / 6
+
+
+def _log_sigmoid(x):
+    m = x if x < 0 else 0
+    return m - math.log1p(math.exp(-math.fabs(x)))
+
+
+def _softsign(x):
+    return x / (math.fabs(x) + 1)
+
+
+def _tanhshrink(x):
+    return x - math.tanh(x)
+
+
+def _glu(a, b):
+    # the first half gated by the sigmoid of the second
+    return a * (1 / (1 + math.exp(-b)))
+
+
+for _name, _arity, _body, _heavy in (
+        ("leaky_relu", 2, _leaky_relu, False), ("elu", 4, _elu, True),
+        ("softshrink", 2, _softshrink, False),
+        ("softplus", 3, _softplus, True), ("silu", 1, _silu, True), ("mish", 1, _mish, True),
+        ("hardsigmoid", 1, _hardsigmoid, True), ("hardswish", 1, _hardswish, True),
+        ("log_sigmoid", 1, _log_sigmoid, True), ("glu", 2, _glu, True)):
+    _op(_name, _arity, "f", "same", _body, heavy=_heavy, public=False)
+# torch composes these two of float ops: integers give float results
+_op("softsign", 1, "f", "float", _softsign, heavy=True, public=False)
+_op("tanhshrink", 1, "f", "float", _tanhshrink, heavy=True, public=False)
+_op("threshold", 3, "if", "same", _threshold, public=False)
+_op("hardshrink", 2, "f", "same", _hardshrink, inplace=False)  # torch.hardshrink, x.hardshrink
+
 # --- the CPU's host math -------------------------------------------------------------------
 # numpy's own loops compute these on contiguous float tensors of serial sizes (below the
 # parallel threshold), with nothing to compile: a first call skips a kernel's compile

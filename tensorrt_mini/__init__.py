@@ -20,6 +20,7 @@ from .ops.elementwise import (abs, add, bitwise_and, bitwise_not, bitwise_or, bi
                               sin, sqrt, sub, tan, tanh, trunc, result_type)
 from .ops.elementwise import (addcdiv, addcmul, bitwise_left_shift, bitwise_right_shift,
                               heaviside, lerp, logit, nan_to_num, positive, square)
+from .ops.activations import celu, celu_, prelu, rrelu, rrelu_, selu, selu_, threshold, threshold_
 from .ops.indexing import nonzero
 from .ops.comparison import allclose, count_nonzero, equal, isclose, isin
 from .ops.einsum import einsum

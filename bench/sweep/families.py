@@ -75,6 +75,11 @@ def _nan_to_num(xp, a):
     return lambda: xp.nan_to_num(a, nan=0.0, posinf=1.0, neginf=-1.0)
 
 
+@register("hardshrink(a, 0.5)", "elementwise", covers="hardshrink")
+def _hardshrink(xp, a):
+    return lambda: xp.hardshrink(a, 0.5)
+
+
 @register("a << b", "elementwise", floats(2), dtypes=("int64",), covers="bitwise_left_shift")
 def _left_shift(xp, a, b):
     return lambda: xp.bitwise_left_shift(a, b)

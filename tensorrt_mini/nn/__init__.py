@@ -3,6 +3,3 @@ from . import functional, init, utils
 from .module import Module
 from .modules import *  # noqa: F401,F403  (every layer class: the list is in modules/__init__.py)
 from .parameter import Parameter
-from .modules import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, AlphaDropout,
-                      AvgPool1d, AvgPool2d, Dropout1d, Dropout2d, MaxPool1d, MaxPool2d,
-                      MaxUnpool2d, PixelShuffle, PixelUnshuffle, Upsample)

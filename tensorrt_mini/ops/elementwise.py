@@ -490,6 +490,12 @@ def logit(input, eps=None, out=None):
 
 
 @differentiable
+def hardshrink(input, lambd=0.5, out=None):
+    """0 where -lambd <= x <= lambd, else x."""
+    return nary("hardshrink", [input], [lambd], out)
+
+
+@differentiable
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, out=None):
     if not input._dtype.is_floating_point:  # integers and bools have no NaN or infinity
         return unary("copy", input, out)

@@ -432,6 +432,8 @@ def _catalog_call(name, x, y):
         return getattr(tm, name)(*args, value=0.5)
     if name == "nan_to_num":
         return tm.nan_to_num(x)
+    if name == "hardshrink":
+        return tm.hardshrink(x, 0.5)
     return getattr(tm, name)(*args)
 
 

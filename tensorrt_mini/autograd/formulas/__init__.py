@@ -2,3 +2,4 @@
 into ops.dispatch.DERIVATIVES."""
 from . import (conversion, diagonals, elementwise, factorizations, fused, inplace,  # noqa: F401
                joining, linalg, reduction, scans, scattering, views)
+from . import activations  # noqa: F401

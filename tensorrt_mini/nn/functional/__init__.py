@@ -1,15 +1,18 @@
 """tm.nn.functional: the functional forms of the layers, one module per family."""
 from ...ops.padding import pad
-from .core import bilinear
-from .core import (dropout, embedding, gelu, layer_norm, linear, log_softmax,
-                   relu, sigmoid, softmax, tanh)
+from .activations import (celu, celu_, elu, elu_, glu, hardshrink, hardsigmoid, hardswish,
+                          hardtanh, hardtanh_, leaky_relu, leaky_relu_, logsigmoid, mish, prelu,
+                          relu6, relu_, rrelu, rrelu_, selu, selu_, silu, softmin, softplus,
+                          softshrink, softsign, tanhshrink, threshold, threshold_)
+from .core import (bilinear, dropout, embedding, gelu, layer_norm, linear, log_softmax, relu,
+                   sigmoid, softmax, tanh)
+from .dropout_variants import alpha_dropout, dropout1d, dropout2d
 from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits,
                      cosine_embedding_loss, cross_entropy, ctc_loss, gaussian_nll_loss, huber_loss,
                      kl_div, l1_loss, margin_ranking_loss, mse_loss, multilabel_soft_margin_loss,
                      nll_loss, poisson_nll_loss, smooth_l1_loss, triplet_margin_loss)
 from .normalization import (batch_norm, group_norm, instance_norm, local_response_norm,
                             rms_norm)
-from .dropout_variants import alpha_dropout, dropout1d, dropout2d
 from .pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool1d,
                       avg_pool2d, max_pool1d, max_pool2d, max_unpool2d)
 from .resizing import interpolate, pixel_shuffle, pixel_unshuffle
