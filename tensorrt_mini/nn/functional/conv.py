@@ -15,6 +15,7 @@ and a transposed convolution is the same with forward and grad input swapped.
 """
 import math
 
+from ... import _tensor as T
 from ... import creation
 from ... import dtypes as D
 from ...autograd.graph import record
@@ -127,14 +128,20 @@ def _columns(x, groups, kernel, stride, dilation, padding, count):
     n, c = x._shape[:2]
     rank = len(kernel)
     cl = x.permute(0, *range(2, rank + 2), 1)  # channels-last (a view)
+    rows = n * math.prod(count)
+    shape = (groups, rows, math.prod(kernel) * (c // groups))
+    if x._storage.device.type == "cpu":  # one pass that pads as it gathers
+        cols = T.empty_tensor(shape, x._dtype, x._storage.device)
+        T.backends.get("cpu").im2col(cols, cl.contiguous(), kernel, stride, dilation,
+                                     [p[0] for p in padding], count)
+        return cols
     if any(p for pair in padding for p in pair):
         cl = pad(cl, (0, 0) + pad_pairs(padding))
     cl = cl.reshape(cl._shape[:-1] + (groups, c // groups))  # (N, *Dp, G, Cg)
     view = windows(cl, 1, kernel, stride, dilation, count)  # (N, *out, *k, G, Cg)
     g_dim = 2 * rank + 1
     order = (g_dim, 0) + tuple(range(1, 2 * rank + 1)) + (g_dim + 1,)
-    rows = n * math.prod(count)
-    return gathered(view.permute(*order), (groups, rows, math.prod(kernel) * (c // groups)))
+    return gathered(view.permute(*order), shape)
 
 
 def _uncolumns(cols, shape, groups, kernel, stride, dilation, padding, count, final):
@@ -144,6 +151,12 @@ def _uncolumns(cols, shape, groups, kernel, stride, dilation, padding, count, fi
     n, c = shape[:2]
     size = shape[2:]
     rank = len(kernel)
+    back = (0, rank + 1) + tuple(range(1, rank + 1))  # channels-last -> (N, C, *D)
+    if cols._storage.device.type == "cpu":  # one gather per element, no padded buffer
+        cl = T.empty_tensor((n,) + tuple(size) + (c,), cols._dtype, cols._storage.device)
+        T.backends.get("cpu").col2im(cl, cols, kernel, stride, dilation,
+                                     [p[0] for p in padding], count)
+        return gathered(cl.permute(*back), final)
     padded = tuple(s + p[0] + p[1] for s, p in zip(size, padding))
     full = creation.zeros((n,) + padded + (groups, c // groups), dtype=cols._dtype,
                           device=cols.device)
@@ -154,7 +167,7 @@ def _uncolumns(cols, shape, groups, kernel, stride, dilation, padding, count, fi
     for d, (s, p) in enumerate(zip(size, padding)):
         inside = inside.narrow(d + 1, p[0], s)
     inside = inside.reshape(inside._shape[:-2] + (c,))
-    return gathered(inside.permute(0, rank + 1, *range(1, rank + 1)), final)
+    return gathered(inside.permute(*back), final)
 
 
 def _rows(t, groups):
