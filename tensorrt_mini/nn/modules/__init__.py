@@ -6,3 +6,4 @@ from .linear import Identity, Linear
 from .loss import CrossEntropyLoss, MSELoss
 from .normalization import LayerNorm
 from .sparse import Embedding
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, Fold, Unfold
