@@ -17,8 +17,8 @@ import math
 
 from ... import _tensor as T
 from ... import creation
-from ... import dtypes as D
 from ...autograd.graph import record
+from ...ops.elementwise import C_NAMES
 from ...ops.linalg import matmul
 from ...ops.padding import pad
 from .core import _tracking, _untracked
@@ -44,10 +44,6 @@ def _check_len(value, n, name):
                            f"{name}={list(value)}")
 
 
-def _torch_type(t):
-    return D.TYPE_NAMES[t._dtype.name]
-
-
 def _check_common(name, input, weight, bias, n, stride, dilation, groups):
     if input.dim() not in (n + 1, n + 2):
         raise RuntimeError(f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to "
@@ -66,12 +62,12 @@ def _check_common(name, input, weight, bias, n, stride, dilation, groups):
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
     if input._dtype is not weight._dtype:
-        raise RuntimeError(f"Input type ({_torch_type(input)}Tensor) and weight type "
-                           f"({_torch_type(weight)}Tensor) should be the same or input should be "
-                           "a MKLDNN tensor and weight is a dense tensor")
+        raise RuntimeError(f"Input type ({input.type()}) and weight type ({weight.type()}) "
+                           "should be the same or input should be a MKLDNN tensor and weight is "
+                           "a dense tensor")
     if bias is not None and bias._dtype is not input._dtype:
-        raise RuntimeError(f"Input type ({D.C_NAMES[input._dtype.name]}) and bias type "
-                           f"({D.C_NAMES[bias._dtype.name]}) should be the same")
+        raise RuntimeError(f"Input type ({C_NAMES[input._dtype.name]}) and bias type "
+                           f"({C_NAMES[bias._dtype.name]}) should be the same")
     for t in (weight,) + (() if bias is None else (bias,)):
         if t._storage.device != input._storage.device:
             raise RuntimeError(f"Input type ({input.type()}) and weight type ({t.type()}) "
@@ -94,6 +90,20 @@ def _check_bias(bias, weight, channels, transposed):
         raise RuntimeError(f"{given} of size {list(weight._shape)}, expected bias to be "
                            f"1-dimensional with {channels} elements, but got bias of size "
                            f"{list(bias._shape)} instead")
+
+
+def _strides_like_channels_last(t):
+    """torch's test for a 4-D or 5-D tensor laid out channels-last (its strides ordered
+    C, W, H, (D,) N from fastest), which makes a convolution answer channels-last too."""
+    if t.dim() not in (4, 5) or t._stride[1] == 0:
+        return False
+    lowest = 0
+    for d in (1,) + tuple(range(t.dim() - 1, 1, -1)) + (0,):
+        size, stride = t._shape[d], t._stride[d]
+        if size == 0 or stride < lowest or (d == 0 and lowest == t._stride[1]):
+            return False
+        lowest = stride * size if size > 1 else stride
+    return True
 
 
 def _same_padding(kernel, dilation):
@@ -144,10 +154,10 @@ def _columns(x, groups, kernel, stride, dilation, padding, count):
     return gathered(view.permute(*order), shape)
 
 
-def _uncolumns(cols, shape, groups, kernel, stride, dilation, padding, count, final):
+def _uncolumns(cols, shape, groups, kernel, stride, dilation, padding, count,
+               channels_last=False):
     """The adjoint of _columns: (G, N * prod(count), prod(k) * C/G) added window by window
-    into a new (N, C, *D) tensor of `shape` (col2im), shaped `final` (shape, or without
-    its batch dim of 1)."""
+    into a new (N, C, *D) tensor of `shape` (col2im), channels-last if asked."""
     n, c = shape[:2]
     size = shape[2:]
     rank = len(kernel)
@@ -156,7 +166,7 @@ def _uncolumns(cols, shape, groups, kernel, stride, dilation, padding, count, fi
         cl = T.empty_tensor((n,) + tuple(size) + (c,), cols._dtype, cols._storage.device)
         T.backends.get("cpu").col2im(cl, cols, kernel, stride, dilation,
                                      [p[0] for p in padding], count)
-        return gathered(cl.permute(*back), final)
+        return cl.permute(*back) if channels_last else gathered(cl.permute(*back), shape)
     padded = tuple(s + p[0] + p[1] for s, p in zip(size, padding))
     full = creation.zeros((n,) + padded + (groups, c // groups), dtype=cols._dtype,
                           device=cols.device)
@@ -167,7 +177,9 @@ def _uncolumns(cols, shape, groups, kernel, stride, dilation, padding, count, fi
     for d, (s, p) in enumerate(zip(size, padding)):
         inside = inside.narrow(d + 1, p[0], s)
     inside = inside.reshape(inside._shape[:-2] + (c,))
-    return gathered(inside.permute(*back), final)
+    if channels_last:
+        return gathered(inside, inside._shape).permute(*back)
+    return gathered(inside.permute(*back), shape)
 
 
 def _rows(t, groups):
@@ -179,17 +191,21 @@ def _rows(t, groups):
     return gathered(view.permute(*order), (groups, n * math.prod(t._shape[2:]), c // groups))
 
 
-def _unrows(m, shape, bias, final):
-    """The inverse of _rows: (G, N * prod(D), C/G) -> a new (N, C, *D) plus bias, shaped
-    `final` (shape, or without its batch dim of 1)."""
+def _unrows(m, shape, bias, channels_last=False):
+    """The inverse of _rows: (G, N * prod(D), C/G) -> a new (N, C, *D), plus bias; laid
+    out channels-last if asked (a view of m itself for one group)."""
     n, c = shape[:2]
     groups, _, cg = m._shape
     if bias is not None:
         m.add_(bias.view(groups, 1, cg))
     rank = len(shape) - 2
     view = m.view((groups, n) + tuple(shape[2:]) + (cg,))
+    if channels_last:
+        cl = view.view(view._shape[1:-1] + (c,)) if groups == 1 else gathered(
+            view.permute(*range(1, rank + 2), 0, rank + 2), (n,) + tuple(shape[2:]) + (c,))
+        return cl.permute(0, rank + 1, *range(1, rank + 1))
     order = (1, 0, rank + 2) + tuple(range(2, rank + 2))
-    return gathered(view.permute(*order), final)
+    return gathered(view.permute(*order), shape)
 
 
 def _weight_matrix(w, groups, transposed):
@@ -229,8 +245,10 @@ def _convolution(name, n, input, weight, bias, stride, padding, dilation, groups
     _check_common(name, input, weight, bias, n, stride, dilation, groups)
     kernel = weight._shape[2:]
     pairs = _conv_padding(padding, n, stride, kernel, dilation)
-    batched = input.dim() == n + 2
-    x = input if batched else input.unsqueeze(0)
+    if input.dim() == n + 1:  # unbatched: a batch of one, as torch (its grad_fn a squeeze)
+        return _convolution(name, n, input.unsqueeze(0), weight, bias, stride, padding,
+                            dilation, groups).squeeze(0)
+    x = input
     _check_weight_groups(weight, groups)
     c = weight._shape[1] * groups
     if x._shape[1] != c:
@@ -249,14 +267,14 @@ def _convolution(name, n, input, weight, bias, stride, padding, dilation, groups
                   for s, k, st, d, p in zip(size, kernel, stride, dilation, pairs))
     # torch gives an input of no channels an output of none (whatever the weight)
     shape = (x._shape[0], weight._shape[0] if c else 0) + count
-    final = shape if batched else shape[1:]
     track = _tracking(input, weight, bias)
 
     def forward():
         if 0 in shape or 0 in x._shape:
-            return _filled(final, x, bias, n)
+            return _filled(shape, x, bias, n)
         cols = _columns(x, groups, kernel, stride, dilation, pairs, count)
-        return _unrows(matmul(cols, _weight_matrix(weight, groups, False)), shape, bias, final)
+        return _unrows(matmul(cols, _weight_matrix(weight, groups, False)), shape, bias,
+                       _channels_last(x, weight))
     out = _untracked(forward, track)
     if not track:
         return out
@@ -264,15 +282,13 @@ def _convolution(name, n, input, weight, bias, stride, padding, dilation, groups
     need_b = bias is not None and bias._requires_grad
 
     def backward(g, x, w):
-        g = g if batched else g.unsqueeze(0)
         if 0 in g._shape or 0 in x._shape:
-            return _empty_grads(x, w, bias, need_x, need_w, need_b, input._shape)
+            return _empty_grads(x, w, bias, need_x, need_w, need_b)
         gm = _rows(g, groups)  # (G, M, K/G)
         grad_x = grad_w = grad_b = None
         if need_x:
             cols = matmul(gm, _weight_matrix(w, groups, False).transpose(1, 2))
-            grad_x = _uncolumns(cols, x._shape, groups, kernel, stride, dilation, pairs, count,
-                                input._shape)
+            grad_x = _uncolumns(cols, x._shape, groups, kernel, stride, dilation, pairs, count)
         if need_w:
             cols = _columns(x, groups, kernel, stride, dilation, pairs, count)
             grad_w = _unweight_matrix(matmul(cols.transpose(1, 2), gm), w._shape, groups,
@@ -283,6 +299,11 @@ def _convolution(name, n, input, weight, bias, stride, padding, dilation, groups
     return record("ConvolutionBackward0", out, (input, weight, bias), backward, (x, weight))
 
 
+def _channels_last(x, weight):
+    """Whether torch answers channels-last: either operand laid out so."""
+    return _strides_like_channels_last(x) or _strides_like_channels_last(weight)
+
+
 def _filled(shape, like, bias, n):
     """The result of a convolution that adds no terms or has no elements: bias, or 0."""
     out = creation.zeros(shape, dtype=like._dtype, device=like.device)
@@ -291,9 +312,9 @@ def _filled(shape, like, bias, n):
     return out.add_(bias.view((-1,) + (1,) * n))
 
 
-def _empty_grads(x, w, bias, need_x, need_w, need_b, input_shape):
+def _empty_grads(x, w, bias, need_x, need_w, need_b):
     zeros = lambda shape, like: creation.zeros(shape, dtype=like._dtype, device=like.device)
-    return (zeros(input_shape, x) if need_x else None, zeros(w._shape, w) if need_w else None,
+    return (zeros(x._shape, x) if need_x else None, zeros(w._shape, w) if need_w else None,
             zeros(bias._shape, bias) if need_b else None)
 
 
@@ -311,7 +332,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 # --- transposed convolution -----------------------------------------------------------
 
-_AXES = {1: ("width",), 2: ("height", "width"), 3: ("depth", "height", "width")}
+_AXES = {2: ("height", "width"), 3: ("depth", "height", "width")}
 
 
 def _transposed(name, n, input, weight, bias, stride, padding, output_padding, groups,
@@ -330,14 +351,18 @@ def _transposed(name, n, input, weight, bias, stride, padding, output_padding, g
     if min(output_padding) < 0:
         raise RuntimeError("negative output_padding is not supported")
     if any(o >= s and o >= d for o, s, d in zip(output_padding, stride, dilation)):
-        axes = _AXES[n]
-        parts = [f"output_padding_{a}: {v}" for a, v in zip(axes, output_padding)]
-        parts += [f"stride_{a}: {v}" for a, v in zip(axes, stride)]
-        parts += [f"dilation_{a}: {v}" for a, v in zip(axes, dilation)]
+        # torch runs a 1-d one as 2-d, and names the height it adds
+        lead = n == 1
+        axes = _AXES[n + lead]
+        parts = [f"output_padding_{a}: {v}" for a, v in zip(axes, (0,) * lead + output_padding)]
+        parts += [f"stride_{a}: {v}" for a, v in zip(axes, (1,) * lead + stride)]
+        parts += [f"dilation_{a}: {v}" for a, v in zip(axes, (1,) * lead + dilation)]
         raise RuntimeError("output padding must be smaller than either stride or dilation, but "
                            "got " + " ".join(parts))
-    batched = input.dim() == n + 2
-    x = input if batched else input.unsqueeze(0)
+    if input.dim() == n + 1:  # unbatched: a batch of one, as torch (its grad_fn a squeeze)
+        return _transposed(name, n, input.unsqueeze(0), weight, bias, stride, padding,
+                           output_padding, groups, dilation).squeeze(0)
+    x = input
     _check_weight_groups(weight, groups)
     if x._shape[1] != weight._shape[0]:
         raise RuntimeError(f"Given transposed=1, weight of size {list(weight._shape)}, expected "
@@ -356,14 +381,14 @@ def _transposed(name, n, input, weight, bias, stride, padding, output_padding, g
                            f"({' x '.join(map(str, count))}). Output size is too small")
     pairs = tuple((p, p) for p in padding)
     shape = (x._shape[0], channels) + count
-    final = shape if batched else shape[1:]
     track = _tracking(input, weight, bias)
 
     def forward():
         if 0 in shape or 0 in x._shape:
-            return _filled(final, x, bias, n)
+            return _filled(shape, x, bias, n)
         cols = matmul(_rows(x, groups), _weight_matrix(weight, groups, True))
-        out = _uncolumns(cols, shape, groups, kernel, stride, dilation, pairs, size, final)
+        out = _uncolumns(cols, shape, groups, kernel, stride, dilation, pairs, size,
+                         _channels_last(x, weight))
         return out if bias is None else out.add_(bias.view((-1,) + (1,) * n))
     out = _untracked(forward, track)
     if not track:
@@ -372,14 +397,13 @@ def _transposed(name, n, input, weight, bias, stride, padding, output_padding, g
     need_b = bias is not None and bias._requires_grad
 
     def backward(g, x, w):
-        g = g if batched else g.unsqueeze(0)
         if 0 in g._shape or 0 in x._shape:
-            return _empty_grads(x, w, bias, need_x, need_w, need_b, input._shape)
+            return _empty_grads(x, w, bias, need_x, need_w, need_b)
         cols = _columns(g, groups, kernel, stride, dilation, pairs, size)  # (G, M, k * K/G)
         grad_x = grad_w = grad_b = None
         if need_x:
             m = matmul(cols, _weight_matrix(w, groups, True).transpose(1, 2))
-            grad_x = _unrows(m, x._shape, None, input._shape)
+            grad_x = _unrows(m, x._shape, None)
         if need_w:
             grad_w = _unweight_matrix(matmul(_rows(x, groups).transpose(1, 2), cols), w._shape,
                                       groups, True)
