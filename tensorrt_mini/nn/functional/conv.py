@@ -18,6 +18,7 @@ import math
 from ... import _tensor as T
 from ... import creation
 from ...autograd.graph import record
+from ...ops.dispatch import GradMode
 from ...ops.elementwise import C_NAMES
 from ...ops.linalg import matmul
 from ...ops.padding import pad
@@ -282,6 +283,7 @@ def _convolution(name, n, input, weight, bias, stride, padding, dilation, groups
     need_b = bias is not None and bias._requires_grad
 
     def backward(g, x, w):
+        _refuse_graph()
         if 0 in g._shape or 0 in x._shape:
             return _empty_grads(x, w, bias, need_x, need_w, need_b)
         gm = _rows(g, groups)  # (G, M, K/G)
@@ -297,6 +299,12 @@ def _convolution(name, n, input, weight, bias, stride, padding, dilation, groups
             grad_b = gm.sum(1).reshape(-1)
         return grad_x, grad_w, grad_b
     return record("ConvolutionBackward0", out, (input, weight, bias), backward, (x, weight))
+
+
+def _refuse_graph():
+    if GradMode.enabled:  # the backward's kernels and copies record nothing
+        raise NotImplementedError("the derivative of a convolution's gradient (create_graph="
+                                  "True) is not implemented in tensorrt_mini")
 
 
 def _channels_last(x, weight):
@@ -397,6 +405,7 @@ def _transposed(name, n, input, weight, bias, stride, padding, output_padding, g
     need_b = bias is not None and bias._requires_grad
 
     def backward(g, x, w):
+        _refuse_graph()
         if 0 in g._shape or 0 in x._shape:
             return _empty_grads(x, w, bias, need_x, need_w, need_b)
         cols = _columns(g, groups, kernel, stride, dilation, pairs, size)  # (G, M, k * K/G)

@@ -130,9 +130,8 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     if not track:
         return out
 
-    def backward(g):
-        g = g if batched else g.unsqueeze(0)
-        return (_col2im(g, size, k, d, p, s, count, input._shape),)
+    def backward(g):  # (fold records a node of its own when the backward creates a graph)
+        return (fold(g, size, k, d, p, s),)
     return record("Im2ColBackward0", out, (input,), backward)
 
 
@@ -165,7 +164,6 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     if not track:
         return out
 
-    def backward(g):
-        g = g if batched else g.unsqueeze(0)
-        return (_im2col(g, k, d, p, s, count, input._shape),)
+    def backward(g):  # (unfold records a node of its own when the backward creates a graph)
+        return (unfold(g, k, d, p, s),)
     return record("Col2ImBackward0", out, (input,), backward)

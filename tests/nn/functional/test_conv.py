@@ -5,7 +5,7 @@ import pytest
 
 import tensorrt_mini as tm
 from oracle import expr_outcome, needs_torch
-from tensorrt_mini.autograd import gradcheck
+from tensorrt_mini.autograd import gradcheck, gradgradcheck
 from tensorrt_mini.backends import cuda_runtime
 from tensorrt_mini.nn import functional as F
 
@@ -99,6 +99,21 @@ def test_gradcheck_float64():
                                                           leaf(4)))
     assert gradcheck(lambda x, w, b: F.conv_transpose1d(x, w, b, stride=2, output_padding=1),
                      (leaf(2, 2, 3), leaf(2, 3, 2), leaf(3)))
+
+
+def test_unfold_and_fold_gradients_are_differentiable():
+    rng = np.random.default_rng(5)
+    x = tm.tensor(rng.standard_normal((1, 2, 3, 4)), requires_grad=True)
+    cols = tm.tensor(rng.standard_normal((8, 4)), requires_grad=True)
+    assert gradgradcheck(lambda t: F.unfold(t, 2, padding=1, stride=(1, 2)), (x,))
+    assert gradgradcheck(lambda t: F.fold(t, (3, 4), (2, 2), dilation=(1, 2)), (cols,))
+
+
+def test_convolution_gradient_refuses_to_be_differentiated():
+    x = tm.ones(1, 1, 3, 3, requires_grad=True)
+    y = F.conv2d(x, tm.ones(1, 1, 2, 2)).sum()
+    with pytest.raises(NotImplementedError, match="create_graph=True"):
+        tm.autograd.grad(y, x, create_graph=True)
 
 
 def test_empty_batch_and_no_input_channels_as_torch():
