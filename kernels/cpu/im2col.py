@@ -20,30 +20,30 @@ def im2col(x, cols, kernel, stride, dilation, pad, count):
     cg = c_ // groups
     kd, kh, kw = kernel
     od, oh, ow = count
-    for r in nb.prange(n_ * od):
-        n = r // od
-        z = r - n * od
-        for y in range(oh):
-            for v in range(ow):
-                m = (r * oh + y) * ow + v
-                for g in range(groups):
-                    dst = cols[g, m]
-                    col = 0
-                    for a in range(kd):
-                        iz = z * stride[0] - pad[0] + a * dilation[0]
-                        for b in range(kh):
-                            iy = y * stride[1] - pad[1] + b * dilation[1]
-                            for e in range(kw):
-                                ix = v * stride[2] - pad[2] + e * dilation[2]
-                                to = dst[col:col + cg]
-                                if 0 <= iz < d_ and 0 <= iy < h_ and 0 <= ix < w_:
-                                    src = x[n, iz, iy, ix, g * cg:(g + 1) * cg]
-                                    for q in range(cg):
-                                        to[q] = src[q]
-                                else:
-                                    for q in range(cg):
-                                        to[q] = 0
-                                col += cg
+    for r in nb.prange(n_ * od * oh):  # one output row each: threads even for a batch of 1
+        n = r // (od * oh)
+        z = r // oh - n * od
+        y = r - (r // oh) * oh
+        for v in range(ow):
+            m = r * ow + v
+            for g in range(groups):
+                dst = cols[g, m]
+                col = 0
+                for a in range(kd):
+                    iz = z * stride[0] - pad[0] + a * dilation[0]
+                    for b in range(kh):
+                        iy = y * stride[1] - pad[1] + b * dilation[1]
+                        for e in range(kw):
+                            ix = v * stride[2] - pad[2] + e * dilation[2]
+                            to = dst[col:col + cg]
+                            if 0 <= iz < d_ and 0 <= iy < h_ and 0 <= ix < w_:
+                                src = x[n, iz, iy, ix, g * cg:(g + 1) * cg]
+                                for q in range(cg):
+                                    to[q] = src[q]
+                            else:
+                                for q in range(cg):
+                                    to[q] = 0
+                            col += cg
 
 
 @nb.njit(**_JIT, parallel=True)
