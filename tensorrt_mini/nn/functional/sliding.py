@@ -58,7 +58,7 @@ def pad_pairs(padding):
 def _pair(value, name):
     value = tuple(value) if isinstance(value, (tuple, list)) else (value,) * 2
     if len(value) != 2:
-        raise RuntimeError(f"{name} must be an int or a tuple of two ints, got {value}")
+        raise RuntimeError(f"It is expected {name} equals to 2, but got size {len(value)}")
     return value
 
 
@@ -116,9 +116,10 @@ def _col2im(cols, size, k, d, p, s, count, shape):
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """torch.nn.functional.unfold: every block of a (N, C, H, W) (or unbatched (C, H, W))
     input as a column of (N, C * prod(kernel_size), L)."""
-    if input.dim() not in (3, 4):
-        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with optional 0 dim batch "
-                           f"size for input, but got: {list(input._shape)}")
+    if input.dim() not in (3, 4) or 0 in input._shape[-3:]:
+        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with possibly 0 batch size "
+                           f"and other non-zero dimensions for input, but got: "
+                           f"{list(input._shape)}")
     k, d, p, s = _block_args(kernel_size, dilation, padding, stride)
     batched = input.dim() == 4
     x = input if batched else input.unsqueeze(0)
@@ -138,9 +139,10 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """torch.nn.functional.fold: sums the columns of (N, C * prod(kernel_size), L) (or
     unbatched (C * prod(kernel_size), L)) into a (N, C, *output_size) tensor."""
-    if input.dim() not in (2, 3):
-        raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor with optional 0 dim batch "
-                           f"size for input, but got: {list(input._shape)}")
+    if input.dim() not in (2, 3) or 0 in input._shape[-2:]:
+        raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor for input with possibly 0 "
+                           f"batch size and non-zero dimensions for input, but got: "
+                           f"{list(input._shape)}")
     size = _pair(output_size, "output_size")
     k, d, p, s = _block_args(kernel_size, dilation, padding, stride)
     batched = input.dim() == 3

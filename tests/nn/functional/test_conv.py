@@ -166,6 +166,12 @@ ERRORS = [
     "F.conv_transpose2d(L.ones(2, 3, 5, 5), L.ones(3, 2, 3, 3), L.ones(3))",
     "F.conv_transpose2d(L.ones(2, 3, 5, 5), L.ones(3, 2, 3, 3), padding='same')",
     "F.unfold(L.ones(2, 3, 5, 5), 7)",
+    "F.unfold(L.ones(1, 2, 3, 4, 5), 2)",
+    "F.unfold(L.ones(1, 0, 3, 4), 2)",
+    "F.unfold(L.ones(1, 2, 3, 4), (2, 2, 2))",
+    "F.unfold(L.ones(1, 2, 3, 4), 2, stride=0)",
+    "F.unfold(L.ones(1, 2, 3, 4), 2, padding=-1)",
+    "F.fold(L.ones(1, 2, 3, 4), 3, 2)",
     "F.fold(L.ones(2, 13, 16), (5, 5), 2)",
     "F.fold(L.ones(2, 12, 15), (5, 5), 2)",
 ]
