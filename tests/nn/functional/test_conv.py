@@ -80,6 +80,27 @@ def test_matches_torch_values_and_gradients(case):
         np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-9)
 
 
+@pytest.mark.parametrize("op,wshape", [("conv2d", (6, 2, 3, 3)),
+                                       ("conv_transpose2d", (4, 3, 3, 3))])
+def test_channels_last_weight_as_torch(op, wshape):
+    """A weight laid out channels-last makes torch answer channels-last: values, strides
+    and gradients."""
+    torch = needs_torch()
+    rng = np.random.default_rng(6)
+    x, w = rng.standard_normal((2, 4, 5, 5)), rng.standard_normal(wshape)
+    results = []
+    for lib in (tm, torch):
+        xt, wt = (lib.tensor(a, requires_grad=True) for a in (x, w))
+        y = getattr(lib.nn.functional, op)(xt, wt.permute(0, 2, 3, 1).contiguous()
+                                           .permute(0, 3, 1, 2), groups=2, stride=2)
+        y.backward(lib.ones_like(y))
+        results.append((y.stride(), np.array(y.tolist()), np.array(xt.grad.tolist()),
+                        np.array(wt.grad.tolist())))
+    assert results[0][0] == results[1][0]
+    for got, want in zip(results[0][1:], results[1][1:]):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+
+
 def test_float32_agrees_with_torch():
     torch = needs_torch()
     rng = np.random.default_rng(1)
