@@ -49,30 +49,24 @@ def _check_common(name, input, weight, bias, n, stride, dilation, groups):
     if input.dim() not in (n + 1, n + 2):
         raise RuntimeError(f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to "
                            f"{name}, but got input of size: {list(input._shape)}")
-    k = weight.dim() - 2
     for value, arg in ((stride, "stride"), (dilation, "dilation")):
-        _check_len(value, k, arg)
-    if weight.dim() != n + 2:
-        raise RuntimeError(f"Expected {weight.dim()}-dimensional input for {weight.dim()}-"
-                           f"dimensional weight {list(weight._shape)}, but got {n + 2}-dimensional "
-                           f"input of size {list(input._shape)} instead")
+        _check_len(value, weight.dim() - 2, arg)  # (torch counts the weight's dims)
     if min(stride) <= 0:
         raise RuntimeError("non-positive stride is not supported")
     if min(dilation) <= 0:
         raise RuntimeError("non-positive dilation is not supported")
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
-    if input._dtype is not weight._dtype:
+    if input.type() != weight.type():  # dtype and device
         raise RuntimeError(f"Input type ({input.type()}) and weight type ({weight.type()}) "
                            "should be the same or input should be a MKLDNN tensor and weight is "
                            "a dense tensor")
     if bias is not None and bias._dtype is not input._dtype:
         raise RuntimeError(f"Input type ({C_NAMES[input._dtype.name]}) and bias type "
                            f"({C_NAMES[bias._dtype.name]}) should be the same")
-    for t in (weight,) + (() if bias is None else (bias,)):
-        if t._storage.device != input._storage.device:
-            raise RuntimeError(f"Input type ({input.type()}) and weight type ({t.type()}) "
-                               "should be the same")
+    if bias is not None and bias._storage.device != input._storage.device:
+        raise RuntimeError(f"Input type ({input.type()}) and bias type ({bias.type()}) should "
+                           "be the same")
 
 
 def _check_weight_groups(weight, groups):
@@ -163,7 +157,7 @@ def _uncolumns(cols, shape, groups, kernel, stride, dilation, padding, count,
     size = shape[2:]
     rank = len(kernel)
     back = (0, rank + 1) + tuple(range(1, rank + 1))  # channels-last -> (N, C, *D)
-    if cols._storage.device.type == "cpu":  # one gather per element, no padded buffer
+    if cols._storage.device.type == "cpu":  # one pass, no padded buffer
         cl = T.empty_tensor((n,) + tuple(size) + (c,), cols._dtype, cols._storage.device)
         T.backends.get("cpu").col2im(cl, cols, kernel, stride, dilation,
                                      [p[0] for p in padding], count)
@@ -290,7 +284,8 @@ def _convolution(name, n, input, weight, bias, stride, padding, dilation, groups
         grad_x = grad_w = grad_b = None
         if need_x:
             cols = matmul(gm, _weight_matrix(w, groups, False).transpose(1, 2))
-            grad_x = _uncolumns(cols, x._shape, groups, kernel, stride, dilation, pairs, count)
+            grad_x = _uncolumns(cols, x._shape, groups, kernel, stride, dilation, pairs, count,
+                                _channels_last(x, w))
         if need_w:
             cols = _columns(x, groups, kernel, stride, dilation, pairs, count)
             grad_w = _unweight_matrix(matmul(cols.transpose(1, 2), gm), w._shape, groups,
@@ -412,7 +407,7 @@ def _transposed(name, n, input, weight, bias, stride, padding, output_padding, g
         grad_x = grad_w = grad_b = None
         if need_x:
             m = matmul(cols, _weight_matrix(w, groups, True).transpose(1, 2))
-            grad_x = _unrows(m, x._shape, None)
+            grad_x = _unrows(m, x._shape, None, _channels_last(x, w))
         if need_w:
             grad_w = _unweight_matrix(matmul(_rows(x, groups).transpose(1, 2), cols), w._shape,
                                       groups, True)

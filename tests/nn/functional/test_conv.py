@@ -101,6 +101,18 @@ def test_channels_last_weight_as_torch(op, wshape):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.parametrize("op", ["conv2d", "conv_transpose2d"])
+def test_channels_last_input_gets_a_channels_last_gradient(op):
+    torch = needs_torch()
+    strides = []
+    for lib in (tm, torch):
+        x = lib.ones(2, 4, 3, 3).permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2)
+        x.requires_grad_()
+        getattr(lib.nn.functional, op)(x, lib.ones(4, 4, 2, 2), padding=1).sum().backward()
+        strides.append(x.grad.stride())
+    assert strides[0] == strides[1] == (36, 1, 12, 4)
+
+
 def test_float32_agrees_with_torch():
     torch = needs_torch()
     rng = np.random.default_rng(1)
