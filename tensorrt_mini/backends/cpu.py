@@ -750,7 +750,8 @@ def _check_columns(name, cols, x, kernel, count):
     n, c = x._shape[0], x._shape[-1]
     expected = (groups, n * math.prod(count), math.prod(kernel) * (c // groups))
     if cols._shape != expected or not cols.is_contiguous() or c % groups or (
-            cols._dtype is not x._dtype):
+            cols._dtype is not x._dtype) or not 1 <= len(kernel) <= 3 or (
+            x.dim() != len(kernel) + 2):
         raise RuntimeError(f"{name}: columns of size {list(cols._shape)} for channels-last "
                            f"data of size {list(x._shape)} and kernel {list(kernel)}")
 
