@@ -80,8 +80,13 @@ def _block_args(kernel_size, dilation, padding, stride):
     return k, d, p, s
 
 
+def _counts(size, k, d, p, s):
+    """The number of blocks along each of the two dims."""
+    return tuple(out_size(n, kk, ss, dd, (pp, pp)) for n, kk, ss, dd, pp in zip(size, k, s, d, p))
+
+
 def _blocks(size, k, d, p, s):
-    count = tuple(out_size(n, kk, ss, dd, (pp, pp)) for n, kk, ss, dd, pp in zip(size, k, s, d, p))
+    count = _counts(size, k, d, p, s)
     if min(count) < 1:
         raise RuntimeError(
             f"Given input with spatial size ({size[0]}, {size[1]}), kernel_size=({k[0]}, {k[1]}), "
@@ -152,7 +157,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
         raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product "
                            f"of kernel_size, but got input.size(1)={rows} and "
                            f"kernel_size=({k[0]}, {k[1]}).")
-    count = tuple(out_size(n, kk, ss, dd, (pp, pp)) for n, kk, ss, dd, pp in zip(size, k, s, d, p))
+    count = _counts(size, k, d, p, s)
     if math.prod(count) != length or min(count) < 1:
         raise RuntimeError(
             f"Given output_size=({size[0]}, {size[1]}), kernel_size=({k[0]}, {k[1]}), "
