@@ -38,6 +38,8 @@ TARGETS = {
     "topk": {"cpu": None, "cuda": 2.0},
     "einsum": {"cpu": 1.1, "cuda": 1.1},
     "BatchNorm2d + ReLU forward": {"cpu": 1.2, "cuda": 1.0},
+    "conv2d 3x3 forward": {"cpu": 1.5, "cuda": 1.5},
+    "conv2d 3x3 forward+backward": {"cpu": 1.5, "cuda": 1.5},
 }
 # User-fused cases are also held to torch.compile's time for the same expression.
 COMPILED_TARGETS = {"fused a * b + c": 1.0, "fused gelu_tanh": 1.0}
@@ -67,6 +69,10 @@ SIZES = {  # (device, quick)
                           scatter=(1 << 8, 1 << 4), einsum=(2, 8, 8, 8),
                           batchnorm=(2, 4, 4, 4)),
 }
+# conv2d cases: (batch, in channels, side, out channels), a 3x3 kernel with padding 1
+CONV_SIZES = {("cpu", False): (32, 64, 56, 64), ("cpu", True): (8, 32, 28, 32),
+              ("cuda", False): (32, 64, 56, 64), ("cuda", True): (32, 64, 56, 64),
+              ("cuda", "sim"): (1, 2, 4, 2)}
 
 
 @dataclass
@@ -170,9 +176,44 @@ def cases(device, quick, simulated=False):
              "BatchNorm2d + ReLU forward", signed(s["batchnorm"], 1),
              torch_only(batchnorm_relu), nbytes=4 * F32 * math.prod(s["batchnorm"]),
              not_for="numpy has no BatchNorm2d"),
+        *conv_cases(CONV_SIZES[device, "sim" if simulated else quick]),
         ColdStart(COLD_START_TARGET_S.get(device)),
     ]
     return out
+
+
+def conv_cases(size):
+    n, c, side, k = size
+    flops = 2 * n * k * c * 9 * side * side  # one product of columns and weight
+    label = f"{n}×{c}→{k}×{side}²"
+
+    def inputs(rng):
+        normal = lambda *shape: rng.standard_normal(shape, dtype=np.float32)
+        return (normal(n, c, side, side), normal(k, c, 3, 3) / np.float32(np.sqrt(9 * c)),
+                normal(k), normal(n, k, side, side))
+
+    def forward(xp, x, w, b, g):
+        nn = importlib.import_module(xp.__name__ + ".nn")
+        return lambda: nn.functional.conv2d(x, w, b, padding=1)
+
+    def training(xp, x, w, b, g):
+        """Forward and backward to input, weight and bias; returns the weight's gradient."""
+        nn = importlib.import_module(xp.__name__ + ".nn")
+        for t in (x, w, b):
+            t.requires_grad_()
+
+        def step():
+            for t in (x, w, b):
+                t.grad = None
+            nn.functional.conv2d(x, w, b, padding=1).backward(g)
+            return w.grad
+        return step
+    return [
+        Case("conv2d 3x3 forward", label, "conv2d 3x3 forward", inputs, torch_only(forward),
+             flops=flops, not_for="numpy has no conv2d"),
+        Case("conv2d 3x3 forward+backward", label, "conv2d 3x3 forward+backward", inputs,
+             torch_only(training), flops=3 * flops, not_for="numpy has no conv2d"),
+    ]
 
 
 def scatter_inputs(values, bins):

@@ -79,6 +79,9 @@ backend has its own:
 - ``scatter_along(out, dim, index, src, op)``: scatter (op None) or scatter_reduce of at
   most 3-D views, the storage offsets worked out as it goes; returns the first index out
   of range, or None, having written nothing then;
+- ``im2col(cols, x, kernel, stride, dilation, pad, count)`` and
+  ``col2im(out, cols, kernel, stride, dilation, pad, count)``: a convolution's columns
+  from channels-last data and their adjoint (nn/functional/conv.py);
 - ``reduce_all(name, x, n)``: a fresh 1-element storage holding the reduction of all n > 0
   elements of C-contiguous x (``reduce`` without its general plan and checks).
 - torch's CPU random draws (ops/sampling.py makes them from ``uniform_`` on cuda):
@@ -95,7 +98,8 @@ INTERFACE = ("empty", "from_host", "to_host", "gather_host", "copy_", "fill_", "
              "sgd_step", "adam_step", "linalg", "channel_moments", "plane_affine")
 CPU_ONLY = ("softmax", "layer_norm", "nll_pick", "take_along", "flip", "roll", "reduce_all",
             "gather", "triangle", "cat", "scatter_along", "random_bits_", "bernoulli_",
-            "exponential_", "randperm", "multinomial", "ctc_loss", "ctc_loss_backward")
+            "exponential_", "randperm", "multinomial", "ctc_loss", "ctc_loss_backward",
+            "im2col", "col2im")
 _MODULES = {"cpu": "tensorrt_mini.backends.cpu", "cuda": "tensorrt_mini.backends.cuda"}
 loaded = {}  # device type -> backend module, once imported (hot paths read it directly)
 

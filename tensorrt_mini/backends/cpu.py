@@ -17,6 +17,7 @@ from ..kernels.cpu import ctc
 from ..kernels.cpu import elementwise as ew
 from ..kernels.cpu import fill as fill_kernels
 from ..kernels.cpu import fused_reduce as fused
+from ..kernels.cpu import im2col as im2col_kernels
 from ..kernels.cpu import layer_norm as ln
 from ..kernels.cpu import nll
 from ..kernels.cpu import reduce as rk
@@ -795,6 +796,54 @@ def arg_reduce(name, values, indices, x, dim):
 def matmul(out, a, b):
     """Batched matmul through numpy's BLAS; transposed views go to BLAS as transposes."""
     np.matmul(numpy_view(a), numpy_view(b), out=numpy_view(out))
+
+
+def _spatial3(t, rank):
+    """A C-contiguous channels-last (N, *D, C) view as the kernels' 5-D (N, D, H, W, C)."""
+    if not t.is_contiguous():
+        raise RuntimeError(f"im2col/col2im: a channels-last buffer of size {list(t._shape)} "
+                           "that is not contiguous")
+    return _flat(t).reshape(t._shape[:1] + (1,) * (3 - rank) + t._shape[1:])
+
+
+def _conv_geometry(kernel, stride, dilation, pad, count):
+    """The per-dim arguments filled to 3 dims (size-1 dims in front), as int64 tuples."""
+    fill = 3 - len(kernel)
+    return tuple((one,) * fill + tuple(v) for one, v in
+                 ((1, kernel), (1, stride), (1, dilation), (0, pad), (1, count)))
+
+
+def _check_columns(name, cols, x, kernel, count):
+    groups = cols._shape[0]
+    n, c = x._shape[0], x._shape[-1]
+    expected = (groups, n * math.prod(count), math.prod(kernel) * (c // groups))
+    if cols._shape != expected or not cols.is_contiguous() or c % groups or (
+            cols._dtype is not x._dtype) or not 1 <= len(kernel) <= 3 or (
+            x.dim() != len(kernel) + 2):
+        raise RuntimeError(f"{name}: columns of size {list(cols._shape)} for channels-last "
+                           f"data of size {list(x._shape)} and kernel {list(kernel)}")
+
+
+def im2col(cols, x, kernel, stride, dilation, pad, count):
+    """cols (G, N * prod(count), prod(kernel) * C/G), fresh and contiguous = the windows
+    of x (N, *D, C), C-contiguous, rank 1-3, zero in the padding (`pad` before each dim)."""
+    _check_columns("im2col", cols, x, kernel, count)
+    if not cols.numel():
+        return
+    _start_threads()
+    im2col_kernels.im2col(_spatial3(x, len(kernel)), _flat(cols).reshape(cols._shape),
+                          *_conv_geometry(kernel, stride, dilation, pad, count))
+
+
+def col2im(out, cols, kernel, stride, dilation, pad, count):
+    """out (N, *D, C), fresh and contiguous = im2col's adjoint: each element the sum of
+    the column entries that read it."""
+    _check_columns("col2im", cols, out, kernel, count)
+    if not out.numel():
+        return
+    _start_threads()
+    im2col_kernels.col2im(_flat(cols).reshape(cols._shape), _spatial3(out, len(kernel)),
+                          *_conv_geometry(kernel, stride, dilation, pad, count))
 
 
 def linalg(name, outs, inputs, options):

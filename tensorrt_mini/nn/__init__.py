@@ -3,3 +3,5 @@ from . import functional, init, utils
 from .module import Module
 from .modules import *  # noqa: F401,F403  (every layer class: the list is in modules/__init__.py)
 from .parameter import Parameter
+from .modules import (Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, Fold,
+                      Unfold)

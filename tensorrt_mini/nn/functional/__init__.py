@@ -4,6 +4,7 @@ from .activations import (celu, celu_, elu, elu_, glu, hardshrink, hardsigmoid, 
                           hardtanh, hardtanh_, leaky_relu, leaky_relu_, logsigmoid, mish, prelu,
                           relu6, relu_, rrelu, rrelu_, selu, selu_, silu, softmin, softplus,
                           softshrink, softsign, tanhshrink, threshold, threshold_)
+from .conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d
 from .core import (bilinear, dropout, embedding, gelu, layer_norm, linear, log_softmax, relu,
                    sigmoid, softmax, tanh)
 from .dropout_variants import alpha_dropout, dropout1d, dropout2d
@@ -16,3 +17,4 @@ from .normalization import (batch_norm, group_norm, instance_norm, local_respons
 from .pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool1d,
                       avg_pool2d, max_pool1d, max_pool2d, max_unpool2d)
 from .resizing import interpolate, pixel_shuffle, pixel_unshuffle
+from .sliding import fold, unfold
