@@ -194,6 +194,10 @@ class Simulated:
     def upload(self, array):
         return self._track(np.array(array).reshape(-1))
 
+    def pinned_empty(self, n, dtype):
+        """n host elements standing in for page-locked memory (the simulator has none)."""
+        return np.empty(n, dtype)
+
     def download(self, buffer, dtype, start, stop):
         return buffer[start:stop].copy()
 
@@ -285,6 +289,15 @@ class CuPy:
         buffer = self.empty(array.size, array.dtype)
         self.view(buffer, array.dtype, 0, array.shape, (1,)).set(array)
         return buffer
+
+    def pinned_empty(self, n, dtype):
+        """n elements of page-locked host memory from CuPy's pinned-memory pool, as a 1-D
+        numpy array (which keeps the block alive)."""
+        dtype = np.dtype(dtype)
+        if n == 0:
+            return np.empty(0, dtype)
+        block = self._cp.cuda.alloc_pinned_memory(n * dtype.itemsize)
+        return np.frombuffer(block, dtype, n)
 
     def download(self, buffer, dtype, start, stop):
         if start == stop:  # CuPy refuses an offset into a zero-size (null) allocation
