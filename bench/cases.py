@@ -6,6 +6,7 @@ the zero-argument callable that is timed. Ops allocate their outputs, as user co
 """
 import importlib
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +38,7 @@ TARGETS = {
     "cumsum": {"cpu": 1.2, "cuda": 1.2},
     "topk": {"cpu": None, "cuda": 2.0},
     "einsum": {"cpu": 1.1, "cuda": 1.1},
+    "DataLoader images/s": {"cpu": 1.25, "cuda": None},
 }
 # User-fused cases are also held to torch.compile's time for the same expression.
 COMPILED_TARGETS = {"fused a * b + c": 1.0, "fused gelu_tanh": 1.0}
@@ -61,6 +63,9 @@ SIZES = {  # (device, quick)
                           linear=(8, 32, 32), mlp=(8, (32, 32, 32, 10)),
                           scatter=(1 << 8, 1 << 4), einsum=(2, 8, 8, 8)),
 }
+
+# DataLoader epoch (cpu only): (images, batch size, workers); 60000 1x28x28 images as MNIST
+LOADER_SIZES = {False: (60000, 256, 4), True: (6000, 256, 2)}
 
 
 @dataclass
@@ -162,7 +167,36 @@ def cases(device, quick, simulated=False):
              flops=2 * eb * ei * ej * ek),
         ColdStart(COLD_START_TARGET_S.get(device)),
     ]
+    if device == "cpu" and not simulated:
+        images, batch, workers = LOADER_SIZES[quick]
+        out.append(Case("DataLoader epoch", f"{images}×1×28×28, batch {batch}, {workers} workers",
+                        "DataLoader images/s", loader_inputs(images),
+                        torch_only(loader_epoch(batch, workers)),
+                        not_for="numpy has no DataLoader"))
     return out
+
+
+def loader_inputs(n):
+    return lambda rng: (rng.random((n, 1, 28, 28), dtype=np.float32),
+                        rng.integers(0, 10, size=n, dtype=np.int64))
+
+
+def loader_epoch(batch, workers):
+    """One epoch of a DataLoader over a TensorDataset of images and labels, with worker
+    processes (started afresh each epoch, as without persistent_workers); the result is the
+    last batch, which says that both libraries gave the batches in the same order."""
+    def build(xp, images, labels):
+        loader = xp.utils.data.DataLoader(xp.utils.data.TensorDataset(images, labels),
+                                          batch_size=batch, num_workers=workers)
+
+        def epoch():
+            with warnings.catch_warnings():  # more workers than cores: torch warns each epoch
+                warnings.simplefilter("ignore")
+                for x, _ in loader:
+                    pass
+            return x
+        return epoch
+    return build
 
 
 def scatter_inputs(values, bins):

@@ -66,6 +66,7 @@ backend has its own:
 - ``take_along(out, x, dim, index)``: x's slices at ``index`` along dim (indices checked);
 - ``flip(out, x, dims)`` and ``roll(out, x, shifts, dims)``;
 - ``cat(out, parts, dim)``: parts joined along dim, cast to out's dtype;
+- ``stack(out, parts, dim)``: parts of out's dtype stacked along a new dim;
 - ``gather(out, x, dim, index)`` (index checked) and ``triangle(out, x, diagonal, lower)``
   (tril or triu);
 - ``scatter_along(out, dim, index, src, op)``: scatter (op None) or scatter_reduce of at
@@ -86,7 +87,7 @@ INTERFACE = ("empty", "from_host", "to_host", "gather_host", "copy_", "fill_", "
              "topk", "cumulative", "searchsorted", "uniform_", "normal_", "random_integers_",
              "sgd_step", "adam_step", "linalg")
 CPU_ONLY = ("softmax", "layer_norm", "nll_pick", "take_along", "flip", "roll", "reduce_all",
-            "gather", "triangle", "cat", "scatter_along", "random_bits_", "bernoulli_",
+            "gather", "triangle", "cat", "stack", "scatter_along", "random_bits_", "bernoulli_",
             "exponential_", "randperm", "multinomial")
 _MODULES = {"cpu": "tensorrt_mini.backends.cpu", "cuda": "tensorrt_mini.backends.cuda"}
 loaded = {}  # device type -> backend module, once imported (hot paths read it directly)
