@@ -5,7 +5,6 @@ down (or, with persistent workers, keeps them for the next epoch)."""
 import itertools
 import multiprocessing
 import os
-import queue
 import signal
 import time
 
