@@ -108,3 +108,27 @@ def test_a_killed_worker_raises_instead_of_hanging():
                                            r"Killed"):
         next(iter(D.DataLoader(Dies(), batch_size=1, num_workers=2)))
     assert time.monotonic() - start < 10
+
+
+class Seeds:
+    """Sample: the loading worker's id and seed, and a draw from its default generator."""
+
+    def __init__(self, lib):
+        self.lib = lib
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        info = self.lib.utils.data.get_worker_info()
+        return self.lib.tensor([info.id, info.seed % (1 << 62), int(self.lib.randint(0, 1000, ()))])
+
+
+def test_worker_seeds_and_their_draws_match_torchs():
+    torch = pytest.importorskip("torch")
+    got = {}
+    for lib in (tm, torch):
+        lib.manual_seed(0)
+        got[lib] = [b.tolist() for b in lib.utils.data.DataLoader(Seeds(lib), batch_size=2,
+                                                                  num_workers=2)]
+    assert got[tm] == got[torch]
