@@ -13,8 +13,12 @@ import numpy as np
 from ... import random as tm_random
 from .fetch import make_fetcher
 
-# how often a waiting worker checks that the main process is still alive (torch's value)
+# how long the main process waits for its workers to exit before terminating them
 STATUS_CHECK_INTERVAL = 5.0
+# how often an idle worker checks that the main process is alive and not shutting down: a
+# main process whose queues were finalised first (its iterator collected in a reference
+# cycle) cannot send the None that says stop
+_IDLE_CHECK_INTERVAL = 0.5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,8 +110,10 @@ def worker_loop(iterable, dataset, index_queue, channel, done_event, auto_collat
         exhausted = False
         while os.getppid() == parent_pid:  # a worker outliving its parent leaves
             try:
-                task = index_queue.get(timeout=STATUS_CHECK_INTERVAL)
+                task = index_queue.get(timeout=_IDLE_CHECK_INTERVAL)
             except queue.Empty:
+                if done_event.is_set():
+                    break
                 continue
             if isinstance(task, Resume):
                 exhausted = False
