@@ -132,3 +132,36 @@ def test_worker_seeds_and_their_draws_match_torchs():
         got[lib] = [b.tolist() for b in lib.utils.data.DataLoader(Seeds(lib), batch_size=2,
                                                                   num_workers=2)]
     assert got[tm] == got[torch]
+
+
+def test_exception_wrapper_keeps_the_type_or_falls_back_to_runtime_error():
+    from tensorrt_mini.utils.data.worker import ExceptionWrapper
+
+    class TwoArgs(Exception):
+        def __init__(self, a, b):
+            super().__init__(a, b)
+
+    for error, raised in ((KeyError("k"), KeyError), (TwoArgs(1, 2), RuntimeError)):
+        try:
+            raise error
+        except Exception:
+            wrapped = ExceptionWrapper(where="in DataLoader worker process 0")
+        with pytest.raises(raised) as e:
+            wrapped.reraise()
+        text = str(e.value)  # a KeyError prints its message as is, not its repr
+        assert text.startswith(f"Caught {type(error).__name__} in DataLoader worker process 0."
+                               "\nOriginal Traceback (most recent call last):\n")
+
+
+def test_out_of_order_results_when_asked():
+    loader = D.DataLoader(Slowest(), batch_size=1, num_workers=2, in_order=False)
+    assert [b.item() for b in loader][0] == 1  # the quick sample 1 arrives first
+
+
+class Slowest(D.Dataset):
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, i):
+        time.sleep(0.5 if i == 0 else 0)
+        return i
