@@ -143,7 +143,7 @@ class DataLoader:
             if self._iterator is None:
                 self._iterator = self._get_iterator()
             else:
-                self._iterator.reset(self)
+                self._iterator.reset()
             return self._iterator
         return self._get_iterator()
 
@@ -231,7 +231,7 @@ class _MultiProcessIter(_BaseIter):
                                 self._drop_last, self._base_seed)
         self._pool.start_epoch(self._sampler_iter, first=True)
 
-    def reset(self, loader):
+    def reset(self):
         self._sampler_iter = iter(self._index_sampler)
         self._pool.start_epoch(self._sampler_iter, first=False)
 
