@@ -93,8 +93,11 @@ def seed_worker(base_seed, worker_id):
 
 
 def worker_loop(iterable, dataset, index_queue, channel, done_event, auto_collation,
-                collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers, parent_pid):
+                collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers):
     global _worker_info
+    # the process that started this one: the main process, or (forkserver) the server; a
+    # worker that outlives it is adopted by another and leaves
+    parent_pid = os.getppid()
     try:
         seed = seed_worker(base_seed, worker_id)
         _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed,
@@ -108,7 +111,7 @@ def worker_loop(iterable, dataset, index_queue, channel, done_event, auto_collat
         except Exception:
             init_error = ExceptionWrapper(where=where)  # the answer to the first task
         exhausted = False
-        while os.getppid() == parent_pid:  # a worker outliving its parent leaves
+        while os.getppid() == parent_pid:
             try:
                 task = index_queue.get(timeout=_IDLE_CHECK_INTERVAL)
             except queue.Empty:

@@ -4,7 +4,6 @@ in sampler order, raises what a worker raised, notices a worker that died, and s
 down (or, with persistent workers, keeps them for the next epoch)."""
 import itertools
 import multiprocessing
-import os
 import signal
 import time
 
@@ -35,7 +34,7 @@ class WorkerPool:
                 target=worker_loop, daemon=True,
                 args=(iterable, loader.dataset, tasks, self._channel, self._done,
                       auto_collation, collate_fn, drop_last, base_seed, loader.worker_init_fn,
-                      worker_id, self._num_workers, os.getpid()))
+                      worker_id, self._num_workers))
             w.start()
             self._queues.append(tasks)
             self._workers.append(w)

@@ -165,3 +165,10 @@ class Slowest(D.Dataset):
     def __getitem__(self, i):
         time.sleep(0.5 if i == 0 else 0)
         return i
+
+
+def test_workers_started_by_a_forkserver():
+    # Python 3.14's default on Linux: the workers' parent is the server, not this process
+    loader = D.DataLoader(D.TensorDataset(tm.arange(6)), batch_size=2, num_workers=2,
+                          multiprocessing_context="forkserver")
+    assert [b[0].tolist() for b in loader] == [[0, 1], [2, 3], [4, 5]]
