@@ -7,8 +7,9 @@ its own, to save a tiny op the calls). Every backend module provides:
 
 Storage
 - ``empty(numel, dtype, device) -> Storage``: uninitialised storage.
-- ``from_host(array, device) -> Storage``: storage holding a contiguous 1-D numpy array
-  (zero-copy where the device is the host).
+- ``from_host(array, device, non_blocking=False) -> Storage``: storage holding a contiguous
+  1-D numpy array (zero-copy where the device is the host; non_blocking, a GPU copy that
+  may still run on return).
 - ``to_host(t) -> np.ndarray``: the values of view ``t`` as a fresh, C-contiguous numpy
   array of ``t.shape``.
 - ``gather_host(t, index_lists) -> np.ndarray``: ``to_host(t)[np.ix_(*index_lists)]``,

@@ -42,7 +42,7 @@ def empty(numel, dtype, device=None):
 
 
 
-def from_host(array, device=None):
+def from_host(array, device=None, non_blocking=False):
     from ..dtypes import from_numpy_dtype
     return CPUStorage(array, from_numpy_dtype(array.dtype))
 

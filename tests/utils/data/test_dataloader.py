@@ -113,3 +113,14 @@ def test_pin_memory_pins_every_tensor_of_a_batch():
     batch = next(iter(loader))
     assert batch["x"].is_pinned() and batch["n"][0].is_pinned() and batch["n"][1] == ["a", "a"]
     assert batch["x"].tolist() == [[1.0, 1.0]] * 2
+
+
+def test_a_pinned_batch_goes_to_cuda_without_blocking():
+    if not pinning.pinning_available():
+        pytest.skip("no cuda device (nor the simulator)")
+    x, y = next(iter(D.DataLoader(dataset(tm), batch_size=4, pin_memory=True)))
+    on_gpu = x.to("cuda", non_blocking=True), y.cuda(non_blocking=True)
+    assert x.is_pinned() and on_gpu[0].device.type == "cuda"
+    assert on_gpu[0].tolist() == x.tolist() and on_gpu[1].tolist() == [0, 1, 2, 3]
+    del x  # the pinned block may go back to the pool: the copy holds its own reference
+    assert on_gpu[0].cpu().tolist() == [[0.0, 1.0], [2.0, 3.0], [4.0, 5.0], [6.0, 7.0]]
