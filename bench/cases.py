@@ -6,6 +6,7 @@ the zero-argument callable that is timed. Ops allocate their outputs, as user co
 """
 import importlib
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +41,7 @@ TARGETS = {
     "BatchNorm2d + ReLU forward": {"cpu": 1.2, "cuda": 1.0},
     "conv2d 3x3 forward": {"cpu": 1.5, "cuda": 1.5},
     "conv2d 3x3 forward+backward": {"cpu": 1.5, "cuda": 1.5},
+    "DataLoader images/s": {"cpu": 1.25, "cuda": None},
 }
 # User-fused cases are also held to torch.compile's time for the same expression.
 COMPILED_TARGETS = {"fused a * b + c": 1.0, "fused gelu_tanh": 1.0}
@@ -73,6 +75,9 @@ SIZES = {  # (device, quick)
 CONV_SIZES = {("cpu", False): (32, 64, 56, 64), ("cpu", True): (8, 32, 28, 32),
               ("cuda", False): (32, 64, 56, 64), ("cuda", True): (32, 64, 56, 64),
               ("cuda", "sim"): (1, 2, 4, 2)}
+
+# DataLoader epoch (cpu only): (images, batch size, workers); 60000 1x28x28 images as MNIST
+LOADER_SIZES = {False: (60000, 256, 4), True: (6000, 256, 2)}
 
 
 @dataclass
@@ -179,6 +184,12 @@ def cases(device, quick, simulated=False):
         *conv_cases(CONV_SIZES[device, "sim" if simulated else quick]),
         ColdStart(COLD_START_TARGET_S.get(device)),
     ]
+    if device == "cpu" and not simulated:
+        images, batch, workers = LOADER_SIZES[quick]
+        out.append(Case("DataLoader epoch", f"{images}×1×28×28, batch {batch}, {workers} workers",
+                        "DataLoader images/s", loader_inputs(images),
+                        torch_only(loader_epoch(batch, workers)),
+                        not_for="numpy has no DataLoader"))
     return out
 
 
@@ -214,6 +225,29 @@ def conv_cases(size):
         Case("conv2d 3x3 forward+backward", label, "conv2d 3x3 forward+backward", inputs,
              torch_only(training), flops=3 * flops, not_for="numpy has no conv2d"),
     ]
+
+
+def loader_inputs(n):
+    return lambda rng: (rng.random((n, 1, 28, 28), dtype=np.float32),
+                        rng.integers(0, 10, size=n, dtype=np.int64))
+
+
+def loader_epoch(batch, workers):
+    """One epoch of a DataLoader over a TensorDataset of images and labels, with worker
+    processes (started afresh each epoch, as without persistent_workers); the result is the
+    last batch, which says that both libraries gave the batches in the same order."""
+    def build(xp, images, labels):
+        loader = xp.utils.data.DataLoader(xp.utils.data.TensorDataset(images, labels),
+                                          batch_size=batch, num_workers=workers)
+
+        def epoch():
+            with warnings.catch_warnings():  # more workers than cores: torch warns each epoch
+                warnings.simplefilter("ignore")
+                for x, _ in loader:
+                    pass
+            return x
+        return epoch
+    return build
 
 
 def scatter_inputs(values, bins):

@@ -96,10 +96,10 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name):
-    # nn, optim and cuda load on first use: code that only computes on tensors skips them;
+    # nn, optim, cuda and utils load on first use: code that only computes on tensors skips them;
     # so do the user kernels (tm.elementwise, tm.reduction), which bring Numba's compiler
     import importlib
-    if name in ("nn", "optim", "cuda"):
+    if name in ("nn", "optim", "cuda", "utils"):
         return importlib.import_module(f".{name}", __name__)
     if name in ("elementwise", "reduction"):
         return getattr(importlib.import_module(".ops.fused", __name__), name)

@@ -245,9 +245,10 @@ class Tensor:
     def cpu(self):
         return self.to(CPU)
 
-    def cuda(self, device=None):
+    def cuda(self, device=None, non_blocking=False):
         return self.to("cuda" if device is None else as_device(device if not isinstance(device, int)
-                                                                else f"cuda:{device}"))
+                                                                else f"cuda:{device}"),
+                       non_blocking=non_blocking)
 
     def type(self, dtype=None):
         if dtype is None:
@@ -378,9 +379,10 @@ def clone_raw(t):
     return out
 
 
-def transfer_raw(t, device):
-    """t's values on another device (contiguous), through host memory."""
+def transfer_raw(t, device, non_blocking=False):
+    """t's values on another device (contiguous), through host memory; non_blocking: a copy
+    to the GPU may still run when this returns (from pinned memory, as in torch)."""
     host = backends.get(t._storage.device.type).to_host(t)
-    storage = backends.get(device.type).from_host(host.reshape(-1), device)
+    storage = backends.get(device.type).from_host(host.reshape(-1), device, non_blocking)
     return _new(storage, tuple(t._shape), contiguous_strides(t._shape), 0)
 

@@ -114,6 +114,15 @@ class CPUStorage(Storage):
         return self
 
 
+class PinnedCPUStorage(CPUStorage):
+    """Page-locked host memory (Tensor.pin_memory): a numpy array over a block of CuPy's
+    pinned-memory pool, which the GPU's copy engines read without a staging copy, so a
+    copy from it to the GPU can run asynchronously. (Under the simulator, ordinary memory
+    standing in for it.) A pickled copy is ordinary memory again, as CPUStorage pickles."""
+
+    __slots__ = ()
+
+
 class CUDAStorage(Storage):
     """Device memory: a block of CuPy's memory pool (a cupy MemoryPointer, untyped), its
     element count and its device address (kernels take addresses). Under Numba's CUDA

@@ -5,7 +5,7 @@ which op a method is.
 """
 import copy
 
-from . import _tensor, creation
+from . import _tensor, creation, pinning
 from .kernels import catalog
 from .layout import is_contiguous
 from .ops import conversion
@@ -48,6 +48,8 @@ Tensor.__reduce_ex__ = _reduce_ex
 Tensor.__deepcopy__ = _deepcopy
 _tensor._rebuild = creation.rebuild  # where pickles made before it moved to creation look
 Tensor.to = conversion.to
+Tensor.pin_memory = pinning.pin_memory
+Tensor.is_pinned = pinning.is_pinned
 Tensor.copy_ = lambda self, src, non_blocking=False: conversion.copy_(self, src)
 Tensor.contiguous = lambda self, memory_format=None: (
     self if is_contiguous(self._shape, self._stride) else V.contiguous(self))

@@ -7,8 +7,9 @@ its own, to save a tiny op the calls). Every backend module provides:
 
 Storage
 - ``empty(numel, dtype, device) -> Storage``: uninitialised storage.
-- ``from_host(array, device) -> Storage``: storage holding a contiguous 1-D numpy array
-  (zero-copy where the device is the host).
+- ``from_host(array, device, non_blocking=False) -> Storage``: storage holding a contiguous
+  1-D numpy array (zero-copy where the device is the host; non_blocking, a GPU copy that
+  may still run on return).
 - ``to_host(t) -> np.ndarray``: the values of view ``t`` as a fresh, C-contiguous numpy
   array of ``t.shape``.
 - ``gather_host(t, index_lists) -> np.ndarray``: ``to_host(t)[np.ix_(*index_lists)]``,
@@ -74,6 +75,7 @@ backend has its own:
 - ``take_along(out, x, dim, index)``: x's slices at ``index`` along dim (indices checked);
 - ``flip(out, x, dims)`` and ``roll(out, x, shifts, dims)``;
 - ``cat(out, parts, dim)``: parts joined along dim, cast to out's dtype;
+- ``stack(out, parts, dim)``: parts of out's dtype stacked along a new dim;
 - ``gather(out, x, dim, index)`` (index checked) and ``triangle(out, x, diagonal, lower)``
   (tril or triu);
 - ``scatter_along(out, dim, index, src, op)``: scatter (op None) or scatter_reduce of at
@@ -97,7 +99,7 @@ INTERFACE = ("empty", "from_host", "to_host", "gather_host", "copy_", "fill_", "
              "topk", "cumulative", "searchsorted", "uniform_", "normal_", "random_integers_",
              "sgd_step", "adam_step", "linalg", "channel_moments", "plane_affine")
 CPU_ONLY = ("softmax", "layer_norm", "nll_pick", "take_along", "flip", "roll", "reduce_all",
-            "gather", "triangle", "cat", "scatter_along", "random_bits_", "bernoulli_",
+            "gather", "triangle", "cat", "stack", "scatter_along", "random_bits_", "bernoulli_",
             "exponential_", "randperm", "multinomial", "ctc_loss", "ctc_loss_backward",
             "im2col", "col2im")
 _MODULES = {"cpu": "tensorrt_mini.backends.cpu", "cuda": "tensorrt_mini.backends.cuda"}

@@ -46,7 +46,7 @@ def empty(numel, dtype, device=None):
 
 
 
-def from_host(array, device=None):
+def from_host(array, device=None, non_blocking=False):
     from ..dtypes import from_numpy_dtype
     return CPUStorage(array, from_numpy_dtype(array.dtype))
 
@@ -912,6 +912,37 @@ def cat(out, parts, dim):
     if _numel(out):
         np.concatenate([numpy_view(t) for t in parts], axis=dim, out=numpy_view(out),
                        casting="unsafe")
+
+
+def stack(out, parts, dim):
+    """out (fresh, contiguous) = parts stacked along a new dim, each of out's dtype and of
+    out's shape without that dim. Parts that are views of one storage with one layout (a
+    dataset's samples, say) are read by one numpy gather of their windows of it, instead of
+    a numpy view per part."""
+    shape = out._shape[:dim] + out._shape[dim + 1:]
+    first = parts[0]
+    storage, stride = first._storage, first._stride
+    one_layout = True
+    for t in parts:
+        if t._shape != shape or t._dtype is not out._dtype:
+            raise RuntimeError(f"stack: a part of size {list(t._shape)} and dtype "
+                               f"{t._dtype.name} for an output of size {list(out._shape)} "
+                               f"and dtype {out._dtype.name} along dim {dim}")
+        one_layout = one_layout and t._storage is storage and t._stride == stride
+    if not _numel(out):
+        return
+    dst = numpy_view(out)
+    if not one_layout:
+        np.stack([numpy_view(t) for t in parts], axis=dim, out=dst)
+        return
+    buf = storage.array
+    span = 1 + sum((n - 1) * s for n, s in zip(shape, stride))
+    # windows[k] is the part that would start at storage element k
+    windows = np.lib.stride_tricks.as_strided(
+        buf, (buf.shape[0] - span + 1,) + shape,
+        (buf.itemsize,) + tuple(s * buf.itemsize for s in stride), writeable=False)
+    offsets = np.fromiter((t._offset for t in parts), np.int64, len(parts))
+    np.copyto(np.moveaxis(dst, dim, 0), windows[offsets])
 
 
 def flip(out, x, dims):

@@ -96,8 +96,8 @@ def empty(numel, dtype, device=None):
     return CUDAStorage(buffer, dtype, _device(device), _rt.address(buffer), numel)
 
 
-def from_host(array, device=None):
-    buffer = _rt.upload(array)
+def from_host(array, device=None, non_blocking=False):
+    buffer = _rt.upload(array, non_blocking)
     return CUDAStorage(buffer, from_numpy_dtype(array.dtype), _device(device),
                        _rt.address(buffer), array.size)
 

@@ -191,8 +191,12 @@ class Simulated:
             raise TypeError(f"empty() takes a numpy dtype, got {dtype!r}")
         return self._track(np.empty(n, dtype))
 
-    def upload(self, array):
-        return self._track(np.array(array).reshape(-1))
+    def upload(self, array, non_blocking=False):
+        return self._track(np.array(array).reshape(-1))  # kernels and copies run at once here
+
+    def pinned_empty(self, n, dtype):
+        """n host elements standing in for page-locked memory (the simulator has none)."""
+        return np.empty(n, dtype)
 
     def download(self, buffer, dtype, start, stop):
         return buffer[start:stop].copy()
@@ -262,6 +266,8 @@ class CuPy:
         self._current_stream = cupy.cuda.get_current_stream
         self._functions = {}  # kernel name -> (CuPy Function, parameter_words)
         self._thread = _PerThread(cupy)
+        self._in_flight = []  # (event, host array) of non-blocking uploads maybe still running
+        self._in_flight_lock = threading.Lock()
 
     def empty(self, n, dtype):
         """n elements of numpy dtype `dtype` (a np.dtype: np.dtype() itself costs 0.14 µs,
@@ -280,11 +286,34 @@ class CuPy:
                 f"CUDA out of memory. Tried to allocate {_bytes(nbytes)}, with no room left "
                 "after freeing CuPy's cached blocks") from None
 
-    def upload(self, array):
+    def upload(self, array, non_blocking=False):
+        """A new buffer holding array's values. non_blocking: the copy is queued on the
+        current stream and may run after this returns (it overlaps host work when array is
+        pinned memory); array is kept alive until the stream has passed the copy, since a
+        pinned block freed earlier could be handed out again while the GPU still reads it."""
         array = np.ascontiguousarray(array).reshape(-1)
         buffer = self.empty(array.size, array.dtype)
-        self.view(buffer, array.dtype, 0, array.shape, (1,)).set(array)
+        view = self.view(buffer, array.dtype, 0, array.shape, (1,))
+        if not non_blocking:
+            view.set(array)
+            return buffer
+        stream = self._current_stream()
+        view.set(array, stream=stream)
+        copied = self._cp.cuda.Event(disable_timing=True)
+        copied.record(stream)
+        with self._in_flight_lock:
+            self._in_flight = [(e, a) for e, a in self._in_flight if not e.done]
+            self._in_flight.append((copied, array))
         return buffer
+
+    def pinned_empty(self, n, dtype):
+        """n elements of page-locked host memory from CuPy's pinned-memory pool, as a 1-D
+        numpy array (which keeps the block alive)."""
+        dtype = np.dtype(dtype)
+        if n == 0:
+            return np.empty(0, dtype)
+        block = self._cp.cuda.alloc_pinned_memory(n * dtype.itemsize)
+        return np.frombuffer(block, dtype, n)
 
     def download(self, buffer, dtype, start, stop):
         if start == stop:  # CuPy refuses an offset into a zero-size (null) allocation

@@ -14,8 +14,8 @@ def to_dtype(input, dtype):
 
 
 @differentiable
-def to_device(input, device):
-    return T.transfer_raw(input, device)
+def to_device(input, device, non_blocking=False):
+    return T.transfer_raw(input, device, non_blocking)
 
 
 @differentiable(writes=0)
@@ -42,7 +42,7 @@ def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
     if device is not None:
         dev = as_device(device)
         if dev != self._storage.device:
-            out = to_device(out, dev)
+            out = to_device(out, dev, non_blocking)
     if dtype is not None and D.as_dtype(dtype, "to") is not out._dtype:
         out = to_dtype(out, D.as_dtype(dtype, "to"))
     if copy and out is self:

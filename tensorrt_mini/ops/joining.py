@@ -2,7 +2,7 @@
 input tiled, through expand and reshape (so autograd needs nothing of its own)."""
 from .. import _tensor as T
 from ..layout import wrap_dim
-from .dispatch import differentiable
+from .dispatch import GradMode, differentiable
 from .elementwise import check_same_device, result_type
 from .views import clone
 
@@ -59,6 +59,16 @@ def stack(tensors, dim=0):
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{list(tensors[0]._shape)} at entry 0 and {list(t._shape)} at entry {i}")
     d = wrap_dim(dim, tensors[0].dim() + 1)
+    first = tensors[0]
+    if not (GradMode.enabled and any(t._requires_grad for t in tensors)) and all(
+            t._dtype is first._dtype and t._storage.device.type == "cpu" for t in tensors):
+        # many small inputs (a DataLoader's batch of samples): one copy by the backend, without
+        # a dispatched unsqueeze per input and cat's promotion and device checks
+        shape = first._shape
+        out = T.empty_tensor(shape[:d] + (len(tensors),) + shape[d:], first._dtype,
+                             first._storage.device)
+        T.backends.get("cpu").stack(out, tensors, d)
+        return out
     return cat([t.unsqueeze(d) for t in tensors], d)
 
 

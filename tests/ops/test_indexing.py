@@ -586,3 +586,13 @@ def test_empty_alias_writes_as_torch(write):
 ])
 def test_full_slices_index_the_tensor_itself_as_torch(write):
     same_write_as_torch("lib.zeros(2, 3, dtype=lib.uint8)", write, message=False)
+
+
+@pytest.mark.parametrize("expr", ["lib.arange(12).reshape(3, 4)[1:][-1]",
+                                  "lib.arange(12).reshape(3, 4).t()[3]",
+                                  "lib.arange(12).reshape(3, 4)[3]", "lib.arange(12)[-13]",
+                                  "lib.zeros(0, 2)[0]", "lib.tensor(5)[0]"])
+def test_an_int_index_as_torch(expr):
+    """t[i] with an int takes a short path to its view; out of range, the general one's
+    errors."""
+    same_as_torch(expr)

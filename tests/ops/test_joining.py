@@ -135,3 +135,24 @@ def test_stacks_match_torch(expr):
     assert expr_outcome(tm, expr) == expr_outcome(torch, expr)
 
 
+
+
+def test_stack_of_views_of_one_storage_and_layout():
+    """The cpu stack reads views that share a storage and strides (a dataset's rows) by one
+    gather of their windows: rows of a transposed tensor, overlapping and expanded views,
+    0-d elements, along each new dim; gradients still flow (the autograd path)."""
+    base = np.arange(60.0, dtype=np.float32).reshape(3, 4, 5)
+    x = tm.from_numpy(base.copy()).transpose(0, 2)  # (5, 4, 3), strided
+    rows = [x[4], x[0], x[4], x[2]]
+    for d in (0, 1, 2, -1):
+        assert_values(tm.stack(rows, d), np.stack([base.transpose(2, 1, 0)[i] for i in
+                                                   (4, 0, 4, 2)], d))
+    flat = tm.arange(10)
+    windows = [flat[i:i + 4] for i in (0, 3, 6)]  # overlapping
+    assert_values(tm.stack(windows), [[0, 1, 2, 3], [3, 4, 5, 6], [6, 7, 8, 9]])
+    assert_values(tm.stack([flat[7], flat[2]]), [7, 2])  # 0-d
+    wide = tm.arange(3.0).expand(2, 3)  # stride 0
+    assert_values(tm.stack([wide, wide], 1), np.stack([np.broadcast_to(np.arange(3.0), (2, 3))] * 2, 1))
+    w = tm.arange(6.0).reshape(2, 3).requires_grad_()
+    (tm.stack([w[1], w[0]]) * tm.tensor([[1.0], [2.0]])).sum().backward()
+    assert_values(w.grad, [[2.0] * 3, [1.0] * 3])

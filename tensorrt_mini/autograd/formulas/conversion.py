@@ -14,7 +14,7 @@ def _to_dtype(raw, x, dtype):
 
 
 @register("to_device")
-def _to_device(raw, x, device):
-    out = run(raw, x, device)
+def _to_device(raw, x, device, non_blocking=False):
+    out = run(raw, x, device, non_blocking)
     in_device = x._storage.device
     return record("ToCopyBackward0", out, (x,), lambda g: (g.to(in_device),))
