@@ -33,6 +33,7 @@ TARGETS = {
     "matmul": {"cpu": 1.1, "cuda": 1.05},
     "linear + relu": {"cpu": 1.2, "cuda": 1.2},
     "MLP training step": {"cpu": 1.5, "cuda": 1.5},
+    "small CNN training step": {"cpu": 1.5, "cuda": 1.5},
     "scatter_add_": {"cpu": 1.5, "cuda": 1.5},
     "sort": {"cpu": 1.5, "cuda": 1.5},
     "cumsum": {"cpu": 1.2, "cuda": 1.2},
@@ -75,6 +76,10 @@ SIZES = {  # (device, quick)
 CONV_SIZES = {("cpu", False): (32, 64, 56, 64), ("cpu", True): (8, 32, 28, 32),
               ("cuda", False): (32, 64, 56, 64), ("cuda", True): (32, 64, 56, 64),
               ("cuda", "sim"): (1, 2, 4, 2)}
+
+# small CNN training step (`python -m tensorrt_mini train`'s network on 1x28x28): the batch
+CNN_BATCH = {("cpu", False): 128, ("cpu", True): 32, ("cuda", False): 128, ("cuda", True): 128,
+             ("cuda", "sim"): 2}
 
 # DataLoader epoch (cpu only): (images, batch size, workers); 60000 1x28x28 images as MNIST
 LOADER_SIZES = {False: (60000, 256, 4), True: (6000, 256, 2)}
@@ -182,6 +187,7 @@ def cases(device, quick, simulated=False):
              torch_only(batchnorm_relu), nbytes=4 * F32 * math.prod(s["batchnorm"]),
              not_for="numpy has no BatchNorm2d"),
         *conv_cases(CONV_SIZES[device, "sim" if simulated else quick]),
+        cnn_case(CNN_BATCH[device, "sim" if simulated else quick]),
         ColdStart(COLD_START_TARGET_S.get(device)),
     ]
     if device == "cpu" and not simulated:
@@ -225,6 +231,30 @@ def conv_cases(size):
         Case("conv2d 3x3 forward+backward", label, "conv2d 3x3 forward+backward", inputs,
              torch_only(training), flops=3 * flops, not_for="numpy has no conv2d"),
     ]
+
+
+def cnn_case(batch):
+    """One AdamW step of the CNN walkthrough's network on a cross-entropy loss."""
+    def inputs(rng):
+        return (rng.random((batch, 1, 28, 28), dtype=np.float32),
+                rng.integers(0, 6, size=batch, dtype=np.int64))
+
+    def build(xp, x, y):
+        from tensorrt_mini.cnn_demo import model
+        net = model(nn=xp.nn).to(x.device)
+        opt = xp.optim.AdamW(net.parameters(), lr=1e-3)
+
+        def step():
+            opt.zero_grad()
+            loss = xp.nn.functional.cross_entropy(net(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step
+    # conv FLOPs of forward, input and weight gradients (the first layer needs no input grad)
+    flops = 2 * batch * 9 * (16 * 28 * 28 * 2 + 32 * 16 * 14 * 14 * 3)
+    return Case("small CNN training step", f"{batch}×1×28×28", "small CNN training step", inputs,
+                torch_only(build), flops=flops, check=False, not_for="no autograd")
 
 
 def loader_inputs(n):

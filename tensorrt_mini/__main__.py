@@ -1,5 +1,7 @@
 """`python -m tensorrt_mini [--device cpu|cuda]`: the seed lesson, cell by cell, then a small
-training run. `python -m tensorrt_mini warmup [--jobs N] [--family NAME]`: compile the common
+training run. `python -m tensorrt_mini train [--model cnn|mlp] [--epochs N]`: one training
+walkthrough alone (the CNN: a convolutional network on generated images, from a
+DataLoader). `python -m tensorrt_mini warmup [--jobs N] [--family NAME]`: compile the common
 cpu kernels into the kernel caches ahead of time (tensorrt_mini/warmup.py)."""
 import argparse
 import sys
@@ -27,14 +29,20 @@ def walkthrough(device, out=sys.stdout):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m tensorrt_mini", description=__doc__)
-    parser.add_argument("command", nargs="?", choices=["warmup"],
-                        help="warmup: compile the common cpu kernels ahead of time")
+    parser.add_argument("command", nargs="?", choices=["train", "warmup"],
+                        help="train: one training walkthrough; warmup: compile the common cpu "
+                             "kernels ahead of time")
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
     parser.add_argument("--jobs", type=int, default=None,
                         help="warmup: processes compiling at once (default: one per cpu)")
     parser.add_argument("--family", action="append", choices=list(compile_ahead.FAMILIES),
                         help="warmup: only this family of ops (repeatable)")
+    parser.add_argument("--model", choices=["cnn", "mlp"], default=None,
+                        help="train: the CNN on generated shapes (default) or the MLP")
+    parser.add_argument("--epochs", type=int, default=None, help="train --model cnn: epochs")
     args = parser.parse_args(argv)
+    if args.command != "train" and (args.model or args.epochs):
+        parser.error("--model and --epochs go with the train command")
     if args.command == "warmup":
         warmup(args.jobs, args.family)
         return
@@ -45,11 +53,26 @@ def main(argv=None):
         tm.empty(0, device=device)  # a missing GPU or CUDA package says so here, in one line
     except RuntimeError as e:
         parser.exit(2, f"{parser.prog}: {e}\n")
+    if args.command == "train":
+        train_one(args.model or "cnn", device, args.epochs)
+        return
     print(f"tensorrt_mini {tm.__version__}: the seed lesson on {device}")
     walkthrough(device)
     print(f"\n== Training: an MLP on the three-spirals set, on {device} ==")
     from tensorrt_mini.demo import train
     train(device)
+
+
+def train_one(model, device, epochs):
+    if model == "mlp":
+        from tensorrt_mini.demo import train as train_mlp
+        print(f"tensorrt_mini {tm.__version__}: an MLP on the three-spirals set, on {device}")
+        train_mlp(device)
+        return
+    from tensorrt_mini import cnn_demo
+    print(f"tensorrt_mini {tm.__version__}: a CNN on generated shapes "
+          f"({', '.join(cnn_demo.shapes.CLASSES)}), on {device}")
+    cnn_demo.train(device, **({} if epochs is None else {"epochs": epochs}))
 
 
 def warmup(jobs, families):

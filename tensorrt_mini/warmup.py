@@ -37,7 +37,8 @@ FAMILIES = {
                    "a == b", "a.t().contiguous()", "a.clone()", "a @ b", "a[i]",
                    "tm.cat([a, b])", "tm.zeros_like(a)", "a.clone().zero_()",
                    "a.clone().add_(b)", "a.clone().mul_(2.0)"],
-    "training": None,  # the main job's model: forward, backward, Adam (demo.train)
+    "training": "mlp",  # the main job's model: forward, backward, Adam (demo.train)
+    "cnn": "cnn",  # `train --model cnn`'s network and DataLoader, a few steps (cnn_demo.train)
 }
 
 
@@ -71,9 +72,12 @@ def run(jobs=None, families=None, out=None):
 def compile_family(name):
     """Run family `name`'s workload in this process; the seconds it took."""
     start = time.perf_counter()
-    if FAMILIES[name] is None:
+    if FAMILIES[name] == "mlp":
         from .demo import train
         train(steps=2, out=io.StringIO(), progress=False)
+    elif FAMILIES[name] == "cnn":
+        from .cnn_demo import train
+        train(epochs=1, batch=64, n_train=128, n_test=64, out=io.StringIO(), progress=False)
     else:
         for shape in SIZES:
             names = workload(shape)
