@@ -72,8 +72,10 @@ def entries(full=None):
             for variant in () if full else layouts[1:]:
                 add("elementwise", *_elementwise(name, dtype,
                                                  str(catalog.get(name).result_dtype(dtype)), variant))
-        for src, dst in {(dtype, "float32"), ("float32", dtype)} | (
-                {(dtype, d) for d in DTYPES} if full else set()):
+        # sorted: a set's order follows string hashing, which differs between processes,
+        # and pytest-xdist's workers must collect the same tests in the same order
+        for src, dst in sorted({(dtype, "float32"), ("float32", dtype)} | (
+                {(dtype, d) for d in DTYPES} if full else set())):
             for variant in ("contig", "strided", "tiled"):
                 # float -> integer goes through int64, as the backend casts
                 name = "to_int64" if src.startswith("float") and not dst.startswith(("float", "bool")) \

@@ -18,6 +18,7 @@ from ..kernels.cpu import elementwise as ew
 from ..kernels.cpu import fill as fill_kernels
 from ..kernels.cpu import fused_reduce as fused
 from ..kernels.cpu import im2col as im2col_kernels
+from ..kernels.cpu import max_pool as max_pool_kernels
 from ..kernels.cpu import layer_norm as ln
 from ..kernels.cpu import nll
 from ..kernels.cpu import reduce as rk
@@ -844,6 +845,40 @@ def col2im(out, cols, kernel, stride, dilation, pad, count):
     _start_threads()
     im2col_kernels.col2im(_flat(cols).reshape(cols._shape), _spatial3(out, len(kernel)),
                           *_conv_geometry(kernel, stride, dilation, pad, count))
+
+
+def max_pool2d(values, indices, x, kernel, stride, pad, dilation):
+    """values (x's dtype), indices (int64), both (N, C, OH, OW), fresh and contiguous = the
+    maximum of each window of x (N, C, H, W), C-contiguous, and its position h * W + w
+    (pad: implicit -inf before each dim; the window count is values' shape)."""
+    for t in (values, indices, x):
+        if not t.is_contiguous():
+            raise RuntimeError(f"max_pool2d: a buffer of size {list(t._shape)} that is not "
+                               "contiguous")
+    if not values.numel():
+        return
+    n, c, h, w = x._shape
+    planes = (n * c,)
+    lowest = x._dtype.np.type(-np.inf if x._dtype.is_floating_point
+                              else np.iinfo(x._dtype.np).min)
+    _start_threads()
+    max_pool_kernels.max_pool2d(_flat(x).reshape(planes + (h, w)),
+                                _flat(values).reshape(planes + values._shape[2:]),
+                                _flat(indices).reshape(planes + indices._shape[2:]), lowest,
+                                *(tuple(int(v) for v in a) for a in (kernel, stride, pad,
+                                                                      dilation)))
+
+
+def max_pool2d_backward(grad_in, grad_out, indices):
+    """grad_in (N, C, H, W), zeroed and contiguous, += grad_out at indices (both
+    (N, C, OH, OW), contiguous; indices from max_pool2d)."""
+    if not grad_out.numel():
+        return
+    planes = grad_in._shape[0] * grad_in._shape[1]
+    _start_threads()
+    max_pool_kernels.max_pool2d_backward(_flat(grad_in).reshape(planes, -1),
+                                         _flat(grad_out).reshape(planes, -1),
+                                         _flat(indices).reshape(planes, -1))
 
 
 def linalg(name, outs, inputs, options):

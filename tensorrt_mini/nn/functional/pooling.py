@@ -1,10 +1,11 @@
 """Pooling over 1-D and 2-D inputs: max (with indices), average, adaptive, and max unpooling.
 
-No pooling kernel of its own: a window position (kh, kw) is one strided view of the padded
-input, of the output's shape, so a pool is a fold over kH*kW views. Max pooling folds them,
-two positions per fused elementwise pass, keeping torch's rule (a later element wins when it
-is greater, or NaN), so ties go to the first maximum in window order and indices match
-torch's; its backward scatter-adds the gradient at those indices. Average pooling sums a
+A window position (kh, kw) is one strided view of the padded input, of the output's shape,
+so a pool is a fold over kH*kW views. On cuda, max pooling folds them, two positions per
+fused elementwise pass; on the cpu one kernel (kernels/cpu/max_pool.py) walks each window,
+as the folds cost a pass over the output per position. Both keep torch's rule (a later
+element wins when it is greater, or NaN), so ties go to the first maximum in window order
+and indices match torch's; the backward adds the gradient at those indices. Average pooling sums a
 window view; its backward adds the scaled gradient into each position's view. Adaptive
 average pooling with uneven windows averages rows, then columns, by two matmuls with
 averaging matrices (values within an ulp or two of torch's sum-then-divide). Each layer
@@ -14,6 +15,7 @@ Indices are flat positions within each (H, W) plane of the unpadded input, int64
 """
 import numpy as np
 
+from ... import _tensor as T
 from ... import creation
 from ... import dtypes as D
 from ...autograd.graph import record
@@ -173,6 +175,11 @@ def _compute_dtype(x, largest_position):
 def _max_pool2d_4d(x, k, s, p, d, out_hw, want_indices):
     """(values, int64 indices or None) of max pooling a 4-D input, untracked."""
     n, c, h, w = x._shape
+    if x.device.type == "cpu":  # one kernel pass (the folds below cost a pass per position)
+        values = creation.empty((n, c) + tuple(out_hw), dtype=x._dtype)
+        indices = creation.empty((n, c) + tuple(out_hw), dtype=D.int64)
+        T.backends.get("cpu").max_pool2d(values, indices, x.contiguous(), k, s, p, d)
+        return values, indices if want_indices else None
     oh, ow = out_hw
     dtype = _compute_dtype(x, ((k[0] - 1) * d[0] + 1) * w)
     work = x if dtype is x._dtype else x.to(dtype)
@@ -196,6 +203,10 @@ def _max_pool2d_4d(x, k, s, p, d, out_hw, want_indices):
 def _scatter_back(g, indices, in_shape):
     """The gradient of a max pool: g added at each output's input position."""
     n, c = in_shape[:2]
+    if g.device.type == "cpu" and not _tracking(g):  # (a graph of it for double backward)
+        grad = creation.zeros(in_shape, dtype=g._dtype)
+        T.backends.get("cpu").max_pool2d_backward(grad, g.contiguous(), indices.contiguous())
+        return grad
     plane = int(np.prod(in_shape[2:]))
     grad = creation.zeros((n, c, plane), dtype=g._dtype, device=g.device)
     grad.scatter_add_(2, indices.reshape(n, c, -1), g.reshape(n, c, -1))
