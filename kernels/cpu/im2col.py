@@ -10,6 +10,9 @@ channel run at a time through row views indexed from 0 (no negative-index checks
 import numba as nb
 
 _JIT = dict(cache=True, nogil=True, error_model="numpy", boundscheck=False)
+# channel runs shorter than this are copied element by element: building the row views
+# costs more than the copy (a first layer's 1-3 channels); longer ones go by views
+_SHORT = 8
 
 
 @nb.njit(**_JIT, parallel=True)
@@ -35,14 +38,17 @@ def im2col(x, cols, kernel, stride, dilation, pad, count):
                         iy = y * stride[1] - pad[1] + b * dilation[1]
                         for e in range(kw):
                             ix = v * stride[2] - pad[2] + e * dilation[2]
-                            to = dst[col:col + cg]
-                            if 0 <= iz < d_ and 0 <= iy < h_ and 0 <= ix < w_:
+                            inside = 0 <= iz < d_ and 0 <= iy < h_ and 0 <= ix < w_
+                            if cg < _SHORT:  # element by element: no views to build
+                                for q in range(cg):
+                                    dst[col + q] = x[n, iz, iy, ix, g * cg + q] if inside else 0
+                            elif inside:
+                                to = dst[col:col + cg]
                                 src = x[n, iz, iy, ix, g * cg:(g + 1) * cg]
                                 for q in range(cg):
                                     to[q] = src[q]
                             else:
-                                for q in range(cg):
-                                    to[q] = 0
+                                dst[col:col + cg] = 0
                             col += cg
 
 
@@ -71,7 +77,12 @@ def col2im(cols, out, kernel, stride, dilation, pad, count):
                             iy = y * stride[1] - pad[1] + b * dilation[1]
                             for e in range(kw):
                                 ix = v * stride[2] - pad[2] + e * dilation[2]
-                                if 0 <= iz < d_ and 0 <= iy < h_ and 0 <= ix < w_:
+                                if not (0 <= iz < d_ and 0 <= iy < h_ and 0 <= ix < w_):
+                                    pass
+                                elif cg < _SHORT:
+                                    for q in range(cg):
+                                        out[n, iz, iy, ix, g * cg + q] += src[col + q]
+                                else:
                                     to = out[n, iz, iy, ix, g * cg:(g + 1) * cg]
                                     fr = src[col:col + cg]
                                     for q in range(cg):
