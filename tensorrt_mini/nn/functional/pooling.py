@@ -482,6 +482,10 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
     _check_1d_rank("adaptive_max_pool1d", input)
+    if isinstance(output_size, (tuple, list)) and None in output_size:
+        raise TypeError("adaptive_max_pool1d(): argument 'output_size' (position 2) must be "
+                        "tuple of ints, but found element of type NoneType at pos "
+                        f"{list(output_size).index(None)}")
     out = _adaptive_sizes("adaptive_max_pool1d", input, output_size, 1)
     if input._shape[-1] == 0:
         raise RuntimeError("adaptive_max_pool1d(): Expected input to have non-zero size for "
