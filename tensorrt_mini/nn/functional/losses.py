@@ -684,18 +684,16 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         z = z * weight.index_select(0, y.reshape(-1)).reshape(batch, 1)
     is_target = y == creation.arange(classes, device=input.device)
     loss = E.where(is_target, 0.0, z).sum(1) / classes
-    if input.dim() < 2 and target.dim() == 0:
-        loss = loss.reshape(())
-    return _reduce(loss, reduction)
+    return _reduce(loss.reshape(target._shape), reduction)
 
 
 def _multilabel_masks(target, batch, classes, device):
     """(the target positions before each row's first -1, whether each class is a target),
     both (N, C) bool, from the target read on the host as torch's CPU reads it."""
     labels = target.reshape(batch, classes).cpu().numpy()
-    listed = np.cumprod(labels != -1, axis=1).astype(bool)
-    if bool(((labels[listed] < 0) | (labels[listed] >= classes)).any()):
+    if labels.size and (labels.min() < -1 or labels.max() >= classes):  # past the -1 too
         raise RuntimeError("argument #2 'target' is out of range")
+    listed = np.cumprod(labels != -1, axis=1).astype(bool)
     is_target = np.zeros((batch, classes), bool)
     rows = np.nonzero(listed)[0]
     is_target[rows, labels[listed]] = True

@@ -226,7 +226,9 @@ def test_empty_batches_as_torch():
                  "F.nll_loss(lib.ones(2, 3), lib.tensor([-100, -100]))",
                  "F.l1_loss(lib.ones(0), lib.ones(0))",
                  "F.binary_cross_entropy(lib.ones(0), lib.ones(0))",
-                 "F.mse_loss(lib.ones(0, 2), lib.ones(0, 2), reduction='none')"]:
+                 "F.mse_loss(lib.ones(0, 2), lib.ones(0, 2), reduction='none')",
+                 "F.multi_margin_loss(lib.ones(0, 3), lib.ones(0).long(), reduction='none')",
+                 "F.soft_margin_loss(lib.ones(0, 3), lib.ones(0, 3))"]:
         same_as_torch(lambda lib: eval(expr, {"lib": lib, "F": lib.nn.functional}))
 
 
@@ -324,6 +326,7 @@ ERRORS = [
     "F.multilabel_margin_loss(L.ones(2, 3), L.tensor([0, 1]))",
     "F.multilabel_margin_loss(L.ones(2, 3), L.tensor([[0, 3, -1], [0, 1, -1]]))",
     "F.multilabel_margin_loss(L.ones(2, 3), L.tensor([[0, -2, -1], [0, 1, -1]]))",
+    "F.multilabel_margin_loss(L.ones(2, 3), L.tensor([[0, 0, -1], [2, -1, 5]]))",
     "F.multilabel_margin_loss(L.ones(2, 3), L.tensor([[0, 1, -1], [0, 1, -1]]).int())",
     "F.multilabel_margin_loss(L.ones(2, 3, 1), L.tensor([[0, 1, -1], [0, 1, -1]]))",
     "F.multilabel_margin_loss(L.ones(2, 3), L.tensor([[0, 1, -1], [0, 1, -1]]), "
@@ -336,6 +339,16 @@ def test_errors_as_torch(expr):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         same_as_torch(lambda lib: eval(expr, {"L": lib, "F": lib.nn.functional}))
+
+
+@pytest.mark.parametrize("expr", [
+    "F.multilabel_margin_loss(L.tensor([[0.3, -0.2, 0.5]] * 2), L.tensor([[0, 0, -1], [2, 2, 2]]), "
+    "reduction='none')",
+    "F.multi_margin_loss(L.ones(1, 3), L.tensor(1), reduction='none')",
+    "F.multi_margin_loss(L.ones(3), L.tensor([1]), reduction='none')",
+])
+def test_margin_losses_repeated_targets_and_shapes_as_torch(expr):
+    same_as_torch(lambda lib: eval(expr, {"L": lib, "F": lib.nn.functional}))
 
 
 def warnings_of(lib, expr):
