@@ -7,6 +7,7 @@ from ... import dtypes as D
 from ...layout import broadcast_shapes
 from ...linalg import vector_norm
 from ...ops import elementwise as E
+from ...ops.out_arg import with_out
 
 
 def _norm_clamped_for_value_only(norm, eps):
@@ -16,12 +17,13 @@ def _norm_clamped_for_value_only(norm, eps):
     return norm + (E.clamp(floor, min=eps) - floor)
 
 
+_div = with_out(E.div)
+
+
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     """input / max(||input||_p along dim, eps)."""
     denom = E.clamp(vector_norm(input, p, dim, keepdim=True), min=eps).expand_as(input)
-    if out is None:
-        return input / denom
-    return E.div(input, denom, out=out)
+    return _div(input, denom, out=out)
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):

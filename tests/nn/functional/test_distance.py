@@ -59,6 +59,8 @@ def test_values_and_gradients_match_torch(name):
     "F.normalize(L.ones(2, 3).int())",
     "F.normalize(L.ones(3))",
     "F.normalize(L.zeros(2, 3))",
+    "F.normalize(L.tensor([[3.0, 4.0]]), out=L.zeros(1, 2))",
+    "F.normalize(L.tensor([[3.0, 4.0]], requires_grad=True), out=L.zeros(1, 2))",
     "F.cosine_similarity(L.ones(2, 3), L.ones(2, 4))",
     "F.cosine_similarity(L.ones(2, 3), L.ones(3), dim=2)",
     "F.cosine_similarity(L.ones(2, 3).int(), L.ones(2, 3).int())",
