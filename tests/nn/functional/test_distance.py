@@ -12,6 +12,8 @@ RNG = np.random.default_rng(5)
 X = RNG.standard_normal((4, 3))
 Y = RNG.standard_normal((4, 3))
 WITH_ZERO_ROW = np.vstack([X[:3], np.zeros((1, 3))])
+# rows 1 and 2 equal; rows 0 and 3 equal in one column; |differences| tied within pairs
+TIED = np.array([[0.0, 0.0, 0.0], [1.0, -1.0, 0.5], [1.0, -1.0, 0.5], [2.0, 0.0, -1.0]])
 
 # name: (call of F on the inputs, inputs): every input is differentiated
 CASES = {
@@ -33,6 +35,10 @@ CASES = {
     "pdist-p3": ("F.pdist(a, p=3)", (X,)),
     "pdist-inf": ("F.pdist(a, p=float('inf'))", (X,)),
     "pdist-equal-rows": ("F.pdist(a)", (np.vstack([X[:2], X[:1]]),)),
+    "pdist-inf-ties": ("F.pdist(a, p=float('inf'))", (TIED,)),
+    "pdist-p0": ("F.pdist(a, p=0)", (TIED,)),
+    "pdist-p0.5-equal-rows-and-zero-differences": ("F.pdist(a, p=0.5)", (TIED,)),
+    "pdist-p1.5-equal-rows": ("F.pdist(a, p=1.5)", (TIED,)),
 }
 
 
@@ -53,6 +59,13 @@ def test_values_and_gradients_match_torch(name):
     for got, want in zip(run(tm, name), run(torch, name), strict=True):
         assert got.shape == want.shape
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+def test_pdist_records_one_node_with_a_second_derivative():
+    x = tm.tensor(X, requires_grad=True)
+    assert type(tm.nn.functional.pdist(x).grad_fn).__name__ == "PdistBackward0"
+    for p in (1.5, 2, 3):
+        assert tm.autograd.gradgradcheck(lambda t: tm.nn.functional.pdist(t, p), (x,))
 
 
 @pytest.mark.parametrize("expr", [
