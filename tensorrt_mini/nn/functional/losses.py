@@ -637,12 +637,13 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     return _reduce(loss, reduction)
 
 
-def _check_margin_input(input):
-    """A (C,) or (N, C) input with C > 0, as the multi-class margin losses take."""
-    if input.dim() > 2 or input.numel() == 0 and input.dim() != 2 or (
-            input.dim() and input._shape[-1] == 0):
+def _margin_input_sizes(input):
+    """(N, C) of the multi-class margin losses' (N, C), (C,) or scalar (one class) input,
+    C > 0."""
+    if input.dim() > 2 or input.dim() and input._shape[-1] == 0:
         raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch size, "
                            f"but got: {list(input._shape)}")
+    return (input._shape[0] if input.dim() == 2 else 1), (input._shape[-1] if input.dim() else 1)
 
 
 def _check_long(target):
@@ -661,9 +662,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.dim() != 1:
         raise ValueError("weight must be one-dimensional")
-    _check_margin_input(input)
-    classes = input._shape[-1]
-    batch = input._shape[0] if input.dim() == 2 else 1
+    batch, classes = _margin_input_sizes(input)
     if not (target.dim() <= 1 and target.numel() == batch):
         raise RuntimeError("multi_margin_loss: target tensor should be 1-D with size equal to "
                            f"the number of input samples (batch size). Expected target size "
@@ -706,13 +705,11 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     and its other classes i of max(0, 1 - (input[j] - input[i])), over the class count."""
     reduction = reduction_of(size_average, reduce, reduction)
     _check_reduction(reduction)
-    _check_margin_input(input)
+    batch, classes = _margin_input_sizes(input)
     if target._shape != input._shape:
         raise RuntimeError(f"inconsistent target size: {list(target._shape)} for input of size: "
                            f"{list(input._shape)}")
     _check_long(target)
-    classes = input._shape[-1]
-    batch = input._shape[0] if input.dim() == 2 else 1
     listed, is_target, labels = _multilabel_masks(target, batch, classes, input.device)
     x = input.reshape(batch, classes)
     picked = x.gather(1, labels)  # (N, C): input at each listed target, garbage elsewhere

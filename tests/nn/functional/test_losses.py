@@ -346,6 +346,8 @@ def test_errors_as_torch(expr):
     "reduction='none')",
     "F.multi_margin_loss(L.ones(1, 3), L.tensor(1), reduction='none')",
     "F.multi_margin_loss(L.ones(3), L.tensor([1]), reduction='none')",
+    "F.multi_margin_loss(L.tensor(1.0), L.tensor(0), reduction='none')",
+    "F.multilabel_margin_loss(L.tensor(1.0), L.tensor(0), reduction='none')",
 ])
 def test_margin_losses_repeated_targets_and_shapes_as_torch(expr):
     same_as_torch(lambda lib: eval(expr, {"L": lib, "F": lib.nn.functional}))
