@@ -687,8 +687,9 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
 
 
 def _multilabel_masks(target, batch, classes, device):
-    """(the target positions before each row's first -1, whether each class is a target),
-    both (N, C) bool, from the target read on the host as torch's CPU reads it."""
+    """(N, C) masks of the target positions before each row's first -1 and of the classes
+    that are targets, and the labels with 0 past the -1 (safe to gather), from the target
+    read on the host as torch's CPU reads it."""
     labels = target.reshape(batch, classes).cpu().numpy()
     if labels.size and (labels.min() < -1 or labels.max() >= classes):  # past the -1 too
         raise RuntimeError("argument #2 'target' is out of range")
@@ -712,7 +713,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     _check_long(target)
     listed, is_target, labels = _multilabel_masks(target, batch, classes, input.device)
     x = input.reshape(batch, classes)
-    picked = x.gather(1, labels)  # (N, C): input at each listed target, garbage elsewhere
+    picked = x.gather(1, labels)  # input at each listed target (unlisted ones masked below)
     hinge = E.clamp(x.unsqueeze(1) - picked.unsqueeze(2) + 1, min=0)  # [n, j, i]
     counted = listed.unsqueeze(2) & E.logical_not(is_target).unsqueeze(1)
     loss = E.where(counted, hinge, 0.0).sum((1, 2)) / classes
