@@ -15,12 +15,12 @@ from ... import dtypes as D
 from ...autograd.formulas.common import fit, meta
 from ...autograd.graph import record
 from ...layout import broadcast_shapes
-from ...linalg_spellings import norm
 from ...ops import elementwise as E
 from ...ops.dispatch import GradMode
 from ...user_warnings import warn
 from .._reduction import legacy_get_string, reduction_of
 from .core import _tracking, _untracked, log_softmax
+from .distance import pairwise_distance
 
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 _BCE_EPS = 9.999999960041972e-13  # torch's floor on x(1 - x) in BCE's gradient: 1e-12 as a float32
@@ -577,12 +577,6 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
     return _reduce(E.clamp(E.neg(target) * (input1 - input2) + margin, min=0), reduction)
 
 
-def _pairwise_distance(x1, x2, p, eps):
-    """The p-norm of x1 - x2 + eps over the last dim (eps keeps the norm's gradient finite
-    at equal points)."""
-    return norm(x1 - x2 + eps, p, -1)
-
-
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
                         size_average=None, reduce=None, reduction="mean"):
     """max(0, margin + d(anchor, positive) - d(anchor, negative)), d the pairwise p-norm
@@ -596,11 +590,136 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
         raise RuntimeError("The anchor, positive, and negative tensors are expected to have the "
                            f"same number of dimensions, but got: anchor {a}D, positive {pos}D, "
                            f"and negative {neg}D inputs")
-    d_pos = _pairwise_distance(anchor, positive, p, eps)
-    d_neg = _pairwise_distance(anchor, negative, p, eps)
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:
-        d_neg = E.minimum(d_neg, _pairwise_distance(positive, negative, p, eps))
+        d_neg = E.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
     return _reduce(E.clamp(d_pos - d_neg + margin, min=0), reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin=1.0, swap=False, reduction="mean"):
+    """triplet_margin_loss with any distance (pairwise_distance by default)."""
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    a, pos, neg = anchor.dim(), positive.dim(), negative.dim()
+    if not a == pos == neg:
+        raise RuntimeError("The anchor, positive, and negative tensors are expected to have the "
+                           f"same number of dimensions, but got: anchor {a}D, positive {pos}D, "
+                           f"and negative {neg}D inputs")
+    distance = pairwise_distance if distance_function is None else distance_function
+    d_pos = distance(anchor, positive)
+    d_neg = distance(anchor, negative)
+    if swap:
+        d_neg = E.minimum(d_neg, distance(positive, negative))
+    loss = E.clamp(d_pos - d_neg + margin, min=0)
+    _check_reduction(reduction)
+    return _reduce(loss, reduction)
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """log(1 + exp(-target * input)), over every element."""
+    reduction = reduction_of(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    _check_not_differentiable("soft_margin_loss", target=target)
+    return _reduce(_softplus_of_neg(input * target), reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
+                         reduction="mean"):
+    """input where target is not -1, plus max(0, margin - input) where target is not 1 (so
+    both where target is neither, as torch computes it)."""
+    reduction = reduction_of(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    zero = creation.zeros((), dtype=input._dtype, device=input.device)
+    loss = (E.where(target != 1, E.clamp(margin - input, min=0), zero)
+            + E.where(target != -1, input, zero))
+    return _reduce(loss, reduction)
+
+
+def _margin_input_sizes(input):
+    """(N, C) of the multi-class margin losses' (N, C), (C,) or scalar (one class) input,
+    C > 0."""
+    if input.dim() > 2 or input.dim() and input._shape[-1] == 0:
+        raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch size, "
+                           f"but got: {list(input._shape)}")
+    return (input._shape[0] if input.dim() == 2 else 1), (input._shape[-1] if input.dim() else 1)
+
+
+def _check_long(target):
+    if target._dtype is not D.int64:
+        raise RuntimeError("expected scalar type Long but found "
+                           f"{E._TORCH_TYPE_NAMES[target._dtype.name]}")
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
+                      reduce=None, reduction="mean"):
+    """Per item, the mean over the classes i other than the target y of
+    weight[y] * max(0, margin - input[y] + input[i]) ** p."""
+    reduction = reduction_of(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.dim() != 1:
+        raise ValueError("weight must be one-dimensional")
+    batch, classes = _margin_input_sizes(input)
+    if not (target.dim() <= 1 and target.numel() == batch):
+        raise RuntimeError("multi_margin_loss: target tensor should be 1-D with size equal to "
+                           f"the number of input samples (batch size). Expected target size "
+                           f"[{batch}], but got {list(target._shape)}. Input has shape "
+                           f"{list(input._shape)}.")
+    _check_long(target)
+    if weight is not None and weight.numel() != classes:
+        raise RuntimeError(f"inconsistent weight size, expected {classes} but got "
+                           f"{list(weight._shape)}")
+    if target.numel() and (int(target.min()) < 0 or int(target.max()) >= classes):
+        raise RuntimeError("target out of range")
+    x = input.reshape(batch, classes)
+    y = target.reshape(batch, 1)
+    z = E.clamp(x - x.gather(1, y) + margin, min=0)
+    if p == 2:
+        z = z * z
+    if weight is not None:
+        z = z * weight.index_select(0, y.reshape(-1)).reshape(batch, 1)
+    is_target = y == creation.arange(classes, device=input.device)
+    loss = E.where(is_target, 0.0, z).sum(1) / classes
+    return _reduce(loss.reshape(target._shape), reduction)
+
+
+def _multilabel_masks(target, batch, classes, device):
+    """(N, C) masks of the target positions before each row's first -1 and of the classes
+    that are targets, and the labels with 0 past the -1 (safe to gather), from the target
+    read on the host as torch's CPU reads it."""
+    labels = target.reshape(batch, classes).cpu().numpy()
+    if labels.size and (labels.min() < -1 or labels.max() >= classes):  # past the -1 too
+        raise RuntimeError("argument #2 'target' is out of range")
+    listed = np.cumprod(labels != -1, axis=1).astype(bool)
+    is_target = np.zeros((batch, classes), bool)
+    rows = np.nonzero(listed)[0]
+    is_target[rows, labels[listed]] = True
+    return (creation.tensor(listed, device=device), creation.tensor(is_target, device=device),
+            creation.tensor(np.where(listed, labels, 0), dtype=D.int64, device=device))
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Per item, sum over its target classes j (the target's entries before the first -1)
+    and its other classes i of max(0, 1 - (input[j] - input[i])), over the class count."""
+    reduction = reduction_of(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    batch, classes = _margin_input_sizes(input)
+    if target._shape != input._shape:
+        raise RuntimeError(f"inconsistent target size: {list(target._shape)} for input of size: "
+                           f"{list(input._shape)}")
+    _check_long(target)
+    listed, is_target, labels = _multilabel_masks(target, batch, classes, input.device)
+    x = input.reshape(batch, classes)
+    picked = x.gather(1, labels)  # input at each listed target (unlisted ones masked below)
+    hinge = E.clamp(x.unsqueeze(1) - picked.unsqueeze(2) + 1, min=0)  # [n, j, i]
+    counted = listed.unsqueeze(2) & E.logical_not(is_target).unsqueeze(1)
+    loss = E.where(counted, hinge, 0.0).sum((1, 2)) / classes
+    if input.dim() < 2:
+        loss = loss.reshape(())
+    return _reduce(loss, reduction)
 
 
 # --- sequences ----------------------------------------------------------------------

@@ -491,6 +491,25 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     return (values, _unbatch(indices, unbatched)) if return_indices else values
 
 
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    _check_1d_rank("adaptive_max_pool1d", input)
+    if isinstance(output_size, (tuple, list)) and None in output_size:
+        raise TypeError("adaptive_max_pool1d(): argument 'output_size' (position 2) must be "
+                        "tuple of ints, but found element of type NoneType at pos "
+                        f"{list(output_size).index(None)}")
+    out = _adaptive_sizes("adaptive_max_pool1d", input, output_size, 1)
+    if input._shape[-1] == 0:
+        raise RuntimeError("adaptive_max_pool1d(): Expected input to have non-zero size for "
+                           f"non-batch dimensions, but input has sizes {list(input._shape)} with "
+                           f"dimension {input.dim() - 1} being empty")
+    if out[0] < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {out[0]}: "
+                           f"{list(input._shape[:-1]) + [1, out[0]]}")
+    values, indices = adaptive_max_pool2d(input.unsqueeze(-2), (1,) + out, return_indices=True)
+    values = values.squeeze(-2)
+    return (values, indices.squeeze(-2)) if return_indices else values
+
+
 def _adaptive_max_4d(x, out):
     """Window position (kh, kw) of every adaptive window gathered (clamped to the window's
     last element, which repeats an element and so never changes the first maximum), then

@@ -1,4 +1,4 @@
-"""dropout1d, dropout2d and alpha_dropout: torch's masks and values from the same seed, the
+"""dropout1d, dropout2d, dropout3d and alpha_dropout: torch's masks and values from the same seed, the
 channel-wise structure, train/eval, and torch's errors and warnings."""
 import warnings
 
@@ -10,7 +10,8 @@ import tensorrt_mini.nn.functional as F
 from tensorrt_mini.backends import cuda_runtime
 
 CALLS = [("dropout1d", (3, 4, 5)), ("dropout1d", (4, 5)), ("dropout2d", (3, 4, 2, 2)),
-         ("dropout2d", (3, 4, 5)), ("alpha_dropout", (5, 7)), ("alpha_dropout", (2, 3, 4))]
+         ("dropout2d", (3, 4, 5)), ("alpha_dropout", (5, 7)), ("alpha_dropout", (2, 3, 4)),
+         ("dropout3d", (2, 3, 2, 1, 2)), ("dropout3d", (3, 2, 1, 2))]
 
 
 def _seeded(lib, name, shape, p, inplace, transpose):
@@ -63,7 +64,7 @@ def test_alpha_dropout_is_off_by_default_as_in_torch():
     assert F.alpha_dropout(x) is x
 
 
-@pytest.mark.parametrize("name", ["dropout1d", "dropout2d", "alpha_dropout"])
+@pytest.mark.parametrize("name", ["dropout1d", "dropout2d", "dropout3d", "alpha_dropout"])
 @pytest.mark.parametrize("p", [-0.1, 1.5])
 def test_probability_outside_zero_one_raises(name, p):
     with pytest.raises(ValueError, match=f"dropout probability has to be between 0 and 1, but got {p}"):
@@ -80,14 +81,16 @@ def test_dropout1d_refuses_other_ranks_as_torch(shape):
     assert str(mine.value) == str(theirs.value)
 
 
-@pytest.mark.parametrize("shape", [(2, 3), (2, 3, 4), (1, 2, 1, 2, 2)])
-def test_dropout2d_warns_as_torch(shape):
+@pytest.mark.parametrize("name,shape", [("dropout2d", (2, 3)), ("dropout2d", (2, 3, 4)),
+                                        ("dropout2d", (1, 2, 1, 2, 2)), ("dropout3d", (2, 3, 4)),
+                                        ("dropout3d", (1, 2, 1, 2, 2, 1))])
+def test_dropout2d_and_3d_warn_as_torch(name, shape):
     torch = pytest.importorskip("torch")
     caught = []
     for lib in (tm, torch):
         with warnings.catch_warnings(record=True) as w:
             warnings.simplefilter("always")
-            lib.nn.functional.dropout2d(lib.ones(*shape), 0.5)
+            getattr(lib.nn.functional, name)(lib.ones(*shape), 0.5)
         caught.append([(x.category, str(x.message)) for x in w])
     assert caught[0] == caught[1] and caught[0]
 
@@ -106,7 +109,8 @@ def test_inplace_unbatched_dropout1d_keeps_the_tensor_shape():
     assert y.data_ptr() == x.data_ptr()
 
 
-@pytest.mark.parametrize("name,shape", [("dropout2d", (2, 3, 2, 2)), ("alpha_dropout", (3, 4))])
+@pytest.mark.parametrize("name,shape", [("dropout2d", (2, 3, 2, 2)), ("dropout3d", (2, 3, 2, 1, 2)),
+                                        ("alpha_dropout", (3, 4))])
 def test_cuda(name, shape):
     if not cuda_runtime.is_available():
         pytest.skip(f"cuda unavailable: {cuda_runtime.unavailable()}")
@@ -115,7 +119,7 @@ def test_cuda(name, shape):
     assert y.device.type == "cuda"
     y.sum().backward()
     values = y.detach().cpu().numpy()
-    if name == "dropout2d":
+    if name != "alpha_dropout":
         assert set(np.unique(values)) <= {0.0, 2.0}
         assert (values == values[:, :, :1, :1]).all()
         np.testing.assert_array_equal(x.grad.cpu().numpy(), values)

@@ -119,6 +119,27 @@ CASES = {
     "multilabel_soft_margin": ("multilabel_soft_margin_loss",
                                (grad(X34), grad(RNG.integers(0, 2, (3, 4)) * 1.0)),
                                {"weight": W4}),
+    "triplet_with_distance": ("triplet_margin_with_distance_loss",
+                              (grad(X34), grad(normal(3, 4)), grad(normal(3, 4))),
+                              {"margin": 2.5}),
+    "triplet_with_distance-cosine-swap": (
+        "triplet_margin_with_distance_loss", (grad(X34), grad(normal(3, 4)), grad(normal(3, 4))),
+        {"distance_function": "cosine", "margin": 0.5, "swap": True}),
+    "soft_margin": ("soft_margin_loss", (grad(X34 * 20), signs(3, 4)), {}),
+    "soft_margin-stepped": ("soft_margin_loss", (grad(normal(6, 4)), signs(3, 4)), {},
+                            lambda x: x[::2]),
+    "hinge_embedding": ("hinge_embedding_loss", (grad(X34), np.array([[1.0, -1.0, 0.5, -1.0]] * 3)),
+                        {"margin": 0.8}),
+    "multi_margin": ("multi_margin_loss", (grad(X34), CLASSES), {}),
+    "multi_margin-p2-weight": ("multi_margin_loss", (grad(X34), CLASSES),
+                               {"p": 2, "margin": 1.5, "weight": W4}),
+    "multi_margin-transposed": ("multi_margin_loss", (grad(normal(4, 3)), CLASSES),
+                                {"margin": 0.5}, lambda x: x.t()),
+    "multi_margin-1d": ("multi_margin_loss", (grad(X34[0]), np.array(2)), {}),
+    "multilabel_margin": ("multilabel_margin_loss",
+                          (grad(X34), longs(3, 0, -1, 1, 1, 2, 0, -1, 2, 3, 0, 1).reshape(3, 4)),
+                          {}),
+    "multilabel_margin-1d": ("multilabel_margin_loss", (grad(X34[1]), longs(2, -1, 0, 3)), {}),
 }
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -137,6 +158,8 @@ def run_case(lib, name, reduction, device="cpu", dtype="float64"):
                                      device=device))
     kwargs = {k: lib.tensor(v, dtype=dt, device=device) if isinstance(v, np.ndarray) else v
               for k, v in kwargs.items()}
+    if kwargs.get("distance_function") == "cosine":
+        kwargs["distance_function"] = lambda a, b: 1 - lib.nn.functional.cosine_similarity(a, b)
     args = [view[0](leaves[0]) if view else leaves[0]] + leaves[1:]
     loss_fn = getattr(lib.nn.functional, fn)
     with warnings.catch_warnings():
@@ -175,7 +198,9 @@ def test_kl_div_batchmean_divides_by_the_batch_only(name):
 # one case a loss, small enough for the simulator
 CUDA_CASES = ["l1", "mse", "smooth_l1", "huber", "bce", "bce_logits-weights", "ce-smoothing",
               "ce-probs", "nll-3d", "kl_div", "poisson", "gaussian-one-per-item",
-              "cosine_embedding", "margin_ranking", "triplet", "multilabel_soft_margin"]
+              "cosine_embedding", "margin_ranking", "triplet", "multilabel_soft_margin",
+              "triplet_with_distance", "soft_margin", "hinge_embedding", "multi_margin-p2-weight",
+              "multilabel_margin"]
 
 
 @pytest.mark.parametrize("name", CUDA_CASES)
@@ -201,7 +226,9 @@ def test_empty_batches_as_torch():
                  "F.nll_loss(lib.ones(2, 3), lib.tensor([-100, -100]))",
                  "F.l1_loss(lib.ones(0), lib.ones(0))",
                  "F.binary_cross_entropy(lib.ones(0), lib.ones(0))",
-                 "F.mse_loss(lib.ones(0, 2), lib.ones(0, 2), reduction='none')"]:
+                 "F.mse_loss(lib.ones(0, 2), lib.ones(0, 2), reduction='none')",
+                 "F.multi_margin_loss(lib.ones(0, 3), lib.ones(0).long(), reduction='none')",
+                 "F.soft_margin_loss(lib.ones(0, 3), lib.ones(0, 3))"]:
         same_as_torch(lambda lib: eval(expr, {"lib": lib, "F": lib.nn.functional}))
 
 
@@ -275,6 +302,35 @@ ERRORS = [
     "F.multilabel_soft_margin_loss(L.ones(2, 3), L.ones(2, 4))",
     "F.multilabel_soft_margin_loss(L.ones(2, 3), L.ones(2, 3), weight=L.ones(2))",
     "F.multilabel_soft_margin_loss(L.ones(2, 3), L.ones(2, 3), reduction='bad')",
+    "F.triplet_margin_with_distance_loss(L.ones(2, 3), L.ones(2, 3), L.ones(3))",
+    "F.triplet_margin_with_distance_loss(L.ones(2, 3), L.ones(2, 3), L.ones(2, 3), margin=0)",
+    "F.triplet_margin_with_distance_loss(L.ones(2, 3), L.ones(2, 3), L.ones(2, 3), "
+    "reduction='bad')",
+    "F.soft_margin_loss(L.ones(2, 3), L.ones(2, 3), reduction='bad')",
+    "F.soft_margin_loss(L.ones(2, 3), L.ones(2, 4))",
+    "F.soft_margin_loss(L.ones(2, 3), L.ones(2, 3, requires_grad=True))",
+    "F.hinge_embedding_loss(L.ones(2, 3), L.ones(2, 4))",
+    "F.hinge_embedding_loss(L.ones(2, 3), L.ones(2, 3), reduction='bad')",
+    "F.multi_margin_loss(L.ones(2, 3), L.tensor([0, 1]), p=3)",
+    "F.multi_margin_loss(L.ones(2, 3), L.tensor([0, 3]))",
+    "F.multi_margin_loss(L.ones(2, 3), L.tensor([0, -1]))",
+    "F.multi_margin_loss(L.ones(2, 3), L.tensor([0, 1, 2]))",
+    "F.multi_margin_loss(L.ones(2, 3), L.tensor([[0, 1]]))",
+    "F.multi_margin_loss(L.ones(2, 3), L.tensor([0, 1]), weight=L.ones(2))",
+    "F.multi_margin_loss(L.ones(2, 3), L.tensor([0, 1]), weight=L.ones(1, 3))",
+    "F.multi_margin_loss(L.ones(2, 3), L.tensor([0, 1]), reduction='bad')",
+    "F.multi_margin_loss(L.ones(2, 3, 1), L.tensor([0, 1]))",
+    "F.multi_margin_loss(L.ones(2, 0), L.tensor([0, 1]))",
+    "F.multi_margin_loss(L.ones(2, 3), L.tensor([0.0, 1.0]))",
+    "F.multi_margin_loss(L.ones(3), L.tensor([1]), reduction='none')",
+    "F.multilabel_margin_loss(L.ones(2, 3), L.tensor([0, 1]))",
+    "F.multilabel_margin_loss(L.ones(2, 3), L.tensor([[0, 3, -1], [0, 1, -1]]))",
+    "F.multilabel_margin_loss(L.ones(2, 3), L.tensor([[0, -2, -1], [0, 1, -1]]))",
+    "F.multilabel_margin_loss(L.ones(2, 3), L.tensor([[0, 0, -1], [2, -1, 5]]))",
+    "F.multilabel_margin_loss(L.ones(2, 3), L.tensor([[0, 1, -1], [0, 1, -1]]).int())",
+    "F.multilabel_margin_loss(L.ones(2, 3, 1), L.tensor([[0, 1, -1], [0, 1, -1]]))",
+    "F.multilabel_margin_loss(L.ones(2, 3), L.tensor([[0, 1, -1], [0, 1, -1]]), "
+    "reduction='bad')",
 ]
 
 
@@ -283,6 +339,18 @@ def test_errors_as_torch(expr):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         same_as_torch(lambda lib: eval(expr, {"L": lib, "F": lib.nn.functional}))
+
+
+@pytest.mark.parametrize("expr", [
+    "F.multilabel_margin_loss(L.tensor([[0.3, -0.2, 0.5]] * 2), L.tensor([[0, 0, -1], [2, 2, 2]]), "
+    "reduction='none')",
+    "F.multi_margin_loss(L.ones(1, 3), L.tensor(1), reduction='none')",
+    "F.multi_margin_loss(L.ones(3), L.tensor([1]), reduction='none')",
+    "F.multi_margin_loss(L.tensor(1.0), L.tensor(0), reduction='none')",
+    "F.multilabel_margin_loss(L.tensor(1.0), L.tensor(0), reduction='none')",
+])
+def test_margin_losses_repeated_targets_and_shapes_as_torch(expr):
+    same_as_torch(lambda lib: eval(expr, {"L": lib, "F": lib.nn.functional}))
 
 
 def warnings_of(lib, expr):

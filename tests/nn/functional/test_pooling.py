@@ -31,6 +31,8 @@ CASES = [
     ("adaptive_avg_pool1d", (2, 3, 9), dict(output_size=4)),
     ("adaptive_max_pool2d", (2, 3, 7, 6), dict(output_size=(3, 4), return_indices=True)),
     ("adaptive_max_pool2d", (3, 7, 6), dict(output_size=(None, 5), return_indices=True)),
+    ("adaptive_max_pool1d", (2, 3, 9), dict(output_size=4, return_indices=True)),
+    ("adaptive_max_pool1d", (3, 7), dict(output_size=(3,))),
 ]
 
 
@@ -107,6 +109,9 @@ def test_float32_values_equal_torchs():
     "lib.nn.functional.avg_pool2d(lib.ones(0, 1, 5, 5), 2)",
     "lib.nn.functional.adaptive_max_pool2d(lib.ones(1, 1, 5, 5), 0)",
     "lib.nn.functional.adaptive_avg_pool2d(lib.ones(1, 0, 5, 5), 2)",
+    "lib.nn.functional.adaptive_max_pool1d(lib.arange(20.).view(4, 5).t(), 3, "
+    "return_indices=True)",
+    "lib.nn.functional.adaptive_max_pool1d(lib.ones(0, 3, 4), 2)",
 ])
 def test_layouts_and_empty_inputs_as_torch(expr):
     same_as_torch(expr)
@@ -145,6 +150,13 @@ def test_layouts_and_empty_inputs_as_torch(expr):
     "lib.nn.functional.adaptive_avg_pool1d(lib.ones(1, 1, 5), (2, 2))",
     "lib.nn.functional.adaptive_max_pool2d(lib.ones(5, 5), 2)",
     "lib.nn.functional.adaptive_max_pool2d(lib.ones(1, 1, 0, 5), 2)",
+    "lib.nn.functional.adaptive_max_pool1d(lib.ones(2, 3, 4, 5), 2)",
+    "lib.nn.functional.adaptive_max_pool1d(lib.ones(4), 2)",
+    "lib.nn.functional.adaptive_max_pool1d(lib.ones(3, 4), (2, 2))",
+    "lib.nn.functional.adaptive_max_pool1d(lib.ones(3, 4), -1)",
+    "lib.nn.functional.adaptive_max_pool1d(lib.ones(3, 0), 2)",
+    "lib.nn.functional.adaptive_max_pool1d(lib.ones(3, 4).long(), 2)",
+    "lib.nn.functional.adaptive_max_pool1d(lib.ones(3, 4), (None,))",
 ])
 def test_errors_as_torch(expr):
     same_as_torch(expr)
@@ -206,12 +218,13 @@ OPS_ON_CUDA = [
     lambda f, x: f.adaptive_avg_pool2d(x, (2, 3)),
     lambda f, x: f.adaptive_avg_pool1d(x[0], 3),
     lambda f, x: f.adaptive_max_pool2d(x, (3, 2), return_indices=True),
+    lambda f, x: f.adaptive_max_pool1d(x[0], 3, return_indices=True),
     lambda f, x: f.max_unpool2d(*f.max_pool2d(x, 2, return_indices=True), 2),
 ]
 
 
 @pytest.mark.parametrize("op", OPS_ON_CUDA, ids=["max2d", "max1d", "avg2d", "avg1d", "aavg2d",
-                                                 "aavg1d", "amax2d", "unpool2d"])
+                                                 "aavg1d", "amax2d", "amax1d", "unpool2d"])
 def test_cuda_matches_cpu(op):
     if not cuda_runtime.is_available():
         pytest.skip(f"cuda unavailable: {cuda_runtime.unavailable()}")

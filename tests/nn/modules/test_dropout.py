@@ -1,4 +1,4 @@
-"""Dropout1d, Dropout2d and AlphaDropout: torch's reprs, train/eval, torch's numbers."""
+"""Dropout1d, Dropout2d, Dropout3d and AlphaDropout: torch's reprs, train/eval, torch's numbers."""
 import numpy as np
 import pytest
 
@@ -9,20 +9,21 @@ from tensorrt_mini import nn
 @pytest.mark.parametrize("make,text", [
     (lambda: nn.Dropout1d(), "Dropout1d(p=0.5, inplace=False)"),
     (lambda: nn.Dropout2d(0.2, True), "Dropout2d(p=0.2, inplace=True)"),
+    (lambda: nn.Dropout3d(0.25), "Dropout3d(p=0.25, inplace=False)"),
     (lambda: nn.AlphaDropout(0.1), "AlphaDropout(p=0.1, inplace=False)"),
 ])
 def test_repr(make, text):
     assert repr(make()) == text
 
 
-@pytest.mark.parametrize("cls", [nn.Dropout1d, nn.Dropout2d, nn.AlphaDropout])
+@pytest.mark.parametrize("cls", [nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout])
 def test_p_outside_zero_one_raises(cls):
     with pytest.raises(ValueError, match="dropout probability has to be between 0 and 1, but got 1.5"):
         cls(1.5)
 
 
 @pytest.mark.parametrize("name,shape", [("Dropout1d", (3, 4, 5)), ("Dropout2d", (2, 3, 2, 2)),
-                                        ("AlphaDropout", (4, 6))])
+                                        ("Dropout3d", (2, 3, 1, 2, 2)), ("AlphaDropout", (4, 6))])
 def test_train_draws_torchs_numbers_and_eval_is_the_identity(name, shape):
     torch = pytest.importorskip("torch")
     outs = []

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tensorrt_mini as tm
-from oracle import needs_torch
+from oracle import expr_outcome, needs_torch
 from tensorrt_mini.backends import cuda_runtime
 
 RNG = np.random.default_rng(3)
@@ -46,6 +46,14 @@ MODULES = {
                            L.tensor([3]), L.tensor([2]))),
     "MultiLabelSoftMarginLoss": ({"weight": np.arange(1.0, 5.0)},
                                  lambda L: (L.tensor(X), L.tensor((P > 0.5) * 1.0))),
+    "SoftMarginLoss": ({"reduction": "sum"}, lambda L: (L.tensor(X), L.tensor(np.sign(Y)))),
+    "HingeEmbeddingLoss": ({"margin": 0.5}, lambda L: (L.tensor(X), L.tensor(np.sign(Y)))),
+    "MultiMarginLoss": ({"p": 2, "margin": 0.7, "weight": np.arange(1.0, 5.0)},
+                        lambda L: (L.tensor(X), L.tensor(CLASSES))),
+    "MultiLabelMarginLoss": ({"reduction": "none"},
+                             lambda L: (L.tensor(X), L.tensor([[3, 0, -1, 2]] * 3))),
+    "TripletMarginWithDistanceLoss": ({"margin": 2.0, "swap": True},
+                                      lambda L: (L.tensor(X), L.tensor(Y), L.tensor(P))),
 }
 
 
@@ -77,6 +85,24 @@ def test_constructor_and_forward_as_torch(name):
     assert list(a.state_dict()) == list(b.state_dict())
     np.testing.assert_allclose(np.asarray(a(*inputs(tm)).tolist()),
                                b(*inputs(torch)).numpy(), rtol=1e-12)
+
+
+def test_multi_margin_loss_refuses_what_torch_refuses():
+    torch = needs_torch()
+    for call in ("nn.MultiMarginLoss(p=3)", "nn.MultiMarginLoss(weight=L.ones(2, 2))",
+                 "nn.TripletMarginWithDistanceLoss(margin=-1)"):
+        assert expr_outcome(tm, "L." + call) == expr_outcome(torch, "L." + call)
+
+
+def test_triplet_margin_with_distance_loss_takes_any_distance():
+    torch = needs_torch()
+
+    def run(lib):
+        def distance(a, b):
+            return (a - b).abs().sum(-1)
+        loss = lib.nn.TripletMarginWithDistanceLoss(distance_function=distance, margin=3.0)
+        return loss(lib.tensor(X), lib.tensor(Y), lib.tensor(P)).item()
+    assert run(tm) == pytest.approx(run(torch), rel=1e-12)
 
 
 def test_triplet_margin_loss_refuses_a_margin_that_is_not_positive():

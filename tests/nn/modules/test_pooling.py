@@ -21,6 +21,7 @@ REPRS = [
     (lambda: nn.AdaptiveAvgPool2d((None, 3)), "AdaptiveAvgPool2d(output_size=(None, 3))"),
     (lambda: nn.AdaptiveAvgPool1d(3), "AdaptiveAvgPool1d(output_size=3)"),
     (lambda: nn.AdaptiveMaxPool2d(3), "AdaptiveMaxPool2d(output_size=3)"),
+    (lambda: nn.AdaptiveMaxPool1d(4, return_indices=True), "AdaptiveMaxPool1d(output_size=4)"),
     (lambda: nn.AdaptiveMaxPool2d((2, 3), return_indices=True),
      "AdaptiveMaxPool2d(output_size=(2, 3))"),
     (lambda: nn.MaxUnpool2d(2), "MaxUnpool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))"),
@@ -46,6 +47,8 @@ LAYERS = [
     (lambda: nn.AdaptiveAvgPool1d(2), lambda x: tm.nn.functional.adaptive_avg_pool1d(x[0], 2)),
     (lambda: nn.AdaptiveMaxPool2d(2, return_indices=True),
      lambda x: tm.nn.functional.adaptive_max_pool2d(x, 2, return_indices=True)),
+    (lambda: nn.AdaptiveMaxPool1d(3, return_indices=True),
+     lambda x: tm.nn.functional.adaptive_max_pool1d(x[0], 3, return_indices=True)),
 ]
 
 
@@ -53,7 +56,8 @@ LAYERS = [
 def test_forward_is_the_functional_form(make, functional):
     x = tm.tensor(np.random.default_rng(0).standard_normal((2, 3, 4, 5)), dtype=tm.float32)
     layer = make()
-    got = layer(x[0]) if isinstance(layer, (nn.MaxPool1d, nn.AvgPool1d, nn.AdaptiveAvgPool1d)) \
+    got = layer(x[0]) if isinstance(layer, (nn.MaxPool1d, nn.AvgPool1d, nn.AdaptiveAvgPool1d,
+                                                  nn.AdaptiveMaxPool1d)) \
         else layer(x)
     want = functional(x)
     for a, b in zip(got if isinstance(got, tuple) else (got,),
