@@ -8,8 +8,7 @@ from .conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d
 from .core import (bilinear, dropout, embedding, gelu, layer_norm, linear, log_softmax, relu,
                    sigmoid, softmax, tanh)
 from .distance import cosine_similarity, normalize, pairwise_distance, pdist
-from .dropout_variants import alpha_dropout, dropout1d, dropout2d
-from .dropout_variants import dropout3d
+from .dropout_variants import alpha_dropout, dropout1d, dropout2d, dropout3d
 from .encoding import one_hot
 from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits,
                      cosine_embedding_loss, cross_entropy, ctc_loss, gaussian_nll_loss, huber_loss,
@@ -19,8 +18,8 @@ from .losses import (hinge_embedding_loss, multi_margin_loss, multilabel_margin_
                      soft_margin_loss, triplet_margin_with_distance_loss)
 from .normalization import (batch_norm, group_norm, instance_norm, local_response_norm,
                             rms_norm)
-from .pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool1d,
-                      avg_pool2d, max_pool1d, max_pool2d, max_unpool2d)
-from .pooling import adaptive_max_pool1d
+from .pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
+                      adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d,
+                      max_unpool2d)
 from .resizing import interpolate, pixel_shuffle, pixel_unshuffle
 from .sliding import fold, unfold
