@@ -8,6 +8,15 @@ from ..module import Module
 from ..parameter import Parameter
 
 
+def register_weight_and_bias(module, weight_shape, out_features, bias, device, dtype):
+    """An uninitialised `weight` of weight_shape and a bias of out_features (or None in its
+    place), as the layers whose reset_parameters then draws both register them."""
+    module.register_parameter("weight", Parameter(creation.empty(weight_shape, device=device,
+                                                                 dtype=dtype)))
+    module.register_parameter("bias", Parameter(creation.empty(out_features, device=device,
+                                                               dtype=dtype)) if bias else None)
+
+
 class Identity(Module):
     def __init__(self, *args, **kwargs):
         super().__init__()
@@ -21,12 +30,8 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(creation.empty((out_features, in_features), device=device,
-                                               dtype=dtype))
-        if bias:
-            self.bias = Parameter(creation.empty(out_features, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        register_weight_and_bias(self, (out_features, in_features), out_features, bias, device,
+                                 dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -54,12 +59,8 @@ class Bilinear(Module):
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = Parameter(creation.empty((out_features, in1_features, in2_features),
-                                               device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(creation.empty(out_features, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        register_weight_and_bias(self, (out_features, in1_features, in2_features), out_features,
+                                 bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
