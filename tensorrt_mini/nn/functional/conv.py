@@ -262,24 +262,13 @@ def _convolution(name, n, input, weight, bias, stride, padding, dilation, groups
                   for s, k, st, d, p in zip(size, kernel, stride, dilation, pairs))
     # torch gives an input of no channels an output of none (whatever the weight)
     shape = (x._shape[0], weight._shape[0] if c else 0) + count
-    track = _tracking(input, weight, bias)
 
     def forward():
-        if 0 in shape or 0 in x._shape:
-            return _filled(shape, x, bias, n)
         cols = _columns(x, groups, kernel, stride, dilation, pairs, count)
         return _unrows(matmul(cols, _weight_matrix(weight, groups, False)), shape, bias,
                        _channels_last(x, weight))
-    out = _untracked(forward, track)
-    if not track:
-        return out
-    need_x, need_w = input._requires_grad, weight._requires_grad
-    need_b = bias is not None and bias._requires_grad
 
-    def backward(g, x, w):
-        _refuse_graph()
-        if 0 in g._shape or 0 in x._shape:
-            return _empty_grads(x, w, bias, need_x, need_w, need_b)
+    def grads(g, x, w, need_x, need_w, need_b):
         gm = _rows(g, groups)  # (G, M, K/G)
         grad_x = grad_w = grad_b = None
         if need_x:
@@ -293,7 +282,26 @@ def _convolution(name, n, input, weight, bias, stride, padding, dilation, groups
         if need_b:
             grad_b = gm.sum(1).reshape(-1)
         return grad_x, grad_w, grad_b
-    return record("ConvolutionBackward0", out, (input, weight, bias), backward, (x, weight))
+    return _recorded(x, weight, bias, shape, n, forward, grads)
+
+
+def _recorded(x, weight, bias, shape, n, forward, grads):
+    """forward() (a result of `shape`; bias or zeros where it adds no terms or has no
+    elements), recorded as one ConvolutionBackward0 node whose backward is
+    grads(g, x, weight, need_x, need_w, need_b), both convolutions' common frame."""
+    track = _tracking(x, weight, bias)
+    out = _untracked(lambda: _filled(shape, x, bias, n) if 0 in shape or 0 in x._shape
+                     else forward(), track)
+    if not track:
+        return out
+    need = (x._requires_grad, weight._requires_grad, bias is not None and bias._requires_grad)
+
+    def backward(g, x, w):
+        _refuse_graph()
+        if 0 in g._shape or 0 in x._shape:
+            return _empty_grads(x, w, bias, *need)
+        return grads(g, x, w, *need)
+    return record("ConvolutionBackward0", out, (x, weight, bias), backward, (x, weight))
 
 
 def _refuse_graph():
@@ -384,25 +392,14 @@ def _transposed(name, n, input, weight, bias, stride, padding, output_padding, g
                            f"({' x '.join(map(str, count))}). Output size is too small")
     pairs = tuple((p, p) for p in padding)
     shape = (x._shape[0], channels) + count
-    track = _tracking(input, weight, bias)
 
     def forward():
-        if 0 in shape or 0 in x._shape:
-            return _filled(shape, x, bias, n)
         cols = matmul(_rows(x, groups), _weight_matrix(weight, groups, True))
         out = _uncolumns(cols, shape, groups, kernel, stride, dilation, pairs, size,
                          _channels_last(x, weight))
         return out if bias is None else out.add_(bias.view((-1,) + (1,) * n))
-    out = _untracked(forward, track)
-    if not track:
-        return out
-    need_x, need_w = input._requires_grad, weight._requires_grad
-    need_b = bias is not None and bias._requires_grad
 
-    def backward(g, x, w):
-        _refuse_graph()
-        if 0 in g._shape or 0 in x._shape:
-            return _empty_grads(x, w, bias, need_x, need_w, need_b)
+    def grads(g, x, w, need_x, need_w, need_b):
         cols = _columns(g, groups, kernel, stride, dilation, pairs, size)  # (G, M, k * K/G)
         grad_x = grad_w = grad_b = None
         if need_x:
@@ -414,7 +411,7 @@ def _transposed(name, n, input, weight, bias, stride, padding, output_padding, g
         if need_b:
             grad_b = g.sum((0,) + tuple(range(2, g.dim())))
         return grad_x, grad_w, grad_b
-    return record("ConvolutionBackward0", out, (input, weight, bias), backward, (x, weight))
+    return _recorded(x, weight, bias, shape, n, forward, grads)
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
