@@ -363,20 +363,25 @@ class Module:
         """Parameters, persistent buffers and extra state of each module, before its
         children's (PyTorch's order and keys)."""
         out = OrderedDict() if destination is None else destination
-        for name, t in self._own_state().items():
-            out[prefix + name] = t if keep_vars or not isinstance(t, T.Tensor) else t.detach()
-        for name, m in self._modules.items():
-            if m is not None:
-                m.state_dict(out, prefix + name + ".", keep_vars)
+        for key, (_, _, t) in self._state_entries(prefix).items():
+            out[key] = t if keep_vars or not isinstance(t, T.Tensor) else t.detach()
         return out
 
-    def _own_state(self):
-        state = OrderedDict((k, p) for k, p in self._parameters.items() if p is not None)
-        state.update((k, b) for k, b in self._buffers.items()
-                     if b is not None and k not in self._non_persistent_buffers_set)
+    def _state_entries(self, prefix=""):
+        """key -> (module, name, value) for every state_dict entry, in its order: a
+        module's parameters, persistent buffers and extra state, then its children's."""
+        entries = OrderedDict()
+        own = [(k, p) for k, p in self._parameters.items() if p is not None]
+        own += [(k, b) for k, b in self._buffers.items()
+                if b is not None and k not in self._non_persistent_buffers_set]
         if type(self).get_extra_state is not Module.get_extra_state:
-            state[_EXTRA_STATE] = self.get_extra_state()
-        return state
+            own.append((_EXTRA_STATE, self.get_extra_state()))
+        for name, value in own:
+            entries[prefix + name] = (self, name, value)
+        for name, m in self._modules.items():
+            if m is not None:
+                entries.update(m._state_entries(prefix + name + "."))
+        return entries
 
     def get_extra_state(self):
         """Override (with set_extra_state) to save a picklable value beside the tensors."""
@@ -390,7 +395,8 @@ class Module:
     def load_state_dict(self, state_dict, strict=True, assign=False):
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        own = self.state_dict(keep_vars=True)
+        entries = self._state_entries()
+        own = {key: value for key, (_, _, value) in entries.items()}
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         errors = []
@@ -415,18 +421,15 @@ class Module:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                                + "\n\t".join(errors))
         with no_grad():
-            for prefix, m in self.named_modules():
-                prefix = prefix + "." if prefix else ""
-                for name, t in m._own_state().items():
-                    key = prefix + name
-                    if key not in state_dict:
-                        continue
-                    if name == _EXTRA_STATE:
-                        m.set_extra_state(state_dict[key])
-                    elif assign:
-                        m._assign(name, t, state_dict[key])
-                    else:
-                        t.copy_(state_dict[key])
+            for key, (m, name, t) in entries.items():
+                if key not in state_dict:
+                    continue
+                if name == _EXTRA_STATE:
+                    m.set_extra_state(state_dict[key])
+                elif assign:
+                    m._assign(name, t, state_dict[key])
+                else:
+                    t.copy_(state_dict[key])
         return IncompatibleKeys(missing, unexpected)
 
     def _assign(self, name, old, new):
