@@ -180,6 +180,16 @@ def stoppable():
     signal.signal(signal.SIGINT, interrupt)
 
 
+# Folders whose tests mostly compare the cpu with torch: on the GPU only their tests named
+# for cuda run (the layers, optimizers and data loading on device='cuda').
+CUDA_NAMED_ONLY = ("tests/nn/", "tests/optim/", "tests/utils/")
+
+
+def on_the_gpu(nodeid):
+    """Whether the GPU check's test phase runs this test."""
+    return "cuda" in nodeid.split("::", 1)[-1] or not nodeid.startswith(CUDA_NAMED_ONLY)
+
+
 class Shard:
     """A pytest plugin that keeps this process's share of the collected tests. On a fresh
     GPU machine the backend tests spend most of their time compiling kernels to PTX, one
@@ -191,6 +201,7 @@ class Shard:
         self.index, self.count = index, count
 
     def pytest_collection_modifyitems(self, config, items):
+        items[:] = [it for it in items if on_the_gpu(it.nodeid)]
         pinned = [it for it in items if "tests/kernels/" in it.nodeid]
         rest = [it for it in items if "tests/kernels/" not in it.nodeid]
         keep = (pinned if self.index == 0 else []) + rest[self.index::self.count]

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 
 from tensorrt_mini import layout as L
-from oracle import shapes
+from view_strategies import shapes
 
 
 def test_contiguous_strides():

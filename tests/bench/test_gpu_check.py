@@ -190,3 +190,13 @@ def test_a_stoppable_process_takes_the_first_signal_and_ignores_a_second():
     run = subprocess.run([sys.executable, "-c", code], cwd=gpu_check.REPO, capture_output=True,
                          text=True, timeout=60)
     assert run.returncode == 0 and run.stdout == "second ignored\n", run.stderr
+
+
+def test_the_gpu_runs_only_the_cuda_tests_of_the_layer_folders():
+    assert gpu_check.on_the_gpu("tests/nn/modules/test_conv.py::test_conv2d_on_cuda_matches_cpu")
+    assert gpu_check.on_the_gpu("tests/optim/test_optimizer.py::test_step[cuda-sgd]")
+    assert not gpu_check.on_the_gpu("tests/nn/modules/test_conv.py::test_conv2d_matches_torch")
+    # outside those folders every test runs; inside them only the test's name counts
+    assert gpu_check.on_the_gpu("tests/backends/test_cuda_backend.py::test_binary")
+    assert gpu_check.on_the_gpu("tests/kernels/cuda/test_reduce.py::test_sum")
+    assert not gpu_check.on_the_gpu("tests/utils/data/test_cuda_pinning.py::test_page_locked")

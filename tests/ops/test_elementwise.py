@@ -17,9 +17,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import tensorrt_mini as tm
-from oracle import (DTYPES, FLOAT_DTYPES, assert_values, close_to_torch, host, layouts,
-                    needs_torch, random_values, same_as_torch, same_write_as_torch, shapes,
-                    torch_dtype)
+from oracle import (DTYPES, FLOAT_DTYPES, assert_values, close_to_torch, host, needs_torch,
+                    random_values, same_as_torch, same_write_as_torch, torch_dtype)
+from view_strategies import layouts, shapes
 
 # --- numpy references with torch's semantics ------------------------------------------------
 

@@ -11,7 +11,8 @@ from hypothesis import given, settings, strategies as st
 
 import tensorrt_mini as tm
 from oracle import (assert_values, needs_torch, numbered, same_as_torch, same_storage,
-                    same_write_as_torch, shapes)
+                    same_write_as_torch)
+from view_strategies import shapes
 
 
 def _mask_or_ints(draw, rng, shape, d, bshape):

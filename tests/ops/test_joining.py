@@ -5,8 +5,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import tensorrt_mini as tm
-from oracle import (DTYPES, assert_values, expr_outcome, host, layouts, needs_torch,
-                    same_as_torch, torch_dtype)
+from oracle import (DTYPES, assert_values, expr_outcome, host, needs_torch, same_as_torch,
+                    torch_dtype)
+from view_strategies import layouts
 
 
 @settings(max_examples=40, deadline=None)

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import tensorrt_mini as tm
-from oracle import assert_values, host, layouts, needs_torch, same_as_torch, shapes
+from oracle import assert_values, host, needs_torch, same_as_torch
+from view_strategies import layouts, shapes
 
 
 @st.composite

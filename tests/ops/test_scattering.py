@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import tensorrt_mini as tm
-from oracle import expr_outcome, host, layouts, needs_torch, weighted_grads
+from oracle import expr_outcome, host, needs_torch, weighted_grads
+from view_strategies import layouts
 from tensorrt_mini.backends import cuda_runtime
 
 REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")

@@ -13,7 +13,8 @@ from hypothesis import given, settings, strategies as st
 import tensorrt_mini as tm
 from tensorrt_mini.backends import cuda_runtime
 from oracle import (assert_view_consistent, expr_outcome, host, meta, needs_torch, numbered,
-                    same_as_torch, same_storage, shapes, view_chains)
+                    same_as_torch, same_storage)
+from view_strategies import shapes, view_chains
 
 CHAINS = settings(max_examples=150, deadline=None)
 MAY_COPY = {"reshape", "flatten"}  # views when strides allow, copies otherwise
