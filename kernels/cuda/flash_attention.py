@@ -115,10 +115,11 @@ def forward(dtype, e, ev, block_m, block_n):
     x_t, load, store, stage = _types(dtype)
     _check(e, ev, block_m, block_n)
     threads = block_m
+    k_tile, v_tile = block_n * e, block_n * ev  # (shared sizes must be constants)
 
     def kernel(out, lse, q, k, v, L, S, scale, causal):
-        ks = cuda.shared.array(block_n * e, _F)
-        vs = cuda.shared.array(block_n * ev, _F)
+        ks = cuda.shared.array(k_tile, _F)
+        vs = cuda.shared.array(v_tile, _F)
         qi = cuda.local.array(e, _F)
         acc = cuda.local.array(ev, _F)
         sc = cuda.local.array(block_n, _F)
@@ -199,10 +200,11 @@ def dkdv(dtype, e, ev, block_m, block_n):
     x_t, load, store, stage = _types(dtype)
     _check(e, ev, block_m, block_n)
     threads = block_n
+    q_tile, do_tile = block_m * e, block_m * ev
 
     def kernel(dk, dv, q, k, v, dout, lse, dlt, L, S, scale, causal):
-        qs = cuda.shared.array(block_m * e, _F)
-        dos = cuda.shared.array(block_m * ev, _F)
+        qs = cuda.shared.array(q_tile, _F)
+        dos = cuda.shared.array(do_tile, _F)
         lses = cuda.shared.array(block_m, _F)
         deltas = cuda.shared.array(block_m, _F)
         kj = cuda.local.array(e, _F)
@@ -265,10 +267,11 @@ def dq(dtype, e, ev, block_m, block_n):
     x_t, load, store, stage = _types(dtype)
     _check(e, ev, block_m, block_n)
     threads = block_m
+    k_tile, v_tile = block_n * e, block_n * ev
 
     def kernel(dq, q, k, v, dout, lse, dlt, L, S, scale, causal):
-        ks = cuda.shared.array(block_n * e, _F)
-        vs = cuda.shared.array(block_n * ev, _F)
+        ks = cuda.shared.array(k_tile, _F)
+        vs = cuda.shared.array(v_tile, _F)
         qi = cuda.local.array(e, _F)
         doi = cuda.local.array(ev, _F)
         dqi = cuda.local.array(e, _F)
