@@ -763,15 +763,10 @@ _flash_dkdv = functools.cache(flash.dkdv)
 _flash_dq = functools.cache(flash.dq)
 
 
-def _flash_tiles(q, v, tiles):
-    """(dtype, E, Ev, block_m, block_n): tiles as given, else 64 query and 64 key rows, or
-    32 and 32 for head dims over 64: a staged tile (float32 rows of k and v, or of q and
-    dout) then takes at most 32 KiB of shared memory, under the 48 KiB a block gets
-    without opting in."""
+def _flash_plan(q, v, tiles):
+    """(dtype, E, Ev, block_m, block_n): tiles, or the kernels' default for the head dims."""
     e, ev = q._shape[2], v._shape[2]
-    if tiles is None:
-        tiles = (64, 64) if e + ev <= 128 else (32, 32)
-    return (q._dtype.name, e, ev) + tuple(tiles)
+    return (q._dtype.name, e, ev) + tuple(tiles or flash.tiles(e, ev))
 
 
 def flash_attention_forward(out, lse, q, k, v, scale, is_causal, tiles=None):
@@ -787,7 +782,7 @@ def flash_attention_forward(out, lse, q, k, v, scale, is_causal, tiles=None):
         fill_(out, 0)
         fill_(lse, -math.inf)
         return
-    plan = _flash_tiles(q, v, tiles)
+    plan = _flash_plan(q, v, tiles)
     kernel, block_m = _flash_forward(*plan), plan[3]
     for h, n in _head_chunks(bh):
         _rt.launch(kernel, (-(-l // block_m), n), (block_m,),
@@ -807,7 +802,7 @@ def flash_attention_backward(dq, dk, dv, q, k, v, out, dout, lse, scale, is_caus
         for g in (dq, dk, dv):
             fill_(g, 0)
         return
-    plan = _flash_tiles(q, v, tiles)
+    plan = _flash_plan(q, v, tiles)
     dtype, e, ev, block_m, block_n = plan
     delta = _scratch((bh, l), lse._dtype)
     _rt.launch(_flash_delta(dtype, ev, block_m), (-(-bh * l // block_m),), (block_m,),
