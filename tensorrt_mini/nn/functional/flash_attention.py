@@ -16,6 +16,10 @@ from ...layout import broadcast_shapes
 from .core import _tracking
 
 DTYPES = ("float32", "float16", "bfloat16")
+# the C++ names torch's dtype message prints
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+            "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int", "int16": "short int",
+            "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
 MAX_HEAD_DIM = 128
 
 
@@ -78,7 +82,8 @@ def _check(query, key, value, attn_mask, dropout_p):
     if not (query._dtype is key._dtype is value._dtype):
         raise RuntimeError(
             "Expected query, key, and value to have the same dtype, but got query.dtype: "
-            f"{query._dtype} key.dtype: {key._dtype} and value.dtype: {value._dtype} instead.")
+            f"{_c_name(query)} key.dtype: {_c_name(key)} and value.dtype: {_c_name(value)} "
+            "instead.")
     devices = [t._storage.device for t in tensors]
     if any(d.type != "cuda" for d in devices) or len(set(devices)) > 1:
         raise RuntimeError("flash_attention runs on cuda tensors only (one device), got "
@@ -95,3 +100,7 @@ def _check(query, key, value, attn_mask, dropout_p):
     if not (0 < e <= MAX_HEAD_DIM and 0 < ev <= MAX_HEAD_DIM):
         raise RuntimeError(f"flash_attention takes head dims 1 to {MAX_HEAD_DIM}, got "
                            f"{e} (query and key) and {ev} (value)")
+
+
+def _c_name(t):
+    return _C_NAMES.get(t._dtype.name, t._dtype.name)
