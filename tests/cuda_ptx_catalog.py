@@ -130,4 +130,11 @@ def entries(full=None):
         add("optim", "adam", (dtype,))
         for factory in ("moments", "finish", "planes"):
             add("batch_norm", factory, (dtype,))
+    # fused attention at the GPU's tiles: every dtype at head dim 64 (the bench's), and
+    # bfloat16 at 128, the widest the kernels take (smaller tiles)
+    for dtype, e, tiles in (("float32", 64, (64, 64)), ("float16", 64, (64, 64)),
+                            ("bfloat16", 64, (64, 64)), ("bfloat16", 128, (32, 32))):
+        for factory in ("forward", "dkdv", "dq"):
+            add("flash_attention", factory, (dtype, e, e) + tiles)
+        add("flash_attention", "delta", (dtype, e, tiles[0]))
     return out

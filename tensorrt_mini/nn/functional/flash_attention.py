@@ -16,10 +16,8 @@ from ...layout import broadcast_shapes
 from .core import _tracking
 
 DTYPES = ("float32", "float16", "bfloat16")
-# the C++ names torch's dtype message prints
-_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
-            "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int", "int16": "short int",
-            "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+# the C++ names torch's dtype message prints for the 16-bit floats (the others: _tensor's)
+_HALF_CPP_NAMES = {"float16": "c10::Half", "bfloat16": "c10::BFloat16"}
 MAX_HEAD_DIM = 128
 
 
@@ -103,4 +101,5 @@ def _check(query, key, value, attn_mask, dropout_p):
 
 
 def _c_name(t):
-    return _C_NAMES.get(t._dtype.name, t._dtype.name)
+    name = t._dtype.name
+    return T._CPP_NAMES.get(name) or _HALF_CPP_NAMES.get(name, name)
