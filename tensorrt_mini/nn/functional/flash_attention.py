@@ -13,7 +13,8 @@ from ... import dtypes as D
 from ...autograd.formulas.common import sum_to
 from ...autograd.graph import record
 from ...layout import broadcast_shapes
-from .core import _tracking
+from ...ops.dispatch import GradMode
+from .core import _tracking, _untracked
 
 DTYPES = ("float32", "float16", "bfloat16")
 # the C++ names torch's dtype message prints for the 16-bit floats (the others: _tensor's)
@@ -34,26 +35,32 @@ def flash_attention(query, key, value, *, scale=None, is_causal=False, attn_mask
     batch = broadcast_shapes(tuple(qb), tuple(kb), tuple(value._shape[:-2]))
     bh = math.prod(batch)
     scale = 1.0 / math.sqrt(E) if scale is None else float(scale)
-    q, k, v = (_heads(t, batch, rows) for t, rows in ((query, L), (key, S), (value, S)))
     device, dtype = query._storage.device, query._dtype
     backend = T.backends.get("cuda")
-    out = T.empty_tensor((bh, L, Ev), dtype, device)
-    lse = T.empty_tensor((bh, L), D.float32, device)
-    backend.flash_attention_forward(out, lse, q, k, v, scale, bool(is_causal))
-    result = out.view(batch + (L, Ev))
-    if not _tracking(query, key, value):
+    track = _tracking(query, key, value)
+
+    def forward():
+        q, k, v = (_heads(t, batch, rows) for t, rows in ((query, L), (key, S), (value, S)))
+        out = T.empty_tensor((bh, L, Ev), dtype, device)
+        lse = T.empty_tensor((bh, L), D.float32, device)
+        backend.flash_attention_forward(out, lse, q, k, v, scale, bool(is_causal))
+        return out.view(batch + (L, Ev)), (q, k, v, out, lse)
+    result, saved = _untracked(forward, track)
+    if not track:
         return result
     inputs = (query, key, value)
 
     def backward(g, q, k, v, out, lse):
+        if GradMode.enabled:  # the kernels record nothing to differentiate again
+            raise NotImplementedError("the derivative of flash_attention's gradient "
+                                      "(create_graph=True) is not implemented in tensorrt_mini")
         dout = g.contiguous().view(out._shape)
         dq, dk, dv = (T.empty_tensor(t._shape, dtype, device) for t in (q, k, v))
         backend.flash_attention_backward(dq, dk, dv, q, k, v, out, dout, lse, scale,
                                          bool(is_causal))
         return tuple(sum_to(d.view(batch + d._shape[1:]), x._shape) if x._requires_grad
                      else None for d, x in zip((dq, dk, dv), inputs))
-    return record("ScaledDotProductFlashAttentionBackward0", result, inputs, backward,
-                  (q, k, v, out, lse))
+    return record("ScaledDotProductFlashAttentionBackward0", result, inputs, backward, saved)
 
 
 def _heads(t, batch, rows):

@@ -92,6 +92,14 @@ def test_records_one_node_with_gradients_where_asked():
     assert F.flash_attention(q.detach(), k, v.detach()).grad_fn is None
 
 
+def test_refuses_a_graph_of_the_gradient():
+    q = _cuda(RNG.standard_normal((1, 3, 4)))
+    out = F.flash_attention(q, q, q)
+    assert type(out.grad_fn.next_functions[0][0]).__name__ == "AccumulateGrad"  # no copies
+    with pytest.raises(NotImplementedError, match=r"flash_attention's gradient \(create_graph"):
+        tm.autograd.grad(out.sum(), q, create_graph=True)
+
+
 def _qkv(e=4, ev=4, dtype=tm.float32, device="cuda"):
     return [tm.zeros(2, 3, n, dtype=dtype, device=device) for n in (e, e, ev)]
 
