@@ -23,7 +23,7 @@ def _cuda(a, dtype=tm.float32, requires_grad=True):
 
 
 def _host(t):
-    return t.detach().cpu().numpy().astype(np.float64)
+    return t.detach().float().cpu().numpy().astype(np.float64)  # (numpy has no bfloat16)
 
 
 def _torch_reference(torch, arrays, grad, **kwargs):
