@@ -48,7 +48,7 @@ _U32_ZERO = np.uint32(0)
 
 def tiles(e, ev):
     """The (query rows, key rows) per tile to build for head dims e and ev: 64 and 64, or
-    32 and 32 past 64 + 64, so that a staged tile (float32 rows of k and v, or of q and
+    32 and 32 where e + ev > 128, so that a staged tile (float32 rows of k and v, or of q and
     dout) takes at most 32 KiB of shared memory, under the 48 KiB a block gets without
     opting in. The simulator's are tiny (a simulated thread costs ~130 us), so small test
     tensors still span several tiles."""
