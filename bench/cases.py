@@ -43,6 +43,8 @@ TARGETS = {
     "conv2d 3x3 forward": {"cpu": 1.5, "cuda": 1.5},
     "conv2d 3x3 forward+backward": {"cpu": 1.5, "cuda": 1.5},
     "DataLoader images/s": {"cpu": 1.25, "cuda": None},
+    "SDPA bf16 causal fwd": {"cpu": None, "cuda": 1.5},
+    "SDPA bf16 causal fwd+bwd": {"cpu": None, "cuda": 2.0},
 }
 # User-fused cases are also held to torch.compile's time for the same expression.
 COMPILED_TARGETS = {"fused a * b + c": 1.0, "fused gelu_tanh": 1.0}
@@ -76,6 +78,11 @@ SIZES = {  # (device, quick)
 CONV_SIZES = {("cpu", False): (32, 64, 56, 64), ("cpu", True): (8, 32, 28, 32),
               ("cuda", False): (32, 64, 56, 64), ("cuda", True): (32, 64, 56, 64),
               ("cuda", "sim"): (1, 2, 4, 2)}
+
+# attention cases (cuda only: tm's fused attention has no cpu kernel): (batch, heads,
+# sequence, head dim)
+ATTENTION_SIZES = {("cuda", False): (8, 16, 2048, 64), ("cuda", True): (8, 16, 2048, 64),
+                   ("cuda", "sim"): (1, 2, 8, 8)}
 
 # small CNN training step (`python -m tensorrt_mini train`'s network on 1x28x28): the batch
 CNN_BATCH = {("cpu", False): 128, ("cpu", True): 32, ("cuda", False): 128, ("cuda", True): 128,
@@ -190,6 +197,8 @@ def cases(device, quick, simulated=False):
         cnn_case(CNN_BATCH[device, "sim" if simulated else quick]),
         ColdStart(COLD_START_TARGET_S.get(device)),
     ]
+    if device == "cuda":
+        out += attention_cases(ATTENTION_SIZES[device, "sim" if simulated else quick])
     if device == "cpu" and not simulated:
         images, batch, workers = LOADER_SIZES[quick]
         out.append(Case("DataLoader epoch", f"{images}×1×28×28, batch {batch}, {workers} workers",
@@ -231,6 +240,76 @@ def conv_cases(size):
         Case("conv2d 3x3 forward+backward", label, "conv2d 3x3 forward+backward", inputs,
              torch_only(training), flops=3 * flops, not_for="numpy has no conv2d"),
     ]
+
+
+def attention_cases(size):
+    """Causal self-attention, torch's scaled_dot_product_attention (its flash kernel on a
+    GPU in bf16) against tm's nn.functional.flash_attention, forward and forward+backward,
+    in bfloat16 and float32. FLOPs: 4 * B * H * L * S * E for the forward's two products,
+    halved by the causal mask; 2.5 times that with the backward (its five products)."""
+    b, h, seq, e = size
+    label = f"{b}×{h}×{seq}×{e}"
+    flops = 4 * b * h * seq * seq * e // 2
+
+    def inputs(rng):
+        return tuple(rng.standard_normal((b, h, seq, e), dtype=np.float32) for _ in range(4))
+
+    def converted(xp, arrays, dtype):
+        if not hasattr(xp, dtype):
+            raise Skip(f"{xp.__name__} has no {dtype} yet")
+        return [a.to(getattr(xp, dtype)) for a in arrays]
+
+    def attention(xp):
+        if xp.__name__ == "tensorrt_mini":
+            return importlib.import_module(xp.__name__ + ".nn").functional.flash_attention
+        return xp.nn.functional.scaled_dot_product_attention
+
+    def forward(dtype):
+        def build(xp, q, k, v, g):
+            q, k, v = converted(xp, (q, k, v), dtype)
+            fn = attention(xp)
+            return lambda: _Float32(fn(q, k, v, is_causal=True))
+        return build
+
+    def training(dtype):
+        def build(xp, q, k, v, g):
+            q, k, v, g = converted(xp, (q, k, v, g), dtype)
+            fn = attention(xp)
+            for t in (q, k, v):
+                t.requires_grad_()
+
+            def step():
+                for t in (q, k, v):
+                    t.grad = None
+                fn(q, k, v, is_causal=True).backward(g)
+                return _Float32(q.grad)
+            return step
+        return build
+    return [
+        Case(f"SDPA {name} causal fwd", label, "SDPA bf16 causal fwd", inputs,
+             torch_only(forward(dtype)), flops=flops, tol=tol, not_for="numpy has no attention")
+        for name, dtype, tol in (("bf16", "bfloat16", 2e-2), ("fp32", "float32", 1e-3))
+    ] + [
+        Case(f"SDPA {name} causal fwd+bwd", label, "SDPA bf16 causal fwd+bwd", inputs,
+             torch_only(training(dtype)), flops=5 * flops // 2, tol=tol,
+             not_for="numpy has no attention")
+        for name, dtype, tol in (("bf16", "bfloat16", 3e-2), ("fp32", "float32", 1e-3))
+    ]
+
+
+class _Float32:
+    """A result that the runner reads back (`.cpu().numpy()`, or `.numpy()` on the cpu) as
+    float32, since numpy has no bfloat16; wrapping it costs no device work in the timed
+    call."""
+
+    def __init__(self, t):
+        self.t = t
+
+    def cpu(self):
+        return self.t.float().cpu()
+
+    def numpy(self):
+        return self.cpu().numpy()
 
 
 def cnn_case(batch):

@@ -9,5 +9,6 @@ returns a `compiler.Kernel`; `compiler.ptx` turns it into PTX for CuPy to launch
 - ops: the scalar ops, with PyTorch's semantics; fmath: float math for both modes
 - reduce, argreduce: reductions over one dimension, with split-and-combine passes
 - index: gather/scatter through storage offsets; philox: uniform_ and normal_
+- flash_attention: fused attention forward and backward (FlashAttention-2's scheme)
 - intrinsics: vector loads/stores and pointer-or-scalar operands; geometry: block shapes
 """

@@ -93,6 +93,14 @@ backend has its own:
   ``random_bits_(t, generator)`` (random_() without bounds), ``bernoulli_(t, p, generator)``
   (p a float or a tensor of t's shape), ``exponential_(t, lambd, generator)``,
   ``randperm(n, generator)`` and ``multinomial(p, samples, generator)`` (numpy in and out).
+
+The cuda backend has fused kernels that the cpu composes from the interface instead; the
+front end calls them for cuda tensors only (``CUDA_ONLY``):
+- ``flash_attention_forward(out, lse, q, k, v, scale, is_causal, tiles=None)`` and
+  ``flash_attention_backward(dq, dk, dv, q, k, v, out, dout, lse, scale, is_causal,
+  tiles=None)``: attention over contiguous (BH, L, E) / (BH, S, E) / (BH, S, Ev) heads of
+  float32, float16 or bfloat16, without the L x S score matrix in memory, lse (BH, L) in
+  float32 (nn/functional/flash_attention.py).
 """
 import importlib
 
@@ -105,6 +113,7 @@ CPU_ONLY = ("softmax", "layer_norm", "nll_pick", "take_along", "flip", "roll", "
             "gather", "triangle", "cat", "stack", "scatter_along", "random_bits_", "bernoulli_",
             "exponential_", "randperm", "multinomial", "ctc_loss", "ctc_loss_backward",
             "im2col", "col2im", "max_pool2d", "max_pool2d_backward")
+CUDA_ONLY = ("flash_attention_forward", "flash_attention_backward")
 _MODULES = {"cpu": "tensorrt_mini.backends.cpu", "cuda": "tensorrt_mini.backends.cuda"}
 loaded = {}  # device type -> backend module, once imported (hot paths read it directly)
 

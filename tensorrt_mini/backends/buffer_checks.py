@@ -79,6 +79,43 @@ def check_plane_affine(out, x, scale, shift):
                            f"{list(shift._shape)} for an input of size {list(x._shape)}")
 
 
+ATTENTION_DTYPES = ("float32", "float16", "bfloat16")
+ATTENTION_MAX_HEAD_DIM = 128
+
+
+def check_attention(op, q, k, v, out, lse, **grads):
+    """The fused attention kernels' buffers: q (BH, L, E), k (BH, S, E), v (BH, S, Ev),
+    out (BH, L, Ev) and lse (BH, L) float32, and the backward's dout (as out), dq, dk and
+    dv (as q, k, v), all contiguous, on q's cuda device, of q's dtype (one of
+    ATTENTION_DTYPES), with head dims 1 to ATTENTION_MAX_HEAD_DIM; else RuntimeError."""
+    sizes = [list(t._shape) for t in (q, k, v)]
+    if any(len(t._shape) != 3 for t in (q, k, v)) or k._shape[0] != q._shape[0] \
+            or v._shape[0] != q._shape[0] or k._shape[2] != q._shape[2] \
+            or v._shape[1] != k._shape[1]:
+        raise RuntimeError(f"{op}: q, k and v of sizes {sizes} are not (BH, L, E), "
+                           "(BH, S, E) and (BH, S, Ev)")
+    bh, l, e = q._shape
+    ev = v._shape[2]
+    if q._dtype.name not in ATTENTION_DTYPES or q._storage.device.type != "cuda":
+        raise RuntimeError(f"{op}: takes cuda tensors of {', '.join(ATTENTION_DTYPES)}, got "
+                           f"{q._dtype.name} on {q._storage.device}")
+    if not (0 < e <= ATTENTION_MAX_HEAD_DIM and 0 < ev <= ATTENTION_MAX_HEAD_DIM):
+        raise RuntimeError(f"{op}: head dims {e} and {ev}; the kernels take 1 to "
+                           f"{ATTENTION_MAX_HEAD_DIM}")
+    want = {"q": q._shape, "k": k._shape, "v": v._shape, "out": (bh, l, ev), "lse": (bh, l),
+            "dout": (bh, l, ev), "dq": q._shape, "dk": k._shape, "dv": v._shape}
+    for name, t in (("q", q), ("k", k), ("v", v), ("out", out), ("lse", lse), *grads.items()):
+        dtype = "float32" if name == "lse" else q._dtype.name
+        if t._shape != want[name]:
+            raise RuntimeError(f"{op}: {name} has size {list(t._shape)}, expected "
+                               f"{list(want[name])} for q, k and v of sizes {sizes}")
+        if t._dtype.name != dtype or t._storage.device != q._storage.device:
+            raise RuntimeError(f"{op}: {name} is {t._dtype.name} on {t._storage.device}, "
+                               f"expected {dtype} on {q._storage.device}")
+        if not is_contiguous(t._shape, t._stride):
+            raise RuntimeError(f"{op}: {name} must be contiguous, got strides "
+                               f"{list(t._stride)} for size {list(t._shape)}")
+
 def _alike(x, *others):
     return x._dtype.is_floating_point and all(
         t._dtype is x._dtype and t._storage.device == x._storage.device for t in others)

@@ -18,6 +18,7 @@ from ..kernels import lapack
 from ..kernels.cuda import argreduce, index, optim, philox
 from ..kernels.cuda import batch_norm as bn
 from ..kernels.cuda import elementwise as ew
+from ..kernels.cuda import flash_attention as flash
 from ..kernels.cuda import fused_reduce as fused_reducing
 from ..kernels.cuda import geometry as geo
 from ..kernels.cuda import reduce as reducing
@@ -25,8 +26,8 @@ from ..layout import (collapse, contiguous_strides, expand_strides, is_contiguou
                       is_non_overlapping_and_dense)
 from ..storage import CUDAStorage
 from . import cuda_runtime, ordering
-from .buffer_checks import (check_moments, check_plane_affine, check_reduced, check_same_shapes,
-                            check_step_buffers)
+from .buffer_checks import (check_attention, check_moments, check_plane_affine, check_reduced,
+                            check_same_shapes, check_step_buffers)
 
 _rt = cuda_runtime.runtime()  # raises, saying what is missing, when cuda cannot run here
 _ZERO = np.int64(0)  # a kernel's unused argument
@@ -752,3 +753,74 @@ def plane_affine(out, x, scale, shift):
     _rt.launch(_bn_planes(x._dtype.np), grid, (geo.THREADS,),
                [_ptr(out), _ptr(x), _ptr(scale), _ptr(shift), c, s, planes,
                 int(scale._shape[0] > 1), int(flat)])
+
+
+# --- fused attention (nn/functional/flash_attention.py) ----------------------------------
+
+_flash_forward = functools.cache(flash.forward)
+_flash_delta = functools.cache(flash.delta)
+_flash_dkdv = functools.cache(flash.dkdv)
+_flash_dq = functools.cache(flash.dq)
+
+
+def _flash_plan(q, v, tiles):
+    """(dtype, E, Ev, block_m, block_n): tiles, or the kernels' default for the head dims."""
+    e, ev = q._shape[2], v._shape[2]
+    return (q._dtype.name, e, ev) + tuple(tiles or flash.tiles(e, ev))
+
+
+def flash_attention_forward(out, lse, q, k, v, scale, is_causal, tiles=None):
+    """out (BH, L, Ev) = softmax(scale * q @ k^T, causal: top-left masked) @ v and lse
+    (BH, L, float32) = each row's log-sum-exp, by one fused kernel (kernels/cuda/
+    flash_attention.py); tiles: (query rows, key rows) per tile, else the GPU's."""
+    check_attention("flash_attention_forward", q, k, v, out, lse)
+    bh, l, _ = q._shape
+    s = k._shape[1]
+    if bh * l == 0:
+        return
+    if s == 0:  # no keys: torch's result is zeros
+        fill_(out, 0)
+        fill_(lse, -math.inf)
+        return
+    plan = _flash_plan(q, v, tiles)
+    kernel, block_m = _flash_forward(*plan), plan[3]
+    for h, n in _head_chunks(bh):
+        _rt.launch(kernel, (-(-l // block_m), n), (block_m,),
+                   [_at(out, h), _at(lse, h), _at(q, h), _at(k, h), _at(v, h), l, s,
+                    float(scale), int(is_causal)])
+
+def flash_attention_backward(dq, dk, dv, q, k, v, out, dout, lse, scale, is_causal,
+                             tiles=None):
+    """The gradients of flash_attention_forward's out for dout: delta = rowsum(dout *
+    out), then dk and dv by key tiles and dq by query tiles, recomputing the
+    probabilities from lse (no L x S matrix in memory)."""
+    check_attention("flash_attention_backward", q, k, v, out, lse, dout=dout, dq=dq, dk=dk,
+                    dv=dv)
+    bh, l, _ = q._shape
+    s = k._shape[1]
+    if bh * l == 0 or s == 0:  # nothing flows: zero gradients where there are elements
+        for g in (dq, dk, dv):
+            fill_(g, 0)
+        return
+    plan = _flash_plan(q, v, tiles)
+    dtype, e, ev, block_m, block_n = plan
+    delta = _scratch((bh, l), lse._dtype)
+    _rt.launch(_flash_delta(dtype, ev, block_m), (-(-bh * l // block_m),), (block_m,),
+               [_ptr(delta), _ptr(out), _ptr(dout), bh * l])
+    dkdv, dq_kernel = _flash_dkdv(*plan), _flash_dq(*plan)
+    for h, n in _head_chunks(bh):
+        tail = [_at(q, h), _at(k, h), _at(v, h), _at(dout, h), _at(lse, h), _at(delta, h), l, s,
+                float(scale), int(is_causal)]
+        _rt.launch(dkdv, (-(-s // block_n), n), (block_n,), [_at(dk, h), _at(dv, h)] + tail)
+        _rt.launch(dq_kernel, (-(-l // block_m), n), (block_m,), [_at(dq, h)] + tail)
+
+
+def _head_chunks(bh):
+    """(first head, heads) of each launch: a grid's y dim holds at most MAX_GRID_YZ."""
+    for h in range(0, bh, geo.MAX_GRID_YZ):
+        yield h, min(geo.MAX_GRID_YZ, bh - h)
+
+
+def _at(t, head):
+    """The address of head `head` of contiguous t (heads first)."""
+    return _ptr(t) + head * (_numel(t) // t._shape[0]) * t._dtype.itemsize

@@ -1,5 +1,6 @@
 """Every backend implements the whole op table (backends.INTERFACE), with the same
-parameters, so the front end can call any of them for any device."""
+parameters, so the front end can call any of them for any device; the ops beyond it are
+listed as the cpu's own (backends.CPU_ONLY) or the cuda's (backends.CUDA_ONLY)."""
 import inspect
 
 import pytest
@@ -26,3 +27,12 @@ def test_the_interface_lists_what_the_front_end_calls():
     # numpy_view: the host's own zero-copy view (Tensor.numpy), which no other device has
     assert public - set(backends.INTERFACE) - set(backends.CPU_ONLY) == {"numpy_view"}
     assert set(backends.CPU_ONLY) <= public
+
+
+@pytest.mark.skipif(not cuda_runtime.is_available(),
+                    reason=f"cuda unavailable: {cuda_runtime.unavailable()}")
+def test_cuda_only_ops_are_the_cudas_own():
+    cpu, cuda = backends.get("cpu"), backends.get("cuda")
+    assert all(callable(getattr(cuda, name)) for name in backends.CUDA_ONLY)
+    assert not any(hasattr(cpu, name) for name in backends.CUDA_ONLY)
+    assert not set(backends.CUDA_ONLY) & (set(backends.INTERFACE) | set(backends.CPU_ONLY))

@@ -10,6 +10,7 @@ from .core import (bilinear, dropout, embedding, gelu, layer_norm, linear, log_s
 from .distance import cosine_similarity, normalize, pairwise_distance, pdist
 from .dropout_variants import alpha_dropout, dropout1d, dropout2d, dropout3d
 from .encoding import one_hot
+from .flash_attention import flash_attention
 from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits,
                      cosine_embedding_loss, cross_entropy, ctc_loss, gaussian_nll_loss, huber_loss,
                      kl_div, l1_loss, margin_ranking_loss, mse_loss, multilabel_soft_margin_loss,
