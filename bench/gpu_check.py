@@ -181,13 +181,14 @@ def stoppable():
 
 
 # Folders whose tests mostly compare the cpu with torch: on the GPU only their tests named
-# for cuda run (the layers, optimizers and data loading on device='cuda').
-CUDA_NAMED_ONLY = ("tests/nn/", "tests/optim/", "tests/utils/")
+# for cuda or marked `cuda` run (the layers, optimizers and data loading on device='cuda').
+CUDA_NAMED_ONLY = ("tests/nn/", "tests/optim/", "tests/utils/", "tests/amp/")
 
 
-def on_the_gpu(nodeid):
+def on_the_gpu(nodeid, marked_cuda=False):
     """Whether the GPU check's test phase runs this test."""
-    return "cuda" in nodeid.split("::", 1)[-1] or not nodeid.startswith(CUDA_NAMED_ONLY)
+    return (marked_cuda or "cuda" in nodeid.split("::", 1)[-1]
+            or not nodeid.startswith(CUDA_NAMED_ONLY))
 
 
 class Shard:
@@ -201,7 +202,8 @@ class Shard:
         self.index, self.count = index, count
 
     def pytest_collection_modifyitems(self, config, items):
-        items[:] = [it for it in items if on_the_gpu(it.nodeid)]
+        items[:] = [it for it in items
+                    if on_the_gpu(it.nodeid, it.get_closest_marker("cuda") is not None)]
         pinned = [it for it in items if "tests/kernels/" in it.nodeid]
         rest = [it for it in items if "tests/kernels/" not in it.nodeid]
         keep = (pinned if self.index == 0 else []) + rest[self.index::self.count]

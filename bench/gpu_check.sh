@@ -136,15 +136,16 @@ phase first-op 120 "$PY" -m bench.gpu_check first-op --mode "$MODE" --record "$W
 # test_cuda_ptx.py's catalog fills the PTX cache on all CPUs), and the cuda backend against
 # the CPU backend (its GPU-only tests skip in the simulator), in $SHARDS pytest processes
 # side by side: on a fresh machine most of their time is compiling kernels, one at a time
-# in each process; and the layers, optimizers and data loading on cuda (of tests/nn,
-# tests/optim and tests/utils only the tests named for cuda run: gpu_check.CUDA_NAMED_ONLY).
+# in each process; and the layers, optimizers, data loading and autocast on cuda (of
+# tests/nn, tests/optim, tests/utils and tests/amp only the tests named for cuda or marked
+# `cuda` run: gpu_check.CUDA_NAMED_ONLY).
 # The test files that import hypothesis (tests/ops, test_layout, test_printing,
 # tests/kernels/cpu) are CPU-only and stay out.
 phase tests "$TESTS_S" "$PY" -m bench.gpu_check tests --shards "$SHARDS" \
     --junitxml "$WORK/pytest-junit.xml" -- -q -rfE --durations=10 "${PYTEST_EXTRA[@]}" \
     tests/kernels/cuda tests/backends/test_cuda_backend.py tests/backends/test_cuda_runtime.py \
     tests/backends/test_cuda_ordering.py tests/backends/test_cuda_linalg.py tests/test_cuda.py \
-    tests/nn tests/optim tests/utils
+    tests/nn tests/optim tests/utils tests/amp
 
 # alone, one process: these take most of the GPU's memory (2^31 + 2^16 float32 elements,
 # a deliberate out-of-memory, a pool filled to 80%); on the simulator they skip

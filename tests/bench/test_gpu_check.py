@@ -196,6 +196,8 @@ def test_the_gpu_runs_only_the_cuda_tests_of_the_layer_folders():
     assert gpu_check.on_the_gpu("tests/nn/modules/test_conv.py::test_conv2d_on_cuda_matches_cpu")
     assert gpu_check.on_the_gpu("tests/optim/test_optimizer.py::test_step[cuda-sgd]")
     assert not gpu_check.on_the_gpu("tests/nn/modules/test_conv.py::test_conv2d_matches_torch")
+    assert gpu_check.on_the_gpu("tests/nn/functional/test_flash_attention.py::test_values",
+                                marked_cuda=True)
     # outside those folders every test runs; inside them only the test's name counts
     assert gpu_check.on_the_gpu("tests/backends/test_cuda_backend.py::test_binary")
     assert gpu_check.on_the_gpu("tests/kernels/cuda/test_reduce.py::test_sum")

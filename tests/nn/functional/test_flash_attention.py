@@ -9,6 +9,7 @@ import tensorrt_mini as tm
 import tensorrt_mini.nn.functional as F
 from tensorrt_mini.backends import cuda_runtime
 
+pytestmark = pytest.mark.cuda  # every test here runs on device="cuda"
 RNG = np.random.default_rng(3)
 
 
