@@ -5,6 +5,7 @@ from .activations import (celu, celu_, elu, elu_, glu, hardshrink, hardsigmoid, 
                           relu6, relu_, rrelu, rrelu_, selu, selu_, silu, softmin, softplus,
                           softshrink, softsign, tanhshrink, threshold, threshold_)
 from .conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d
+from .conv import conv_transpose3d
 from .core import (bilinear, dropout, embedding, gelu, layer_norm, linear, log_softmax, relu,
                    sigmoid, softmax, tanh)
 from .distance import cosine_similarity, normalize, pairwise_distance, pdist
