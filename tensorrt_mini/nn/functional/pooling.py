@@ -2,24 +2,23 @@
 unpooling. One implementation serves every rank: the 1-D layers run as 2-D ones over a
 height of 1, and the helpers below take N spatial dims.
 
-A window position (kd, kh, kw) is one strided view of the padded input, of the output's
-shape, so a pool is a fold over prod(k) views. On cuda, and for 3-D inputs, max pooling
-folds them, two positions per fused elementwise pass; for 2-D on the cpu one kernel
-(kernels/cpu/max_pool.py) walks each window, as the folds cost a pass over the output per
-position. Both keep torch's rule (a later
-element wins when it is greater, or NaN), so ties go to the first maximum in window order
-and indices match torch's; the backward adds the gradient at those indices. Average pooling sums a
-window view; its backward adds the scaled gradient into each position's view. Adaptive
-average pooling with uneven windows averages rows, then columns, by two matmuls with
-averaging matrices, one per spatial dim (values within an ulp or two of torch's
-sum-then-divide). Each layer records one graph node, and all of it runs on cpu and cuda.
+A window position (kh, kw) (or (kd, kh, kw)) is one strided view of the padded input, of
+the output's shape, so a pool is a fold over prod(k) views. On cuda, and for 3-D inputs,
+max pooling folds them, two positions per fused elementwise pass; for 2-D on the cpu one
+kernel (kernels/cpu/max_pool.py) walks each window, as the folds cost a pass over the
+output per position. Both keep torch's rule (a later element wins when it is greater, or
+NaN), so ties go to the first maximum in window order and indices match torch's; the
+backward adds the gradient at those indices. Average pooling sums a window view; its
+backward adds the scaled gradient into each position's view. Adaptive average pooling with
+uneven windows averages along each spatial dim in turn, by a matmul with an averaging
+matrix (values within an ulp or two of torch's sum-then-divide). Each layer records one
+graph node, and all of it runs on cpu and cuda.
 
 Indices are flat positions within each (H, W) plane or (D, H, W) volume of the unpadded
 input, int64, as in torch.
 """
 import itertools
 import math
-
 
 import numpy as np
 
