@@ -228,6 +228,9 @@ def _max_pool_nd(x, k, s, p, d, out, want_indices):
         indices = creation.empty((n, c) + tuple(out), dtype=D.int64)
         T.backends.get("cpu").max_pool2d(values, indices, x.contiguous(), k, s, p, d)
         return values, indices if want_indices else None
+    if x.device.type == "cpu" and len(k) == 3:
+        values, indices = _max_pool3d_by_slices(x, k, s, p, d, out)
+        return values, indices if want_indices else None
     steps = _plane_strides(x._shape[2:])
     dtype = _compute_dtype(x, sum((k[i] - 1) * d[i] * steps[i] for i in range(len(k))) + 1)
     work = x if dtype is x._dtype else x.to(dtype)
@@ -246,6 +249,36 @@ def _max_pool_nd(x, k, s, p, d, out, want_indices):
         return best, None
     corner = _on_grid([np.arange(out[i]) * s[i] - p[i] for i in range(len(k))], steps)
     return best, where.to(D.int64) + creation.tensor(corner, dtype=D.int64, device=x.device)
+
+
+def _max_pool3d_by_slices(x, k, s, p, d, out):
+    """cpu 3-D max pooling: the 2-D kernel pools every depth slice over (H, W), then a fold
+    over the kD depth positions picks each window's maximum. A slice's maximum is its first
+    in (kh, kw) order and the fold keeps the earlier depth on ties (a later one wins only
+    when greater, or NaN), so the result is torch's first in (kd, kh, kw) order."""
+    n, c, depth, h, w = x._shape
+    sliced = x.reshape(n, c * depth, h, w)
+    values, where = _max_pool_nd(sliced, k[1:], s[1:], p[1:], d[1:], out[1:], True)
+    dtype = _compute_dtype(x, depth * h * w)
+    plane = out[1] * out[2]
+    values = values.view(n, c, depth, plane).to(dtype)
+    # positions in the volume: depth * H * W + the position in the slice
+    where = where.view(n, c, depth, plane).add_(
+        creation.tensor(np.arange(depth) * h * w, device=x.device).view(depth, 1)).to(dtype)
+    # the fold over depths, as 2-D pooling over (D, OH * OW) with windows one element wide
+    k2, s2, p2, d2, out2 = (k[0], 1), (s[0], 1), (p[0], 0), (d[0], 1), (out[0], plane)
+    steps = zip(_window_views(_padded(values, out2, k2, s2, p2, d2, _lowest(dtype)),
+                              out2, k2, s2, d2),
+                _window_views(_padded(where, out2, k2, s2, p2, d2, 0), out2, k2, s2, d2))
+    views = [(v, position) for (_, v), (_, position) in steps]
+    # each window's first depth inside the input holds the position torch gives a window
+    # of nothing above the lowest value
+    start = np.arange(out[0]) * s[0] - p[0]
+    first_depth = start + np.maximum(0, -(-(-start) // d[0])) * d[0]
+    first = where.index_select(2, creation.tensor(first_depth, device=x.device))
+    best, position = _fold_max(views, first, (n, c) + out2, dtype, x.device)
+    shape = (n, c) + tuple(out)
+    return best.to(x._dtype).view(shape), position.to(D.int64).view(shape)
 
 
 def _scatter_back(g, indices, in_shape):

@@ -288,6 +288,10 @@ def test_3d_values_indices_and_gradients_as_torch(name, shape, kw):
     "lib.nn.functional.max_pool3d(lib.arange(240.).view(1, 2, 4, 6, 5)[..., ::2, :], 2, "
     "stride=1, padding=1, return_indices=True)",
     "lib.nn.functional.max_pool3d(lib.ones(0, 2, 3, 3, 3), 2, return_indices=True)",
+    # NaN wins, and a window of nothing above -inf points at its first element
+    "lib.nn.functional.max_pool3d(lib.where(lib.arange(120.).view(1, 2, 3, 4, 5) % 11 == 0, "
+    "float('nan'), lib.where(lib.arange(120.).view(1, 2, 3, 4, 5) < 70, -float('inf'), 1.)), "
+    "(3, 2, 2), stride=(2, 1, 2), padding=1, return_indices=True)",
     "lib.nn.functional.max_pool3d((lib.arange(60) % 7).view(1, 3, 4, 5), 2, return_indices=True)",
     "lib.nn.functional.avg_pool3d(lib.arange(120.).view(2, 3, 4, 5).transpose(1, 3), 2)",
     "lib.nn.functional.avg_pool3d(lib.ones(0, 2, 3, 3, 3), 2)",
