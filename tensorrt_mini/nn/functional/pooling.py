@@ -3,10 +3,11 @@ unpooling. One implementation serves every rank: the 1-D layers run as 2-D ones 
 height of 1, and the helpers below take N spatial dims.
 
 A window position (kh, kw) (or (kd, kh, kw)) is one strided view of the padded input, of
-the output's shape, so a pool is a fold over prod(k) views. On cuda, and for 3-D inputs,
-max pooling folds them, two positions per fused elementwise pass; for 2-D on the cpu one
-kernel (kernels/cpu/max_pool.py) walks each window, as the folds cost a pass over the
-output per position. Both keep torch's rule (a later element wins when it is greater, or
+the output's shape, so a pool is a fold over prod(k) views. On cuda max pooling folds
+them, two positions per fused elementwise pass; for 2-D on the cpu one kernel
+(kernels/cpu/max_pool.py) walks each window, as the folds cost a pass over the output per
+position, and 3-D on the cpu runs that kernel over each depth slice and folds only the kD
+depth positions. Both keep torch's rule (a later element wins when it is greater, or
 NaN), so ties go to the first maximum in window order and indices match torch's; the
 backward adds the gradient at those indices. Average pooling sums a window view; its
 backward adds the scaled gradient into each position's view. Adaptive average pooling with
@@ -690,35 +691,30 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
 
 
 def _adaptive_max_nd(x, out):
-    """Window position (kh, kw) (or (kd, kh, kw)) of every adaptive window gathered
-    (clamped to the window's last element, which repeats an element and so never changes
-    the first maximum), then folded as max pooling folds its strided views."""
+    """Adaptive max pooling one spatial dim at a time, last first, each a fold over the
+    window positions along it (gathered, clamped to the window's last element, which
+    repeats an element and so never changes the first maximum), carrying the flat
+    positions of the maxima. Each dim keeps the earlier element on ties (a later one wins
+    only when greater, or NaN), so the result is torch's first maximum in window order."""
     n, c = x._shape[:2]
     size = x._shape[2:]
-    steps = _plane_strides(size)
     dtype = _compute_dtype(x, math.prod(size))
-    work = x if dtype is x._dtype else x.to(dtype)
-    bounds = [_adaptive_bounds(size[i], out[i]) for i in range(len(out))]
     if not all(out):
         empty = creation.empty((n, c) + out, dtype=x._dtype, device=x.device)
         return empty, creation.empty((n, c) + out, dtype=D.int64, device=x.device)
+    values = x if dtype is x._dtype else x.to(dtype)
+    positions = creation.arange(math.prod(size), dtype=dtype, device=x.device).view(
+        (1, 1) + tuple(size))
+    for i in reversed(range(len(out))):
+        start, end = _adaptive_bounds(size[i], out[i])
 
-    def views(t, i, flat):
-        """Every gather of t along dims i.. (each a window position), with the flat
-        positions it reads (flat: those of dims before i, over their output grid)."""
-        if i == len(out):
-            yield t, creation.tensor(flat, dtype=dtype, device=x.device)
-            return
-        start, end = bounds[i]
-        for j in range((end - start).max()):
-            picks = np.minimum(start + j, end - 1)
-            picked = t.index_select(2 + i, creation.tensor(picks, device=x.device))
-            yield from views(picked, i + 1, flat[..., None] + picks * steps[i])
-    first = creation.tensor(_on_grid([b[0] for b in bounds], steps), dtype=dtype,
-                            device=x.device)
-    best, where = _fold_max(views(work, 0, np.zeros((), dtype=np.int64)), first,
-                            (n, c) + out, dtype, x.device)
-    return best.to(x._dtype), where.to(D.int64)
+        def picked(t, rows):
+            return t.index_select(2 + i, creation.tensor(rows, device=x.device))
+        views = [(picked(values, rows), picked(positions, rows))
+                 for rows in (np.minimum(start + j, end - 1) for j in range((end - start).max()))]
+        shape = values._shape[:2 + i] + (out[i],) + values._shape[3 + i:]
+        values, positions = _fold_max(views, picked(positions, start), shape, dtype, x.device)
+    return values.to(x._dtype), positions.to(D.int64)
 
 
 # --- unpooling ----------------------------------------------------------------------
