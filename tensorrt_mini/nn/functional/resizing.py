@@ -3,8 +3,9 @@ and pixel shuffling.
 
 Interpolation is separable: each spatial dim is resized in turn, last dim first, by
 gathering source rows along it (index_select) and, for the linear modes, blending two of them
-with weights (four for bicubic). Source indices and weights are computed on the host in torch's precision and
-order (float for float32 tensors), so the results are torch's (the blends to an ulp or two).
+with weights (bicubic four, its border rows repeated). Source indices and weights are
+computed on the host in torch's precision and order (float for float32 tensors), so the
+results are torch's (the blends to an ulp or two).
 One graph node per call: its backward runs the transposed gathers along the dims in reverse
 (for each input position, the outputs that read it, gathered and weighted), with no scatter.
 """
