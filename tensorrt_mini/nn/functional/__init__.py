@@ -5,6 +5,7 @@ from .activations import (celu, celu_, elu, elu_, glu, hardshrink, hardsigmoid, 
                           relu6, relu_, rrelu, rrelu_, selu, selu_, silu, softmin, softplus,
                           softshrink, softsign, tanhshrink, threshold, threshold_)
 from .conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d
+from .conv import conv_transpose3d
 from .core import (bilinear, dropout, embedding, gelu, layer_norm, linear, log_softmax, relu,
                    sigmoid, softmax, tanh)
 from .distance import cosine_similarity, normalize, pairwise_distance, pdist
@@ -22,5 +23,7 @@ from .normalization import (batch_norm, group_norm, instance_norm, local_respons
 from .pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
                       adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d,
                       max_unpool2d)
+from .pooling import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_pool3d,
+                      max_unpool1d, max_unpool3d)
 from .resizing import interpolate, pixel_shuffle, pixel_unshuffle
 from .sliding import fold, unfold

@@ -1,4 +1,4 @@
-"""Convolutions (conv1d/2d/3d) and transposed convolutions (conv_transpose1d/2d), as im2col
+"""Convolutions (conv1d/2d/3d) and transposed convolutions (conv_transpose1d/2d/3d), as im2col
 plus one matrix product per group, each recorded as ONE node with a hand-written backward.
 
 Layout: the input goes channels-last, (N, *D, C), padded; its windows are viewed without a
@@ -423,4 +423,10 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     return _transposed("conv_transpose2d", 2, input, weight, bias, stride, padding,
+                       output_padding, groups, dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    return _transposed("conv_transpose3d", 3, input, weight, bias, stride, padding,
                        output_padding, groups, dilation)

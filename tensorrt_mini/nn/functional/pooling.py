@@ -1,18 +1,26 @@
-"""Pooling over 1-D and 2-D inputs: max (with indices), average, adaptive, and max unpooling.
+"""Pooling over 1-D, 2-D and 3-D inputs: max (with indices), average, adaptive, and max
+unpooling. One implementation serves every rank: the 1-D layers run as 2-D ones over a
+height of 1, and the helpers below take N spatial dims.
 
-A window position (kh, kw) is one strided view of the padded input, of the output's shape,
-so a pool is a fold over kH*kW views. On cuda, max pooling folds them, two positions per
-fused elementwise pass; on the cpu one kernel (kernels/cpu/max_pool.py) walks each window,
-as the folds cost a pass over the output per position. Both keep torch's rule (a later
-element wins when it is greater, or NaN), so ties go to the first maximum in window order
-and indices match torch's; the backward adds the gradient at those indices. Average pooling sums a
-window view; its backward adds the scaled gradient into each position's view. Adaptive
-average pooling with uneven windows averages rows, then columns, by two matmuls with
-averaging matrices (values within an ulp or two of torch's sum-then-divide). Each layer
-records one graph node, and all of it runs on cpu and cuda.
+A window position (kh, kw) (or (kd, kh, kw)) is one strided view of the padded input, of
+the output's shape, so a pool is a fold over prod(k) views. On cuda max pooling folds
+them, two positions per fused elementwise pass; for 2-D on the cpu one kernel
+(kernels/cpu/max_pool.py) walks each window, as the folds cost a pass over the output per
+position, and 3-D on the cpu runs that kernel over each depth slice and folds only the kD
+depth positions. Both keep torch's rule (a later element wins when it is greater, or
+NaN), so ties go to the first maximum in window order and indices match torch's; the
+backward adds the gradient at those indices. Average pooling sums a window view; its
+backward adds the scaled gradient into each position's view. Adaptive average pooling with
+uneven windows averages along each spatial dim in turn, by a matmul with an averaging
+matrix (values within an ulp or two of torch's sum-then-divide). Each layer records one
+graph node, and all of it runs on cpu and cuda.
 
-Indices are flat positions within each (H, W) plane of the unpadded input, int64, as in torch.
+Indices are flat positions within each (H, W) plane or (D, H, W) volume of the unpadded
+input, int64, as in torch.
 """
+import itertools
+import math
+
 import numpy as np
 
 from ... import _tensor as T
@@ -37,25 +45,31 @@ def _max_step(v0, v1, best, position, c0, c1):
 
 # --- arguments and shapes -----------------------------------------------------------
 
-def _pair(value, message):
+def _ntuple(value, n, message):
+    """An int, or a sequence of one or n ints, as n ints."""
     if isinstance(value, (tuple, list)):
         if len(value) == 1:
-            return (int(value[0]),) * 2
-        if len(value) != 2:
+            return (int(value[0]),) * n
+        if len(value) != n:
             raise RuntimeError(message)
-        return int(value[0]), int(value[1])
-    return int(value), int(value)
+        return tuple(int(v) for v in value)
+    return (int(value),) * n
 
 
-def _pool_args(name, kernel_size, stride, padding, dilation=1):
-    k = _pair(kernel_size, f"{name}: kernel_size must either be a single int, or a tuple of two ints")
+def _pool_args(name, kernel_size, stride, padding, dilation=1, n=2):
+    count = {2: "two", 3: "three"}[n]
+    either = "" if name == "avg_pool3d" else " either"  # (avg_pool3d's messages lack it)
+    k = _ntuple(kernel_size, n, f"{name}: kernel_size must{either} be a single int, or a tuple of "
+                                f"{count} ints")
     if stride is None or (isinstance(stride, (tuple, list)) and not len(stride)):
         s = k
     else:
-        s = _pair(stride, f"{name}: stride must either be omitted, a single int, or a tuple of "
-                          "two ints")
-    p = _pair(padding, f"{name}: padding must either be a single int, or a tuple of two ints")
-    d = _pair(dilation, f"{name}: dilation must be either a single int, or a tuple of two ints")
+        s = _ntuple(stride, n, f"{name}: stride must{either} be omitted, a single int, or a tuple "
+                               f"of {count} ints")
+    p = _ntuple(padding, n, f"{name}: padding must{either} be a single int, or a tuple of {count} "
+                            "ints")
+    d = _ntuple(dilation, n, f"{name}: dilation must be either a single int, or a tuple of "
+                             f"{count} ints")
     return k, s, p, d
 
 
@@ -76,33 +90,53 @@ def _out_len(size, k, pad, s, d, ceil_mode):
     return out
 
 
-def _output_hw(x, k, s, p, d, ceil_mode):
-    """(OH, OW) after torch's checks, in torch's order, for a 3-D or 4-D input."""
-    out = tuple(_out_len(x._shape[-2 + i] if x.dim() >= 2 else 0, k[i], p[i], s[i], d[i],
-                         ceil_mode) for i in range(2))
-    if k[0] <= 0 or k[1] <= 0:
-        raise RuntimeError(f"kernel size should be greater than zero, but got kH: {k[0]} kW: {k[1]}")
-    if s[0] <= 0 or s[1] <= 0:
-        raise RuntimeError(f"stride should be greater than zero, but got dH: {s[0]} dW: {s[1]}")
-    if d[0] <= 0 or d[1] <= 0:
-        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {d[0]} "
-                           f"dilationW: {d[1]}")
-    if x.dim() not in (3, 4) or 0 in x._shape[-3:]:
+def _output_size(name, x, k, s, p, d, ceil_mode, check_input_size=False):
+    """The output's spatial size after torch's checks, in torch's order, for an input of
+    len(k) spatial dims with or without the batch dim (name: the 3-D checks' function name;
+    check_input_size: avg_pool3d's refusal of a window larger than the input)."""
+    n = len(k)
+    spatial = x._shape[-n:] if x.dim() >= n else (0,) * n
+    out = tuple(_out_len(spatial[i], k[i], p[i], s[i], d[i], ceil_mode) for i in range(n))
+    axes = "HW" if n == 2 else "THW"
+
+    def listing(prefix, values, order=range(n)):
+        return " ".join(f"{prefix}{axes[i]}: {values[i]}" for i in order)
+    if min(k) <= 0:
+        raise RuntimeError(f"kernel size should be greater than zero, but got {listing('k', k)}")
+    if min(s) <= 0:
+        raise RuntimeError(f"stride should be greater than zero, but got {listing('d', s)}")
+    if min(d) <= 0:
+        raise RuntimeError(f"dilation should be greater than zero, but got "
+                           f"{listing('dilation', d)}")
+    if n == 2 and (x.dim() not in (3, 4) or 0 in x._shape[-3:]):
         raise RuntimeError("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size "
                            f"for input, but got:{list(x._shape)}")
-    if k[1] // 2 < p[1] or k[0] // 2 < p[0]:
+    if n == 3:
+        for i in range(x.dim() == 5, x.dim()):  # (a 5-D input's batch may be empty)
+            if x._shape[i] == 0:  # (torch names the length, 0, where it means the dim)
+                raise RuntimeError(f"{name}: Expected input's non-batch dimensions to have "
+                                   f"positive length, but input has a shape of {list(x._shape)} "
+                                   f"and non-batch dimension 0 has length zero!")
+        if check_input_size and any(spatial[i] < k[i] for i in range(n)):
+            raise RuntimeError(f"input image ({listing('', spatial)}) smaller than kernel size "
+                               f"({listing('k', k)})")
+    if any(k[i] // 2 < p[i] for i in range(n)):
+        if n == 2:
+            raise RuntimeError("pad should be smaller than or equal to half of kernel size, but "
+                               f"got padW = {p[1]}, padH = {p[0]}, kW = {k[1]}, kH = {k[0]}")
         raise RuntimeError("pad should be smaller than or equal to half of kernel size, but got "
-                           f"padW = {p[1]}, padH = {p[0]}, kW = {k[1]}, kH = {k[0]}")
-    if out[0] < 1 or out[1] < 1:
-        c, h, w = x._shape[-3:]
-        raise RuntimeError(f"Given input size: ({c}x{h}x{w}). Calculated output size: "
-                           f"({c}x{out[0]}x{out[1]}). Output size is too small")
+                           f"{listing('k', k, (0, 2, 1))} {listing('pad', p, (0, 2, 1))}")
+    if min(out) < 1:
+        c = x._shape[-n - 1]
+        raise RuntimeError(f"Given input size: ({'x'.join(map(str, (c,) + spatial))}). Calculated "
+                           f"output size: ({'x'.join(map(str, (c,) + out))}). Output size is too "
+                           "small")
     return out
 
 
-def _batched(x):
-    """x as (N, C, H, W), and whether it came without the batch dim."""
-    return (x.unsqueeze(0), True) if x.dim() == 3 else (x, False)
+def _batched(x, n=2):
+    """x, of n spatial dims, with the batch dim, and whether it came without it."""
+    return (x.unsqueeze(0), True) if x.dim() == n + 1 else (x, False)
 
 
 def _unbatch(t, unbatched):
@@ -122,26 +156,41 @@ def _refuse_bool(name, x):
         raise NotImplementedError(f'"{name}" not implemented for \'Bool\'')
 
 
-def _window_views(xp, out_hw, k, s, d):
-    """Yield ((kh, kw), view): the elements at window position (kh, kw) of every window of
-    the padded (N, C, Hp, Wp) input, as an (N, C, OH, OW) strided view."""
-    n, c = xp._shape[:2]
+def _window_views(xp, out, k, s, d):
+    """Yield (position, view): the elements at window position (kh, kw) (or (kd, kh, kw))
+    of every window of the padded (N, C, *spatial) input, as an (N, C, *out) strided view."""
     st = xp._stride
-    size = (n, c) + tuple(out_hw)
-    stride = (st[0], st[1], st[2] * s[0], st[3] * s[1])
-    for kh in range(k[0]):
-        for kw in range(k[1]):
-            offset = xp._offset + kh * d[0] * st[2] + kw * d[1] * st[3]
-            yield (kh, kw), xp.as_strided(size, stride, offset)
+    size = xp._shape[:2] + tuple(out)
+    stride = st[:2] + tuple(st[2 + i] * s[i] for i in range(len(k)))
+    for position in itertools.product(*(range(v) for v in k)):
+        offset = xp._offset + sum(j * d[i] * st[2 + i] for i, j in enumerate(position))
+        yield position, xp.as_strided(size, stride, offset)
 
 
-def _padded(x, out_hw, k, s, p, d, value):
+def _padded(x, out, k, s, p, d, value):
     """x padded by p on the left and as far on the right as the last window reaches."""
-    right = [max(0, (out_hw[i] - 1) * s[i] + (k[i] - 1) * d[i] + 1 - x._shape[2 + i] - p[i])
-             for i in range(2)]
-    if not (p[0] or p[1] or right[0] or right[1]):
+    right = [max(0, (out[i] - 1) * s[i] + (k[i] - 1) * d[i] + 1 - x._shape[2 + i] - p[i])
+             for i in range(len(k))]
+    if not (any(p) or any(right)):
         return x
-    return pad(x, (p[1], right[1], p[0], right[0]), value=value)
+    pairs = ()
+    for i in reversed(range(len(k))):  # pad's pairs run from the last dim
+        pairs += (p[i], right[i])
+    return pad(x, pairs, value=value)
+
+
+def _plane_strides(size):
+    """The flat index's step along each spatial dim of a C-contiguous plane of `size`."""
+    return tuple(math.prod(size[i + 1:]) for i in range(len(size)))
+
+
+def _on_grid(per_dim, strides):
+    """sum over i of per_dim[i] (a 1-D array along output dim i) times strides[i], as an
+    array over the whole output grid."""
+    total = np.zeros((), dtype=np.int64)
+    for values, step in zip(per_dim, strides):
+        total = total[..., None] + np.asarray(values, dtype=np.int64) * step
+    return total
 
 
 # --- max pooling --------------------------------------------------------------------
@@ -172,32 +221,65 @@ def _compute_dtype(x, largest_position):
     return x._dtype
 
 
-def _max_pool2d_4d(x, k, s, p, d, out_hw, want_indices):
-    """(values, int64 indices or None) of max pooling a 4-D input, untracked."""
-    n, c, h, w = x._shape
-    if x.device.type == "cpu":  # one kernel pass (the folds below cost a pass per position)
-        values = creation.empty((n, c) + tuple(out_hw), dtype=x._dtype)
-        indices = creation.empty((n, c) + tuple(out_hw), dtype=D.int64)
+def _max_pool_nd(x, k, s, p, d, out, want_indices):
+    """(values, int64 indices or None) of max pooling a batched input, untracked."""
+    n, c = x._shape[:2]
+    if x.device.type == "cpu" and len(k) == 2:  # one kernel pass (the folds below cost a
+        values = creation.empty((n, c) + tuple(out), dtype=x._dtype)  # pass per position)
+        indices = creation.empty((n, c) + tuple(out), dtype=D.int64)
         T.backends.get("cpu").max_pool2d(values, indices, x.contiguous(), k, s, p, d)
         return values, indices if want_indices else None
-    oh, ow = out_hw
-    dtype = _compute_dtype(x, ((k[0] - 1) * d[0] + 1) * w)
+    if x.device.type == "cpu" and len(k) == 3:
+        values, indices = _max_pool3d_by_slices(x, k, s, p, d, out)
+        return values, indices if want_indices else None
+    steps = _plane_strides(x._shape[2:])
+    dtype = _compute_dtype(x, sum((k[i] - 1) * d[i] * steps[i] for i in range(len(k))) + 1)
     work = x if dtype is x._dtype else x.to(dtype)
-    xp = _padded(work, out_hw, k, s, p, d, _lowest(dtype))
+    xp = _padded(work, out, k, s, p, d, _lowest(dtype))
     # a window's first element inside the input (torch's starting index), relative to the
     # window's corner
-    first_h = np.maximum(0, -(-(p[0] - np.arange(oh) * s[0]) // d[0])) * d[0]
-    first_w = np.maximum(0, -(-(p[1] - np.arange(ow) * s[1]) // d[1])) * d[1]
-    first = first_h[:, None] * w + first_w[None, :]
+    first = _on_grid([np.maximum(0, -(-(p[i] - np.arange(out[i]) * s[i]) // d[i])) * d[i]
+                      for i in range(len(k))], steps)
     first = creation.tensor(first, dtype=dtype, device=x.device) if first.any() else 0
-    views = ((v, kh * d[0] * w + kw * d[1]) for (kh, kw), v in _window_views(xp, out_hw, k, s, d))
-    best, where = _fold_max(views, first, (n, c, oh, ow), dtype, x.device)
+    views = ((v, sum(j * d[i] * steps[i] for i, j in enumerate(position)))
+             for position, v in _window_views(xp, out, k, s, d))
+    best, where = _fold_max(views, first, (n, c) + tuple(out), dtype, x.device)
     if dtype is not x._dtype:
         best = best.to(x._dtype)
     if not want_indices:
         return best, None
-    corner = ((np.arange(oh) * s[0] - p[0])[:, None] * w + (np.arange(ow) * s[1] - p[1])[None, :])
+    corner = _on_grid([np.arange(out[i]) * s[i] - p[i] for i in range(len(k))], steps)
     return best, where.to(D.int64) + creation.tensor(corner, dtype=D.int64, device=x.device)
+
+
+def _max_pool3d_by_slices(x, k, s, p, d, out):
+    """cpu 3-D max pooling: the 2-D kernel pools every depth slice over (H, W), then a fold
+    over the kD depth positions picks each window's maximum. A slice's maximum is its first
+    in (kh, kw) order and the fold keeps the earlier depth on ties (a later one wins only
+    when greater, or NaN), so the result is torch's first in (kd, kh, kw) order."""
+    n, c, depth, h, w = x._shape
+    sliced = x.reshape(n, c * depth, h, w)
+    values, where = _max_pool_nd(sliced, k[1:], s[1:], p[1:], d[1:], out[1:], True)
+    dtype = _compute_dtype(x, depth * h * w)
+    plane = out[1] * out[2]
+    values = values.view(n, c, depth, plane).to(dtype)
+    # positions in the volume: depth * H * W + the position in the slice
+    where = where.view(n, c, depth, plane).add_(
+        creation.tensor(np.arange(depth) * h * w, device=x.device).view(depth, 1)).to(dtype)
+    # the fold over depths, as 2-D pooling over (D, OH * OW) with windows one element wide
+    k2, s2, p2, d2, out2 = (k[0], 1), (s[0], 1), (p[0], 0), (d[0], 1), (out[0], plane)
+    steps = zip(_window_views(_padded(values, out2, k2, s2, p2, d2, _lowest(dtype)),
+                              out2, k2, s2, d2),
+                _window_views(_padded(where, out2, k2, s2, p2, d2, 0), out2, k2, s2, d2))
+    views = [(v, position) for (_, v), (_, position) in steps]
+    # each window's first depth inside the input holds the position torch gives a window
+    # of nothing above the lowest value
+    start = np.arange(out[0]) * s[0] - p[0]
+    first_depth = start + np.maximum(0, -(-(-start) // d[0])) * d[0]
+    first = where.index_select(2, creation.tensor(first_depth, device=x.device))
+    best, position = _fold_max(views, first, (n, c) + out2, dtype, x.device)
+    shape = (n, c) + tuple(out)
+    return best.to(x._dtype).view(shape), position.to(D.int64).view(shape)
 
 
 def _scatter_back(g, indices, in_shape):
@@ -223,16 +305,27 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if input.dim() not in (3, 4):
         raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
     k, s, p, d = _pool_args("max_pool2d", kernel_size, stride, padding, dilation)
-    out_hw = _output_hw(input, k, s, p, d, ceil_mode)
+    out_hw = _output_size(None, input, k, s, p, d, ceil_mode)
     _refuse_bool("max_pool2d", input)
     return _max_pool(input, k, s, p, d, out_hw, return_indices, "MaxPool2DWithIndicesBackward0")
 
 
-def _max_pool(input, k, s, p, d, out_hw, return_indices, name):
-    x, unbatched = _batched(input)
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    if input.dim() not in (4, 5):
+        raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
+    k, s, p, d = _pool_args("max_pool3d", kernel_size, stride, padding, dilation, 3)
+    out = _output_size("max_pool3d_with_indices_out_cpu_template()", input, k, s, p, d,
+                       ceil_mode)
+    _refuse_bool("max_pool3d", input)
+    return _max_pool(input, k, s, p, d, out, return_indices, "MaxPool3DWithIndicesBackward0")
+
+
+def _max_pool(input, k, s, p, d, out, return_indices, name):
+    x, unbatched = _batched(input, len(k))
     track = _tracking(x)
     values, indices = _untracked(
-        lambda: _max_pool2d_4d(x, k, s, p, d, out_hw, return_indices or track), track)
+        lambda: _max_pool_nd(x, k, s, p, d, out, return_indices or track), track)
     if track:
         values = _record_max(name, x, values, indices)
     values = _unbatch(values, unbatched)
@@ -245,7 +338,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         _check_1d_rank("max_pool1d", input)
         k, s, p, d = _pool_args_1d("max_pool1d", kernel_size, stride, padding, dilation)
         x = input.unsqueeze(-2)
-        out_hw = _output_hw(x, (1, k), (1, s), (0, p), (1, d), ceil_mode)
+        out_hw = _output_size(None, x, (1, k), (1, s), (0, p), (1, d), ceil_mode)
         values, indices = _max_pool(x, (1, k), (1, s), (0, p), (1, d), out_hw, True,
                                     "MaxPool2DWithIndicesBackward0")
         return values.squeeze(-2), indices.squeeze(-2)
@@ -335,60 +428,84 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
             raise IndexError(f"Dimension out of range (expected to be in range of "
                              f"[{-max(input.dim(), 1)}, {max(input.dim(), 1) - 1}], but got -3)")
     k, s, p, d = _pool_args("avg_pool2d", kernel_size, stride, padding)
-    if divisor_override is not None:
-        if not isinstance(divisor_override, (int, np.integer)) or isinstance(divisor_override, bool):
-            raise TypeError("avg_pool2d(): argument 'divisor_override' must be int, not "
-                            f"{type(divisor_override).__name__}")
-        if divisor_override == 0:
-            raise RuntimeError("divisor must be not zero")
-    out_hw = _output_hw(input, k, s, p, d, ceil_mode)
-    return _avg_pool(input, k, s, p, out_hw, ceil_mode, count_include_pad, divisor_override)
+    _check_divisor("avg_pool2d", divisor_override)
+    out_hw = _output_size(None, input, k, s, p, d, ceil_mode)
+    return _avg_pool(input, k, s, p, out_hw, ceil_mode, count_include_pad, divisor_override,
+                     "AvgPool2DBackward0")
 
 
-def _avg_pool(input, k, s, p, out_hw, ceil_mode, count_include_pad, divisor_override):
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    k, s, p, d = _pool_args("avg_pool3d", kernel_size, stride, padding, 1, 3)
+    _check_divisor("avg_pool3d", divisor_override)
+    if input.dim() not in (4, 5):
+        raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
+    out = _output_size("avg_pool3d()", input, k, s, p, d, ceil_mode, check_input_size=True)
+    return _avg_pool(input, k, s, p, out, ceil_mode, count_include_pad, divisor_override,
+                     "AvgPool3DBackward0")
+
+
+def _check_divisor(name, divisor_override):
+    if divisor_override is None:
+        return
+    if not isinstance(divisor_override, (int, np.integer)) or isinstance(divisor_override, bool):
+        raise TypeError(f"{name}(): argument 'divisor_override' must be int, not "
+                        f"{type(divisor_override).__name__}")
+    if divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+
+
+def _avg_pool(input, k, s, p, out, ceil_mode, count_include_pad, divisor_override, name):
+    """Average pooling of an input of len(k) spatial dims (with or without the batch dim),
+    recorded as one node called `name`."""
+    n = len(k)
     if not input._dtype.is_floating_point:
-        raise NotImplementedError("tensorrt_mini's avg_pool2d supports floating point inputs only, "
-                                  f"not {input._dtype}")
-    x, unbatched = _batched(input)
-    h, w = x._shape[2:]
+        raise NotImplementedError(f"tensorrt_mini's avg_pool{n}d supports floating point inputs "
+                                  f"only, not {input._dtype}")
+    x, unbatched = _batched(input, n)
+    size = x._shape[2:]
     if divisor_override is not None:
         divisor = float(divisor_override)
     else:
-        count = np.multiply.outer(_avg_divisor(h, out_hw[0], k[0], s[0], p[0], count_include_pad),
-                                  _avg_divisor(w, out_hw[1], k[1], s[1], p[1], count_include_pad))
+        count = np.ones(())
+        for i in range(n):
+            count = np.multiply.outer(count, _avg_divisor(size[i], out[i], k[i], s[i], p[i],
+                                                          count_include_pad))
         divisor = float(count.flat[0]) if (count == count.flat[0]).all() else \
             creation.tensor(count, dtype=x._dtype, device=x.device)
-    one = (1, 1)
+    one = (1,) * n
+    window_dims = tuple(range(-n, 0))
     track = _tracking(x)
 
     def windows(t):
-        """(N, C, OH, OW, kH, kW): every window of the padded t, as one strided view."""
+        """(N, C, *out, *k): every window of the padded t, as one strided view."""
         st = t._stride
-        return t.as_strided(t._shape[:2] + tuple(out_hw) + tuple(k),
-                            (st[0], st[1], st[2] * s[0], st[3] * s[1], st[2], st[3]), t._offset)
+        return t.as_strided(t._shape[:2] + tuple(out) + tuple(k),
+                            st[:2] + tuple(st[2 + i] * s[i] for i in range(n)) + st[2:],
+                            t._offset)
 
     def forward():
-        return windows(_padded(x, out_hw, k, s, p, one, 0)).sum((-2, -1)) / divisor
-    out = _untracked(forward, track)
+        return windows(_padded(x, out, k, s, p, one, 0)).sum(window_dims) / divisor
+    result = _untracked(forward, track)
     if track:
         in_shape = x._shape
 
         def backward(g):
             share = g / divisor
-            n, c = in_shape[:2]
-            hp = max(h + 2 * p[0], (out_hw[0] - 1) * s[0] + k[0])
-            wp = max(w + 2 * p[1], (out_hw[1] - 1) * s[1] + k[1])
-            grad = creation.zeros((n, c, hp, wp), dtype=g._dtype, device=g.device)
-            if s[0] >= k[0] and s[1] >= k[1] and k[1] >= 8:
+            padded = tuple(max(size[i] + 2 * p[i], (out[i] - 1) * s[i] + k[i]) for i in range(n))
+            grad = creation.zeros(in_shape[:2] + padded, dtype=g._dtype, device=g.device)
+            if all(s[i] >= k[i] for i in range(n)) and k[-1] >= 8:
                 # wide windows apart (global pooling): one write into the window view,
-                # whose inner run is a window row; narrow ones take kH*kW adds along OW
-                windows(grad).copy_(share.unsqueeze(-1).unsqueeze(-1))
+                # whose inner run is a window row; narrow ones take prod(k) adds along a row
+                windows(grad).copy_(share.view(share._shape + one))
             else:
-                for _, view in _window_views(grad, out_hw, k, s, one):
+                for _, view in _window_views(grad, out, k, s, one):
                     view.add_(share)
-            return (grad[:, :, p[0]:p[0] + h, p[1]:p[1] + w],)
-        out = record("AvgPool2DBackward0", out, (x,), backward)
-    return _unbatch(out, unbatched)
+            for i in range(n):
+                grad = grad.narrow(2 + i, p[i], size[i])
+            return (grad,)
+        result = record(name, result, (x,), backward)
+    return _unbatch(result, unbatched)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -396,9 +513,9 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     _check_1d_rank("avg_pool1d", input)
     k, s, p, _ = _pool_args_1d("avg_pool1d", kernel_size, stride, padding, 1)
     x = input.unsqueeze(-2)
-    out_hw = _output_hw(x, (1, k), (1, s), (0, p), (1, 1), ceil_mode)
+    out_hw = _output_size(None, x, (1, k), (1, s), (0, p), (1, 1), ceil_mode)
     return _avg_pool(x, (1, k), (1, s), (0, p), out_hw, ceil_mode, count_include_pad,
-                     None).squeeze(-2)
+                     None, "AvgPool2DBackward0").squeeze(-2)
 
 
 # --- adaptive pooling ---------------------------------------------------------------
@@ -409,13 +526,17 @@ def _adaptive_bounds(size, out_len):
     return (i * size) // out_len, -((-(i + 1) * size) // out_len)
 
 
-def _adaptive_sizes(name, x, output_size, dims):
+def _adaptive_sizes(name, x, output_size, dims, wrong_length=None):
+    """The output size: an int for all dims, or one per dim (None keeps the input's);
+    wrong_length: the message for a sequence of another length."""
     if isinstance(output_size, (tuple, list)):
+        if dims > 1 and x.dim() <= len(output_size):  # (torch reads the defaults first)
+            raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
         if len(output_size) != dims:
             if dims == 1:
                 raise RuntimeError(f"{name}() argument 'output_size' should contain one int "
                                    f"(got {len(output_size)})")
-            raise RuntimeError(f"{name}: output_size must be {dims}")
+            raise RuntimeError(wrong_length or f"{name}: output_size must be {dims}")
         sizes = tuple(output_size)
     else:
         sizes = (output_size,) * dims
@@ -423,13 +544,21 @@ def _adaptive_sizes(name, x, output_size, dims):
     return tuple(int(spatial[i]) if v is None else int(v) for i, v in enumerate(sizes))
 
 
-def _check_adaptive(name, x, out, colon=""):
+def _check_adaptive(name, x, out):
+    dims = len(out)
     if any(v < 0 for v in out):
+        # (torch's 3-D message leaves out the last space)
+        shown = ", ".join(map(str, out)) if dims == 2 else f"{out[0]}, {out[1]},{out[2]}"
         raise RuntimeError(f"{name}: elements of output_size must be greater than or equal to 0 "
-                           f"but received {{{', '.join(map(str, out))}}}")
-    if x.dim() not in (3, 4):
-        raise RuntimeError(f"{name}(): Expected 3D or 4D tensor, but got{colon} {list(x._shape)}")
-    for i in range(x.dim() - 2, x.dim()):
+                           f"but received {{{shown}}}")
+    _check_adaptive_input(name, x, dims, "")
+
+
+def _check_adaptive_input(name, x, dims, colon):
+    if x.dim() not in (dims + 1, dims + 2):
+        raise RuntimeError(f"{name}(): Expected {dims + 1}D or {dims + 2}D tensor, but got{colon} "
+                           f"{list(x._shape)}")
+    for i in range(x.dim() - dims, x.dim()):
         if x._shape[i] == 0:
             raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch "
                                f"dimensions, but input has sizes {list(x._shape)} with dimension "
@@ -448,26 +577,62 @@ def _averaging_matrix(size, out_len, dtype, device):
 def adaptive_avg_pool2d(input, output_size):
     out = _adaptive_sizes("adaptive_avg_pool2d", input, output_size, 2)
     _check_adaptive("adaptive_avg_pool2d", input, out)
-    if not input._dtype.is_floating_point:
-        raise NotImplementedError(f'"adaptive_avg_pool2d" not implemented for '
-                                  f"'{_TORCH_NAMES[input._dtype.name]}'")
-    h, w = input._shape[-2:]
-    if all(out) and h % out[0] == 0 and w % out[1] == 0:  # even windows: a plain average pool
-        k = (h // out[0], w // out[1])
-        return _avg_pool(input, k, k, (0, 0), out, False, True, None)
-    return _adaptive_avg_by_matmul(input, out)
+    _refuse_integers("adaptive_avg_pool2d", input)
+    return _adaptive_avg(input, out, "AdaptiveAvgPool2DBackward0")
 
 
-def _adaptive_avg_by_matmul(input, out):
-    """Uneven windows: rows then columns averaged by (out, size) matrices, through matmul."""
-    rows = _averaging_matrix(input._shape[-2], out[0], input._dtype, input.device)
-    cols = _averaging_matrix(input._shape[-1], out[1], input._dtype, input.device)
+def adaptive_avg_pool3d(input, output_size):
+    out = _adaptive_sizes("adaptive_avg_pool3d", input, output_size, 3)
+    _check_adaptive("adaptive_avg_pool3d", input, out)
+    _refuse_integers("adaptive_avg_pool3d_cpu", input)
+    return _adaptive_avg(input, out, "AdaptiveAvgPool3DBackward0")
+
+
+def _refuse_integers(name, x):
+    if not x._dtype.is_floating_point:
+        raise NotImplementedError(f'"{name}" not implemented for '
+                                  f"'{_TORCH_NAMES[x._dtype.name]}'")
+
+
+def _adaptive_avg(input, out, name):
+    size = input._shape[-len(out):]
+    if all(out) and all(v % o == 0 for v, o in zip(size, out)):  # even windows: an avg pool
+        k = tuple(v // o for v, o in zip(size, out))
+        return _avg_pool(input, k, k, (0,) * len(k), out, False, True, None, name)
+    return _adaptive_avg_by_matmul(input, out, name)
+
+
+def _adaptive_avg_by_matmul(input, out, name):
+    """Uneven windows: each spatial dim averaged in turn, first to last, by an (out, size)
+    matrix through matmul (the last from the right, the others from the left over the
+    dims after it flattened)."""
+    n = len(out)
+    lead, size = input._shape[:-n], input._shape[-n:]
+    mats = [_averaging_matrix(size[i], out[i], input._dtype, input.device) for i in range(n)]
+
+    def along(t, i, m):
+        """t (*lead, *out[:i], size[i], *size[i+1:]) with dim i multiplied by m."""
+        if i == n - 1:
+            return t.matmul(m.t())
+        rest = t._shape[len(lead) + i + 1:]
+        flat = t.reshape(t._shape[:len(lead) + i + 1] + (math.prod(rest),))
+        return m.matmul(flat).reshape(t._shape[:len(lead) + i] + (m._shape[0],) + rest)
+
+    def forward():
+        t = input
+        for i in range(n):
+            t = along(t, i, mats[i])
+        return t
     track = _tracking(input)
-    result = _untracked(lambda: rows.matmul(input).matmul(cols.t()), track)
+    result = _untracked(forward, track)
     if not track:
         return result
-    return record("AdaptiveAvgPool2DBackward0", result, (input,),
-                  lambda g: (rows.t().matmul(g).matmul(cols),))
+
+    def backward(g):
+        for i in reversed(range(n)):
+            g = along(g, i, mats[i].t())
+        return (g,)
+    return record(name, result, (input,), backward)
 
 
 def adaptive_avg_pool1d(input, output_size):
@@ -477,16 +642,31 @@ def adaptive_avg_pool1d(input, output_size):
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
-    out = _adaptive_sizes("adaptive_max_pool2d", input, output_size, 2)
-    _check_adaptive("adaptive_max_pool2d", input, out, colon=":")
-    if not input._dtype.is_floating_point:
-        raise NotImplementedError(f'"adaptive_max_pool2d" not implemented for '
-                                  f"'{_TORCH_NAMES[input._dtype.name]}'")
-    x, unbatched = _batched(input)
+    return _adaptive_max("adaptive_max_pool2d", "adaptive_max_pool2d", input, output_size, 2,
+                         return_indices)
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    return _adaptive_max("adaptive_max_pool3d", "adaptive_max_pool3d_cpu", input, output_size, 3,
+                         return_indices)
+
+
+def _adaptive_max(name, kernel_name, input, output_size, dims, return_indices):
+    """Adaptive max pooling over `dims` spatial dims, with torch's checks and messages
+    (kernel_name: the name torch's refusal of an integer dtype gives)."""
+    out = _adaptive_sizes(name, input, output_size, dims,
+                          f"{name}(): internal error: output_size.size() must be {dims}")
+    _check_adaptive_input(name, input, dims, ":")
+    _refuse_integers(kernel_name, input)
+    if min(out) < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension "
+                           f"{next(v for v in out if v < 0)}: "
+                           f"{list(input._shape[:-dims]) + list(out)}")
+    x, unbatched = _batched(input, dims)
     track = _tracking(x)
-    values, indices = _untracked(lambda: _adaptive_max_4d(x, out), track)
+    values, indices = _untracked(lambda: _adaptive_max_nd(x, out), track)
     if track:
-        values = _record_max("AdaptiveMaxPool2DBackward0", x, values, indices)
+        values = _record_max(f"AdaptiveMaxPool{dims}DBackward0", x, values, indices)
     values = _unbatch(values, unbatched)
     return (values, _unbatch(indices, unbatched)) if return_indices else values
 
@@ -510,80 +690,112 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
     return (values, indices.squeeze(-2)) if return_indices else values
 
 
-def _adaptive_max_4d(x, out):
-    """Window position (kh, kw) of every adaptive window gathered (clamped to the window's
-    last element, which repeats an element and so never changes the first maximum), then
-    folded as max pooling folds its strided views."""
-    n, c, h, w = x._shape
-    dtype = _compute_dtype(x, h * w)
-    work = x if dtype is x._dtype else x.to(dtype)
-    (h0, h1), (w0, w1) = _adaptive_bounds(h, out[0]), _adaptive_bounds(w, out[1])
-    if not (out[0] and out[1]):
+def _adaptive_max_nd(x, out):
+    """Adaptive max pooling one spatial dim at a time, last first, each a fold over the
+    window positions along it (gathered, clamped to the window's last element, which
+    repeats an element and so never changes the first maximum), carrying the flat
+    positions of the maxima. Each dim keeps the earlier element on ties (a later one wins
+    only when greater, or NaN), so the result is torch's first maximum in window order."""
+    n, c = x._shape[:2]
+    size = x._shape[2:]
+    dtype = _compute_dtype(x, math.prod(size))
+    if not all(out):
         empty = creation.empty((n, c) + out, dtype=x._dtype, device=x.device)
         return empty, creation.empty((n, c) + out, dtype=D.int64, device=x.device)
+    values = x if dtype is x._dtype else x.to(dtype)
+    positions = creation.arange(math.prod(size), dtype=dtype, device=x.device).view(
+        (1, 1) + tuple(size))
+    for i in reversed(range(len(out))):
+        start, end = _adaptive_bounds(size[i], out[i])
 
-    def views():
-        for kh in range((h1 - h0).max()):
-            rows = np.minimum(h0 + kh, h1 - 1)
-            picked = work.index_select(2, creation.tensor(rows, device=x.device))
-            for kw in range((w1 - w0).max()):
-                cols = np.minimum(w0 + kw, w1 - 1)
-                flat = rows[:, None] * w + cols[None, :]
-                yield (picked.index_select(3, creation.tensor(cols, device=x.device)),
-                       creation.tensor(flat, dtype=dtype, device=x.device))
-    first = creation.tensor(h0[:, None] * w + w0[None, :], dtype=dtype, device=x.device)
-    best, where = _fold_max(views(), first, (n, c) + out, dtype, x.device)
-    return best.to(x._dtype), where.to(D.int64)
+        def picked(t, rows):
+            return t.index_select(2 + i, creation.tensor(rows, device=x.device))
+        views = [(picked(values, rows), picked(positions, rows))
+                 for rows in (np.minimum(start + j, end - 1) for j in range((end - start).max()))]
+        shape = values._shape[:2 + i] + (out[i],) + values._shape[3 + i:]
+        values, positions = _fold_max(views, picked(positions, start), shape, dtype, x.device)
+    return values.to(x._dtype), positions.to(D.int64)
 
 
 # --- unpooling ----------------------------------------------------------------------
 
-def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
-    k = _pair(kernel_size, "max_unpool2d: kernel_size must be an int or a tuple of two ints")
-    s = k if stride is None else _pair(stride, "max_unpool2d: stride must be an int or a "
-                                               "tuple of two ints")
-    p = _pair(padding, "max_unpool2d: padding must be an int or a tuple of two ints")
-    default = [(input._shape[-2 + i] - 1) * s[i] + k[i] - 2 * p[i] for i in range(2)]
+def _unpool_output_size(input, k, s, p, output_size):
+    """torch's output size of max unpooling: the default from the pooling arguments, or
+    output_size (spatial, or with the batch and channel dims) within a stride of it."""
+    n = len(k)
+    default = [(input._shape[-n + i] - 1) * s[i] + k[i] - 2 * p[i] for i in range(n)]
     if output_size is None:
-        size = default
-    else:
-        size = list(output_size)
-        if len(size) == 4:
-            size = size[2:]
-        if len(size) != 2:
-            raise ValueError("output_size should be a sequence containing 2 or 4 elements, but it "
-                             f"has a length of '{len(size)}'")
-        for i in range(2):
-            low, high = default[i] - s[i], default[i] + s[i]
-            if not low < size[i] < high:
-                raise ValueError(f'invalid output_size "{output_size}" (dim {i} must be between '
-                                 f"{low} and {high})")
+        return default
+    if len(output_size) == n + 2:
+        output_size = output_size[2:]
+    if len(output_size) != n:
+        raise ValueError(f"output_size should be a sequence containing {n} or {n + 2} elements, "
+                         f"but it has a length of '{len(output_size)}'")
+    for i in range(n):
+        low, high = default[i] - s[i], default[i] + s[i]
+        if not low < output_size[i] < high:
+            raise ValueError(f'invalid output_size "{output_size}" (dim {i} must be between '
+                             f"{low} and {high})")
+    return [int(v) for v in output_size]
+
+
+def _unpool_args(name, n, kernel_size, stride, padding):
+    count = {1: "one int", 2: "two ints", 3: "three ints"}[n]
+    k = _ntuple(kernel_size, n, f"{name}: kernel_size must be an int or a tuple of {count}")
+    s = k if stride is None else _ntuple(stride, n, f"{name}: stride must be an int or a tuple "
+                                                    f"of {count}")
+    p = _ntuple(padding, n, f"{name}: padding must be an int or a tuple of {count}")
+    return k, s, p
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    k, s, p = _unpool_args("max_unpool1d", 1, kernel_size, stride, padding)
+    size = _unpool_output_size(input, k, s, p, output_size)
+    # torch unpools a width of 1 in 2-D (its errors say so) and squeezes it
+    return _max_unpool(input.unsqueeze(-1), indices.unsqueeze(-1), size + [1]).squeeze(-1)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    k, s, p = _unpool_args("max_unpool2d", 2, kernel_size, stride, padding)
+    return _max_unpool(input, indices, _unpool_output_size(input, k, s, p, output_size))
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    k, s, p = _unpool_args("max_unpool3d", 3, kernel_size, stride, padding)
+    return _max_unpool(input, indices, _unpool_output_size(input, k, s, p, output_size))
+
+
+def _max_unpool(input, indices, size):
+    """input's values scattered to their flat positions `indices` in zeroed planes (or
+    volumes) of `size`, with torch's checks of the 2-D or 3-D unpooling."""
+    n = len(size)
     if indices._dtype is not D.int64:
-        raise RuntimeError("elements in indices should be type int64 but got: "
-                           + _TORCH_NAMES[indices._dtype.name])
-    if input.dim() not in (3, 4):
-        raise RuntimeError("Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor "
-                           f"with {input.dim()} dimensions.")
+        got = " but got: " + _TORCH_NAMES[indices._dtype.name] if n == 2 else ""
+        raise RuntimeError("elements in indices should be type int64" + got)
+    if input.dim() not in (n + 1, n + 2):
+        raise RuntimeError(f"Input to max_unpooling{n}d should be a {n + 1}d or {n + 2}d Tensor, "
+                           f"but got a tensor with {input.dim()} dimensions.")
     if indices._shape != input._shape:
         raise RuntimeError("Expected shape of indices to be same as that of the input tensor "
                            f"({list(input._shape)}) but got indices tensor with shape: "
                            f"{list(indices._shape)}")
-    oh, ow = (int(v) for v in size)
+    size = tuple(int(v) for v in size)
+    volume = math.prod(size)
     host = indices.cpu().numpy()  # one read to the host checks every index, as torch does
-    bad = host[(host < 0) | (host >= oh * ow)]
+    bad = host[(host < 0) | (host >= volume)]
     if bad.size:
         raise RuntimeError(f"Found an invalid max index: {bad.flat[0]} (output volumes are of "
-                           f"size {oh}x{ow})")
-    x, unbatched = _batched(input)
-    idx = (indices.unsqueeze(0) if unbatched else indices).reshape(x._shape[0], x._shape[1], -1)
-    n, c = x._shape[:2]
+                           f"size {'x'.join(map(str, size))})")
+    x, unbatched = _batched(input, n)
+    nb, c = x._shape[:2]
+    idx = (indices.unsqueeze(0) if unbatched else indices).reshape(nb, c, -1)
     track = _tracking(x)
 
     def forward():
-        out = creation.zeros((n, c, oh * ow), dtype=x._dtype, device=x.device)
-        return out.scatter_(2, idx, x.reshape(n, c, -1)).view(n, c, oh, ow)
+        out = creation.zeros((nb, c, volume), dtype=x._dtype, device=x.device)
+        return out.scatter_(2, idx, x.reshape(nb, c, -1)).view((nb, c) + size)
     out = _untracked(forward, track)
     if track:
-        out = record("MaxUnpool2DBackward0", out, (x,),
-                     lambda g: (g.reshape(n, c, -1).gather(2, idx).view(x._shape),))
+        out = record(f"MaxUnpool{n}DBackward0", out, (x,),
+                     lambda g: (g.reshape(nb, c, -1).gather(2, idx).view(x._shape),))
     return _unbatch(out, unbatched)

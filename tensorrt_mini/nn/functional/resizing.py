@@ -1,9 +1,11 @@
-"""Resizing: interpolate (nearest, nearest-exact, linear, bilinear, area) and pixel shuffling.
+"""Resizing: interpolate (nearest, nearest-exact, linear, bilinear, trilinear, bicubic, area)
+and pixel shuffling.
 
 Interpolation is separable: each spatial dim is resized in turn, last dim first, by
 gathering source rows along it (index_select) and, for the linear modes, blending two of them
-with weights. Source indices and weights are computed on the host in torch's precision and
-order (float for float32 tensors), so the results are torch's (the blends to an ulp or two).
+with weights (bicubic four, its border rows repeated). Source indices and weights are
+computed on the host in torch's precision and order (float for float32 tensors), so the
+results are torch's (the blends to an ulp or two).
 One graph node per call: its backward runs the transposed gathers along the dims in reverse
 (for each input position, the outputs that read it, gathered and weighted), with no scatter.
 """
@@ -17,7 +19,7 @@ from ...autograd.graph import record
 from ...ops.fused import elementwise
 from ...ops.padding import pad
 from .core import _tracking, _untracked
-from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
+from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
 
@@ -113,6 +115,28 @@ def _linear_weights(in_len, out_len, scale, align_corners, ftype):
     return i0, i1, ftype(1) - l1, l1
 
 
+def _cubic_taps(in_len, out_len, scale, align_corners, ftype):
+    """Four (index, weight) taps per output position, as torch's cpu kernel: the cubic
+    convolution kernel (A = -0.75) at the source coordinate's distance to the four inputs
+    around it, indices past the border clamped to it (the edge value repeats)."""
+    i = np.arange(out_len).astype(ftype)
+    if align_corners:
+        real = (ftype(in_len - 1) / ftype(out_len - 1) if out_len > 1 else ftype(0)) * i
+    else:  # (not clamped at 0 as the linear modes' coordinate is)
+        real = _scale(in_len, out_len, scale, ftype) * (i + ftype(0.5)) - ftype(0.5)
+    base = np.minimum(np.floor(real).astype(np.int64), in_len - 1)
+    t = np.minimum(np.maximum(real - base.astype(ftype), ftype(0)), ftype(1))
+    a = ftype(-0.75)
+
+    def near(x):  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    weights = (far(t + 1), near(t), near(1 - t), far(2 - t))
+    return [(np.clip(base - 1 + j, 0, in_len - 1), w.astype(ftype)) for j, w in enumerate(weights)]
+
+
 def _along(shape_len, d, values, dtype, device):
     """A 1-D host array as a tensor broadcasting along dim d of a shape_len-D tensor."""
     view = [1] * shape_len
@@ -129,22 +153,14 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     elif align_corners is None:
         align_corners = False
     out, scales = _output_and_scales(input, size, scale_factor, recompute_scale_factor)
-    if antialias:
-        raise NotImplementedError("tensorrt_mini's interpolate does not support antialias")
     nd = input.dim()
-    if mode == "area":
-        if nd == 3:
-            return adaptive_avg_pool1d(input, out)
-        if nd == 4:
-            return adaptive_avg_pool2d(input, out)
-    wanted = {"linear": 3, "bilinear": 4, "trilinear": 5}.get(mode)
-    if wanted is not None and nd in (3, 4, 5) and nd != wanted:
-        raise NotImplementedError(f"Got {nd}D input, but {mode} mode needs {wanted}D input")
-    if mode not in ("nearest", "nearest-exact", "linear", "bilinear") or nd not in (3, 4, 5) or \
-            (mode == "nearest-exact" and nd == 5):
-        if nd in (3, 4, 5) and mode in _MODES.split(" | "):
-            raise NotImplementedError(f"tensorrt_mini's interpolate does not support mode "
-                                      f"{mode!r} for {nd}D input")
+    _check_antialias(mode, nd, align_corners, antialias)
+    if mode == "area" and nd in (3, 4, 5):
+        return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[nd - 3](input, out)
+    if nd not in _RANKS.get(mode, ()):
+        wanted = {"linear": 3, "bilinear": 4, "trilinear": 5}.get(mode)
+        if wanted is not None and nd in (3, 4, 5):
+            raise NotImplementedError(f"Got {nd}D input, but {mode} mode needs {wanted}D input")
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got "
                                   f"{nd}D) for the modes: {_MODES} (got {mode})")
     if not input._dtype.is_floating_point:
@@ -161,6 +177,27 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     return _resize(input, out, scales, mode, align_corners)
 
 
+# the input ranks each mode (but area) resizes
+_RANKS = {"nearest": (3, 4, 5), "nearest-exact": (3, 4, 5), "linear": (3,), "bilinear": (4,),
+          "bicubic": (4,), "trilinear": (5,)}
+
+
+def _check_antialias(mode, nd, align_corners, antialias):
+    """torch's refusals of antialias (and of lanczos, which needs it); tm has no
+    anti-aliased kernels, so a call torch would run with antialias=True is refused too."""
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and nd == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes "
+                         "and requires a 4-D tensor as input")
+    if mode == "lanczos" and nd == 4:
+        if align_corners:
+            raise ValueError("Lanczos mode does not support align_corners=True")
+        if not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
+    if antialias:
+        raise NotImplementedError(f"tensorrt_mini's interpolate does not support antialias=True "
+                                  f"(mode {mode!r}); antialias=False resizes without it")
+
+
 def _resize(input, out, scales, mode, align_corners):
     ftype = np.float32 if input._dtype is D.float32 else np.float64
     nd, dev, dtype = input.dim(), input.device, input._dtype
@@ -170,6 +207,8 @@ def _resize(input, out, scales, mode, align_corners):
         scale = None if scales is None else scales[i]
         if mode in ("nearest", "nearest-exact"):
             taps = [(_nearest_indices(in_len, out[i], scale, mode == "nearest-exact"), None)]
+        elif mode == "bicubic":
+            taps = _cubic_taps(in_len, out[i], scale, align_corners, ftype)
         else:
             i0, i1, l0, l1 = _linear_weights(in_len, out[i], scale, align_corners, ftype)
             taps = [(i0, l0), (i1, l1)]
@@ -188,7 +227,8 @@ def _resize(input, out, scales, mode, align_corners):
             g = _gather_taps(pad(g, (0, 0) * (nd - 1 - d) + (0, 1)), [(d, taps)])
         return (g,)
     name = {"nearest": "UpsampleNearest", "nearest-exact": "UpsampleNearestExact",
-            "linear": "UpsampleLinear", "bilinear": "UpsampleBilinear"}[mode]
+            "linear": "UpsampleLinear", "bilinear": "UpsampleBilinear",
+            "trilinear": "UpsampleTrilinear", "bicubic": "UpsampleBicubic"}[mode]
     return record(f"{name}{nd - 2}DBackward0", result, (input,), backward)
 
 

@@ -1,4 +1,4 @@
-"""Convolution layers (Conv1d/2d/3d, ConvTranspose1d/2d) and the Unfold/Fold blocks, with
+"""Convolution layers (Conv1d/2d/3d, ConvTranspose1d/2d/3d) and the Unfold/Fold blocks, with
 torch's constructor arguments, checks, initialisation and printed form."""
 import math
 
@@ -184,6 +184,11 @@ class ConvTranspose1d(_ConvTransposeNd):
 class ConvTranspose2d(_ConvTransposeNd):
     _rank = 2
     _function = staticmethod(F.conv_transpose2d)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    _rank = 3
+    _function = staticmethod(F.conv_transpose3d)
 
 
 class Unfold(Module):

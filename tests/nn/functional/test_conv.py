@@ -252,3 +252,34 @@ def test_cuda_matches_cpu(case):
         return [np.array(t.detach().cpu()) for t in [out] + [x.grad for x in inputs]]
     for got, want in zip(run("cuda"), run("cpu")):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+# conv_transpose3d: values and every gradient against torch's, in float64
+TRANSPOSE3D_CASES = [
+    ("conv_transpose3d", (2, 4, 2, 3, 2), (4, 3, 2, 3, 2), True, dict(
+        stride=(2, 1, 3), padding=(1, 0, 1), output_padding=(1, 0, 2), groups=2,
+        dilation=(1, 2, 1)), "transposed"),
+    ("conv_transpose3d", (2, 3, 2, 2), (2, 1, 2, 2, 2), False, dict(stride=2), "stepped"),
+    ("conv_transpose3d", (1, 2, 3, 2, 2), (2, 3, 1, 2, 2), True, {}, None),
+]
+
+
+@pytest.mark.parametrize("case", TRANSPOSE3D_CASES, ids=["strided", "unbatched", "plain"])
+def test_conv_transpose3d_matches_torch(case):
+    test_matches_torch_values_and_gradients(case)
+
+
+@pytest.mark.parametrize("expr", [
+    "F.conv_transpose3d(L.ones(1, 2, 3, 3, 3), L.ones(2, 2, 2, 2, 2), stride=2, "
+    "output_padding=(0, 2, 0))",
+    "F.conv_transpose3d(L.ones(1, 3, 3, 3, 3), L.ones(2, 2, 2, 2, 2))",
+    "F.conv_transpose3d(L.ones(3, 3, 3), L.ones(3, 2, 2, 2, 2))",
+    "F.conv_transpose3d(L.ones(1, 2, 2, 2, 2), L.ones(2, 1, 2, 2, 2), padding=2)",
+])
+def test_conv_transpose3d_errors_as_torch(expr):
+    test_errors_as_torch(expr)
+
+
+def test_conv_transpose3d_cuda_matches_cpu():
+    test_cuda_matches_cpu(("conv_transpose3d", (1, 1, 2, 2, 2), (1, 2, 2, 1, 2),
+                           dict(stride=(1, 2, 1), padding=(0, 1, 0), output_padding=(0, 1, 0))))

@@ -4,7 +4,7 @@ import pytest
 
 import tensorrt_mini as tm
 import tensorrt_mini.nn.functional as F
-from oracle import same_as_torch
+from oracle import close_to_torch, same_as_torch
 from tensorrt_mini.backends import cuda_runtime
 
 # (function, input shape, keywords): inputs hold small integers, so windows have ties
@@ -257,3 +257,176 @@ def test_gradients_of_gradients_as_torch(call):
         (gx * gx).sum().backward()
         grads.append(np.asarray(x.grad.tolist()))
     np.testing.assert_allclose(*grads, rtol=1e-13, atol=1e-13)
+
+
+# 3-D pooling: small integers again, so windows have ties
+CASES_3D = [
+    ("max_pool3d", (2, 2, 5, 4, 5), dict(kernel_size=2, return_indices=True)),
+    ("max_pool3d", (1, 2, 5, 4, 5), dict(kernel_size=(3, 2, 2), stride=(2, 1, 2), padding=(1, 0, 1),
+                                         dilation=(1, 2, 1), ceil_mode=True, return_indices=True)),
+    ("max_pool3d", (2, 3, 4, 5), dict(kernel_size=3, stride=2, padding=1)),  # unbatched
+    ("avg_pool3d", (2, 2, 5, 4, 5), dict(kernel_size=2)),
+    ("avg_pool3d", (1, 2, 5, 4, 5), dict(kernel_size=(3, 2, 3), stride=2, padding=1,
+                                         ceil_mode=True, count_include_pad=False)),
+    ("avg_pool3d", (2, 3, 4, 5), dict(kernel_size=3, padding=1, divisor_override=5)),
+    ("adaptive_avg_pool3d", (2, 2, 5, 4, 7), dict(output_size=(2, 3, 3))),  # uneven windows
+    ("adaptive_avg_pool3d", (2, 4, 4, 6), dict(output_size=(None, 2, 3))),  # even windows
+    ("adaptive_max_pool3d", (2, 2, 5, 4, 7), dict(output_size=(2, 3, 4), return_indices=True)),
+    ("adaptive_max_pool3d", (2, 4, 4, 6), dict(output_size=(3, None, 1), return_indices=True)),
+]
+
+
+@pytest.mark.parametrize("name,shape,kw", CASES_3D, ids=_ids(CASES_3D))
+def test_3d_values_indices_and_gradients_as_torch(name, shape, kw):
+    test_values_indices_and_gradients_as_torch(name, shape, kw)
+
+
+@pytest.mark.parametrize("expr", [
+    # non-contiguous inputs, an empty batch, integers and float32
+    "lib.nn.functional.max_pool3d((lib.arange(120.) % 7).view(2, 3, 4, 5).transpose(1, 3), 2, "
+    "return_indices=True)",
+    "lib.nn.functional.max_pool3d(lib.arange(240.).view(1, 2, 4, 6, 5)[..., ::2, :], 2, "
+    "stride=1, padding=1, return_indices=True)",
+    "lib.nn.functional.max_pool3d(lib.ones(0, 2, 3, 3, 3), 2, return_indices=True)",
+    # NaN wins, and a window of nothing above -inf points at its first element
+    "lib.nn.functional.max_pool3d(lib.where(lib.arange(120.).view(1, 2, 3, 4, 5) % 11 == 0, "
+    "float('nan'), lib.where(lib.arange(120.).view(1, 2, 3, 4, 5) < 70, -float('inf'), 1.)), "
+    "(3, 2, 2), stride=(2, 1, 2), padding=1, return_indices=True)",
+    "lib.nn.functional.max_pool3d((lib.arange(60) % 7).view(1, 3, 4, 5), 2, return_indices=True)",
+    "lib.nn.functional.avg_pool3d(lib.arange(120.).view(2, 3, 4, 5).transpose(1, 3), 2)",
+    "lib.nn.functional.avg_pool3d(lib.ones(0, 2, 3, 3, 3), 2)",
+    "lib.nn.functional.adaptive_avg_pool3d(lib.ones(0, 2, 3, 3, 3), (None, 2, 0))",
+    "lib.nn.functional.adaptive_max_pool3d((lib.arange(120.) % 7).view(2, 3, 4, 5).transpose(1, 3),"
+    " (2, 3, 2), return_indices=True)",
+    "lib.nn.functional.adaptive_max_pool3d(lib.ones(0, 2, 3, 3, 3), 2, return_indices=True)",
+])
+def test_3d_layouts_and_empty_inputs_as_torch(expr):
+    same_as_torch(expr)
+
+
+def test_adaptive_avg_pool3d_of_a_stepped_input_within_an_ulp_of_torch():
+    # (averaged by matmuls: an ulp or two from torch's sum-then-divide)
+    close_to_torch("lib.nn.functional.adaptive_avg_pool3d(lib.arange(240.).view(1, 2, 4, 6, 5)"
+                   "[..., ::2, :], (2, 1, 3))")
+
+
+@pytest.mark.parametrize("expr", [
+    "lib.nn.functional.max_pool3d(lib.ones(3, 3, 3), 2)",
+    "lib.nn.functional.max_pool3d(lib.ones(1, 2, 3, 3, 3), (2, 2))",
+    "lib.nn.functional.max_pool3d(lib.ones(1, 2, 3, 3, 3), 2, stride=(1, 1))",
+    "lib.nn.functional.max_pool3d(lib.ones(1, 2, 3, 3, 3), 2, padding=(1, 1))",
+    "lib.nn.functional.max_pool3d(lib.ones(1, 2, 3, 3, 3), 2, dilation=(1, 1))",
+    "lib.nn.functional.max_pool3d(lib.ones(1, 2, 3, 3, 3), 0)",
+    "lib.nn.functional.max_pool3d(lib.ones(1, 2, 3, 3, 3), 2, dilation=(1, 0, 1))",
+    "lib.nn.functional.max_pool3d(lib.ones(1, 2, 3, 3, 3), 2, padding=2)",
+    "lib.nn.functional.max_pool3d(lib.ones(1, 2, 3, 3, 3), 2, padding=-1)",
+    "lib.nn.functional.max_pool3d(lib.ones(1, 2, 9, 9, 9), 2, padding=(0, 2, 0), dilation=3)",
+    "lib.nn.functional.max_pool3d(lib.ones(1, 2, 3, 3, 3), (2, 4, 2))",
+    "lib.nn.functional.max_pool3d(lib.ones(1, 2, 0, 3, 3), 2)",
+    "lib.nn.functional.max_pool3d(lib.ones(1, 2, 3, 3, 3, dtype=lib.bool), 2)",
+    "lib.nn.functional.avg_pool3d(lib.ones(3, 3), 2)",
+    "lib.nn.functional.avg_pool3d(lib.ones(1, 2, 3, 3, 3), (2, 2))",
+    "lib.nn.functional.avg_pool3d(lib.ones(1, 2, 3, 3, 3), 2, stride=(1, 1))",
+    "lib.nn.functional.avg_pool3d(lib.ones(1, 2, 3, 3, 3), 2, padding=(1, 1))",
+    "lib.nn.functional.avg_pool3d(lib.ones(1, 2, 3, 3, 3), 4, padding=2)",
+    "lib.nn.functional.avg_pool3d(lib.ones(2, 0, 3, 3), 2)",
+    "lib.nn.functional.avg_pool3d(lib.ones(1, 2, 3, 3, 3), 2, divisor_override=0)",
+    "lib.nn.functional.avg_pool3d(lib.ones(1, 2, 3, 3, 3), 2, divisor_override=1.5)",
+    "lib.nn.functional.adaptive_avg_pool3d(lib.ones(1, 2, 3, 3, 3), (2, 2))",
+    "lib.nn.functional.adaptive_avg_pool3d(lib.ones(1, 2, 3, 3, 3), (2, -1, 2))",
+    "lib.nn.functional.adaptive_avg_pool3d(lib.ones(3, 3), 2)",
+    "lib.nn.functional.adaptive_avg_pool3d(lib.ones(3, 3), (2, 2, 2))",
+    "lib.nn.functional.adaptive_avg_pool3d(lib.ones(1, 2, 0, 3, 3), 2)",
+    "lib.nn.functional.adaptive_avg_pool3d(lib.ones(1, 2, 3, 3, 3).long(), 2)",
+    "lib.nn.functional.adaptive_max_pool3d(lib.ones(1, 2, 3, 3, 3), (2, 2))",
+    "lib.nn.functional.adaptive_max_pool3d(lib.ones(1, 2, 3, 3, 3), (2, -1, 2))",
+    "lib.nn.functional.adaptive_max_pool3d(lib.ones(2, 3, 3), 2)",
+    "lib.nn.functional.adaptive_max_pool3d(lib.ones(1, 2, 3, 0, 3), 2)",
+    "lib.nn.functional.adaptive_max_pool3d(lib.ones(1, 2, 3, 3, 3).long(), 2)",
+    "lib.nn.functional.adaptive_max_pool2d(lib.ones(1, 2, 3, 3), (2, -1))",
+    "lib.nn.functional.adaptive_max_pool2d(lib.ones(1, 2, 3, 3), (2, 2, 2))",
+])
+def test_3d_errors_as_torch(expr):
+    same_as_torch(expr)
+
+
+def _pooled_nd(lib, a, rank):
+    pool = getattr(lib.nn.functional, f"max_pool{rank}d")
+    return pool(lib.tensor(a), 2, return_indices=True)
+
+
+@pytest.mark.parametrize("rank,shape,output_size", [
+    (1, (2, 3, 7), None), (1, (3, 7), (1, 3, 7)), (3, (1, 2, 4, 4, 6), None),
+    (3, (2, 5, 4, 5), (5, 5, 5))], ids=["1d", "1d-unbatched", "3d", "3d-unbatched"])
+def test_max_unpool_1d_3d_invert_max_pool_as_torch(rank, shape, output_size):
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(2).standard_normal(shape)
+    (v, i), (tv, ti) = _pooled_nd(tm, a, rank), _pooled_nd(torch, a, rank)
+    v.requires_grad_()
+    tv.requires_grad_()
+    unpool = f"max_unpool{rank}d"
+    got = getattr(F, unpool)(v, i, 2, output_size=output_size)
+    want = getattr(torch.nn.functional, unpool)(tv, ti, 2, output_size=output_size)
+    np.testing.assert_array_equal(np.asarray(got.detach()), want.detach().numpy())
+    w = np.arange(want.numel(), dtype=np.float64).reshape(want.shape)
+    (got * tm.tensor(w)).sum().backward()
+    (want * torch.tensor(w)).sum().backward()
+    np.testing.assert_array_equal(np.asarray(v.grad), tv.grad.numpy())
+
+
+@pytest.mark.parametrize("expr", [
+    "lib.nn.functional.max_unpool3d(lib.ones(1, 2, 2, 2, 2), lib.zeros(1, 2, 2, 2, 2, "
+    "dtype=lib.long), 2, output_size=(9, 3, 3))",
+    "lib.nn.functional.max_unpool3d(lib.ones(1, 2, 2, 2, 2), lib.zeros(1, 2, 2, 2, 2, "
+    "dtype=lib.long), 2, output_size=(3, 3))",
+    "lib.nn.functional.max_unpool3d(lib.ones(1, 2, 2, 2, 2), lib.full((1, 2, 2, 2, 2), 64), 2)",
+    "lib.nn.functional.max_unpool3d(lib.ones(1, 2, 2, 2, 2), lib.zeros(1, 2, 2, 2, 2, "
+    "dtype=lib.int32), 2)",
+    "lib.nn.functional.max_unpool3d(lib.ones(2, 2, 2), lib.zeros(2, 2, 2, dtype=lib.long), 2)",
+    "lib.nn.functional.max_unpool3d(lib.ones(1, 2, 2, 2, 2), lib.zeros(1, 2, 2, 2, 1, "
+    "dtype=lib.long), 2)",
+    "lib.nn.functional.max_unpool1d(lib.ones(1, 2, 3), lib.full((1, 2, 3), 6), 2)",
+    "lib.nn.functional.max_unpool1d(lib.ones(1, 2, 3), lib.zeros(1, 2, 3, dtype=lib.long), 2, "
+    "output_size=(9,))",
+    "lib.nn.functional.max_unpool1d(lib.ones(1, 2, 3), lib.zeros(1, 2, 3, dtype=lib.int32), 2)",
+    "lib.nn.functional.max_unpool1d(lib.ones(3), lib.zeros(3, dtype=lib.long), 2)",
+    "lib.nn.functional.max_unpool1d(lib.ones(1, 2, 3), lib.zeros(1, 2, 2, dtype=lib.long), 2)",
+])
+def test_max_unpool_1d_3d_errors_as_torch(expr):
+    same_as_torch(expr)
+
+
+def test_3d_gradcheck_of_the_hand_written_backwards():
+    x = tm.tensor(np.random.default_rng(3).standard_normal((1, 1, 3, 4, 3)), requires_grad=True)
+    for fn in (lambda t: F.max_pool3d(t, 2, stride=1, padding=1),
+               lambda t: F.avg_pool3d(t, 2, stride=1, padding=1, count_include_pad=False),
+               lambda t: F.adaptive_avg_pool3d(t, (2, 3, 2)),
+               lambda t: F.adaptive_max_pool3d(t, (2, 3, 2))):
+        assert tm.autograd.gradcheck(fn, (x,))
+
+
+OPS_3D_ON_CUDA = [
+    lambda f, x: f.max_pool3d(x, 2, stride=1, padding=1, return_indices=True),
+    lambda f, x: f.avg_pool3d(x, 2, stride=1, padding=1, count_include_pad=False),
+    lambda f, x: f.adaptive_avg_pool3d(x, (2, 3, 2)),
+    lambda f, x: f.adaptive_max_pool3d(x, (2, 3, 2), return_indices=True),
+    lambda f, x: f.max_unpool3d(*f.max_pool3d(x, 2, return_indices=True), 2),
+    lambda f, x: f.max_unpool1d(*f.max_pool1d(x[0, 0], 2, return_indices=True), 2),
+]
+
+
+@pytest.mark.parametrize("op", OPS_3D_ON_CUDA, ids=["max3d", "avg3d", "aavg3d", "amax3d",
+                                                    "unpool3d", "unpool1d"])
+def test_3d_cuda_matches_cpu(op):
+    if not cuda_runtime.is_available():
+        pytest.skip(f"cuda unavailable: {cuda_runtime.unavailable()}")
+    a = np.random.default_rng(4).integers(-3, 4, (1, 1, 3, 4, 4)).astype(np.float32)
+    results = []
+    for device in ("cpu", "cuda"):
+        x = tm.tensor(a, device=device, requires_grad=True)
+        out = op(F, x)
+        out = out if isinstance(out, tuple) else (out,)
+        out[0].sum().backward()
+        results.append([np.asarray(t.detach().cpu()) for t in out] + [np.asarray(x.grad.cpu())])
+    for got, want in zip(results[1], results[0]):
+        np.testing.assert_allclose(got, want, rtol=1e-6)

@@ -154,3 +154,87 @@ def test_gradients_of_gradients_as_torch(kw):
         (gx * gx).sum().backward()
         grads.append(np.asarray(x.grad.tolist()))
     np.testing.assert_allclose(*grads, rtol=1e-13, atol=1e-13)
+
+
+# bicubic (4-D), trilinear (5-D) and nearest-exact and area in 5-D: values and gradients
+NEW_MODE_CASES = [
+    ((2, 3, 5, 7), dict(mode="bicubic", size=(8, 3))),
+    ((2, 3, 5, 7), dict(mode="bicubic", scale_factor=(1.7, 0.6), align_corners=True)),
+    ((2, 3, 5, 7), dict(mode="bicubic", scale_factor=(1.7, 0.6), recompute_scale_factor=True)),
+    ((1, 2, 3, 2), dict(mode="bicubic", size=1, align_corners=True)),
+    ((1, 2, 3, 4, 5), dict(mode="trilinear", size=(4, 7, 2))),
+    ((1, 2, 3, 4, 5), dict(mode="trilinear", scale_factor=(1.5, 2, 0.7), align_corners=True)),
+    ((1, 2, 3, 4, 5), dict(mode="nearest-exact", scale_factor=(1.5, 2, 0.7))),
+    ((1, 2, 3, 4, 5), dict(mode="nearest", size=(2, 5, 3))),
+    ((1, 2, 3, 4, 5), dict(mode="area", size=(2, 3, 3))),
+]
+
+
+@pytest.mark.parametrize("shape,kw", NEW_MODE_CASES, ids=[str(kw) for _, kw in NEW_MODE_CASES])
+def test_bicubic_trilinear_and_5d_modes_as_torch(shape, kw):
+    _check(shape, kw, "float64", 1e-13)
+    _check(shape, kw, "float32", 2e-6)
+
+
+@pytest.mark.parametrize("expr", [
+    # a transposed and a stepped input, the grad_fn names, and torch's refusals
+    "lib.nn.functional.interpolate(lib.arange(12.).view(1, 1, 3, 4).transpose(2, 3), size=(5, 2), "
+    "mode='bicubic', align_corners=True)",
+    "lib.nn.functional.interpolate(lib.arange(48.).view(1, 2, 2, 3, 4)[..., ::2], size=(3, 2, 3),"
+    " mode='trilinear', align_corners=True)",
+    "lib.nn.functional.interpolate(lib.ones(1, 1, 2, 2, requires_grad=True), size=3, "
+    "mode='bicubic').grad_fn.name()",
+    "lib.nn.functional.interpolate(lib.ones(1, 1, 2, 2, 2, requires_grad=True), size=3, "
+    "mode='trilinear').grad_fn.name()",
+    "lib.nn.functional.interpolate(lib.ones(1, 1, 2, 2, 2, requires_grad=True), size=3, "
+    "mode='nearest-exact').grad_fn.name()",
+    "lib.nn.functional.interpolate(lib.ones(1, 1, 2, 2), size=3, mode='bicubic', "
+    "antialias=False).shape",
+    "lib.nn.functional.interpolate(lib.ones(1, 1, 2), size=3, mode='bicubic')",
+    "lib.nn.functional.interpolate(lib.ones(1, 1, 2, 2, 2), size=3, mode='bicubic')",
+    "lib.nn.functional.interpolate(lib.ones(1, 1, 2, 2), size=3, mode='trilinear')",
+    "lib.nn.functional.interpolate(lib.ones(1, 1, 2), size=3, mode='trilinear')",
+    "lib.nn.functional.interpolate(lib.ones(1, 1, 2, 2, 2), size=3, mode='bilinear')",
+    "lib.nn.functional.interpolate(lib.ones(1, 1, 2, 2, 2), size=(3, 0, 3), mode='trilinear')",
+    "lib.nn.functional.interpolate(lib.ones(1, 1, 2, 2), size=3, antialias=True)",
+    "lib.nn.functional.interpolate(lib.ones(1, 1, 2, 2, 2), size=3, mode='trilinear', "
+    "antialias=True)",
+    "lib.nn.functional.interpolate(lib.ones(1, 1, 2, 2), size=3, mode='lanczos')",
+    "lib.nn.functional.interpolate(lib.ones(1, 1, 2, 2), size=3, mode='lanczos', "
+    "align_corners=True, antialias=True)",
+])
+def test_new_modes_layouts_and_errors_as_torch(expr):
+    same_as_torch(expr)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "lanczos"])
+def test_antialias_is_refused_where_torch_would_run_it(mode):
+    with pytest.raises(NotImplementedError, match="does not support antialias=True"):
+        F.interpolate(tm.ones(1, 1, 4, 4), size=2, mode=mode, antialias=True)
+
+
+def test_bicubic_and_trilinear_gradcheck():
+    x = tm.tensor(np.random.default_rng(1).standard_normal((1, 1, 3, 4)), requires_grad=True)
+    assert tm.autograd.gradcheck(lambda t: F.interpolate(t, size=(5, 3), mode="bicubic"), (x,))
+    v = tm.tensor(np.random.default_rng(2).standard_normal((1, 1, 2, 3, 2)), requires_grad=True)
+    assert tm.autograd.gradcheck(
+        lambda t: F.interpolate(t, scale_factor=1.5, mode="trilinear", align_corners=True), (v,))
+
+
+@pytest.mark.parametrize("shape,kw", [
+    ((1, 2, 3, 3), dict(size=(4, 2), mode="bicubic", align_corners=True)),
+    ((1, 1, 2, 3, 2), dict(scale_factor=(1.5, 1, 2), mode="trilinear")),
+    ((1, 1, 2, 3, 2), dict(size=(3, 2, 3), mode="nearest-exact")),
+], ids=["bicubic", "trilinear", "nearest-exact-3d"])
+def test_new_modes_cuda_match_cpu(shape, kw):
+    if not cuda_runtime.is_available():
+        pytest.skip(f"cuda unavailable: {cuda_runtime.unavailable()}")
+    a = np.random.default_rng(2).standard_normal(shape).astype(np.float32)
+    results = []
+    for device in ("cpu", "cuda"):
+        x = tm.tensor(a, device=device, requires_grad=True)
+        y = F.interpolate(x, **kw)
+        (y * y).sum().backward()
+        results.append((np.asarray(y.detach().cpu()), np.asarray(x.grad.cpu())))
+    for got, want in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)

@@ -133,3 +133,23 @@ def test_unfold_and_fold_layers_call_the_functions():
     back = nn.Fold((4, 5), (2, 3), padding=1)(cols)
     np.testing.assert_array_equal(np.array(back), np.array(
         tm.nn.functional.fold(cols, (4, 5), (2, 3), padding=1)))
+
+
+@pytest.mark.parametrize("expr", [
+    "L.nn.ConvTranspose3d(4, 6, 3)",
+    "L.nn.ConvTranspose3d(4, 6, (3, 2, 1), stride=(2, 1, 1), padding=(1, 0, 0), "
+    "output_padding=(1, 0, 0), groups=2, bias=False, dilation=(1, 2, 1))",
+    "L.nn.ConvTranspose3d(4, 6, 3, padding_mode='circular')",
+])
+def test_conv_transpose3d_repr_and_errors_as_torch(expr):
+    test_repr_and_constructor_errors_as_torch(expr)
+
+
+def test_conv_transpose3d_layer_and_output_size_match_torch():
+    torch = needs_torch()
+    want, got = _pair(torch, "L.nn.ConvTranspose3d(2, 4, (2, 3, 2), stride=2, padding=(1, 0, 0), "
+                      "groups=2)", (1, 2, 2, 3, 2), output_size=(3, 8, 5))
+    assert got[0].shape == want[0].shape == (1, 4, 3, 8, 5)
+    assert [p.shape for p in got[1:]] == [p.shape for p in want[1:]]
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-9)

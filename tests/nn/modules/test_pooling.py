@@ -72,3 +72,56 @@ def test_max_unpool2d_layer_takes_indices_and_output_size():
     assert out.shape == (1, 1, 5, 6)
     assert tm.equal(out, tm.where(out != 0, x, tm.zeros(())))
     assert out.count_nonzero().item() == 6
+
+
+@pytest.mark.parametrize("expr", [
+    "L.nn.MaxPool3d(2)",
+    "L.nn.MaxPool3d((2, 3, 1), stride=1, padding=(1, 1, 0), dilation=2, return_indices=True, "
+    "ceil_mode=True)",
+    "L.nn.AvgPool3d(2)",
+    "L.nn.AvgPool3d((3, 2, 2), 2, 1, True, False, 2)",
+    "L.nn.AdaptiveAvgPool3d((None, 3, 2))",
+    "L.nn.AdaptiveMaxPool3d(3, return_indices=True)",
+    "L.nn.MaxUnpool1d(2)",
+    "L.nn.MaxUnpool1d(3, stride=2, padding=1)",
+    "L.nn.MaxUnpool3d(2)",
+    "L.nn.MaxUnpool3d((2, 3, 1), stride=1, padding=(1, 0, 0))",
+])
+def test_3d_and_unpool_reprs_as_torch(expr):
+    torch = pytest.importorskip("torch")
+    assert repr(eval(expr, {"L": tm})) == repr(eval(expr, {"L": torch}))
+
+
+LAYERS_3D = [
+    (lambda: nn.MaxPool3d(3, stride=2, padding=1, ceil_mode=True, return_indices=True),
+     lambda x: tm.nn.functional.max_pool3d(x, 3, 2, 1, ceil_mode=True, return_indices=True)),
+    (lambda: nn.AvgPool3d(3, 2, 1, count_include_pad=False, divisor_override=4),
+     lambda x: tm.nn.functional.avg_pool3d(x, 3, 2, 1, count_include_pad=False,
+                                           divisor_override=4)),
+    (lambda: nn.AdaptiveAvgPool3d((2, None, 3)),
+     lambda x: tm.nn.functional.adaptive_avg_pool3d(x, (2, 4, 3))),
+    (lambda: nn.AdaptiveMaxPool3d(2, return_indices=True),
+     lambda x: tm.nn.functional.adaptive_max_pool3d(x, 2, return_indices=True)),
+]
+
+
+@pytest.mark.parametrize("make,functional", LAYERS_3D, ids=[repr(m()) for m, _ in LAYERS_3D])
+def test_3d_forward_is_the_functional_form(make, functional):
+    x = tm.tensor(np.random.default_rng(0).standard_normal((2, 3, 3, 4, 5)), dtype=tm.float32)
+    got, want = make()(x), functional(x)
+    for a, b in zip(got if isinstance(got, tuple) else (got,),
+                    want if isinstance(want, tuple) else (want,)):
+        assert tm.equal(a, b)
+
+
+def test_max_unpool1d_and_3d_layers_take_indices_and_output_size():
+    x = tm.arange(75.0).view(1, 3, 5, 5)
+    values, indices = nn.MaxPool3d(2, return_indices=True)(x)
+    out = nn.MaxUnpool3d(2)(values, indices, output_size=x.shape[1:])
+    assert out.shape == (1, 3, 5, 5)
+    assert tm.equal(out, tm.where(out != 0, x, tm.zeros(())))
+    assert out.count_nonzero().item() == 4
+    line = tm.arange(1.0, 8.0).view(1, 1, 7)
+    values, indices = nn.MaxPool1d(2, return_indices=True)(line)
+    out = nn.MaxUnpool1d(2)(values, indices, output_size=(7,))
+    assert out.tolist() == [[[0.0, 2.0, 0.0, 4.0, 0.0, 6.0, 0.0]]]
