@@ -80,6 +80,8 @@ CASES = {
                     lambda F_, q, k, v: F_.scaled_dot_product_attention(q, k[:, :, ::2], v)),
     "broadcast-batch": ((normal(1, 3, 4, 8), normal(2, 3, 5, 8), normal(3, 5, 6)), (1, 1, 1),
                         lambda F_, q, k, v: F_.scaled_dot_product_attention(q, k, v)),
+    "value-broadcast-wider": ((normal(3, 4, 8), normal(3, 5, 8), normal(2, 3, 5, 6)), (1, 1, 1),
+                              lambda F_, q, k, v: F_.scaled_dot_product_attention(q, k, v)),
     "batch-of-1": ((normal(1, 1, 4, 8), normal(1, 1, 5, 8), normal(1, 1, 5, 6)), (1, 1, 1),
                    lambda F_, q, k, v: F_.scaled_dot_product_attention(q, k, v)),
     "large-enough-to-spread-the-gemms": (
@@ -255,7 +257,7 @@ def test_cuda_matches_cpu():
         np.testing.assert_allclose(g, c, rtol=1e-5, atol=1e-6)
 
 
-def test_cuda_causal_and_dead_row():
+def test_cuda_causal_dead_row_and_dropout():
     if not cuda_runtime.is_available():
         pytest.skip("no cuda device")
     q, k, v = (normal(2, 3, 2) for _ in range(3))
@@ -265,6 +267,11 @@ def test_cuda_causal_and_dead_row():
         for d in ("cpu", "cuda")]
     np.testing.assert_allclose(outs[1], outs[0], rtol=1e-5, atol=1e-6)
     assert not outs[1][:, 2].any()
+    eye = tm.eye(3, device="cuda").expand(2, 3, 3)  # the output rows are the dropped weights
+    w = np.asarray(F.scaled_dot_product_attention(tm.zeros(2, 3, 2, device="cuda"),
+                                                  tm.zeros(2, 3, 2, device="cuda"), eye,
+                                                  dropout_p=0.5).cpu())
+    assert np.isin(w, [0.0, np.float32(1 / 3 / 0.5)]).all()
     causal = [np.asarray(F.scaled_dot_product_attention(
         *(tm.tensor(a, device=d) for a in (q, k, v)), is_causal=True).cpu())
         for d in ("cpu", "cuda")]
