@@ -93,11 +93,11 @@ def _get_pool():
 
 def matmul_spread(out, a, b):
     """out[...] = a @ b for numpy arrays whose batch dims broadcast to out's (out is
-    C-contiguous), a slice of the batch per thread."""
+    C-contiguous), a slice of the batch's longest dim per thread."""
     batch = out.shape[:-2]
-    axis = next((i for i, n in enumerate(batch) if n > 1), None)
+    axis = max(range(len(batch)), key=batch.__getitem__, default=None)  # (the longest)
     work = out.size * a.shape[-1]
-    if _single is None or _workers < 2 or axis is None or work < SPREAD_MIN:
+    if _single is None or _workers < 2 or axis is None or batch[axis] < 2 or work < SPREAD_MIN:
         np.matmul(a, b, out=out)
         return
     a = np.broadcast_to(a, batch + a.shape[-2:])

@@ -11,7 +11,7 @@ RNG = np.random.default_rng(0)
 
 @pytest.mark.parametrize("a_shape, b_shape, transpose_b", [
     ((3, 2, 96, 64), (3, 1, 64, 160), False),  # b shared across dim 1; 3 does not split in 2
-    ((1, 5, 128, 64), (5, 128, 64), True),     # the first batch dim is 1: split along the next
+    ((1, 5, 128, 64), (5, 128, 64), True),     # split along the second batch dim
 ])
 def test_matches_numpy(a_shape, b_shape, transpose_b):
     a = RNG.standard_normal(a_shape, dtype=np.float32)

@@ -24,9 +24,9 @@ from ... import _tensor as T
 from ... import creation
 from ... import dtypes as D
 from ...autograd.graph import record, run
+from ...layout import broadcast_shapes
 from ...ops import elementwise as E
 from ...ops.dispatch import GradMode
-from ...layout import broadcast_shapes
 from ...ops.linalg import _check as _check_product, _kind as _product_kind, matmul
 from ...ops.sampling import bernoulli_
 from .core import _tracking, softmax
@@ -116,7 +116,7 @@ def _is_number(x):
 
 def _check_inputs(query, key, value, attn_mask):
     q, k, v = query._dtype, key._dtype, value._dtype
-    if not q is k is v:
+    if not (q is k is v):
         raise RuntimeError("Expected query, key, and value to have the same dtype, but got "
                            f"query.dtype: {E.C_NAMES[q.name]} key.dtype: {E.C_NAMES[k.name]} and "
                            f"value.dtype: {E.C_NAMES[v.name]} instead.")
@@ -176,10 +176,9 @@ def _additive_mask(attn_mask, is_causal, query, key):
     """(a float mask to add to the scores, or None; the rows it masks out entirely, or
     None): a bool mask (True takes part) or is_causal (the top-left lower triangle) becomes
     0 / -inf, as in torch. Rows with no score left give 0, as torch's do."""
-    if is_causal:
-        keep = creation.ones((query._shape[-2], key._shape[-2]), dtype=D.bool_,
-                             device=query.device).tril()
-        attn_mask = keep  # (top-left aligned: row 0 always keeps column 0)
+    if is_causal:  # (top-left aligned: row i keeps columns 0..i, so no row is empty)
+        attn_mask = creation.ones((query._shape[-2], key._shape[-2]), dtype=D.bool_,
+                                  device=query.device).tril()
     if attn_mask is None:
         return None, None
     if attn_mask._dtype is D.bool_:
