@@ -82,6 +82,9 @@ CASES = {
                         lambda F_, q, k, v: F_.scaled_dot_product_attention(q, k, v)),
     "value-broadcast-wider": ((normal(3, 4, 8), normal(3, 5, 8), normal(2, 3, 5, 6)), (1, 1, 1),
                               lambda F_, q, k, v: F_.scaled_dot_product_attention(q, k, v)),
+    "self-attention-one-tensor": ((normal(2, 3, 5, 4),), (1,),
+                                  lambda F_, x: F_.scaled_dot_product_attention(
+                                      x, x, x, is_causal=True)),
     "batch-of-1": ((normal(1, 1, 4, 8), normal(1, 1, 5, 8), normal(1, 1, 5, 6)), (1, 1, 1),
                    lambda F_, q, k, v: F_.scaled_dot_product_attention(q, k, v)),
     "large-enough-to-spread-the-gemms": (
