@@ -74,9 +74,12 @@ _pool_lock = threading.Lock()
 
 
 def _forget_pool():
-    """A forked child has none of the parent's threads: it starts its own pool."""
-    global _pool
+    """A forked child has none of the parent's threads: it starts its own pool, and a
+    fresh count of users (a lock held in the parent at the fork stays held in the child)."""
+    global _pool, _single
     _pool = None
+    if _setters is not None:
+        _single = _SingleThreadedBlas(_setters)
 
 
 if hasattr(os, "register_at_fork"):

@@ -32,3 +32,19 @@ def test_openblas_threads_restored():
     a = RNG.standard_normal((4, 128, 128), dtype=np.float32)
     cpu_gemm.matmul_spread(np.empty((4, 128, 128), np.float32), a, a)
     assert cpu_gemm._setters[0]() == before
+
+
+def test_a_forked_child_spreads_its_own_products():
+    """The parent's pool threads do not exist in a fork: the child starts its own."""
+    import multiprocessing
+    a = RNG.standard_normal((4, 128, 128), dtype=np.float32)
+    cpu_gemm.matmul_spread(np.empty((4, 128, 128), np.float32), a, a)  # the parent's pool
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        got = pool.apply_async(_spread_product, (a,)).get(timeout=60)
+    np.testing.assert_allclose(got, np.matmul(a, a), rtol=1e-5, atol=1e-4)
+
+
+def _spread_product(a):
+    out = np.empty(a.shape, np.float32)
+    cpu_gemm.matmul_spread(out, a, a)
+    return out
