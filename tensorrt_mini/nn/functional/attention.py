@@ -311,8 +311,14 @@ def _softmax_in_place_cpu(scores):
     return scores
 
 
+def _softmax_cuda(scores):
+    """tm's softmax over the last dim (the composite of amax, exp, sum and div on cuda)."""
+    return softmax(scores, -1)
+
+
+# device -> implementation; cuda's runs tm ops (cuBLAS GEMMs) until a fused attention
+# kernel, with forward and backward of these signatures, takes its place
 _IMPLEMENTATIONS = {
     "cpu": _Composite(_gemm_cpu, _softmax_in_place_cpu),
-    # cuda: tm ops, cuBLAS GEMMs and the composite softmax (a fused kernel may take over)
-    "cuda": _Composite(matmul, lambda scores: softmax(scores, -1)),
+    "cuda": _Composite(matmul, _softmax_cuda),
 }

@@ -44,6 +44,8 @@ CASES = {
            lambda F_, q, k, v: F_.scaled_dot_product_attention(q, k, v)),
     "3d-scale": ((normal(2, 4, 8), normal(2, 5, 8), normal(2, 5, 3)), (1, 1, 1),
                  lambda F_, q, k, v: F_.scaled_dot_product_attention(q, k, v, scale=0.7)),
+    "3d-only-value-grad": ((normal(2, 4, 8), normal(2, 5, 8), normal(2, 5, 3)), (0, 0, 1),
+                           lambda F_, q, k, v: F_.scaled_dot_product_attention(q, k, v)),
     "2d-causal-L<S": ((normal(3, 4), normal(5, 4), normal(5, 2)), (1, 1, 1),
                       lambda F_, q, k, v: F_.scaled_dot_product_attention(q, k, v,
                                                                           is_causal=True)),
