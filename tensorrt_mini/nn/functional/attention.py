@@ -42,6 +42,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if attn_mask is not None and is_causal:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set "
                            "when is_causal=True")
+    if not value.numel():
+        return _no_values(query, key, value)
     k_groups, v_groups = _head_groups(query, key, value) if enable_gqa else (1, 1)
     dropout_p = float(dropout_p)  # (p > 1 is refused where the dropout runs, as in torch)
     _check_mask_rank(query, key, value, attn_mask, dropout_p)
@@ -77,6 +79,21 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         return gq, gk, gv, gm
     return record(_NODE_NAMES[device], out, (query, key, value, attn_mask if grad_mask else None),
                   grads, saved)
+
+
+def _no_values(query, key, value):
+    """torch's answer for a value with no elements (no keys, or an empty value dim), before
+    any other check: zeros of the query's batch shape (not broadcast with the key's) and
+    the value's last dim, with zero gradients for query and key (none for the mask)."""
+    out = creation.zeros(query._shape[:-1] + value._shape[-1:], dtype=query._dtype,
+                         device=query.device)
+    inputs = (query, key, value)
+    if not _tracking(*inputs):
+        return out
+
+    def backward(g):
+        return tuple(creation.zeros_like(x) if x._requires_grad else None for x in inputs)
+    return record("AddBackward0", out, inputs, backward)
 
 
 class _Plan:

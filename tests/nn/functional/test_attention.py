@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import tensorrt_mini as tm
 import tensorrt_mini.nn.functional as F
@@ -95,6 +96,9 @@ CASES = {
         lambda F_, q, k, v, m: F_.scaled_dot_product_attention(q, k, v, m)),
     "no-keys": ((normal(2, 4, 8), normal(2, 0, 8), normal(2, 0, 6)), (1, 1, 1),
                 lambda F_, q, k, v: F_.scaled_dot_product_attention(q, k, v)),
+    "no-keys-query-batch-not-broadcast": (
+        (normal(1, 4, 8), normal(2, 0, 8), normal(2, 0, 6)), (1, 1, 1),
+        lambda F_, q, k, v: F_.scaled_dot_product_attention(q, k, v)),
     "no-head-dim": ((normal(2, 4, 0), normal(2, 5, 0), normal(2, 5, 3)), (1, 1, 1),
                     lambda F_, q, k, v: F_.scaled_dot_product_attention(q, k, v)),
 }
@@ -131,6 +135,45 @@ def test_values_and_grads_match_torch(name):
                 assert m.grad.shape == t.grad.shape and m.grad.dtype is m.dtype
                 np.testing.assert_allclose(np.asarray(m.grad), t.grad.numpy(), rtol=1e-9,
                                            atol=1e-10, err_msg=name)
+
+
+@st.composite
+def attention_inputs(draw):
+    """Random batch dims (each side may broadcast), heads that group, sequence and head
+    sizes (0 included), and a mask: none, causal, bool or float, of a broadcastable shape."""
+    batch = draw(st.lists(st.integers(1, 2), max_size=2))
+    k_heads = draw(st.integers(1, 2))
+    heads = k_heads * draw(st.integers(1, 2))
+    gqa = heads != k_heads
+    n_q, n_k, e, ev = (draw(st.integers(0 if i else 1, 4)) for i in range(4))
+    shapes = [batch + [heads, n_q, e], batch + [k_heads, n_k, e], batch + [k_heads, n_k, ev]]
+    for s in shapes:
+        if draw(st.booleans()) and s[:-3]:
+            s[0] = 1  # broadcast along the first batch dim
+    kind = draw(st.sampled_from(["none", "causal", "bool", "float"]))
+    mask_shape = [draw(st.sampled_from([1, heads])), n_q, draw(st.sampled_from([1, n_k]))]
+    return [tuple(s) for s in shapes], gqa, kind, tuple(mask_shape)
+
+
+@settings(max_examples=15, deadline=None)
+@given(attention_inputs(), st.integers(0, 2**31 - 1))
+def test_random_shapes_and_masks_match_torch(case, seed):
+    torch = needs_torch()
+    shapes, gqa, kind, mask_shape = case
+    rng = np.random.default_rng(seed)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    mask = rng.random(mask_shape) > 0.3 if kind == "bool" else \
+        np.where(rng.random(mask_shape) > 0.3, rng.standard_normal(mask_shape), -math.inf)
+    results = []
+    for lib in (tm, torch):
+        xs = [lib.tensor(a, requires_grad=True) for a in arrays]
+        m = None if kind in ("none", "causal") else lib.tensor(mask)
+        out = lib.nn.functional.scaled_dot_product_attention(
+            *xs, attn_mask=m, is_causal=kind == "causal", enable_gqa=gqa)
+        (out * lib.tensor(np.linspace(-1, 1, out.numel()).reshape(out.shape))).sum().backward()
+        results.append([np.asarray(t.detach()) for t in (out, *(x.grad for x in xs))])
+    for mine, theirs in zip(*results):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-9, atol=1e-10)
 
 
 def test_fully_masked_rows_give_zeros_as_torch_on_cpu():
@@ -236,7 +279,13 @@ R = "lib.ones"
     f"{SDPA}({R}(2, 6, 4, 8), {R}(2, 2, 5, 8), {R}(2, 2, 5, 6))",
     f"{SDPA}({R}(4, 8), {R}(5, 8), {R}(5, 6), enable_gqa=True)",
     f"{SDPA}({R}(2, 4, 8), {R}(2, 5, 8), {R}(2, 5, 6), dropout_p=1.5)",
+    f"{SDPA}({R}(2, 4, 8), {R}(2, 5, 7), {R}(2, 5, 6), dropout_p=1.5)",  # (torch's order)
+    f"{SDPA}({R}(2, 4, 8), {R}(2, 5, 8), {R}(2, 6, 6), dropout_p=1.5)",
+    f"{SDPA}({R}(2, 6, 4, 8), {R}(2, 4, 5, 8), {R}(2, 4, 5, 6), {R}(5), enable_gqa=True)",
     f"{SDPA}([1.0], {R}(2, 5, 8), {R}(2, 5, 6))",
+    # a value with no elements: zeros of the query's batch shape, before the other checks
+    f"{SDPA}({R}(1, 3, 2), {R}(2, 4, 2), {R}(2, 4, 0))",
+    f"{SDPA}({R}(2, 6, 3, 2), {R}(2, 4, 4, 2), {R}(2, 4, 4, 0), dropout_p=1.5, enable_gqa=True)",
     f"{SDPA}({R}(2, 4, 8), {R}(2, 5, 8), {R}(2, 5, 6), is_causal=1)",
     f"{SDPA}({R}(2, 4, 8), {R}(2, 5, 8), {R}(2, 5, 6), scale='a')",
 ])
