@@ -14,8 +14,8 @@ broadcasts it; the key's gradient sums over the group.
 
 A device's implementation in _IMPLEMENTATIONS has forward(plan, q, k, v, mask, dead) ->
 (out, saved) and backward(plan, grad, need, saved) -> 4 gradients. Both devices run the
-same composite: the cpu's with its spread GEMMs and its one-pass softmax written over the
-scores, cuda's with tm ops (cuBLAS GEMMs); a fused cuda kernel can take cuda's entry.
+same composite: the cpu's with its spread GEMMs and its one-pass softmax kernel, cuda's
+with tm ops (cuBLAS GEMMs); a fused cuda kernel can take cuda's entry.
 """
 import math
 import numbers
@@ -241,7 +241,7 @@ def _sum_to(t, shape):
 class _Composite:
     """The forward and backward through batched GEMMs, given a device's GEMM, gemm(a, b)
     (batch dims broadcast, torch's matmul errors), and softmax, softmax_rows(scores) over
-    the last dim (it may reuse the scores' memory)."""
+    the last dim."""
 
     def __init__(self, gemm, softmax_rows):
         self.gemm, self.softmax_rows = gemm, softmax_rows
@@ -321,11 +321,14 @@ def _gemm_cpu(a, b):
     return out
 
 
-def _softmax_in_place_cpu(scores):
-    """The cpu backend's one-pass softmax over the last dim, written over the scores (a
-    fresh contiguous GEMM result: no second L x S buffer)."""
-    T.backends.get("cpu").softmax(scores, scores, scores.dim() - 1, False)
-    return scores
+def _softmax_cpu(scores):
+    """The cpu backend's one-pass softmax over the last dim of the (contiguous) scores,
+    into a buffer of its own: written over its input, the kernel's loops lose their
+    vector form (LLVM's alias check fails) and ran 3.4x slower (0.25 s against 0.073 s
+    on 8M floats, allocation included)."""
+    out = T.empty_tensor(scores._shape, scores._dtype, scores._storage.device)
+    T.backends.get("cpu").softmax(out, scores, scores.dim() - 1, False)
+    return out
 
 
 def _softmax_cuda(scores):
@@ -336,6 +339,6 @@ def _softmax_cuda(scores):
 # device -> implementation; cuda's runs tm ops (cuBLAS GEMMs) until a fused attention
 # kernel, with forward and backward of these signatures, takes its place
 _IMPLEMENTATIONS = {
-    "cpu": _Composite(_gemm_cpu, _softmax_in_place_cpu),
+    "cpu": _Composite(_gemm_cpu, _softmax_cpu),
     "cuda": _Composite(matmul, _softmax_cuda),
 }
