@@ -76,8 +76,8 @@ _pool_lock = threading.Lock()
 def _forget_pool():
     """A forked child has none of the parent's threads: it starts its own pool, and a
     fresh count of users (a lock held in the parent at the fork stays held in the child)."""
-    global _pool, _single
-    _pool = None
+    global _pool, _pool_lock, _single
+    _pool, _pool_lock = None, threading.Lock()
     if _setters is not None:
         _single = _SingleThreadedBlas(_setters)
 
@@ -113,7 +113,8 @@ def matmul_spread(out, a, b):
         s = lead + (slice(bounds[i], bounds[i + 1]),)
         np.matmul(a[s], b[s], out=out[s])
     with _single:
-        futures = [_get_pool().submit(part, i) for i in range(_workers) if bounds[i] < bounds[i + 1]]
+        pool = _get_pool()
+        futures = [pool.submit(part, i) for i in range(_workers) if bounds[i] < bounds[i + 1]]
         for f in futures:  # (all finish before OpenBLAS gets its threads back)
             f.exception()
     for f in futures:

@@ -311,8 +311,8 @@ def _dropout_factors(probs, p):
 
 def _gemm_cpu(a, b):
     """a @ b through the cpu backend's spread GEMM: single-threaded BLAS calls over slices
-    of the batch (a few large GEMMs per head ran 10-20x slower on OpenBLAS's own threads on
-    a busy machine; backends/cpu_gemm.py)."""
+    of the batch (a batch of per-head products ran 10-20x slower on OpenBLAS's own threads
+    on a busy machine; backends/cpu_gemm.py)."""
     _check_product(a, b, _product_kind(a.dim(), b.dim()))
     batch = broadcast_shapes(a._shape[:-2], b._shape[:-2])
     out = T.empty_tensor(batch + (a._shape[-2], b._shape[-1]), a._dtype, a._storage.device)
