@@ -159,7 +159,7 @@ def _check_inputs(query, key, value, attn_mask):
         if query.dim() == 2 and key.dim() == 2:
             raise RuntimeError("expected m1 and m2 to have the same dtype, but got: float != "
                                + E.C_NAMES[q.name])
-        raise RuntimeError(f"expected scalar type Float but found {E._TORCH_TYPE_NAMES[q.name]}")
+        raise RuntimeError(f"expected scalar type Float but found {D.TYPE_NAMES[q.name]}")
 
 
 def _head_groups(query, key, value):
