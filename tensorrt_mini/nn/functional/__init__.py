@@ -27,3 +27,4 @@ from .pooling import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_
                       max_unpool1d, max_unpool3d)
 from .resizing import interpolate, pixel_shuffle, pixel_unshuffle
 from .sliding import fold, unfold
+from .attention import scaled_dot_product_attention
