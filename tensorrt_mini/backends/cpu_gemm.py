@@ -9,65 +9,62 @@ in every call: 32 products (512x64)(64x512) took 1.35 s with OpenBLAS's two thre
 BLAS thread over half the batch took 0.076 s. Threads that each own a whole slice of the
 batch meet once per call instead.
 
-OpenBLAS's thread count is process-wide: it is set to 1 only while such products run
-(counted, so overlapping calls from several threads restore it once), and a product that
-another thread starts meanwhile runs single-threaded, which is slower but no different.
-Where the library is not numpy's OpenBLAS, the products run as one np.matmul.
+The BLAS's thread count is process-wide: threadpoolctl sets it to 1 only while such
+products run (counted, so overlapping calls from several threads restore it once), and a
+product that another thread starts meanwhile runs single-threaded, which is slower but no
+different. Where threadpoolctl finds no BLAS of numpy's, the products run as one np.matmul.
 """
-import ctypes
-import glob
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 SPREAD_MIN = 1 << 22  # multiply-adds below which one np.matmul call is cheaper than a pool
+_NUMPY_LIBS = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
 
 
-def _openblas_thread_setters():
-    """(get, set) of numpy's OpenBLAS thread count, or None where it cannot be found."""
-    libs = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
-    for path in sorted(glob.glob(os.path.join(libs, "*openblas*"))):
-        try:
-            lib = ctypes.CDLL(path)  # (the copy numpy loaded: same file, same handle)
-        except OSError:
-            continue
-        for prefix, suffix in (("scipy_openblas", "64_"), ("scipy_openblas", ""),
-                               ("openblas", "64_"), ("openblas", "")):
-            get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
-            put = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
-            if get is not None and put is not None:
-                put.argtypes = [ctypes.c_int]
-                return get, put
-    return None
+def _numpy_blas():
+    """threadpoolctl's handle on the BLAS that numpy loaded (not torch's or another
+    library's, whose threads are theirs), or None where it finds none."""
+    controller = ThreadpoolController()
+    mine = [lib["filepath"] for lib in controller.select(user_api="blas").info()
+            if lib["filepath"].startswith(_NUMPY_LIBS)]
+    return controller.select(filepath=mine) if mine else None
 
 
 class _SingleThreadedBlas:
-    """A context in which OpenBLAS runs each call in its caller's thread."""
+    """A context in which numpy's BLAS runs each call in its caller's thread. Counted: the
+    first of overlapping users limits the threads and the last gives them back (a limit
+    per user, nested across threads, would restore in the wrong order)."""
 
-    def __init__(self, setters):
-        self._get, self._set = setters
+    def __init__(self):
         self._lock = threading.Lock()
         self._users = 0
-        self._saved = 1
+        self._limit = None
+        self.blas = None  # found on first use: scanning the loaded libraries takes ~10 ms
+
+    def available(self):
+        with self._lock:
+            if self.blas is None:
+                self.blas = _numpy_blas() or False
+            return bool(self.blas)
 
     def __enter__(self):
         with self._lock:
             if not self._users:
-                self._saved = self._get()
-                self._set(1)
+                self._limit = self.blas.limit(limits=1)
             self._users += 1
 
     def __exit__(self, *exc):
         with self._lock:
             self._users -= 1
             if not self._users:
-                self._set(self._saved)
+                self._limit.restore_original_limits()
 
 
-_setters = _openblas_thread_setters()
-_single = _SingleThreadedBlas(_setters) if _setters is not None else None
+_single = _SingleThreadedBlas()
 _workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 _pool = None
 _pool_lock = threading.Lock()
@@ -78,8 +75,7 @@ def _forget_pool():
     fresh count of users (a lock held in the parent at the fork stays held in the child)."""
     global _pool, _pool_lock, _single
     _pool, _pool_lock = None, threading.Lock()
-    if _setters is not None:
-        _single = _SingleThreadedBlas(_setters)
+    _single = _SingleThreadedBlas()
 
 
 if hasattr(os, "register_at_fork"):
@@ -100,7 +96,8 @@ def matmul_spread(out, a, b):
     batch = out.shape[:-2]
     axis = max(range(len(batch)), key=batch.__getitem__, default=None)  # (the longest)
     work = out.size * a.shape[-1]
-    if _single is None or _workers < 2 or axis is None or batch[axis] < 2 or work < SPREAD_MIN:
+    if _workers < 2 or axis is None or batch[axis] < 2 or work < SPREAD_MIN \
+            or not _single.available():
         np.matmul(a, b, out=out)
         return
     a = np.broadcast_to(a, batch + a.shape[-2:])
@@ -115,7 +112,7 @@ def matmul_spread(out, a, b):
     with _single:
         pool = _get_pool()
         futures = [pool.submit(part, i) for i in range(_workers) if bounds[i] < bounds[i + 1]]
-        for f in futures:  # (all finish before OpenBLAS gets its threads back)
+        for f in futures:  # (all finish before the BLAS gets its threads back)
             f.exception()
     for f in futures:
         f.result()

@@ -1,6 +1,6 @@
 """backends/cpu_gemm.py: the spread batched GEMM gives np.matmul's products (broadcast
-batch dims, transposed operands, batches that do not split evenly) and gives OpenBLAS
-its thread count back."""
+batch dims, transposed operands, batches that do not split evenly) and gives the BLAS
+its threads back."""
 import numpy as np
 import pytest
 
@@ -25,13 +25,20 @@ def test_matches_numpy(a_shape, b_shape, transpose_b):
     np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-4)
 
 
-def test_openblas_threads_restored():
-    if cpu_gemm._single is None:
-        pytest.skip("numpy's BLAS is not an OpenBLAS whose threads can be set")
-    before = cpu_gemm._setters[0]()
+def test_blas_threads_limited_while_spreading_and_restored():
+    if not cpu_gemm._single.available():
+        pytest.skip("threadpoolctl finds no BLAS of numpy's to limit")
+    blas = cpu_gemm._single.blas
+
+    def threads():
+        return [lib["num_threads"] for lib in blas.info()]
+    before = threads()
+    seen = []
     a = RNG.standard_normal((4, 128, 128), dtype=np.float32)
-    cpu_gemm.matmul_spread(np.empty((4, 128, 128), np.float32), a, a)
-    assert cpu_gemm._setters[0]() == before
+    with cpu_gemm._single:  # another user overlapping: the inner call must not restore
+        cpu_gemm.matmul_spread(np.empty((4, 128, 128), np.float32), a, a)
+        seen.append(threads())
+    assert seen == [[1] * len(before)] and threads() == before
 
 
 def test_a_forked_child_spreads_its_own_products():

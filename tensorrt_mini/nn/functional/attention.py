@@ -15,7 +15,9 @@ broadcasts it; the key's gradient sums over the group.
 A device's implementation in _IMPLEMENTATIONS has forward(plan, q, k, v, mask, dead) ->
 (out, saved) and backward(plan, grad, need, saved) -> 4 gradients. Both devices run the
 same composite: the cpu's with its spread GEMMs and its one-pass softmax kernel, cuda's
-with tm ops (cuBLAS GEMMs); a fused cuda kernel can take cuda's entry.
+with tm ops (cuBLAS GEMMs). On cuda, a call without mask, dropout or shared key heads
+goes to the fused kernels of flash_attention.py instead, which never hold the L x S
+scores.
 """
 import math
 import numbers
@@ -30,6 +32,7 @@ from ...ops.dispatch import GradMode
 from ...ops.linalg import _check as _check_product, _kind as _product_kind, matmul
 from ...ops.sampling import bernoulli_
 from .core import _tracking, softmax
+from .flash_attention import DTYPES as FLASH_DTYPES, MAX_HEAD_DIM, flash_attention
 
 _NODE_NAMES = {"cpu": "ScaledDotProductFlashAttentionForCpuBackward0",
                "cuda": "ScaledDotProductEfficientAttentionBackward0"}
@@ -49,6 +52,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     _check_mask_rank(query, key, value, attn_mask, dropout_p)
     if scale is None:  # (an empty head dim: inf, times no terms, as in torch)
         scale = 1.0 / math.sqrt(query._shape[-1]) if query._shape[-1] else math.inf
+    if _fused(query, value, attn_mask, dropout_p, k_groups, v_groups):
+        return flash_attention(query, key, value, scale=scale, is_causal=is_causal)
     plan = _Plan(float(scale), dropout_p, k_groups, v_groups)
 
     grad_mask = attn_mask is not None and attn_mask._dtype.is_floating_point
@@ -172,6 +177,15 @@ def _head_groups(query, key, value):
     if k == 0 or v == 0 or heads % k or heads % v:
         raise RuntimeError("Number of heads in key and value must divide the number of heads in ")
     return heads // k, heads // v
+
+
+def _fused(query, value, attn_mask, dropout_p, k_groups, v_groups):
+    """Whether cuda's fused kernels (flash_attention.py) take this call: no mask, no
+    dropout, a key and value head per query head, and head dims and a dtype they compile."""
+    heads = (query._shape[-1], value._shape[-1])
+    return (query._storage.device.type == "cuda" and attn_mask is None and dropout_p == 0.0
+            and k_groups == v_groups == 1 and query._dtype.name in FLASH_DTYPES
+            and all(0 < n <= MAX_HEAD_DIM for n in heads))
 
 
 def _check_mask_rank(query, key, value, attn_mask, dropout_p):

@@ -331,3 +331,19 @@ def test_cuda_causal_dead_row_and_dropout():
         *(tm.tensor(a, device=d) for a in (q, k, v)), is_causal=True).cpu())
         for d in ("cpu", "cuda")]
     np.testing.assert_allclose(causal[1], causal[0], rtol=1e-5, atol=1e-6)
+
+
+def test_cuda_without_mask_or_dropout_runs_the_fused_kernels():
+    if not cuda_runtime.is_available():
+        pytest.skip("no cuda device")
+    arrays = (normal(1, 2, 5, 4), normal(1, 2, 3, 4), normal(1, 2, 3, 2))  # (float64 stays
+    results = []  # on the composite: the kernels take float32 and the half types)
+    for device in ("cpu", "cuda"):
+        q, k, v = (tm.tensor(a, device=device, dtype=tm.float32, requires_grad=True)
+                   for a in arrays)
+        out = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=0.7)
+        out.sum().backward()
+        results.append([np.asarray(t.detach().cpu()) for t in (out, q.grad, k.grad, v.grad)])
+    assert type(out.grad_fn).__name__ == "ScaledDotProductFlashAttentionBackward0"
+    for c, g in zip(*results):
+        np.testing.assert_allclose(g, c, rtol=1e-5, atol=1e-6)
