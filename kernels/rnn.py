@@ -219,6 +219,7 @@ def backward(xp, mode, x, w_ih, w_hh, w_hr, batch_sizes, reverse, y, ws, grad_y,
         dgx2.sum(0, out=grad_b_ih)
     if grad_b_hh is not None:
         dgh2.sum(0, out=grad_b_hh)
-    grad_h0[...] = dh
+    if grad_h0 is not None:
+        grad_h0[...] = dh
     if grad_c0 is not None:
         grad_c0[...] = dc
