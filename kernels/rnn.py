@@ -5,7 +5,9 @@ on the cpu and CuPy on a GPU (numpy again under the simulator).
 The input's contribution to every gate is one GEMM over the whole sequence; each step then
 adds one GEMM of the previous hidden state and applies the gates pointwise. Backward runs
 the steps in reverse, gathering each step's gate gradients, and ends with one GEMM per
-weight over the whole sequence.
+weight over the whole sequence. The gates' pointwise work stays in xp's array ops: a
+one-pass Numba kernel of an LSTM step (scalar_math's float32 exp and tanh, 32 x 1024
+gates) took 2.0 ms against numpy's SIMD loops' 0.6, as it did not vectorise.
 
 Packed sequences: `batch_sizes[t]` rows are active at step t (rows sorted by decreasing
 length), the others keep their state, so that the final state of a row is the state after
@@ -108,19 +110,11 @@ def forward(xp, mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_sizes, reve
             xp.matmul(hp, w_hh.T, out=acts)
             acts += xg[t, :n]
             if mode == "LSTM":
-                _lstm_gates(xp, acts, hidden)
-                cp = c[:n]
-                w[:, a0 + g:a0 + g + hidden] = cp
-                cp *= acts[:, hidden:2 * hidden]
-                cp += acts[:, :hidden] * acts[:, 2 * hidden:3 * hidden]
-                ct = w[:, a0 + g + hidden:a0 + g + 2 * hidden]
-                ct[...] = cp
-                raw = xp.tanh(cp)
-                raw *= acts[:, 3 * hidden:]
-                if w_hr is None:
-                    hp[...] = raw
-                else:
-                    w[:, a0 + g + 2 * hidden:] = raw
+                c_prev = w[:, a0 + g:a0 + g + hidden]
+                c_new = w[:, a0 + g + hidden:a0 + g + 2 * hidden]
+                raw = hp if w_hr is None else w[:, a0 + g + 2 * hidden:]
+                _lstm_forward(xp, acts, c[:n], c_prev, c_new, raw)
+                if w_hr is not None:
                     xp.matmul(raw, w_hr.T, out=hp)
             elif mode == "RNN_TANH":
                 xp.tanh(acts, out=hp)
@@ -129,14 +123,39 @@ def forward(xp, mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_sizes, reve
         y[t, :n] = hp
 
 
-def _lstm_gates(xp, acts, hidden):
-    """i, f, g, o pre-activations -> sigmoid, sigmoid, tanh, sigmoid, in place."""
+def _lstm_forward(xp, acts, c, c_prev, c_new, h):
+    """acts (n, 4H): the pre-activations of i, f, g, o in, their activations out; c (n, H)
+    the cell state, updated in place; c_prev and c_new receive it before and after;
+    h = o * tanh(c) (before any projection)."""
+    hidden = c.shape[1]
     if_ = acts[:, :2 * hidden]
     _sigmoid(xp, if_, if_)
     gg = acts[:, 2 * hidden:3 * hidden]
     xp.tanh(gg, out=gg)
     o = acts[:, 3 * hidden:]
     _sigmoid(xp, o, o)
+    c_prev[...] = c
+    c *= acts[:, hidden:2 * hidden]
+    c += acts[:, :hidden] * gg
+    c_new[...] = c
+    xp.tanh(c, out=h)
+    h *= o
+
+
+def _lstm_backward(xp, dh, dc, acts, c_prev, c_new, grad_gates):
+    """From dh (n, H), the gradient of h = o * tanh(c) (before any projection), and dc
+    (n, H), the cell state's from the later step: grad_gates (n, 4H) of the gates'
+    pre-activations, and dc becomes the gradient of the previous step's cell state."""
+    hidden = dc.shape[1]
+    i, f = acts[:, :hidden], acts[:, hidden:2 * hidden]
+    g, o = acts[:, 2 * hidden:3 * hidden], acts[:, 3 * hidden:]
+    tc = xp.tanh(c_new)
+    dc += dh * o * (1 - tc * tc)
+    grad_gates[:, :hidden] = dc * g * i * (1 - i)
+    grad_gates[:, hidden:2 * hidden] = dc * c_prev * f * (1 - f)
+    grad_gates[:, 2 * hidden:3 * hidden] = dc * i * (1 - g * g)
+    grad_gates[:, 3 * hidden:] = dh * tc * o * (1 - o)
+    dc *= f
 
 
 def backward(xp, mode, x, w_ih, w_hh, w_hr, batch_sizes, reverse, y, ws, grad_y, grad_hn,
@@ -173,21 +192,13 @@ def backward(xp, mode, x, w_ih, w_hh, w_hr, batch_sizes, reverse, y, ws, grad_y,
             d += grad_y[t, :n]
         gx = dgx[t, :n]
         if lstm:
-            i, f = acts[:, :hidden], acts[:, hidden:2 * hidden]
-            gg, o = acts[:, 2 * hidden:3 * hidden], acts[:, 3 * hidden:]
-            c_prev = w[:, a0 + g:a0 + g + hidden]
-            tc = xp.tanh(w[:, a0 + g + hidden:a0 + g + 2 * hidden])
             if w_hr is not None:
                 grad_w_hr += d.T @ w[:, a0 + g + 2 * hidden:]
                 d = d @ w_hr
-            dcn = dc[:n]
-            dcn += d * o * (1 - tc * tc)
-            gx[:, 3 * hidden:] = d * tc * o * (1 - o)
-            gx[:, :hidden] = dcn * gg * i * (1 - i)
-            gx[:, hidden:2 * hidden] = dcn * c_prev * f * (1 - f)
-            gx[:, 2 * hidden:3 * hidden] = dcn * i * (1 - gg * gg)
-            dcn *= f
-            dh[:n] = gx @ w_hh
+            c_prev = w[:, a0 + g:a0 + g + hidden]
+            c_new = w[:, a0 + g + hidden:a0 + g + 2 * hidden]
+            _lstm_backward(xp, d, dc[:n], acts, c_prev, c_new, gx)
+            xp.matmul(gx, w_hh, out=dh[:n])
         elif mode == "GRU":
             r, z, nn = acts[:, :hidden], acts[:, hidden:2 * hidden], acts[:, 2 * hidden:]
             hp = w[:, :out_size]
