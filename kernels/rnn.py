@@ -90,7 +90,7 @@ def forward(xp, mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_sizes, reve
         acts = w[:, a0:a0 + g]
         if mode == "GRU":
             hn_part = w[:, a0 + g:]
-            xp.matmul(hp, w_hh.T, out=acts)  # the hidden parts of r, z, n
+            acts[...] = hp @ w_hh.T  # r, z, n parts (acts is strided: no out=)
             if b_hh is not None:
                 acts += b_hh
             hn_part[...] = acts[:, 2 * hidden:]
@@ -107,7 +107,7 @@ def forward(xp, mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_sizes, reve
             hp *= z
             hp += nn
         else:
-            xp.matmul(hp, w_hh.T, out=acts)
+            acts[...] = hp @ w_hh.T
             acts += xg[t, :n]
             if mode == "LSTM":
                 c_prev = w[:, a0 + g:a0 + g + hidden]
