@@ -295,6 +295,18 @@ def test_cuda_matches_cpu():
                                                             *(p.grad for p in module.parameters()))])
         module.zero_grad()
     _assert_close(*results)
-    gru = tm.nn.GRUCell(2, 3).to("cuda")
-    h = gru(tm.ones(1, 2, device="cuda"))
+    gru = tm.nn.GRU(2, 3, bidirectional=True, batch_first=True).double()
+    x, h0 = rng.standard_normal((2, 3, 2)), rng.standard_normal((2, 2, 3))
+    results = []
+    for device in ("cpu", "cuda"):
+        module = gru.to(device)
+        leaves = [tm.tensor(a, device=device, requires_grad=True) for a in (x, h0)]
+        y, h = module(*leaves)
+        (y.sum() + (h * h).sum()).backward()
+        results.append([t.detach().cpu().numpy() for t in (y, h, *(t.grad for t in leaves),
+                                                            *(p.grad for p in module.parameters()))])
+        module.zero_grad()
+    _assert_close(*results)
+    cell = tm.nn.GRUCell(2, 3).to("cuda")
+    h = cell(tm.ones(1, 2, device="cuda"))
     assert h.device.type == "cuda" and tuple(h.shape) == (1, 3)
