@@ -221,11 +221,12 @@ class LSTM(RNNBase):
                 h, c = h.unsqueeze(1), c.unsqueeze(1)
         else:
             h = c = None
+        batch_dim = 0 if self.batch_first else 1
         if not batched:
-            input = input.unsqueeze(1)
+            input = input.unsqueeze(batch_dim)
         output, hn, cn = self._run(input, h, c)
         if not batched:
-            output, hn, cn = output.squeeze(1), hn.squeeze(1), cn.squeeze(1)
+            output, hn, cn = output.squeeze(batch_dim), hn.squeeze(1), cn.squeeze(1)
         return output, (hn, cn)
 
 
@@ -240,11 +241,12 @@ def _single_state_forward(module, input, hx):
                 raise RuntimeError(f"For unbatched 2-D input, hx should also be 2-D but got "
                                    f"{hx.dim()}-D tensor")
             hx = hx.unsqueeze(1)
+    batch_dim = 0 if module.batch_first else 1
     if not batched:
-        input = input.unsqueeze(1)
+        input = input.unsqueeze(batch_dim)
     output, hn, _ = module._run(input, hx, None)
     if not batched:
-        output, hn = output.squeeze(1), hn.squeeze(1)
+        output, hn = output.squeeze(batch_dim), hn.squeeze(1)
     return output, hn
 
 
