@@ -5,6 +5,7 @@ directions that nn.RNN, nn.LSTM and nn.GRU and their cells run.
 torch has no public functional form of these layers; nn/modules/rnn.py calls `stack`.
 """
 from ... import _tensor as T
+from ... import dtypes as D
 from ...autograd.graph import OutputPort, alias, edge, node_class
 from ...kernels.rnn import workspace_width
 from ...ops.dispatch import GradMode
@@ -17,6 +18,7 @@ def layer(mode, x, h0, c0, weights, batch_sizes=None, reverse=False):
     """(y, hn, cn) of one layer over x (T, B, I) from h0 (B, Hout) and c0 (B, H, LSTM only,
     else None); weights = (w_ih, w_hh, b_ih, b_hh, w_hr), None where absent. batch_sizes:
     a packed sequence's active rows per step (host ints), or None."""
+    _check_dtypes(x, h0, c0, weights)
     x, h0 = x.contiguous(), h0.contiguous()
     c0 = None if c0 is None else c0.contiguous()
     weights = tuple(None if w is None else w.contiguous() for w in weights)
@@ -56,6 +58,16 @@ def layer(mode, x, h0, c0, weights, batch_sizes=None, reverse=False):
         t._requires_grad = True
         t._port = OutputPort(node, k, 3)
     return y, hn, cn
+
+
+def _check_dtypes(x, h0, c0, weights):
+    """One dtype throughout, as torch's matmuls require (its message names the first
+    product whose operands differ)."""
+    w_ih, w_hh = weights[:2]
+    for a, b in ((x, w_ih), (h0, w_hh), *((t, x) for t in (c0, *weights[2:]) if t is not None)):
+        if a._dtype is not b._dtype:
+            raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
+                               f"{D.TYPE_NAMES[a._dtype.name]} and {D.TYPE_NAMES[b._dtype.name]}")
 
 
 def stack(mode, x, hx, cx, weights, num_layers, bidirectional, dropout_p, training,

@@ -256,6 +256,8 @@ FORWARD_ERRORS = [  # (module, input, hx)
     ("L.nn.LSTMCell(10, 20)", "L.randn(3, 10, 1)", None),
     ("L.nn.LSTMCell(10, 20)", "L.randn(3, 10)", "(L.randn(3, 20), L.randn(3, 21))"),
     ("L.nn.GRUCell(10, 20)", "L.randn(3, 7)", None),
+    ("L.nn.RNNCell(3, 4)", "L.ones(2, 3, dtype=L.float64)", None),
+    ("L.nn.RNN(3, 4)", "L.ones(2, 2, 3)", "L.ones(1, 2, 4, dtype=L.float64)"),
 ]
 
 
