@@ -18,7 +18,7 @@ def layer(mode, x, h0, c0, weights, batch_sizes=None, reverse=False):
     """(y, hn, cn) of one layer over x (T, B, I) from h0 (B, Hout) and c0 (B, H, LSTM only,
     else None); weights = (w_ih, w_hh, b_ih, b_hh, w_hr), None where absent. batch_sizes:
     a packed sequence's active rows per step (host ints), or None."""
-    _check_dtypes(x, h0, c0, weights)
+    _check_operands(x, h0, c0, weights)
     x, h0 = x.contiguous(), h0.contiguous()
     c0 = None if c0 is None else c0.contiguous()
     weights = tuple(None if w is None else w.contiguous() for w in weights)
@@ -60,9 +60,15 @@ def layer(mode, x, h0, c0, weights, batch_sizes=None, reverse=False):
     return y, hn, cn
 
 
-def _check_dtypes(x, h0, c0, weights):
-    """One dtype throughout, as torch's matmuls require (its message names the first
-    product whose operands differ)."""
+def _check_operands(x, h0, c0, weights):
+    """One device and one dtype throughout, as torch requires (for dtypes its message
+    names the first product whose operands differ)."""
+    for kind, tensors in (("hidden", (h0, c0)), ("parameter", weights)):
+        for t in tensors:
+            if t is not None and t.device != x.device:
+                raise RuntimeError(f"Input and {kind} tensors are not at the same device, "
+                                   f"found input tensor at {x.device} and {kind} tensor at "
+                                   f"{t.device}")
     w_ih, w_hh = weights[:2]
     for a, b in ((x, w_ih), (h0, w_hh), *((t, x) for t in (c0, *weights[2:]) if t is not None)):
         if a._dtype is not b._dtype:

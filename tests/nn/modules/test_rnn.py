@@ -318,3 +318,9 @@ def test_cuda_matches_cpu():
     cell = tm.nn.GRUCell(2, 3).to("cuda")
     h = cell(tm.ones(1, 2, device="cuda"))
     assert h.device.type == "cuda" and tuple(h.shape) == (1, 3)
+    with pytest.raises(RuntimeError, match="Input and hidden tensors are not at the same "
+                       "device, found input tensor at cuda:0 and hidden tensor at cpu"):
+        cell(tm.ones(1, 2, device="cuda"), tm.ones(1, 3))
+    with pytest.raises(RuntimeError, match="Input and parameter tensors are not at the same "
+                       "device, found input tensor at cpu and parameter tensor at cuda:0"):
+        cell(tm.ones(1, 2))
