@@ -28,7 +28,7 @@ CONSTRUCTORS = [
     "L.nn.LSTM(10, 5, proj_size=5)",
     "L.nn.LSTM(10, 5, proj_size=-1)",
     "L.nn.RNN(10, 5, proj_size=2)",
-    "L.nn.GRU(10, 5, proj_size=2)",
+    "L.nn.GRU(10, 5, proj_size=7)",
 ]
 
 
