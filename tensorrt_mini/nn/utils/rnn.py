@@ -44,7 +44,9 @@ class PackedSequence(_PackedSequence):
         return type(self)(data, self.batch_sizes, *indices)
 
     def cuda(self, *args, **kwargs):
-        return self.to(self.data.cuda(*args, **kwargs).device)
+        # where Tensor.cuda's arguments put a tensor, found with an empty one
+        target = creation.empty(0, dtype=self.data.dtype).cuda(*args, **kwargs).device
+        return self.to(target)
 
     def cpu(self):
         return self.to("cpu")

@@ -83,4 +83,5 @@ def test_cuda_pack_and_unpack():
     seqs = [tm.arange(float(n), device="cuda") for n in (2, 3)]
     packed = rnn.pack_sequence(seqs, enforce_sorted=False)
     assert packed.data.device.type == "cuda" and packed.batch_sizes.tolist() == [2, 2, 1]
+    assert packed.is_cuda and packed.cpu().cuda().sorted_indices.device.type == "cuda"
     assert [s.tolist() for s in rnn.unpack_sequence(packed)] == [[0.0, 1.0], [0.0, 1.0, 2.0]]
