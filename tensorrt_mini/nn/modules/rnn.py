@@ -6,13 +6,12 @@ import numbers
 import warnings
 
 from ... import creation
+from ...kernels.rnn import GATES
 from ..functional import recurrent
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence, packed_from_padded, padded_from_packed
-
-_GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 
 
 class RNNBase(Module):
@@ -29,9 +28,9 @@ class RNNBase(Module):
         self.bidirectional = bidirectional
         self.proj_size = proj_size
         _check_sizes(mode, hidden_size, num_layers, dropout, proj_size)
-        if mode not in _GATES:
+        if mode not in GATES:
             raise ValueError("Unrecognized RNN mode: " + mode)
-        gate_size = _GATES[mode] * hidden_size
+        gate_size = GATES[mode] * hidden_size
         directions = 2 if bidirectional else 1
         real_hidden = proj_size if proj_size > 0 else hidden_size
         self._flat_weights_names = []
