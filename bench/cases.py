@@ -46,6 +46,7 @@ TARGETS = {
     "SDPA bf16 causal fwd": {"cpu": None, "cuda": 1.5},
     "SDPA bf16 causal fwd+bwd": {"cpu": None, "cuda": 2.0},
     "SDPA fp32, seq 512, fwd + bwd": {"cpu": 1.5, "cuda": 1.5},
+    "LSTM, 2 layers, hidden 256, seq 64, batch 32, fwd + bwd": {"cpu": 2.0, "cuda": 2.0},
 }
 # User-fused cases are also held to torch.compile's time for the same expression.
 COMPILED_TARGETS = {"fused a * b + c": 1.0, "fused gelu_tanh": 1.0}
@@ -94,6 +95,10 @@ CNN_BATCH = {("cpu", False): 128, ("cpu", True): 32, ("cuda", False): 128, ("cud
 SDPA_SIZES = {("cpu", False): (4, 8, 512, 64), ("cpu", True): (2, 8, 256, 64),
               ("cuda", False): (4, 8, 512, 64), ("cuda", True): (4, 8, 512, 64),
               ("cuda", "sim"): (1, 2, 8, 4)}
+# LSTM forward + backward: (seq, batch, input, hidden, layers)
+LSTM_SIZES = {("cpu", False): (64, 32, 256, 256, 2), ("cpu", True): (64, 32, 256, 256, 2),
+              ("cuda", False): (64, 32, 256, 256, 2), ("cuda", True): (64, 32, 256, 256, 2),
+              ("cuda", "sim"): (3, 2, 4, 4, 2)}
 
 # DataLoader epoch (cpu only): (images, batch size, workers); 60000 1x28x28 images as MNIST
 LOADER_SIZES = {False: (60000, 256, 4), True: (6000, 256, 2)}
@@ -203,6 +208,7 @@ def cases(device, quick, simulated=False):
         *conv_cases(CONV_SIZES[device, "sim" if simulated else quick]),
         cnn_case(CNN_BATCH[device, "sim" if simulated else quick]),
         sdpa_case(SDPA_SIZES[device, "sim" if simulated else quick]),
+        lstm_case(LSTM_SIZES[device, "sim" if simulated else quick]),
         ColdStart(COLD_START_TARGET_S.get(device)),
     ]
     if device == "cuda":
@@ -365,6 +371,39 @@ def cnn_case(batch):
     flops = 2 * batch * 9 * (16 * 28 * 28 * 2 + 32 * 16 * 14 * 14 * 3)
     return Case("small CNN training step", f"{batch}×1×28×28", "small CNN training step", inputs,
                 torch_only(build), flops=flops, check=False, not_for="no autograd")
+
+
+def lstm_case(size):
+    """nn.LSTM over a (seq, batch, input) sequence, the sum of its output backpropagated to
+    the input and every weight; both libraries load the same weights, and the result
+    compared is the input's gradient."""
+    steps, batch, size_in, hidden, layers = size
+
+    def inputs(rng):
+        bound = np.float32(1 / np.sqrt(hidden))
+        weights = []
+        for layer in range(layers):
+            width = size_in if layer == 0 else hidden
+            for shape in ((4 * hidden, width), (4 * hidden, hidden), (4 * hidden,), (4 * hidden,)):
+                weights.append((rng.random(shape, dtype=np.float32) * 2 - 1) * bound)
+        return (rng.standard_normal((steps, batch, size_in), dtype=np.float32), *weights)
+
+    def build(xp, x, *weights):
+        lstm = xp.nn.LSTM(size_in, hidden, layers).to(x.device)
+        lstm.load_state_dict(dict(zip(lstm.state_dict(), weights)))
+        x.requires_grad_()
+
+        def step():
+            x.grad = None
+            lstm(x)[0].sum().backward()
+            return x.grad
+        return step
+    # GEMMs: the input projection, the recurrent product, and backward's three per layer
+    flops = 2 * steps * batch * 4 * hidden * sum(
+        (size_in if k == 0 else hidden) + hidden for k in range(layers)) * 3
+    return Case("LSTM fwd + bwd", f"{layers}×{hidden}, seq {steps}, batch {batch}",
+                "LSTM, 2 layers, hidden 256, seq 64, batch 32, fwd + bwd", inputs,
+                torch_only(build), flops=flops, not_for="numpy has no LSTM")
 
 
 def loader_inputs(n):

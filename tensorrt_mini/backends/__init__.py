@@ -57,6 +57,11 @@ the output's shape with stride 0 where they broadcast); inputs share one compute
   (A, R, B) over its A * B elements; ``plane_affine(out, x, scale, shift)``: x (N, C, S)
   times scale plus shift, one of each per plane ((N, C) or (1, C)): the two passes of
   batch, instance and group norm.
+- ``rnn_layer(mode, y, hn, cn, ws, x, h0, c0, weights, batch_sizes, reverse)`` and
+  ``rnn_layer_backward(mode, grads, x, weights, batch_sizes, reverse, y, ws, grad_y,
+  grad_hn, grad_cn)``: one recurrent layer (RNN_TANH, RNN_RELU, LSTM, GRU) in one direction
+  and its backward through time (``kernels/rnn.py``); ``batch_sizes`` (host ints, or None)
+  are a packed sequence's rows per step.
 
 ``INTERFACE`` lists these names; a test checks that every backend provides each, with the
 same parameters.
@@ -110,7 +115,8 @@ INTERFACE = ("empty", "from_host", "to_host", "gather_host", "copy_", "fill_", "
              "unary", "binary", "binary_scalar", "binary_contig_new", "where", "reduce",
              "arg_reduce", "fused_reduce", "matmul", "take", "put_", "put_reduce_", "sort",
              "topk", "cumulative", "searchsorted", "uniform_", "normal_", "random_integers_",
-             "sgd_step", "adam_step", "linalg", "channel_moments", "plane_affine")
+             "sgd_step", "adam_step", "linalg", "channel_moments", "plane_affine", "rnn_layer",
+             "rnn_layer_backward")
 CPU_ONLY = ("softmax", "layer_norm", "nll_pick", "take_along", "flip", "roll", "reduce_all",
             "gather", "triangle", "cat", "stack", "scatter_along", "random_bits_", "bernoulli_",
             "exponential_", "randperm", "multinomial", "ctc_loss", "ctc_loss_backward",

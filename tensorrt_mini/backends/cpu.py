@@ -11,6 +11,7 @@ import numba as nb
 import numpy as np
 
 from ..kernels import catalog, lapack
+from ..kernels import rnn as rnn_kernels
 from ..kernels.cpu import batch_norm as bn
 from ..kernels.cpu import cascade_sum as cs
 from ..kernels.cpu import ctc
@@ -774,6 +775,30 @@ def ctc_loss_backward(grad, log_probs, targets, starts, input_lengths, target_le
                  numpy_view(input_lengths), numpy_view(target_lengths), blank,
                  numpy_view(log_alpha), numpy_view(nll), numpy_view(grad_nll),
                  zero_infinity, grad_out)
+
+
+def rnn_layer(mode, y, hn, cn, ws, x, h0, c0, weights, batch_sizes, reverse):
+    """One recurrent layer in one direction (kernels/rnn.py): y, hn, cn (LSTM, else None)
+    and the workspace ws, all fresh and contiguous, from contiguous x (T, B, I), the
+    initial states and weights (w_ih, w_hh, b_ih, b_hh, w_hr; None where absent)."""
+    view = _optional_views
+    rnn_kernels.forward(np, mode, numpy_view(x), *view((h0, c0)), *view(weights), batch_sizes,
+                        reverse, *view((y, hn, cn, ws)))
+
+
+def rnn_layer_backward(mode, grads, x, weights, batch_sizes, reverse, y, ws, grad_y, grad_hn,
+                       grad_cn):
+    """grads (x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr; fresh and contiguous, None where not
+    wanted) of rnn_layer from the gradients of y, hn and cn (None where none flows)."""
+    view = _optional_views
+    w_ih, w_hh, _, _, w_hr = view(weights)
+    rnn_kernels.backward(np, mode, numpy_view(x), w_ih, w_hh, w_hr, batch_sizes, reverse,
+                         numpy_view(y), numpy_view(ws), *view((grad_y, grad_hn, grad_cn)),
+                         view(grads))
+
+
+def _optional_views(tensors):
+    return tuple(None if t is None else numpy_view(t) for t in tensors)
 
 
 def _check_ctc(nll, log_alpha, log_probs):

@@ -15,6 +15,7 @@ import numpy as np
 from ..device import as_device
 from ..dtypes import float64, from_numpy_dtype, int32
 from ..kernels import lapack
+from ..kernels import rnn as rnn_kernels
 from ..kernels.cuda import argreduce, index, optim, philox
 from ..kernels.cuda import batch_norm as bn
 from ..kernels.cuda import elementwise as ew
@@ -543,6 +544,26 @@ def matmul(out, a, b):
     tmp = _scratch(out._shape, out._dtype)
     _rt.matmul(_array(tmp), _array(a), _array(b))
     copy_(out, tmp)
+
+
+def rnn_layer(mode, y, hn, cn, ws, x, h0, c0, weights, batch_sizes, reverse):
+    """One recurrent layer in one direction: cuBLAS and CuPy's elementwise kernels per
+    step (kernels/rnn.py); the buffers as the cpu backend's."""
+    view = _optional_arrays
+    rnn_kernels.forward(_rt.xp, mode, _array(x), *view((h0, c0)), *view(weights), batch_sizes,
+                        reverse, *view((y, hn, cn, ws)))
+
+
+def rnn_layer_backward(mode, grads, x, weights, batch_sizes, reverse, y, ws, grad_y, grad_hn,
+                       grad_cn):
+    view = _optional_arrays
+    w_ih, w_hh, _, _, w_hr = view(weights)
+    rnn_kernels.backward(_rt.xp, mode, _array(x), w_ih, w_hh, w_hr, batch_sizes, reverse,
+                         _array(y), _array(ws), *view((grad_y, grad_hn, grad_cn)), view(grads))
+
+
+def _optional_arrays(tensors):
+    return tuple(None if t is None else _array(t) for t in tensors)
 
 
 def linalg(name, outs, inputs, options):
