@@ -61,6 +61,11 @@ from . import tensor_methods  # noqa: F401  (binds the op methods onto Tensor)
 from . import autograd
 from .autograd import (enable_grad, inference_mode, is_grad_enabled,
                        is_inference_mode_enabled, no_grad, set_grad_enabled)
+from . import amp
+from .amp.autocast_mode import (autocast, autocast_decrement_nesting, autocast_increment_nesting,
+                                clear_autocast_cache, get_autocast_dtype, is_autocast_cache_enabled,
+                                is_autocast_enabled, set_autocast_cache_enabled,
+                                set_autocast_dtype, set_autocast_enabled)
 
 # every public op of the elementwise catalog is a function here
 for _op in _catalog.OPS.values():
