@@ -19,18 +19,40 @@ def devices():
     return ["cpu", "cuda"]
 
 
+class PlainSGD:
+    """What GradScaler needs of an optimizer (param_groups, step), the same for both
+    libraries (torch.optim's first import alone costs seconds)."""
+
+    def __init__(self, lib, params, lr):
+        self.lib, self.lr = lib, lr
+        self.param_groups = [{"params": list(params)}]
+        self.steps = 0
+
+    def zero_grad(self):
+        for p in self.param_groups[0]["params"]:
+            p.grad = None
+
+    def step(self):
+        with self.lib.no_grad():
+            for p in self.param_groups[0]["params"]:
+                if p.grad is not None:
+                    p.sub_(p.grad * self.lr)
+        self.steps += 1
+        return self.steps
+
+
 def need(device):
     if device == "cuda" and not cuda_runtime.is_available():
         pytest.skip("no cuda device (nor its simulator) here")
 
 
 def run_training(lib, device, steps, poison, **scaler_args):
-    """SGD with momentum on loss = (sum(w * x))^2 through a GradScaler; poison maps a
+    """SGD on loss = (sum(w * x))^2 through a GradScaler; poison maps a
     step to a value written into w.grad[1] after backward. Returns per step (scale,
     growth tracker, w, value step returned)."""
     w = lib.tensor(W0, device=device, requires_grad=True)
     x = lib.tensor(X, device=device)
-    opt = lib.optim.SGD([w], lr=0.01, momentum=0.9)
+    opt = PlainSGD(lib, [w], lr=0.01)
     scaler = lib.amp.GradScaler(device, **scaler_args)
     trace = []
     for step in range(steps):
@@ -86,7 +108,7 @@ def test_unscale_then_clip_then_step_matches_torch():
     grads = {}
     for lib in (tm, torch):
         w = lib.tensor(W0, requires_grad=True)
-        opt = lib.optim.SGD([w], lr=0.1)
+        opt = PlainSGD(lib, [w], 0.1)
         scaler = lib.amp.GradScaler("cpu", init_scale=3.0)  # 1/3 is inexact in float32
         scaler.scale((w * lib.tensor(X)).sum()).backward()
         scaler.unscale_(opt)
@@ -103,7 +125,7 @@ def test_two_optimizers_share_one_update():
     for lib in (tm, torch):
         a = lib.tensor([1.0, 2.0], requires_grad=True)
         b = lib.tensor([3.0], requires_grad=True)
-        opt_a, opt_b = lib.optim.SGD([a], lr=0.1), lib.optim.SGD([b], lr=0.1)
+        opt_a, opt_b = PlainSGD(lib, [a], 0.1), PlainSGD(lib, [b], 0.1)
         scaler = lib.amp.GradScaler("cpu", init_scale=4.0, growth_interval=1)
         scaler.scale([(a * a).sum(), (b * 2).sum()])[0].backward()
         b.grad = lib.tensor([math.inf])
@@ -155,7 +177,7 @@ def test_misuse_raises_what_torch_raises(misuse):
     seen = {}
     for lib in (tm, torch):
         w = lib.tensor([1.0, 2.0], requires_grad=True)
-        opt = lib.optim.SGD([w], lr=0.1)
+        opt = PlainSGD(lib, [w], 0.1)
         scaler = lib.amp.GradScaler("cpu")
         scaler.scale((w * w).sum()).backward()
         seen[lib.__name__] = outcome(lambda: MISUSES[misuse](scaler, opt, w, lib))
@@ -168,7 +190,7 @@ def test_calls_before_scale_raise_what_torch_raises(call):
     torch = pytest.importorskip("torch")
     seen = {}
     for lib in (tm, torch):
-        opt = lib.optim.SGD([lib.ones(1, requires_grad=True)], lr=0.1)
+        opt = PlainSGD(lib, [lib.ones(1, requires_grad=True)], 0.1)
         scaler = lib.amp.GradScaler("cpu")
         seen[lib.__name__] = outcome(
             lambda: scaler.update() if call == "update" else getattr(scaler, call)(opt))
@@ -200,7 +222,7 @@ def test_state_dict_round_trip_and_pickle():
     states = {}
     for lib in (tm, torch):
         w = lib.tensor([1.0], requires_grad=True)
-        opt = lib.optim.SGD([w], lr=0.1)
+        opt = PlainSGD(lib, [w], 0.1)
         scaler = lib.amp.GradScaler("cpu", init_scale=16.0, growth_interval=3)
         for _ in range(2):
             opt.zero_grad()
@@ -222,7 +244,7 @@ def test_pickle_mid_iteration_raises_what_torch_raises():
     seen = {}
     for lib in (tm, torch):
         w = lib.tensor([1.0], requires_grad=True)
-        opt = lib.optim.SGD([w], lr=0.1)
+        opt = PlainSGD(lib, [w], 0.1)
         scaler = lib.amp.GradScaler("cpu")
         scaler.scale(w.sum()).backward()
         scaler.unscale_(opt)
@@ -232,7 +254,7 @@ def test_pickle_mid_iteration_raises_what_torch_raises():
 
 def test_disabled_scaler_passes_everything_through():
     w = tm.tensor([1.0], requires_grad=True)
-    opt = tm.optim.SGD([w], lr=0.5)
+    opt = PlainSGD(tm, [w], 0.5)
     scaler = tm.amp.GradScaler("cpu", enabled=False)
     loss = (w * 3).sum()
     assert scaler.scale(loss) is loss
