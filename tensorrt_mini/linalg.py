@@ -19,6 +19,7 @@ from .ops.joining import cat
 from .ops.linalg import matmul, mm
 from .ops.products import linalg_cross
 from .ops.views import diagonal as views_diagonal, movedim
+from .ops.autocast import autocast_op
 
 __all__ = ["LinAlgError", "cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv",
            "lstsq", "matmul", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm",
@@ -211,6 +212,7 @@ def vecdot(x, y, *, dim=-1):
     return (x * y).sum(dim)
 
 
+@autocast_op
 def multi_dot(tensors):
     tensors = list(tensors)
     if len(tensors) < 2:

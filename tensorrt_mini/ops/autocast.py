@@ -21,8 +21,8 @@ import threading
 from .. import dtypes as D
 from ..device import device
 
-LOWER, FP32, FP32_SET_OPT_DTYPE, PROMOTE, BANNED = \
-    "lower", "fp32", "fp32_set_opt_dtype", "promote", "banned"
+LOWER, FP32, FP32_SET_OPT_DTYPE, PROMOTE, BANNED, COMPOSITE = \
+    "lower", "fp32", "fp32_set_opt_dtype", "promote", "banned", "composite"
 
 _LOW_PRECISION = ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
                   "conv_transpose3d", "prelu", "addmm", "matmul", "mm", "linear", "addbmm",
@@ -40,14 +40,16 @@ def _table(**policies):
 
 # op name -> policy, per device type. Ops torch implements natively but lists nowhere
 # (mv, dot... on the cpu) are named with None: they run as they are, their insides
-# uncast. An op not named here at all runs uncast too.
+# uncast, as is any op below autograd not named here. A "composite" is torch's
+# composition of other ops (einsum on the cpu): autocast reaches the ops inside it.
 POLICIES = {
     "cpu": _table(
         lower=_LOW_PRECISION,
         fp32=(*_LOSSES, "binary_cross_entropy", "ctc_loss", "prod", "cdist", "trace", "inverse",
               "pinverse", "max_unpool2d", "polar"),
         promote=("cat", "stack", "index_copy"),
-        none=("mv", "dot", "addmv", "addr", "tensordot", "bilinear", "cross", "outer", "kron")),
+        none=("mv", "dot", "addmv", "addr", "tensordot", "bilinear", "cross", "outer", "kron"),
+        composite=("einsum", "multi_dot")),
     "cuda": _table(
         lower=(*_LOW_PRECISION, "addmv", "addr", "mv", "einsum", "chain_matmul", "multi_dot"),
         fp32=(*_LOSSES, "acos", "asin", "cosh", "erfinv", "exp", "expm1", "log", "log10", "log2",
@@ -180,6 +182,8 @@ def call(name, fn, args, kwargs):
     if device_type not in Autocast.on:
         return fn(*args, **kwargs)
     policy = POLICIES[device_type].get(name)
+    if policy == COMPOSITE:
+        return fn(*args, **kwargs)
     low = low_precision_dtype(device_type)
     if policy == BANNED:
         raise RuntimeError(_BANNED_MESSAGE)

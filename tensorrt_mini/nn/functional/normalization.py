@@ -23,6 +23,7 @@ from ...ops import elementwise as E
 from ...ops.dispatch import GradMode
 from ...ops.padding import pad
 from .core import _tracking, _untracked, standardised_grad
+from ...ops.autocast import autocast_op
 
 
 # --- batch, instance and group norm --------------------------------------------------
@@ -196,6 +197,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     return out
 
 
+@autocast_op
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     if input.dim() < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "

@@ -22,6 +22,7 @@ from ...autograd.graph import record
 from ...ops.fused import elementwise
 from ...ops.padding import pad
 from .core import _tracking, _untracked
+from ...ops.autocast import autocast_op
 
 
 @elementwise
@@ -538,6 +539,7 @@ def _adaptive_max_4d(x, out):
 
 # --- unpooling ----------------------------------------------------------------------
 
+@autocast_op
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     k = _pair(kernel_size, "max_unpool2d: kernel_size must be an int or a tuple of two ints")
     s = k if stride is None else _pair(stride, "max_unpool2d: stride must be an int or a "

@@ -18,6 +18,7 @@ from ...ops.fused import elementwise
 from ...ops.padding import pad
 from .core import _tracking, _untracked
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
+from ...ops.autocast import autocast_op
 
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
 
@@ -120,6 +121,7 @@ def _along(shape_len, d, values, dtype, device):
     return creation.tensor(values, dtype=dtype, device=device).view(view)
 
 
+@autocast_op
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     if mode in ("nearest", "area", "nearest-exact"):
