@@ -43,6 +43,7 @@ TARGETS = {
     "conv2d 3x3 forward": {"cpu": 1.5, "cuda": 1.5},
     "conv2d 3x3 forward+backward": {"cpu": 1.5, "cuda": 1.5},
     "DataLoader images/s": {"cpu": 1.25, "cuda": None},
+    "transformer encoder layer training step, bf16 autocast": {"cpu": None, "cuda": 1.5},
 }
 # User-fused cases are also held to torch.compile's time for the same expression.
 COMPILED_TARGETS = {"fused a * b + c": 1.0, "fused gelu_tanh": 1.0}
@@ -80,6 +81,12 @@ CONV_SIZES = {("cpu", False): (32, 64, 56, 64), ("cpu", True): (8, 32, 28, 32),
 # small CNN training step (`python -m tensorrt_mini train`'s network on 1x28x28): the batch
 CNN_BATCH = {("cpu", False): 128, ("cpu", True): 32, ("cuda", False): 128, ("cuda", True): 128,
              ("cuda", "sim"): 2}
+
+# transformer encoder layer training step under bf16 autocast: (batch, sequence, d_model,
+# heads)
+ENCODER_SIZES = {("cpu", False): (16, 512, 512, 8), ("cpu", True): (4, 128, 256, 8),
+                 ("cuda", False): (16, 512, 512, 8), ("cuda", True): (16, 512, 512, 8),
+                 ("cuda", "sim"): (1, 4, 8, 2)}
 
 # DataLoader epoch (cpu only): (images, batch size, workers); 60000 1x28x28 images as MNIST
 LOADER_SIZES = {False: (60000, 256, 4), True: (6000, 256, 2)}
@@ -188,6 +195,7 @@ def cases(device, quick, simulated=False):
              not_for="numpy has no BatchNorm2d"),
         *conv_cases(CONV_SIZES[device, "sim" if simulated else quick]),
         cnn_case(CNN_BATCH[device, "sim" if simulated else quick]),
+        encoder_case(ENCODER_SIZES[device, "sim" if simulated else quick]),
         ColdStart(COLD_START_TARGET_S.get(device)),
     ]
     if device == "cpu" and not simulated:
@@ -255,6 +263,43 @@ def cnn_case(batch):
     flops = 2 * batch * 9 * (16 * 28 * 28 * 2 + 32 * 16 * 14 * 14 * 3)
     return Case("small CNN training step", f"{batch}×1×28×28", "small CNN training step", inputs,
                 torch_only(build), flops=flops, check=False, not_for="no autograd")
+
+
+def encoder_case(size):
+    """One SGD step of nn.TransformerEncoderLayer (batch_first, no dropout) with its
+    forward under bf16 autocast and a float32 loss, as a mixed-precision training loop
+    runs it."""
+    batch, seq, d, heads = size
+    ff = 2048  # the layer's default dim_feedforward
+
+    def inputs(rng):
+        return (rng.standard_normal((batch, seq, d), dtype=np.float32),)
+
+    def build(xp, x):
+        layer_class = getattr(xp.nn, "TransformerEncoderLayer", None)
+        if layer_class is None or not hasattr(xp, "autocast"):
+            raise Skip(f"{xp.__name__} has no nn.TransformerEncoderLayer or autocast yet")
+        layer = layer_class(d, heads, dim_feedforward=ff, dropout=0.0,
+                            batch_first=True).to(x.device)
+        opt = xp.optim.SGD(layer.parameters(), lr=1e-3)
+
+        def step():
+            opt.zero_grad()
+            with xp.autocast(x.device.type, dtype=xp.bfloat16):
+                out = layer(x)
+            loss = out.float().pow(2).mean()
+            loss.backward()
+            opt.step()
+            return loss
+        return step
+    tokens = batch * seq
+    # forward matmuls: q, k, v and out projections, scores and their product with v, the
+    # feed-forward pair; backward costs twice the forward
+    forward = 2 * tokens * (4 * d * d + 2 * seq * d + 2 * d * ff)
+    return Case("transformer encoder layer training step, bf16 autocast",
+                f"batch {batch}, seq {seq}, d {d}, {heads} heads",
+                "transformer encoder layer training step, bf16 autocast", inputs,
+                torch_only(build), flops=3 * forward, check=False, not_for="no autograd")
 
 
 def loader_inputs(n):
