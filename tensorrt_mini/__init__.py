@@ -11,6 +11,7 @@ from .device import device
 from .errors import OutOfMemoryError
 from .dtypes import (bool_ as bool, double, float, float32, float64, get_default_dtype, int, int8,
                      int16, int32, int64, long, set_default_dtype, short, uint8)
+from .dtypes import bfloat16, float16, half
 from .dtypes import dtype, promote_types
 from .ops.elementwise import (abs, add, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, ceil,
                               clamp, cos, div, eq, erf, exp, expm1, floor, floor_divide, ge, gt,

@@ -7,7 +7,6 @@ matmul and elementwise ops, which also gives their gradients. Real dtypes only.
 import math
 from collections import namedtuple
 
-import numpy as np
 
 from . import dtypes as D
 from .creation import empty, eye, zeros
@@ -78,7 +77,7 @@ def eigvalsh(A, UPLO="L"):
 
 
 def _eps(dtype):
-    return float(np.finfo(dtype.np).eps)
+    return float(D.finfo(dtype).eps)
 
 
 def _mT(x):

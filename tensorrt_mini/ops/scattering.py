@@ -129,7 +129,7 @@ def _scatter_into(out, dim, index, src, reduce, name, include_self=True):
     if out._storage.device.type == "cpu" and nd <= 3 and include_self and reduce != "mean":
         # one pass that works out the offsets as it goes, and checks the indices first
         values = (src[tuple(slice(0, n) for n in index._shape)] if E.is_tensor(src)
-                  else E.fill_scalar(src, out._dtype))
+                  else E.fill_operand(src, out._dtype))
         bad = T.backends.get("cpu").scatter_along(out, d, index, values, reduce)
         if bad is not None:
             raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")

@@ -13,7 +13,6 @@ Each layer records ONE graph node with a hand-written backward, as torch's fused
 """
 import math
 
-import numpy as np
 
 from ... import _tensor as T
 from ... import dtypes as D
@@ -236,7 +235,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
         raise NotImplementedError(f"\"rms_norm\" not implemented for "
                                   f"'{D.TYPE_NAMES[input._dtype.name]}'")
     if eps is None:
-        eps = float(np.finfo(input._dtype.np).eps)
+        eps = float(D.finfo(input._dtype).eps)
     dims = tuple(range(input.dim() - k, input.dim()))
     batch_dims = tuple(range(input.dim() - k))
     track = _tracking(input, weight)
