@@ -21,12 +21,12 @@ import threading
 from .. import dtypes as D
 from ..device import device
 
-LOWER, FP32, FP32_SET_OPT_DTYPE, PROMOTE, BANNED, COMPOSITE = \
-    "lower", "fp32", "fp32_set_opt_dtype", "promote", "banned", "composite"
+LOWER, FP32, FP32_SET_OPT_DTYPE, PROMOTE, BANNED = \
+    "lower", "fp32", "fp32_set_opt_dtype", "promote", "banned"
 
 _LOW_PRECISION = ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
                   "conv_transpose3d", "prelu", "addmm", "matmul", "mm", "linear", "addbmm",
-                  "baddbmm", "bmm", "scaled_dot_product_attention")
+                  "baddbmm", "bmm", "scaled_dot_product_attention", "einsum", "multi_dot")
 _LOSSES = ("mse_loss", "cosine_embedding_loss", "nll_loss", "hinge_embedding_loss",
            "poisson_nll_loss", "smooth_l1_loss", "cross_entropy", "l1_loss", "huber_loss",
            "margin_ranking_loss", "soft_margin_loss", "triplet_margin_loss", "multi_margin_loss",
@@ -40,18 +40,18 @@ def _table(**policies):
 
 # op name -> policy, per device type. Ops torch implements natively but lists nowhere
 # (mv, dot... on the cpu) are named with None: they run as they are, their insides
-# uncast, as is any op below autograd not named here. A "composite" is torch's
-# composition of other ops (einsum on the cpu): autocast reaches the ops inside it.
+# uncast, as is any op below autograd not named here. torch's einsum and multi_dot on the
+# cpu are compositions whose matmuls autocast: tm casts their operands up front, which
+# gives the same dtypes wherever a product is taken.
 POLICIES = {
     "cpu": _table(
         lower=_LOW_PRECISION,
         fp32=(*_LOSSES, "binary_cross_entropy", "ctc_loss", "prod", "cdist", "trace", "inverse",
               "pinverse", "max_unpool2d", "polar"),
         promote=("cat", "stack", "index_copy"),
-        none=("mv", "dot", "addmv", "addr", "tensordot", "bilinear", "cross", "outer", "kron"),
-        composite=("einsum", "multi_dot")),
+        none=("mv", "dot", "addmv", "addr", "tensordot", "bilinear", "cross", "outer", "kron")),
     "cuda": _table(
-        lower=(*_LOW_PRECISION, "addmv", "addr", "mv", "einsum", "chain_matmul", "multi_dot"),
+        lower=(*_LOW_PRECISION, "addmv", "addr", "mv", "chain_matmul"),
         fp32=(*_LOSSES, "acos", "asin", "cosh", "erfinv", "exp", "expm1", "log", "log10", "log2",
               "log1p", "reciprocal", "rsqrt", "sinh", "tan", "pow", "softplus", "layer_norm",
               "group_norm", "cosine_similarity", "dist", "pdist", "cdist", "renorm", "logsumexp",
@@ -182,8 +182,6 @@ def call(name, fn, args, kwargs):
     if device_type not in Autocast.on:
         return fn(*args, **kwargs)
     policy = POLICIES[device_type].get(name)
-    if policy == COMPOSITE:
-        return fn(*args, **kwargs)
     low = low_precision_dtype(device_type)
     if policy == BANNED:
         raise RuntimeError(_BANNED_MESSAGE)
