@@ -299,3 +299,39 @@ def test_cuda_amp_spelling_is_deprecated_as_torch_says():
         "`torch.amp.GradScaler('cuda', args...)` instead."]
     assert caught[0].category is FutureWarning
     assert scaler.get_scale() == 4.0 and scaler._device == "cuda"
+
+
+def test_float16_gradients_are_refused_as_torch_refuses_them():
+    torch = pytest.importorskip("torch")
+    seen = {}
+    for lib in (tm, torch):
+        w = lib.ones(2, dtype=lib.float16, requires_grad=True)
+        scaler = lib.amp.GradScaler("cpu", init_scale=4.0)
+        scaled = scaler.scale([(w * 3).sum(), w * 3])
+        scaled[0].backward()
+        seen[lib.__name__] = ([repr(s.dtype) for s in scaled],
+                              outcome(lambda: scaler.unscale_(PlainSGD(lib, [w], 0.1))))
+    assert seen["tensorrt_mini"] == seen["torch"]
+    assert seen["torch"][1] == "ValueError: Attempting to unscale FP16 gradients."
+
+
+def test_with_autocast_a_training_loop_follows_torch():
+    """The usual loop: forward under bf16 autocast, scaled backward, step, update."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    w0, x0 = rng.standard_normal((3, 4)).astype(np.float32), rng.standard_normal((5, 4)).astype(np.float32)
+    trace = {}
+    for lib in (tm, torch):
+        w, x = lib.tensor(w0, requires_grad=True), lib.tensor(x0)
+        opt = PlainSGD(lib, [w], 0.05)
+        scaler = lib.amp.GradScaler("cpu", init_scale=2.0**8, growth_interval=2)
+        for _ in range(4):
+            opt.zero_grad()
+            with lib.autocast("cpu"):
+                loss = lib.nn.functional.linear(x, w).float().pow(2).mean()
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+        trace[lib.__name__] = scaler.get_scale(), np.array(w.detach().tolist())
+    assert trace["tensorrt_mini"][0] == trace["torch"][0] == 2.0**10
+    np.testing.assert_allclose(trace["tensorrt_mini"][1], trace["torch"][1], rtol=1e-2, atol=1e-3)
