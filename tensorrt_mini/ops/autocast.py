@@ -32,6 +32,9 @@ _LOSSES = ("mse_loss", "cosine_embedding_loss", "nll_loss", "hinge_embedding_los
            "margin_ranking_loss", "soft_margin_loss", "triplet_margin_loss", "multi_margin_loss",
            "kl_div", "multilabel_margin_loss", "binary_cross_entropy_with_logits")
 
+# tm composes these of listed ops (sums, matmuls) where torch has kernels of their own
+_NATIVE = ("avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d")
+
 
 def _table(**policies):
     return {name: None if policy == "none" else policy
@@ -49,7 +52,8 @@ POLICIES = {
         fp32=(*_LOSSES, "binary_cross_entropy", "ctc_loss", "prod", "cdist", "trace", "inverse",
               "pinverse", "max_unpool2d", "polar"),
         promote=("cat", "stack", "index_copy"),
-        none=("mv", "dot", "addmv", "addr", "tensordot", "bilinear", "cross", "outer", "kron")),
+        none=("mv", "dot", "addmv", "addr", "tensordot", "bilinear", "cross", "outer", "kron",
+              *_NATIVE)),
     "cuda": _table(
         lower=(*_LOW_PRECISION, "addmv", "addr", "mv", "chain_matmul"),
         fp32=(*_LOSSES, "acos", "asin", "cosh", "erfinv", "exp", "expm1", "log", "log10", "log2",
@@ -60,7 +64,7 @@ POLICIES = {
         promote=("addcdiv", "addcmul", "atan2", "bilinear", "cross", "dot", "index_put",
                  "scatter_add", "tensordot", "stack", "cat", "index_copy"),
         banned=("binary_cross_entropy",),
-        none=("outer", "kron")),
+        none=("outer", "kron", *_NATIVE)),
 }
 AUTOCAST_OPS = frozenset(name for table in POLICIES.values() for name in table)
 

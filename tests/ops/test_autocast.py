@@ -33,7 +33,8 @@ CPU_OPS = {
     "mean": "a.mean(0)", "var": "a.var()", "amax": "a.amax(0)", "gelu": "F.gelu(a)",
     "sigmoid": "a.sigmoid()", "softplus": "F.softplus(a)", "tanh": "L.tanh(a)",
     "cosine_similarity": "F.cosine_similarity(a, a)", "normalize": "F.normalize(a)",
-    "mul": "a * a", "getitem": "a[1:3, ::2]",
+    "mul": "a * a", "getitem": "a[1:3, ::2]", "avg_pool1d": "F.avg_pool1d(a[None], 2)",
+    "adaptive_avg_pool2d": "F.adaptive_avg_pool2d(a[None], (3, 3))",
     # float32
     "prod": "a.prod()", "trace": "L.trace(a)", "mse_loss": "F.mse_loss(a, a * 0.5)",
     "cross_entropy": "F.cross_entropy(a, labels)", "nll_loss": "F.nll_loss(a, labels)",

@@ -329,6 +329,7 @@ def _avg_divisor(size, out_len, k, s, p, count_include_pad):
     return with_pad if count_include_pad else np.minimum(end, size) - np.maximum(start, 0)
 
 
+@autocast_op
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     if input.dim() not in (3, 4):
@@ -392,6 +393,7 @@ def _avg_pool(input, k, s, p, out_hw, ceil_mode, count_include_pad, divisor_over
     return _unbatch(out, unbatched)
 
 
+@autocast_op
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True):
     _check_1d_rank("avg_pool1d", input)
@@ -446,6 +448,7 @@ def _averaging_matrix(size, out_len, dtype, device):
     return creation.tensor(m, dtype=dtype, device=device)
 
 
+@autocast_op
 def adaptive_avg_pool2d(input, output_size):
     out = _adaptive_sizes("adaptive_avg_pool2d", input, output_size, 2)
     _check_adaptive("adaptive_avg_pool2d", input, out)
@@ -471,6 +474,7 @@ def _adaptive_avg_by_matmul(input, out):
                   lambda g: (rows.t().matmul(g).matmul(cols),))
 
 
+@autocast_op
 def adaptive_avg_pool1d(input, output_size):
     _check_1d_rank("adaptive_avg_pool1d", input)
     out = _adaptive_sizes("adaptive_avg_pool1d", input, output_size, 1)
