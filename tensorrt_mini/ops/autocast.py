@@ -2,9 +2,9 @@
 
 Inside `tm.autocast(device_type)`, an op on that device type's tensors that torch lists
 for a policy casts its floating inputs first: matrix products and convolutions to the
-low precision dtype, ops that lose accuracy there (softmax, losses, norms, exp, sum...)
-to float32, and ops with several inputs that must agree ("promote") to the widest of
-their floating inputs. float64 tensors are never cast. The lists are torch's, per device
+low precision dtype, ops that lose accuracy there to float32 (the losses; on cuda also
+softmax, layer_norm, exp, sum...), and ops with several inputs that must agree
+("promote") to the widest of their floating inputs. float64 tensors are never cast. The lists are torch's, per device
 type (`POLICIES`); an op is hooked by `autocast_op` (or, for the ops below autograd, by
 `dispatch.differentiable`), which looks its name up there.
 
@@ -66,7 +66,6 @@ POLICIES = {
         banned=("binary_cross_entropy",),
         none=("outer", "kron", *_NATIVE)),
 }
-AUTOCAST_OPS = frozenset(name for table in POLICIES.values() for name in table)
 
 DEFAULT_DTYPES = {"cuda": "float16", "cpu": "bfloat16"}
 
