@@ -19,10 +19,8 @@ class GradScaler(grad_scaler.GradScaler):
 
 
 class autocast(autocast_mode.autocast):
-    def __init__(self, enabled=True, dtype=None, cache_enabled=True):
+    def __init__(self, enabled=True, dtype=D.float16, cache_enabled=True):
         warnings.warn("`torch.cuda.amp.autocast(args...)` is deprecated. Please use "
                       "`torch.amp.autocast('cuda', args...)` instead.", FutureWarning,
                       stacklevel=2)
-        super().__init__("cuda", enabled=enabled,
-                         dtype=D.float16 if dtype is None else dtype,
-                         cache_enabled=cache_enabled)
+        super().__init__("cuda", enabled=enabled, dtype=dtype, cache_enabled=cache_enabled)

@@ -8,7 +8,7 @@ after `growth_interval` clean steps. The scale and the growth tracker are 0-d te
 torch keeps them.
 """
 import warnings
-from collections import defaultdict
+from collections import abc, defaultdict
 from enum import Enum
 
 import numpy as np
@@ -95,7 +95,7 @@ class GradScaler:
                 return value * copies[device]
             if isinstance(value, (list, tuple)):
                 return type(value)(scaled(v) for v in value)
-            if _is_iterable(value):
+            if isinstance(value, abc.Iterable):
                 return map(scaled, value)
             raise ValueError("outputs must be a Tensor or an iterable of Tensors")
         return scaled(outputs)
@@ -110,7 +110,7 @@ class GradScaler:
                     grad = param.grad
                     if grad is None:
                         continue
-                    if not allow_fp16 and grad.dtype is getattr(D, "float16", None):
+                    if not allow_fp16 and grad.dtype is D.float16:
                         raise ValueError("Attempting to unscale FP16 gradients.")
                     device = grad.device
                     if device not in found_inf:
@@ -270,11 +270,3 @@ class GradScaler:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-
-
-def _is_iterable(value):
-    try:
-        iter(value)
-    except TypeError:
-        return False
-    return True

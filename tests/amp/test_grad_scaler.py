@@ -80,7 +80,7 @@ def assert_same_trace(got, expected):
 def test_scale_and_parameters_follow_torch_over_200_steps(device):
     need(device)
     torch = pytest.importorskip("torch")
-    steps = 200 if device == "cpu" else 24  # (the simulator runs each kernel in Python)
+    steps = 200 if device == "cpu" else 16  # (the simulator runs each kernel in Python)
     poison = {3: math.inf, 4: -math.inf, 8: math.nan, 30: math.inf, 120: math.nan, 121: 1.0}
     args = dict(init_scale=2.0**10, growth_factor=2.0, backoff_factor=0.5, growth_interval=7)
     got = run_training(tm, device, steps, poison, **args)
@@ -182,7 +182,7 @@ def test_misuse_raises_what_torch_raises(misuse):
         scaler.scale((w * w).sum()).backward()
         seen[lib.__name__] = outcome(lambda: MISUSES[misuse](scaler, opt, w, lib))
     assert seen["tensorrt_mini"] == seen["torch"]
-    assert seen["torch"] != "no error" or misuse == "none"
+    assert seen["torch"] != "no error"
 
 
 @pytest.mark.parametrize("call", ["unscale_", "step", "update"])
