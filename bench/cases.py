@@ -43,6 +43,8 @@ TARGETS = {
     "conv2d 3x3 forward": {"cpu": 1.5, "cuda": 1.5},
     "conv2d 3x3 forward+backward": {"cpu": 1.5, "cuda": 1.5},
     "DataLoader images/s": {"cpu": 1.25, "cuda": None},
+    "matmul bf16 8192^3": {"cpu": None, "cuda": 1.05},
+    "matmul fp16 8192^3": {"cpu": None, "cuda": 1.05},
     "transformer encoder layer training step, bf16 autocast": {"cpu": None, "cuda": 1.5},
 }
 # User-fused cases are also held to torch.compile's time for the same expression.
@@ -158,6 +160,10 @@ def cases(device, quick, simulated=False):
                  {TORCH: lambda xp, a, b: lambda: a @ b.t(),
                   NUMPY: lambda xp, a, b: lambda: a @ b.T}, flops=2 * m ** 3),
         ]
+    if device == "cuda":  # (numpy's BLAS has no half types: on the cpu, minutes a call)
+        m = {False: 8192, True: 2048, "sim": 32}["sim" if simulated else quick]
+        out += [half_matmul_case(m, "bfloat16", "matmul bf16 8192^3"),
+                half_matmul_case(m, "float16", "matmul fp16 8192^3")]
     mlp_batch, widths = s["mlp"]
     out += [
         Case("linear + relu", f"{batch}×{fin}→{fout}", "linear + relu",
@@ -334,6 +340,17 @@ def _scatter_add(xp, v, i, bins):
     """scatter_add_ into bins that start at zero; repeated calls keep adding (the same work)."""
     z = xp.zeros(bins, dtype=v.dtype, device=v.device)
     return lambda: z.scatter_add_(0, i, v)
+
+
+def half_matmul_case(m, dtype, target):
+    """a @ b in a 16-bit float type, from torch's matmul in that type (numpy and CuPy have
+    no bfloat16). Unchecked: the bench brings results home as numpy arrays."""
+    def build(xp, a, b):
+        a, b = a.to(getattr(xp, dtype)), b.to(getattr(xp, dtype))
+        return lambda: a @ b
+    return Case(f"matmul a @ b, {dtype}", f"{m}³", target, uniform((m, m), 2),
+                torch_only(build), flops=2 * m ** 3, check=False,
+                not_for=f"numpy has no {dtype}")
 
 
 def same(build):
