@@ -131,6 +131,7 @@ CUDA_OPS = {
     "mm": ("L.mm(a, b)", "float16"), "linear": ("F.linear(a, b)", "float16"),
     "mv": ("L.mv(a, b[0])", "float16"),
     "softmax": ("F.softmax(a, 0)", "float32"), "exp": ("a.exp()", "float32"),
+    "**": ("a.half() ** 2", "float32"), "reflected **": ("2 ** a.half()", "float32"),
     "sum": ("a.sum()", "float32"), "layer_norm": ("F.layer_norm(a, (2,))", "float32"),
     "mse_loss": ("F.mse_loss(a, a)", "float32"),
     "cat of float16 and float32": ("L.cat([a.half(), b])", "float32"),
