@@ -17,6 +17,11 @@ from ..ops import autocast as A
 _SUPPORTED = ("bfloat16", "float16")
 
 
+def is_autocast_available(device_type):
+    """Whether tm can autocast on this device type (cpu and cuda)."""
+    return device_type in A.Autocast.enabled
+
+
 def is_autocast_enabled(device_type="cuda"):
     A.check_device_type(device_type)
     return A.Autocast.enabled[device_type]

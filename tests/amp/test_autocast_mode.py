@@ -21,6 +21,7 @@ def test_defaults_and_switches_follow_torch():
     assert not tm.is_autocast_enabled("cpu") and not tm.is_autocast_enabled()
     assert tm.is_autocast_cache_enabled()
     assert tm.amp.autocast is tm.autocast
+    assert tm.amp.is_autocast_available("cpu") and not tm.amp.is_autocast_available("xla")
 
 
 def test_context_sets_and_restores_the_state():

@@ -76,15 +76,26 @@ def assert_same_trace(got, expected):
         np.testing.assert_allclose(g[2], e[2], rtol=1e-5, atol=1e-6, err_msg=f"step {step}")
 
 
+POISON = {3: math.inf, 4: -math.inf, 8: math.nan, 30: math.inf, 120: math.nan, 121: 1.0}
+
+
 @pytest.mark.parametrize("device", devices())
 def test_scale_and_parameters_follow_torch_over_200_steps(device):
+    # (the simulator runs each kernel in Python: a shorter run here, the full one is slow)
+    check_trace(device, 200 if device == "cpu" else 16)
+
+
+@pytest.mark.slow
+def test_cuda_scale_and_parameters_follow_torch_over_200_steps():
+    check_trace("cuda", 200)
+
+
+def check_trace(device, steps):
     need(device)
     torch = pytest.importorskip("torch")
-    steps = 200 if device == "cpu" else 16  # (the simulator runs each kernel in Python)
-    poison = {3: math.inf, 4: -math.inf, 8: math.nan, 30: math.inf, 120: math.nan, 121: 1.0}
     args = dict(init_scale=2.0**10, growth_factor=2.0, backoff_factor=0.5, growth_interval=7)
-    got = run_training(tm, device, steps, poison, **args)
-    expected = run_training(torch, "cpu", steps, poison, **args)
+    got = run_training(tm, device, steps, POISON, **args)
+    expected = run_training(torch, "cpu", steps, POISON, **args)
     assert_same_trace(got, expected)
     scales = [t[0] for t in got]
     assert any(a > b for a, b in zip(scales, scales[1:]))  # backed off
