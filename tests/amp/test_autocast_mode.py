@@ -70,17 +70,19 @@ def test_state_is_per_thread():
     inside, done = threading.Event(), threading.Event()
 
     def other():
-        inside.wait()
-        seen["enabled"], seen["dtype"] = tm.is_autocast_enabled("cpu"), matmul_dtype()
-        with tm.autocast("cpu", dtype=tm.float16):
-            seen["own"] = matmul_dtype()
-        done.set()
+        inside.wait(30)
+        try:
+            seen["enabled"], seen["dtype"] = tm.is_autocast_enabled("cpu"), matmul_dtype()
+            with tm.autocast("cpu", dtype=tm.float16):
+                seen["own"] = matmul_dtype()
+        finally:
+            done.set()
 
     thread = threading.Thread(target=other)
     thread.start()
     with tm.autocast("cpu"):
         inside.set()
-        done.wait()
+        done.wait(30)
         assert matmul_dtype() is tm.bfloat16  # the other thread's region did not touch ours
     thread.join()
     assert seen == {"enabled": False, "dtype": tm.float32, "own": tm.float16}
