@@ -152,6 +152,17 @@ def test_cuda_policies_follow_torch_documented_lists(name):
     assert out.dtype is getattr(tm, dtype)
 
 
+def test_an_op_writing_into_out_is_not_cast():
+    torch = pytest.importorskip("torch")
+    for lib in (tm, torch):
+        a = lib.tensor(A[:2, :2])
+        out = lib.empty(2, 2)
+        with lib.autocast("cpu"):
+            lib.mm(a, a, out=out)
+        assert out.dtype == lib.float32
+        np.testing.assert_allclose(np.array(out.tolist()), A[:2, :2] @ A[:2, :2], rtol=1e-6)
+
+
 def test_cuda_binary_cross_entropy_is_refused_as_torch_refuses_it():
     need_cuda()
     p = tm.tensor([0.25, 0.5], device="cuda")
