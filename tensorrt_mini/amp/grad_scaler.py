@@ -100,7 +100,8 @@ class GradScaler:
             raise ValueError("outputs must be a Tensor or an iterable of Tensors")
         return scaled(outputs)
 
-    def _unscale_grads_(self, optimizer, inv_scale, allow_fp16):
+    @staticmethod
+    def _unscale_grads_(optimizer, inv_scale):
         """Multiplies every gradient by inv_scale; returns {device: 0-d float32 found_inf},
         1.0 where a gradient on that device held an inf or NaN before unscaling."""
         found_inf = {}
@@ -110,12 +111,12 @@ class GradScaler:
                     grad = param.grad
                     if grad is None:
                         continue
-                    if not allow_fp16 and grad.dtype is D.float16:
+                    if grad.dtype is D.float16:  # (torch allows them only internally)
                         raise ValueError("Attempting to unscale FP16 gradients.")
                     device = grad.device
                     if device not in found_inf:
                         found_inf[device] = creation.full((), 0.0, dtype=D.float32, device=device)
-                    if grad.numel() and not isfinite(grad).all().item():
+                    if not isfinite(grad).all().item():
                         found_inf[device].fill_(1.0)
                     grad.mul_(inv_scale)
         return found_inf
@@ -134,7 +135,7 @@ class GradScaler:
             raise RuntimeError("unscale_() is being called after step().")
         # the reciprocal in float64, then rounded, as torch computes it
         inv_scale = _float32(1.0 / self._scale.item())
-        state["found_inf_per_device"] = self._unscale_grads_(optimizer, inv_scale, False)
+        state["found_inf_per_device"] = self._unscale_grads_(optimizer, inv_scale)
         state["stage"] = OptState.UNSCALED
 
     def step(self, optimizer, *args, **kwargs):
