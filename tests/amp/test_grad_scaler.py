@@ -346,3 +346,23 @@ def test_with_autocast_a_training_loop_follows_torch():
         trace[lib.__name__] = scaler.get_scale(), np.array(w.detach().tolist())
     assert trace["tensorrt_mini"][0] == trace["torch"][0] == 2.0**10
     np.testing.assert_allclose(trace["tensorrt_mini"][1], trace["torch"][1], rtol=1e-2, atol=1e-3)
+
+
+def test_found_inf_is_kept_per_device():
+    need("cuda")
+    on_cpu = tm.tensor([1.0], requires_grad=True)
+    on_cuda = tm.tensor([2.0], device="cuda", requires_grad=True)
+    opt = PlainSGD(tm, [on_cpu, on_cuda], 0.5)
+    scaler = tm.amp.GradScaler("cpu", init_scale=4.0)
+    for loss in scaler.scale([on_cpu.sum(), on_cuda.sum()]):
+        loss.backward()
+    with tm.no_grad():
+        on_cuda.grad.fill_(math.inf)
+    scaler.unscale_(opt)
+    found = scaler._per_optimizer_states[id(opt)]["found_inf_per_device"]
+    assert {d.type: (f.device.type, f.item()) for d, f in found.items()} == \
+        {"cpu": ("cpu", 0.0), "cuda": ("cuda", 1.0)}
+    assert on_cpu.grad.tolist() == [1.0]  # unscaled
+    assert scaler.step(opt) is None and on_cpu.tolist() == [1.0]  # the step skipped
+    scaler.update()
+    assert scaler.get_scale() == 2.0
