@@ -32,28 +32,23 @@ _LOSSES = ("mse_loss", "cosine_embedding_loss", "nll_loss", "hinge_embedding_los
            "margin_ranking_loss", "soft_margin_loss", "triplet_margin_loss", "multi_margin_loss",
            "kl_div", "multilabel_margin_loss", "binary_cross_entropy_with_logits")
 
-# tm composes these of listed ops (sums, matmuls) where torch has kernels of their own
-_NATIVE = ("avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d")
-
 
 def _table(**policies):
-    return {name: None if policy == "none" else policy
-            for policy, names in policies.items() for name in names}
+    return {name: policy for policy, names in policies.items() for name in names}
 
 
-# op name -> policy, per device type. Ops torch implements natively but lists nowhere
-# (mv, dot... on the cpu) are named with None: they run as they are, their insides
-# uncast, as is any op below autograd not named here. torch's einsum and multi_dot on the
-# cpu are compositions whose matmuls autocast: tm casts their operands up front, which
-# gives the same dtypes wherever a product is taken.
+# op name -> policy, per device type. A hooked op that a device type does not list runs
+# as it is, its insides uncast: every op below autograd, and the ops hooked only to stop
+# their insides from casting (mv, dot, tensordot... on the cpu; the average pools, which
+# tm composes of sums and matmuls where torch has kernels of their own). torch's
+# einsum and multi_dot on the cpu are compositions whose matmuls autocast: tm casts their
+# operands up front, which gives the same dtypes wherever a product is taken.
 POLICIES = {
     "cpu": _table(
         lower=_LOW_PRECISION,
-        fp32=(*_LOSSES, "binary_cross_entropy", "ctc_loss", "prod", "cdist", "trace", "inverse",
+        fp32=(*_LOSSES, "binary_cross_entropy", "ctc_loss", "prod", "cdist", "trace", "linalg_inv",
               "pinverse", "max_unpool2d", "polar"),
-        promote=("cat", "stack", "index_copy"),
-        none=("mv", "dot", "addmv", "addr", "tensordot", "bilinear", "cross", "outer", "kron",
-              *_NATIVE)),
+        promote=("cat", "stack", "index_copy")),
     "cuda": _table(
         lower=(*_LOW_PRECISION, "addmv", "addr", "mv", "chain_matmul"),
         fp32=(*_LOSSES, "acos", "asin", "cosh", "erfinv", "exp", "expm1", "log", "log10", "log2",
@@ -63,8 +58,7 @@ POLICIES = {
         fp32_set_opt_dtype=("prod", "softmax", "log_softmax", "cumprod", "cumsum", "sum"),
         promote=("addcdiv", "addcmul", "atan2", "bilinear", "cross", "dot", "index_put",
                  "scatter_add", "tensordot", "stack", "cat", "index_copy"),
-        banned=("binary_cross_entropy",),
-        none=("outer", "kron", *_NATIVE)),
+        banned=("binary_cross_entropy",)),
 }
 
 DEFAULT_DTYPES = {"cuda": "float16", "cpu": "bfloat16"}

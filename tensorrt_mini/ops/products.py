@@ -117,7 +117,6 @@ def _check_vector(fn, name, v):
         raise RuntimeError(f"{fn}: Expected 1-D argument {name}, but got {v.dim()}-D")
 
 
-@autocast_op
 def outer(input, vec2):
     _check_vector("outer", "self", input)
     _check_vector("outer", "vec2", vec2)
@@ -138,7 +137,6 @@ def vdot(input, other):
     return dot(input, other)  # real dtypes only: no conjugate to take
 
 
-@autocast_op
 def kron(input, other):
     """Every product input[i] * other[j] at index i * other.shape + j, from one broadcast
     multiply of interleaved dims."""

@@ -36,7 +36,8 @@ CPU_OPS = {
     "mul": "a * a", "getitem": "a[1:3, ::2]", "avg_pool1d": "F.avg_pool1d(a[None], 2)",
     "adaptive_avg_pool2d": "F.adaptive_avg_pool2d(a[None], (3, 3))",
     # float32
-    "prod": "a.prod()", "trace": "L.trace(a)", "mse_loss": "F.mse_loss(a, a * 0.5)",
+    "prod": "a.prod()", "trace": "L.trace(a)",
+    "inverse": "L.inverse(a * 0.1 + L.eye(4, dtype=a.dtype))", "mse_loss": "F.mse_loss(a, a * 0.5)",
     "cross_entropy": "F.cross_entropy(a, labels)", "nll_loss": "F.nll_loss(a, labels)",
     "l1_loss": "F.l1_loss(a, a * 0.5)", "smooth_l1_loss": "F.smooth_l1_loss(a, a * 0.5)",
     "huber_loss": "F.huber_loss(a, a * 0.5)", "kl_div": "F.kl_div(a, a.exp(), reduction='batchmean')",
