@@ -201,3 +201,15 @@ def test_cuda_matches_cpu(name):
 def test_ops_without_half_kernels_name_the_dtype():
     with pytest.raises(RuntimeError, match="bfloat16"):
         tm.linalg.inv(tm.eye(2, dtype=tm.bfloat16))
+
+
+@pytest.mark.parametrize("name", HALF)
+def test_gradients_are_half_as_torch(name):
+    results = []
+    for lib in (tm, torch):
+        dt = getattr(lib, name)
+        x = lib.tensor([[0.5, -1.25, 2.0], [0.1, 0.2, -0.3]], dtype=dt, requires_grad=True)
+        w = lib.tensor([[0.3], [0.7], [-0.2]], dtype=dt, requires_grad=True)
+        ((x @ w).tanh() * x).sum().add(x.exp().mean()).backward()
+        results.append([(str(g.dtype), g.tolist()) for g in (x.grad, w.grad)])
+    assert results[0] == results[1]
