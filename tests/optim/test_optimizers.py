@@ -155,15 +155,16 @@ def test_state_of_a_transposed_parameter_lines_up_with_it(name, kw, key):
     assert np.array_equal(np.asarray(opt_p.state[p][key]), np.asarray(opt_q.state[q][key]))
 
 
-@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
-@pytest.mark.parametrize("name, kw", [("SGD", dict(lr=0.1, momentum=0.9, weight_decay=0.01)),
-                                      ("Adam", dict(lr=0.01, amsgrad=True, eps=1e-4))])
+@pytest.mark.parametrize("dtype, name, kw", [
+    ("float16", "SGD", dict(lr=0.1, momentum=0.9, weight_decay=0.01)),
+    ("bfloat16", "SGD", dict(lr=0.1, momentum=0.9, weight_decay=0.01)),
+    ("bfloat16", "Adam", dict(lr=0.01, amsgrad=True))])
 def test_half_parameters_against_torch(dtype, name, kw):
     """The fused steps compute in float32 and round each state once, where torch's
     for-loop steps round after every op: a few ulps apart after three steps. The states
     keep torch's dtypes (Adam's step count float32, the moments in the parameter's).
-    (eps 1e-4: torch's float16 steps, rounding eps=1e-8 to 0, divide 0 by 0 where a
-    second moment underflows; tm's float32 ones do not.)"""
+    (Not Adam in float16: there torch's per-op rounding underflows small second moments
+    and eps=1e-8 to 0, giving NaN or jumps that tm's float32 step does not make.)"""
     torch = pytest.importorskip("torch")
     w0 = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
     x0 = np.random.default_rng(1).standard_normal((5, 3)).astype(np.float32)
