@@ -213,3 +213,17 @@ def test_gradients_are_half_as_torch(name):
         ((x @ w).tanh() * x).sum().add(x.exp().mean()).backward()
         results.append([(str(g.dtype), g.tolist()) for g in (x.grad, w.grad)])
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
+def test_storage_reads_and_writes_numbers(device):
+    """A bfloat16 storage holds bits; its items read and write numbers, rounded as torch."""
+    if device == "cuda":
+        _cuda()
+    t = tm.zeros(3, dtype=tm.bfloat16, device=device)
+    s = t.storage()
+    s[1] = 2.7
+    assert s[1] == 2.703125 and s[-1] == 0.0 and t.tolist() == [0.0, 2.703125, 0.0]
+    s.fill_(1.001)
+    assert s.tolist() == [1.0, 1.0, 1.0] and s[0:2] == [1.0, 1.0]
+    assert tm.ones(2, dtype=tm.float16, device=device).storage().tolist() == [1.0, 1.0]
