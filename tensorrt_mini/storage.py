@@ -7,7 +7,7 @@ bumps it for all of them.
 import numpy as np
 
 from .device import CPU, as_device
-from .dtypes import TYPE_NAMES, host_values
+from .dtypes import TYPE_NAMES, host_values, storage_values
 from .names import NAMESPACE
 from .printing import format_storage
 
@@ -60,6 +60,10 @@ class Storage:
             raise IndexError(f"index {i} out of range for storage of size {n}")
         return host_values(self.to_host()[i:i + 1 or None], self.dtype)[0].item()
 
+    def _stored(self, value):
+        """A number as this storage holds it (bfloat16: its bits, rounded as torch rounds)."""
+        return storage_values(value, self.dtype) if self.dtype.is_half else value
+
     def type_name(self):
         prefix = f"{NAMESPACE}.cuda." if self.device.type == "cuda" else f"{NAMESPACE}."
         return f"{prefix}{TYPE_NAMES[self.dtype.name]}Storage"
@@ -96,12 +100,12 @@ class CPUStorage(Storage):
         return self.array
 
     def fill_(self, value):
-        self.array.fill(value)
+        self.array.fill(self._stored(value))
         self._version += 1
         return self
 
     def __setitem__(self, i, value):
-        self.array[i] = value
+        self.array[i] = self._stored(value)
         self._version += 1
 
     def resize_(self, n):
@@ -159,12 +163,12 @@ class CUDAStorage(Storage):
         return _runtime().view(self.buffer, self.dtype.np, 0, (self.numel,), (1,))
 
     def fill_(self, value):
-        self._array().fill(value)
+        self._array().fill(self._stored(value))
         self._version += 1
         return self
 
     def __setitem__(self, i, value):
-        self._array()[i] = value
+        self._array()[i] = self._stored(value)
         self._version += 1
 
     def resize_(self, n):

@@ -33,6 +33,7 @@ _runtime = None
 
 # cuBLAS's enum values (cublas_api.h, library_types.h)
 _CUBLAS_OP_N = 0
+_CUBLAS_POINTER_MODE_HOST = 0
 _CUDA_R_16F = 2
 _CUDA_R_16BF = 14
 _CUBLAS_COMPUTE_32F = 68
@@ -364,14 +365,19 @@ class CuPy:
             return
         kind = _CUDA_R_16BF if dtype_name == "bfloat16" else _CUDA_R_16F
         one, zero = np.ones(1, np.float32), np.zeros(1, np.float32)  # host scalars, float32
-        handle = self._cp.cuda.device.get_cublas_handle()
+        handle = self._cp.cuda.device.get_cublas_handle()  # CuPy's, shared with its calls
         cublas.setStream(handle, self._current_stream().ptr)
-        cublas.gemmStridedBatchedEx(
-            handle, _CUBLAS_OP_N, _CUBLAS_OP_N, m, n, k, one.ctypes.data,
-            b.data.ptr, kind, m, k * m,
-            a.data.ptr, kind, k, n * k,
-            zero.ctypes.data, out.data.ptr, kind, m, n * m, batch,
-            _CUBLAS_COMPUTE_32F, _CUBLAS_GEMM_DEFAULT)
+        mode = cublas.getPointerMode(handle)
+        cublas.setPointerMode(handle, _CUBLAS_POINTER_MODE_HOST)  # alpha and beta on the host
+        try:
+            cublas.gemmStridedBatchedEx(
+                handle, _CUBLAS_OP_N, _CUBLAS_OP_N, m, n, k, one.ctypes.data,
+                b.data.ptr, kind, m, k * m,
+                a.data.ptr, kind, k, n * k,
+                zero.ctypes.data, out.data.ptr, kind, m, n * m, batch,
+                _CUBLAS_COMPUTE_32F, _CUBLAS_GEMM_DEFAULT)
+        finally:
+            cublas.setPointerMode(handle, mode)
 
     def linalg(self, name, outs, inputs, options):
         """cuSOLVER through cupy.linalg; raises lapack.Failed for a matrix it refuses.

@@ -173,6 +173,9 @@ def _wrapped(backend, name, fn):
             return fn(*args, **kwargs)
         return op
     writes = WRITES[name]
+    fast = _FAST_FORMS.get(name)
+    if fast is not None:
+        return functools.wraps(fn)(fast(backend, fn, writes))
 
     @functools.wraps(fn)
     def op(*args, **kwargs):
@@ -180,6 +183,49 @@ def _wrapped(backend, name, fn):
             return _in_float32(backend, fn, writes, args, kwargs)
         return fn(*args, **kwargs)
     return op
+
+
+# The tiny ops' own forms: their tensors sit at known places, so the check costs ~0.1 µs
+# where the general walk over every argument costs ~1 µs of a ~6 µs op.
+
+def _unary(backend, fn, writes):
+    def op(name, out, x):
+        if out._dtype.is_half or x._dtype.is_half:
+            return _in_float32(backend, fn, writes, (name, out, x), {})
+        return fn(name, out, x)
+    return op
+
+
+def _binary(backend, fn, writes):
+    def op(name, out, a, b):
+        if out._dtype.is_half or a._dtype.is_half or b._dtype.is_half:
+            return _in_float32(backend, fn, writes, (name, out, a, b), {})
+        return fn(name, out, a, b)
+    return op
+
+
+def _binary_scalar(backend, fn, writes):
+    def op(name, out, a, value, reverse=False):
+        if out._dtype.is_half or a._dtype.is_half:
+            return _in_float32(backend, fn, writes, (name, out, a, value, reverse), {})
+        return fn(name, out, a, value, reverse)
+    return op
+
+
+def _elementwise(backend, fn, writes):
+    def op(kernel, outs, operands):
+        for x in outs:
+            if x._dtype.is_half:
+                return _in_float32(backend, fn, writes, (kernel, outs, operands), {})
+        for x in operands:
+            if getattr(x, "_dtype", _NOT_HALF).is_half:
+                return _in_float32(backend, fn, writes, (kernel, outs, operands), {})
+        return fn(kernel, outs, operands)
+    return op
+
+
+_FAST_FORMS = {"unary": _unary, "binary": _binary, "binary_scalar": _binary_scalar,
+               "elementwise": _elementwise}
 
 
 class HalfAware:
@@ -197,6 +243,10 @@ class HalfAware:
 
     def __getattr__(self, name):
         return getattr(self.module, name)
+
+    def empty(self, numel, dtype, device=None):
+        # a method, not found through __getattr__: ~0.3 µs less on every tiny op
+        return self.module.empty(numel, dtype, device)
 
     def copy_(self, dst, src):
         if dst._dtype.is_half or src._dtype.is_half:

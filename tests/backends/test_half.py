@@ -201,3 +201,29 @@ def test_cuda_matches_cpu(name):
 def test_ops_without_half_kernels_name_the_dtype():
     with pytest.raises(RuntimeError, match="bfloat16"):
         tm.linalg.inv(tm.eye(2, dtype=tm.bfloat16))
+
+
+@pytest.mark.parametrize("name", HALF)
+def test_gradients_are_half_as_torch(name):
+    results = []
+    for lib in (tm, torch):
+        dt = getattr(lib, name)
+        x = lib.tensor([[0.5, -1.25, 2.0], [0.1, 0.2, -0.3]], dtype=dt, requires_grad=True)
+        w = lib.tensor([[0.3], [0.7], [-0.2]], dtype=dt, requires_grad=True)
+        ((x @ w).tanh() * x).sum().add(x.exp().mean()).backward()
+        results.append([(str(g.dtype), g.tolist()) for g in (x.grad, w.grad)])
+    assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
+def test_storage_reads_and_writes_numbers(device):
+    """A bfloat16 storage holds bits; its items read and write numbers, rounded as torch."""
+    if device == "cuda":
+        _cuda()
+    t = tm.zeros(3, dtype=tm.bfloat16, device=device)
+    s = t.storage()
+    s[1] = 2.7
+    assert s[1] == 2.703125 and s[-1] == 0.0 and t.tolist() == [0.0, 2.703125, 0.0]
+    s.fill_(1.001)
+    assert s.tolist() == [1.0, 1.0, 1.0] and s[0:2] == [1.0, 1.0]
+    assert tm.ones(2, dtype=tm.float16, device=device).storage().tolist() == [1.0, 1.0]
