@@ -47,6 +47,9 @@ TARGETS = {
     "SDPA bf16 causal fwd+bwd": {"cpu": None, "cuda": 2.0},
     "SDPA fp32, seq 512, fwd + bwd": {"cpu": 1.5, "cuda": 1.5},
     "LSTM, 2 layers, hidden 256, seq 64, batch 32, fwd + bwd": {"cpu": 2.0, "cuda": 2.0},
+    "matmul bf16 8192^3": {"cpu": None, "cuda": 1.05},
+    "matmul fp16 8192^3": {"cpu": None, "cuda": 1.05},
+    "transformer encoder layer training step, bf16 autocast": {"cpu": None, "cuda": 1.5},
 }
 # User-fused cases are also held to torch.compile's time for the same expression.
 COMPILED_TARGETS = {"fused a * b + c": 1.0, "fused gelu_tanh": 1.0}
@@ -99,6 +102,11 @@ SDPA_SIZES = {("cpu", False): (4, 8, 512, 64), ("cpu", True): (2, 8, 256, 64),
 LSTM_SIZES = {("cpu", False): (64, 32, 256, 256, 2), ("cpu", True): (64, 32, 256, 256, 2),
               ("cuda", False): (64, 32, 256, 256, 2), ("cuda", True): (64, 32, 256, 256, 2),
               ("cuda", "sim"): (3, 2, 4, 4, 2)}
+# transformer encoder layer training step under bf16 autocast: (batch, sequence, d_model,
+# heads)
+ENCODER_SIZES = {("cpu", False): (16, 512, 512, 8), ("cpu", True): (4, 128, 256, 8),
+                 ("cuda", False): (16, 512, 512, 8), ("cuda", True): (16, 512, 512, 8),
+                 ("cuda", "sim"): (1, 4, 8, 2)}
 
 # DataLoader epoch (cpu only): (images, batch size, workers); 60000 1x28x28 images as MNIST
 LOADER_SIZES = {False: (60000, 256, 4), True: (6000, 256, 2)}
@@ -170,6 +178,10 @@ def cases(device, quick, simulated=False):
                  {TORCH: lambda xp, a, b: lambda: a @ b.t(),
                   NUMPY: lambda xp, a, b: lambda: a @ b.T}, flops=2 * m ** 3),
         ]
+    if device == "cuda":  # (numpy's BLAS has no half types: on the cpu, minutes a call)
+        m = {False: 8192, True: 2048, "sim": 32}["sim" if simulated else quick]
+        out += [half_matmul_case(m, "bfloat16", "matmul bf16 8192^3"),
+                half_matmul_case(m, "float16", "matmul fp16 8192^3")]
     mlp_batch, widths = s["mlp"]
     out += [
         Case("linear + relu", f"{batch}×{fin}→{fout}", "linear + relu",
@@ -209,6 +221,7 @@ def cases(device, quick, simulated=False):
         cnn_case(CNN_BATCH[device, "sim" if simulated else quick]),
         sdpa_case(SDPA_SIZES[device, "sim" if simulated else quick]),
         lstm_case(LSTM_SIZES[device, "sim" if simulated else quick]),
+        encoder_case(ENCODER_SIZES[device, "sim" if simulated else quick]),
         ColdStart(COLD_START_TARGET_S.get(device)),
     ]
     if device == "cuda":
@@ -404,6 +417,41 @@ def lstm_case(size):
     return Case("LSTM fwd + bwd", f"{layers}×{hidden}, seq {steps}, batch {batch}",
                 "LSTM, 2 layers, hidden 256, seq 64, batch 32, fwd + bwd", inputs,
                 torch_only(build), flops=flops, not_for="numpy has no LSTM")
+def encoder_case(size):
+    """One SGD step of nn.TransformerEncoderLayer (batch_first, no dropout) with its
+    forward under bf16 autocast and a float32 loss, as a mixed-precision training loop
+    runs it."""
+    batch, seq, d, heads = size
+    ff = 2048  # the layer's default dim_feedforward
+
+    def inputs(rng):
+        return (rng.standard_normal((batch, seq, d), dtype=np.float32),)
+
+    def build(xp, x):
+        layer_class = getattr(xp.nn, "TransformerEncoderLayer", None)
+        if layer_class is None or not hasattr(xp, "autocast"):
+            raise Skip(f"{xp.__name__} has no nn.TransformerEncoderLayer or autocast yet")
+        layer = layer_class(d, heads, dim_feedforward=ff, dropout=0.0,
+                            batch_first=True).to(x.device)
+        opt = xp.optim.SGD(layer.parameters(), lr=1e-3)
+
+        def step():
+            opt.zero_grad()
+            with xp.autocast(x.device.type, dtype=xp.bfloat16):
+                out = layer(x)
+            loss = out.float().pow(2).mean()
+            loss.backward()
+            opt.step()
+            return loss
+        return step
+    tokens = batch * seq
+    # forward matmuls: q, k, v and out projections, scores and their product with v, the
+    # feed-forward pair; backward costs twice the forward
+    forward = 2 * tokens * (4 * d * d + 2 * seq * d + 2 * d * ff)
+    return Case("transformer encoder layer training step, bf16 autocast",
+                f"batch {batch}, seq {seq}, d {d}, {heads} heads",
+                "transformer encoder layer training step, bf16 autocast", inputs,
+                torch_only(build), flops=3 * forward, check=False, not_for="no autograd")
 
 
 def loader_inputs(n):
@@ -438,6 +486,17 @@ def _scatter_add(xp, v, i, bins):
     """scatter_add_ into bins that start at zero; repeated calls keep adding (the same work)."""
     z = xp.zeros(bins, dtype=v.dtype, device=v.device)
     return lambda: z.scatter_add_(0, i, v)
+
+
+def half_matmul_case(m, dtype, target):
+    """a @ b in a 16-bit float type, from torch's matmul in that type (numpy and CuPy have
+    no bfloat16). Unchecked: the bench brings results home as numpy arrays."""
+    def build(xp, a, b):
+        a, b = a.to(getattr(xp, dtype)), b.to(getattr(xp, dtype))
+        return lambda: a @ b
+    return Case(f"matmul a @ b, {dtype}", f"{m}³", target, uniform((m, m), 2),
+                torch_only(build), flops=2 * m ** 3, check=False,
+                not_for=f"numpy has no {dtype}")
 
 
 def same(build):

@@ -11,6 +11,7 @@ from .device import device
 from .errors import OutOfMemoryError
 from .dtypes import (bool_ as bool, double, float, float32, float64, get_default_dtype, int, int8,
                      int16, int32, int64, long, set_default_dtype, short, uint8)
+from .dtypes import bfloat16, float16, half
 from .dtypes import dtype, promote_types
 from .ops.elementwise import (abs, add, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, ceil,
                               clamp, cos, div, eq, erf, exp, expm1, floor, floor_divide, ge, gt,
@@ -61,6 +62,11 @@ from . import tensor_methods  # noqa: F401  (binds the op methods onto Tensor)
 from . import autograd
 from .autograd import (enable_grad, inference_mode, is_grad_enabled,
                        is_inference_mode_enabled, no_grad, set_grad_enabled)
+from . import amp
+from .amp.autocast_mode import (autocast, autocast_decrement_nesting, autocast_increment_nesting,
+                                clear_autocast_cache, get_autocast_dtype, is_autocast_cache_enabled,
+                                is_autocast_enabled, set_autocast_cache_enabled,
+                                set_autocast_dtype, set_autocast_enabled)
 
 # every public op of the elementwise catalog is a function here
 for _op in _catalog.OPS.values():

@@ -180,10 +180,18 @@ class Tensor:
         return repr(self)
 
     def _gather_host(self, index_lists):
-        return backends.get(self._storage.device.type).gather_host(self, index_lists)
+        """The values at index_lists, as numbers (bfloat16 bits become float32)."""
+        return D.host_values(backends.get(self._storage.device.type).gather_host(self, index_lists),
+                             self._dtype)
+
+    def _host_values(self):
+        """The values as a numpy array of numbers (bfloat16 bits become float32)."""
+        return D.host_values(backends.get(self._storage.device.type).to_host(self), self._dtype)
 
     # --- interop -------------------------------------------------------------------------
     def numpy(self, *, force=False):
+        if self._dtype is D.bfloat16:  # numpy has no bfloat16
+            raise TypeError("Got unsupported ScalarType BFloat16")
         if self._storage.device.type != "cpu":
             if not force:
                 raise TypeError(
@@ -196,19 +204,21 @@ class Tensor:
         return backends.get("cpu").numpy_view(self)
 
     def __array__(self, dtype=None, copy=None):
+        if self._dtype is D.bfloat16:  # numpy has no bfloat16
+            raise TypeError("Got unsupported ScalarType BFloat16")
         arr = backends.get(self._storage.device.type).to_host(self)
         if copy:  # np.array(t) asks for a copy; to_host may share t's memory
             return np.array(arr, dtype=dtype, copy=True)
         return arr if dtype is None else arr.astype(dtype, copy=False)
 
     def tolist(self):
-        return backends.get(self._storage.device.type).to_host(self).tolist()
+        return self._host_values().tolist()
 
     def item(self):
         n = self.numel()
         if n != 1:
             raise RuntimeError(f"a Tensor with {n} elements cannot be converted to Scalar")
-        return backends.get(self._storage.device.type).to_host(self).reshape(()).item()
+        return self._host_values().reshape(()).item()
 
     def __bool__(self):
         n = self.numel()
@@ -281,7 +291,10 @@ class Tensor:
         return self.to(D.bool_)
 
     def half(self):
-        raise TypeError("tensorrt_mini does not support float16")
+        return self.to(D.float16)
+
+    def bfloat16(self):
+        return self.to(D.bfloat16)
 
 
 
@@ -289,7 +302,7 @@ class Tensor:
 # C++'s names of the element types, which torch's grad-assignment errors print
 _CPP_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
               "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-              "bool": "bool"}
+              "bool": "bool", "float16": "c10::Half", "bfloat16": "c10::BFloat16"}
 
 
 def _check_grad(t, g):
@@ -383,6 +396,7 @@ def transfer_raw(t, device, non_blocking=False):
     """t's values on another device (contiguous), through host memory; non_blocking: a copy
     to the GPU may still run when this returns (from pinned memory, as in torch)."""
     host = backends.get(t._storage.device.type).to_host(t)
-    storage = backends.get(device.type).from_host(host.reshape(-1), device, non_blocking)
+    storage = backends.get(device.type).from_host(host.reshape(-1), device, non_blocking,
+                                                  dtype=t._dtype)
     return _new(storage, tuple(t._shape), contiguous_strides(t._shape), 0)
 

@@ -38,12 +38,18 @@ def _size_args(size):
     return tuple(out)
 
 
-def _from_host_array(arr, device):
-    """A contiguous tensor holding a copy (or, on the CPU, the memory) of numpy `arr`."""
+def _from_host_array(arr, device, dtype=None):
+    """A contiguous tensor holding a copy (or, on the CPU, the memory) of numpy `arr`;
+    dtype: the tm dtype of arr's values where its own does not say it (bfloat16)."""
     arr = np.asarray(arr, order="C")  # not ascontiguousarray: it turns 0-d into 1-d
     dev = as_device(device)
-    storage = backends.get(dev.type).from_host(arr.reshape(-1), dev)
+    storage = backends.get(dev.type).from_host(arr.reshape(-1), dev, dtype=dtype)
     return _new(storage, arr.shape, contiguous_strides(arr.shape), 0)
+
+
+def _typed_host_array(arr, dtype, device):
+    """A tensor of dtype holding numpy arr's values converted as torch converts them."""
+    return _from_host_array(D.storage_values(arr, dtype), device, dtype)
 
 
 # --- from data ------------------------------------------------------------------------
@@ -51,7 +57,7 @@ def _from_host_array(arr, device):
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     dtype = None if dtype is None else D.as_dtype(dtype, "tensor")
     if isinstance(data, Tensor):
-        arr = np.asarray(data)
+        arr = data._host_values()
         inferred = data._dtype
     elif isinstance(data, np.ndarray):
         arr = data
@@ -62,6 +68,9 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     if out_dtype.category == 1 and inferred is not out_dtype and arr.size \
             and not isinstance(data, (Tensor, np.ndarray)):
         _check_python_values_fit(arr, out_dtype)
+    if out_dtype.is_half:
+        arr = D.storage_values(arr, out_dtype)
+        return _finish(_from_host_array(arr, device, out_dtype), requires_grad)
     with np.errstate(over="ignore"):  # float32 takes 1e39 as inf, silently, as torch
         arr = np.array(arr, dtype=out_dtype.np, copy=True)
     return _finish(_from_host_array(arr, device), requires_grad)
@@ -326,24 +335,24 @@ def random_ints_(t, low, high, generator):
 
 def _exact_from(low, dtype):
     """The least int64 >= low whose dtype value is still >= low (torch's update_from)."""
-    up = int(dtype.np.type(low + 1))
+    up = int(D.rounded(low + 1, dtype))
     if up < low:
-        low = up + (1 << (abs(low + 1).bit_length() - 1 - np.finfo(dtype.np).nmant))
+        low = up + (1 << (abs(low + 1).bit_length() - 1 - D.finfo(dtype).nmant))
     return low
 
 
 def _exact_to(high, dtype):
     """torch's update_to: `to` moved down where to - 1 rounds up to it or past in dtype."""
-    down = int(dtype.np.type(high - 1))
+    down = int(D.rounded(high - 1, dtype))
     if down >= high:
-        high = down - (1 << (abs(high - 1).bit_length() - 1 - np.finfo(dtype.np).nmant))
+        high = down - (1 << (abs(high - 1).bit_length() - 1 - D.finfo(dtype).nmant))
     return high
 
 
 def check_random_bounds(dtype, low, high_inclusive):
     """torch's check that random_'s bounds fit the tensor's dtype."""
     if dtype.is_floating_point:
-        lo, hi = float(np.finfo(dtype.np).min), float(np.finfo(dtype.np).max)
+        lo, hi = float(D.finfo(dtype).min), float(D.finfo(dtype).max)
     elif dtype is D.bool_:
         lo, hi = 0, 1
     else:
@@ -358,7 +367,8 @@ def check_random_bounds(dtype, low, high_inclusive):
 # how torch names a dtype in random_'s bounds errors (its C++ type)
 _C_TYPE_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char",
                  "int16": "short int", "int32": "int", "int64": "long int",
-                 "float32": "float", "float64": "double"}
+                 "float32": "float", "float64": "double", "float16": "c10::Half",
+                 "bfloat16": "c10::BFloat16"}
 
 
 def rand_like(input, dtype=None, device=None, requires_grad=False, memory_format=None,
@@ -392,12 +402,12 @@ def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
     if n and not dtype.is_floating_point and n - 1 > np.iinfo(dtype.np).max:
         raise RuntimeError(f"value cannot be converted to type {dtype.name}_t without overflow")
     perm = backends.get("cpu").randperm(n, generator_or_default(generator))
-    return _finish(_from_host_array(perm.astype(dtype.np), device), requires_grad)
+    return _finish(_typed_host_array(perm, dtype, device), requires_grad)
 
 
 def uniform_(t, low=0.0, high=1.0, generator=None):
     _float_dtype(t._dtype, "check_uniform_bounds", "uniform_")
-    biggest = float(np.finfo(t._dtype.np).max)
+    biggest = float(D.finfo(t._dtype).max)
     for name, value in (("from", low), ("to", high)):
         if not -biggest <= value <= biggest:
             raise RuntimeError(f"{name} is out of bounds for {_C_TYPE_NAMES[t._dtype.name]}")
@@ -456,7 +466,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         if step == 0:
             raise ValueError("step must be nonzero")
         arr = np.arange(start, end, step, dtype=np.int64)
-    return _finish(_from_host_array(arr.astype(dtype.np), device), requires_grad)
+    return _finish(_typed_host_array(arr, dtype, device), requires_grad)
 
 
 def _arange_float32(start, step, n):
@@ -488,7 +498,7 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
         arr = np.full(steps, start, np.float64)
     if not dtype.is_floating_point:
         arr = np.trunc(arr)
-    return _finish(_from_host_array(arr.astype(dtype.np), device), requires_grad)
+    return _finish(_typed_host_array(arr, dtype, device), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
@@ -496,7 +506,7 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     if n < 0 or m < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {min(n, m)}")
     dtype = D.get_default_dtype() if dtype is None else D.as_dtype(dtype, "eye")
-    return _finish(_from_host_array(np.eye(n, m, dtype=dtype.np), device), requires_grad)
+    return _finish(_typed_host_array(np.eye(n, m), dtype, device), requires_grad)
 
 
 def rebuild(cls, values, device, requires_grad):

@@ -5,6 +5,7 @@
 tensorrt_mini runs on one CUDA device, cuda:0, so at most one device is counted. Nothing
 here imports CuPy or numba.cuda until a function is called.
 """
+from .amp import deprecated_cuda as amp  # noqa: F401  (torch.cuda.amp: GradScaler, autocast)
 from .backends import cuda_runtime
 from .errors import OutOfMemoryError  # noqa: F401  (torch.cuda.OutOfMemoryError)
 

@@ -5,18 +5,24 @@ PyTorch: categories bool < integer < floating; within a category the wider type 
 uint8 with a signed integer gives the next signed type that holds both. Python scalars
 are "weak": they only raise the category (an int tensor plus 2.5 becomes float32, a
 float32 tensor plus 2.5 stays float32).
+
+The 16-bit floats float16 and bfloat16 are stored as numpy float16 and as uint16 bits
+(numpy has no bfloat16); their ops compute in float32 (`compute`) and round the result,
+as torch's CPU kernels do. float16 with bfloat16 promotes to float32.
 """
 import builtins
 
 import numpy as np
 
+from .kernels.half import bf16_to_f32, f32_to_bf16, f32_to_f16
 from .names import NAMESPACE
 
 
 class dtype:
-    __slots__ = ("name", "np", "itemsize", "is_floating_point", "is_signed", "category", "_rank")
+    __slots__ = ("name", "np", "itemsize", "is_floating_point", "is_signed", "category", "_rank",
+                 "is_half", "compute")
 
-    def __init__(self, name, np_dtype, category, rank):
+    def __init__(self, name, np_dtype, category, rank, is_half=False):
         self.name = name
         self.np = np.dtype(np_dtype)
         self.itemsize = self.np.itemsize
@@ -24,6 +30,8 @@ class dtype:
         self.is_floating_point = category == 2
         self.is_signed = category == 2 or (category == 1 and self.np.kind == "i")
         self._rank = rank
+        self.is_half = is_half  # float16 or bfloat16: kernels see float32 (backends/half.py)
+        self.compute = self  # the dtype kernels compute it in
 
     def __repr__(self):
         return f"{NAMESPACE}.{self.name}"
@@ -38,19 +46,25 @@ int8 = dtype("int8", np.int8, 1, 2)
 int16 = dtype("int16", np.int16, 1, 3)
 int32 = dtype("int32", np.int32, 1, 4)
 int64 = dtype("int64", np.int64, 1, 5)
-float32 = dtype("float32", np.float32, 2, 6)
-float64 = dtype("float64", np.float64, 2, 7)
+float16 = dtype("float16", np.float16, 2, 6, is_half=True)
+bfloat16 = dtype("bfloat16", np.uint16, 2, 6, is_half=True)  # the bits: see kernels/half.py
+float32 = dtype("float32", np.float32, 2, 7)
+float64 = dtype("float64", np.float64, 2, 8)
+float16.compute = bfloat16.compute = float32
 
-ALL = (bool_, uint8, int8, int16, int32, int64, float32, float64)
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
+HALF = (float16, bfloat16)
 # PyTorch's scalar type names, as its type strings (FloatTensor) and error messages print them
 TYPE_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-              "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+              "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+              "float16": "Half", "bfloat16": "BFloat16"}
 _BY_NAME = {d.name: d for d in ALL}
-_BY_NP = {d.np: d for d in ALL}
+_BY_NP = {d.np: d for d in ALL if d is not bfloat16}  # uint16 arrays are not bfloat16
 
 # PyTorch's aliases
 float = float32
 double = float64
+half = float16
 long = int64
 int = int32
 short = int16
@@ -81,7 +95,7 @@ def from_numpy_dtype(npd):
     except (KeyError, TypeError):
         raise TypeError(
             f"can't convert np.ndarray of type {np.dtype(npd)}. The only supported types are: "
-            "float64, float32, int64, int32, int16, int8, uint8, and bool."
+            "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
         ) from None
 
 
@@ -107,6 +121,8 @@ def promote_types(a, b):
         return a
     if a.category != b.category:
         return a if a.category > b.category else b
+    if a._rank == b._rank:  # float16 with bfloat16: neither holds the other
+        return float32
     if a is uint8 or b is uint8:
         other = b if a is uint8 else a
         if other is bool_:
@@ -139,3 +155,43 @@ def scalar_dtype(value):
     """Dtype torch.tensor(value) would get."""
     cat = scalar_category(value)
     return (bool_, int64, _default_float)[cat]
+
+
+def host_values(array, d):
+    """A host array of dtype d's storage as numbers numpy can print and list: bfloat16
+    bits become their float32 values."""
+    return bf16_to_f32(array) if d is bfloat16 else array
+
+
+def storage_values(array, d):
+    """Numbers (a numpy array) as dtype d's storage holds them; the half types round
+    through float32, as torch converts a double to them."""
+    if d is bfloat16 or d is float16:
+        with np.errstate(over="ignore", invalid="ignore"):  # beyond float32: inf, as torch
+            wide = np.asarray(array, np.float32)
+        return f32_to_bf16(wide) if d is bfloat16 else f32_to_f16(wide)
+    return np.asarray(array, d.np)
+
+
+class _BFloat16Info:
+    """numpy's finfo facts for bfloat16, which numpy lacks (torch.finfo's values)."""
+    bits = 16
+    eps = 2.0 ** -7
+    max = 3.3895313892515355e38
+    min = -max
+    tiny = smallest_normal = 2.0 ** -126
+    nmant = 7
+    nexp = 8
+    resolution = 0.01
+
+
+def finfo(d):
+    """numpy's finfo for the values of floating dtype d."""
+    return _BFloat16Info if d is bfloat16 else np.finfo(d.np)
+
+
+def rounded(value, d):
+    """Number `value` as dtype d holds it, a numpy scalar (bfloat16's as float32)."""
+    if d.is_half:
+        return np.asarray(host_values(storage_values(value, d), d))[()]
+    return d.np.type(value)

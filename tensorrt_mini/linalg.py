@@ -7,7 +7,6 @@ matmul and elementwise ops, which also gives their gradients. Real dtypes only.
 import math
 from collections import namedtuple
 
-import numpy as np
 
 from . import dtypes as D
 from .creation import empty, eye, zeros
@@ -19,6 +18,7 @@ from .ops.joining import cat
 from .ops.linalg import matmul, mm
 from .ops.products import linalg_cross
 from .ops.views import diagonal as views_diagonal, movedim
+from .ops.autocast import autocast_op
 
 __all__ = ["LinAlgError", "cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv",
            "lstsq", "matmul", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm",
@@ -77,7 +77,7 @@ def eigvalsh(A, UPLO="L"):
 
 
 def _eps(dtype):
-    return float(np.finfo(dtype.np).eps)
+    return float(D.finfo(dtype).eps)
 
 
 def _mT(x):
@@ -211,6 +211,7 @@ def vecdot(x, y, *, dim=-1):
     return (x * y).sum(dim)
 
 
+@autocast_op
 def multi_dot(tensors):
     tensors = list(tensors)
     if len(tensors) < 2:

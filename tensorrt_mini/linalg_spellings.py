@@ -6,6 +6,7 @@ from collections import namedtuple
 from . import linalg
 from .ops import products
 from .ops.elementwise import where
+from .ops.autocast import autocast_op
 
 SlogdetResult = namedtuple("slogdet", ["sign", "logabsdet"])
 
@@ -31,6 +32,7 @@ def logdet(input):
     return where(sign < 0, float("nan"), logabsdet)
 
 
+@autocast_op
 def pinverse(input, rcond=1e-15):
     return linalg.pinv(input, rtol=rcond)
 

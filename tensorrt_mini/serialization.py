@@ -297,7 +297,7 @@ def _move(storage, location):
     dev = as_device(location)
     if dev.type == "cpu":
         return storage
-    return backends.get(dev.type).from_host(storage.to_host(), dev)
+    return backends.get(dev.type).from_host(storage.to_host(), dev, dtype=storage.dtype)
 
 
 @contextlib.contextmanager

@@ -7,7 +7,7 @@ bumps it for all of them.
 import numpy as np
 
 from .device import CPU, as_device
-from .dtypes import TYPE_NAMES, from_numpy_dtype
+from .dtypes import TYPE_NAMES, host_values, storage_values
 from .names import NAMESPACE
 from .printing import format_storage
 
@@ -47,7 +47,7 @@ class Storage:
         return self.size() * self.dtype.itemsize
 
     def tolist(self):
-        return self.to_host().tolist()
+        return host_values(self.to_host(), self.dtype).tolist()
 
     def __iter__(self):
         return iter(self.tolist())
@@ -55,17 +55,21 @@ class Storage:
     def __getitem__(self, i):
         n = self.size()
         if isinstance(i, slice):
-            return self.to_host()[i].tolist()
+            return host_values(self.to_host()[i], self.dtype).tolist()
         if not -n <= i < n:
             raise IndexError(f"index {i} out of range for storage of size {n}")
-        return self.to_host()[i].item()
+        return host_values(self.to_host()[i:i + 1 or None], self.dtype)[0].item()
+
+    def _stored(self, value):
+        """A number as this storage holds it (bfloat16: its bits, rounded as torch rounds)."""
+        return storage_values(value, self.dtype) if self.dtype.is_half else value
 
     def type_name(self):
         prefix = f"{NAMESPACE}.cuda." if self.device.type == "cuda" else f"{NAMESPACE}."
         return f"{prefix}{TYPE_NAMES[self.dtype.name]}Storage"
 
     def __repr__(self):
-        return format_storage(self.dtype, self.device, self.to_host())
+        return format_storage(self.dtype, self.device, host_values(self.to_host(), self.dtype))
 
     __str__ = __repr__
 
@@ -96,12 +100,12 @@ class CPUStorage(Storage):
         return self.array
 
     def fill_(self, value):
-        self.array.fill(value)
+        self.array.fill(self._stored(value))
         self._version += 1
         return self
 
     def __setitem__(self, i, value):
-        self.array[i] = value
+        self.array[i] = self._stored(value)
         self._version += 1
 
     def resize_(self, n):
@@ -149,7 +153,7 @@ class CUDAStorage(Storage):
 
     def __reduce__(self):
         # the values, as a tensor pickles: a copy (deepcopy, pickle) gets memory of its own
-        return _cuda_storage, (self.to_host(), self.device)
+        return _cuda_storage, (self.to_host(), self.device, self.dtype)
 
     def to_host(self):
         return _runtime().download(self.buffer, self.dtype.np, 0, self.numel)
@@ -159,12 +163,12 @@ class CUDAStorage(Storage):
         return _runtime().view(self.buffer, self.dtype.np, 0, (self.numel,), (1,))
 
     def fill_(self, value):
-        self._array().fill(value)
+        self._array().fill(self._stored(value))
         self._version += 1
         return self
 
     def __setitem__(self, i, value):
-        self._array()[i] = value
+        self._array()[i] = self._stored(value)
         self._version += 1
 
     def resize_(self, n):
@@ -183,9 +187,9 @@ def _runtime():
     return cuda_runtime.runtime()
 
 
-def _cuda_storage(values, device):
-    """A CUDAStorage holding `values` (a 1-D numpy array): unpickling one."""
+def _cuda_storage(values, device, dtype):
+    """A CUDAStorage of dtype holding `values` (a 1-D numpy array): unpickling one."""
     rt = _runtime()
     buffer = rt.upload(values)
-    return CUDAStorage(buffer, from_numpy_dtype(values.dtype), as_device(device),
+    return CUDAStorage(buffer, dtype, as_device(device),
                        rt.address(buffer), values.size)

@@ -14,6 +14,7 @@ from . import linalg_spellings
 from .ops import comparison, diagonals, factorizations, indexing, joining, linalg, ordering
 from .ops import products, reduction, sampling, scans, scattering, selecting, views as V
 from ._tensor import Tensor
+from .ops.autocast import Autocast
 from .ops.dispatch import GradMode
 
 # --- construction, conversion, copies ---------------------------------------------------
@@ -165,11 +166,13 @@ Tensor.where = lambda self, condition, other: E.where(condition, self, other)
 
 
 def _operator(name, op):
-    """`a <op> b`: straight to the elementwise path unless autograd has to record it."""
+    """`a <op> b`: straight to the elementwise path unless autograd has to record it or
+    autocast to cast it (cuda's autocast lists `**`)."""
     binary = E.binary
 
     def method(self, other):
-        if GradMode.enabled and (self._requires_grad or getattr(other, "_requires_grad", False)):
+        if Autocast.on or GradMode.enabled and (
+                self._requires_grad or getattr(other, "_requires_grad", False)):
             return op(self, other)
         return binary(name, self, other)
     return method
@@ -180,7 +183,7 @@ def _reflected(name, op):
     binary = E.binary
 
     def method(self, other):
-        if GradMode.enabled and self._requires_grad:
+        if Autocast.on or GradMode.enabled and self._requires_grad:
             return op(other, self)
         return binary(name, other, self)
     return method

@@ -55,8 +55,7 @@ STORAGE_TYPES = {d: Global(f"torch.{D.TYPE_NAMES[d.name]}Storage",
                             StorageType(d, f"torch.{D.TYPE_NAMES[d.name]}Storage"))
                  for d in D.ALL}
 _MISSING_STORAGES = [Global(path, StorageType(None, path))
-                     for path in ("torch.HalfStorage", "torch.BFloat16Storage",
-                                  "torch.ComplexFloatStorage", "torch.ComplexDoubleStorage",
+                     for path in ("torch.ComplexFloatStorage", "torch.ComplexDoubleStorage",
                                   "torch.storage.UntypedStorage")]
 DTYPES = {d: Global(f"torch.{d.name}", d) for d in D.ALL}
 SIZE = Global("torch.Size", Size)

@@ -73,3 +73,26 @@ def test_a_dtype_argument_that_is_no_dtype_is_torchs_type_error():
         D.as_dtype("float32", "zeros")
     with pytest.raises(TypeError, match=r"ones\(\): argument 'dtype' must be torch.dtype, not type"):
         tm.ones(2, dtype=np.float32)
+
+
+def test_half_dtypes():
+    assert tm.half is tm.float16 and repr(tm.float16) == "torch.float16"
+    assert repr(tm.bfloat16) == "torch.bfloat16"
+    for d in (tm.float16, tm.bfloat16):
+        assert d.itemsize == 2 and d.is_floating_point and d.is_signed
+    # numpy stores float16 itself, bfloat16 as bits: a uint16 array is not bfloat16
+    assert D.from_numpy_dtype(np.float16) is tm.float16
+    with pytest.raises(TypeError, match="can't convert np.ndarray of type uint16"):
+        D.from_numpy_dtype(np.uint16)
+
+
+def test_half_promotion_matches_torch():
+    torch = pytest.importorskip("torch")
+    every = DTYPES + (tm.float16, tm.bfloat16)
+    for a in every:
+        for b in every:
+            want = torch.promote_types(getattr(torch, a.name), getattr(torch, b.name))
+            assert tm.promote_types(a, b).name == str(want)[6:], (a, b)
+    assert D.finfo(tm.bfloat16).eps == torch.finfo(torch.bfloat16).eps
+    assert D.finfo(tm.bfloat16).max == torch.finfo(torch.bfloat16).max
+    assert D.finfo(tm.bfloat16).tiny == torch.finfo(torch.bfloat16).tiny

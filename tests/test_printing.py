@@ -234,8 +234,21 @@ def test_edgeitems_zero_fetches_nothing():
 @pytest.mark.parametrize("dtype", dtypes.ALL, ids=lambda d: d.name)
 def test_dtype_suffixes_match_torch(torch, dtype):
     for shape in [(2, 3), (0,), (0, 2)]:
-        array = np.ones(shape, dtype.np)
-        assert ours(array) == torch_repr(torch, array)
+        # (numpy has no bfloat16: ones made by each library)
+        assert repr(tm.ones(shape, dtype=dtype)) == \
+            repr(torch.ones(shape, dtype=getattr(torch, dtype.name)))
+
+
+@pytest.mark.parametrize("dtype", [dtypes.float16, dtypes.bfloat16], ids=lambda d: d.name)
+def test_half_values_print_as_torch(torch, dtype):
+    values = [[1.0, 2.5, -0.1], [1e-3, 65504.0, float("nan")], [1e5, -1e-8, float("inf")]]
+    for rows in (values[:1], values, [[3.0]], [[0.1234567, 1e-5]]):
+        assert repr(tm.tensor(rows, dtype=dtype)) == \
+            repr(torch.tensor(rows, dtype=getattr(torch, dtype.name)))
+    assert repr(tm.tensor(2.5, dtype=dtype)) == repr(torch.tensor(2.5, dtype=getattr(torch, dtype.name)))
+    # storages print in the seed's (torch 1.x) style, as tm's others do
+    name = {"float16": "Half", "bfloat16": "BFloat16"}[dtype.name]
+    assert str(tm.tensor([1.5], dtype=dtype).storage()) == f" 1.5\n[torch.{name}Storage of size 1]"
 
 
 def test_default_dtype_float64_moves_the_suffix(torch):

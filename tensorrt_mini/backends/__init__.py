@@ -7,9 +7,12 @@ its own, to save a tiny op the calls). Every backend module provides:
 
 Storage
 - ``empty(numel, dtype, device) -> Storage``: uninitialised storage.
-- ``from_host(array, device, non_blocking=False) -> Storage``: storage holding a contiguous
-  1-D numpy array (zero-copy where the device is the host; non_blocking, a GPU copy that
-  may still run on return).
+- ``from_host(array, device, non_blocking=False, dtype=None) -> Storage``: storage holding a
+  contiguous 1-D numpy array (zero-copy where the device is the host; non_blocking, a GPU
+  copy that may still run on return); dtype, the tm dtype when the array's own does not
+  say it (bfloat16's uint16 bits).
+- ``array_view(t)``: an array (numpy, or CuPy on a GPU) sharing view t's memory, of its
+  storage's numpy type.
 - ``to_host(t) -> np.ndarray``: the values of view ``t`` as a fresh, C-contiguous numpy
   array of ``t.shape``.
 - ``gather_host(t, index_lists) -> np.ndarray``: ``to_host(t)[np.ix_(*index_lists)]``,
@@ -63,6 +66,10 @@ the output's shape with stride 0 where they broadcast); inputs share one compute
   and its backward through time (``kernels/rnn.py``); ``batch_sizes`` (host ints, or None)
   are a packed sequence's rows per step.
 
+float16 and bfloat16 tensors reach the backends through ``half.HalfAware``, which gives
+every op float32 copies of them (``half.py``); a backend names in ``HALF_NATIVE`` the ops
+it runs on half tensors itself.
+
 ``INTERFACE`` lists these names; a test checks that every backend provides each, with the
 same parameters.
 
@@ -111,7 +118,9 @@ front end calls them for cuda tensors only (``CUDA_ONLY``):
 """
 import importlib
 
-INTERFACE = ("empty", "from_host", "to_host", "gather_host", "copy_", "fill_", "elementwise",
+from .half import HalfAware
+
+INTERFACE = ("empty", "from_host", "array_view", "to_host", "gather_host", "copy_", "fill_", "elementwise",
              "unary", "binary", "binary_scalar", "binary_contig_new", "where", "reduce",
              "arg_reduce", "fused_reduce", "matmul", "take", "put_", "put_reduce_", "sort",
              "topk", "cumulative", "searchsorted", "uniform_", "normal_", "random_integers_",
@@ -133,5 +142,5 @@ def get(device_type):
         if device_type == "cuda":
             from . import cuda_runtime
             cuda_runtime.runtime()  # says what is missing before the kernels' imports fail
-        module = loaded[device_type] = importlib.import_module(_MODULES[device_type])
+        module = loaded[device_type] = HalfAware(importlib.import_module(_MODULES[device_type]))
     return module

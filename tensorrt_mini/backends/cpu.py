@@ -48,9 +48,9 @@ def empty(numel, dtype, device=None):
 
 
 
-def from_host(array, device=None, non_blocking=False):
+def from_host(array, device=None, non_blocking=False, dtype=None):
     from ..dtypes import from_numpy_dtype
-    return CPUStorage(array, from_numpy_dtype(array.dtype))
+    return CPUStorage(array, dtype or from_numpy_dtype(array.dtype))
 
 
 def numpy_view(t):
@@ -71,6 +71,9 @@ def numpy_view(t):
     item = buf.itemsize
     return np.ndarray(t._shape, buf.dtype, buffer=buf, offset=t._offset * item,
                       strides=tuple(s * item for s in t._stride))
+
+
+array_view = numpy_view
 
 
 def to_host(t):

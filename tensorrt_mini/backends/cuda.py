@@ -98,9 +98,9 @@ def empty(numel, dtype, device=None):
     return CUDAStorage(buffer, dtype, _device(device), _rt.address(buffer), numel)
 
 
-def from_host(array, device=None, non_blocking=False):
+def from_host(array, device=None, non_blocking=False, dtype=None):
     buffer = _rt.upload(array, non_blocking)
-    return CUDAStorage(buffer, from_numpy_dtype(array.dtype), _device(device),
+    return CUDAStorage(buffer, dtype or from_numpy_dtype(array.dtype), _device(device),
                        _rt.address(buffer), array.size)
 
 
@@ -536,8 +536,19 @@ def _array(t):
     return _rt.view(t._storage.buffer, t._dtype.np, t._offset, t._shape, t._stride)
 
 
+array_view = _array
+
+
+# ops run on float16 and bfloat16 here, not on float32 copies (backends/half.py)
+HALF_NATIVE = ("matmul",)
+
+
 def matmul(out, a, b):
-    """Batched matmul: cuBLAS through CuPy (numpy under the simulator)."""
+    """Batched matmul: cuBLAS through CuPy (numpy under the simulator). float16 and
+    bfloat16 go to cuBLAS as they are, accumulating in float32 on tensor cores."""
+    if out._dtype.is_half:
+        _half_matmul(out, a, b)
+        return
     if is_contiguous(out._shape, out._stride):
         _rt.matmul(_array(out), _array(a), _array(b))
         return
@@ -564,6 +575,22 @@ def rnn_layer_backward(mode, grads, x, weights, batch_sizes, reverse, y, ws, gra
 
 def _optional_arrays(tensors):
     return tuple(None if t is None else _array(t) for t in tensors)
+def _half_matmul(out, a, b):
+    """out = a @ b, all of one half dtype: cuBLAS takes C-contiguous batches only."""
+    a, b = _dense_copy(a), _dense_copy(b)
+    target = out if is_contiguous(out._shape, out._stride) else _scratch(out._shape, out._dtype)
+    _rt.half_matmul(_array(target), _array(a), _array(b), out._dtype.name)
+    if target is not out:
+        _array(out)[...] = _array(target)
+
+
+def _dense_copy(t):
+    """t itself if C-contiguous, else a C-contiguous copy of its bits."""
+    if is_contiguous(t._shape, t._stride):
+        return t
+    copy = _scratch(t._shape, t._dtype)
+    _array(copy)[...] = _array(t)
+    return copy
 
 
 def linalg(name, outs, inputs, options):

@@ -13,6 +13,7 @@ the element count) alongside it.
 import bisect
 import ctypes
 import importlib.util
+import math
 import re
 import struct
 import threading
@@ -24,11 +25,19 @@ from numba import types
 from numba.np.numpy_support import as_dtype
 
 from ..errors import OutOfMemoryError
-from ..kernels import lapack
+from ..kernels import half, lapack
 
 INSTALL = "pip install tensorrt_mini[cuda]"
 
 _runtime = None
+
+# cuBLAS's enum values (cublas_api.h, library_types.h)
+_CUBLAS_OP_N = 0
+_CUBLAS_POINTER_MODE_HOST = 0
+_CUDA_R_16F = 2
+_CUDA_R_16BF = 14
+_CUBLAS_COMPUTE_32F = 68
+_CUBLAS_GEMM_DEFAULT = -1
 
 
 def unavailable():
@@ -212,6 +221,14 @@ class Simulated:
     def matmul(self, out, a, b):
         np.matmul(a, b, out=out)
 
+    def half_matmul(self, out, a, b, dtype_name):
+        """out = a @ b for C-contiguous float16 or bfloat16 (its bits) arrays: in float32,
+        rounded once, as cuBLAS with float32 accumulation computes it."""
+        if dtype_name == "bfloat16":
+            out[...] = half.f32_to_bf16(np.matmul(half.bf16_to_f32(a), half.bf16_to_f32(b)))
+        else:
+            out[...] = half.f32_to_f16(np.matmul(a.astype(np.float32), b.astype(np.float32)))
+
     def linalg(self, name, outs, inputs, options):
         for out, r in zip(outs, lapack.compute(np, np.asarray, name, inputs, options)):
             np.copyto(out, r)
@@ -330,6 +347,37 @@ class CuPy:
 
     def matmul(self, out, a, b):
         self._cp.matmul(a, b, out=out)  # cuBLAS
+
+    def half_matmul(self, out, a, b, dtype_name):
+        """out = a @ b for C-contiguous float16 or bfloat16 (uint16 bits: CuPy has no
+        bfloat16) arrays of shapes (..., n, k), (..., k, m), (..., n, m) with the same batch
+        dims: one strided-batched
+        gemmEx with float32 compute (tensor cores; CuPy's own float16 matmul may pick a
+        half compute type). cuBLAS is column-major: the row-major product is out^T = b^T a^T."""
+        from cupy_backends.cuda.libs import cublas
+        n, k = a.shape[-2:]
+        m = b.shape[-1]
+        batch = math.prod(out.shape[:-2])
+        if out.size == 0:
+            return
+        if k == 0:
+            out.fill(0)
+            return
+        kind = _CUDA_R_16BF if dtype_name == "bfloat16" else _CUDA_R_16F
+        one, zero = np.ones(1, np.float32), np.zeros(1, np.float32)  # host scalars, float32
+        handle = self._cp.cuda.device.get_cublas_handle()  # CuPy's, shared with its calls
+        cublas.setStream(handle, self._current_stream().ptr)
+        mode = cublas.getPointerMode(handle)
+        cublas.setPointerMode(handle, _CUBLAS_POINTER_MODE_HOST)  # alpha and beta on the host
+        try:
+            cublas.gemmStridedBatchedEx(
+                handle, _CUBLAS_OP_N, _CUBLAS_OP_N, m, n, k, one.ctypes.data,
+                b.data.ptr, kind, m, k * m,
+                a.data.ptr, kind, k, n * k,
+                zero.ctypes.data, out.data.ptr, kind, m, n * m, batch,
+                _CUBLAS_COMPUTE_32F, _CUBLAS_GEMM_DEFAULT)
+        finally:
+            cublas.setPointerMode(handle, mode)
 
     def linalg(self, name, outs, inputs, options):
         """cuSOLVER through cupy.linalg; raises lapack.Failed for a matrix it refuses.

@@ -2,6 +2,7 @@
 import math
 
 from .. import creation, linalg
+from .. import dtypes as D
 from ..autograd.grad_mode import no_grad
 from ..ops.elementwise import where
 from ..user_warnings import warn
@@ -117,7 +118,7 @@ def _normal_cdf(x):
 
 
 def _redrawn_normals(tensor, mean, std, a, b, generator):
-    low, high = float(tensor.dtype.np.type(a)), float(tensor.dtype.np.type(b))  # in its dtype
+    low, high = float(D.rounded(a, tensor.dtype)), float(D.rounded(b, tensor.dtype))  # in its dtype
     result = tensor.normal_(mean, std, generator=generator)
     while True:
         outside = (result < low) | (result > high)

@@ -358,6 +358,12 @@ class Module:
     def double(self):
         return self.to(D.float64)
 
+    def half(self):
+        return self.to(D.float16)
+
+    def bfloat16(self):
+        return self.to(D.bfloat16)
+
     # --- state ------------------------------------------------------------------------
     def state_dict(self, destination=None, prefix="", keep_vars=False):
         """Parameters, persistent buffers and extra state of each module, before its

@@ -6,7 +6,6 @@ them torch's functional signatures; the ones torch also has at the top level (se
 threshold, rrelu, prelu) are tm's too. hardshrink, a public catalog op (torch.hardshrink
 and Tensor.hardshrink), lives with the other public ops in ops/elementwise.py.
 """
-import numpy as np
 
 from .. import creation
 from .. import dtypes as D
@@ -49,7 +48,7 @@ def elu(input, alpha=1.0, scale=1.0, input_scale=1.0, out=None):
     are elu with other constants); alpha * scale in the input's dtype, as torch's kernel
     multiplies them."""
     _floats(input, "elu")
-    negcoef = input._dtype.np.type(alpha) * input._dtype.np.type(scale)
+    negcoef = D.rounded(alpha, input._dtype) * D.rounded(scale, input._dtype)
     return nary("elu", [input], [negcoef, scale, input_scale], out)
 
 
@@ -88,7 +87,7 @@ def softshrink(input, lambd=0.5, out=None):
     if not input._dtype.is_floating_point:  # (torch's message names its check, no device)
         raise NotImplementedError(f"\"softshrink_check\" not implemented for "
                                   f"'{D.TYPE_NAMES[input._dtype.name]}'")
-    biggest = float(np.finfo(input._dtype.np).max)
+    biggest = float(D.finfo(input._dtype).max)
     if not 0 <= lambd <= biggest:
         raise RuntimeError(f"lambda must be in range [0, {biggest:g}] for input dtype "
                            f"{D.TYPE_NAMES[input._dtype.name]}, but found {lambd:g}")
@@ -175,7 +174,8 @@ def rrelu_noise(input, lower, upper, generator=None):
     cpu values match torch's for the same seed)."""
     nonpositive = input <= 0
     count = int(nonpositive.sum())
-    dt = input._dtype.np.type
+    def dt(v):
+        return D.rounded(v, input._dtype)
     draws = creation.empty(count, dtype=D.float64, device=input.device)
     draws.uniform_(float(dt(lower)), float(dt(upper)), generator=generator)
     ones = creation.ones(input._shape, dtype=input._dtype, device=input.device)

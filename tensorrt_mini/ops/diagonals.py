@@ -10,6 +10,7 @@ from ..layout import wrap_dim
 from .dispatch import differentiable
 from .elementwise import _TORCH_TYPE_NAMES
 from .views import clone, diagonal
+from .autocast import autocast_op
 
 
 def embedded_dims(ndim, dim1, dim2):
@@ -49,6 +50,7 @@ def diagflat(input, offset=0):
     return diag_embed(input.reshape(-1), offset)
 
 
+@autocast_op
 def trace(input):
     if input.dim() != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.dim()}")

@@ -2,10 +2,13 @@
 
 Ops below autograd are plain functions. `differentiable` wraps one so that, when grad
 mode is on and an input requires grad, the call goes to the derivative registered under
-the op's name by the autograd package; otherwise the plain function runs directly.
+the op's name by the autograd package; otherwise the plain function runs directly. Inside
+`tm.autocast`, the wrapper first applies the op's autocast policy (ops/autocast.py).
 """
 import threading
 from functools import wraps
+
+from . import autocast
 
 
 class _GradMode(threading.local):
@@ -56,8 +59,7 @@ def differentiable(fn=None, *, writes=None):
         return lambda f: differentiable(f, writes=writes)
     name = fn.__name__
 
-    @wraps(fn)
-    def op(*args, **kwargs):
+    def dispatch(*args, **kwargs):
         # keyword tensors (clamp(x, min=w)) are rare: look at kwargs only when there are any
         if GradMode.enabled:
             if _requires_grad(args) or kwargs and _requires_grad(kwargs.values()):
@@ -69,6 +71,14 @@ def differentiable(fn=None, *, writes=None):
             if writes is not None:
                 check_no_grad_view(args[writes])
         return fn(*args, **kwargs)
+
+    @wraps(fn)
+    def op(*args, **kwargs):
+        # inside autocast, the op casts as torch lists it (or not at all), and its body
+        # runs with autocast off, as a native kernel would
+        if autocast.Autocast.on:
+            return autocast.call(name, dispatch, args, kwargs)
+        return dispatch(*args, **kwargs)
 
     op.raw = fn
     return op

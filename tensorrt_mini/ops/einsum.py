@@ -12,10 +12,12 @@ import string
 from ..layout import broadcast_shapes
 from .elementwise import _TORCH_TYPE_NAMES, mul
 from .linalg import matmul
+from .autocast import autocast_op
 
 _LETTERS = string.ascii_uppercase + string.ascii_lowercase  # torch's implicit output order
 
 
+@autocast_op
 def einsum(equation, *operands):
     """einsum("bij,bjk->bik", a, b); operands may also come as one list, or in the sublist
     form einsum(a, [0, 1], b, [1, 2], [0, 2])."""

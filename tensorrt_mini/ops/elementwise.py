@@ -28,11 +28,14 @@ _TORCH_TYPE_NAMES = D.TYPE_NAMES
 
 # the C type names some of torch's messages print
 C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
-           "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+           "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
+           "float16": "c10::Half", "bfloat16": "c10::BFloat16"}
 _FILL_NAMES = {"float32": "float", "float64": "double", "int64": "int64_t", "int32": "int",
-               "int16": "int16_t", "int8": "int8_t", "uint8": "uint8_t", "bool": "bool"}
+               "int16": "int16_t", "int8": "int8_t", "uint8": "uint8_t", "bool": "bool",
+               "float16": "c10::Half", "bfloat16": "c10::BFloat16"}
 
 _F32_MAX = float(np.finfo(np.float32).max)
+_HALF_MAX = {D.float16: 65504.0, D.bfloat16: 3.3895313892515355e38}
 
 # unary ops whose torch kernels refuse bool, and the kernel name torch's error prints
 _NO_BOOL = {"abs": "abs_cpu", "floor": "floor_vml_cpu", "ceil": "ceil_vml_cpu",
@@ -127,9 +130,10 @@ def scalar_in(value, dtype):
         return dtype.np.type(v)
     if dtype.category == 0:
         return np.bool_(value)
-    if dtype is D.float32 and not -_F32_MAX <= value <= _F32_MAX:
+    if dtype is D.float32 and not -_F32_MAX <= value <= _F32_MAX or dtype.is_half:
         with np.errstate(over="ignore"):  # float32 takes 1e39 as inf, silently, as torch
-            return dtype.np.type(value)
+            # the half types compute in float32: their scalars stay float32, as in torch
+            return np.float32(value)
     return dtype.np.type(value)  # (errstate costs ~1 us: only where it matters)
 
 
@@ -164,7 +168,19 @@ def fill_scalar(value, dtype):
         return dtype.np.type(v % (1 << dtype.itemsize * 8) if v < 0 and not dtype.is_signed else v)
     if dtype is D.float32 and math.isfinite(value) and not -_F32_MAX <= value <= _F32_MAX:
         raise RuntimeError("value cannot be converted to type float without overflow")
+    if dtype.is_half:
+        if math.isfinite(value) and not -_HALF_MAX[dtype] <= value <= _HALF_MAX[dtype]:
+            raise RuntimeError(f"value cannot be converted to type {_FILL_NAMES[dtype.name]} "
+                               "without overflow")
+        return D.storage_values(value, dtype)[()]  # bfloat16: its bits
     return dtype.np.type(value)
+
+
+def fill_operand(value, dtype):
+    """fill_scalar's value as a kernel's operand: for the half types, in float32 (the
+    type their kernels compute in, backends/half.py), not their storage's bits."""
+    v = fill_scalar(value, dtype)
+    return np.float32(D.host_values(np.asarray(v), dtype)) if dtype.is_half else v
 
 
 def _check_scalar(x):
@@ -201,7 +217,7 @@ def unary(name, x, out=None):
         x = to_dtype(x, out_dtype)
     else:
         out_dtype = dtype
-    if not op.supports(x._dtype.np):
+    if not op.supports(x._dtype.compute.np):
         raise not_implemented(name, x._dtype)
     if x._dtype is dtype and dtype is not D.bool_:  # checked and unconverted: the fast path's
         _UNARY_RESULTS[name, dtype] = out_dtype
@@ -255,7 +271,7 @@ def binary_dtypes(name, a, b):
         return rt, D.bool_
     if op.result == "float" and not rt.is_floating_point:
         rt = D.get_default_dtype()
-    if not op.supports(rt.np):
+    if not op.supports(rt.compute.np):
         raise not_implemented(name, rt)
     return rt, rt
 
@@ -461,7 +477,7 @@ def nary(name, operands, params=(), out=None):
     compute = result_type(*operands)
     if op.result == "float" and not compute.is_floating_point:
         compute = D.get_default_dtype()
-    if not op.supports(compute.np):
+    if not op.supports(compute.compute.np):
         raise not_implemented(name, compute)
     out_dtype = D.bool_ if op.result == "bool" else compute
     shape = broadcast_shapes(*(t._shape for t in tensors))
@@ -477,7 +493,7 @@ def nary(name, operands, params=(), out=None):
           else scalar_in(x, compute) for x in operands]
     # a parameter is stored into the compute dtype as a fill value is, with torch's
     # overflow check (addcmul of uint8 with value=300 raises)
-    xs += [fill_scalar(p, compute) for p in params]
+    xs += [fill_operand(p, compute) for p in params]
     _backend(out).elementwise(name, (out,), xs)
     return out
 
@@ -499,9 +515,9 @@ def hardshrink(input, lambd=0.5, out=None):
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, out=None):
     if not input._dtype.is_floating_point:  # integers and bools have no NaN or infinity
         return unary("copy", input, out)
-    info = np.finfo(input._dtype.np)
+    info = D.finfo(input._dtype)
     with np.errstate(over="ignore"):  # torch casts them as they are: 1e40 is inf in float32
-        values = [input._dtype.np.type(v) for v in (
+        values = [D.rounded(v, input._dtype) for v in (
             nan, info.max if posinf is None else posinf, info.min if neginf is None else neginf)]
     return nary("nan_to_num", [input], values, out)
 
@@ -655,9 +671,9 @@ def where(condition, input, other):
     shape = broadcast_shapes(*(t._shape for t in tensors))
     # a number goes to the kernel as a scalar operand, checked as a fill value is
     a = _expand_to(to_dtype(input, dtype), shape) if isinstance(input, Tensor) \
-        else fill_scalar(input, dtype)
+        else fill_operand(input, dtype)
     b = _expand_to(to_dtype(other, dtype), shape) if isinstance(other, Tensor) \
-        else fill_scalar(other, dtype)
+        else fill_operand(other, dtype)
     # the layout of the first full-shape operand, as torch's TensorIterator orders dims
     like = next((t for t in (condition, input, other) if is_tensor(t) and t._shape == shape),
                 None)

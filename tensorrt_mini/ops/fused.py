@@ -85,7 +85,8 @@ def _check_args(kernel, args):
 
 def result_dtypes(kernel, compute):
     """The dtypes of kernel's outputs for inputs of `compute` (see the module's docstring)."""
-    rets = result_types(kernel.body, (compute.np,) * kernel.arity)
+    # (the half types' bodies run in float32: backends/half.py)
+    rets = result_types(kernel.body, (compute.compute.np,) * kernel.arity)
     out = []
     for ret in rets:
         if ret.kind == "b":
@@ -189,10 +190,11 @@ def _state(kernel, compute):
     """(state dtypes, identity as numpy scalars, output dtype) for compute dtype `compute`,
     each body typed (and any compile error raised) here."""
     n = kernel.arity
-    states = result_types(kernel.map, (compute.np,) * n)
+    compute_np = compute.compute.np  # (the half types' bodies run in float32)
+    states = result_types(kernel.map, (compute_np,) * n)
     for _ in range(3):  # combine may widen the state (bools add up to ints): to its fixed point
         state = states if len(states) > 1 else states[0]
-        combined = result_types(kernel.combine, (state, state), literals=compute.np)
+        combined = result_types(kernel.combine, (state, state), literals=compute_np)
         if combined == states:
             break
         states = tuple(np.promote_types(a, b) for a, b in zip(states, combined)) \
@@ -201,7 +203,7 @@ def _state(kernel, compute):
         raise TypeError(f"tm.reduction: {kernel.name}'s combine keeps changing its state's "
                         f"dtypes ({states})")
     state = states if len(states) > 1 else states[0]
-    post = result_types(kernel.post, (state,), literals=compute.np) if kernel.post else states
+    post = result_types(kernel.post, (state,), literals=compute_np) if kernel.post else states
     if len(post) != 1:
         raise TypeError(f"tm.reduction: {kernel.name}'s post must return one number "
                         "(give a post body for a tuple state)")

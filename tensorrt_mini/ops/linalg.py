@@ -6,6 +6,7 @@ from .. import _tensor as T
 from ..layout import broadcast_shapes
 from .dispatch import differentiable
 from .elementwise import C_NAMES as _C_NAMES, _TORCH_TYPE_NAMES, _expand_to, check_same_device
+from .autocast import autocast_op
 
 
 def _product(a, b, out_shape):
@@ -98,6 +99,7 @@ def matmul(input, other):
     return out
 
 
+@autocast_op
 def mm(input, mat2):
     if input.dim() != 2:
         raise RuntimeError("self must be a matrix")
@@ -106,6 +108,7 @@ def mm(input, mat2):
     return matmul(input, mat2)
 
 
+@autocast_op
 def bmm(input, mat2):
     if input.dim() != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
@@ -118,12 +121,14 @@ def bmm(input, mat2):
     return matmul(input, mat2)
 
 
+@autocast_op
 def mv(input, vec):
     if input.dim() != 2 or vec.dim() != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {input.dim()}, {vec.dim()}")
     return matmul(input, vec)
 
 
+@autocast_op
 def dot(input, other):
     if input.dim() != 1 or other.dim() != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.dim()}D and {other.dim()}D tensors")

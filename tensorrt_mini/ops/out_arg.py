@@ -10,6 +10,7 @@ import functools
 
 from .. import _tensor as T
 from ..user_warnings import warn
+from . import autocast
 from .dispatch import GradMode
 from .elementwise import check_castable
 
@@ -26,7 +27,8 @@ def with_out(fn, name=None):
             raise RuntimeError(f"{name}(): functions with out=... arguments don't support "
                                "automatic differentiation, but one of the arguments requires "
                                "grad.")
-        result = fn(*args, **kwargs)
+        # autocast casts the functional forms only: the .out form (no policy) runs as it is
+        result = autocast.call(name + ".out", fn, args, kwargs)
         if isinstance(result, tuple):
             outs = tuple(out)
             if len(outs) != len(result):

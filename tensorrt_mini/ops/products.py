@@ -9,6 +9,7 @@ from ..user_warnings import warn
 from .elementwise import _TORCH_TYPE_NAMES, C_NAMES, check_same_device, result_type
 from .joining import stack
 from .linalg import bmm, dot, matmul, mm
+from .autocast import autocast_op
 
 
 def _tensordot_dims(a, b, dims):
@@ -24,6 +25,7 @@ def _tensordot_dims(a, b, dims):
     return dims_a, dims_b
 
 
+@autocast_op
 def tensordot(a, b, dims=2):
     check_same_device(a, b)
     dims_a, dims_b = _tensordot_dims(a, b, dims)
@@ -70,6 +72,7 @@ def _accumulate(input, product, beta, alpha, input_layout=False):
     return product if product._dtype is dtype else product.to(dtype)
 
 
+@autocast_op
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     for name, m in (("mat1", mat1), ("mat2", mat2)):
         if m.dim() != 2:
@@ -81,6 +84,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     return _accumulate(input, mm(mat1, mat2), beta, alpha)
 
 
+@autocast_op
 def addmv(input, mat, vec, *, beta=1, alpha=1):
     if mat.dim() != 2 or vec.dim() != 1 or input.dim() > 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {input.dim()}, {mat.dim()}, "
@@ -96,6 +100,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
     return _accumulate(input, matmul(mat, vec), beta, alpha)
 
 
+@autocast_op
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     for name, m in (("batch1", batch1), ("batch2", batch2)):
         if m.dim() != 3:
@@ -121,6 +126,7 @@ def outer(input, vec2):
 ger = outer
 
 
+@autocast_op
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
     _check_vector("addr", "vec1", vec1)
     _check_vector("addr", "vec2", vec2)
@@ -160,6 +166,7 @@ def linalg_cross(input, other, dim=-1):
     return stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], d)
 
 
+@autocast_op
 def cross(input, other, dim=None):
     """linalg.cross, but without dim: input's first dim of size 3 (deprecated in torch,
     which warns)."""

@@ -101,6 +101,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
             f"complex dtype. Got: {D.TYPE_NAMES[out_dtype.name]}")
+    if out_dtype.is_half:  # as torch: summed and divided in float32, rounded once
+        return to_dtype(mean.raw(input, dim, keepdim, dtype=D.float32), out_dtype)
     if dim is None and not keepdim and out_dtype is input._dtype:
         total = _reduce_all("sum", input)
         if total is not None:  # a fresh 0-d tensor: divided in place, rounded once

@@ -59,7 +59,7 @@ def random_(self, *args, to=_NO_TO, generator=None):
             _filled(self)
         return self
     if self._dtype.is_floating_point:
-        high = (1 << (np.finfo(self._dtype.np).nmant + 1)) + 1
+        high = (1 << (D.finfo(self._dtype).nmant + 1)) + 1
     else:
         high = 2 if self._dtype is D.bool_ else int(np.iinfo(self._dtype.np).max) + 1
     return creation.random_ints_(self, low, high, gen)

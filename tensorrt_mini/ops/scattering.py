@@ -19,6 +19,7 @@ from . import elementwise as E
 from .dispatch import GradMode, differentiable
 from .indexing import broadcast_indices, index_put_ as _put_offsets, nonzero, storage_offsets
 from .indexing import _basic, _normalize, _offsets, setitem
+from .autocast import autocast_op
 
 REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 _LEGACY_REDUCE = {"add": "sum", "multiply": "prod"}  # scatter_'s deprecated reduce=
@@ -54,6 +55,7 @@ def _check_reduce(reduce):
                            f"{reduce}")
 
 
+@autocast_op
 def scatter_add(input, dim, index, src):
     return scatter_reduce(input, dim, index, src, "sum")
 
@@ -127,7 +129,7 @@ def _scatter_into(out, dim, index, src, reduce, name, include_self=True):
     if out._storage.device.type == "cpu" and nd <= 3 and include_self and reduce != "mean":
         # one pass that works out the offsets as it goes, and checks the indices first
         values = (src[tuple(slice(0, n) for n in index._shape)] if E.is_tensor(src)
-                  else E.fill_scalar(src, out._dtype))
+                  else E.fill_operand(src, out._dtype))
         bad = T.backends.get("cpu").scatter_along(out, d, index, values, reduce)
         if bad is not None:
             raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
@@ -311,6 +313,7 @@ def _add_args(input, dim, index, source, alpha):
     return d, spread, source if alpha == 1 else E.mul(source, alpha)
 
 
+@autocast_op
 def index_copy(input, dim, index, source):
     d, spread = _along_dim("index_copy_", input, dim, index, source)
     return scatter(input, d, _in_range("index_copy_", spread, d, _size(input, d), False), source)
@@ -363,6 +366,7 @@ def index_put_(input, indices, values, accumulate=False):
     return _put_offsets(input, offsets, values, shape, accumulate=True)
 
 
+@autocast_op
 def index_put(input, indices, values, accumulate=False):
     return index_put_(input.clone(), indices, values, accumulate)
 

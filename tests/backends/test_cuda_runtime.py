@@ -9,6 +9,7 @@ import gc
 import pickle
 import re
 import struct
+import sys
 import threading
 from types import SimpleNamespace
 
@@ -332,3 +333,78 @@ def test_the_simulator_allocates_only_for_a_numpy_dtype(sim):
     with pytest.raises(TypeError, match="numpy dtype"):
         sim.empty(4, np.int64)
     assert sim.empty(4, np.dtype(np.int64)).dtype == np.int64
+
+
+class _DeviceArray:
+    """A host array standing in for a CuPy array: what half_matmul reads of one."""
+
+    def __init__(self, array):
+        self.array, self.shape, self.size, self.ndim = array, array.shape, array.size, array.ndim
+        self.data = SimpleNamespace(ptr=array.ctypes.data)
+
+    def fill(self, value):
+        self.array.fill(value)
+
+
+class _FakeCublas:
+    """cuBLAS's strided-batched gemmEx, column-major, over host memory at the addresses."""
+    TYPES = {2: np.float16, 14: np.uint16}
+
+    def __init__(self):
+        self.mode, self.calls, self.stream = 1, [], None
+
+    def getPointerMode(self, handle):
+        return self.mode
+
+    def setPointerMode(self, handle, mode):
+        self.mode = mode
+
+    def setStream(self, handle, stream):
+        self.stream = stream
+
+    def gemmStridedBatchedEx(self, handle, ta, tb, m, n, k, alpha, A, a_type, lda, stride_a,
+                             B, b_type, ldb, stride_b, beta, C, c_type, ldc, stride_c, batch,
+                             compute, algo):
+        from tensorrt_mini.kernels import half
+        self.calls.append(dict(types=(a_type, b_type, c_type), compute=compute, mode=self.mode,
+                               ops=(ta, tb)))
+        dtype = self.TYPES[a_type]
+
+        def matrix(address, rows, cols, ld):  # column-major: (r, c) at r + c * ld
+            return np.ndarray((rows, cols), dtype, ctypes.cast(address, ctypes.POINTER(
+                ctypes.c_uint16 * (ld * cols))).contents, strides=(2, 2 * ld))
+
+        def wide(x):
+            return half.bf16_to_f32(x) if dtype == np.uint16 else x.astype(np.float32)
+        scale = [ctypes.c_float.from_address(p).value for p in (alpha, beta)]
+        for i in range(batch):
+            a = matrix(A + 2 * i * stride_a, m, k, lda)
+            b = matrix(B + 2 * i * stride_b, k, n, ldb)
+            c = matrix(C + 2 * i * stride_c, m, n, ldc)
+            result = scale[0] * (wide(a) @ wide(b)) + (scale[1] * wide(c) if scale[1] else 0)
+            c[...] = half.f32_to_bf16(result) if dtype == np.uint16 else half.f32_to_f16(result)
+
+
+@pytest.mark.parametrize("name", ["float16", "bfloat16"])
+def test_half_matmul_calls_gemmex_with_float32_compute(fake_gpu, monkeypatch, name):
+    """The row-major product through column-major cuBLAS (out^T = b^T a^T), batched, as
+    the simulator's numpy matmul computes it."""
+    fake, rt = fake_gpu
+    cublas = _FakeCublas()
+    for name_ in ("cupy_backends", "cupy_backends.cuda", "cupy_backends.cuda.libs"):
+        monkeypatch.setitem(sys.modules, name_, SimpleNamespace(cublas=cublas))
+    fake.cuda.device = SimpleNamespace(get_cublas_handle=lambda: 7)
+    rng = np.random.default_rng(0)
+    store = np.float16 if name == "float16" else np.uint16
+    from tensorrt_mini.kernels import half
+    a32, b32 = rng.standard_normal((2, 3, 5)).astype(np.float32), rng.standard_normal((2, 5, 4)).astype(np.float32)
+    a, b = (x.astype(np.float16) if store == np.float16 else half.f32_to_bf16(x) for x in (a32, b32))
+    out = np.zeros((2, 3, 4), store)
+    rt.half_matmul(_DeviceArray(out), _DeviceArray(a), _DeviceArray(b), name)
+    want = np.zeros_like(out)
+    cuda_runtime.Simulated().half_matmul(want, a, b, name)
+    np.testing.assert_array_equal(out, want)
+    (call,) = cublas.calls
+    kind = 2 if name == "float16" else 14
+    assert call["types"] == (kind,) * 3 and call["compute"] == 68  # CUBLAS_COMPUTE_32F
+    assert call["mode"] == 0 and cublas.mode == 1 and cublas.stream == 0x5EED

@@ -272,3 +272,19 @@ def test_load_state_dict_assign_keeps_the_checkpoints_tensors():
     assert isinstance(m.weight, nn.Parameter) and m.weight.requires_grad
     assert m.weight.data_ptr() == w.data_ptr()
     assert [n for n, _ in m.named_parameters()] == ["weight", "bias"]
+
+
+@pytest.mark.parametrize("method", ["half", "bfloat16"])
+def test_half_and_bfloat16_convert_floating_parameters_and_buffers(method):
+    torch = pytest.importorskip("torch")
+    ours = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
+    theirs = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2))
+    ours[0](tm.ones(4, 3)).sum().backward()
+    weight = ours[0].weight
+    assert getattr(ours, method)() is ours and ours[0].weight is weight  # in place
+    assert weight.grad.dtype is weight.dtype  # the gradient converted with it
+    getattr(theirs, method)()
+    got = {k: v.dtype.name for k, v in ours.state_dict().items()}
+    want = {k: str(v.dtype)[6:] for k, v in theirs.state_dict().items()}
+    assert got == want and got["1.num_batches_tracked"] == "int64"
+    assert ours.float()[0].weight.dtype is tm.float32

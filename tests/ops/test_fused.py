@@ -402,3 +402,15 @@ def test_several_outputs_over_large_broadcast_and_transposed_operands():
     np.testing.assert_array_equal(np.asarray(d), a - b)
     s, d = kernel(tm.tensor(a).t(), tm.tensor(a))
     np.testing.assert_array_equal(np.asarray(s), a.T + a)
+
+
+@pytest.mark.parametrize("name", ["float16", "bfloat16"])
+def test_user_kernels_on_half_compute_in_float32(name):
+    dt = getattr(tm, name)
+    fma = tm.elementwise(lambda a, b, c: a * b + c, name="fma_half")
+    squares = tm.reduction(lambda a: a * a, lambda p, q: p + q, 0.0, name="squares_half")
+    x = tm.tensor([1.1, -2.2, 3.3, 0.01], dtype=dt)
+    got = fma(x, x, 0.5)
+    assert got.dtype is dt and got.tolist() == (x * x + 0.5).tolist()
+    total = squares(x)
+    assert total.dtype is dt and total.tolist() == (x.float() * x.float()).sum().to(dt).tolist()

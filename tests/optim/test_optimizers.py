@@ -153,3 +153,32 @@ def test_state_of_a_transposed_parameter_lines_up_with_it(name, kw, key):
         opt_q.step()
     assert np.array_equal(np.asarray(p.detach()), np.asarray(q.detach()))
     assert np.array_equal(np.asarray(opt_p.state[p][key]), np.asarray(opt_q.state[q][key]))
+
+
+@pytest.mark.parametrize("dtype, name, kw", [
+    ("float16", "SGD", dict(lr=0.1, momentum=0.9, weight_decay=0.01)),
+    ("bfloat16", "SGD", dict(lr=0.1, momentum=0.9, weight_decay=0.01)),
+    ("bfloat16", "Adam", dict(lr=0.01, amsgrad=True))])
+def test_half_parameters_against_torch(dtype, name, kw):
+    """The fused steps compute in float32 and round each state once, where torch's
+    for-loop steps round after every op: a few ulps apart after three steps. The states
+    keep torch's dtypes (Adam's step count float32, the moments in the parameter's).
+    (Not Adam in float16: there torch's per-op rounding underflows small second moments
+    and eps=1e-8 to 0, giving NaN or jumps that tm's float32 step does not make.)"""
+    torch = pytest.importorskip("torch")
+    w0 = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    x0 = np.random.default_rng(1).standard_normal((5, 3)).astype(np.float32)
+    results = []
+    for lib in (tm, torch):
+        w = lib.tensor(w0).to(getattr(lib, dtype)).requires_grad_()
+        opt = getattr(lib.optim, name)([w], **kw)
+        for _ in range(3):
+            opt.zero_grad()
+            (lib.tensor(x0).to(w.dtype) @ w.t()).square().mean().backward()
+            opt.step()
+        results.append((w, [str(v.dtype) for v in opt.state[w].values() if hasattr(v, "dtype")]))
+    (ours, our_states), (theirs, their_states) = results
+    assert str(ours.dtype) == str(theirs.dtype) and our_states == their_states
+    ulp = {"float16": 2 ** -10, "bfloat16": 2 ** -7}[dtype]
+    np.testing.assert_allclose(ours.float().tolist(), theirs.float().detach().numpy(),
+                               rtol=4 * ulp, atol=4 * ulp)

@@ -24,6 +24,7 @@ from ...ops.linalg import matmul
 from ...ops.padding import pad
 from .core import _tracking, _untracked
 from .sliding import add_windows, gathered, out_size, pad_pairs, windows
+from ...ops.autocast import autocast_op
 
 
 # --- arguments, checked as torch checks them ----------------------------------------------
@@ -329,14 +330,17 @@ def _empty_grads(x, w, bias, need_x, need_w, need_b):
             zeros(bias._shape, bias) if need_b else None)
 
 
+@autocast_op
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _convolution("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
 
 
+@autocast_op
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _convolution("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
 
 
+@autocast_op
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _convolution("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
 
@@ -414,12 +418,14 @@ def _transposed(name, n, input, weight, bias, stride, padding, output_padding, g
     return _recorded(x, weight, bias, shape, n, forward, grads)
 
 
+@autocast_op
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     return _transposed("conv_transpose1d", 1, input, weight, bias, stride, padding,
                        output_padding, groups, dilation)
 
 
+@autocast_op
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     return _transposed("conv_transpose2d", 2, input, weight, bias, stride, padding,

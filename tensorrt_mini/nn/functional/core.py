@@ -18,6 +18,7 @@ from ...ops.einsum import einsum
 from ...ops.indexing import gather, index_put_
 from ...ops.linalg import matmul
 from ...ops.sampling import bernoulli_
+from ...ops.autocast import autocast_op
 
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -103,6 +104,7 @@ def _fused_softmax(input, dim, log):
     return out
 
 
+@autocast_op
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     input, dim = _prepare("softmax", input, dim, dtype)
     track = _tracking(input)
@@ -126,6 +128,7 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
     return record("SoftmaxBackward0", out, (input,), backward, (out,))
 
 
+@autocast_op
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     input, dim = _prepare("log_softmax", input, dim, dtype)
     track = _tracking(input)
@@ -152,6 +155,7 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 
 # --- linear -------------------------------------------------------------------------
 
+@autocast_op
 def linear(input, weight, bias=None):
     """input @ weight.T + bias, as one node."""
     track = _tracking(input, weight, bias)
@@ -190,6 +194,7 @@ def linear(input, weight, bias=None):
                   (input,) * need_w + (weight,) * need_x)
 
 
+@autocast_op
 def bilinear(input1, input2, weight, bias=None):
     """y[..., o] = input1[..., i] weight[o, i, j] input2[..., j] + bias[o] (an einsum, so
     autograd comes with it; the layer is rare enough not to need its own node)."""
@@ -227,6 +232,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 # --- normalisation and embedding ----------------------------------------------------
 
+@autocast_op
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) \
         else tuple(normalized_shape)

@@ -13,6 +13,7 @@ from ...linalg import vector_norm
 from ...ops import elementwise as E
 from ...ops.out_arg import with_out
 from .core import _tracking, _untracked
+from ...ops.autocast import autocast_op
 
 
 def _norm_clamped_for_value_only(norm, eps):
@@ -31,6 +32,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     return _div(input, denom, out=out)
 
 
+@autocast_op
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """sum(x1 / ||x1|| * x2 / ||x2||) along dim after broadcasting x1 and x2, each norm
     floored at eps."""
@@ -54,6 +56,7 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     return vector_norm(diff, p, max(x1.dim(), x2.dim()) - 1, keepdim)
 
 
+@autocast_op
 def pdist(input, p=2):
     """The p-norm distance between every pair of rows i < j of an (N, M) input, in row-major
     order of the pairs, as ONE node: torch's gradient gives each tied largest difference of

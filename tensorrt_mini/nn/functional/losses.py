@@ -21,6 +21,7 @@ from ...user_warnings import warn
 from .._reduction import legacy_get_string, reduction_of
 from .core import _tracking, _untracked, log_softmax
 from .distance import pairwise_distance
+from ...ops.autocast import autocast_op
 
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 _BCE_EPS = 9.999999960041972e-13  # torch's floor on x(1 - x) in BCE's gradient: 1e-12 as a float32
@@ -92,6 +93,7 @@ def _pointwise_loss(name, inputs, forward, grads, reduction, saved):
 
 # --- regression ---------------------------------------------------------------------
 
+@autocast_op
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     _warn_if_sizes_differ(input, target)
     reduction = reduction_of(size_average, reduce, reduction)
@@ -101,6 +103,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     return _reduce(E.abs(input - target), reduction)
 
 
+@autocast_op
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     _warn_if_sizes_differ(input, target)
     reduction = reduction_of(size_average, reduce, reduction)
@@ -133,6 +136,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     return record("MseLossBackward0", out, (input, target), backward, (diff, input, target))
 
 
+@autocast_op
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     _warn_if_sizes_differ(input, target)
     reduction = reduction_of(size_average, reduce, reduction)
@@ -146,6 +150,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     return _reduce(E.where(ad < beta, d * d * (0.5 / beta), ad - 0.5 * beta), reduction)
 
 
+@autocast_op
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     _warn_if_sizes_differ(input, target)
     if delta <= 0:
@@ -177,6 +182,7 @@ def _check_unit_interval(t, name):
         raise RuntimeError(f"all elements of {name} should be between 0 and 1")
 
 
+@autocast_op
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction="mean"):
     """-w (t log x + (1 - t) log(1 - x)), each log clamped to >= -100 as torch's."""
@@ -215,6 +221,7 @@ def _softplus_of_neg(x):
     return E.log1p(E.exp(E.neg(E.abs(x)))) + E.clamp(E.neg(x), min=0)
 
 
+@autocast_op
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
                                      reduce=None, reduction="mean", pos_weight=None):
     """(1 - t) x + (1 + (pos_weight - 1) t) log(1 + exp(-x)), times weight: the sigmoid and
@@ -306,6 +313,7 @@ def _check_nll_args(input, target, weight):
                                f"but found {E._TORCH_TYPE_NAMES[weight._dtype.name]}")
 
 
+@autocast_op
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     """The negative log-likelihood of class-index targets, given log-probabilities, for a
@@ -378,6 +386,7 @@ def _nll_pick_cpu(input, target, weight, ignore_index):
     return (loss, picked) if input.dim() == 2 else (loss.view(()), picked.view(()))
 
 
+@autocast_op
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
     """log_softmax over the class dim (1, or 0 for a (C,) input), then the negative
@@ -452,6 +461,7 @@ def _cross_entropy_smoothed(input, target, weight, ignore_index, reduction, labe
 
 # --- distributions ------------------------------------------------------------------
 
+@autocast_op
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """target * (log target - input), input being log-probabilities (and target too with
     log_target); 'batchmean' divides the sum by the batch size."""
@@ -474,6 +484,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     return _reduce(loss, reduction)
 
 
+@autocast_op
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
                      reduce=None, reduction="mean"):
     """exp(input) - target * input (or input - target * log(input + eps) for rates), plus
@@ -543,6 +554,7 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     return _reduce(loss, reduction)
 
 
+@autocast_op
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                           reduction="mean"):
     """1 - cos(input1, input2) where target is 1, max(0, cos - margin) where it is -1."""
@@ -565,6 +577,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     return _reduce(loss, reduction)
 
 
+@autocast_op
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                         reduction="mean"):
     """max(0, -target * (input1 - input2) + margin)."""
@@ -577,6 +590,7 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
     return _reduce(E.clamp(E.neg(target) * (input1 - input2) + margin, min=0), reduction)
 
 
+@autocast_op
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
                         size_average=None, reduce=None, reduction="mean"):
     """max(0, margin + d(anchor, positive) - d(anchor, negative)), d the pairwise p-norm
@@ -617,6 +631,7 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     return _reduce(loss, reduction)
 
 
+@autocast_op
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """log(1 + exp(-target * input)), over every element."""
     reduction = reduction_of(size_average, reduce, reduction)
@@ -625,6 +640,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     return _reduce(_softplus_of_neg(input * target), reduction)
 
 
+@autocast_op
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
                          reduction="mean"):
     """input where target is not -1, plus max(0, margin - input) where target is not 1 (so
@@ -652,6 +668,7 @@ def _check_long(target):
                            f"{E._TORCH_TYPE_NAMES[target._dtype.name]}")
 
 
+@autocast_op
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
                       reduce=None, reduction="mean"):
     """Per item, the mean over the classes i other than the target y of
@@ -701,6 +718,7 @@ def _multilabel_masks(target, batch, classes, device):
             creation.tensor(np.where(listed, labels, 0), dtype=D.int64, device=device))
 
 
+@autocast_op
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Per item, sum over its target classes j (the target's entries before the first -1)
     and its other classes i of max(0, 1 - (input[j] - input[i])), over the class count."""
@@ -769,6 +787,7 @@ def _ctc_targets(targets, target_lengths, batch, classes):
     return labels, starts
 
 
+@autocast_op
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
              zero_infinity=False):
     """The connectionist temporal classification loss of log_probs (T, N, C) (or (T, C))

@@ -13,7 +13,6 @@ Each layer records ONE graph node with a hand-written backward, as torch's fused
 """
 import math
 
-import numpy as np
 
 from ... import _tensor as T
 from ... import dtypes as D
@@ -23,6 +22,7 @@ from ...ops import elementwise as E
 from ...ops.dispatch import GradMode
 from ...ops.padding import pad
 from .core import _tracking, _untracked, standardised_grad
+from ...ops.autocast import autocast_op
 
 
 # --- batch, instance and group norm --------------------------------------------------
@@ -196,6 +196,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     return out
 
 
+@autocast_op
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     if input.dim() < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
@@ -234,7 +235,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
         raise NotImplementedError(f"\"rms_norm\" not implemented for "
                                   f"'{D.TYPE_NAMES[input._dtype.name]}'")
     if eps is None:
-        eps = float(np.finfo(input._dtype.np).eps)
+        eps = float(D.finfo(input._dtype).eps)
     dims = tuple(range(input.dim() - k, input.dim()))
     batch_dims = tuple(range(input.dim() - k))
     track = _tracking(input, weight)

@@ -27,6 +27,7 @@ from ... import _tensor as T
 from ... import creation
 from ... import dtypes as D
 from ...autograd.graph import record
+from ...ops.autocast import autocast_op
 from ...ops.fused import elementwise
 from ...ops.padding import pad
 from .core import _tracking, _untracked
@@ -421,6 +422,7 @@ def _avg_divisor(size, out_len, k, s, p, count_include_pad):
     return with_pad if count_include_pad else np.minimum(end, size) - np.maximum(start, 0)
 
 
+@autocast_op
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     if input.dim() not in (3, 4):
@@ -434,6 +436,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                      "AvgPool2DBackward0")
 
 
+@autocast_op
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     k, s, p, d = _pool_args("avg_pool3d", kernel_size, stride, padding, 1, 3)
@@ -508,6 +511,7 @@ def _avg_pool(input, k, s, p, out, ceil_mode, count_include_pad, divisor_overrid
     return _unbatch(result, unbatched)
 
 
+@autocast_op
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True):
     _check_1d_rank("avg_pool1d", input)
@@ -574,6 +578,7 @@ def _averaging_matrix(size, out_len, dtype, device):
     return creation.tensor(m, dtype=dtype, device=device)
 
 
+@autocast_op
 def adaptive_avg_pool2d(input, output_size):
     out = _adaptive_sizes("adaptive_avg_pool2d", input, output_size, 2)
     _check_adaptive("adaptive_avg_pool2d", input, out)
@@ -581,6 +586,7 @@ def adaptive_avg_pool2d(input, output_size):
     return _adaptive_avg(input, out, "AdaptiveAvgPool2DBackward0")
 
 
+@autocast_op
 def adaptive_avg_pool3d(input, output_size):
     out = _adaptive_sizes("adaptive_avg_pool3d", input, output_size, 3)
     _check_adaptive("adaptive_avg_pool3d", input, out)
@@ -635,6 +641,7 @@ def _adaptive_avg_by_matmul(input, out, name):
     return record(name, result, (input,), backward)
 
 
+@autocast_op
 def adaptive_avg_pool1d(input, output_size):
     _check_1d_rank("adaptive_avg_pool1d", input)
     out = _adaptive_sizes("adaptive_avg_pool1d", input, output_size, 1)
@@ -755,6 +762,7 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
     return _max_unpool(input.unsqueeze(-1), indices.unsqueeze(-1), size + [1]).squeeze(-1)
 
 
+@autocast_op
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     k, s, p = _unpool_args("max_unpool2d", 2, kernel_size, stride, padding)
     return _max_unpool(input, indices, _unpool_output_size(input, k, s, p, output_size))

@@ -16,6 +16,7 @@ import numpy as np
 from ... import creation
 from ... import dtypes as D
 from ...autograd.graph import record
+from ...ops.autocast import autocast_op
 from ...ops.fused import elementwise
 from ...ops.padding import pad
 from .core import _tracking, _untracked
@@ -144,6 +145,7 @@ def _along(shape_len, d, values, dtype, device):
     return creation.tensor(values, dtype=dtype, device=device).view(view)
 
 
+@autocast_op
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     if mode in ("nearest", "area", "nearest-exact"):
