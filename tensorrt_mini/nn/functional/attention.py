@@ -28,6 +28,7 @@ from ... import dtypes as D
 from ...autograd.graph import record, run
 from ...layout import broadcast_shapes
 from ...ops import elementwise as E
+from ...ops.autocast import autocast_op
 from ...ops.dispatch import GradMode
 from ...ops.linalg import _check as _check_product, _kind as _product_kind, matmul
 from ...ops.sampling import bernoulli_
@@ -38,6 +39,7 @@ _NODE_NAMES = {"cpu": "ScaledDotProductFlashAttentionForCpuBackward0",
                "cuda": "ScaledDotProductEfficientAttentionBackward0"}
 
 
+@autocast_op
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
                                  is_causal=False, scale=None, enable_gqa=False):
     _check_arguments(query, key, value, attn_mask, dropout_p, is_causal, scale)
@@ -323,10 +325,16 @@ def _dropout_factors(probs, p):
 
 # --- the devices' implementations ---------------------------------------------------
 
+# the dtypes the cpu backend's GEMM and softmax kernels take as they are
+_SPREAD_DTYPES = (D.float32, D.float64)
+
+
 def _gemm_cpu(a, b):
     """a @ b through the cpu backend's spread GEMM: single-threaded BLAS calls over slices
     of the batch (a batch of per-head products ran 10-20x slower on OpenBLAS's own threads
     on a busy machine; backends/cpu_gemm.py)."""
+    if a._dtype not in _SPREAD_DTYPES:  # (the half types: matmul computes in float32)
+        return matmul(a, b)
     _check_product(a, b, _product_kind(a.dim(), b.dim()))
     batch = broadcast_shapes(a._shape[:-2], b._shape[:-2])
     out = T.empty_tensor(batch + (a._shape[-2], b._shape[-1]), a._dtype, a._storage.device)
@@ -340,6 +348,8 @@ def _softmax_cpu(scores):
     into a buffer of its own: written over its input, the kernel's loops lose their
     vector form (LLVM's alias check fails) and ran 3.4x slower (0.25 s against 0.073 s
     on 8M floats, allocation included)."""
+    if scores._dtype not in _SPREAD_DTYPES:
+        return softmax(scores, -1)
     out = T.empty_tensor(scores._shape, scores._dtype, scores._storage.device)
     T.backends.get("cpu").softmax(out, scores, scores.dim() - 1, False)
     return out
@@ -350,8 +360,8 @@ def _softmax_cuda(scores):
     return softmax(scores, -1)
 
 
-# device -> implementation; cuda's runs tm ops (cuBLAS GEMMs) until a fused attention
-# kernel, with forward and backward of these signatures, takes its place
+# device -> implementation (cuda's, for what its fused kernels do not take: masks,
+# dropout, shared key heads, float64)
 _IMPLEMENTATIONS = {
     "cpu": _Composite(_gemm_cpu, _softmax_cpu),
     "cuda": _Composite(matmul, _softmax_cuda),

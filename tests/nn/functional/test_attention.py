@@ -347,3 +347,20 @@ def test_cuda_without_mask_or_dropout_runs_the_fused_kernels():
     assert type(out.grad_fn).__name__ == "ScaledDotProductFlashAttentionBackward0"
     for c, g in zip(*results):
         np.testing.assert_allclose(g, c, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+def test_half_inputs_match_torch_within_their_precision(dtype):
+    """The cpu's GEMM and softmax kernels take float32 and float64: the half types go
+    through tm's ops, which compute in float32 and round, as torch's cpu kernels do."""
+    torch = needs_torch()
+    a = normal(2, 3, 16, 8).astype(np.float32)
+    results = []
+    for lib in (tm, torch):
+        q = lib.tensor(a).to(getattr(lib, dtype)).requires_grad_()
+        out = lib.nn.functional.scaled_dot_product_attention(q, q, q, is_causal=True)
+        out.float().sum().backward()
+        assert out.dtype == q.grad.dtype == getattr(lib, dtype)
+        results.append([np.array(t.detach().float().tolist()) for t in (out, q.grad)])
+    for mine, theirs in zip(*results):
+        np.testing.assert_allclose(mine, theirs, rtol=0.05, atol=0.05)
