@@ -420,7 +420,12 @@ def uniform_(t, low=0.0, high=1.0, generator=None):
                            "the limit")
     check_no_internal_overlap(t)
     if t.numel():
-        backends.get(t.device.type).uniform_(t, low, high, generator_or_default(generator))
+        backend = backends.get(t.device.type)
+        backend.uniform_(t, low, high, generator_or_default(generator))
+        if t._dtype.is_half:  # a float32 draw that rounds up to `to` is `from`, as in torch
+            top = empty_tensor(t._shape, D.bool_, t.device)
+            backend.binary_scalar("eq", top, t, np.float32(D.rounded(high, t._dtype)))
+            backend.where(t, top, np.float32(D.rounded(low, t._dtype)), t)
         t._storage._version += 1
     return t
 

@@ -53,7 +53,6 @@ float64 = dtype("float64", np.float64, 2, 8)
 float16.compute = bfloat16.compute = float32
 
 ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
-HALF = (float16, bfloat16)
 # PyTorch's scalar type names, as its type strings (FloatTensor) and error messages print them
 TYPE_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
               "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",

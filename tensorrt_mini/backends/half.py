@@ -1,7 +1,7 @@
 """float16 and bfloat16 on both backends: the kernels compute in float32.
 
 Numba has no bfloat16 (kept as uint16 bits, a kernel would compute on the integers) and
-no float16 on the cpu. So `wrap` puts one rule in front of every backend op: an op that
+no float16 on the cpu. So `HalfAware` puts one rule in front of every backend op: an op that
 meets a half tensor runs on float32 copies of its half tensors, and the half tensors it
 writes get its float32 results rounded back (to nearest even), as torch's kernels
 compute half in float32 and store half. The ops that convert (copy_, fill_) or make
@@ -32,8 +32,9 @@ WRITES = {
     "bernoulli_": (0,), "exponential_": (0,), "im2col": (0,), "col2im": (0,),
     "max_pool2d": (0, 1), "max_pool2d_backward": (0,),
 }
-# ops torch has no half kernels for: refused by name rather than computed in float32
-REFUSED = {"linalg": "linalg", "ctc_loss": "ctc_loss", "ctc_loss_backward": "ctc_loss"}
+# ops refused on half tensors, naming the dtype, rather than computed in float32 (torch's
+# CPU has no half LAPACK either)
+REFUSED = ("linalg", "ctc_loss", "ctc_loss_backward")
 _SEQUENCES = (list, tuple)
 
 
@@ -165,11 +166,11 @@ def _wrapped(backend, name, fn):
     if name in REFUSED:
         @functools.wraps(fn)
         def op(*args, **kwargs):
-            for x in args:
-                if _is_half(x) or (x.__class__ in _SEQUENCES and any(map(_is_half, x))):
-                    raise RuntimeError(f"{REFUSED[name]}: tensorrt_mini has no "
-                                       f"{x[0]._dtype.name if isinstance(x, _SEQUENCES) else x._dtype.name}"
-                                       " kernels for it; convert to float32 first")
+            for a in args:
+                for x in a if a.__class__ in _SEQUENCES else (a,):
+                    if _is_half(x):
+                        raise RuntimeError(f"{name}: tensorrt_mini has no {x._dtype.name} kernels "
+                                           "for it; convert to float32 first")
             return fn(*args, **kwargs)
         return op
     writes = WRITES[name]

@@ -174,10 +174,9 @@ def rrelu_noise(input, lower, upper, generator=None):
     cpu values match torch's for the same seed)."""
     nonpositive = input <= 0
     count = int(nonpositive.sum())
-    def dt(v):
-        return D.rounded(v, input._dtype)
+    lower, upper = (float(D.rounded(v, input._dtype)) for v in (lower, upper))
     draws = creation.empty(count, dtype=D.float64, device=input.device)
-    draws.uniform_(float(dt(lower)), float(dt(upper)), generator=generator)
+    draws.uniform_(lower, upper, generator=generator)
     ones = creation.ones(input._shape, dtype=input._dtype, device=input.device)
     return masked_scatter(ones, nonpositive, draws.to(input._dtype))
 
