@@ -1,6 +1,6 @@
 """NVIDIA's compute-sanitizer over tests that launch every kernel family: memcheck (reads
 and writes outside an allocation, misaligned accesses, launch errors) and racecheck
-(shared-memory hazards in the tiled transpose and the reductions).
+(shared-memory hazards in the tiled transpose, the reductions and fused attention).
 
     python3 -m bench.sanitizer --mode gpu|sim --record FILE [--time-limit S]
 
@@ -25,14 +25,18 @@ BACKEND = "tests/backends/test_cuda_backend.py"
 # (tool, pytest arguments, share of the time limit): memcheck over every kernel family
 # (elementwise in each layout, casts, reductions and arg-reductions, the tiled transpose,
 # matmul, gather and scatter, random, optimizer steps, user kernels and tm.reduction);
-# racecheck over the kernels that share memory within a block
+# racecheck over the kernels that share memory within a block; both over the fused
+# attention kernels (their k/v and q/dout tiles staged in shared memory)
+ATTENTION = "tests/backends/test_cuda_flash_attention.py"
 RUNS = (
     ("memcheck", [BACKEND, "-k", "binary_across_layouts or unary or scalar_operands or "
                   "broadcast_where or batched_transpose or in_place or casts or reductions "
                   "or max_min or matmul or advanced_indexing or take_keeps or index_put or "
-                  "random or optimizer or gpu_"], 0.65),
+                  "random or optimizer or gpu_"], 0.55),
     ("racecheck", [BACKEND, "-k", "batched_transpose or reductions or max_min or gpu_large"],
-     0.35),
+     0.3),
+    ("memcheck", [ATTENTION, "-k", "tiles or no_keys"], 0.075),
+    ("racecheck", [ATTENTION, "-k", "tiles"], 0.075),
 )
 # pytest in this one process: pyproject's xdist workers (`-n auto`) stay off, so the GPU
 # image need not have pytest-xdist and the tool sees every kernel
