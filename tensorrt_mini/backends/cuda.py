@@ -29,23 +29,12 @@ from ..storage import CUDAStorage
 from . import cuda_runtime, ordering
 from .buffer_checks import (check_attention, check_moments, check_plane_affine, check_reduced,
                             check_same_shapes, check_step_buffers)
+from .scratch_view import View
 
 _rt = cuda_runtime.runtime()  # raises, saying what is missing, when cuda cannot run here
 _ZERO = np.int64(0)  # a kernel's unused argument
 _INT64 = np.dtype(np.int64)
 _MAX_PLANS = 4096
-
-
-class _View:
-    """A scratch tensor: the attributes of a Tensor that backends read."""
-    __slots__ = ("_storage", "_shape", "_stride", "_offset", "_dtype")
-
-    def __init__(self, storage, shape, stride, offset=0):
-        self._storage = storage
-        self._shape = tuple(shape)
-        self._stride = tuple(stride)
-        self._offset = offset
-        self._dtype = storage.dtype
 
 
 def _cache(table, key, make):
@@ -106,7 +95,7 @@ def from_host(array, device=None, non_blocking=False, dtype=None):
 
 def _scratch(shape, dtype):
     n = math.prod(shape)
-    return _View(empty(n, dtype), shape, contiguous_strides(shape))
+    return View(empty(n, dtype), shape, contiguous_strides(shape))
 
 
 def to_host(t):
@@ -121,7 +110,7 @@ def gather_host(t, index_lists):
     grids = np.ix_(*[np.asarray(i, np.int64) for i in index_lists])
     offsets = t._offset + sum(g * s for g, s in zip(grids, t._stride))
     offsets = np.broadcast_to(offsets, tuple(len(i) for i in index_lists))
-    where = _View(from_host(np.ascontiguousarray(offsets).reshape(-1)), offsets.shape,
+    where = View(from_host(np.ascontiguousarray(offsets).reshape(-1)), offsets.shape,
                   contiguous_strides(offsets.shape))
     out = _scratch(offsets.shape, t._dtype)
     take(out, t, where)
@@ -423,7 +412,7 @@ def _source(plan, x):
         return x
     shape, stride = plan.permute
     tmp = _scratch(shape, x._dtype)
-    copy_(tmp, _View(x._storage, shape, stride, x._offset))
+    copy_(tmp, View(x._storage, shape, stride, x._offset))
     return tmp
 
 
@@ -488,7 +477,7 @@ def _moment(name, out, x, dims, correction):
     mean = _scratch(out._shape, out._dtype)
     _reduce_into("mean", mean, x, dims, n)
     kept = iter(mean._stride)
-    spread = _View(mean._storage, x._shape,
+    spread = View(mean._storage, x._shape,
                    [0 if d in dims else next(kept) for d in range(len(x._shape))])
     dev = _scratch(x._shape, x._dtype)
     binary("sub", dev, x, spread)
@@ -624,7 +613,7 @@ def put_(x, offsets, values, accumulate):
     if n == 0:
         return
     offsets = _dense(offsets)
-    values = _dense(_View(values._storage, offsets._shape,
+    values = _dense(View(values._storage, offsets._shape,
                           expand_strides(values._shape, values._stride, offsets._shape),
                           values._offset))
     dtype = x._dtype.np
@@ -643,7 +632,7 @@ def _scatter_atomically(kernel_for, x, offsets, values, n):
     if dtype in index.ACCUMULATE_DTYPES:
         _launch_1d(kernel_for(dtype), n, [x._storage.ptr, _ptr(offsets), _ptr(values), n, size])
         return
-    whole = _View(x._storage, (size,), (1,))
+    whole = View(x._storage, (size,), (1,))
     wide, wide_values = _scratch((size,), int32), _scratch(values._shape, int32)
     copy_(wide, whole)
     copy_(wide_values, values)

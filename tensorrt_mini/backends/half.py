@@ -17,6 +17,7 @@ from .. import dtypes as D
 from ..kernels import half as K
 from ..layout import contiguous_strides
 from .buffer_checks import check_same_shapes
+from .scratch_view import View
 
 # op -> positions of the arguments it writes (tensors or lists of them). They are copied
 # in too: an in-place op reads what it writes, and an op may write only part of one.
@@ -45,32 +46,6 @@ class _NotHalf:
 _NOT_HALF = _NotHalf()
 
 
-class _View:
-    """A scratch tensor: the attributes and methods of a Tensor that backends read
-    (always C-contiguous here)."""
-    __slots__ = ("_storage", "_shape", "_stride", "_offset", "_dtype")
-
-    def __init__(self, storage, shape, stride, offset=0):
-        self._storage = storage
-        self._shape = tuple(shape)
-        self._stride = tuple(stride)
-        self._offset = offset
-        self._dtype = storage.dtype
-
-    shape = property(lambda self: self._shape)
-    dtype = property(lambda self: self._dtype)
-    device = property(lambda self: self._storage.device)
-
-    def numel(self):
-        return math.prod(self._shape)
-
-    def dim(self):
-        return len(self._shape)
-
-    def is_contiguous(self):
-        return True
-
-
 def _is_half(x):
     return getattr(x, "_dtype", _NOT_HALF).is_half
 
@@ -89,7 +64,7 @@ def _meets_half(args):
 # --- conversions over a backend's array views ------------------------------------------
 
 def _scratch(backend, shape, dtype, device):
-    return _View(backend.empty(math.prod(shape), dtype, device), shape, contiguous_strides(shape))
+    return View(backend.empty(math.prod(shape), dtype, device), shape, contiguous_strides(shape))
 
 
 def to_float32(backend, t):
@@ -276,6 +251,6 @@ class HalfAware:
 
     def _narrowed(self, wide, dtype, n):
         """A new storage of dtype holding float32 storage `wide`'s n values, rounded."""
-        out = _View(self.module.empty(n, dtype, wide.device), (n,), (1,))
-        round_into(self, out, _View(wide, (n,), (1,)))
+        out = View(self.module.empty(n, dtype, wide.device), (n,), (1,))
+        round_into(self, out, View(wide, (n,), (1,)))
         return out._storage
