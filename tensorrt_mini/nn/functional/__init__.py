@@ -24,3 +24,4 @@ from .pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_poo
 from .resizing import interpolate, pixel_shuffle, pixel_unshuffle
 from .sliding import fold, unfold
 from .attention import scaled_dot_product_attention
+from .multi_head_attention import multi_head_attention_forward

@@ -25,6 +25,9 @@ from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, A
                       AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d, MaxUnpool2d)
 from .resizing import PixelShuffle, PixelUnshuffle, Upsample
 from .sparse import Embedding
+from .multihead_attention import MultiheadAttention
+from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
+                          TransformerEncoder, TransformerEncoderLayer)
 
 # what `from .modules import *` gives tm.nn: the classes, not the family submodules
 __all__ = sorted(name for name in dir() if name[0].isupper())
