@@ -43,6 +43,7 @@ TARGETS = {
     "conv2d 3x3 forward": {"cpu": 1.5, "cuda": 1.5},
     "conv2d 3x3 forward+backward": {"cpu": 1.5, "cuda": 1.5},
     "DataLoader images/s": {"cpu": 1.25, "cuda": None},
+    "transformer training step": {"cpu": 1.5, "cuda": 1.5},
 }
 # User-fused cases are also held to torch.compile's time for the same expression.
 COMPILED_TARGETS = {"fused a * b + c": 1.0, "fused gelu_tanh": 1.0}
@@ -80,6 +81,11 @@ CONV_SIZES = {("cpu", False): (32, 64, 56, 64), ("cpu", True): (8, 32, 28, 32),
 # small CNN training step (`python -m tensorrt_mini train`'s network on 1x28x28): the batch
 CNN_BATCH = {("cpu", False): 128, ("cpu", True): 32, ("cuda", False): 128, ("cuda", True): 128,
              ("cuda", "sim"): 2}
+
+# transformer training step (`train --model transformer`'s encoder): (batch, length, d_model)
+SEQ_SIZES = {("cpu", False): (64, 8, 64), ("cpu", True): (32, 8, 64),
+             ("cuda", False): (256, 64, 256), ("cuda", True): (256, 64, 256),
+             ("cuda", "sim"): (2, 4, 8)}
 
 # DataLoader epoch (cpu only): (images, batch size, workers); 60000 1x28x28 images as MNIST
 LOADER_SIZES = {False: (60000, 256, 4), True: (6000, 256, 2)}
@@ -188,6 +194,7 @@ def cases(device, quick, simulated=False):
              not_for="numpy has no BatchNorm2d"),
         *conv_cases(CONV_SIZES[device, "sim" if simulated else quick]),
         cnn_case(CNN_BATCH[device, "sim" if simulated else quick]),
+        transformer_case(*SEQ_SIZES[device, "sim" if simulated else quick]),
         ColdStart(COLD_START_TARGET_S.get(device)),
     ]
     if device == "cpu" and not simulated:
@@ -255,6 +262,38 @@ def cnn_case(batch):
     flops = 2 * batch * 9 * (16 * 28 * 28 * 2 + 32 * 16 * 14 * 14 * 3)
     return Case("small CNN training step", f"{batch}×1×28×28", "small CNN training step", inputs,
                 torch_only(build), flops=flops, check=False, not_for="no autograd")
+
+
+def transformer_case(batch, length, d_model):
+    """One AdamW step of an encoder like the sequence walkthrough's (embedding, two
+    pre-norm TransformerEncoderLayers, a linear head) on a per-position cross-entropy."""
+    def inputs(rng):
+        x = rng.integers(0, 10, size=(batch, length), dtype=np.int64)
+        return x, np.sort(x, axis=1)
+
+    def build(xp, x, y):
+        nn = xp.nn
+        layer = nn.TransformerEncoderLayer(d_model, 4 if d_model % 4 == 0 else 1, 2 * d_model,
+                                           dropout=0.0, batch_first=True, norm_first=True)
+        net = nn.Sequential(nn.Embedding(10, d_model),
+                            nn.TransformerEncoder(layer, 2, enable_nested_tensor=False),
+                            nn.Linear(d_model, 10)).to(x.device)
+        opt = xp.optim.AdamW(net.parameters(), lr=1e-3)
+
+        def step():
+            opt.zero_grad()
+            loss = xp.nn.functional.cross_entropy(net(x).reshape(-1, 10), y.reshape(-1))
+            loss.backward()
+            opt.step()
+            return loss
+        return step
+    # matmul FLOPs per token and layer: projections 8d², feed-forward 8d², scores and
+    # mixing 4Ld; then the head, and the backward pass's two gradients (x3 in all)
+    per_layer = 16 * d_model * d_model + 4 * length * d_model
+    flops = 3 * batch * length * (2 * per_layer + 2 * d_model * 10)
+    return Case("transformer training step", f"{batch}×{length}, d_model {d_model}",
+                "transformer training step", inputs, torch_only(build), flops=flops,
+                check=False, not_for="no autograd")
 
 
 def loader_inputs(n):
