@@ -41,34 +41,32 @@ def _canonical_mask(mask, mask_name, other_type, other_name, target_type, check_
 
 def _check_shapes(query, key, value, key_padding_mask, attn_mask, num_heads):
     """Whether the call is batched, or the AssertionError torch raises for its ranks."""
-    def rank(t):
-        return t.dim()
     if query.dim() == 3:
         if key.dim() != 3 or value.dim() != 3:
             raise AssertionError("For batched (3-D) `query`, expected `key` and `value` to be 3-D"
-                                 f" but found {rank(key)}-D and {rank(value)}-D tensors "
+                                 f" but found {key.dim()}-D and {value.dim()}-D tensors "
                                  "respectively")
         if key_padding_mask is not None and key_padding_mask.dim() != 2:
             raise AssertionError("For batched (3-D) `query`, expected `key_padding_mask` to be "
-                                 f"`None` or 2-D but found {rank(key_padding_mask)}-D tensor "
+                                 f"`None` or 2-D but found {key_padding_mask.dim()}-D tensor "
                                  "instead")
         if attn_mask is not None and attn_mask.dim() not in (2, 3):
             raise AssertionError("For batched (3-D) `query`, expected `attn_mask` to be `None`, "
-                                 f"2-D or 3-D but found {rank(attn_mask)}-D tensor instead")
+                                 f"2-D or 3-D but found {attn_mask.dim()}-D tensor instead")
         return True
     if query.dim() == 2:
         if key.dim() != 2 or value.dim() != 2:
             raise AssertionError("For unbatched (2-D) `query`, expected `key` and `value` to be "
-                                 f"2-D but found {rank(key)}-D and {rank(value)}-D tensors "
+                                 f"2-D but found {key.dim()}-D and {value.dim()}-D tensors "
                                  "respectively")
         if key_padding_mask is not None and key_padding_mask.dim() != 1:
             raise AssertionError("For unbatched (2-D) `query`, expected `key_padding_mask` to be "
-                                 f"`None` or 1-D but found {rank(key_padding_mask)}-D tensor "
+                                 f"`None` or 1-D but found {key_padding_mask.dim()}-D tensor "
                                  "instead")
         if attn_mask is not None:
             if attn_mask.dim() not in (2, 3):
                 raise AssertionError("For unbatched (2-D) `query`, expected `attn_mask` to be "
-                                     f"`None`, 2-D or 3-D but found {rank(attn_mask)}-D tensor "
+                                     f"`None`, 2-D or 3-D but found {attn_mask.dim()}-D tensor "
                                      "instead")
             expected = (num_heads, query.shape[0], key.shape[0])
             if attn_mask.dim() == 3 and tuple(attn_mask.shape) != expected:

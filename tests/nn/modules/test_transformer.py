@@ -169,3 +169,16 @@ def test_encoder_layer_runs_on_cuda():
                 theirs).to("cuda")
     src = normal(1, 2, 4)
     close(mine(tm.tensor(src, device="cuda")), theirs(torch.tensor(src)))
+
+
+def test_dropout_in_train_mode_draws_as_torch():
+    """Same seed, same dropout masks: tm's dropout (and SDPA's) draw as torch's do, so a
+    layer with dropout trains to torch's numbers too."""
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.TransformerDecoderLayer(D, HEADS, FF, dropout=0.3)
+    mine = load(nn.TransformerDecoderLayer(D, HEADS, FF, dropout=0.3), theirs)
+    tgt, memory = normal(T, N, D), normal(S, N, D)
+    torch.manual_seed(5)
+    tm.manual_seed(5)
+    close(mine(tm.tensor(tgt), tm.tensor(memory)),
+          theirs(torch.tensor(tgt), torch.tensor(memory)))
