@@ -182,3 +182,17 @@ def test_dropout_in_train_mode_draws_as_torch():
     tm.manual_seed(5)
     close(mine(tm.tensor(tgt), tm.tensor(memory)),
           theirs(torch.tensor(tgt), torch.tensor(memory)))
+
+
+def test_encoder_layer_inference_matches_torch_fast_path():
+    """Eval mode without grad: torch's fused encoder-layer path, with each kind of mask."""
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.TransformerEncoderLayer(D, HEADS, FF, batch_first=True).eval()
+    mine = load(nn.TransformerEncoderLayer(D, HEADS, FF, batch_first=True), theirs).eval()
+    src, mask = normal(N, S, D), RNG.random((S, S)) > 0.7
+    np.fill_diagonal(mask, False)  # every position may attend to itself
+    with torch.no_grad(), tm.no_grad():
+        for masks in ({"src_key_padding_mask": PADDING}, {"src_mask": mask},
+                      {"src_mask": mask, "src_key_padding_mask": PADDING}):
+            close(mine(tm.tensor(src), **{k: tm.tensor(v) for k, v in masks.items()}),
+                  theirs(torch.tensor(src), **{k: torch.tensor(v) for k, v in masks.items()}))
