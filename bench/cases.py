@@ -44,6 +44,7 @@ TARGETS = {
     "conv2d 3x3 forward+backward": {"cpu": 1.5, "cuda": 1.5},
     "DataLoader images/s": {"cpu": 1.25, "cuda": None},
     "transformer training step": {"cpu": 1.5, "cuda": 1.5},
+    "SDPA fp32, seq 512, fwd + bwd": {"cpu": 1.5, "cuda": 1.5},
 }
 # User-fused cases are also held to torch.compile's time for the same expression.
 COMPILED_TARGETS = {"fused a * b + c": 1.0, "fused gelu_tanh": 1.0}
@@ -86,6 +87,11 @@ CNN_BATCH = {("cpu", False): 128, ("cpu", True): 32, ("cuda", False): 128, ("cud
 SEQ_SIZES = {("cpu", False): (64, 8, 64), ("cpu", True): (32, 8, 64),
              ("cuda", False): (256, 64, 256), ("cuda", True): (256, 64, 256),
              ("cuda", "sim"): (2, 4, 8)}
+# scaled_dot_product_attention: (batch, heads, sequence, head dim), as a transformer's
+# layer with 8 heads of 64 runs it (quick: shorter sequences)
+SDPA_SIZES = {("cpu", False): (4, 8, 512, 64), ("cpu", True): (2, 8, 256, 64),
+              ("cuda", False): (4, 8, 512, 64), ("cuda", True): (4, 8, 512, 64),
+              ("cuda", "sim"): (1, 2, 8, 4)}
 
 # DataLoader epoch (cpu only): (images, batch size, workers); 60000 1x28x28 images as MNIST
 LOADER_SIZES = {False: (60000, 256, 4), True: (6000, 256, 2)}
@@ -195,6 +201,7 @@ def cases(device, quick, simulated=False):
         *conv_cases(CONV_SIZES[device, "sim" if simulated else quick]),
         cnn_case(CNN_BATCH[device, "sim" if simulated else quick]),
         transformer_case(*SEQ_SIZES[device, "sim" if simulated else quick]),
+        sdpa_case(SDPA_SIZES[device, "sim" if simulated else quick]),
         ColdStart(COLD_START_TARGET_S.get(device)),
     ]
     if device == "cpu" and not simulated:
@@ -238,6 +245,31 @@ def conv_cases(size):
         Case("conv2d 3x3 forward+backward", label, "conv2d 3x3 forward+backward", inputs,
              torch_only(training), flops=3 * flops, not_for="numpy has no conv2d"),
     ]
+
+
+def sdpa_case(size):
+    """scaled_dot_product_attention forward and backward to query, key and value (no mask,
+    no dropout); returns the query's gradient."""
+    b, h, n, e = size
+
+    def inputs(rng):
+        return tuple(rng.standard_normal(size, dtype=np.float32) for _ in range(4))
+
+    def build(xp, q, k, v, g):
+        nn = importlib.import_module(xp.__name__ + ".nn")
+        for t in (q, k, v):
+            t.requires_grad_()
+
+        def step():
+            for t in (q, k, v):
+                t.grad = None
+            nn.functional.scaled_dot_product_attention(q, k, v).backward(g)
+            return q.grad
+        return step
+    # the GEMMs: q k^T and p v forward; dv, dp, dq and dk backward
+    return Case("scaled_dot_product_attention fwd+bwd", f"{b}×{h}×{n}×{e}",
+                "SDPA fp32, seq 512, fwd + bwd", inputs, torch_only(build),
+                flops=6 * 2 * b * h * n * n * e, not_for="numpy has no autograd")
 
 
 def cnn_case(batch):

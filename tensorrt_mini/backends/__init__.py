@@ -87,6 +87,8 @@ backend has its own:
 - ``max_pool2d(values, indices, x, kernel, stride, pad, dilation)`` and
   ``max_pool2d_backward(grad_in, grad_out, indices)``: each window's maximum and its
   position in the plane, and the gradient added back there (nn/functional/pooling.py);
+- ``matmul_spread(out, a, b)``: matmul of a batch of many small matrices, single-threaded
+  BLAS calls over slices of the batch in a few threads (scaled_dot_product_attention);
 - ``reduce_all(name, x, n)``: a fresh 1-element storage holding the reduction of all n > 0
   elements of C-contiguous x (``reduce`` without its general plan and checks).
 - torch's CPU random draws (ops/sampling.py makes them from ``uniform_`` on cuda):
@@ -104,7 +106,7 @@ INTERFACE = ("empty", "from_host", "to_host", "gather_host", "copy_", "fill_", "
 CPU_ONLY = ("softmax", "layer_norm", "nll_pick", "take_along", "flip", "roll", "reduce_all",
             "gather", "triangle", "cat", "stack", "scatter_along", "random_bits_", "bernoulli_",
             "exponential_", "randperm", "multinomial", "ctc_loss", "ctc_loss_backward",
-            "im2col", "col2im", "max_pool2d", "max_pool2d_backward")
+            "im2col", "col2im", "max_pool2d", "max_pool2d_backward", "matmul_spread")
 _MODULES = {"cpu": "tensorrt_mini.backends.cpu", "cuda": "tensorrt_mini.backends.cuda"}
 loaded = {}  # device type -> backend module, once imported (hot paths read it directly)
 

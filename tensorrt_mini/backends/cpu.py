@@ -28,7 +28,7 @@ from ..kernels.cpu import scatter as scatter_kernels
 from ..kernels.cpu import softmax as sm
 from ..layout import collapse, is_contiguous
 from ..storage import CPUStorage
-from . import cpu_memory, ordering
+from . import cpu_gemm, cpu_memory, ordering
 from .buffer_checks import (check_moments, check_plane_affine, check_reduced, check_same_shapes,
                             check_step_buffers)
 from .cpu_threads import ensure_started as _start_threads
@@ -797,6 +797,12 @@ def arg_reduce(name, values, indices, x, dim):
 def matmul(out, a, b):
     """Batched matmul through numpy's BLAS; transposed views go to BLAS as transposes."""
     np.matmul(numpy_view(a), numpy_view(b), out=numpy_view(out))
+
+
+def matmul_spread(out, a, b):
+    """matmul for a batch of many small products (out contiguous): single-threaded BLAS
+    calls over slices of the batch in a few threads (cpu_gemm.py says why)."""
+    cpu_gemm.matmul_spread(numpy_view(out), numpy_view(a), numpy_view(b))
 
 
 def _spatial3(t, rank):

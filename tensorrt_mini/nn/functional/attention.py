@@ -12,9 +12,10 @@ Grouped-query attention (enable_gqa) repeats no key or value: the query's heads 
 split into (key heads, group) and the key gets a size-1 group dim, so the batched GEMM
 broadcasts it; the key's gradient sums over the group.
 
-A device's implementation is a (forward, backward) pair in _IMPLEMENTATIONS: the cpu's
-runs its softmax in place through the backend's one-pass kernel, cuda's is the tm-op
-composite (cuBLAS GEMMs), kept apart so that a fused cuda kernel can replace it.
+A device's implementation in _IMPLEMENTATIONS has forward(plan, q, k, v, mask, dead) ->
+(out, saved) and backward(plan, grad, need, saved) -> 4 gradients. Both devices run the
+same composite: the cpu's with its spread GEMMs and its one-pass softmax kernel, cuda's
+with tm ops (cuBLAS GEMMs); a fused cuda kernel can take cuda's entry.
 """
 import math
 import numbers
@@ -23,9 +24,10 @@ from ... import _tensor as T
 from ... import creation
 from ... import dtypes as D
 from ...autograd.graph import record, run
+from ...layout import broadcast_shapes
 from ...ops import elementwise as E
 from ...ops.dispatch import GradMode
-from ...ops.linalg import matmul
+from ...ops.linalg import _check as _check_product, _kind as _product_kind, matmul
 from ...ops.sampling import bernoulli_
 from .core import _tracking, softmax
 
@@ -40,23 +42,23 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if attn_mask is not None and is_causal:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set "
                            "when is_causal=True")
+    if not value.numel():
+        return _no_values(query, key, value)
     k_groups, v_groups = _head_groups(query, key, value) if enable_gqa else (1, 1)
-    dropout_p = float(dropout_p)
-    if dropout_p > 1.0:
-        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {dropout_p}")
+    dropout_p = float(dropout_p)  # (p > 1 is refused where the dropout runs, as in torch)
     _check_mask_rank(query, key, value, attn_mask, dropout_p)
     if scale is None:  # (an empty head dim: inf, times no terms, as in torch)
         scale = 1.0 / math.sqrt(query._shape[-1]) if query._shape[-1] else math.inf
-    plan = _Plan(float(scale), dropout_p if dropout_p > 0.0 else 0.0, k_groups, v_groups)
+    plan = _Plan(float(scale), dropout_p, k_groups, v_groups)
 
     grad_mask = attn_mask is not None and attn_mask._dtype.is_floating_point
     track = _tracking(query, key, value, attn_mask if grad_mask else None)
     device = query._storage.device.type
-    forward, backward = _IMPLEMENTATIONS[device]
+    implementation = _IMPLEMENTATIONS[device]
 
     def attend():
         mask, dead = _additive_mask(attn_mask, is_causal, query, key)
-        return forward(plan, query, key, value, mask, dead)
+        return implementation.forward(plan, query, key, value, mask, dead)
     out, saved = run(attend) if track else attend()
     if not track:
         return out
@@ -69,7 +71,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         if GradMode.enabled:  # the backward's in-place steps record nothing
             raise NotImplementedError("the derivative of scaled_dot_product_attention's gradient "
                                       "(create_graph=True) is not implemented in tensorrt_mini")
-        gq, gk, gv, gm = backward(plan, g, need, saved)
+        gq, gk, gv, gm = implementation.backward(plan, g, need, saved)
         gq, gk, gv, gm = (None if t is None else _sum_to(t, s)
                           for t, s in zip((gq, gk, gv, gm), shapes))
         if gm is not None and gm._dtype is not mask_dtype:  # (a float32 mask on float64 data)
@@ -79,8 +81,23 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                   grads, saved)
 
 
+def _no_values(query, key, value):
+    """torch's answer for a value with no elements (no keys, or an empty value dim), before
+    any other check: zeros of the query's batch shape (not broadcast with the key's) and
+    the value's last dim, with zero gradients for query and key (none for the mask)."""
+    out = creation.zeros(query._shape[:-1] + value._shape[-1:], dtype=query._dtype,
+                         device=query.device)
+    inputs = (query, key, value)
+    if not _tracking(*inputs):
+        return out
+
+    def backward(g):
+        return tuple(creation.zeros_like(x) if x._requires_grad else None for x in inputs)
+    return record("AddBackward0", out, inputs, backward)
+
+
 class _Plan:
-    """What forward and backward share: the scale, the dropout probability (0: none), and
+    """What forward and backward share: the scale, the dropout probability (<= 0: none), and
     how many query heads share each key head and each value head (1: no grouping)."""
 
     __slots__ = ("scale", "dropout_p", "k_groups", "v_groups")
@@ -116,7 +133,7 @@ def _is_number(x):
 
 def _check_inputs(query, key, value, attn_mask):
     q, k, v = query._dtype, key._dtype, value._dtype
-    if not q is k is v:
+    if not (q is k is v):
         raise RuntimeError("Expected query, key, and value to have the same dtype, but got "
                            f"query.dtype: {E.C_NAMES[q.name]} key.dtype: {E.C_NAMES[k.name]} and "
                            f"value.dtype: {E.C_NAMES[v.name]} instead.")
@@ -142,7 +159,7 @@ def _check_inputs(query, key, value, attn_mask):
         if query.dim() == 2 and key.dim() == 2:
             raise RuntimeError("expected m1 and m2 to have the same dtype, but got: float != "
                                + E.C_NAMES[q.name])
-        raise RuntimeError(f"expected scalar type Float but found {E._TORCH_TYPE_NAMES[q.name]}")
+        raise RuntimeError(f"expected scalar type Float but found {D.TYPE_NAMES[q.name]}")
 
 
 def _head_groups(query, key, value):
@@ -176,10 +193,9 @@ def _additive_mask(attn_mask, is_causal, query, key):
     """(a float mask to add to the scores, or None; the rows it masks out entirely, or
     None): a bool mask (True takes part) or is_causal (the top-left lower triangle) becomes
     0 / -inf, as in torch. Rows with no score left give 0, as torch's do."""
-    if is_causal:
-        keep = creation.ones((query._shape[-2], key._shape[-2]), dtype=D.bool_,
-                             device=query.device).tril()
-        attn_mask = keep  # (top-left aligned: row 0 always keeps column 0)
+    if is_causal:  # (top-left aligned: row i keeps columns 0..i, so no row is empty)
+        attn_mask = creation.ones((query._shape[-2], key._shape[-2]), dtype=D.bool_,
+                                  device=query.device).tril()
     if attn_mask is None:
         return None, None
     if attn_mask._dtype is D.bool_:
@@ -220,84 +236,109 @@ def _sum_to(t, shape):
     return t.sum(dims, keepdim=True).reshape(shape) if dims else t.reshape(shape)
 
 
-# --- the composite both devices share -----------------------------------------------
+# --- the composite both devices run -------------------------------------------------
 
-def _attention(plan, query, key, value, mask, dead, softmax_rows):
-    """(out, saved): the forward through batched GEMMs, the softmax by softmax_rows(scores)
-    (which may reuse the scores' memory)."""
-    qs = query * plan.scale  # (the scale on the smaller operand, as torch's math path)
-    scores = _merge_heads(matmul(_split_heads(qs, plan.k_groups),
-                                 _shared(key, plan.k_groups).mT), plan.k_groups)
-    if mask is not None:
-        scores.add_(mask)
-    probs = softmax_rows(scores) if scores.numel() else scores
-    if dead is not None:
-        probs.masked_fill_(dead, 0.0)
-    keep = _dropout_factors(probs, plan.dropout_p) if plan.dropout_p else None
-    weights = probs if keep is None else probs * keep
-    out = _merge_heads(matmul(_split_heads(weights, plan.v_groups),
-                              _shared(value, plan.v_groups)), plan.v_groups)
-    saved = (qs, key, value, probs, out) + ((keep,) if keep is not None else ())
-    return out, saved
+class _Composite:
+    """The forward and backward through batched GEMMs, given a device's GEMM, gemm(a, b)
+    (batch dims broadcast, torch's matmul errors), and softmax, softmax_rows(scores) over
+    the last dim."""
+
+    def __init__(self, gemm, softmax_rows):
+        self.gemm, self.softmax_rows = gemm, softmax_rows
+
+    def forward(self, plan, query, key, value, mask, dead):
+        """(out, saved), checking what torch checks on its way, in its order."""
+        gemm = self.gemm
+        qs = query * plan.scale  # (the scale on the smaller operand, as torch's math path)
+        scores = _merge_heads(gemm(_split_heads(qs, plan.k_groups),
+                                   _shared(key, plan.k_groups).mT), plan.k_groups)
+        if mask is not None:
+            scores.add_(mask)
+        probs = self.softmax_rows(scores) if scores.numel() else scores
+        if dead is not None:
+            probs.masked_fill_(dead, 0.0)
+        keep = _dropout_factors(probs, plan.dropout_p) if plan.dropout_p > 0.0 else None
+        weights = probs if keep is None else probs * keep
+        out = _merge_heads(gemm(_split_heads(weights, plan.v_groups),
+                                _shared(value, plan.v_groups)), plan.v_groups)
+        saved = (qs, key, value, probs, out) + ((keep,) if keep is not None else ())
+        return out, saved
+
+    def backward(self, plan, g, need, saved):
+        """Gradients for (query, key, value, mask) in the shapes the GEMMs broadcast them
+        to (the caller sums them down), None where not needed."""
+        gemm = self.gemm
+        qs, key, value, probs, out = saved[:5]
+        keep = saved[5] if len(saved) > 5 else None
+        need_q, need_k, need_v, need_mask = need
+        kg, vg = plan.k_groups, plan.v_groups
+        weights = probs if keep is None else probs * keep
+        g_split = _split_heads(g, vg)
+        gv = None
+        if need_v:
+            gv = gemm(_split_heads(weights, vg).mT, g_split)
+            if vg > 1:
+                gv = gv.sum(-3)
+        if not (need_q or need_k or need_mask):
+            return None, None, gv, None
+        gw = _sum_to(_merge_heads(gemm(g_split, _shared(value, vg).mT), vg), probs._shape)
+        if keep is not None:
+            gw.mul_(keep)
+        rowdot = _sum_to((g * out).sum(-1, keepdim=True), probs._shape[:-1] + (1,))
+        gs = gw.sub_(rowdot).mul_(probs)  # the scores' gradient, in gw's memory
+        gs_split = _split_heads(gs, kg)
+        gq = gk = None
+        if need_q:
+            gq = _merge_heads(gemm(gs_split, _shared(key, kg)), kg).mul_(plan.scale)
+        if need_k:
+            gk = gemm(gs_split.mT, _split_heads(qs, kg))
+            if kg > 1:
+                gk = gk.sum(-3)
+        return gq, gk, gv, (gs if need_mask else None)
 
 
 def _dropout_factors(probs, p):
     """0 or 1 / (1 - p) per weight, drawn as torch's CPU dropout draws its mask (bernoulli_
     over a tensor of the weights' shape), so a seeded run drops what torch's drops."""
+    if p > 1.0:
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
     if p == 1.0:
         return creation.zeros(probs._shape, dtype=probs._dtype, device=probs.device)
     return bernoulli_(creation.empty_like(probs), 1.0 - p).div_(1.0 - p)
 
 
-def _attention_backward(plan, g, need, saved):
-    """Gradients for (query, key, value, mask) in the shapes the GEMMs broadcast them to
-    (the caller sums them down), None where not needed."""
-    qs, key, value, probs, out = saved[:5]
-    keep = saved[5] if len(saved) > 5 else None
-    need_q, need_k, need_v, need_mask = need
-    kg, vg = plan.k_groups, plan.v_groups
-    weights = probs if keep is None else probs * keep
-    g_split = _split_heads(g, vg)
-    gv = None
-    if need_v:
-        gv = matmul(_split_heads(weights, vg).mT, g_split)
-        if vg > 1:
-            gv = gv.sum(-3)
-    if not (need_q or need_k or need_mask):
-        return None, None, gv, None
-    gw = _sum_to(_merge_heads(matmul(g_split, _shared(value, vg).mT), vg), probs._shape)
-    if keep is not None:
-        gw.mul_(keep)
-    rowdot = _sum_to((g * out).sum(-1, keepdim=True), probs._shape[:-1] + (1,))
-    gs = gw.sub_(rowdot).mul_(probs)  # the scores' gradient, in gw's memory
-    gs_split = _split_heads(gs, kg)
-    gq = gk = None
-    if need_q:
-        gq = _merge_heads(matmul(gs_split, _shared(key, kg)), kg).mul_(plan.scale)
-    if need_k:
-        gk = matmul(gs_split.mT, _split_heads(qs, kg))
-        if kg > 1:
-            gk = gk.sum(-3)
-    return gq, gk, gv, (gs if need_mask else None)
-
-
 # --- the devices' implementations ---------------------------------------------------
 
-def _softmax_in_place_cpu(scores):
-    """The cpu backend's one-pass softmax over the last dim, written over the scores (a
-    fresh contiguous GEMM result: no second L x S buffer)."""
-    T.backends.get("cpu").softmax(scores, scores, scores.dim() - 1, False)
-    return scores
+def _gemm_cpu(a, b):
+    """a @ b through the cpu backend's spread GEMM: single-threaded BLAS calls over slices
+    of the batch (a batch of per-head products ran 10-20x slower on OpenBLAS's own threads
+    on a busy machine; backends/cpu_gemm.py)."""
+    _check_product(a, b, _product_kind(a.dim(), b.dim()))
+    batch = broadcast_shapes(a._shape[:-2], b._shape[:-2])
+    out = T.empty_tensor(batch + (a._shape[-2], b._shape[-1]), a._dtype, a._storage.device)
+    if out.numel():
+        T.backends.get("cpu").matmul_spread(out, a, b)
+    return out
 
 
-def _forward_cpu(plan, query, key, value, mask, dead):
-    return _attention(plan, query, key, value, mask, dead, _softmax_in_place_cpu)
+def _softmax_cpu(scores):
+    """The cpu backend's one-pass softmax over the last dim of the (contiguous) scores,
+    into a buffer of its own: written over its input, the kernel's loops lose their
+    vector form (LLVM's alias check fails) and ran 3.4x slower (0.25 s against 0.073 s
+    on 8M floats, allocation included)."""
+    out = T.empty_tensor(scores._shape, scores._dtype, scores._storage.device)
+    T.backends.get("cpu").softmax(out, scores, scores.dim() - 1, False)
+    return out
 
 
-def _forward_cuda(plan, query, key, value, mask, dead):
-    """tm ops on cuda: cuBLAS GEMMs and the composite softmax."""
-    return _attention(plan, query, key, value, mask, dead, lambda s: softmax(s, -1))
+def _softmax_cuda(scores):
+    """tm's softmax over the last dim (the composite of amax, exp, sum and div on cuda)."""
+    return softmax(scores, -1)
 
 
-_IMPLEMENTATIONS = {"cpu": (_forward_cpu, _attention_backward),
-                    "cuda": (_forward_cuda, _attention_backward)}
+# device -> implementation; cuda's runs tm ops (cuBLAS GEMMs) until a fused attention
+# kernel, with forward and backward of these signatures, takes its place
+_IMPLEMENTATIONS = {
+    "cpu": _Composite(_gemm_cpu, _softmax_cpu),
+    "cuda": _Composite(matmul, _softmax_cuda),
+}

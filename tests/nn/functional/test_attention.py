@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import tensorrt_mini as tm
 import tensorrt_mini.nn.functional as F
@@ -44,6 +45,8 @@ CASES = {
            lambda F_, q, k, v: F_.scaled_dot_product_attention(q, k, v)),
     "3d-scale": ((normal(2, 4, 8), normal(2, 5, 8), normal(2, 5, 3)), (1, 1, 1),
                  lambda F_, q, k, v: F_.scaled_dot_product_attention(q, k, v, scale=0.7)),
+    "3d-only-value-grad": ((normal(2, 4, 8), normal(2, 5, 8), normal(2, 5, 3)), (0, 0, 1),
+                           lambda F_, q, k, v: F_.scaled_dot_product_attention(q, k, v)),
     "2d-causal-L<S": ((normal(3, 4), normal(5, 4), normal(5, 2)), (1, 1, 1),
                       lambda F_, q, k, v: F_.scaled_dot_product_attention(q, k, v,
                                                                           is_causal=True)),
@@ -80,10 +83,22 @@ CASES = {
                     lambda F_, q, k, v: F_.scaled_dot_product_attention(q, k[:, :, ::2], v)),
     "broadcast-batch": ((normal(1, 3, 4, 8), normal(2, 3, 5, 8), normal(3, 5, 6)), (1, 1, 1),
                         lambda F_, q, k, v: F_.scaled_dot_product_attention(q, k, v)),
+    "value-broadcast-wider": ((normal(3, 4, 8), normal(3, 5, 8), normal(2, 3, 5, 6)), (1, 1, 1),
+                              lambda F_, q, k, v: F_.scaled_dot_product_attention(q, k, v)),
+    "self-attention-one-tensor": ((normal(2, 3, 5, 4),), (1,),
+                                  lambda F_, x: F_.scaled_dot_product_attention(
+                                      x, x, x, is_causal=True)),
     "batch-of-1": ((normal(1, 1, 4, 8), normal(1, 1, 5, 8), normal(1, 1, 5, 6)), (1, 1, 1),
                    lambda F_, q, k, v: F_.scaled_dot_product_attention(q, k, v)),
+    "large-enough-to-spread-the-gemms": (
+        (normal(2, 4, 128, 64), normal(2, 4, 128, 64), normal(2, 4, 128, 64),
+         bool_mask(128, 128)), (1, 1, 1, 0),
+        lambda F_, q, k, v, m: F_.scaled_dot_product_attention(q, k, v, m)),
     "no-keys": ((normal(2, 4, 8), normal(2, 0, 8), normal(2, 0, 6)), (1, 1, 1),
                 lambda F_, q, k, v: F_.scaled_dot_product_attention(q, k, v)),
+    "no-keys-query-batch-not-broadcast": (
+        (normal(1, 4, 8), normal(2, 0, 8), normal(2, 0, 6)), (1, 1, 1),
+        lambda F_, q, k, v: F_.scaled_dot_product_attention(q, k, v)),
     "no-head-dim": ((normal(2, 4, 0), normal(2, 5, 0), normal(2, 5, 3)), (1, 1, 1),
                     lambda F_, q, k, v: F_.scaled_dot_product_attention(q, k, v)),
 }
@@ -122,19 +137,58 @@ def test_values_and_grads_match_torch(name):
                                            atol=1e-10, err_msg=name)
 
 
+@st.composite
+def attention_inputs(draw):
+    """Random batch dims (each side may broadcast), heads that group, sequence and head
+    sizes (0 included), and a mask: none, causal, bool or float, of a broadcastable shape."""
+    batch = draw(st.lists(st.integers(1, 2), max_size=2))
+    k_heads = draw(st.integers(1, 2))
+    heads = k_heads * draw(st.integers(1, 2))
+    gqa = heads != k_heads
+    n_q, n_k, e, ev = (draw(st.integers(0 if i else 1, 4)) for i in range(4))
+    shapes = [batch + [heads, n_q, e], batch + [k_heads, n_k, e], batch + [k_heads, n_k, ev]]
+    for s in shapes:
+        if draw(st.booleans()) and s[:-3]:
+            s[0] = 1  # broadcast along the first batch dim
+    kind = draw(st.sampled_from(["none", "causal", "bool", "float"]))
+    mask_shape = [draw(st.sampled_from([1, heads])), n_q, draw(st.sampled_from([1, n_k]))]
+    return [tuple(s) for s in shapes], gqa, kind, tuple(mask_shape)
+
+
+@settings(max_examples=15, deadline=None)
+@given(attention_inputs(), st.integers(0, 2**31 - 1))
+def test_random_shapes_and_masks_match_torch(case, seed):
+    torch = needs_torch()
+    shapes, gqa, kind, mask_shape = case
+    rng = np.random.default_rng(seed)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    mask = rng.random(mask_shape) > 0.3 if kind == "bool" else \
+        np.where(rng.random(mask_shape) > 0.3, rng.standard_normal(mask_shape), -math.inf)
+    results = []
+    for lib in (tm, torch):
+        xs = [lib.tensor(a, requires_grad=True) for a in arrays]
+        m = None if kind in ("none", "causal") else lib.tensor(mask)
+        out = lib.nn.functional.scaled_dot_product_attention(
+            *xs, attn_mask=m, is_causal=kind == "causal", enable_gqa=gqa)
+        (out * lib.tensor(np.linspace(-1, 1, out.numel()).reshape(out.shape))).sum().backward()
+        results.append([np.asarray(t.detach()) for t in (out, *(x.grad for x in xs))])
+    for mine, theirs in zip(*results):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-9, atol=1e-10)
+
+
 def test_fully_masked_rows_give_zeros_as_torch_on_cpu():
-    """torch 2.13's cpu answer for a row with nothing to attend to is 0, not NaN, and so
-    is its gradient."""
+    """torch 2.13's cpu answer for a row with nothing to attend to is 0, not the NaN of a
+    plain softmax over a row of -inf, and so is its gradient (both of its cpu paths, the
+    flash kernel and the math path, checked; the cases above compare with torch)."""
     mask = tm.ones(3, 4, dtype=tm.bool)
     mask[1] = False
-    q, k, v = (tm.tensor(normal(1, 3, 2), requires_grad=True) for _ in range(3))
-    k, v = k.detach()[:, :1].expand(1, 4, 2).requires_grad_(), v.detach()[:, :1].expand(
-        1, 4, 2).contiguous().requires_grad_()
-    out = F.scaled_dot_product_attention(q, k.contiguous(), v, attn_mask=mask)
-    assert np.array_equal(np.asarray(out.detach())[0, 1], [0.0, 0.0])
-    assert np.isfinite(np.asarray(out.detach())).all()
+    q, k, v = (tm.tensor(normal(1, n, 2), requires_grad=True) for n in (3, 4, 4))
+    out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+    values = np.asarray(out.detach())
+    assert np.array_equal(values[0, 1], [0.0, 0.0]) and np.isfinite(values).all()
     out.sum().backward()
     assert np.array_equal(np.asarray(q.grad)[0, 1], [0.0, 0.0])
+    assert np.isfinite(np.asarray(k.grad)).all() and np.isfinite(np.asarray(v.grad)).all()
 
 
 def test_one_node_with_torchs_name_and_no_double_backward():
@@ -226,7 +280,13 @@ R = "lib.ones"
     f"{SDPA}({R}(2, 6, 4, 8), {R}(2, 2, 5, 8), {R}(2, 2, 5, 6))",
     f"{SDPA}({R}(4, 8), {R}(5, 8), {R}(5, 6), enable_gqa=True)",
     f"{SDPA}({R}(2, 4, 8), {R}(2, 5, 8), {R}(2, 5, 6), dropout_p=1.5)",
+    f"{SDPA}({R}(2, 4, 8), {R}(2, 5, 7), {R}(2, 5, 6), dropout_p=1.5)",  # (torch's order)
+    f"{SDPA}({R}(2, 4, 8), {R}(2, 5, 8), {R}(2, 6, 6), dropout_p=1.5)",
+    f"{SDPA}({R}(2, 6, 4, 8), {R}(2, 4, 5, 8), {R}(2, 4, 5, 6), {R}(5), enable_gqa=True)",
     f"{SDPA}([1.0], {R}(2, 5, 8), {R}(2, 5, 6))",
+    # a value with no elements: zeros of the query's batch shape, before the other checks
+    f"{SDPA}({R}(1, 3, 2), {R}(2, 4, 2), {R}(2, 4, 0))",
+    f"{SDPA}({R}(2, 6, 3, 2), {R}(2, 4, 4, 2), {R}(2, 4, 4, 0), dropout_p=1.5, enable_gqa=True)",
     f"{SDPA}({R}(2, 4, 8), {R}(2, 5, 8), {R}(2, 5, 6), is_causal=1)",
     f"{SDPA}({R}(2, 4, 8), {R}(2, 5, 8), {R}(2, 5, 6), scale='a')",
 ])
@@ -252,7 +312,7 @@ def test_cuda_matches_cpu():
         np.testing.assert_allclose(g, c, rtol=1e-5, atol=1e-6)
 
 
-def test_cuda_causal_and_dead_row():
+def test_cuda_causal_dead_row_and_dropout():
     if not cuda_runtime.is_available():
         pytest.skip("no cuda device")
     q, k, v = (normal(2, 3, 2) for _ in range(3))
@@ -262,6 +322,11 @@ def test_cuda_causal_and_dead_row():
         for d in ("cpu", "cuda")]
     np.testing.assert_allclose(outs[1], outs[0], rtol=1e-5, atol=1e-6)
     assert not outs[1][:, 2].any()
+    eye = tm.eye(3, device="cuda").expand(2, 3, 3)  # the output rows are the dropped weights
+    w = np.asarray(F.scaled_dot_product_attention(tm.zeros(2, 3, 2, device="cuda"),
+                                                  tm.zeros(2, 3, 2, device="cuda"), eye,
+                                                  dropout_p=0.5).cpu())
+    assert np.isin(w, [0.0, np.float32(1 / 3 / 0.5)]).all()
     causal = [np.asarray(F.scaled_dot_product_attention(
         *(tm.tensor(a, device=d) for a in (q, k, v)), is_causal=True).cpu())
         for d in ("cpu", "cuda")]
