@@ -155,12 +155,21 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 
 # --- linear -------------------------------------------------------------------------
 
+def _rows_matmul(x, m):
+    """x (..., k) @ m (k, n) as ONE (rows, k) @ (k, n) product: a batched matmul against a
+    broadcast matrix is a BLAS call per batch entry, each paying BLAS's thread start."""
+    if x.dim() <= 2:
+        return matmul(x, m)
+    lead = x._shape[:-1]
+    return matmul(x.reshape(math.prod(lead), x._shape[-1]), m).reshape(lead + (m._shape[-1],))
+
+
 def linear(input, weight, bias=None):
     """input @ weight.T + bias, as one node."""
     track = _tracking(input, weight, bias)
 
     def forward():
-        out = matmul(input, weight.t())
+        out = _rows_matmul(input, weight.t())
         return out if bias is None else E.add(out, bias)
     out = _untracked(forward, track)
     if not track:
@@ -172,7 +181,7 @@ def linear(input, weight, bias=None):
     def backward(g, *saved):
         x = saved[0] if need_w else None
         w = saved[-1] if need_x else None
-        grad_x = matmul(g, w) if need_x else None
+        grad_x = _rows_matmul(g, w) if need_x else None
         grad_w = grad_b = None
         if nd == 1:
             if need_w:
