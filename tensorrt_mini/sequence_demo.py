@@ -49,7 +49,7 @@ def autocast(device):
     return contextlib.nullcontext()
 
 
-def train(device="cpu", steps=200, batch=64, length=8, n_test=1000, seed=0, out=sys.stdout,
+def train(device="cpu", steps=150, batch=64, length=8, n_test=1000, seed=0, out=sys.stdout,
           progress=True):
     """Train a Sorter on `steps` freshly drawn batches; return its per-digit accuracy on
     n_test held-out sequences."""
