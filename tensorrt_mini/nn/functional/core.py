@@ -323,16 +323,16 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     if sparse:
         raise NotImplementedError("tensorrt_mini has no sparse tensors: embedding(sparse=True) "
                                   "is not supported")
-    if input._dtype not in (D.int64, D.int32):
-        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following "
-                           f"scalar types: Long, Int; but got {input.type()} instead (while "
-                           "checking arguments for embedding)")
     num, dim = weight._shape
     if padding_idx is not None:
         if not -num <= padding_idx < num:
             raise AssertionError("Padding_idx must be within num_embeddings")
         if padding_idx < 0:
             padding_idx += num
+    if input._dtype not in (D.int64, D.int32):
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following "
+                           f"scalar types: Long, Int; but got {input.type()} instead (while "
+                           "checking arguments for embedding)")
     # torch's embedding refuses negative indices (weight[input] would wrap them): one read
     # of the indices to the host checks them, and then the rows are gathered unchecked
     host = input.cpu().numpy()
