@@ -43,15 +43,16 @@ def close(mine, theirs, rtol=1e-4, atol=1e-5):
 PADDING = np.array([[False, False, False, True], [False, False, False, False]])
 
 
-@pytest.mark.parametrize("batch_first, norm_first, activation", [
-    (False, False, "relu"), (True, True, "gelu"), (True, False, "gelu"), (False, True, "relu")])
-def test_transformer_trains_as_torch(batch_first, norm_first, activation):
+@pytest.mark.parametrize("batch_first, norm_first, activation, bias", [
+    (False, False, "relu", True), (True, True, "gelu", True), (True, False, "gelu", False),
+    (False, True, "relu", False)])
+def test_transformer_trains_as_torch(batch_first, norm_first, activation, bias):
     """Train mode with dropout=0: outputs and every parameter's gradient, with a causal
     target mask and padded source and memory keys."""
     torch = pytest.importorskip("torch")
     kwargs = dict(d_model=D, nhead=HEADS, num_encoder_layers=2, num_decoder_layers=1,
                   dim_feedforward=FF, dropout=0.0, activation=activation,
-                  batch_first=batch_first, norm_first=norm_first)
+                  batch_first=batch_first, norm_first=norm_first, bias=bias)
     theirs = quiet(lambda: torch.nn.Transformer(**kwargs))
     mine = load(quiet(lambda: nn.Transformer(**kwargs)), theirs)
     src, tgt = sequence(S, batch_first), sequence(T, batch_first)
