@@ -90,3 +90,22 @@ def test_bool_masks_become_additive_float_masks():
     mask = F.multi_head_attention._canonical_mask(tm.tensor([True, False]), "m", None, "",
                                                   tm.float64)
     assert mask.dtype is tm.float64 and mask.tolist() == [float("-inf"), 0.0]
+
+
+def test_gradcheck_in_float64():
+    """Finite differences through both paths (scores formed here, and SDPA), with a float
+    mask, learnt bias keys and a zero key."""
+    e, heads = 4, 2
+    rng = np.random.default_rng(3)
+
+    def leaf(*shape):
+        return tm.tensor(rng.standard_normal(shape), dtype=tm.float64, requires_grad=True)
+    q, kv, w_in, w_out, bias_k, bias_v = (leaf(2, 1, e), leaf(3, 1, e), leaf(3 * e, e),
+                                          leaf(e, e), leaf(1, 1, e), leaf(1, 1, e))
+    mask = tm.tensor(rng.standard_normal((2, 3)), dtype=tm.float64)
+    for need_weights in (True, False):
+        def attend(q, kv, w_in, w_out, bias_k, bias_v):
+            return F.multi_head_attention_forward(
+                q, kv, kv, e, heads, w_in, None, bias_k, bias_v, True, 0.0, w_out, None,
+                attn_mask=mask, need_weights=need_weights)[0]
+        assert tm.autograd.gradcheck(attend, (q, kv, w_in, w_out, bias_k, bias_v))
