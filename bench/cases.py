@@ -46,6 +46,7 @@ TARGETS = {
     "SDPA bf16 causal fwd": {"cpu": None, "cuda": 1.5},
     "SDPA bf16 causal fwd+bwd": {"cpu": None, "cuda": 2.0},
     "SDPA fp32, seq 512, fwd + bwd": {"cpu": 1.5, "cuda": 1.5},
+    "transformer training step": {"cpu": 1.5, "cuda": 1.5},
     "LSTM, 2 layers, hidden 256, seq 64, batch 32, fwd + bwd": {"cpu": 2.0, "cuda": 2.0},
     "matmul bf16 8192^3": {"cpu": None, "cuda": 1.05},
     "matmul fp16 8192^3": {"cpu": None, "cuda": 1.05},
@@ -98,15 +99,21 @@ CNN_BATCH = {("cpu", False): 128, ("cpu", True): 32, ("cuda", False): 128, ("cud
 SDPA_SIZES = {("cpu", False): (4, 8, 512, 64), ("cpu", True): (2, 8, 256, 64),
               ("cuda", False): (4, 8, 512, 64), ("cuda", True): (4, 8, 512, 64),
               ("cuda", "sim"): (1, 2, 8, 4)}
+
 # LSTM forward + backward: (seq, batch, input, hidden, layers)
 LSTM_SIZES = {("cpu", False): (64, 32, 256, 256, 2), ("cpu", True): (64, 32, 256, 256, 2),
               ("cuda", False): (64, 32, 256, 256, 2), ("cuda", True): (64, 32, 256, 256, 2),
               ("cuda", "sim"): (3, 2, 4, 4, 2)}
-# transformer encoder layer training step under bf16 autocast: (batch, sequence, d_model,
-# heads)
-ENCODER_SIZES = {("cpu", False): (16, 512, 512, 8), ("cpu", True): (4, 128, 256, 8),
-                 ("cuda", False): (16, 512, 512, 8), ("cuda", True): (16, 512, 512, 8),
+
+# transformer encoder layer training step under bf16 autocast (cuda only: the issue's GPU
+# row): (batch, sequence, d_model, heads)
+ENCODER_SIZES = {("cuda", False): (16, 512, 512, 8), ("cuda", True): (16, 512, 512, 8),
                  ("cuda", "sim"): (1, 4, 8, 2)}
+
+# transformer training step (`train --model transformer`'s encoder): (batch, length, d_model)
+SEQ_SIZES = {("cpu", False): (64, 8, 64), ("cpu", True): (32, 8, 64),
+             ("cuda", False): (256, 64, 256), ("cuda", True): (256, 64, 256),
+             ("cuda", "sim"): (2, 4, 8)}
 
 # DataLoader epoch (cpu only): (images, batch size, workers); 60000 1x28x28 images as MNIST
 LOADER_SIZES = {False: (60000, 256, 4), True: (6000, 256, 2)}
@@ -220,12 +227,13 @@ def cases(device, quick, simulated=False):
         *conv_cases(CONV_SIZES[device, "sim" if simulated else quick]),
         cnn_case(CNN_BATCH[device, "sim" if simulated else quick]),
         sdpa_case(SDPA_SIZES[device, "sim" if simulated else quick]),
+        transformer_case(*SEQ_SIZES[device, "sim" if simulated else quick]),
         lstm_case(LSTM_SIZES[device, "sim" if simulated else quick]),
-        encoder_case(ENCODER_SIZES[device, "sim" if simulated else quick]),
         ColdStart(COLD_START_TARGET_S.get(device)),
     ]
     if device == "cuda":
         out += attention_cases(ATTENTION_SIZES[device, "sim" if simulated else quick])
+        out.append(encoder_case(ENCODER_SIZES[device, "sim" if simulated else quick]))
     if device == "cpu" and not simulated:
         images, batch, workers = LOADER_SIZES[quick]
         out.append(Case("DataLoader epoch", f"{images}×1×28×28, batch {batch}, {workers} workers",
@@ -417,6 +425,8 @@ def lstm_case(size):
     return Case("LSTM fwd + bwd", f"{layers}×{hidden}, seq {steps}, batch {batch}",
                 "LSTM, 2 layers, hidden 256, seq 64, batch 32, fwd + bwd", inputs,
                 torch_only(build), flops=flops, not_for="numpy has no LSTM")
+
+
 def encoder_case(size):
     """One SGD step of nn.TransformerEncoderLayer (batch_first, no dropout) with its
     forward under bf16 autocast and a float32 loss, as a mixed-precision training loop
@@ -452,6 +462,38 @@ def encoder_case(size):
                 f"batch {batch}, seq {seq}, d {d}, {heads} heads",
                 "transformer encoder layer training step, bf16 autocast", inputs,
                 torch_only(build), flops=3 * forward, check=False, not_for="no autograd")
+
+
+def transformer_case(batch, length, d_model):
+    """One AdamW step of an encoder like the sequence walkthrough's (embedding, two
+    pre-norm TransformerEncoderLayers, a linear head) on a per-position cross-entropy."""
+    def inputs(rng):
+        x = rng.integers(0, 10, size=(batch, length), dtype=np.int64)
+        return x, np.sort(x, axis=1)
+
+    def build(xp, x, y):
+        nn = xp.nn
+        layer = nn.TransformerEncoderLayer(d_model, 4 if d_model % 4 == 0 else 1, 2 * d_model,
+                                           dropout=0.0, batch_first=True, norm_first=True)
+        net = nn.Sequential(nn.Embedding(10, d_model),
+                            nn.TransformerEncoder(layer, 2, enable_nested_tensor=False),
+                            nn.Linear(d_model, 10)).to(x.device)
+        opt = xp.optim.AdamW(net.parameters(), lr=1e-3)
+
+        def step():
+            opt.zero_grad()
+            loss = xp.nn.functional.cross_entropy(net(x).reshape(-1, 10), y.reshape(-1))
+            loss.backward()
+            opt.step()
+            return loss
+        return step
+    # matmul FLOPs per token and layer: projections 8d², feed-forward 8d², scores and
+    # mixing 4Ld; then the head, and the backward pass's two gradients (x3 in all)
+    per_layer = 16 * d_model * d_model + 4 * length * d_model
+    flops = 3 * batch * length * (2 * per_layer + 2 * d_model * 10)
+    return Case("transformer training step", f"{batch}×{length}, d_model {d_model}",
+                "transformer training step", inputs, torch_only(build), flops=flops,
+                check=False, not_for="no autograd")
 
 
 def loader_inputs(n):

@@ -1,8 +1,9 @@
 """`python -m tensorrt_mini [--device cpu|cuda]`: the seed lesson, cell by cell, then a small
-training run. `python -m tensorrt_mini train [--model cnn|mlp] [--epochs N]`: one training
-walkthrough alone (the CNN: a convolutional network on generated images, from a
-DataLoader). `python -m tensorrt_mini warmup [--jobs N] [--family NAME]`: compile the common
-cpu kernels into the kernel caches ahead of time (tensorrt_mini/warmup.py)."""
+training run. `python -m tensorrt_mini train [--model cnn|mlp|transformer] [--epochs N]`: one
+training walkthrough alone (the CNN: a convolutional network on generated images, from a
+DataLoader; the transformer: an encoder that learns to sort digit sequences).
+`python -m tensorrt_mini warmup [--jobs N] [--family NAME]`: compile the common cpu kernels
+into the kernel caches ahead of time (tensorrt_mini/warmup.py)."""
 import argparse
 import sys
 import time
@@ -37,8 +38,9 @@ def main(argv=None):
                         help="warmup: processes compiling at once (default: one per cpu)")
     parser.add_argument("--family", action="append", choices=list(compile_ahead.FAMILIES),
                         help="warmup: only this family of ops (repeatable)")
-    parser.add_argument("--model", choices=["cnn", "mlp"], default=None,
-                        help="train: the CNN on generated shapes (default) or the MLP")
+    parser.add_argument("--model", choices=["cnn", "mlp", "transformer"], default=None,
+                        help="train: the CNN on generated shapes (default), the MLP, or the "
+                             "transformer that sorts digit sequences")
     parser.add_argument("--epochs", type=int, default=None, help="train --model cnn: epochs")
     args = parser.parse_args(argv)
     if args.command != "train" and (args.model or args.epochs):
@@ -68,6 +70,12 @@ def train_one(model, device, epochs):
         from tensorrt_mini.demo import train as train_mlp
         print(f"tensorrt_mini {tm.__version__}: an MLP on the three-spirals set, on {device}")
         train_mlp(device)
+        return
+    if model == "transformer":
+        from tensorrt_mini import sequence_demo
+        print(f"tensorrt_mini {tm.__version__}: a transformer encoder learns to sort digit "
+              f"sequences, on {device}")
+        sequence_demo.train(device)
         return
     from tensorrt_mini import cnn_demo
     print(f"tensorrt_mini {tm.__version__}: a CNN on generated shapes "

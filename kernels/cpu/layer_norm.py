@@ -12,25 +12,31 @@ _JIT = dict(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 
 
 @nb.njit(**_JIT)
-def _sum(x, shift):
+def _sum(x):
     n = x.shape[0]
     body = n - n % LANES
     acc = np.zeros(LANES, np.float64)
-    if shift == 0:
-        for i in range(0, body, LANES):
-            for j in range(LANES):
-                acc[j] += x[i + j]
-        total = acc.sum()
-        for i in range(body, n):
-            total += x[i]
-        return total
     for i in range(0, body, LANES):
         for j in range(LANES):
-            d = x[i + j] - shift
+            acc[j] += x[i + j]
+    total = acc.sum()
+    for i in range(body, n):
+        total += x[i]
+    return total
+
+
+@nb.njit(**_JIT)
+def _squared_deviations(x, mean):
+    n = x.shape[0]
+    body = n - n % LANES
+    acc = np.zeros(LANES, np.float64)
+    for i in range(0, body, LANES):
+        for j in range(LANES):
+            d = x[i + j] - mean
             acc[j] += d * d
     total = acc.sum()
     for i in range(body, n):
-        d = x[i] - shift
+        d = x[i] - mean
         total += d * d
     return total
 
@@ -38,8 +44,8 @@ def _sum(x, shift):
 @nb.njit(**_JIT)
 def _row(x, w, b, affine, eps, out, xhat):
     n = x.shape[0]
-    mean = _sum(x, 0.0) / n
-    var = _sum(x, mean) / n
+    mean = _sum(x) / n
+    var = _squared_deviations(x, mean) / n
     r = 1 / np.sqrt(var + eps)
     m = x.dtype.type(mean)
     rs = x.dtype.type(r)

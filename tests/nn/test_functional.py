@@ -26,6 +26,9 @@ GRADCHECK = {
     "linear-3d": ((X.reshape(2, 2, 5), W, B), lambda x, w, b: F.linear(x, w, b)),
     "linear-1d": ((X[0], W, B), lambda x, w, b: F.linear(x, w, b)),
     "linear-transposed-input": ((X.T.copy(), W), lambda x, w: F.linear(x.t(), w)),
+    # a 3-d view whose rows are not contiguous: folded into one (rows, k) product
+    "linear-3d-transposed": ((X.reshape(2, 2, 5), W, B),
+                             lambda x, w, b: F.linear(x.transpose(0, 1), w, b)),
     "softmax": ((X,), lambda x: F.softmax(x, dim=1)),
     "softmax-dim0": ((X,), lambda x: F.softmax(x, dim=0)),
     "log_softmax": ((X,), lambda x: F.log_softmax(x, dim=1)),

@@ -28,3 +28,4 @@ from .pooling import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_
 from .resizing import interpolate, pixel_shuffle, pixel_unshuffle
 from .sliding import fold, unfold
 from .attention import scaled_dot_product_attention
+from .multi_head_attention import multi_head_attention_forward

@@ -7,9 +7,12 @@ of elementwise nodes. The losses live in losses.py.
 """
 import math
 
+import numpy as np
+
 from ... import creation
 from ... import _tensor as T
 from ... import dtypes as D
+from ...autograd.grad_mode import no_grad
 from ...autograd.graph import record, run
 from ...layout import wrap_dim
 from ...ops import elementwise as E
@@ -155,13 +158,22 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 
 # --- linear -------------------------------------------------------------------------
 
+def _rows_matmul(x, m):
+    """x (..., k) @ m (k, n) as ONE (rows, k) @ (k, n) product: a batched matmul against a
+    broadcast matrix is a BLAS call per batch entry, each paying BLAS's thread start."""
+    if x.dim() <= 2:
+        return matmul(x, m)
+    lead = x._shape[:-1]
+    return matmul(x.reshape(math.prod(lead), x._shape[-1]), m).reshape(lead + (m._shape[-1],))
+
+
 @autocast_op
 def linear(input, weight, bias=None):
     """input @ weight.T + bias, as one node."""
     track = _tracking(input, weight, bias)
 
     def forward():
-        out = matmul(input, weight.t())
+        out = _rows_matmul(input, weight.t())
         return out if bias is None else E.add(out, bias)
     out = _untracked(forward, track)
     if not track:
@@ -173,7 +185,7 @@ def linear(input, weight, bias=None):
     def backward(g, *saved):
         x = saved[0] if need_w else None
         w = saved[-1] if need_x else None
-        grad_x = matmul(g, w) if need_x else None
+        grad_x = _rows_matmul(g, w) if need_x else None
         grad_w = grad_b = None
         if nd == 1:
             if need_w:
@@ -314,21 +326,27 @@ def _fused_layer_norm(input, k, weight, bias, eps):
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
               scale_grad_by_freq=False, sparse=False):
-    if max_norm is not None or scale_grad_by_freq or sparse:
-        raise NotImplementedError("tensorrt_mini's embedding supports neither max_norm, "
-                                  "scale_grad_by_freq nor sparse")
+    if sparse:
+        raise NotImplementedError("tensorrt_mini has no sparse tensors: embedding(sparse=True) "
+                                  "is not supported")
+    num, dim = weight._shape
+    if padding_idx is not None:
+        if not -num <= padding_idx < num:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+        if padding_idx < 0:
+            padding_idx += num
     if input._dtype not in (D.int64, D.int32):
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following "
                            f"scalar types: Long, Int; but got {input.type()} instead (while "
                            "checking arguments for embedding)")
-    num, dim = weight._shape
     # torch's embedding refuses negative indices (weight[input] would wrap them): one read
     # of the indices to the host checks them, and then the rows are gathered unchecked
     host = input.cpu().numpy()
     if host.size and (host.min() < 0 or host.max() >= num):
         raise IndexError("index out of range in self")
-    if padding_idx is not None and padding_idx < 0:
-        padding_idx += num
+    if max_norm is not None:
+        _renorm_rows_(weight, np.unique(host), max_norm, norm_type)
+
     def rows_and_cols():
         return input.to(D.int64).unsqueeze(-1), creation.arange(dim, device=weight.device)
 
@@ -347,9 +365,23 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     def backward(g):
         if padding_idx is not None:  # the padding row never learns
             g = g * (input != padding_idx).unsqueeze(-1)
+        if scale_grad_by_freq:  # each row's gradient divided by its id's count in the batch
+            counts = np.bincount(host.reshape(-1), minlength=num)
+            g = g / creation.tensor(counts[host], dtype=g._dtype, device=g.device).unsqueeze(-1)
         z = creation.zeros((num, dim), dtype=g._dtype, device=g.device)
         rows, cols = rows_and_cols()
         offsets = rows * dim + cols
         index_put_(z, offsets.contiguous(), g, offsets._shape, accumulate=True)
         return (z,)
     return record("EmbeddingBackward0", out, (weight,), backward)
+
+
+def _renorm_rows_(weight, ids, max_norm, norm_type):
+    """Scale, in place, each looked-up row whose norm exceeds max_norm down to max_norm (as
+    torch's embedding_renorm_, with its 1e-7 guard); not recorded by autograd."""
+    with no_grad():
+        ids = creation.tensor(ids, dtype=D.int64, device=weight.device)
+        rows = weight.index_select(0, ids)
+        norms = rows.norm(norm_type, 1, keepdim=True)
+        scale = E.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+        weight.index_copy_(0, ids, rows * scale)
