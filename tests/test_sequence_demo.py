@@ -4,6 +4,7 @@ line routes the option."""
 import io
 
 import numpy as np
+import pytest
 
 import tensorrt_mini as tm
 from tensorrt_mini import sequence_demo
@@ -44,3 +45,19 @@ def test_train_routes_the_transformer_model(monkeypatch):
     monkeypatch.setattr("sys.stdout", out)
     main(["train", "--model", "transformer"])
     assert calls == ["cpu"] and "sort digit sequences" in out.getvalue()
+
+
+def test_on_cuda_the_forward_runs_under_bfloat16_autocast():
+    from tensorrt_mini.backends import cuda_runtime
+    if not cuda_runtime.is_available():
+        pytest.skip(f"cuda unavailable: {cuda_runtime.unavailable()}")
+    tm.manual_seed(0)
+    net = sequence_demo.Sorter(length=3, d_model=4, nhead=1, layers=1,
+                               dim_feedforward=4).to("cuda")
+    losses = sequence_demo.fit(net, "cuda", steps=1, batch=2, length=3, seed=0, bar=_Silent())
+    assert np.isfinite(losses).all()
+    assert all(p.dtype == tm.float32 for p in net.parameters())  # the weights stay float32
+    with sequence_demo.autocast("cuda"):
+        assert net(tm.tensor([[1, 2, 0]], device="cuda")).dtype == tm.bfloat16
+    with sequence_demo.autocast("cpu"):
+        assert net.to("cpu")(tm.tensor([[1, 2, 0]])).dtype == tm.float32

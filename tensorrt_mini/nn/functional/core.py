@@ -329,6 +329,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     if sparse:
         raise NotImplementedError("tensorrt_mini has no sparse tensors: embedding(sparse=True) "
                                   "is not supported")
+    E.check_same_device(weight, input)
     num, dim = weight._shape
     if padding_idx is not None:
         if not -num <= padding_idx < num:

@@ -5,6 +5,7 @@ import copy
 import warnings
 
 from ... import creation
+from ...ops.autocast import Autocast
 from ...ops.dispatch import GradMode
 from .. import functional as F
 from .. import init
@@ -210,6 +211,8 @@ class TransformerEncoder(Module):
         left-aligned padding mask and no attention mask. Its output then holds zeros at the
         padded positions (before the final norm), which this encoder reproduces."""
         if not self.use_nested_tensor or self.layers[0].training or src.dim() != 3:
+            return False
+        if Autocast.enabled[src.device.type]:  # (torch's fast path refuses autocast)
             return False
         if src_key_padding_mask is None or mask is not None:
             return False

@@ -87,3 +87,11 @@ def test_from_pretrained_freezes_by_default_and_keeps_the_padding_row():
 def test_embedding_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.skipif(not cuda_runtime.is_available(), reason="no CUDA")
+@pytest.mark.parametrize("weight_on, ids_on", [("cpu", "cuda"), ("cuda", "cpu")])
+def test_ids_on_another_device_than_the_weight_raise_torchs_error(weight_on, ids_on):
+    emb = tm.nn.Embedding(4, 2).to(weight_on)
+    with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+        emb(tm.tensor([1, 2], device=ids_on))
