@@ -20,7 +20,7 @@ def _fuzz(device, cases):
 
 
 def test_cpu():
-    _fuzz("cpu", 300)
+    _fuzz("cpu", 200)
 
 
 def test_cuda():
