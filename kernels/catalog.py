@@ -342,6 +342,22 @@ def _floor_divide_float(a, b):
     return f
 
 
+def _div_trunc_int(a, b):
+    if b == -1:  # (see _floor_divide_int)
+        return -a
+    q = a // b  # floors: one above when the signs differ and something remains
+    if q < 0 and q * b != a:
+        q += 1
+    return q
+
+
+def _div_trunc_float(a, b):
+    q = a / b
+    if not abs(q) < 4503599627370496.0:  # 2**52: already whole (or inf, nan)
+        return q
+    return math.copysign(math.trunc(q), q)  # keeps -0.0, as torch's trunc
+
+
 def _remainder_int(a, b):
     if b == -1:  # (see _floor_divide_int)
         return a - a
@@ -479,6 +495,9 @@ _op("mul", 2, "bif", "same", {"b": _and, "*": _mul})
 _op("div", 2, "f", "float", _div, heavy=True)
 _op("floor_divide", 2, "if", "same", {"i": _floor_divide_int, "f": _floor_divide_float},
     heavy=True)
+# div(rounding_mode="trunc")
+_op("div_trunc", 2, "if", "same", {"i": _div_trunc_int, "f": _div_trunc_float}, heavy=True,
+    public=False)
 _op("remainder", 2, "if", "same", {"i": _remainder_int, "f": _remainder_float}, heavy=True)
 _op("pow", 2, "bif", "same", {"b": _pow_bool, "i": _pow_int, "f": _pow_float}, heavy=True)
 for _name, _body in (("pow_half", _pow_half), ("pow_neg_half", _pow_neg_half),

@@ -22,7 +22,9 @@ COMPARISONS = frozenset("eq ne lt le gt ge".split())
 LOGICAL = frozenset("logical_and logical_or logical_xor".split())
 # torch's kernel names, where its "not implemented for" messages differ from the op's name
 _KERNEL_NAMES = {"bitwise_left_shift": "lshift", "bitwise_right_shift": "rshift",
-                 "floor_divide": "div_floor"}
+                 "floor_divide": "div_floor", "div_trunc": "div_trunc"}
+# div's rounding modes, as the catalog ops that compute them
+_ROUNDED_DIV = {None: "div", "trunc": "div_trunc", "floor": "floor_divide"}
 
 _TORCH_TYPE_NAMES = D.TYPE_NAMES
 
@@ -346,7 +348,7 @@ def binary(name, a, b, out=None):
         dev = t._storage.device
         shape = t._shape
         like = t
-    if name in ("floor_divide", "remainder", "fmod") and compute.category == 1 and 0 not in shape:
+    if name in ("floor_divide", "div_trunc", "remainder", "fmod") and compute.category == 1 and 0 not in shape:
         _check_int_divisor(b)
     if out is None:
         out = _empty(shape, out_dtype, dev, like)
@@ -624,6 +626,19 @@ def _binary_op(name):
 
 
 
+def _rounded_div(rounding_mode):
+    try:
+        return _ROUNDED_DIV[rounding_mode]
+    except (KeyError, TypeError):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'") from None
+
+
+@differentiable
+def div(input, other, *, rounding_mode=None):
+    return binary(_rounded_div(rounding_mode), input, other)
+
+
 @differentiable
 def add(input, other, alpha=1):
     if alpha != 1 or alpha is True:  # True == 1, but torch checks a bool alpha
@@ -819,6 +834,8 @@ def inplace(name, self, *args, **kw):
         self._storage._version += 1
         return self
     other = args[0] if args else None
+    if name == "div":
+        name = _rounded_div(kw.get("rounding_mode"))
     alpha = kw.get("alpha", 1)
     if name in ("add", "sub") and (alpha != 1 or alpha is True):
         if name == "sub":

@@ -881,3 +881,55 @@ def test_unary_fast_path_gives_the_first_calls_result(name, setup):
     from the first): the same values, dtype and strides as torch, or the same error."""
     for _ in range(2):
         same_as_torch(f"lib.{name}({setup})")
+
+
+# --- div's rounding modes --------------------------------------------------------------------
+
+@pytest.mark.parametrize("expr", [
+    "lib.div(lib.tensor([-7., 5., -0.5, 1e20, 3., -3.]), lib.tensor([2., 2., 2., 1., 0., 0.]), "
+    "rounding_mode='trunc')",
+    "lib.div(lib.tensor([-7., 5., -0.5, 3.]).view(2, 2).t(), 2, rounding_mode='floor')",
+    "lib.div(lib.tensor([-7, 7, 6, -6, -2**62]), lib.tensor([2, -2, 4, -4, -1]), "
+    "rounding_mode='trunc')",
+    "lib.div(lib.arange(-9, 9, dtype=lib.int16)[::3], 4, rounding_mode='trunc')",
+    "lib.div(lib.tensor([3], dtype=lib.uint8), 2, rounding_mode='trunc')",
+    "lib.div(lib.tensor([-7, 9]), 2.5, rounding_mode='trunc')",  # promotes, as without a mode
+    "lib.div(lib.tensor([3]), 2, rounding_mode=None)",
+    "lib.divide(lib.tensor([-3]).expand(3), 2, rounding_mode='floor')",
+    "lib.tensor([-7, 9]).div(lib.tensor(0), rounding_mode='trunc')",
+    "lib.div(lib.tensor([True]), lib.tensor([True]), rounding_mode='trunc')",
+    "lib.div(lib.tensor([1.]), 2, rounding_mode='round')",
+])
+def test_div_rounding_modes_as_torch(expr):
+    same_as_torch(expr)
+
+
+@pytest.mark.parametrize("statement", [
+    "x.div_(2, rounding_mode='trunc')",
+    "x[::2].div_(lib.tensor([-2, 3]), rounding_mode='floor')",
+    "x.div_(2.5, rounding_mode='trunc')",  # int64 cannot hold the float result
+])
+def test_div_rounding_in_place_as_torch(statement):
+    same_write_as_torch("lib.tensor([-7, 9, -4, 5])", statement)
+
+
+def test_div_rounding_gradient_is_zero_as_torch():
+    torch = needs_torch()
+    grads = []
+    for lib in (tm, torch):
+        x = lib.tensor([-7.5, 5.0, 0.25], requires_grad=True)
+        y = lib.tensor([2.0, -3.0, 1.0], requires_grad=True)
+        z = lib.div(x * 1, y, rounding_mode="trunc") + lib.div(x, y, rounding_mode="floor")
+        z.sum().backward()
+        grads.append((z.grad_fn.next_functions[0][0].name(), x.grad.tolist(), y.grad.tolist()))
+    assert grads[0] == grads[1]
+
+
+def test_div_trunc_on_cuda_matches_cpu():
+    if not tm.cuda.is_available():
+        pytest.skip("no cuda device and no simulator")
+    a = [-7, 7, 6, -6, 5]
+    b = [2, -2, 4, -4, -1]
+    want = tm.div(tm.tensor(a), tm.tensor(b), rounding_mode="trunc").tolist()
+    got = tm.div(tm.tensor(a, device="cuda"), tm.tensor(b, device="cuda"), rounding_mode="trunc")
+    assert got.tolist() == want == [-3, -3, 1, 1, -5]

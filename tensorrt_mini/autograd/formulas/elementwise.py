@@ -158,7 +158,13 @@ def _mul(raw, a, b):
 
 
 @register("div")
-def _div(raw, a, b):
+def _div(raw, a, b, rounding_mode=None):
+    if rounding_mode is not None:  # a step function: torch's gradient is zero everywhere
+        out = run(raw, a, b, rounding_mode=rounding_mode)
+        return _binary("DivBackward2", out, a, b,
+                       lambda g, a, b, need_a, need_b: (zeros(g._shape, g) if need_a else None,
+                                                        zeros(g._shape, g) if need_b else None),
+                       lambda need_a, need_b: (False, False))
     out = run(raw, a, b)
     return _binary("DivBackward0", out, a, b,
                    lambda g, a, b, need_a, need_b: (g / b if need_a else None,

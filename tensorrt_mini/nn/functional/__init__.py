@@ -25,6 +25,7 @@ from .pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_poo
                       max_unpool2d)
 from .pooling import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_pool3d,
                       max_unpool1d, max_unpool3d)
+from .pooling import lp_pool1d, lp_pool2d, lp_pool3d
 from .resizing import interpolate, pixel_shuffle, pixel_unshuffle
 from .sliding import fold, unfold
 from .attention import scaled_dot_product_attention

@@ -462,20 +462,24 @@ def _avg_pool(input, k, s, p, out, ceil_mode, count_include_pad, divisor_overrid
     """Average pooling of an input of len(k) spatial dims (with or without the batch dim),
     recorded as one node called `name`."""
     n = len(k)
-    if not input._dtype.is_floating_point:
-        raise NotImplementedError(f"tensorrt_mini's avg_pool{n}d supports floating point inputs "
-                                  f"only, not {input._dtype}")
+    # torch's cpu kernels take int64 too (a sum divided with truncation); other integers and
+    # bool they refuse, by their kernel's name
+    integral = input._dtype is D.int64
+    if not (input._dtype.is_floating_point or integral):
+        kernel = "avg_pool3d_out_frame" if n == 3 else "avg_pool2d"
+        raise NotImplementedError(
+            f'"{kernel}" not implemented for \'{D.TYPE_NAMES[input._dtype.name]}\'')
     x, unbatched = _batched(input, n)
     size = x._shape[2:]
     if divisor_override is not None:
-        divisor = float(divisor_override)
+        divisor = int(divisor_override) if integral else float(divisor_override)
     else:
         count = np.ones(())
         for i in range(n):
             count = np.multiply.outer(count, _avg_divisor(size[i], out[i], k[i], s[i], p[i],
                                                           count_include_pad))
-        divisor = float(count.flat[0]) if (count == count.flat[0]).all() else \
-            creation.tensor(count, dtype=x._dtype, device=x.device)
+        divisor = (int if integral else float)(count.flat[0]) if (count == count.flat[0]).all() \
+            else creation.tensor(count, dtype=x._dtype, device=x.device)
     one = (1,) * n
     window_dims = tuple(range(-n, 0))
     track = _tracking(x)
@@ -488,7 +492,8 @@ def _avg_pool(input, k, s, p, out, ceil_mode, count_include_pad, divisor_overrid
                             t._offset)
 
     def forward():
-        return windows(_padded(x, out, k, s, p, one, 0)).sum(window_dims) / divisor
+        total = windows(_padded(x, out, k, s, p, one, 0)).sum(window_dims)
+        return total.div(divisor, rounding_mode="trunc") if integral else total / divisor
     result = _untracked(forward, track)
     if track:
         in_shape = x._shape
@@ -520,6 +525,31 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     out_hw = _output_size(None, x, (1, k), (1, s), (0, p), (1, 1), ceil_mode)
     return _avg_pool(x, (1, k), (1, s), (0, p), out_hw, ceil_mode, count_include_pad,
                      None, "AvgPool2DBackward0").squeeze(-2)
+
+
+# --- power-average pooling -------------------------------------------------------------
+
+def _lp_pool(avg_pool, n, input, norm_type, kernel_size, stride, ceil_mode):
+    """torch's definition: the average of x**p over each window, times the window's size,
+    to the power 1/p (sign and relu as torch composes them, so gradients at 0 agree)."""
+    k = tuple(kernel_size) if isinstance(kernel_size, (tuple, list)) else (kernel_size,) * n
+    if stride is None:
+        out = avg_pool(input.pow(norm_type), kernel_size, padding=0, ceil_mode=ceil_mode)
+    else:
+        out = avg_pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(math.prod(k)).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    return _lp_pool(avg_pool1d, 1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    return _lp_pool(avg_pool2d, 2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    return _lp_pool(avg_pool3d, 3, input, norm_type, kernel_size, stride, ceil_mode)
 
 
 # --- adaptive pooling ---------------------------------------------------------------

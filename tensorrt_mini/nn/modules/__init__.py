@@ -26,6 +26,7 @@ from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, A
                       AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d, MaxUnpool2d)
 from .pooling import (AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d, MaxUnpool1d,
                       MaxUnpool3d)
+from .pooling import LPPool1d, LPPool2d, LPPool3d
 from .resizing import PixelShuffle, PixelUnshuffle, Upsample
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding

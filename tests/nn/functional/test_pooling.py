@@ -430,3 +430,49 @@ def test_3d_cuda_matches_cpu(op):
         results.append([np.asarray(t.detach().cpu()) for t in out] + [np.asarray(x.grad.cpu())])
     for got, want in zip(results[1], results[0]):
         np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+# --- int64 averages and power averages ---------------------------------------------------
+
+@pytest.mark.parametrize("expr", [
+    # torch's cpu kernels average int64 too, truncating the quotient toward zero
+    "lib.nn.functional.avg_pool2d(-lib.arange(30).view(1, 1, 5, 6), 2)",
+    "lib.nn.functional.avg_pool2d(lib.arange(30).view(1, 5, 6) - 15, 3, stride=2, padding=1, "
+    "count_include_pad=False)",
+    "lib.nn.functional.avg_pool2d(lib.arange(30).view(1, 1, 6, 5).transpose(2, 3) - 7, 2, "
+    "divisor_override=3)",
+    "lib.nn.functional.avg_pool1d(lib.arange(10).view(1, 2, 5) - 4, 2, ceil_mode=True)",
+    "lib.nn.functional.avg_pool3d(lib.arange(48).view(1, 2, 2, 3, 4) - 20, 2, padding=1)",
+    "lib.nn.functional.avg_pool2d(lib.ones(1, 1, 4, 4, dtype=lib.int32), 2)",
+    "lib.nn.functional.avg_pool1d(lib.ones(1, 1, 4, dtype=lib.bool), 2)",
+    "lib.nn.functional.avg_pool3d(lib.ones(1, 1, 2, 2, 2, dtype=lib.uint8), 2)",
+])
+def test_int_averages_and_refusals_as_torch(expr):
+    same_as_torch(expr)
+
+
+LP_CASES = [
+    ("lp_pool2d", (2, 3, 6, 7), dict(norm_type=2, kernel_size=2)),
+    ("lp_pool2d", (3, 6, 7), dict(norm_type=1.5, kernel_size=(2, 3), stride=(1, 2),
+                                  ceil_mode=True)),
+    ("lp_pool1d", (2, 3, 9), dict(norm_type=3, kernel_size=3, stride=2, ceil_mode=True)),
+    ("lp_pool3d", (1, 2, 4, 5, 6), dict(norm_type=2, kernel_size=(2, 2, 3))),
+]
+
+
+@pytest.mark.parametrize("name,shape,kw", LP_CASES, ids=_ids(LP_CASES))
+def test_lp_pool_values_and_gradients_as_torch(name, shape, kw):
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(5).standard_normal(shape)
+    a[..., 0] = 0.0  # windows whose power sum is 0: torch's gradient there is nan
+    x, tx = tm.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    got, want = getattr(F, name)(x, **kw), getattr(torch.nn.functional, name)(tx, **kw)
+    np.testing.assert_allclose(np.asarray(got.detach()), want.detach().numpy(), rtol=1e-12)
+    got.sum().backward()
+    want.sum().backward()
+    np.testing.assert_allclose(np.asarray(x.grad), tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_lp_pool_of_a_transposed_float32_input_as_torch():
+    close_to_torch("lib.nn.functional.lp_pool2d(lib.arange(60.).view(1, 3, 4, 5).transpose(2, 3)"
+                   " / 7, 2, 2)")

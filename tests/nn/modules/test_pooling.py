@@ -27,6 +27,11 @@ REPRS = [
     (lambda: nn.MaxUnpool2d(2), "MaxUnpool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))"),
     (lambda: nn.MaxUnpool2d((2, 3), stride=1, padding=1),
      "MaxUnpool2d(kernel_size=(2, 3), stride=(1, 1), padding=(1, 1))"),
+    (lambda: nn.LPPool2d(2, 3), "LPPool2d(norm_type=2, kernel_size=3, stride=None, ceil_mode=False)"),
+    (lambda: nn.LPPool1d(1.5, 2, stride=1),
+     "LPPool1d(norm_type=1.5, kernel_size=2, stride=1, ceil_mode=False)"),
+    (lambda: nn.LPPool3d(2, (1, 2, 2), ceil_mode=True),
+     "LPPool3d(norm_type=2, kernel_size=(1, 2, 2), stride=None, ceil_mode=True)"),
 ]
 
 
