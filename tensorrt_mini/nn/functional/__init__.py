@@ -10,6 +10,7 @@ from .core import (bilinear, dropout, embedding, gelu, layer_norm, linear, log_s
                    sigmoid, softmax, tanh)
 from .distance import cosine_similarity, normalize, pairwise_distance, pdist
 from .dropout_variants import alpha_dropout, dropout1d, dropout2d, dropout3d
+from .embedding_bag import embedding_bag
 from .encoding import one_hot
 from .flash_attention import flash_attention
 from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits,
