@@ -1,6 +1,6 @@
 """Module: the base of every layer. Holds parameters, buffers and submodules by name."""
-from collections import OrderedDict, namedtuple
-from collections.abc import Mapping
+import functools
+from collections import OrderedDict
 
 from .. import _tensor as T
 from .. import dtypes as D
@@ -8,10 +8,11 @@ from ..autograd.api import zero_grads
 from ..autograd.grad_mode import no_grad
 from ..autograd.hooks import RemovableHandle
 from .backward_hooks import call_with_backward_hooks
+from . import state_dict as state_io
 from .parameter import Parameter
 
-_EXTRA_STATE = "_extra_state"
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+_STATE_HOOK_TABLES = ("_state_dict_hooks", "_state_dict_pre_hooks", "_load_state_dict_pre_hooks",
+                      "_load_state_dict_post_hooks")
 
 
 class Module:
@@ -28,6 +29,8 @@ class Module:
         object.__setattr__(self, "_backward_hooks", OrderedDict())
         object.__setattr__(self, "_backward_pre_hooks", OrderedDict())
         object.__setattr__(self, "_hooks_with_kwargs", {})  # hook id -> True
+        for name in _STATE_HOOK_TABLES:
+            object.__setattr__(self, name, OrderedDict())
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" '
@@ -43,7 +46,7 @@ class Module:
         # a module pickled before forward hooks existed has no hook tables
         self.__dict__.update(state)
         for name in ("_forward_pre_hooks", "_forward_hooks", "_backward_hooks",
-                     "_backward_pre_hooks"):
+                     "_backward_pre_hooks") + _STATE_HOOK_TABLES:
             self.__dict__.setdefault(name, OrderedDict())
         self.__dict__.setdefault("_hooks_with_kwargs", {})
         self.__dict__.setdefault("_non_persistent_buffers_set", set())
@@ -364,30 +367,17 @@ class Module:
     def bfloat16(self):
         return self.to(D.bfloat16)
 
-    # --- state ------------------------------------------------------------------------
+    # --- state (nn/state_dict.py) ---------------------------------------------------
+    _version = 1  # saved in the state dict's metadata; bump it when a layout changes
+
     def state_dict(self, destination=None, prefix="", keep_vars=False):
         """Parameters, persistent buffers and extra state of each module, before its
-        children's (PyTorch's order and keys)."""
-        out = OrderedDict() if destination is None else destination
-        for key, (_, _, t) in self._state_entries(prefix).items():
-            out[key] = t if keep_vars or not isinstance(t, T.Tensor) else t.detach()
-        return out
+        children's (PyTorch's order and keys), with `_metadata`."""
+        return state_io.save(self, destination, prefix, keep_vars)
 
-    def _state_entries(self, prefix=""):
-        """key -> (module, name, value) for every state_dict entry, in its order: a
-        module's parameters, persistent buffers and extra state, then its children's."""
-        entries = OrderedDict()
-        own = [(k, p) for k, p in self._parameters.items() if p is not None]
-        own += [(k, b) for k, b in self._buffers.items()
-                if b is not None and k not in self._non_persistent_buffers_set]
-        if type(self).get_extra_state is not Module.get_extra_state:
-            own.append((_EXTRA_STATE, self.get_extra_state()))
-        for name, value in own:
-            entries[prefix + name] = (self, name, value)
-        for name, m in self._modules.items():
-            if m is not None:
-                entries.update(m._state_entries(prefix + name + "."))
-        return entries
+    def _save_to_state_dict(self, destination, prefix, keep_vars):
+        state_io.save_own(self, destination, prefix, keep_vars,
+                          type(self).get_extra_state is not Module.get_extra_state)
 
     def get_extra_state(self):
         """Override (with set_extra_state) to save a picklable value beside the tensors."""
@@ -399,53 +389,56 @@ class Module:
                            "called.")
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        entries = self._state_entries()
-        own = {key: value for key, (_, _, value) in entries.items()}
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        errors = []
-        for k, t in own.items():
-            if k not in state_dict or not isinstance(t, T.Tensor):
-                continue
-            src = state_dict[k]
-            if not isinstance(src, T.Tensor):
-                errors.append(f'While copying the parameter named "{k}", expected torch.Tensor '
-                              f"or Tensor-like object from checkpoint but received {type(src)}")
-            elif tuple(src.shape) != tuple(t.shape):
-                errors.append(f"size mismatch for {k}: copying a param with shape {src.shape} from "
-                              f"checkpoint, the shape in current model is {t.shape}.")
-        if strict:
-            if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: "
-                              + ", ".join(f'"{k}"' for k in unexpected) + ". ")
-            if missing:
-                errors.insert(0, "Missing key(s) in state_dict: "
-                              + ", ".join(f'"{k}"' for k in missing) + ". ")
-        if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                               + "\n\t".join(errors))
-        with no_grad():
-            for key, (m, name, t) in entries.items():
-                if key not in state_dict:
-                    continue
-                if name == _EXTRA_STATE:
-                    m.set_extra_state(state_dict[key])
-                elif assign:
-                    m._assign(name, t, state_dict[key])
-                else:
-                    t.copy_(state_dict[key])
-        return IncompatibleKeys(missing, unexpected)
+        return state_io.load(self, state_dict, strict, assign, _rewrites_while_loading)
 
-    def _assign(self, name, old, new):
-        """load_state_dict(assign=True): keep the checkpoint's tensor itself (a parameter
-        stays a Parameter, with the old one's requires_grad)."""
-        if name in self._parameters:
-            new = new if isinstance(new, Parameter) else Parameter(new, old.requires_grad)
-            self._parameters[name] = new
-        else:
-            self._buffers[name] = new
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs):
+        for hook in self._load_state_dict_pre_hooks.values():
+            hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                 error_msgs)
+        self._load_own(state_dict, prefix, local_metadata, missing_keys, unexpected_keys,
+                       error_msgs)
+
+    def _load_own(self, state_dict, prefix, local_metadata, missing_keys, unexpected_keys,
+                  error_msgs, write=True):
+        state_io.load_own(self, state_dict, prefix, local_metadata, missing_keys,
+                          unexpected_keys, error_msgs, write,
+                          type(self).set_extra_state is not Module.set_extra_state)
+
+    # --- state hooks -----------------------------------------------------------------
+    def register_state_dict_pre_hook(self, hook):
+        """hook(module, prefix, keep_vars) -> None: runs before the module's entries are
+        saved."""
+        return self._add_hook(self._state_dict_pre_hooks, hook, False, False)
+
+    def register_state_dict_post_hook(self, hook):
+        """hook(module, state_dict, prefix, local_metadata) -> None: runs after the module and
+        its children are saved; it may change state_dict in place."""
+        hook._from_public_api = True
+        return self._add_hook(self._state_dict_hooks, hook, False, False)
+
+    def _register_state_dict_hook(self, hook):
+        """The older post-hook: it may return a new dict (respected at the root only)."""
+        if getattr(hook, "_from_public_api", False):
+            raise RuntimeError("Cannot register the same function as the state dict post hook "
+                               "that was previously registered via "
+                               "register_state_dict_post_hook")
+        return self._add_hook(self._state_dict_hooks, hook, False, False)
+
+    def register_load_state_dict_pre_hook(self, hook):
+        """hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs) -> None: runs before the module's entries load."""
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        if with_module:
+            hook = functools.partial(hook, self)
+        return self._add_hook(self._load_state_dict_pre_hooks, hook, False, False)
+
+    def register_load_state_dict_post_hook(self, hook):
+        """hook(module, incompatible_keys) -> None: runs once the module and its children are
+        loaded; clearing incompatible_keys' lists in place forgives them under strict=True."""
+        return self._add_hook(self._load_state_dict_post_hooks, hook, False, False)
 
     # --- printing ---------------------------------------------------------------------
     def extra_repr(self):
@@ -495,3 +488,10 @@ def _swap(p, new):
     p._stride = new._stride
     p._offset = new._offset
     p._dtype = new._dtype
+
+
+def _rewrites_while_loading(module):
+    """Whether loading `module` may change the state dict as it goes: then its errors can
+    only be known once loaded, as in torch (see nn/state_dict.py)."""
+    return bool(module._load_state_dict_pre_hooks) or \
+        type(module)._load_from_state_dict is not Module._load_from_state_dict

@@ -61,6 +61,8 @@ class GroupNorm(Module):
 
 
 class _NormBase(Module):
+    _version = 2  # torch's: its state dicts have carried num_batches_tracked since version 2
+
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, device=None, dtype=None, *, bias=True):
         super().__init__()
