@@ -67,11 +67,11 @@ class NCCLBackend:
         self.timeout = timeout
 
     @classmethod
-    def create(cls, mpi_comm, watchdog, timeout):
+    def create(cls, mpi_comm, ranks, watchdog, timeout):
         """Every rank of mpi_comm joins one NCCL communicator (the id travels by MPI)."""
         backends.get("cuda")  # the cuda device (CuPy's) is set up before NCCL uses it
         rank, size = mpi_comm.Get_rank(), mpi_comm.Get_size()
-        with watchdog.guard("nccl setup", timeout):
+        with watchdog.guard("nccl setup", timeout, ranks):
             uid = mpi_comm.bcast(nccl.get_unique_id() if rank == 0 else None, root=0)
         return cls(nccl.NcclCommunicator(size, uid, rank), rank, size, timeout)
 

@@ -152,7 +152,7 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
 
 def _make_group(ranks, group_rank, comm, devices, timeout):
     from .mpi_backend import MPIBackend
-    host = MPIBackend(comm, state.watchdog, timeout)
+    host = MPIBackend(comm, ranks, state.watchdog, timeout)
     backends = {}
     for device, name in devices.items():
         if name == "mpi":
@@ -162,7 +162,7 @@ def _make_group(ranks, group_rank, comm, devices, timeout):
                 raise RuntimeError("the nccl backend needs CuPy with NCCL (pip install "
                                    "nvidia-nccl-cu13) and a GPU")
             from .nccl_backend import NCCLBackend
-            backends[device] = NCCLBackend.create(comm, state.watchdog, timeout)
+            backends[device] = NCCLBackend.create(comm, ranks, state.watchdog, timeout)
     names = sorted(set(devices.values()))
     label = names[0] if len(names) == 1 else ",".join(f"{d}:{n}" for d, n in devices.items())
     return ProcessGroup(ranks, group_rank, backends, label, timeout, host)
