@@ -27,16 +27,16 @@ def _member(group, what):
     return pg
 
 
-def group_rank(pg, global_rank, group_rank_, names):
+def group_rank(pg, global_rank, group_rank_):
     """The rank within pg from a global rank or a group rank (exactly one given)."""
     if group_rank_ is not None:
         if global_rank is not None:
-            raise ValueError(f"Can't specify both {names[1]} and {names[0]}")
+            raise ValueError("Can't specify both group_rank and global_rank")
         if not 0 <= group_rank_ < pg.size():
             raise ValueError(f"Group rank {group_rank_} is not part of group {pg.ranks}")
         return group_rank_
     if global_rank is None:
-        raise ValueError(f"Must specify {names[0]} or {names[1]}")
+        raise ValueError("Must specify global_rank or group_rank")
     if global_rank not in pg.ranks:
         raise ValueError(f"Global rank {global_rank} is not part of group {pg.ranks}")
     return pg.ranks.index(global_rank)
@@ -104,7 +104,7 @@ def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):
     pg = _member(group, "broadcast")
     if pg is None:
         return None
-    root = group_rank(pg, src, group_src, ("src", "group_src"))
+    root = group_rank(pg, src, group_src)
     _check(pg, "broadcast", tensor)
     return pg.backend_for(tensor._storage.device.type).broadcast(tensor, root, async_op)
 
@@ -114,7 +114,7 @@ def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_
     pg = _member(group, "reduce")
     if pg is None:
         return None
-    root = group_rank(pg, dst, group_dst, ("dst", "group_dst"))
+    root = group_rank(pg, dst, group_dst)
     op = as_red_op(op)
     _check(pg, "reduce", tensor)
     return pg.backend_for(tensor._storage.device.type).reduce(tensor, root, op, async_op)
@@ -160,7 +160,7 @@ def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group
     pg = _member(group, "gather")
     if pg is None:
         return None
-    root = group_rank(pg, dst, group_dst, ("dst", "group_dst"))
+    root = group_rank(pg, dst, group_dst)
     if pg.rank() == root:
         checks.check_tensor_list(gather_list, "gather_list")
         if len(gather_list) != pg.size():
@@ -188,7 +188,7 @@ def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, gro
     pg = _member(group, "scatter")
     if pg is None:
         return None
-    root = group_rank(pg, src, group_src, ("src", "group_src"))
+    root = group_rank(pg, src, group_src)
     flat = None
     if pg.rank() == root:
         checks.check_tensor_list(scatter_list, "scatter_list")

@@ -8,7 +8,7 @@ def broadcast_object_list(object_list, src=None, group=None, device=None, group_
     pg = _member(group, "broadcast_object_list")
     if pg is None:
         return
-    root = group_rank(pg, src, group_src, ("src", "group_src"))
+    root = group_rank(pg, src, group_src)
     got = pg.checker.objects("broadcast_object_list", "bcast",
                              list(object_list) if pg.rank() == root else None, root)
     if len(got) != len(object_list):

@@ -24,5 +24,32 @@ out = tm.zeros(3, device=device)
 dist.reduce_scatter_tensor(out, tm.ones(3, device=device))
 assert out.tolist() == [1, 1, 1], out
 dist.barrier()
+
+
+def raises(kind, text, call):
+    try:
+        call()
+    except kind as e:
+        assert str(e).startswith(text), (str(e), text)
+    else:
+        raise AssertionError(f"no {kind.__name__}: {text}")
+
+
+# torch's errors (texts from torch.distributed)
+raises(ValueError, "Global rank 1 is not part of group", lambda: dist.broadcast(x, src=1))
+raises(ValueError, "Must specify global_rank or group_rank", lambda: dist.broadcast(x))
+raises(ValueError, "Can't specify both group_rank and global_rank",
+       lambda: dist.broadcast(x, src=0, group_src=0))
+raises(ValueError, "Invalid destination rank: destination rank should not be the same as the "
+       "rank of the current process.", lambda: dist.send(x, 0))
+raises(TypeError, "Invalid function argument. Expected parameter `tensor` of type torch.Tensor",
+       lambda: dist.all_reduce([x]))
+raises(ValueError, "output tensor size must be equal to world_size times input tensor size",
+       lambda: dist.all_gather_into_tensor(tm.zeros(5, device=device), x))
+if backend == "mpi":  # MPI has no average: a sum divided, for floating tensors
+    raises(ValueError, "all_reduce: ReduceOp.AVG needs a floating point tensor",
+           lambda: dist.all_reduce(tm.ones(2, dtype=tm.int64), op=dist.ReduceOp.AVG))
+raises(ValueError, "trying to initialize the default process group twice!",
+       lambda: dist.init_process_group(backend))
 dist.destroy_process_group()
 print("ONE RANK OK", flush=True)
