@@ -138,11 +138,13 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     _check_rank_env("RANK", rank if rank != -1 else os.environ.get("RANK"), my_rank)
     _check_rank_env("WORLD_SIZE", world_size if world_size != -1 else os.environ.get("WORLD_SIZE"),
                     size)
+    state.watchdog = W.Watchdog(my_rank, [], world.Abort)
     # every rank learns where the others run: the watchdog names a local peer that dies
-    places = world.allgather((socket.gethostname(), os.getpid()))
+    with state.watchdog.guard("init_process_group", timeout):
+        places = world.allgather((socket.gethostname(), os.getpid()))
     here = places[my_rank][0]
-    peers = [(r, pid) for r, (host, pid) in enumerate(places) if host == here and r != my_rank]
-    state.watchdog = W.Watchdog(my_rank, peers, world.Abort)
+    state.watchdog.peers = [(r, pid) for r, (host, pid) in enumerate(places)
+                            if host == here and r != my_rank]
     state.previous_hook = W.install_excepthook(my_rank, world.Abort)
     state.debug = os.environ.get("TORCH_DISTRIBUTED_DEBUG", "").upper() == "DETAIL"
     pg = _make_group(list(range(size)), my_rank, world.Dup(), devices, timeout)
