@@ -9,6 +9,13 @@ import tensorrt_mini.distributed as dist
 
 backend = sys.argv[1]
 device = "cuda" if backend == "nccl" else "cpu"
+try:  # RANK / WORLD_SIZE (here the arguments) must agree with MPI's
+    dist.init_process_group(backend, rank=1, world_size=2)
+    raise AssertionError("init_process_group took rank=1 in a world of one")
+except ValueError as e:
+    assert str(e).startswith("RANK=1 but MPI gives this process 0: start the ranks with "
+                             "mpiexec"), e
+assert not dist.is_initialized()
 dist.init_process_group(backend)
 assert (dist.get_rank(), dist.get_world_size(), dist.get_backend()) == (0, 1, backend)
 x = tm.arange(6, dtype=tm.float32, device=device).reshape(2, 3)
