@@ -87,11 +87,12 @@ class Watchdog:
                 dead = [(r, pid) for r, pid in gone if ranks is None or r in ranks]
                 if dead:
                     names = ", ".join(f"rank {r} (pid {pid})" for r, pid in dead)
-                    self._fail(f"{what}: {names} is no longer running (it exited or was "
-                               "killed)")
+                    return self._fail(f"{what}: {names} is no longer running (it exited or "
+                                      "was killed)")
                 if now > deadline:
-                    self._fail(f"{what} timed out after {timeout}: a peer rank did not reach "
-                               "the same collective (it hangs, or it called another one)")
+                    return self._fail(f"{what} timed out after {timeout}: a peer rank did not "
+                                      "reach the same collective (it hangs, or it called "
+                                      "another one)")
 
     def _fail(self, message):
         sys.stderr.write(f"[tm.distributed] rank {self.rank}: DistBackendError: {message}; "
