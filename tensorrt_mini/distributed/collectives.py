@@ -42,9 +42,9 @@ def group_rank(pg, global_rank, group_rank_):
     return pg.ranks.index(global_rank)
 
 
-def _check(pg, what, t):
+def _check(pg, what, t, with_shape=True):
     if state.debug:
-        checks.check_across_ranks(pg, what, t)
+        checks.check_across_ranks(pg, what, t, with_shape)
 
 
 def then(work, step, result=None):
@@ -86,7 +86,7 @@ def barrier(group=None, async_op=False, device_ids=None, timeout=None):
     pg = _member(group, "barrier")
     if pg is None:
         return None
-    return pg.checker.barrier(async_op)
+    return pg.host.barrier(async_op)
 
 
 def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
@@ -253,7 +253,7 @@ def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=
     _same_dtype(output, input, "all_to_all_single")
     out_counts = _split_counts(output, output_split_sizes, pg.size(), "output")
     in_counts = _split_counts(input, input_split_sizes, pg.size(), "input")
-    _check(pg, "all_to_all_single", input)
+    _check(pg, "all_to_all_single", input, with_shape=False)
     backend = pg.backend_for(input._storage.device.type)
     return backend.all_to_all(output, out_counts, input, in_counts, async_op)
 

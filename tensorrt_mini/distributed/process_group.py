@@ -25,13 +25,13 @@ _BACKEND_NAMES = {"mpi": "mpi", "gloo": "mpi", "nccl": "nccl"}
 class ProcessGroup:
     """A set of ranks and the backend that serves each device type for them."""
 
-    def __init__(self, ranks, group_rank, backends, backend_name, timeout, checker):
+    def __init__(self, ranks, group_rank, backends, backend_name, timeout, host):
         self.ranks = ranks  # global ranks, in group-rank order
         self._rank = group_rank
         self.backends = backends  # device type -> backend object
         self.backend_name = backend_name
         self.timeout = timeout
-        self.checker = checker  # a host backend for metadata (mismatch check, objects)
+        self.host = host  # its MPI backend: barrier, objects, the mismatch check, new_group
 
     def rank(self):
         return self._rank
@@ -185,7 +185,7 @@ def new_group(ranks=None, timeout=None, backend=None, pg_options=None,
     devices = ({d: "mpi" if b.name == "mpi" else "nccl" for d, b in world.backends.items()}
                if backend is None else parse_backend(backend))
     MPI = state.mpi
-    comm = world.checker.comm.Split(0 if me in ranks else MPI.UNDEFINED, me)
+    comm = world.host.comm.Split(0 if me in ranks else MPI.UNDEFINED, me)
     if me not in ranks:
         return GroupMember.NON_GROUP_MEMBER
     pg = _make_group(ranks, ranks.index(me), comm, devices, timeout or world.timeout)
@@ -198,7 +198,7 @@ def destroy_process_group(group=None):
     world = default_group()
     if group is None or group is world:
         for pg in state.groups:
-            for backend in set(pg.backends.values()) | {pg.checker}:
+            for backend in set(pg.backends.values()) | {pg.host}:
                 backend.free()
         state.groups = []
         state.world = GroupMember.WORLD = None
@@ -207,7 +207,7 @@ def destroy_process_group(group=None):
         return
     if group is GroupMember.NON_GROUP_MEMBER:
         return
-    for backend in set(group.backends.values()) | {group.checker}:
+    for backend in set(group.backends.values()) | {group.host}:
         backend.free()
     state.groups.remove(group)
 
