@@ -283,13 +283,19 @@ def _convolution(name, n, input, weight, bias, stride, padding, dilation, groups
         if need_b:
             grad_b = gm.sum(1).reshape(-1)
         return grad_x, grad_w, grad_b
-    return _recorded(x, weight, bias, shape, n, forward, grads)
+
+    def graph_grads(g, x, w, need_x, need_w, need_b):
+        return (_input_grad(g, w, size, stride, dilation, pairs, groups) if need_x else None,
+                _weight_grad(x, g, kernel, stride, dilation, pairs, groups) if need_w else None,
+                _channel_sums(g) if need_b else None)
+    return _recorded(x, weight, bias, shape, n, forward, grads, graph_grads)
 
 
-def _recorded(x, weight, bias, shape, n, forward, grads):
+def _recorded(x, weight, bias, shape, n, forward, grads, graph_grads):
     """forward() (a result of `shape`; bias or zeros where it adds no terms or has no
     elements), recorded as one ConvolutionBackward0 node whose backward is
-    grads(g, x, weight, need_x, need_w, need_b), both convolutions' common frame."""
+    grads(g, x, weight, need_x, need_w, need_b), both convolutions' common frame; under
+    create_graph it is graph_grads, the same gradients as convolutions that record."""
     track = _tracking(x, weight, bias)
     out = _untracked(lambda: _filled(shape, x, bias, n) if 0 in shape or 0 in x._shape
                      else forward(), track)
@@ -298,17 +304,46 @@ def _recorded(x, weight, bias, shape, n, forward, grads):
     need = (x._requires_grad, weight._requires_grad, bias is not None and bias._requires_grad)
 
     def backward(g, x, w):
-        _refuse_graph()
         if 0 in g._shape or 0 in x._shape:
             return _empty_grads(x, w, bias, *need)
-        return grads(g, x, w, *need)
+        # grad mode is on here only for create_graph: the kernels of `grads` record nothing
+        return (graph_grads if GradMode.enabled else grads)(g, x, w, *need)
     return record("ConvolutionBackward0", out, (x, weight, bias), backward, (x, weight))
 
 
-def _refuse_graph():
-    if GradMode.enabled:  # the backward's kernels and copies record nothing
-        raise NotImplementedError("the derivative of a convolution's gradient (create_graph="
-                                  "True) is not implemented in tensorrt_mini")
+# --- gradients as convolutions: the backward of a backward (create_graph) ---------------
+
+def _input_grad(g, w, size, stride, dilation, pairs, groups):
+    """A convolution's gradient for its input (spatial `size`, padded by `pairs`): the
+    transposed convolution of g, onto the padded input, then cut to it."""
+    n = len(size)
+    kernel = w._shape[2:]
+    extra = tuple(s + p0 + p1 - ((c - 1) * st + d * (k - 1) + 1) for s, (p0, p1), c, st, d, k
+                  in zip(size, pairs, g._shape[2:], stride, dilation, kernel))
+    full = _transposed(f"conv_transpose{n}d", n, g, w, None, stride, 0, extra, groups, dilation)
+    for i, (s, (p0, _)) in enumerate(zip(size, pairs)):
+        full = full.narrow(2 + i, p0, s)
+    return full
+
+
+def _weight_grad(x, g, kernel, stride, dilation, pairs, groups):
+    """A convolution's gradient for its weight: the convolution of x (its channels as the
+    batch, the batch as channels) with g as the kernel, stride and dilation swapped."""
+    n = len(kernel)
+    if any(p for pair in pairs for p in pair):
+        x = pad(x, pad_pairs(pairs))
+    batch, c = x._shape[:2]
+    size = x._shape[2:]
+    xt = x.reshape((batch, groups, c // groups) + size).permute(2, 1, 0, *range(3, n + 3))
+    out = _convolution(f"conv{n}d", n, xt.reshape((c // groups, groups * batch) + size),
+                       g.transpose(0, 1), None, dilation, 0, stride, groups)
+    for i, k in enumerate(kernel):
+        out = out.narrow(2 + i, 0, k)
+    return out.transpose(0, 1)
+
+
+def _channel_sums(g):
+    return g.sum((0,) + tuple(range(2, g.dim())))
 
 
 def _channels_last(x, weight):
@@ -413,9 +448,16 @@ def _transposed(name, n, input, weight, bias, stride, padding, output_padding, g
             grad_w = _unweight_matrix(matmul(_rows(x, groups).transpose(1, 2), cols), w._shape,
                                       groups, True)
         if need_b:
-            grad_b = g.sum((0,) + tuple(range(2, g.dim())))
+            grad_b = _channel_sums(g)
         return grad_x, grad_w, grad_b
-    return _recorded(x, weight, bias, shape, n, forward, grads)
+
+    def graph_grads(g, x, w, need_x, need_w, need_b):
+        # the convolution with the same weight is this one's adjoint
+        return (_convolution(f"conv{n}d", n, g, w, None, stride, padding, dilation, groups)
+                if need_x else None,
+                _weight_grad(g, x, kernel, stride, dilation, pairs, groups) if need_w else None,
+                _channel_sums(g) if need_b else None)
+    return _recorded(x, weight, bias, shape, n, forward, grads, graph_grads)
 
 
 @autocast_op

@@ -1,5 +1,7 @@
 """F.conv1d/2d/3d, F.conv_transpose1d/2d, F.unfold and F.fold against torch: values,
 gradients of input, weight and bias, layouts of odd inputs, and torch's errors."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -142,11 +144,50 @@ def test_unfold_and_fold_gradients_are_differentiable():
     assert gradgradcheck(lambda t: F.fold(t, (3, 4), (2, 2), dilation=(1, 2)), (cols,))
 
 
-def test_convolution_gradient_refuses_to_be_differentiated():
-    x = tm.ones(1, 1, 3, 3, requires_grad=True)
-    y = F.conv2d(x, tm.ones(1, 1, 2, 2)).sum()
-    with pytest.raises(NotImplementedError, match="create_graph=True"):
-        tm.autograd.grad(y, x, create_graph=True)
+GRAD_OF_GRAD = [  # (function, input shape, weight shape, keywords)
+    ("conv2d", (2, 4, 6, 5), (6, 2, 3, 2), dict(stride=(2, 1), padding=1, dilation=(1, 2),
+                                                groups=2)),
+    ("conv1d", (2, 3, 9), (4, 3, 3), dict(padding="same")),
+    ("conv2d", (1, 2, 5, 5), (3, 2, 2, 2), dict(padding="same")),  # uneven padding
+    ("conv3d", (1, 2, 4, 4, 3), (2, 2, 2, 2, 2), dict(stride=2)),
+    ("conv_transpose2d", (2, 4, 4, 3), (4, 3, 3, 2), dict(stride=2, padding=1,
+                                                          output_padding=1, groups=2)),
+    ("conv_transpose1d", (2, 3, 5), (3, 2, 3), dict(dilation=2)),
+]
+
+
+def _penalised(lib, name, arrays, kw):
+    """A gradient penalty: the gradients of a convolution, then the gradients of a
+    function of them (create_graph=True), as WGAN-GP and Hessian products take them."""
+    x, w, b, v = (lib.tensor(a, requires_grad=True) for a in arrays)
+    y = getattr(lib.nn.functional, name)(x, w, b, **kw)
+    gx, gw, gb = lib.autograd.grad((y * v[:y.numel()].reshape(tuple(y.shape))).sum(), (x, w, b),
+                                   create_graph=True)
+    ((gx ** 2).sum() + (gw ** 3).sum() + (gb * gx.sum()).sum()).backward()
+    return [t.detach().numpy() for t in (gx, gw, gb, x.grad, w.grad, v.grad)]
+
+
+@pytest.mark.parametrize("name,x_shape,w_shape,kw", GRAD_OF_GRAD,
+                         ids=[f"{c[0]}-{c[3]}" for c in GRAD_OF_GRAD])
+def test_gradients_of_gradients_as_torch(name, x_shape, w_shape, kw):
+    torch = needs_torch()
+    rng = np.random.default_rng(6)
+    channels = w_shape[0] if "transpose" not in name else w_shape[1] * kw.get("groups", 1)
+    arrays = (rng.standard_normal(x_shape), rng.standard_normal(w_shape),
+              rng.standard_normal(channels), rng.standard_normal(1000))
+    with warnings.catch_warnings():  # torch's note on 'same' with an even kernel
+        warnings.simplefilter("ignore")
+        want = _penalised(torch, name, arrays, kw)
+    for got, expected in zip(_penalised(tm, name, arrays, kw), want):
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_convolution_gradgradcheck():
+    rng = np.random.default_rng(7)
+    x = tm.tensor(rng.standard_normal((1, 2, 4, 3)), requires_grad=True)
+    w = tm.tensor(rng.standard_normal((2, 1, 2, 2)), requires_grad=True)
+    assert gradgradcheck(lambda a, b: F.conv2d(a, b, padding=1, groups=2, stride=(2, 1)),
+                         (x, w))
 
 
 def test_empty_batch_and_no_input_channels_as_torch():
