@@ -787,6 +787,10 @@ def _ctc_targets(targets, target_lengths, batch, classes):
     return labels, starts
 
 
+def _ctc_second_derivative(g):
+    raise RuntimeError("derivative for aten::_ctc_loss_backward is not implemented")
+
+
 @autocast_op
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
              zero_infinity=False):
@@ -833,6 +837,9 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
             host.ctc_loss_backward(grad, *args, blank, log_alpha, nll, g.cpu().contiguous(),
                                    zero_infinity)
             grad = grad.to(log_probs.device)
+            if GradMode.enabled:  # create_graph: a gradient torch does not differentiate
+                grad = record("torch::autograd::NotImplemented", grad, (saved_log_probs, g),
+                              _ctc_second_derivative)
             return (grad.squeeze(1) if unbatched else grad,)
         loss = record("CtcLossBackward0", loss, (log_probs,), backward, (log_probs,))
     if reduction == "mean":

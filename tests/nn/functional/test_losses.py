@@ -524,3 +524,19 @@ def test_ctc_errors_as_torch(expr):
 def test_ctc_refuses_labels_outside_the_classes():
     with pytest.raises(RuntimeError, match=r"target labels must lie in \[0, 4\), got 5"):
         tm.nn.functional.ctc_loss(tm.zeros(5, 1, 4), tm.tensor([[1, 5]]), (5,), (2,))
+
+
+def test_ctc_gradient_refuses_a_second_derivative_as_torch():
+    torch = pytest.importorskip("torch")
+    outcomes = []
+    for lib in (tm, torch):
+        lp = lib.tensor(np.random.default_rng(3).standard_normal((5, 2, 4))).log_softmax(2)
+        lp = lp.detach().requires_grad_()
+        loss = lib.nn.functional.ctc_loss(lp, lib.tensor([[1, 2], [1, 1]]), lib.tensor([5, 5]),
+                                          lib.tensor([2, 2]), reduction="sum")
+        grad, = lib.autograd.grad(loss, lp, create_graph=True)
+        with pytest.raises(RuntimeError) as e:
+            grad.sum().backward()
+        outcomes.append((grad.grad_fn.name(), str(e.value), grad.detach().numpy().round(12)
+                         .tolist()))
+    assert outcomes[0] == outcomes[1]
