@@ -14,7 +14,9 @@ matmul, a mean's sum) are not cast again, and an unlisted op keeps its input dty
 
 Casts of float32 leaf tensors that require grad (parameters) to the low precision dtype
 are cached for the life of the outermost autocast context (torch's weight cache), so a
-weight used by several ops is cast once per forward.
+weight used by several ops is cast once per forward. As torch's, the cache is one for the
+process (threads that run forwards of one model share the casts), and any thread leaving
+its outermost autocast context empties it; the settings and the nesting are per thread.
 """
 import threading
 
@@ -80,7 +82,6 @@ class _AutocastState(threading.local):
         self.dtype = {}  # device type -> dtype, once set (else DEFAULT_DTYPES)
         self.cache_enabled = True
         self.nesting = 0
-        self.cache = {}  # (id(leaf), dtype) -> (leaf, its cast)
         self.suspended = {"cpu": 0, "cuda": 0}  # autocast ops running, per device type
         self.on = ()  # the device types whose ops cast now: the one check on the fast path
 
@@ -89,6 +90,8 @@ class _AutocastState(threading.local):
 
 
 Autocast = _AutocastState()
+_cache = {}  # (id(leaf), dtype) -> (leaf, its cast): the leaf kept, so its id stays its own
+_cache_lock = threading.Lock()
 
 
 def check_device_type(device_type):
@@ -110,7 +113,8 @@ def set_enabled(device_type, enabled):
 
 
 def clear_cache():
-    Autocast.cache.clear()
+    with _cache_lock:
+        _cache.clear()
 
 
 # --- applying a policy ----------------------------------------------------------------
@@ -143,9 +147,10 @@ def _cached_cast(t, dtype, device_type, low):
     if not cacheable:
         return t.to(dtype)
     key = (id(t), dtype)
-    hit = Autocast.cache.get(key)
-    if hit is None or hit[0] is not t:
-        hit = Autocast.cache[key] = (t, t.to(dtype))
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is None or hit[0] is not t:
+            hit = _cache[key] = (t, t.to(dtype))
     return hit[1]
 
 

@@ -7,7 +7,7 @@ import pytest
 
 import tensorrt_mini as tm
 from tensorrt_mini.backends import cuda_runtime
-from tensorrt_mini.ops.autocast import Autocast
+from tensorrt_mini.ops import autocast as A
 
 
 def matmul_dtype():
@@ -46,7 +46,7 @@ def test_nesting_restores_the_outer_region():
 def test_an_exception_leaves_the_state_restored():
     with pytest.raises(ZeroDivisionError), tm.autocast("cpu"):
         1 / 0
-    assert not tm.is_autocast_enabled("cpu") and Autocast.nesting == 0
+    assert not tm.is_autocast_enabled("cpu") and A.Autocast.nesting == 0
 
 
 def test_decorator_applies_inside_the_function_only():
@@ -95,13 +95,36 @@ def test_weight_cache_lives_for_the_outermost_region():
         first = tm.mm(x, w)
         with tm.autocast("cpu"):
             tm.mm(x, w)
-        assert len(Autocast.cache) == 1  # one cast of w, kept after the inner region
-        cast = next(iter(Autocast.cache.values()))[1]
+        assert len(A._cache) == 1  # one cast of w, kept after the inner region
+        cast = next(iter(A._cache.values()))[1]
         assert cast.dtype is tm.bfloat16 and cast.grad_fn is not None
         tm.mm(w, x).sum().backward()
         first.sum().backward()
-    assert Autocast.cache == {}
+    assert A._cache == {}
     assert w.grad.tolist() == [[4.0, 4.0], [4.0, 4.0]]
+
+
+def test_threads_share_the_weight_cache_as_torch():
+    # torch's cache is one for the process (a model's forward in several threads casts each
+    # weight once); a thread leaving its outermost region empties it for all
+    w = tm.ones(2, 2, requires_grad=True)
+    casts, cast_here, cleared = [], threading.Event(), threading.Event()
+
+    def other():
+        with tm.autocast("cpu"):
+            tm.mm(tm.ones(2, 2), w)
+            casts.append(next(iter(A._cache.values()))[1])
+            cast_here.set()
+            cleared.wait(10)
+    thread = threading.Thread(target=other)
+    with tm.autocast("cpu"):
+        thread.start()
+        assert cast_here.wait(10)
+        tm.mm(tm.ones(2, 2), w)
+        assert len(A._cache) == 1 and next(iter(A._cache.values()))[1] is casts[0]
+    assert A._cache == {}  # this thread left its outermost region
+    cleared.set()
+    thread.join()
 
 
 def test_only_float32_leaves_that_require_grad_are_cached():
@@ -109,11 +132,11 @@ def test_only_float32_leaves_that_require_grad_are_cached():
     with tm.autocast("cpu"):
         tm.mm(tm.ones(2, 2), tm.ones(2, 2))  # no grad
         tm.mm(leaf * 2, leaf.t())  # a non-leaf, and a view
-        assert Autocast.cache == {}
+        assert A._cache == {}
     with tm.autocast("cpu", cache_enabled=False):
         assert not tm.is_autocast_cache_enabled()
         tm.mm(leaf, leaf)
-        assert Autocast.cache == {}
+        assert A._cache == {}
     assert tm.is_autocast_cache_enabled()
 
 
