@@ -107,6 +107,8 @@ def __getattr__(name):
     import importlib
     if name in ("nn", "optim", "cuda", "utils"):
         return importlib.import_module(f".{name}", __name__)
+    if name == "distributed":  # tm.distributed, as torch.distributed: mpi4py loads at init
+        return importlib.import_module(".distributed", __name__)
     if name in ("elementwise", "reduction"):
         return getattr(importlib.import_module(".ops.fused", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
