@@ -6,7 +6,9 @@ of a flat bucket (or finds it already there, with gradient_as_bucket_view); a bu
 gradients are all in starts its all-reduce at once (async_op=True), so communication
 overlaps the rest of backward. Buckets are started strictly in order, so every rank issues
 the same collectives in the same sequence even when its gradients arrive in another order.
-The hook of the last parameter waits for the reductions and writes the averages back.
+The hook of the last parameter waits for the reductions and writes the averages back
+(sooner than torch, which waits at the end of backward: the parameters' gradients are
+complete by then, whatever of the graph is left to run).
 """
 from ... import distributed as dist
 from ...creation import tensor
@@ -70,6 +72,15 @@ class Reducer:
                 self._mark_ready(p)
         self.used.add(id(param))
         self._mark_ready(param)
+        if self.expecting:
+            self._progress()
+
+    def _progress(self):
+        """Test the reductions in flight: an MPI without a progress thread advances a
+        nonblocking collective only inside MPI calls, so this keeps them moving while
+        backward computes."""
+        for bucket in self.buckets[:self.launched]:
+            bucket.work.is_completed()
 
     def _mark_ready(self, param):
         if id(param) in self.ready:
