@@ -17,6 +17,7 @@ import threading
 import time
 
 POLL_S = 0.1
+FLUSH_S = 0.2  # before MPI_Abort: mpiexec forwards the message before it ends the job
 
 
 def process_gone(pid):
@@ -92,6 +93,7 @@ class Watchdog:
         sys.stderr.write(f"[tm.distributed] rank {self.rank}: DistBackendError: {message}; "
                          "aborting the job\n")
         sys.stderr.flush()
+        time.sleep(FLUSH_S)
         self._abort(1)
 
 
@@ -117,6 +119,7 @@ def install_excepthook(rank, abort):
         sys.stderr.write(f"[tm.distributed] rank {rank} raised {kind.__name__}: {value}; "
                          "aborting the job\n")
         sys.stderr.flush()
+        time.sleep(FLUSH_S)
         abort(1)
 
     sys.excepthook = hook
