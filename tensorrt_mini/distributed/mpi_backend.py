@@ -70,11 +70,9 @@ class MPIBackend:
                              f"got {d}")
         buf = HostBuffer(t, compute=True)
         mpi_op = _BOOL_OPS[op] if d.name == "bool" else _OPS[op]
-        avg = None
-        if op is R.AVG:
-            def avg():
-                buf.array /= self.size
-        return buf, mpi_op, avg
+        def avg():
+            buf.array /= self.size
+        return buf, mpi_op, avg if op is R.AVG else None
 
     # -- collectives (roots are ranks in this communicator) ---------------------------
     def barrier(self, async_op):

@@ -8,6 +8,7 @@ values are used. MASTER_ADDR/MASTER_PORT are not needed: MPI has already connect
 ranks. A script started without mpiexec is a world of one rank.
 """
 import datetime
+import importlib
 import os
 import socket
 import sys
@@ -226,7 +227,7 @@ def is_available():
 
 def is_mpi_available():
     try:
-        from mpi4py import MPI  # noqa: F401
+        importlib.import_module("mpi4py.MPI")
     except ImportError:
         return False
     return True
@@ -234,7 +235,7 @@ def is_mpi_available():
 
 def is_nccl_available():
     try:
-        from cupy.cuda import nccl  # noqa: F401
+        importlib.import_module("cupy.cuda.nccl")
     except Exception:  # no CuPy, or CuPy built without NCCL
         return False
     return True

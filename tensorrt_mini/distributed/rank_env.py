@@ -46,6 +46,9 @@ def _watch_child(pid, rank):
     """Wait for the rank's process; pass on SIGINT/SIGTERM; exit as it did, naming a signal."""
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda s, _frame: os.kill(pid, s))
+    # MPICH's mpiexec, told not to clean up after a failure, signals SIGUSR1 to the
+    # processes it started whenever one of them ends; the rank's own MPI never sees it here
+    signal.signal(signal.SIGUSR1, signal.SIG_IGN)
     while True:
         try:
             _, status = os.waitpid(pid, 0)

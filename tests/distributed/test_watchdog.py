@@ -1,0 +1,46 @@
+"""Faults end the job with an error naming the rank, well inside the process group's
+timeout (30 s in the worker) and the test's own hard timeout; never a hang."""
+import time
+
+import pytest
+
+from tensorrt_mini.distributed.watchdog import process_gone
+
+
+def _failed_fast(proc, started):
+    assert proc.returncode != 0
+    assert "FINISHED" not in proc.stdout
+    assert time.monotonic() - started < 28  # before the 30 s timeout: named, not timed out
+    return proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("fault, expected", [
+    ("kill", ["rank 1 (pid", "was killed by signal 9",
+              "rank 0: DistBackendError: all_reduce: rank 1 (pid"]),
+    ("raise", ["ValueError: rank one fails on purpose", "rank 1 raised ValueError"]),
+])
+def test_a_failing_rank_ends_the_job_naming_it(mpi_job, fault, expected):
+    started = time.monotonic()
+    out = _failed_fast(mpi_job(["_worker_faults.py", fault], launcher=True, timeout=90), started)
+    for text in expected:
+        assert text in out, out[-3000:]
+
+
+def test_a_shape_mismatch_names_both_shapes(mpi_job):
+    started = time.monotonic()
+    proc = mpi_job(["_worker_faults.py", "shape"], env={"TORCH_DISTRIBUTED_DEBUG": "DETAIL"},
+                   timeout=90)
+    out = _failed_fast(proc, started)
+    assert ("Detected mismatch between collectives on ranks: rank 0 called all_reduce with "
+            "shape [4] and dtype float32, rank 1 called all_reduce with shape [5] and dtype "
+            "float32") in out, out[-3000:]
+
+
+def test_process_gone():
+    import os
+    import subprocess
+    import sys
+    assert not process_gone(os.getpid())
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    assert process_gone(child.pid)
