@@ -1,9 +1,12 @@
-"""The DistributedDataParallel checks, run on every rank under mpiexec by
-test_distributed.py: `ddp_checks.py OUT_DIR [check names]`. Each rank writes
-OUT_DIR/rank<r>.json, {check: "ok" or the traceback}. References are computed on every rank by one process holding the
+"""The DistributedDataParallel checks, run on every rank by test_distributed.py under
+tensorrt_mini.distributed.run: `ddp_checks.py OUT_DIR [check names]`. First the example
+script examples/ddp_train.py runs unchanged as __main__ (it sets up and destroys its own
+process group; rank 0 saves its result to OUT_DIR/example.pt), then the checks. Each rank
+writes OUT_DIR/rank<r>.json, {check: "ok" or the traceback}. References are computed on every rank by one process holding the
 whole batch (or replaying every rank's shard), never by DDP itself."""
 import json
 import os
+import runpy
 import sys
 import traceback
 
@@ -15,6 +18,8 @@ from tensorrt_mini import nn
 from tensorrt_mini.nn.parallel import DistributedDataParallel as DDP
 from tensorrt_mini.utils.data import DistributedSampler
 
+EXAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                       "examples", "ddp_train.py")
 CHECKS = []
 
 
@@ -201,11 +206,25 @@ def distributed_sampler_defaults_to_the_process_group(rank, world):
     assert set(every) == set(range(10)) and len(every) == sampler.total_size
 
 
+def run_example(out_dir):
+    argv = sys.argv
+    sys.argv = [EXAMPLE, "--out", os.path.join(out_dir, "example.pt")]
+    try:
+        runpy.run_path(EXAMPLE, run_name="__main__")
+    finally:
+        sys.argv = argv
+
+
 def main():
-    dist.init_process_group("mpi")
-    rank, world = dist.get_rank(), dist.get_world_size()
     out_dir, wanted = sys.argv[1], sys.argv[2:]
     outcomes = {}
+    try:
+        run_example(out_dir)
+        outcomes["example"] = "ok"
+    except Exception:
+        outcomes["example"] = traceback.format_exc()
+    dist.init_process_group("mpi")
+    rank, world = dist.get_rank(), dist.get_world_size()
     for fn in CHECKS:
         if wanted and fn.__name__ not in wanted:
             continue
