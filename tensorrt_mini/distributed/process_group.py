@@ -158,6 +158,9 @@ def _make_group(ranks, group_rank, comm, devices, timeout):
         if name == "mpi":
             backends[device] = host
         else:
+            if not is_nccl_available():
+                raise RuntimeError("the nccl backend needs CuPy with NCCL (pip install "
+                                   "nvidia-nccl-cu13) and a GPU")
             from .nccl_backend import NCCLBackend
             backends[device] = NCCLBackend.create(comm, state.watchdog, timeout)
     names = sorted(set(devices.values()))
@@ -235,10 +238,9 @@ def is_mpi_available():
 
 def is_nccl_available():
     try:
-        importlib.import_module("cupy.cuda.nccl")
-    except Exception:  # no CuPy, or CuPy built without NCCL
+        return bool(importlib.import_module("cupy.cuda.nccl").available)
+    except Exception:  # no CuPy (its warning about a missing libnccl is CuPy's own)
         return False
-    return True
 
 
 def is_initialized():

@@ -42,6 +42,19 @@ def set_rank_environment(env):
         env["CUDA_VISIBLE_DEVICES"] = gpus[int(env["LOCAL_RANK"]) % len(gpus)]
 
 
+def _die_with(parent):
+    """The rank's process ends when its parent does (mpiexec may SIGKILL the parent it
+    started; an orphaned rank would wait on in MPI). Linux's PR_SET_PDEATHSIG."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the watchdog's timeout still ends it
+        return
+    if os.getppid() != parent:  # the parent died before prctl
+        os._exit(1)
+
+
 def _watch_child(pid, rank):
     """Wait for the rank's process; pass on SIGINT/SIGTERM; exit as it did, naming a signal."""
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -70,9 +83,11 @@ def main(argv=None):
         print(__doc__)
         return 0 if argv else 2
     set_rank_environment(os.environ)
+    parent = os.getpid()
     pid = os.fork()
     if pid:
         return _watch_child(pid, os.environ["RANK"])
+    _die_with(parent)
     if argv[0] == "-m":
         sys.argv = argv[1:]
         runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
