@@ -2,7 +2,7 @@
 tensorrt_mini.distributed.run: `ddp_checks.py OUT_DIR [check names]`. First the example
 script examples/ddp_train.py runs unchanged as __main__ (it sets up and destroys its own
 process group; rank 0 saves its result to OUT_DIR/example.pt), then the checks. Each rank
-writes OUT_DIR/rank<r>.json, {check: "ok" or the traceback}. References are computed on every rank by one process holding the
+writes OUT_DIR/rank<r>.json, {check: "ok", "skipped" or the traceback}. References are computed on every rank by one process holding the
 whole batch (or replaying every rank's shard), never by DDP itself."""
 import json
 import os
@@ -206,6 +206,23 @@ def distributed_sampler_defaults_to_the_process_group(rank, world):
     assert set(every) == set(range(10)) and len(every) == sampler.total_size
 
 
+@check
+def a_cuda_module_takes_cpu_inputs_to_its_device_and_averages_there(rank, world):
+    from tensorrt_mini.backends import cuda_runtime
+    if not cuda_runtime.is_available():
+        return "skipped"
+    tm.manual_seed(3)
+    ref = nn.Linear(3, 2)
+    ddp = DDP(nn.Linear(3, 2).to("cuda"), device_ids=[0])
+    ddp.module.load_state_dict(ref.state_dict())
+    x, y = tm.randn(2 * world, 3), tm.randn(2 * world, 2)
+    loss_fn(ddp, shard(x, rank, world), shard(y, rank, world).to("cuda")).backward()
+    loss_fn(ref, x, y).backward()
+    for p, q in zip(ddp.module.parameters(), ref.parameters()):
+        assert p.grad.device.type == "cuda"
+        close(p.grad.cpu(), q.grad, "cuda grad")
+
+
 def run_example(out_dir):
     argv = sys.argv
     sys.argv = [EXAMPLE, "--out", os.path.join(out_dir, "example.pt")]
@@ -229,8 +246,7 @@ def main():
         if wanted and fn.__name__ not in wanted:
             continue
         try:
-            fn(rank, world)
-            outcomes[fn.__name__] = "ok"
+            outcomes[fn.__name__] = fn(rank, world) or "ok"
         except Exception:
             outcomes[fn.__name__] = traceback.format_exc()
         dist.barrier()

@@ -48,6 +48,8 @@ def outcomes(request, tmp_path_factory):
                                    _load("ddp_checks", os.path.join(HERE, "ddp_checks.py")).CHECKS])
 def test_ddp(outcomes, check):
     for rank, results in outcomes[1].items():
+        if results.get(check) == "skipped":
+            pytest.skip("no cuda device, simulated or real")
         assert results.get(check) == "ok", f"rank {rank}: {results.get(check)}"
 
 
