@@ -172,8 +172,9 @@ def torch_available():
 
 def run_all(args):
     libs = ["tm"] + (["torch-gloo"] if torch_available() else [])
-    plan = [("all_reduce", lib, world) for world in args.ranks for lib in libs]
-    plan += [("ddp", "tm", 2)]
+    plan = [] if args.only == "ddp" else \
+        [("all_reduce", lib, world) for world in args.ranks for lib in libs]
+    plan += [] if args.only == "all_reduce" else [("ddp", "tm", 2)]
     results = dict(all_reduce=[], ddp=None, errors=[])
     progress = Progress(len(plan))
     with tempfile.TemporaryDirectory() as tmp:
@@ -236,6 +237,7 @@ def main(argv=None):
     p.add_argument("--quick", action="store_true", help="up to 4 MB and few repeats: a smoke run")
     p.add_argument("--ranks", type=int, nargs="+", default=[2, 4])
     p.add_argument("--max-mb", type=int, default=256)
+    p.add_argument("--only", choices=("all_reduce", "ddp"), help="run one of the two parts")
     p.add_argument("--timeout", type=float, default=1800, help="seconds per launch")
     p.add_argument("--worker", choices=("all_reduce", "ddp"), help=argparse.SUPPRESS)
     p.add_argument("--lib", choices=("tm", "torch"), help=argparse.SUPPRESS)
