@@ -21,6 +21,7 @@ class DistributedDataParallel(Module):
                  delay_all_reduce_named_params=None, param_to_hook_all_reduce=None,
                  mixed_precision=None, device_mesh=None):
         super().__init__()
+        dist.get_world_size(process_group)  # as torch: no process group, no DDP
         unsupported = {"delay_all_reduce_named_params": delay_all_reduce_named_params,
                        "param_to_hook_all_reduce": param_to_hook_all_reduce,
                        "mixed_precision": mixed_precision, "device_mesh": device_mesh}

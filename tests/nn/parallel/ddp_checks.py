@@ -197,6 +197,26 @@ def state_dict_module_and_repr_as_torchs(rank, world):
 
 
 @check
+def construction_errors_as_torchs(rank, world):
+    try:
+        DDP(nn.Linear(2, 2).requires_grad_(False))
+    except RuntimeError as e:
+        assert str(e) == ("DistributedDataParallel is not needed when a module doesn't have "
+                          "any parameter that requires a gradient.")
+    else:
+        raise AssertionError("no error without trainable parameters")
+    try:
+        DDP(nn.Linear(2, 2), device_ids=[0])
+    except ValueError as e:
+        assert str(e) == (
+            "DistributedDataParallel device_ids and output_device arguments only work with "
+            "single-device/multiple-device GPU modules or CPU modules, but got device_ids "
+            "[0], output_device None, and module parameters {device(type='cpu')}.")
+    else:
+        raise AssertionError("no error for device_ids with a cpu module")
+
+
+@check
 def distributed_sampler_defaults_to_the_process_group(rank, world):
     sampler = DistributedSampler(range(10))
     assert (sampler.num_replicas, sampler.rank) == (world, rank)

@@ -50,3 +50,12 @@ def test_a_data_loader_reads_its_share_in_batches():
     sampler = DistributedSampler(data, num_replicas=2, rank=1, shuffle=False)
     batches = [b.tolist() for (b,) in DataLoader(data, batch_size=2, sampler=sampler)]
     assert batches == [[1.0, 3.0], [5.0, 7.0], [9.0]]
+
+
+def test_without_a_process_group_the_defaults_raise_torchs_error():
+    torch = needs_torch()
+    with pytest.raises(ValueError) as expected:
+        torch.utils.data.distributed.DistributedSampler(range(4))
+    with pytest.raises(ValueError) as raised:
+        DistributedSampler(range(4))
+    assert str(raised.value) == str(expected.value)
