@@ -45,7 +45,3 @@ class HostBuffer:
         with no_grad():
             t.copy_(src)
 
-
-def empty_host(n, dtype):
-    """A fresh 1-D host array holding n elements of tm dtype `dtype` as its storage does."""
-    return np.empty(n, dtype.np)

@@ -26,14 +26,16 @@ def check_tensor(t, name="tensor"):
 def check_tensor_list(ts, name):
     if not isinstance(ts, (list, tuple)) or not all(isinstance(t, Tensor) for t in ts):
         raise TypeError(f"Invalid function argument. Expected parameter `{name}` of type "
-                        "List[torch.Tensor] but got " f"{type(ts)} instead.")
+                        f"List[torch.Tensor] but got {type(ts)} instead.")
 
 
-def _fingerprint(what, t):
+def _fingerprint(what, t, with_shape):
     shape = t._shape
     fp = np.full(3 + _DIMS, -1, np.int64)
     fp[0] = _OPS.index(what)
     fp[1] = D.ALL.index(t._dtype)
+    if not with_shape:
+        return fp
     fp[2] = len(shape)
     dims = shape[:_DIMS - 1] + ((int(np.prod(shape[_DIMS - 1:])),) if len(shape) >= _DIMS else ())
     fp[3:3 + len(dims)] = dims
@@ -42,14 +44,17 @@ def _fingerprint(what, t):
 
 def _describe(fp):
     what, dtype, ndim = _OPS[fp[0]], D.ALL[fp[1]].name, int(fp[2])
+    if ndim < 0:
+        return f"{what} with dtype {dtype}"
     dims = [int(d) for d in fp[3:3 + min(ndim, _DIMS)]]
     return f"{what} with shape {dims} and dtype {dtype}"
 
 
-def check_across_ranks(pg, what, t):
-    """Raise on every rank when the ranks' fingerprints of this collective differ."""
-    mine = _fingerprint(what, t)
-    every = pg.checker.all_gather_small(mine, f"{what} (mismatch check)")
+def check_across_ranks(pg, what, t, with_shape=True):
+    """Raise on every rank when the ranks' fingerprints of this collective differ (the
+    dtype only where shapes may differ: all_to_all_single's uneven splits)."""
+    mine = _fingerprint(what, t, with_shape)
+    every = pg.host.all_gather_small(mine, f"{what} (mismatch check)")
     odd = [r for r in range(len(every)) if not np.array_equal(every[r], every[0])]
     if odd:
         r = odd[0]

@@ -27,24 +27,24 @@ def _member(group, what):
     return pg
 
 
-def group_rank(pg, global_rank, group_rank_, names):
+def group_rank(pg, global_rank, group_rank_):
     """The rank within pg from a global rank or a group rank (exactly one given)."""
     if group_rank_ is not None:
         if global_rank is not None:
-            raise ValueError(f"Can't specify both {names[1]} and {names[0]}")
+            raise ValueError("Can't specify both group_rank and global_rank")
         if not 0 <= group_rank_ < pg.size():
             raise ValueError(f"Group rank {group_rank_} is not part of group {pg.ranks}")
         return group_rank_
     if global_rank is None:
-        raise ValueError(f"Must specify {names[0]} or {names[1]}")
+        raise ValueError("Must specify global_rank or group_rank")
     if global_rank not in pg.ranks:
         raise ValueError(f"Global rank {global_rank} is not part of group {pg.ranks}")
     return pg.ranks.index(global_rank)
 
 
-def _check(pg, what, t):
+def _check(pg, what, t, with_shape=True):
     if state.debug:
-        checks.check_across_ranks(pg, what, t)
+        checks.check_across_ranks(pg, what, t, with_shape)
 
 
 def then(work, step, result=None):
@@ -86,7 +86,7 @@ def barrier(group=None, async_op=False, device_ids=None, timeout=None):
     pg = _member(group, "barrier")
     if pg is None:
         return None
-    return pg.checker.barrier(async_op)
+    return pg.host.barrier(async_op)
 
 
 def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
@@ -104,7 +104,7 @@ def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):
     pg = _member(group, "broadcast")
     if pg is None:
         return None
-    root = group_rank(pg, src, group_src, ("src", "group_src"))
+    root = group_rank(pg, src, group_src)
     _check(pg, "broadcast", tensor)
     return pg.backend_for(tensor._storage.device.type).broadcast(tensor, root, async_op)
 
@@ -114,7 +114,7 @@ def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_
     pg = _member(group, "reduce")
     if pg is None:
         return None
-    root = group_rank(pg, dst, group_dst, ("dst", "group_dst"))
+    root = group_rank(pg, dst, group_dst)
     op = as_red_op(op)
     _check(pg, "reduce", tensor)
     return pg.backend_for(tensor._storage.device.type).reduce(tensor, root, op, async_op)
@@ -160,7 +160,7 @@ def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group
     pg = _member(group, "gather")
     if pg is None:
         return None
-    root = group_rank(pg, dst, group_dst, ("dst", "group_dst"))
+    root = group_rank(pg, dst, group_dst)
     if pg.rank() == root:
         checks.check_tensor_list(gather_list, "gather_list")
         if len(gather_list) != pg.size():
@@ -188,7 +188,7 @@ def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, gro
     pg = _member(group, "scatter")
     if pg is None:
         return None
-    root = group_rank(pg, src, group_src, ("src", "group_src"))
+    root = group_rank(pg, src, group_src)
     flat = None
     if pg.rank() == root:
         checks.check_tensor_list(scatter_list, "scatter_list")
@@ -253,7 +253,7 @@ def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=
     _same_dtype(output, input, "all_to_all_single")
     out_counts = _split_counts(output, output_split_sizes, pg.size(), "output")
     in_counts = _split_counts(input, input_split_sizes, pg.size(), "input")
-    _check(pg, "all_to_all_single", input)
+    _check(pg, "all_to_all_single", input, with_shape=False)
     backend = pg.backend_for(input._storage.device.type)
     return backend.all_to_all(output, out_counts, input, in_counts, async_op)
 

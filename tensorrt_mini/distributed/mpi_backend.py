@@ -28,8 +28,9 @@ class MPIBackend:
 
     name = "mpi"
 
-    def __init__(self, comm, watchdog, timeout):
+    def __init__(self, comm, ranks, watchdog, timeout):
         self.comm = comm
+        self.ranks = ranks  # the global rank of each rank of comm
         self.watchdog = watchdog
         self.timeout = timeout
         self.size = comm.Get_size()
@@ -46,7 +47,7 @@ class MPIBackend:
                 buf.written()
 
         if not async_op:
-            with self.watchdog.guard(what, self.timeout):
+            with self.watchdog.guard(what, self.timeout, self.ranks):
                 getattr(self.comm, call)(*args)
             finish()
             return None
@@ -54,8 +55,8 @@ class MPIBackend:
         return Work(lambda timeout=None: self._wait(what, request, timeout),
                     request.Test, finish, [b.tensor for b in written])
 
-    def _wait(self, what, request, timeout=None):
-        with self.watchdog.guard(what, timeout or self.timeout):
+    def _wait(self, what, request, timeout=None, ranks=None):
+        with self.watchdog.guard(what, timeout or self.timeout, ranks or self.ranks):
             request.Wait()
 
     def _reduce_setup(self, t, op, what):
@@ -133,11 +134,12 @@ class MPIBackend:
     # -- point to point ----------------------------------------------------------------
     def send(self, t, peer, tag, async_op):
         buf = HostBuffer(t)
+        what, ranks = f"send to rank {self.ranks[peer]}", [self.ranks[peer]]
         if async_op:
             request = self.comm.Isend(buf.array, peer, tag)
-            return Work(lambda timeout=None: self._wait("send", request, timeout),
+            return Work(lambda timeout=None: self._wait(what, request, timeout, ranks),
                         request.Test, None)
-        with self.watchdog.guard(f"send to rank {peer}", self.timeout):
+        with self.watchdog.guard(what, self.timeout, ranks):
             self.comm.Send(buf.array, peer, tag)
         return None
 
@@ -145,13 +147,14 @@ class MPIBackend:
         """peer None: from any rank. Blocking: the sender's rank (in this communicator)."""
         buf = HostBuffer(t)
         source = MPI.ANY_SOURCE if peer is None else peer
+        ranks = self.ranks if peer is None else [self.ranks[peer]]
+        what = f"recv from rank {'any' if peer is None else self.ranks[peer]}"
         if async_op:
             request = self.comm.Irecv(buf.array, source, tag)
-            return Work(lambda timeout=None: self._wait("recv", request, timeout),
+            return Work(lambda timeout=None: self._wait(what, request, timeout, ranks),
                         request.Test, buf.written, [t])
         status = MPI.Status()
-        with self.watchdog.guard(f"recv from rank {'any' if peer is None else peer}",
-                                 self.timeout):
+        with self.watchdog.guard(what, self.timeout, ranks):
             self.comm.Recv(buf.array, source, tag, status)
         buf.written()
         return status.Get_source()
@@ -160,13 +163,13 @@ class MPIBackend:
     def all_gather_small(self, array, what):
         """Every rank's copy of a small host array (same size everywhere), blocking."""
         out = np.empty((self.size,) + array.shape, array.dtype)
-        with self.watchdog.guard(what, self.timeout):
+        with self.watchdog.guard(what, self.timeout, self.ranks):
             self.comm.Allgather(array, out)
         return out
 
     def objects(self, what, call, *args):
         """mpi4py's pickling collective `call` (bcast, allgather, ...) on Python objects."""
-        with self.watchdog.guard(what, self.timeout):
+        with self.watchdog.guard(what, self.timeout, self.ranks):
             return getattr(self.comm, call)(*args)
 
     def free(self):

@@ -10,7 +10,8 @@ against the group's timeout: a peer that never arrives aborts the communicator
 (ncclCommAbort) and raises DistBackendError instead of hanging.
 
 NCCL types: bool travels as uint8 (SUM and MAX as MAX, PRODUCT and MIN as MIN: OR and AND),
-int16 has no NCCL type (an error). AVG is ncclAvg.
+int16 has no NCCL type (an error). AVG is ncclAvg, or, where CuPy lacks it, a sum divided
+by the group size on the stream.
 """
 import time
 
@@ -67,16 +68,18 @@ class NCCLBackend:
         self.timeout = timeout
 
     @classmethod
-    def create(cls, mpi_comm, watchdog, timeout):
+    def create(cls, mpi_comm, ranks, watchdog, timeout):
         """Every rank of mpi_comm joins one NCCL communicator (the id travels by MPI)."""
         backends.get("cuda")  # the cuda device (CuPy's) is set up before NCCL uses it
         rank, size = mpi_comm.Get_rank(), mpi_comm.Get_size()
-        with watchdog.guard("nccl setup", timeout):
+        with watchdog.guard("nccl setup", timeout, ranks):
             uid = mpi_comm.bcast(nccl.get_unique_id() if rank == 0 else None, root=0)
         return cls(nccl.NcclCommunicator(size, uid, rank), rank, size, timeout)
 
     # -- running ---------------------------------------------------------------------
-    def _run(self, what, launch, async_op, written=(), result=()):
+    def _run(self, what, launch, async_op, written=(), after=None):
+        """NCCL calls `launch` (several: one NCCL group) on the current stream, then `after`
+        (kernels on the same stream), then an event that wait() polls."""
         stream = cupy.cuda.get_current_stream()
         if len(launch) > 1:
             nccl.groupStart()
@@ -86,6 +89,8 @@ class NCCLBackend:
         finally:
             if len(launch) > 1:
                 nccl.groupEnd()
+        if after is not None:
+            after()
         done = cupy.cuda.Event(disable_timing=True)
         done.record(stream)
 
@@ -115,6 +120,8 @@ class NCCLBackend:
 
     def _op(self, t, op):
         table = _BOOL_OPS if t._dtype.name == "bool" else _OPS
+        if op is R.AVG and table[R.AVG] is None and t._dtype.is_floating_point:
+            return nccl.NCCL_SUM  # all_reduce divides afterwards
         nccl_op = table.get(op)
         if nccl_op is None:
             raise ValueError(f"ReduceOp.{op.name} is not supported by the nccl backend for "
@@ -124,8 +131,12 @@ class NCCLBackend:
     # -- collectives -------------------------------------------------------------------
     def all_reduce(self, t, op, async_op):
         b, o = _DeviceBuffer(t), self._op(t, op)
+        def divide():  # queued on the stream after the sum, before the event
+            with no_grad():
+                (t if b.staging is None else b.staging).div_(self.size)
         return self._run("all_reduce", [lambda s: self.comm.allReduce(
-            b.ptr, b.ptr, b.count, b.type, o, s)], async_op, [b])
+            b.ptr, b.ptr, b.count, b.type, o, s)], async_op, [b],
+            divide if op is R.AVG and o == nccl.NCCL_SUM else None)
 
     def reduce(self, t, root, op, async_op):
         b, o = _DeviceBuffer(t), self._op(t, op)

@@ -8,8 +8,8 @@ def broadcast_object_list(object_list, src=None, group=None, device=None, group_
     pg = _member(group, "broadcast_object_list")
     if pg is None:
         return
-    root = group_rank(pg, src, group_src, ("src", "group_src"))
-    got = pg.checker.objects("broadcast_object_list", "bcast",
+    root = group_rank(pg, src, group_src)
+    got = pg.host.objects("broadcast_object_list", "bcast",
                              list(object_list) if pg.rank() == root else None, root)
     if len(got) != len(object_list):
         raise ValueError(f"broadcast_object_list: rank {pg.ranks[root]} sent {len(got)} objects "
@@ -25,4 +25,4 @@ def all_gather_object(object_list, obj, group=None):
     if len(object_list) != pg.size():
         raise ValueError(f"all_gather_object: object_list has {len(object_list)} entries for a "
                          f"group of {pg.size()} ranks")
-    object_list[:] = pg.checker.objects("all_gather_object", "allgather", obj)
+    object_list[:] = pg.host.objects("all_gather_object", "allgather", obj)

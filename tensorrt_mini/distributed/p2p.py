@@ -3,12 +3,12 @@ from . import checks
 from .collectives import _member, group_rank
 
 
-def _peer(tensor, pg, rank, group_rank_, names, what):
+def _peer(tensor, pg, rank, group_rank_, what):
     checks.check_tensor(tensor)
-    peer = group_rank(pg, rank, group_rank_, names)
+    peer = group_rank(pg, rank, group_rank_)
     if peer == pg.rank():
-        raise ValueError(f"Invalid {what} rank: should not be the same as the rank of the "
-                         "current process.")
+        raise ValueError(f"Invalid {what} rank: {what} rank should not be the same as the rank "
+                         "of the current process.")
     return peer
 
 
@@ -16,7 +16,7 @@ def send(tensor, dst=None, group=None, tag=0, group_dst=None):
     pg = _member(group, "send")
     if pg is None:
         return None
-    peer = _peer(tensor, pg, dst, group_dst, ("dst", "group_dst"), "destination")
+    peer = _peer(tensor, pg, dst, group_dst, "destination")
     pg.backend_for(tensor._storage.device.type).send(tensor, peer, tag, False)
 
 
@@ -24,7 +24,7 @@ def isend(tensor, dst=None, group=None, tag=0, group_dst=None):
     pg = _member(group, "isend")
     if pg is None:
         return None
-    peer = _peer(tensor, pg, dst, group_dst, ("dst", "group_dst"), "destination")
+    peer = _peer(tensor, pg, dst, group_dst, "destination")
     return pg.backend_for(tensor._storage.device.type).send(tensor, peer, tag, True)
 
 
@@ -36,7 +36,7 @@ def recv(tensor, src=None, group=None, tag=0, group_src=None):
     checks.check_tensor(tensor)
     peer = None
     if src is not None or group_src is not None:
-        peer = _peer(tensor, pg, src, group_src, ("src", "group_src"), "source")
+        peer = _peer(tensor, pg, src, group_src, "source")
     source = pg.backend_for(tensor._storage.device.type).recv(tensor, peer, tag, False)
     return pg.ranks[source]
 
@@ -48,5 +48,5 @@ def irecv(tensor, src=None, group=None, tag=0, group_src=None):
     checks.check_tensor(tensor)
     peer = None
     if src is not None or group_src is not None:
-        peer = _peer(tensor, pg, src, group_src, ("src", "group_src"), "source")
+        peer = _peer(tensor, pg, src, group_src, "source")
     return pg.backend_for(tensor._storage.device.type).recv(tensor, peer, tag, True)

@@ -25,13 +25,13 @@ _BACKEND_NAMES = {"mpi": "mpi", "gloo": "mpi", "nccl": "nccl"}
 class ProcessGroup:
     """A set of ranks and the backend that serves each device type for them."""
 
-    def __init__(self, ranks, group_rank, backends, backend_name, timeout, checker):
+    def __init__(self, ranks, group_rank, backends, backend_name, timeout, host):
         self.ranks = ranks  # global ranks, in group-rank order
         self._rank = group_rank
         self.backends = backends  # device type -> backend object
         self.backend_name = backend_name
         self.timeout = timeout
-        self.checker = checker  # a host backend for metadata (mismatch check, objects)
+        self.host = host  # its MPI backend: barrier, objects, the mismatch check, new_group
 
     def rank(self):
         return self._rank
@@ -138,11 +138,13 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     _check_rank_env("RANK", rank if rank != -1 else os.environ.get("RANK"), my_rank)
     _check_rank_env("WORLD_SIZE", world_size if world_size != -1 else os.environ.get("WORLD_SIZE"),
                     size)
+    state.watchdog = W.Watchdog(my_rank, [], world.Abort)
     # every rank learns where the others run: the watchdog names a local peer that dies
-    places = world.allgather((socket.gethostname(), os.getpid()))
+    with state.watchdog.guard("init_process_group", timeout):
+        places = world.allgather((socket.gethostname(), os.getpid()))
     here = places[my_rank][0]
-    peers = [(r, pid) for r, (host, pid) in enumerate(places) if host == here and r != my_rank]
-    state.watchdog = W.Watchdog(my_rank, peers, world.Abort)
+    state.watchdog.peers = [(r, pid) for r, (host, pid) in enumerate(places)
+                            if host == here and r != my_rank]
     state.previous_hook = W.install_excepthook(my_rank, world.Abort)
     state.debug = os.environ.get("TORCH_DISTRIBUTED_DEBUG", "").upper() == "DETAIL"
     pg = _make_group(list(range(size)), my_rank, world.Dup(), devices, timeout)
@@ -152,7 +154,7 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
 
 def _make_group(ranks, group_rank, comm, devices, timeout):
     from .mpi_backend import MPIBackend
-    host = MPIBackend(comm, state.watchdog, timeout)
+    host = MPIBackend(comm, ranks, state.watchdog, timeout)
     backends = {}
     for device, name in devices.items():
         if name == "mpi":
@@ -162,7 +164,7 @@ def _make_group(ranks, group_rank, comm, devices, timeout):
                 raise RuntimeError("the nccl backend needs CuPy with NCCL (pip install "
                                    "nvidia-nccl-cu13) and a GPU")
             from .nccl_backend import NCCLBackend
-            backends[device] = NCCLBackend.create(comm, state.watchdog, timeout)
+            backends[device] = NCCLBackend.create(comm, ranks, state.watchdog, timeout)
     names = sorted(set(devices.values()))
     label = names[0] if len(names) == 1 else ",".join(f"{d}:{n}" for d, n in devices.items())
     return ProcessGroup(ranks, group_rank, backends, label, timeout, host)
@@ -183,7 +185,7 @@ def new_group(ranks=None, timeout=None, backend=None, pg_options=None,
     devices = ({d: "mpi" if b.name == "mpi" else "nccl" for d, b in world.backends.items()}
                if backend is None else parse_backend(backend))
     MPI = state.mpi
-    comm = world.checker.comm.Split(0 if me in ranks else MPI.UNDEFINED, me)
+    comm = world.host.comm.Split(0 if me in ranks else MPI.UNDEFINED, me)
     if me not in ranks:
         return GroupMember.NON_GROUP_MEMBER
     pg = _make_group(ranks, ranks.index(me), comm, devices, timeout or world.timeout)
@@ -196,7 +198,7 @@ def destroy_process_group(group=None):
     world = default_group()
     if group is None or group is world:
         for pg in state.groups:
-            for backend in set(pg.backends.values()) | {pg.checker}:
+            for backend in set(pg.backends.values()) | {pg.host}:
                 backend.free()
         state.groups = []
         state.world = GroupMember.WORLD = None
@@ -205,7 +207,7 @@ def destroy_process_group(group=None):
         return
     if group is GroupMember.NON_GROUP_MEMBER:
         return
-    for backend in set(group.backends.values()) | {group.checker}:
+    for backend in set(group.backends.values()) | {group.host}:
         backend.free()
     state.groups.remove(group)
 

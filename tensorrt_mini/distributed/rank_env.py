@@ -83,11 +83,12 @@ def main(argv=None):
         print(__doc__)
         return 0 if argv else 2
     set_rank_environment(os.environ)
-    parent = os.getpid()
-    pid = os.fork()
-    if pid:
-        return _watch_child(pid, os.environ["RANK"])
-    _die_with(parent)
+    if hasattr(os, "fork"):  # POSIX: the rank runs in a child this process watches
+        parent = os.getpid()
+        pid = os.fork()
+        if pid:
+            return _watch_child(pid, os.environ["RANK"])
+        _die_with(parent)
     if argv[0] == "-m":
         sys.argv = argv[1:]
         runpy.run_module(argv[1], run_name="__main__", alter_sys=True)

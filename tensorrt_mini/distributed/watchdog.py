@@ -55,14 +55,17 @@ class Watchdog:
                                         daemon=True)
         self._thread.start()
 
-    def guard(self, what, timeout):
-        """A context manager for one blocking wait of at most timeout (a timedelta)."""
-        return _Guard(self, what, timeout)
+    def guard(self, what, timeout, ranks=None):
+        """A context manager for one blocking wait of at most timeout (a timedelta) on the
+        global ranks `ranks` (None: every rank); only their deaths fail it (a rank outside
+        a group may have finished and gone)."""
+        return _Guard(self, what, timeout, ranks)
 
-    def _enter(self, what, timeout):
+    def _enter(self, what, timeout, ranks):
         with self._lock:
             self._next += 1
-            self._waits[self._next] = (what, time.monotonic() + timeout.total_seconds(), timeout)
+            self._waits[self._next] = (what, time.monotonic() + timeout.total_seconds(),
+                                       timeout, None if ranks is None else set(ranks))
             return self._next
 
     def _leave(self, token):
@@ -78,16 +81,18 @@ class Watchdog:
                 waits = list(self._waits.values())
             if not waits:
                 continue
-            what, deadline, timeout = waits[0]
-            dead = [(r, pid) for r, pid in self.peers if process_gone(pid)]
-            if dead:
-                names = ", ".join(f"rank {r} (pid {pid})" for r, pid in dead)
-                self._fail(f"{what}: {names} is no longer running (it exited or was killed)")
+            gone = [(r, pid) for r, pid in self.peers if process_gone(pid)]
             now = time.monotonic()
-            for what, deadline, timeout in waits:
+            for what, deadline, timeout, ranks in waits:
+                dead = [(r, pid) for r, pid in gone if ranks is None or r in ranks]
+                if dead:
+                    names = ", ".join(f"rank {r} (pid {pid})" for r, pid in dead)
+                    return self._fail(f"{what}: {names} is no longer running (it exited or "
+                                      "was killed)")
                 if now > deadline:
-                    self._fail(f"{what} timed out after {timeout}: a peer rank did not reach "
-                               "the same collective (it hangs, or it called another one)")
+                    return self._fail(f"{what} timed out after {timeout}: a peer rank did not "
+                                      "reach the same collective (it hangs, or it called "
+                                      "another one)")
 
     def _fail(self, message):
         sys.stderr.write(f"[tm.distributed] rank {self.rank}: DistBackendError: {message}; "
@@ -98,13 +103,13 @@ class Watchdog:
 
 
 class _Guard:
-    __slots__ = ("dog", "what", "timeout", "token")
+    __slots__ = ("dog", "what", "timeout", "ranks", "token")
 
-    def __init__(self, dog, what, timeout):
-        self.dog, self.what, self.timeout = dog, what, timeout
+    def __init__(self, dog, what, timeout, ranks):
+        self.dog, self.what, self.timeout, self.ranks = dog, what, timeout, ranks
 
     def __enter__(self):
-        self.token = self.dog._enter(self.what, self.timeout)
+        self.token = self.dog._enter(self.what, self.timeout, self.ranks)
 
     def __exit__(self, *exc):
         self.dog._leave(self.token)

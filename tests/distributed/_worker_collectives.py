@@ -19,7 +19,7 @@ checked = 0
 
 def host(t):
     return np.array(t.cpu().float().tolist() if t.dtype in (tm.float16, tm.bfloat16)
-                    else t.cpu().tolist())
+                    else t.cpu().tolist()).reshape(tuple(t.shape))
 
 
 def same(t, want, what, tol=0.0):
@@ -134,6 +134,16 @@ t = tm.zeros(3, dtype=tm.int32, device=DEVICE)
 dist.reduce_scatter_tensor(t, tensor(R, (N * 3,), tm.int32), op=dist.ReduceOp.MAX)
 same(t, np.max(every((N * 3,), tm.int32), 0)[R * 3:R * 3 + 3], "reduce_scatter_tensor")
 
+outs = [tm.zeros(3, 1, device=DEVICE).t() for _ in range(N)]  # async, into non-contiguous
+work = dist.all_gather(outs, tensor(R, (1, 3), tm.float32), async_op=True)
+work.wait()
+for r in range(N):
+    same(outs[r], data(r, (1, 3), tm.float32), "all_gather async")
+empty = tm.zeros(0, 3, device=DEVICE)  # size 0: nothing to move, still a collective
+dist.all_reduce(empty)
+dist.broadcast(empty, src=0)
+same(empty, np.zeros((0, 3)), "all_reduce size 0")
+
 # -- all_to_all_single: equal parts, then uneven splits -----------------------------
 inp = tensor(R, (N * 2, 3), tm.float32)
 out = tm.zeros(N * 2, 3, device=DEVICE)
@@ -198,4 +208,5 @@ checked += 2
 dist.barrier()
 dist.destroy_process_group()
 assert not dist.is_initialized()
-print(f"CHECKED {checked} rank {R}", flush=True)
+sys.stdout.write(f"CHECKED {checked} rank {R}\n")  # one write: ranks share the pipe
+sys.stdout.flush()

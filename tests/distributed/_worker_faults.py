@@ -20,4 +20,5 @@ if rank == 1:
     if sys.argv[1] == "shape":
         x = tm.ones(5)
 dist.all_reduce(x)
-print("FINISHED", rank, flush=True)
+sys.stdout.write(f"FINISHED {rank}\n")
+sys.stdout.flush()

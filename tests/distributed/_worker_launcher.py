@@ -2,9 +2,10 @@
 import os
 import sys
 
-print("RANKENV", " ".join(os.environ[k] for k in ("RANK", "LOCAL_RANK", "WORLD_SIZE",
-                                                  "LOCAL_WORLD_SIZE", "MASTER_ADDR",
-                                                  "MASTER_PORT")),
-      __name__, " ".join(sys.argv[1:]), flush=True)
+seen = " ".join(os.environ[k] for k in ("RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE",
+                                       "MASTER_ADDR", "MASTER_PORT"))
+# one write per line: the ranks share mpiexec's pipe (print writes piece by piece unbuffered)
+sys.stdout.write(f"RANKENV {seen} {__name__} {' '.join(sys.argv[1:])}\n")
+sys.stdout.flush()
 if sys.argv[1:] == ["--fail"] and os.environ["RANK"] == "1":
     sys.exit(3)

@@ -15,9 +15,11 @@ def test_four_cpu_ranks_through_the_launcher(mpi_job):
     _checked(mpi_job(["_worker_collectives.py", "cpu"], launcher=True, n=4), 4)
 
 
-def test_two_ranks_with_cuda_tensors_under_plain_mpiexec(mpi_job):
-    # backend mpi with cuda tensors: staged through the host (the simulator here)
+def test_two_ranks_with_cuda_tensors_and_the_mismatch_check_under_plain_mpiexec(mpi_job):
+    # backend mpi with cuda tensors: staged through the host (the simulator here); with the
+    # mismatch check on, which must pass every matching collective
     from tensorrt_mini.backends import cuda_runtime
     if not cuda_runtime.is_available():
         pytest.skip("no cuda device, simulated or real")
-    _checked(mpi_job(["_worker_collectives.py", "cuda"], env={"NUMBA_ENABLE_CUDASIM": "1"}), 2)
+    _checked(mpi_job(["_worker_collectives.py", "cuda"],
+                     env={"NUMBA_ENABLE_CUDASIM": "1", "TORCH_DISTRIBUTED_DEBUG": "DETAIL"}), 2)

@@ -8,9 +8,9 @@ from tensorrt_mini.distributed import run
 
 def test_starts_n_ranks_with_torchs_variables_and_fails_with_a_rank(mpi_job):
     # one job: every rank prints what it sees, then rank 1 exits with status 3
-    proc = mpi_job(["_worker_launcher.py", "--fail"], launcher=True, n=3)
+    proc = mpi_job(["_worker_launcher.py", "--fail"], launcher=True, n=2)
     lines = sorted(line for line in proc.stdout.splitlines() if line.startswith("RANKENV"))
-    assert lines == [f"RANKENV {r} {r} 3 3 127.0.0.1 29500 __main__ --fail" for r in range(3)], \
+    assert lines == [f"RANKENV {r} {r} 2 2 127.0.0.1 29500 __main__ --fail" for r in range(2)], \
         proc.stdout + proc.stderr[-3000:]
     assert proc.returncode != 0
     assert "tensorrt_mini.distributed.run: the job failed" in proc.stderr

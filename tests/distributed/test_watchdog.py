@@ -44,3 +44,48 @@ def test_process_gone():
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
     assert process_gone(child.pid)
+
+
+def _dead_pid():
+    import subprocess
+    import sys
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def _watch(dog, guard, seconds):
+    """Sleep inside the guard (a blocking call stand-in) until the dog aborts or time is up."""
+    with guard:
+        end = time.monotonic() + seconds
+        while not dog.aborted and time.monotonic() < end:
+            time.sleep(0.02)
+
+
+class _Dog:
+    def __init__(self, peers):
+        import datetime
+        from tensorrt_mini.distributed.watchdog import Watchdog
+        self.aborted = []
+        self.watchdog = Watchdog(0, peers, self.aborted.append)
+        self.delta = datetime.timedelta
+
+
+def test_watchdog_names_a_dead_peer_of_the_wait_only(capsys):
+    d = _Dog([(1, _dead_pid()), (2, __import__("os").getpid())])
+    _watch(d, d.watchdog.guard("all_reduce", d.delta(seconds=30), ranks=[0, 2]), 0.5)
+    assert d.aborted == []  # rank 1 is not in this group: its end is not this wait's fault
+    _watch(d, d.watchdog.guard("all_reduce", d.delta(seconds=30)), 5)
+    assert d.aborted == [1]
+    err = capsys.readouterr().err
+    assert "rank 0: DistBackendError: all_reduce: rank 1 (pid" in err
+    assert "is no longer running" in err
+    d.watchdog.stop()
+
+
+def test_watchdog_timeout():
+    d = _Dog([])
+    started = time.monotonic()
+    _watch(d, d.watchdog.guard("broadcast", d.delta(seconds=0.3)), 5)
+    assert d.aborted == [1] and time.monotonic() - started < 3
+    d.watchdog.stop()
