@@ -6,8 +6,9 @@ from contextlib import contextmanager
 
 from ... import distributed as dist
 from ..._tensor import Tensor
+from ...ops.joining import cat
 from ...autograd.graph import AccumulateGrad, edge
-from ...autograd.grad_mode import is_grad_enabled
+from ...autograd.grad_mode import is_grad_enabled, no_grad
 from ..module import Module
 from .buckets import byte_caps
 from .reducer import Reducer
@@ -50,7 +51,6 @@ class DistributedDataParallel(Module):
         self.gradient_as_bucket_view = gradient_as_bucket_view
         self.static_graph = static_graph
         self.require_backward_grad_sync = True
-        self.require_forward_param_sync = True
         caps = byte_caps(bucket_cap_mb)
         self.bucket_bytes_cap = caps[1]
         if init_sync:
@@ -65,11 +65,24 @@ class DistributedDataParallel(Module):
         return dist.get_global_rank(self.process_group, 0)
 
     def _sync_from_rank0(self, tensors):
-        if dist.get_world_size(self.process_group) == 1:
+        """Rank 0's values into `tensors`: one broadcast per dtype and device, of their
+        values laid end to end (a model's many small buffers in one message)."""
+        if dist.get_world_size(self.process_group) == 1 or not tensors:
             return
         src = self._source_rank()
+        receiving = dist.get_rank() != src
+        kinds = {}
         for t in tensors:
-            dist.broadcast(t.detach(), src=src, group=self.process_group)
+            kinds.setdefault((t.dtype, t.device), []).append(t.detach())
+        with no_grad():
+            for group in kinds.values():
+                flat = cat([t.reshape(-1) for t in group])
+                dist.broadcast(flat, src=src, group=self.process_group)
+                if receiving:
+                    offset = 0
+                    for t in group:
+                        t.copy_(flat[offset:offset + t.numel()].view(t.shape))
+                        offset += t.numel()
 
     def forward(self, *inputs, **kwargs):
         if self.broadcast_buffers:
