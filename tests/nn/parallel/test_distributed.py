@@ -5,6 +5,7 @@ ddp_checks.py; each is reported as its own test."""
 import importlib.util
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -32,16 +33,23 @@ def outcomes(request, tmp_path_factory):
     world = request.param
     out = tmp_path_factory.mktemp(f"ddp{world}")
     env = dict(os.environ, PYTHONPATH=ROOT)
-    run = subprocess.run([sys.executable, "-m", "tensorrt_mini.distributed.run",
-                          "--nproc-per-node", str(world), os.path.join(HERE, "ddp_checks.py"),
-                          str(out)],
-                         env=env, capture_output=True, text=True, timeout=LAUNCH_TIMEOUT_S)
+    job = subprocess.Popen([sys.executable, "-m", "tensorrt_mini.distributed.run",
+                            "--nproc-per-node", str(world),
+                            os.path.join(HERE, "ddp_checks.py"), str(out)],
+                           env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           start_new_session=True)
+    try:
+        _, stderr = job.communicate(timeout=LAUNCH_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(job.pid, signal.SIGKILL)  # the launcher, mpiexec and every rank
+        _, stderr = job.communicate()
+        pytest.fail(f"the {world}-rank job ran past {LAUNCH_TIMEOUT_S} s:\n{stderr[-3000:]}")
     ranks = {}
     for r in range(world):
         path = out / f"rank{r}.json"
-        assert path.exists(), f"rank {r} wrote nothing (rc {run.returncode}):\n{run.stderr[-3000:]}"
+        assert path.exists(), f"rank {r} wrote nothing (rc {job.returncode}):\n{stderr[-3000:]}"
         ranks[r] = json.loads(path.read_text())
-    return out, ranks
+    return out, ranks, (job.returncode, stderr)
 
 
 @pytest.mark.parametrize("check", [fn.__name__ for fn in
@@ -53,8 +61,13 @@ def test_ddp(outcomes, check):
         assert results.get(check) == "ok", f"rank {rank}: {results.get(check)}"
 
 
+def test_the_job_ends_cleanly(outcomes):
+    code, stderr = outcomes[2]
+    assert code == 0, stderr[-3000:]
+
+
 def test_the_example_script_ends_where_one_process_does(outcomes):
-    out, ranks = outcomes
+    out, ranks, _ = outcomes
     for rank, results in ranks.items():
         assert results["example"] == "ok", f"rank {rank}: {results['example']}"
     example = _load("ddp_train", EXAMPLE)
