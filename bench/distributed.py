@@ -6,7 +6,7 @@ Data-parallel communication on cpu ranks, in one run:
   installed, torch.distributed's gloo backend over localhost, on each world size;
 - DistributedDataParallel's step time on 2 ranks for an MLP of 12.6 M parameters, against
   the same step without DDP (compute alone) and against the all-reduce of all its
-  gradients alone (what the step would add without overlap).
+  gradients alone (what the step would add without overlap); torch's DDP on gloo beside.
 
 Bus bandwidth is nccl-tests' figure: algbw = bytes / time, busbw = algbw * 2(n-1)/n, the
 time being the slowest rank's mean over the repeats. Each rank writes its figures to a
@@ -102,33 +102,37 @@ def all_reduce_rank(lib, args):
 
 def ddp_rank(lib, args):
     xp, nn = lib.xp, lib.xp.nn
-    xp.manual_seed(0)
-    layers = []
-    for a, b in zip(MLP_WIDTHS, MLP_WIDTHS[1:]):
-        layers += [nn.Linear(a, b), nn.ReLU()]
-    model = nn.Sequential(*layers[:-1])
-    params = sum(p.numel() for p in model.parameters())
+
+    def build():
+        xp.manual_seed(0)
+        layers = []
+        for a, b in zip(MLP_WIDTHS, MLP_WIDTHS[1:]):
+            layers += [nn.Linear(a, b), nn.ReLU()]
+        return nn.Sequential(*layers[:-1])
+
     x, y = xp.randn(DDP_BATCH, MLP_WIDTHS[0]), xp.randn(DDP_BATCH, MLP_WIDTHS[-1])
 
-    def stepper(net):
+    def median_step(net):
         opt = xp.optim.SGD(net.parameters(), lr=1e-3)
 
         def step():
             opt.zero_grad()
             ((net(x) - y) ** 2).mean().backward()
             opt.step()
-        return step
+        count = 3 if args.quick else 10
+        return statistics.median(lib.timed(step, count) for _ in range(3))
 
-    count = 3 if args.quick else 10
-    compute = [lib.timed(stepper(model), count) for _ in range(3)]
-    ddp_model = nn.parallel.DistributedDataParallel(model)
-    ddp = [lib.timed(stepper(ddp_model), count) for _ in range(3)]
+    model = build()
+    params = sum(p.numel() for p in model.parameters())
+    compute = median_step(model)
+    ddp = median_step(nn.parallel.DistributedDataParallel(build()))
+    as_view = median_step(nn.parallel.DistributedDataParallel(build(),
+                                                              gradient_as_bucket_view=True))
     flat = xp.zeros(params)
-    comm = [lib.timed(lambda: lib.dist.all_reduce(flat), count) for _ in range(3)]
+    comm = statistics.median(lib.timed(lambda: lib.dist.all_reduce(flat), 5) for _ in range(3))
     return dict(parameters=params, batch_per_rank=DDP_BATCH, widths=MLP_WIDTHS,
-                compute_s=statistics.median(compute), ddp_s=statistics.median(ddp),
-                all_reduce_s=statistics.median(comm),
-                ratio=statistics.median(ddp) / statistics.median(compute))
+                compute_s=compute, ddp_s=ddp, ratio=ddp / compute, as_view_s=as_view,
+                as_view_ratio=as_view / compute, all_reduce_s=comm)
 
 
 def rank_main(args):
@@ -174,8 +178,8 @@ def run_all(args):
     libs = ["tm"] + (["torch-gloo"] if torch_available() else [])
     plan = [] if args.only == "ddp" else \
         [("all_reduce", lib, world) for world in args.ranks for lib in libs]
-    plan += [] if args.only == "all_reduce" else [("ddp", "tm", 2)]
-    results = dict(all_reduce=[], ddp=None, errors=[])
+    plan += [] if args.only == "all_reduce" else [("ddp", lib, 2) for lib in libs]
+    results = dict(all_reduce=[], ddp=[], errors=[])
     progress = Progress(len(plan))
     with tempfile.TemporaryDirectory() as tmp:
         for i, (worker, lib, world) in enumerate(plan):
@@ -191,7 +195,7 @@ def run_all(args):
                 results["all_reduce"].append(dict(lib=lib, ranks=world, rows=data,
                                                   other_cpu_pct=noise))
             else:
-                results["ddp"] = dict(data, ranks=world, other_cpu_pct=noise)
+                results["ddp"].append(dict(data, lib=lib, ranks=world, other_cpu_pct=noise))
             progress.advance()
     progress.close()
     return results
@@ -209,12 +213,14 @@ def table(results):
             gloo_bw = gloo_rows[i]["busbw_GBps"] if gloo_rows else None
             ratio = f"{tm_bw / gloo_bw:8.2f}" if tm_bw and gloo_bw else f"{'-':>8}"
             lines.append(f"{human(row['bytes']):>9} {num(tm_bw):>10} {num(gloo_bw):>10} {ratio}")
-    d = results["ddp"]
-    if d:
-        lines.append(f"\nDDP step, {d['parameters'] / 1e6:.1f} M-parameter MLP, batch "
-                     f"{d['batch_per_rank']} per rank, {d['ranks']} cpu ranks (one thread each)")
+    for d in results["ddp"]:
+        lines.append(f"\nDDP step ({d['lib']}), {d['parameters'] / 1e6:.1f} M-parameter MLP, "
+                     f"batch {d['batch_per_rank']} per rank, {d['ranks']} cpu ranks (one thread "
+                     "each)")
         lines.append(f"  compute alone {d['compute_s'] * 1e3:8.1f} ms")
         lines.append(f"  DDP step      {d['ddp_s'] * 1e3:8.1f} ms   ({d['ratio']:.2f}x compute)")
+        lines.append(f"  DDP step, gradient_as_bucket_view {d['as_view_s'] * 1e3:8.1f} ms   "
+                     f"({d['as_view_ratio']:.2f}x compute)")
         lines.append(f"  all-reduce of every gradient alone {d['all_reduce_s'] * 1e3:.1f} ms "
                      f"(without overlap the step would take about "
                      f"{(d['compute_s'] + d['all_reduce_s']) / d['compute_s']:.2f}x compute)")
@@ -252,7 +258,8 @@ def main(argv=None):
     results = run_all(args)
     print(table(results))
     date = datetime.date.today().isoformat()
-    path = RESULTS / f"distributed-cpu-{date}{'-quick' if args.quick else ''}.json"
+    tags = ("-" + args.only if args.only else "") + ("-quick" if args.quick else "")
+    path = RESULTS / f"distributed-cpu-{date}{tags}.json"
     write_json(path, machine=dict(cpu_model=cpu_model(), cpus_usable=usable_cpus(),
                                   load_average=os.getloadavg(), git=git_state()),
                wall_s=round(time.time() - started, 1), **results)
