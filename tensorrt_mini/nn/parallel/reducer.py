@@ -43,7 +43,8 @@ class Reducer:
         for bucket in self.buckets:
             for p, view in zip(bucket.params, bucket.views):
                 self.slot[id(p)] = (bucket, view)
-        self.handles = [p.register_post_accumulate_grad_hook(self._hook) for p in params]
+        for p in params:
+            p.register_post_accumulate_grad_hook(self._hook)
         self.expecting = False  # a synchronising forward ran; its backward is due
         self.ready = set()  # ids of the parameters whose gradients are in their buckets
         self.used = set()  # ids of those that received a gradient in this backward
@@ -112,7 +113,8 @@ class Reducer:
     def _finish(self):
         used_anywhere = None
         if self.find_unused:
-            flags = tensor([int(id(p) in self.used) for p in self.params], dtype=int32)
+            flags = tensor([int(id(p) in self.used) for p in self.params], dtype=int32,
+                           device=self.params[0].device)  # NCCL groups reduce cuda only
             dist.all_reduce(flags, group=self.group)
             used_anywhere = flags.tolist()
         for bucket in self.buckets:
@@ -127,7 +129,3 @@ class Reducer:
                 p.grad = view if self.as_view else view.clone()
         self.expecting = False
         self.ready.clear()
-
-    def remove_hooks(self):
-        for handle in self.handles:
-            handle.remove()
