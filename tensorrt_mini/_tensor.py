@@ -22,8 +22,10 @@ class Tensor:
     # _custom_view, why an autograd.Function output that is a view may not be written in
     # place; _view_version, the storage version a view's grad_fn was made at;
     # _grad_acc, a leaf's AccumulateGrad (weakly); _hooks, a leaf's hooks
+    # _post_acc_hooks, a leaf's hooks run after its gradient is accumulated into .grad
     __slots__ = ("_storage", "_shape", "_stride", "_offset", "_dtype", "_requires_grad",
                  "_grad", "grad_fn", "_retains_grad", "_base", "_port", "_custom_view",
+                 "_post_acc_hooks",
                  "_view_version", "_grad_acc", "_hooks", "__weakref__")
 
     # --- metadata ----------------------------------------------------------------------

@@ -12,7 +12,7 @@ import threading
 
 from ..ops.dispatch import GradMode
 from .graph import AccumulateGrad, grad_edge
-from .hooks import run_hooks
+from .hooks import run_hooks, run_post_accumulate_hooks
 
 _grad_lock = threading.Lock()
 
@@ -69,6 +69,9 @@ def execute(roots, grads, retain_graph, capture=None, create_graph=False):
                         g = run_hooks(hooks, g)
                         handed.add(g._storage)
                     _sink(node.variable, g, handed, capture, create_graph)
+                    post = getattr(node.variable, "_post_acc_hooks", None)
+                    if post and capture is None:  # autograd.grad accumulates nothing
+                        run_post_accumulate_hooks(post, node.variable)
                 continue
             before_hooks = g
             if node._hooks and g is not None:

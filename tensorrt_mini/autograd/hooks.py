@@ -1,5 +1,7 @@
 """Tensor.register_hook: functions called with a tensor's gradient during backward, which
-may return a replacement, and the handle that removes one.
+may return a replacement, and the handle that removes one. Tensor.
+register_post_accumulate_grad_hook: functions called with a leaf once backward has
+accumulated its gradient into .grad (what DistributedDataParallel starts a reduction from).
 
 A leaf keeps its hooks (they run on the total gradient, before it is accumulated into
 .grad); any other tensor's hooks live on the node its gradient enters the graph at, so a
@@ -48,6 +50,27 @@ def register_hook(tensor, hook):
     handle = RemovableHandle(hooks)
     hooks[handle.id] = hook
     return handle
+
+
+def register_post_accumulate_grad_hook(tensor, hook):
+    if not tensor._requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if grad_edge(tensor) is not None:
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+    hooks = getattr(tensor, "_post_acc_hooks", None)
+    if hooks is None:
+        hooks = tensor._post_acc_hooks = {}
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
+
+
+def run_post_accumulate_hooks(hooks, tensor):
+    """Each hook called with the leaf whose .grad now holds this backward's gradient."""
+    for hook in list(hooks.values()):
+        result = hook(tensor)
+        if result is not None:
+            raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")
 
 
 def run_hooks(hooks, grad):

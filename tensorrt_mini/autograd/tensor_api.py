@@ -1,4 +1,5 @@
-"""The autograd methods of Tensor: backward, retain_grad, retains_grad, register_hook."""
+"""The autograd methods of Tensor: backward, retain_grad, retains_grad, register_hook,
+register_post_accumulate_grad_hook."""
 from .._tensor import Tensor
 from . import api, hooks
 from .graph import grad_edge
@@ -18,5 +19,6 @@ def _retain_grad(self):
 
 Tensor.backward = _backward
 Tensor.register_hook = hooks.register_hook
+Tensor.register_post_accumulate_grad_hook = hooks.register_post_accumulate_grad_hook
 Tensor.retain_grad = _retain_grad
 Tensor.retains_grad = property(lambda self: self._retains_grad)

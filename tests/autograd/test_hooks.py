@@ -201,3 +201,36 @@ def test_a_hook_must_return_a_tensor_or_none():
     x.register_hook(lambda g: 3.0)
     with pytest.raises(TypeError, match=str(expected.value)):
         (x * 2).sum().backward()
+
+
+def test_post_accumulate_grad_hooks_see_the_accumulated_grad_in_backward_only():
+    torch = needs_torch()
+    logs = []
+    for lib, (x, _) in ((tm, pair()), (torch, pair()[::-1])):
+        log = []
+        x.grad = lib.ones(2)
+        x.register_post_accumulate_grad_hook(lambda t, log=log: log.append(t.grad.tolist()))
+        handle = x.register_post_accumulate_grad_hook(lambda t, log=log: log.append("removed"))
+        handle.remove()
+        (x * x + x).sum().backward()  # x appears twice: one accumulation, one call
+        lib.autograd.grad((x * 3).sum(), x)  # accumulates nothing, calls nothing
+        (x * 2).sum().backward()
+        logs.append(log)
+    assert logs[0] == logs[1] == [[4.0, 6.0], [6.0, 8.0]]
+
+
+def test_post_accumulate_grad_hooks_only_on_leaves_that_need_a_gradient():
+    torch = needs_torch()
+    for make in (lambda lib: lib.ones(2) * lib.ones(2, requires_grad=True),
+                 lambda lib: lib.ones(2)):
+        with pytest.raises(RuntimeError) as expected:
+            make(torch).register_post_accumulate_grad_hook(lambda t: None)
+        with pytest.raises(RuntimeError, match=str(expected.value)):
+            make(tm).register_post_accumulate_grad_hook(lambda t: None)
+    messages = []
+    for x in pair():
+        x.register_post_accumulate_grad_hook(lambda t: 5)
+        with pytest.raises(TypeError) as raised:
+            (x * 2).sum().backward()
+        messages.append(str(raised.value))
+    assert messages[0] == messages[1]
