@@ -25,7 +25,18 @@ def explain(input, savefig=None, width=80):
     with savefig="file.png" the same picture is also written as a PNG (needs matplotlib)."""
     explanation = Explanation(input, width)
     if savefig is not None:
-        # matplotlib is optional (the `bench` extra): imported only when a PNG is asked for
-        from .figure import save
-        save(explanation, savefig)
+        save_png(explanation, savefig)
     return explanation
+
+
+def save_png(explanation, path):
+    # matplotlib is optional (the `bench` extra): imported only when a PNG is asked for
+    try:
+        from .figure import save
+    except ImportError as e:
+        if not (e.name or "").startswith("matplotlib"):
+            raise
+        raise ImportError("tm.explain(..., savefig=...) draws the PNG with matplotlib, which "
+                          "is not installed: pip install matplotlib (or the `bench` extra, "
+                          "tensorrt_mini[bench])") from e
+    save(explanation, path)

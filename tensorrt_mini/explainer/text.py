@@ -4,7 +4,7 @@ import math
 
 INDEX_NAMES = "ijklmn"
 GAP = "..."  # stands for storage cells left out of a long storage
-LEGEND = "storage (view: the first element that reads the cell, '.' if none):"
+LEGEND = "storage (view: the first element reading the cell):"
 LABEL_WIDTH = 8  # "  value " and its siblings
 
 
@@ -51,7 +51,7 @@ def reading(vm, width):
     if not vm.numel:
         return "reading order: none (the view has no elements)"
     distinct = len(vm.times_read)
-    intro = (f"reading order ({vm.numel} {plural(vm.numel, 'element')}, {distinct} distinct "
+    intro = (f"reading order ({vm.numel} {plural(vm.numel, 'element')}, {distinct} "
              f"{plural(distinct, 'cell')}): ")
     for kept in range(min(vm.numel, width), 0, -1):
         listed = cell_list(vm.order, kept)
