@@ -2,6 +2,7 @@
 reading order it prints are checked against the same view built in torch over a storage
 numbered 0, 1, 2, ... (so each element's value is the cell it reads)."""
 import itertools
+from pathlib import Path
 import re
 import sys
 
@@ -178,7 +179,6 @@ def test_savefig_without_matplotlib_names_the_extra(monkeypatch, tmp_path):
 
 
 def test_the_readme_shows_what_explain_prints():
-    from pathlib import Path
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     section = readme.split("## Seeing a layout: tm.explain")[1].split("\n## ")[0]
     shown = re.search(r"```text\n(.*?)```", section, re.S).group(1)

@@ -5,6 +5,7 @@ lesson's random draws were unseeded, so after a random cell the test checks the 
 range and then writes the lesson's values into the tensor, so that every later cell must
 reproduce the lesson's printed arithmetic exactly.
 """
+import io
 import os
 import subprocess
 import sys
@@ -86,7 +87,6 @@ def test_main_job_without_a_usable_gpu_says_so_in_one_line():
 
 
 def test_walkthrough_draws_the_layout_at_the_storage_stride_and_t_cells():
-    import io
     from tensorrt_mini.__main__ import walkthrough
     out = io.StringIO()
     walkthrough("cpu", out=out)
