@@ -257,7 +257,10 @@ def _pair(x, xl, y, yl, keep):
         out = _reshaped(a, [k]).mul(_reshaped(b, [k])).sum()
         return _reshaped(out, bshape + xs + ys), batch + x_own + y_own
     a = _reshaped(_expanded(a, bshape + list(a._shape[len(batch):])), bshape + [m, k])
-    b = _reshaped(_expanded(b, bshape + list(b._shape[len(batch):])), bshape + [k, n])
+    # (an outer product without a batch broadcasts (m, 1) with (n,), which the
+    # elementwise kernels run faster than with (1, n))
+    b_shape = [n] if not summed and not bshape else bshape + [k, n]
+    b = _reshaped(_expanded(b, bshape + list(b._shape[len(batch):])), b_shape)
     # nothing summed: an outer product per batch, elementwise (a matmul of k = 1 would
     # run one tiny BLAS call per batch element, and refuse bool)
     out = a.mul(b) if not summed else a.matmul(b)
