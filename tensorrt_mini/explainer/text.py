@@ -50,7 +50,7 @@ def contiguity(vm):
 def reading(vm, width):
     if not vm.numel:
         return "reading order: none (the view has no elements)"
-    distinct = len(vm.times_read)
+    distinct = vm.distinct
     intro = (f"reading order ({vm.numel} {plural(vm.numel, 'element')}, {distinct} "
              f"{plural(distinct, 'cell')}): ")
     for kept in range(min(vm.numel, width), 0, -1):
@@ -93,7 +93,7 @@ def with_gaps(cells):
 
 def table_rows(vm, columns):
     rows = {"cell": [], "value": [], "view": []}
-    many = any(vm.times_read.get(c, 0) > 1 for c in columns if c is not None)
+    many = any(vm.reader(c)[1] > 1 for c in columns if c is not None)
     if many:
         rows["reads"] = []
     for cell in columns:
@@ -108,9 +108,8 @@ def table_rows(vm, columns):
 def column(vm, cell):
     if cell is None:
         return [GAP] * 4
-    reader = vm.first_reader.get(cell)
+    reader, times = vm.reader(cell)
     mark = "." if reader is None else index_text(vm.index_of(reader))
-    times = vm.times_read.get(cell, 0)
     return [str(cell), value_text(vm.values[cell]), mark, f"x{times}" if times else ""]
 
 

@@ -20,17 +20,30 @@ class ViewMap:
         self.contiguous = t.is_contiguous()
         self.values = t.untyped_storage().tolist()  # a cuda storage comes to the host here
         self.order = reading_order(self.shape, self.strides, self.offset)
-        cells, first, counts = np.unique(self.order, return_index=True, return_counts=True)
-        # the first element (in reading order) that reads each cell, and how many do
-        self.first_reader = dict(zip(cells.tolist(), first.tolist()))
-        self.times_read = dict(zip(cells.tolist(), counts.tolist()))
+        # the cells read (sorted), the first element (in reading order) that reads each,
+        # and how many do; kept as arrays, as a view may read millions of cells
+        self._cells, self._first, self._counts = np.unique(self.order, return_index=True,
+                                                           return_counts=True)
         # each cell read once, in the order the view first reads it (an expanded view
         # reads few cells many times)
-        self.cells_read = cells[np.argsort(first)].tolist()
+        self.cells_read = self._cells[np.argsort(self._first, kind="stable")]
 
     @property
     def numel(self):
         return self.order.size
+
+    @property
+    def distinct(self):
+        """How many cells the view reads."""
+        return self._cells.size
+
+    def reader(self, cell):
+        """(the position in reading order of the first element that reads `cell`, or None;
+        how many elements read it)."""
+        at = int(np.searchsorted(self._cells, cell))
+        if at == self._cells.size or self._cells[at] != cell:
+            return None, 0
+        return int(self._first[at]), int(self._counts[at])
 
     def index_of(self, position):
         """The index tuple of the view's element at `position` in reading order."""
@@ -55,9 +68,9 @@ class ViewMap:
 
     def _read_from_both_ends(self):
         cells = self.cells_read
-        for i in range((len(cells) + 1) // 2):
-            yield cells[i]
-            yield cells[-1 - i]
+        for i in range((cells.size + 1) // 2):
+            yield int(cells[i])
+            yield int(cells[-1 - i])
 
     def _nearest_offset(self, n):
         for distance in range(n):
