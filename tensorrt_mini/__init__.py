@@ -50,6 +50,7 @@ from .ops.views import (as_strided, broadcast_tensors, broadcast_to, chunk, diag
                         flatten, hsplit, movedim, narrow, permute, reshape, select, split, squeeze,
                         t, tensor_split, transpose, unbind, unflatten, unsqueeze, vsplit)
 from .printing import set_printoptions
+from .explainer import explain
 from .ops.sampling import bernoulli, multinomial
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,
                      set_rng_state)

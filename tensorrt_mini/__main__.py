@@ -10,7 +10,7 @@ import time
 
 import tensorrt_mini as tm
 from tensorrt_mini import warmup as compile_ahead
-from tensorrt_mini.lesson import CELLS, run_cell, source
+from tensorrt_mini.lesson import CELLS, explain_block, explained_view, run_cell, source
 
 
 def walkthrough(device, out=sys.stdout):
@@ -26,6 +26,9 @@ def walkthrough(device, out=sys.stdout):
         result = run_cell(code, namespace)
         if result is not None:
             print(result, file=out)
+        view = explained_view(cell)
+        if view is not None:
+            print(explain_block(view, namespace), file=out)
 
 
 def main(argv=None):

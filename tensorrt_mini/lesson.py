@@ -30,6 +30,15 @@ CELLS = [
     ("Strides", "tr_prueba_stride.stride()"),
 ]
 
+# After these cells (named by their last line) the walkthrough also draws a view's layout
+# with tm.explain: the storage, the strides, and the transpose over the same storage.
+EXPLAINED = {
+    "prueba_storage.storage()": "prueba_storage",
+    "prueba_xd.stride()": "prueba_xd",
+    "prueba_xd.t()": "prueba_xd.t()",
+}
+EXPLAIN_INDENT = "  | "
+
 
 def source(cell, device):
     """A cell's code for `device`; cpu needs no argument, as in the lesson."""
@@ -48,3 +57,19 @@ def run_cell(code, namespace):
         exec(last, namespace)
         return None
     return repr(eval(compiled, namespace))
+
+
+def explained_view(cell):
+    """The expression whose layout the walkthrough draws after `cell`, or None."""
+    return EXPLAINED.get(cell.rstrip().split("\n")[-1])
+
+
+def explain_block(expression, namespace, width=80):
+    """tm.explain's picture of `expression`, framed so that it stands apart from the
+    cell's own output, in at most `width` columns."""
+    picture = namespace["tm"].explain(eval(expression, namespace),
+                                      width=width - len(EXPLAIN_INDENT))
+    title = f"  +-- tm.explain({expression}) "
+    return "\n".join([title + "-" * max(0, width - len(title)),
+                      *(EXPLAIN_INDENT + line for line in str(picture).split("\n")),
+                      "  +" + "-" * (width - 3)])

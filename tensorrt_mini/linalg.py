@@ -12,6 +12,7 @@ from . import dtypes as D
 from .creation import empty, eye, zeros
 from .errors import LinAlgError
 from .layout import wrap_dim
+from .linalg_out import RULES, with_linalg_out
 from .ops import factorizations as F
 from .ops.elementwise import _TORCH_TYPE_NAMES, C_NAMES, where
 from .ops.joining import cat
@@ -360,3 +361,8 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
         return vector_norm(A, ord, None, keepdim, dtype=dtype)
     raise RuntimeError("linalg.norm: If dim is not specified but ord is, the input must be 1D "
                        f"or 2D. Got {A.dim()}D.")
+
+
+# torch.linalg's out= keyword, on the functions that take it (linalg_out.py)
+for _name in RULES:
+    globals()[_name] = with_linalg_out(globals()[_name], _name)

@@ -6,6 +6,7 @@ which op a method is.
 import copy
 
 from . import _tensor, creation, pinning
+from . import explainer
 from .kernels import catalog
 from .layout import is_contiguous
 from .ops import conversion
@@ -327,3 +328,6 @@ Tensor.addmv_ = linalg_spellings.addmv_
 Tensor.addr_ = linalg_spellings.addr_
 Tensor.baddbmm_ = linalg_spellings.baddbmm_
 Tensor.inverse = factorizations.linalg_inv
+
+# the layout explainer (explainer/): t.explain() is tm.explain(t)
+Tensor.explain = explainer.explain

@@ -5,6 +5,7 @@ lesson's random draws were unseeded, so after a random cell the test checks the 
 range and then writes the lesson's values into the tensor, so that every later cell must
 reproduce the lesson's printed arithmetic exactly.
 """
+import io
 import os
 import subprocess
 import sys
@@ -83,3 +84,22 @@ def test_main_job_without_a_usable_gpu_says_so_in_one_line():
     assert run.returncode == 2
     assert "Traceback" not in run.stderr
     assert "device='cuda' is not available" in run.stderr
+
+
+def test_walkthrough_draws_the_layout_at_the_storage_stride_and_t_cells():
+    from tensorrt_mini.__main__ import walkthrough
+    out = io.StringIO()
+    walkthrough("cpu", out=out)
+    text = out.getvalue()
+    # each cell's own output is unchanged, and the pictures follow the three cells, framed
+    storage = "[torch.FloatStorage of size 6]\n  +-- tm.explain(prueba_storage) --"
+    stride = ">>> prueba_xd.stride()\n(2, 1)\n  +-- tm.explain(prueba_xd) --"
+    transpose = ("tensor([[1, 3, 5],\n        [2, 4, 6]])\n  +-- tm.explain(prueba_xd.t()) --")
+    for block in (storage, stride, transpose):
+        assert block in text
+    assert text.count("+-- tm.explain(") == 3
+    picture = text.split("+-- tm.explain(prueba_xd.t()) ")[1].split("\n  +---")[0]
+    assert "\n  |   dim 1 (size 3): +2 cells per step" in picture
+    assert "\n  |   view  0,0 1,0 0,1 1,1 0,2 1,2" in picture
+    assert ">>> prueba_xd.t().stride()\n(1, 2)\n>>>" in text  # the next cell follows as before
+    assert max(map(len, text.split("\n"))) <= 80

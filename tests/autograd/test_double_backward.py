@@ -102,12 +102,24 @@ def test_a_gradient_penalty_trains_as_in_torch():
     np.testing.assert_allclose(results[0], results[1], rtol=1e-12)
 
 
-def test_ops_without_a_second_derivative_say_so():
-    x = tm.tensor([0.5, 1.0], dtype=tm.float64, requires_grad=True)
-    (g,) = tm.autograd.grad(x.logcumsumexp(0).sum(), x)  # first order works
-    assert g.grad_fn is None
-    with pytest.raises(NotImplementedError, match="logcumsumexp's gradient"):
-        tm.autograd.grad(x.logcumsumexp(0).sum(), x, create_graph=True)
+def test_logcumsumexp_has_a_second_derivative():
+    torch = needs_torch()
+    # large magnitudes too, and gradients of both signs and zero: nothing overflows
+    values = [[0.5, -1.0, 2.0, 0.0], [900.0, -800.0, 1.5, 901.0]]
+    weights = [[1.0, -2.0, 0.0, 0.5], [0.25, 3.0, -1.5, -0.75]]
+    results = []
+    for L in (tm, torch):
+        x = L.tensor(values, dtype=L.float64, requires_grad=True)
+        w = L.tensor(weights, dtype=L.float64, requires_grad=True)
+        (gx,) = L.autograd.grad((x.logcumsumexp(1) * w).sum(), x, create_graph=True)
+        ((gx * gx).sum() + (gx * x).sum()).backward()
+        results.append((gx.tolist(), x.grad.tolist(), w.grad.tolist()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-300)
+    rng = np.random.default_rng(5)
+    for dim in (0, 1):
+        x = tm.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+        assert gradgradcheck(lambda t: t.logcumsumexp(dim), (x,))
 
 
 def test_custom_function_saved_output_leads_back():

@@ -130,3 +130,31 @@ def test_on_cuda_as_on_cpu():
     results = [tm.einsum("bij,bjk->bik", tm.tensor(a, device=d), tm.tensor(b, device=d)).tolist()
                for d in ("cpu", "cuda")]
     np.testing.assert_allclose(results[0], results[1], rtol=1e-12)
+
+
+def test_a_plan_is_reused_only_for_the_same_shapes_and_dtype():
+    # einsum works its plan out once per (equation, shapes, dtype) and replays it
+    torch = needs_torch()
+    rng = np.random.default_rng(3)
+    for shapes in ([(2, 3), (3, 4)], [(5, 3), (3, 1)], [(2, 3), (3, 4)], [(1, 1), (1, 6)]):
+        arrays = [rng.standard_normal(s) for s in shapes]
+        assert _outcome(tm, "ij,jk->ik", arrays) == _outcome(torch, "ij,jk->ik", arrays)
+    for dtype in ("float64", "int32", "float32", "int64", "bfloat16"):
+        pair = [lib.arange(1, 6).to(getattr(lib, dtype)) for lib in (tm, torch)]
+        ours, theirs = (lib.einsum("i,i->", x, x) for lib, x in zip((tm, torch), pair))
+        assert str(ours.dtype) == str(theirs.dtype) and ours.item() == theirs.item()
+
+
+def test_a_replayed_plan_records_gradients_where_its_first_run_did_not():
+    torch = needs_torch()
+    rng = np.random.default_rng(4)
+    arrays = [rng.standard_normal(s) for s in [(4,), (4,), (2, 3), (3, 3)]]
+    tm.einsum("i,i->", tm.tensor(arrays[0]), tm.tensor(arrays[1]))  # plans without grad
+    tm.einsum("ij,jj->i", tm.tensor(arrays[2]), tm.tensor(arrays[3]))
+    for lib in (tm, torch):
+        xs = [lib.tensor(a, requires_grad=True) for a in arrays]
+        (lib.einsum("i,i->", xs[0], xs[1]) * 3 + lib.einsum("ij,jj->i", xs[2], xs[3]).sum()).backward()
+        if lib is tm:
+            ours = [np.array(x.grad.tolist()) for x in xs]
+    for mine, x in zip(ours, xs):
+        np.testing.assert_allclose(mine, x.grad.numpy(), rtol=1e-12)

@@ -1,10 +1,10 @@
 """Derivatives of the scans (ops/scans.py): each output element depends on the inputs at
 and before it along the dim, so each input's gradient sums the output gradients at and
 after it (a reversed cumsum), weighted by the scan's local derivative."""
+from ... import dtypes as D
 from ...layout import wrap_dim
 from ...ops import elementwise as E
 from ...ops import scans as S
-from ...ops.dispatch import GradMode
 from ..graph import record, run
 from .common import fit, meta, register
 
@@ -52,20 +52,20 @@ def _cumprod(raw, x, dim, *, dtype=None):
 def _logcumsumexp(raw, x, dim):
     """d out_j / d x_i = exp(x_i - out_j) for i <= j: the gradient of x_i is
     exp(x_i) * sum_{j >= i} g_j exp(-out_j), summed in the log domain, positive and
-    negative parts of g apart, so that nothing overflows."""
+    negative parts of g apart, so that nothing overflows. A part's missing entries are the
+    dtype's lowest number rather than log(0) = -inf, so the formula is itself
+    differentiable (create_graph=True) without infinities, as torch's is."""
     out = run(raw, x, dim)
     d = wrap_dim(dim, max(x.dim(), 1))
 
     def backward(g, x, out):
-        if GradMode.enabled:
-            raise NotImplementedError("the derivative of logcumsumexp's gradient (create_graph="
-                                      "True) is not implemented in tensorrt_mini")
         if not g.dim():
             return (g,)
+        lowest = float(D.finfo(x._dtype).min)
+        log_size = E.log(E.abs(g))
 
-        def part(weights):  # x_i + log(sum_{j >= i} weights_j exp(-out_j))
-            terms = E.sub(E.log(weights), out)
+        def part(present):  # x_i + log(sum_{j >= i, present} |g_j| exp(-out_j))
+            terms = E.sub(E.where(present, log_size, lowest), out)
             return E.add(x, S.logcumsumexp(terms.flip((d,)), d).flip((d,)))
-        positive, negative = E.clamp(g, min=0), E.neg(E.clamp(g, max=0))
-        return (E.sub(E.exp(part(positive)), E.exp(part(negative))),)
+        return (E.sub(E.exp(part(E.gt(g, 0))), E.exp(part(E.lt(g, 0)))),)
     return record("LogcumsumexpBackward0", out, (x,), backward, (x, out))
