@@ -203,13 +203,8 @@ class Tensor:
                                "tensor.detach().numpy() instead.")
         return backends.get("cpu").numpy_view(self)
 
-    def __array__(self, dtype=None, copy=None):
-        if self._dtype is D.bfloat16:  # numpy has no bfloat16
-            raise TypeError("Got unsupported ScalarType BFloat16")
-        arr = backends.get(self._storage.device.type).to_host(self)
-        if copy:  # np.array(t) asks for a copy; to_host may share t's memory
-            return np.array(arr, dtype=dtype, copy=True)
-        return arr if dtype is None else arr.astype(dtype, copy=False)
+    # __array__, __array_interface__, __array_wrap__, __dlpack__ and
+    # __cuda_array_interface__ are bound by tensorrt_mini.interop
 
     def tolist(self):
         return self._host_values().tolist()

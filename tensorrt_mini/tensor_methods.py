@@ -5,6 +5,8 @@ which op a method is.
 """
 import copy
 
+import numpy as np
+
 from . import _tensor, creation, pinning
 from .kernels import catalog
 from .layout import is_contiguous
@@ -171,11 +173,25 @@ def _operator(name, op):
     binary = E.binary
 
     def method(self, other):
-        if Autocast.on or GradMode.enabled and (
-                self._requires_grad or getattr(other, "_requires_grad", False)):
-            return op(self, other)
-        return binary(name, self, other)
+        try:
+            if Autocast.on or GradMode.enabled and (
+                    self._requires_grad or getattr(other, "_requires_grad", False)):
+                return op(self, other)
+            return binary(name, self, other)
+        except TypeError:
+            return _ndarray_operand(name, op, self, other)
     return method
+
+
+def _ndarray_operand(name, op, self, other):
+    """`t <op> ndarray`, after the op refused the ndarray: `==` compares it as a tensor;
+    the others return NotImplemented, so that NumPy's reflected operator computes it and
+    wraps the result (interop/numpy_protocols.py), as with torch. Other operands re-raise."""
+    if not isinstance(other, np.ndarray):
+        raise
+    if name == "eq":
+        return op(self, creation.tensor(other))
+    return NotImplemented
 
 
 def _reflected(name, op):
@@ -183,9 +199,14 @@ def _reflected(name, op):
     binary = E.binary
 
     def method(self, other):
-        if Autocast.on or GradMode.enabled and self._requires_grad:
-            return op(other, self)
-        return binary(name, other, self)
+        try:
+            if Autocast.on or GradMode.enabled and self._requires_grad:
+                return op(other, self)
+            return binary(name, other, self)
+        except TypeError:
+            if isinstance(other, np.ndarray):
+                return NotImplemented  # `ndarray <op> t` is a TypeError, as with torch
+            raise
     return method
 
 
@@ -218,8 +239,20 @@ Tensor.__rshift__ = E.bitwise_right_shift
 Tensor.__rrshift__ = lambda self, other: E.bitwise_right_shift(other, self)
 for _name in ("eq", "ne", "lt", "le", "gt", "ge"):
     setattr(Tensor, f"__{_name}__", _operator(_name, getattr(E, _name)))
-Tensor.__matmul__ = linalg.matmul
-Tensor.__rmatmul__ = lambda self, other: linalg.matmul(other, self)
+def _matmul(self, other):
+    if isinstance(other, np.ndarray):
+        return NotImplemented  # NumPy computes `t @ ndarray`, as with torch
+    return linalg.matmul(self, other)
+
+
+def _rmatmul(self, other):
+    if isinstance(other, np.ndarray):
+        return NotImplemented  # `ndarray @ t` is a TypeError, as with torch
+    return linalg.matmul(other, self)
+
+
+Tensor.__matmul__ = _matmul
+Tensor.__rmatmul__ = _rmatmul
 
 
 # --- in place -----------------------------------------------------------------------------
@@ -238,6 +271,22 @@ def _inplace(name):
     return method
 
 
+def _augmented(name):
+    """`t <op>= other`: t.op_(other), except that an ndarray operand returns NotImplemented,
+    so that Python computes `t <op> ndarray` (through NumPy) and rebinds t, as with torch."""
+    inplace = _inplace(name)
+
+    def method(self, other):
+        try:
+            return inplace(self, other)
+        except TypeError:
+            if isinstance(other, np.ndarray):
+                return NotImplemented
+            raise
+    method.__name__ = name + "_"
+    return method
+
+
 for _op in catalog.OPS.values():
     if _op.public and _op.inplace:
         setattr(Tensor, _op.name + "_", _inplace(_op.name))
@@ -247,7 +296,7 @@ for _op, _name in (("iadd", "add"), ("isub", "sub"), ("imul", "mul"), ("itruediv
                    ("ifloordiv", "floor_divide"), ("imod", "remainder"), ("ipow", "pow"),
                    ("iand", "bitwise_and"), ("ior", "bitwise_or"), ("ixor", "bitwise_xor"),
                    ("ilshift", "bitwise_left_shift"), ("irshift", "bitwise_right_shift")):
-    setattr(Tensor, f"__{_op}__", _inplace(_name))
+    setattr(Tensor, f"__{_op}__", _augmented(_name))
 Tensor.clamp_ = E.clamp_
 Tensor.clip_ = E.clamp_
 

@@ -15,7 +15,8 @@ from ..layout import broadcast_shapes, expand_strides, has_internal_overlap
 from ..user_warnings import warn
 from .dispatch import GradMode, check_no_grad_view, differentiable
 from .elementwise import (_TORCH_TYPE_NAMES, _expand_to, binary, check_no_internal_overlap,
-                          check_no_overlap, copy_into, fill_scalar, is_tensor, to_dtype)
+                          check_no_overlap, check_writable, copy_into, fill_scalar, is_tensor,
+                          to_dtype)
 
 
 def _as_index(item, device):
@@ -296,6 +297,7 @@ def view_op_name(idx):
 
 @differentiable
 def setitem(input, idx, value):
+    check_writable(input)  # before the paths below, some of which write unchecked
     if GradMode.enabled:  # (the derivative runs this with grad mode off, and checks itself)
         check_no_grad_view(input, view_op_name(idx))
     if not is_tensor(value):
@@ -419,6 +421,7 @@ def _check_value_shape(value, shape):
 def index_put_(input, offsets, value, shape, accumulate=False):
     """Scatter `value` (broadcast to `shape`) into input's storage at `offsets`."""
     from ..creation import full
+    check_writable(input)
     if not is_tensor(value):
         value = full((), value, dtype=input._dtype, device=input._storage.device)
     if value._storage.device != input._storage.device:

@@ -116,6 +116,7 @@ def _scatter_into(out, dim, index, src, reduce, name, include_self=True):
     nd = out.dim()
     d = wrap_dim(dim, max(nd, 1))
     _check_scatter(name, out, d, index, src)
+    E.check_writable(out)
     if has_internal_overlap(out._shape, out._stride):
         raise RuntimeError("unsupported operation: more than one element of the written-to "
                            "tensor refers to a single memory location. Please clone() the "

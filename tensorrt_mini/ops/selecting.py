@@ -31,6 +31,7 @@ def masked_fill(input, mask, value):
 
 
 def masked_fill_(input, mask, value):
+    E.check_writable(input)
     if has_internal_overlap(input._shape, input._stride):
         # torch still writes an expanded tensor here (with a deprecation warning): through
         # the mask's storage offsets, where one element's copies all take the same value
