@@ -5,8 +5,6 @@ of the tensor's device.
 """
 import math
 
-import numpy as np
-
 from . import backends
 from . import dtypes as D
 from .device import CPU, as_device

@@ -20,7 +20,8 @@ def is_foreign_array(data):
 
 def shared_tensor(data):
     """A tensor sharing data's memory where its protocols allow (DLPack first: it carries
-    the device, bfloat16 and the read-only flag), else holding a copy of its values."""
+    the device, bfloat16 and the read-only flag), else data as a numpy array (sharing
+    its memory where __array_interface__ allows), which creation then reads."""
     if hasattr(data, "__dlpack__"):
         try:
             return from_dlpack(data)
@@ -31,5 +32,4 @@ def shared_tensor(data):
             return from_dlpack(data.detach())
     if hasattr(data, "__cuda_array_interface__"):
         return from_cuda_array_interface(data)
-    from ..creation import from_numpy
-    return from_numpy(np.asarray(data))
+    return np.asarray(data)
