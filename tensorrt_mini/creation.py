@@ -63,6 +63,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     if isinstance(data, Tensor):
         arr = data._host_values()
         inferred = data._dtype
+        device = data._storage.device if device is None else device  # torch keeps its device
     elif isinstance(data, np.ndarray):
         arr = data
         inferred = D.from_numpy_dtype(data.dtype)

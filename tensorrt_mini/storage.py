@@ -134,6 +134,12 @@ class ReadOnlyCPUStorage(CPUStorage):
     __slots__ = ()
     read_only = True
 
+    def fill_(self, value):
+        raise RuntimeError(READ_ONLY)
+
+    def __setitem__(self, i, value):
+        raise RuntimeError(READ_ONLY)
+
 
 class PinnedCPUStorage(CPUStorage):
     """Page-locked host memory (Tensor.pin_memory): a numpy array over a block of CuPy's
@@ -202,7 +208,7 @@ class ReadOnlyCUDAStorage(CUDAStorage):
 
     __slots__ = ()
     read_only = True
-    fill_ = ReadOnlyCPUStorage.fill_
+    fill_ = ReadOnlyCPUStorage.fill_  # the refusals, not CPUStorage's writes
     __setitem__ = ReadOnlyCPUStorage.__setitem__
 
 
