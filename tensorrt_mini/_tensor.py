@@ -199,7 +199,10 @@ class Tensor:
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
-        return backends.get("cpu").numpy_view(self)
+        view = backends.get("cpu").numpy_view(self)
+        if self._storage.read_only:  # shared with a read-only owner: numpy may not write it
+            view.flags.writeable = False
+        return view
 
     # __array__, __array_interface__, __array_wrap__, __dlpack__ and
     # __cuda_array_interface__ are bound by tensorrt_mini.interop

@@ -108,5 +108,5 @@ def test_read_only_tensor_gives_read_only_arrays():
     a.flags.writeable = False
     with pytest.warns(UserWarning, match="The given NumPy array is not writable"):
         t = tm.from_numpy(a)
-    for view in (np.asarray(t), t.__array__()):
+    for view in (np.asarray(t), t.__array__(), t.numpy(), t[1:].numpy()):
         assert not view.flags.writeable and view.ctypes.data == a.ctypes.data
