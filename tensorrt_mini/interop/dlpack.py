@@ -70,7 +70,7 @@ def to_dlpack(t, stream=None, max_version=None, dl_device=None, copy=None):
         raise TypeError("stream must be ``int`` or ``none``")
     device = dlpack_device(t)
     copied = False
-    if dl_device is not None and _same_device(dl_device, device) is False:
+    if dl_device is not None and not _same_device(dl_device, device):
         if not (t._storage.device.type == "cuda" and int(dl_device[0]) == DLDeviceType.kDLCPU):
             raise BufferError(f"cannot export a tensor on {t.device} to DLPack device "
                               f"{tuple(int(x) for x in dl_device)}")
@@ -116,8 +116,11 @@ def to_dlpack(t, stream=None, max_version=None, dl_device=None, copy=None):
 
 
 def _same_device(dl_device, device):
+    """Whether DLPack device dl_device is `device` (pinned host memory is host memory)."""
+    def host_as_cpu(kind):
+        return DLDeviceType.kDLCPU if kind == DLDeviceType.kDLCUDAHost else kind
     kind, index = (int(x) for x in dl_device)
-    return (kind, index) == (int(device[0]), device[1])
+    return (host_as_cpu(kind), index) == (host_as_cpu(int(device[0])), device[1])
 
 
 def _order_streams(stream):

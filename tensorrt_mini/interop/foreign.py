@@ -5,14 +5,16 @@ import numbers
 
 import numpy as np
 
+from .._tensor import Tensor
 from .cuda_array_interface import from_cuda_array_interface
 from .dlpack import from_dlpack
 
 
 def is_foreign_array(data):
-    """Whether `data` is another library's array (not a number, a numpy array or scalar,
-    or a Python sequence, which tm.tensor reads itself)."""
-    if isinstance(data, (np.ndarray, np.generic, numbers.Number, list, tuple, str, bytes)):
+    """Whether `data` is another library's array (not a tm tensor, a number, a numpy array
+    or scalar, or a Python sequence, which tm.tensor reads itself)."""
+    if isinstance(data, (Tensor, np.ndarray, np.generic, numbers.Number, list, tuple, str,
+                         bytes)):
         return False
     return any(hasattr(data, name) for name in (
         "__dlpack__", "__cuda_array_interface__", "__array_interface__", "__array__"))

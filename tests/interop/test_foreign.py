@@ -55,7 +55,9 @@ def test_objects_with_array_interface_or_array():
     assert tm.tensor(_ArrayMethod(b), dtype=tm.int64).tolist() == [[1, 1], [1, 1]]
 
 
-def test_numbers_and_numpy_scalars_keep_their_own_path():
+def test_numbers_tensors_and_numpy_scalars_keep_their_own_path():
+    t = tm.ones(2, requires_grad=True)
+    assert tm.as_tensor(t) is t  # as torch: the tensor itself, still in its graph
     assert tm.tensor(np.float32(2)).dtype is tm.float32
     assert tm.tensor([np.int16(1), np.int16(2)]).dtype is tm.int16
     assert tm.as_tensor(np.arange(3)).dtype is tm.int64
