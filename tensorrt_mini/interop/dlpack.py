@@ -69,6 +69,8 @@ def to_dlpack(t, stream=None, max_version=None, dl_device=None, copy=None):
     if stream is not None and type(stream) is not int:
         raise TypeError("stream must be ``int`` or ``none``")
     device = dlpack_device(t)
+    if device[0] != DLDeviceType.kDLCUDA and stream not in (None, -1):
+        raise AssertionError("stream should be None on cpu.")
     copied = False
     if dl_device is not None and not _same_device(dl_device, device):
         if not (t._storage.device.type == "cuda" and int(dl_device[0]) == DLDeviceType.kDLCPU):
@@ -80,10 +82,8 @@ def to_dlpack(t, stream=None, max_version=None, dl_device=None, copy=None):
         t, device, copied = t.cpu(), (DLDeviceType.kDLCPU, 0), True  # the download waits
     elif copy:
         t, copied = clone_raw(t), True
-    if device[0] == DLDeviceType.kDLCUDA:
+    if device[0] == DLDeviceType.kDLCUDA:  # (a host copy has waited for its download)
         _order_streams(stream)
-    elif stream not in (None, -1):
-        raise AssertionError("stream should be None on cpu.")
     versioned = max_version is not None and tuple(max_version)[0] >= 1
     read_only = t._storage.read_only and not copied
     if read_only and not versioned:

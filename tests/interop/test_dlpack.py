@@ -235,6 +235,8 @@ def test_cuda_streams_and_host_copies():
         t.__dlpack__(stream=0)
     host = np.from_dlpack(t, device="cpu")  # dl_device=(kDLCPU, 0): a copy
     assert host.tolist() == t.tolist()
+    host = tm.from_dlpack(t.__dlpack__(stream=1, dl_device=(1, 0), max_version=(1, 0)))
+    assert host.device.type == "cpu" and host.data_ptr() != t.data_ptr()
     with pytest.raises(BufferError, match="copy=False"):
         t.__dlpack__(dl_device=(1, 0), copy=False)
     moved = tm.from_dlpack(t, device="cpu")
