@@ -256,31 +256,23 @@ Tensor.__rmatmul__ = _rmatmul
 
 
 # --- in place -----------------------------------------------------------------------------
-def _inplace(name):
+def _inplace(name, augmented=False):
+    """t.op_(...), or with `augmented` the operator `t <op>= other`, which returns
+    NotImplemented for an ndarray operand: Python then computes `t <op> ndarray` (through
+    NumPy) and rebinds t, as with torch."""
     untracked = E.inplace_untracked
 
     def method(self, *args, **kw):
-        if len(args) == 1 and not kw and not (GradMode.enabled and (
-                self._requires_grad or self._base is not None
-                or getattr(args[0], "_requires_grad", False))):
-            done = untracked(name, self, args[0])
-            if done is not None:
-                return done
-        return E.inplace(name, self, *args, **kw)
-    method.__name__ = name + "_"
-    return method
-
-
-def _augmented(name):
-    """`t <op>= other`: t.op_(other), except that an ndarray operand returns NotImplemented,
-    so that Python computes `t <op> ndarray` (through NumPy) and rebinds t, as with torch."""
-    inplace = _inplace(name)
-
-    def method(self, other):
         try:
-            return inplace(self, other)
+            if len(args) == 1 and not kw and not (GradMode.enabled and (
+                    self._requires_grad or self._base is not None
+                    or getattr(args[0], "_requires_grad", False))):
+                done = untracked(name, self, args[0])
+                if done is not None:
+                    return done
+            return E.inplace(name, self, *args, **kw)
         except TypeError:
-            if isinstance(other, np.ndarray):
+            if augmented and isinstance(args[0], np.ndarray):
                 return NotImplemented
             raise
     method.__name__ = name + "_"
@@ -296,7 +288,7 @@ for _op, _name in (("iadd", "add"), ("isub", "sub"), ("imul", "mul"), ("itruediv
                    ("ifloordiv", "floor_divide"), ("imod", "remainder"), ("ipow", "pow"),
                    ("iand", "bitwise_and"), ("ior", "bitwise_or"), ("ixor", "bitwise_xor"),
                    ("ilshift", "bitwise_left_shift"), ("irshift", "bitwise_right_shift")):
-    setattr(Tensor, f"__{_op}__", _augmented(_name))
+    setattr(Tensor, f"__{_op}__", _inplace(_name, augmented=True))
 Tensor.clamp_ = E.clamp_
 Tensor.clip_ = E.clamp_
 
