@@ -78,3 +78,19 @@ def test_read_only_device_array_is_never_written():
     with pytest.raises(RuntimeError, match="read-only"):
         u.fill_(0)
     assert a.tolist() == [0.0, 1.0, 2.0]
+
+
+def test_cupy_and_numba_device_arrays_on_a_gpu():
+    if isinstance(cuda_runtime.runtime(), cuda_runtime.Simulated):
+        pytest.skip("CuPy and Numba device arrays have no __cuda_array_interface__ under the "
+                    "simulator")
+    import cupy
+    from numba import cuda
+    t = tm.arange(6.0, device="cuda").reshape(2, 3).t()
+    c = cupy.asarray(t)  # CuPy reads the interface
+    assert c.data.ptr == t.data_ptr() and c.strides == tuple(4 * s for s in t.stride())
+    d = cuda.to_device(np.arange(4.0))
+    u = tm.as_tensor(d)
+    assert u.device.type == "cuda" and u.data_ptr() == d.__cuda_array_interface__["data"][0]
+    u.mul_(2)
+    assert d.copy_to_host().tolist() == [0.0, 2.0, 4.0, 6.0]

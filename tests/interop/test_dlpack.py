@@ -245,3 +245,20 @@ def test_cuda_streams_and_host_copies():
         tm.from_dlpack(t, device="cpu", copy=False)
     up = tm.from_dlpack(np.arange(3.0), device="cuda")
     assert up.device.type == "cuda" and up.tolist() == [0.0, 1.0, 2.0]
+
+
+def test_cupy_round_trip_on_a_gpu():
+    _cuda()
+    if isinstance(cuda_runtime.runtime(), cuda_runtime.Simulated):
+        pytest.skip("CuPy arrays need a GPU")
+    import cupy
+    a = cupy.arange(12, dtype=cupy.float32).reshape(3, 4)[:, ::2]
+    u = tm.from_dlpack(a)
+    assert u.device.type == "cuda" and u.data_ptr() == a.data.ptr and u.stride() == (4, 2)
+    u.add_(1)
+    assert float(a[0, 0]) == 1.0
+    t = tm.arange(6.0, device="cuda").reshape(2, 3).t()
+    b = cupy.from_dlpack(t)  # passes CuPy's current stream: the handshake runs
+    assert b.data.ptr == t.data_ptr() and b.strides == tuple(4 * s for s in t.stride())
+    b[0, 1] = -1
+    assert t[0, 1].item() == -1
