@@ -209,7 +209,7 @@ def _offsets(view, advanced):
 def _checked(idx, dim, size):
     """idx (not empty: callers skip empty results) with negative entries wrapped;
     IndexError when one is out of range."""
-    host = np.asarray(idx)
+    host = idx._host_values()
     lo, hi = int(host.min()), int(host.max())
     if lo < -size or hi >= size:
         bad = lo if lo < -size else hi
@@ -246,7 +246,7 @@ def _take_along(view, dim, idx):
         raise IndexError("index is out of bounds for dimension with size 0")
     out = T.empty_tensor(shape, view._dtype, view._storage.device)
     if math.prod(shape):
-        _check_range(np.asarray(idx), size)
+        _check_range(idx._host_values(), size)
         T.backends.get("cpu").take_along(out, view, dim, idx)
     return out
 
@@ -255,7 +255,7 @@ def _put_along(view, dim, idx, value):
     """view[:, ..., idx] = value (a number, converted) with idx on dim, on the cpu: one
     numpy assignment, where the general path builds an int64 offset for every element
     written. The errors are _offsets'."""
-    host = np.asarray(idx)
+    host = idx._host_values()
     size = view._shape[dim]
     if not host.size:
         return
@@ -441,7 +441,7 @@ def nonzero(input, as_tuple=False):
     """Indices of non-zero elements, (n, ndim) int64; computed on the host."""
     if as_tuple and not input.dim():  # torch reads a 0-d input as one element here
         return nonzero(input.reshape(1), as_tuple=True)
-    coords = np.argwhere(np.asarray(input))
+    coords = np.argwhere(input._host_values())
     n, nd = coords.shape
     from ..creation import tensor
     # torch fills it one column after another: strides (1, n)
