@@ -146,7 +146,7 @@ phase tests "$TESTS_S" "$PY" -m bench.gpu_check tests --shards "$SHARDS" \
     tests/kernels/cuda tests/backends/test_cuda_backend.py tests/backends/test_cuda_runtime.py \
     tests/backends/test_cuda_ordering.py tests/backends/test_cuda_linalg.py tests/test_cuda.py \
     tests/backends/test_cuda_flash_attention.py tests/backends/test_half.py \
-    tests/nn tests/optim tests/utils tests/amp \
+    tests/nn tests/optim tests/utils tests/amp tests/interop \
     tests/distributed/test_process_group.py::test_nccl_backend_one_rank_on_a_gpu
 
 # alone, one process: these take most of the GPU's memory (2^31 + 2^16 float32 elements,

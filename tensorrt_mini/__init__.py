@@ -60,6 +60,8 @@ from .layout import broadcast_shapes as _broadcast_shapes
 from .storage import Storage
 from ._tensor import Tensor
 from . import tensor_methods  # noqa: F401  (binds the op methods onto Tensor)
+from . import interop  # noqa: F401  (binds DLPack, NumPy and CUDA array protocols onto Tensor)
+from .interop.dlpack import from_dlpack
 from . import autograd
 from .autograd import (enable_grad, inference_mode, is_grad_enabled,
                        is_inference_mode_enabled, no_grad, set_grad_enabled)

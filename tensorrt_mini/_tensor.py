@@ -5,8 +5,6 @@ of the tensor's device.
 """
 import math
 
-import numpy as np
-
 from . import backends
 from . import dtypes as D
 from .device import CPU, as_device
@@ -203,15 +201,13 @@ class Tensor:
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
-        return backends.get("cpu").numpy_view(self)
+        view = backends.get("cpu").numpy_view(self)
+        if self._storage.read_only:  # shared with a read-only owner: numpy may not write it
+            view.flags.writeable = False
+        return view
 
-    def __array__(self, dtype=None, copy=None):
-        if self._dtype is D.bfloat16:  # numpy has no bfloat16
-            raise TypeError("Got unsupported ScalarType BFloat16")
-        arr = backends.get(self._storage.device.type).to_host(self)
-        if copy:  # np.array(t) asks for a copy; to_host may share t's memory
-            return np.array(arr, dtype=dtype, copy=True)
-        return arr if dtype is None else arr.astype(dtype, copy=False)
+    # __array__, __array_interface__, __array_wrap__, __dlpack__ and
+    # __cuda_array_interface__ are bound by tensorrt_mini.interop
 
     def tolist(self):
         return self._host_values().tolist()

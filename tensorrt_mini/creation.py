@@ -11,7 +11,9 @@ from .layout import check_fits, contiguous_strides
 from .ops.elementwise import (_TORCH_TYPE_NAMES, check_no_internal_overlap, fill_range,
                               fill_scalar)
 from .random import generator_or_default
-from .storage import Storage
+from .interop.foreign import is_foreign_array, shared_tensor
+from .interop.memory_owner import MemoryOwner
+from .storage import CPUStorage, ReadOnlyCPUStorage, Storage
 from ._tensor import Tensor, _new, empty_strided_like, empty_tensor
 from .user_warnings import warn
 
@@ -56,9 +58,12 @@ def _typed_host_array(arr, dtype, device):
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     dtype = None if dtype is None else D.as_dtype(dtype, "tensor")
+    if is_foreign_array(data):  # read where it lies (torch's, CuPy's memory), then copied
+        data = shared_tensor(data)
     if isinstance(data, Tensor):
         arr = data._host_values()
         inferred = data._dtype
+        device = data._storage.device if device is None else device  # torch keeps its device
     elif isinstance(data, np.ndarray):
         arr = data
         inferred = D.from_numpy_dtype(data.dtype)
@@ -77,6 +82,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
 
 
 def as_tensor(data, dtype=None, device=None):
+    if is_foreign_array(data):
+        data = shared_tensor(data)
     if isinstance(data, Tensor):
         return data.to(dtype=dtype, device=device)
     if isinstance(data, np.ndarray) and (device is None or as_device(device).type == "cpu"):
@@ -175,14 +182,14 @@ def _flatten_checked(data, shape, dim, flat, dtypes):
 
 def from_numpy(ndarray):
     """A tensor sharing `ndarray`'s memory (any non-negative strides). A non-writable array
-    is copied: torch shares it and calls writes undefined behaviour, but the kernels cannot
-    write read-only memory (a read-only mapping would crash the process)."""
+    is shared too, as torch shares it, with torch's warning; where torch calls a write
+    undefined behaviour, every write path here refuses it (Storage.read_only), so a
+    read-only mapping is never written."""
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
-    if not ndarray.flags.writeable:
-        warn("The given NumPy array is not writable; tensorrt_mini copies it, so the tensor "
-             "does not share its memory.")
-        ndarray = np.array(ndarray, order="K", copy=True)
+    read_only = not ndarray.flags.writeable
+    if read_only:
+        warn(_NOT_WRITABLE)
     dtype = D.from_numpy_dtype(ndarray.dtype)
     if not ndarray.dtype.isnative:
         raise ValueError("given numpy array has byte order different from the native byte order. "
@@ -198,9 +205,19 @@ def from_numpy(ndarray):
                          "the numpy array to reallocate the memory.")
     strides = tuple(s // item for s in ndarray.strides)
     span = 0 if ndarray.size == 0 else 1 + sum((n - 1) * s for n, s in zip(ndarray.shape, strides))
+    if read_only:  # a writable alias for the kernels, which read it as any other memory
+        owner = MemoryOwner(ndarray.ctypes.data, span * item, keep=ndarray)
+        flat = np.asarray(owner).view(ndarray.dtype) if span else np.empty(0, ndarray.dtype)
+        return _new(ReadOnlyCPUStorage(flat, dtype), tuple(ndarray.shape), strides, 0)
     flat = np.lib.stride_tricks.as_strided(ndarray, shape=(span,), strides=(item,))
-    from .storage import CPUStorage
     return _new(CPUStorage(flat, dtype), tuple(ndarray.shape), strides, 0)
+
+
+_NOT_WRITABLE = (
+    "The given NumPy array is not writable, and PyTorch does not support non-writable tensors. "
+    "This means writing to this tensor will result in undefined behavior. You may want to copy "
+    "the array to protect its data or make it writable before converting it to a tensor. This "
+    "type of warning will be suppressed for the rest of this program.")
 
 
 # --- filled -----------------------------------------------------------------------------

@@ -12,10 +12,18 @@ from .names import NAMESPACE
 from .printing import format_storage
 
 
+READ_ONLY = ("cannot write to a read-only tensor: its memory is shared with a read-only "
+             "owner (a non-writable NumPy array, or a DLPack capsule flagged read-only). "
+             "clone() it first, or make the owner writable before sharing it.")
+
+
 class Storage:
     """The device-agnostic interface. Subclasses hold the memory."""
 
     __slots__ = ("dtype", "device", "_version", "__weakref__")
+    # Memory a tensor may read but never write (a read-only NumPy array or DLPack import):
+    # a class attribute, so ordinary storages pay nothing for it
+    read_only = False
 
     def __init__(self, dtype, device):
         self.dtype = dtype
@@ -118,6 +126,21 @@ class CPUStorage(Storage):
         return self
 
 
+class ReadOnlyCPUStorage(CPUStorage):
+    """Host memory shared with a read-only owner (a non-writable NumPy array, a DLPack
+    capsule flagged read-only). `array` is a writable alias, so kernels read it as any
+    other; every write path refuses it first (ops.elementwise.check_writable)."""
+
+    __slots__ = ()
+    read_only = True
+
+    def fill_(self, value):
+        raise RuntimeError(READ_ONLY)
+
+    def __setitem__(self, i, value):
+        raise RuntimeError(READ_ONLY)
+
+
 class PinnedCPUStorage(CPUStorage):
     """Page-locked host memory (Tensor.pin_memory): a numpy array over a block of CuPy's
     pinned-memory pool, which the GPU's copy engines read without a staging copy, so a
@@ -178,6 +201,15 @@ class CUDAStorage(Storage):
             rt.view(buffer, self.dtype.np, 0, (self.numel,), (1,))[...] = self._array()
             self.buffer, self.ptr, self.numel = buffer, rt.address(buffer), n
         return self
+
+
+class ReadOnlyCUDAStorage(CUDAStorage):
+    """Device memory imported with DLPack's read-only flag: read, never written."""
+
+    __slots__ = ()
+    read_only = True
+    fill_ = ReadOnlyCPUStorage.fill_  # the refusals, not CPUStorage's writes
+    __setitem__ = ReadOnlyCPUStorage.__setitem__
 
 
 def _runtime():

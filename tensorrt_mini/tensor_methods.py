@@ -5,6 +5,8 @@ which op a method is.
 """
 import copy
 
+import numpy as np
+
 from . import _tensor, creation, pinning
 from . import explainer
 from .kernels import catalog
@@ -172,11 +174,25 @@ def _operator(name, op):
     binary = E.binary
 
     def method(self, other):
-        if Autocast.on or GradMode.enabled and (
-                self._requires_grad or getattr(other, "_requires_grad", False)):
-            return op(self, other)
-        return binary(name, self, other)
+        try:
+            if Autocast.on or GradMode.enabled and (
+                    self._requires_grad or getattr(other, "_requires_grad", False)):
+                return op(self, other)
+            return binary(name, self, other)
+        except TypeError:
+            return _ndarray_operand(name, op, self, other)
     return method
+
+
+def _ndarray_operand(name, op, self, other):
+    """`t <op> ndarray`, after the op refused the ndarray: `==` compares it as a tensor;
+    the others return NotImplemented, so that NumPy's reflected operator computes it and
+    wraps the result (interop/numpy_protocols.py), as with torch. Other operands re-raise."""
+    if not isinstance(other, np.ndarray):
+        raise
+    if name == "eq":
+        return op(self, creation.tensor(other))
+    return NotImplemented
 
 
 def _reflected(name, op):
@@ -184,9 +200,14 @@ def _reflected(name, op):
     binary = E.binary
 
     def method(self, other):
-        if Autocast.on or GradMode.enabled and self._requires_grad:
-            return op(other, self)
-        return binary(name, other, self)
+        try:
+            if Autocast.on or GradMode.enabled and self._requires_grad:
+                return op(other, self)
+            return binary(name, other, self)
+        except TypeError:
+            if isinstance(other, np.ndarray):
+                return NotImplemented  # `ndarray <op> t` is a TypeError, as with torch
+            raise
     return method
 
 
@@ -219,22 +240,42 @@ Tensor.__rshift__ = E.bitwise_right_shift
 Tensor.__rrshift__ = lambda self, other: E.bitwise_right_shift(other, self)
 for _name in ("eq", "ne", "lt", "le", "gt", "ge"):
     setattr(Tensor, f"__{_name}__", _operator(_name, getattr(E, _name)))
-Tensor.__matmul__ = linalg.matmul
-Tensor.__rmatmul__ = lambda self, other: linalg.matmul(other, self)
+def _matmul(self, other):
+    if isinstance(other, np.ndarray):
+        return NotImplemented  # NumPy computes `t @ ndarray`, as with torch
+    return linalg.matmul(self, other)
+
+
+def _rmatmul(self, other):
+    if isinstance(other, np.ndarray):
+        return NotImplemented  # `ndarray @ t` is a TypeError, as with torch
+    return linalg.matmul(other, self)
+
+
+Tensor.__matmul__ = _matmul
+Tensor.__rmatmul__ = _rmatmul
 
 
 # --- in place -----------------------------------------------------------------------------
-def _inplace(name):
+def _inplace(name, augmented=False):
+    """t.op_(...), or with `augmented` the operator `t <op>= other`, which returns
+    NotImplemented for an ndarray operand: Python then computes `t <op> ndarray` (through
+    NumPy) and rebinds t, as with torch."""
     untracked = E.inplace_untracked
 
     def method(self, *args, **kw):
-        if len(args) == 1 and not kw and not (GradMode.enabled and (
-                self._requires_grad or self._base is not None
-                or getattr(args[0], "_requires_grad", False))):
-            done = untracked(name, self, args[0])
-            if done is not None:
-                return done
-        return E.inplace(name, self, *args, **kw)
+        try:
+            if len(args) == 1 and not kw and not (GradMode.enabled and (
+                    self._requires_grad or self._base is not None
+                    or getattr(args[0], "_requires_grad", False))):
+                done = untracked(name, self, args[0])
+                if done is not None:
+                    return done
+            return E.inplace(name, self, *args, **kw)
+        except TypeError:
+            if augmented and isinstance(args[0], np.ndarray):
+                return NotImplemented
+            raise
     method.__name__ = name + "_"
     return method
 
@@ -248,7 +289,7 @@ for _op, _name in (("iadd", "add"), ("isub", "sub"), ("imul", "mul"), ("itruediv
                    ("ifloordiv", "floor_divide"), ("imod", "remainder"), ("ipow", "pow"),
                    ("iand", "bitwise_and"), ("ior", "bitwise_or"), ("ixor", "bitwise_xor"),
                    ("ilshift", "bitwise_left_shift"), ("irshift", "bitwise_right_shift")):
-    setattr(Tensor, f"__{_op}__", _inplace(_name))
+    setattr(Tensor, f"__{_op}__", _inplace(_name, augmented=True))
 Tensor.clamp_ = E.clamp_
 Tensor.clip_ = E.clamp_
 

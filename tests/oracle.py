@@ -24,7 +24,10 @@ def torch_dtype(torch, dtype):
 
 
 def host(t):
-    """A numpy copy of t's values."""
+    """A numpy copy of t's values, from any device and detached (np.array itself refuses
+    a cuda tensor and one that requires grad, as with torch)."""
+    if hasattr(t, "detach"):
+        t = t.detach().cpu()
     return np.array(t)
 
 

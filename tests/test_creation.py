@@ -335,13 +335,37 @@ def test_default_float64_reaches_every_creation():
     same_as_torch(fn)
 
 
-def test_a_read_only_array_is_copied_so_in_place_ops_work():
-    a = np.ones(3)
+def _read_only_tensor():
+    a = np.arange(1.0, 4.0)
     a.flags.writeable = False
-    with pytest.warns(UserWarning, match="not writable"):
+    with pytest.warns(UserWarning, match="The given NumPy array is not writable, and PyTorch "
+                                         "does not support non-writable tensors"):
         t = tm.from_numpy(a)
-    t.add_(1)
-    assert t.tolist() == [2., 2., 2.] and a.tolist() == [1., 1., 1.]
+    return a, t
+
+
+@pytest.mark.parametrize("write", [
+    lambda t: t.add_(1), lambda t: t.add_(tm.ones(3)), lambda t: t.mul_(2.5),
+    lambda t: t[1:].sub_(1), lambda t: t.exp_(), lambda t: t.copy_(tm.zeros(3)),
+    lambda t: t.fill_(0), lambda t: t.zero_(), lambda t: t.clamp_(0, 1),
+    lambda t: t.uniform_(), lambda t: t.__setitem__(0, 5.0),
+    lambda t: t.__setitem__(tm.tensor([0, 2]), 5.0),
+    lambda t: t.__setitem__(tm.tensor([True, False, True]), 5.0),
+    lambda t: t.masked_fill_(tm.tensor([True, False, False]), 0.0),
+    lambda t: t.index_fill_(0, tm.tensor([1]), 0.0),
+    lambda t: t.scatter_(0, tm.tensor([0]), tm.tensor([9.0], dtype=tm.float64)),
+    lambda t: tm.add(tm.ones(3), 1, out=t), lambda t: tm.exp(tm.ones(3), out=t),
+    lambda t: tm.matmul(tm.ones(3, 3, dtype=tm.float64), tm.ones(3, dtype=tm.float64), out=t),
+    lambda t: t.storage().fill_(0),
+])
+def test_a_read_only_array_is_shared_and_never_written(write):
+    a, t = _read_only_tensor()
+    assert t.data_ptr() == a.ctypes.data  # shared, as torch shares it
+    with pytest.raises(RuntimeError, match="cannot write to a read-only tensor"):
+        write(t)
+    assert a.tolist() == [1.0, 2.0, 3.0]
+    assert (t * 2).tolist() == [2.0, 4.0, 6.0]  # reads run as on any tensor
+    assert t.clone().add_(1).tolist() == [2.0, 3.0, 4.0]  # a clone is writable
 
 
 # --- random draws: torch's CPU numbers, bit for bit -----------------------------------

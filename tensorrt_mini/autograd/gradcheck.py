@@ -17,7 +17,7 @@ def _outputs(fn, inputs):
 
 def _values(t):
     """A float64 copy: an output may be a view of the input about to be perturbed again."""
-    return np.array(np.asarray(t), dtype=np.float64).ravel()
+    return np.array(t._host_values(), dtype=np.float64).ravel()
 
 
 def _numerical(fn, inputs, x, eps):
@@ -50,7 +50,7 @@ def _analytical(outputs, diff_inputs):
                       allow_unused=True)
             for i, (x, g) in enumerate(zip(diff_inputs, gs)):
                 rows[i].append(np.zeros(x.numel()) if g is None else
-                               np.asarray(g, dtype=np.float64).ravel())
+                               np.asarray(g._host_values(), dtype=np.float64).ravel())
         jac.append([np.array(rows[i]).reshape(out.numel(), x.numel())
                     for i, x in enumerate(diff_inputs)])
     return jac

@@ -218,6 +218,27 @@ class Simulated:
         return np.lib.stride_tricks.as_strided(buffer[offset:], shape,
                                                tuple(s * item for s in strides))
 
+    def wrap(self, address, n, dtype, owner):
+        """A buffer over n elements of another library's memory at address, which `owner`
+        keeps alive (it exposes them with __array_interface__). Memory inside a buffer of
+        this runtime (one exported and imported back) is found through that buffer, which
+        owner keeps alive; other memory is tracked as a buffer of its own."""
+        buffer = np.asarray(owner).view(dtype)[:n]
+        with self._lock:
+            i = bisect.bisect_right(self._bases, address) - 1
+            live = self._buffers[self._bases[i]]() if i >= 0 else None
+        inside = live is not None and address < self._bases[i] + live.nbytes
+        return buffer if inside else self._track(buffer)
+
+    def wait_for_current(self, stream):
+        pass  # kernels have finished when their launch returns: no stream to order
+
+    def current_waits_for(self, stream):
+        pass
+
+    def current_stream(self):
+        return 1  # the legacy default stream, as tensorrt_mini uses on a GPU by default
+
     def matmul(self, out, a, b):
         np.matmul(a, b, out=out)
 
@@ -344,6 +365,38 @@ class CuPy:
         item = np.dtype(dtype).itemsize
         return self._cp.ndarray(shape, dtype, memptr=buffer + offset * item,
                                 strides=tuple(s * item for s in strides))
+
+    def wrap(self, address, n, dtype, owner):
+        """A buffer over n elements of another library's device memory at address, which
+        `owner` keeps alive (CuPy frees nothing it does not own)."""
+        memory = self._cp.cuda.UnownedMemory(address, n * np.dtype(dtype).itemsize, owner)
+        return self._cp.cuda.MemoryPointer(memory, 0)
+
+    def wait_for_current(self, stream):
+        """Make CUDA stream `stream` (a handle: 1 the legacy default stream, 2 the
+        per-thread default stream, or a cudaStream_t) wait for the work queued so far on
+        the current stream, where tensorrt_mini's kernels run."""
+        current = self._current_stream()
+        if stream == current.ptr or (stream == 1 and current.ptr == 0):
+            return  # one stream: its own order holds
+        done = self._cp.cuda.Event(disable_timing=True)
+        done.record(current)
+        self._cp.cuda.ExternalStream(stream).wait_event(done)
+
+    def current_waits_for(self, stream):
+        """The reverse: the current stream waits for the work queued on `stream`."""
+        current = self._current_stream()
+        if stream == current.ptr or (stream == 1 and current.ptr == 0):
+            return
+        done = self._cp.cuda.Event(disable_timing=True)
+        done.record(self._cp.cuda.ExternalStream(stream))
+        current.wait_event(done)
+
+    def current_stream(self):
+        """The current stream as DLPack names it to a producer: 1 for the legacy default
+        stream (handle 0, which DLPack leaves ambiguous), else its handle."""
+        ptr = self._current_stream().ptr
+        return 1 if ptr == 0 else ptr
 
     def matmul(self, out, a, b):
         self._cp.matmul(a, b, out=out)  # cuBLAS

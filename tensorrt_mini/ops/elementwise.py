@@ -10,6 +10,7 @@ import numpy as np
 from .. import _tensor as T
 from .. import dtypes as D
 from ..kernels import catalog
+from ..storage import READ_ONLY
 from ..layout import (broadcast_shapes, expand_strides, has_internal_overlap,
                       is_non_overlapping_and_dense)
 from .dispatch import differentiable
@@ -403,8 +404,17 @@ def check_castable(result, out, out_names=_TORCH_TYPE_NAMES):
                            f"desired output type {out_names[out.name]}")
 
 
+def check_writable(t):
+    """Memory shared with a read-only owner is never written (Storage.read_only)."""
+    if t._storage.read_only:
+        raise RuntimeError(READ_ONLY)
+
+
 def check_no_internal_overlap(t):
-    """Writes into an expanded view would race on its shared elements: torch refuses them."""
+    """The checks before any write into t: t's memory may be written (check_writable), and
+    no two of its elements share memory (writes into an expanded view would race on its
+    shared elements: torch refuses them)."""
+    check_writable(t)
     if has_internal_overlap(t._shape, t._stride):
         raise RuntimeError(
             "unsupported operation: more than one element of the written-to tensor refers to a single "
@@ -764,6 +774,7 @@ def clamp_(self, min=None, max=None):
 def fill_untracked(t, value):
     """t.fill_(value) where autograd records nothing: value a numpy scalar of t's dtype
     (fill_scalar's). Filling an expanded view is fine: every alias gets the one value."""
+    check_writable(t)
     _backend(t).fill_(t, value)
     t._storage._version += 1
     return t
@@ -773,6 +784,7 @@ def fill_untracked(t, value):
 def copy_into(dst, src):
     """Write src (broadcast) into dst through its view; the in-place tail of many ops."""
     if not isinstance(src, T.Tensor):
+        check_writable(dst)
         _backend(dst).fill_(dst, fill_scalar(src, dst._dtype))
         dst._storage._version += 1
         return dst
@@ -805,8 +817,8 @@ def inplace_untracked(name, self, other):
     at 2^10); None where `inplace` must decide."""
     shape = self._shape
     layout = _LAYOUTS.get(shape) or T.contiguous_layout(shape)
-    if self._stride != layout[0] or not self._dtype.is_floating_point:
-        return None
+    if self._stride != layout[0] or not self._dtype.is_floating_point or self._storage.read_only:
+        return None  # `inplace` decides, or refuses
     dev = self._storage.device
     if type(other) is _TENSOR:
         if (other._dtype is not self._dtype or other._shape != shape or other._stride != layout[0]

@@ -15,7 +15,8 @@ from ..layout import broadcast_shapes, expand_strides, has_internal_overlap
 from ..user_warnings import warn
 from .dispatch import GradMode, check_no_grad_view, differentiable
 from .elementwise import (_TORCH_TYPE_NAMES, _expand_to, binary, check_no_internal_overlap,
-                          check_no_overlap, copy_into, fill_scalar, is_tensor, to_dtype)
+                          check_no_overlap, check_writable, copy_into, fill_scalar, is_tensor,
+                          to_dtype)
 
 
 def _as_index(item, device):
@@ -208,7 +209,7 @@ def _offsets(view, advanced):
 def _checked(idx, dim, size):
     """idx (not empty: callers skip empty results) with negative entries wrapped;
     IndexError when one is out of range."""
-    host = np.asarray(idx)
+    host = idx._host_values()
     lo, hi = int(host.min()), int(host.max())
     if lo < -size or hi >= size:
         bad = lo if lo < -size else hi
@@ -245,7 +246,7 @@ def _take_along(view, dim, idx):
         raise IndexError("index is out of bounds for dimension with size 0")
     out = T.empty_tensor(shape, view._dtype, view._storage.device)
     if math.prod(shape):
-        _check_range(np.asarray(idx), size)
+        _check_range(idx._host_values(), size)
         T.backends.get("cpu").take_along(out, view, dim, idx)
     return out
 
@@ -254,7 +255,7 @@ def _put_along(view, dim, idx, value):
     """view[:, ..., idx] = value (a number, converted) with idx on dim, on the cpu: one
     numpy assignment, where the general path builds an int64 offset for every element
     written. The errors are _offsets'."""
-    host = np.asarray(idx)
+    host = idx._host_values()
     size = view._shape[dim]
     if not host.size:
         return
@@ -296,6 +297,7 @@ def view_op_name(idx):
 
 @differentiable
 def setitem(input, idx, value):
+    check_writable(input)  # before the paths below, some of which write unchecked
     if GradMode.enabled:  # (the derivative runs this with grad mode off, and checks itself)
         check_no_grad_view(input, view_op_name(idx))
     if not is_tensor(value):
@@ -419,6 +421,7 @@ def _check_value_shape(value, shape):
 def index_put_(input, offsets, value, shape, accumulate=False):
     """Scatter `value` (broadcast to `shape`) into input's storage at `offsets`."""
     from ..creation import full
+    check_writable(input)
     if not is_tensor(value):
         value = full((), value, dtype=input._dtype, device=input._storage.device)
     if value._storage.device != input._storage.device:
@@ -438,7 +441,7 @@ def nonzero(input, as_tuple=False):
     """Indices of non-zero elements, (n, ndim) int64; computed on the host."""
     if as_tuple and not input.dim():  # torch reads a 0-d input as one element here
         return nonzero(input.reshape(1), as_tuple=True)
-    coords = np.argwhere(np.asarray(input))
+    coords = np.argwhere(input._host_values())
     n, nd = coords.shape
     from ..creation import tensor
     # torch fills it one column after another: strides (1, n)

@@ -152,7 +152,7 @@ def mode(input, dim=-1, keepdim=False):
     if not n:
         raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
     values, order = sort(moved.reshape(-1, n), 1)
-    v, o = np.asarray(values), np.asarray(order)
+    v, o = values._host_values(), order._host_values()
     # each run of equal sorted values ends where the next differs; its length is its end's
     # position less its start's: the first longest run holds the smallest most frequent
     # value, and its end the last occurrence (the sort is stable)
@@ -268,7 +268,7 @@ def _runs(values, order, shape, return_inverse, return_counts):
 def _unique_dim(input, dim, return_inverse, return_counts, consecutive=False):
     """unique over the slices of input along dim, compared whole (on the host)."""
     d = wrap_dim(dim, max(input.dim(), 1))
-    moved = np.moveaxis(np.asarray(input), d, 0)
+    moved = np.moveaxis(input._host_values(), d, 0)
     rows = moved.reshape(moved.shape[0], -1)
     if consecutive:
         keep = np.r_[True, (rows[1:] != rows[:-1]).any(1)] if len(rows) else np.zeros(0, bool)

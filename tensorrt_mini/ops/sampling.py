@@ -141,7 +141,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     if input.device.type != "cpu":
         raise NotImplementedError("tensorrt_mini's multinomial runs on the CPU only")
     if not replacement or num_samples == 1:
-        probs = np.asarray(input)
+        probs = input._host_values()
         if not (np.isfinite(probs).all() and (probs >= 0).all()):
             raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
         if (probs.sum(axis=-1) <= 0).any():
@@ -152,9 +152,9 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
         weights = input / weights
         if num_samples == 1:
             return argmax(weights, -1, keepdim=True)
-        order = np.argsort(-np.asarray(weights), axis=-1, kind="stable")
+        order = np.argsort(-weights._host_values(), axis=-1, kind="stable")
         return creation.tensor(np.ascontiguousarray(order[..., :num_samples]))
-    rows = np.ascontiguousarray(np.asarray(input)).reshape(-1, input._shape[-1])
+    rows = np.ascontiguousarray(input._host_values()).reshape(-1, input._shape[-1])
     if not np.isfinite(rows).all():
         raise RuntimeError("invalid multinomial distribution (encountering probability entry = "
                            "infinity or NaN)")

@@ -116,6 +116,7 @@ def _scatter_into(out, dim, index, src, reduce, name, include_self=True):
     nd = out.dim()
     d = wrap_dim(dim, max(nd, 1))
     _check_scatter(name, out, d, index, src)
+    E.check_writable(out)
     if has_internal_overlap(out._shape, out._stride):
         raise RuntimeError("unsupported operation: more than one element of the written-to "
                            "tensor refers to a single memory location. Please clone() the "
@@ -189,7 +190,7 @@ def _check_scatter(name, out, d, index, src):
 
 def _first_outside(index, size):
     """The first entry of index outside [0, size), or None (one read of index to the host)."""
-    values = np.asarray(index).reshape(-1)
+    values = index._host_values().reshape(-1)
     bad = values[(values < 0) | (values >= size)]
     return int(bad[0]) if bad.size else None
 
@@ -285,7 +286,7 @@ def _slice(t, d):
 
 def _in_range(name, index, d, size, negatives):
     """index with negative entries wrapped when `negatives`; torch's error otherwise."""
-    values = np.asarray(index).reshape(-1)
+    values = index._host_values().reshape(-1)
     low = -size if negatives else 0
     bad = values[(values < low) | (values >= size)]
     if bad.size:
@@ -383,7 +384,7 @@ def masked_scatter(input, mask, source):
                            f"{_TYPE_NAMES[source._dtype.name]}")
     shape = broadcast_shapes(input._shape, mask._shape)
     mask = mask.expand(shape)
-    n = int(np.count_nonzero(np.asarray(mask)))
+    n = int(np.count_nonzero(mask._host_values()))
     if n > source.numel():
         raise RuntimeError("Number of elements of source < number of ones in mask")
     out = input.expand(shape).clone()
@@ -415,7 +416,7 @@ def _flat_positions(name, input, index):
         raise RuntimeError(f"{name}(): Expected a long tensor for index, but got "
                            f"{_TYPE_NAMES[index._dtype.name]}")
     n = input.numel()
-    values = np.asarray(index).reshape(-1)
+    values = index._host_values().reshape(-1)
     bad = values[(values < -n) | (values >= n)]
     if bad.size:
         raise IndexError(f"out of range: tried to access index {int(bad[0])} on a tensor of "

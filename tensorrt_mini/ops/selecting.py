@@ -2,7 +2,6 @@
 indexing), so they run on every device and autograd differentiates them through those
 ops: masked_fill, index_select, gather, flip, roll, tril and triu. Checks and messages
 are torch's."""
-import numpy as np
 
 from .. import _tensor as T
 from .. import dtypes as D
@@ -31,6 +30,7 @@ def masked_fill(input, mask, value):
 
 
 def masked_fill_(input, mask, value):
+    E.check_writable(input)
     if has_internal_overlap(input._shape, input._stride):
         # torch still writes an expanded tensor here (with a deprecation warning): through
         # the mask's storage offsets, where one element's copies all take the same value
@@ -171,7 +171,7 @@ def _cpu_untracked(x):
 def _out_of_range(index, size):
     """The first entry of index outside 0..size-1 (torch's ops here refuse negatives), or
     None; one read of index to the host."""
-    values = np.asarray(index).reshape(-1)
+    values = index._host_values().reshape(-1)
     bad = values[(values < 0) | (values >= size)]
     return bad[0] if bad.size else None
 

@@ -16,6 +16,7 @@ import pytest
 
 import tensorrt_mini as tm
 from tensorrt_mini.backends import cuda_runtime
+from oracle import host
 
 pytestmark = pytest.mark.skipif(not cuda_runtime.is_available(),
                                 reason=f"cuda device unavailable: {cuda_runtime.unavailable()}")
@@ -47,7 +48,7 @@ def same(cpu, cuda, rtol=2e-6, atol=1e-6):
     assert cuda.dtype is cpu.dtype
     assert cuda.shape == cpu.shape
     assert cuda.stride() == cpu.stride()
-    want, got = np.array(cpu), np.array(cuda)
+    want, got = np.array(cpu), np.array(cuda.cpu())  # numpy refuses a cuda tensor, as torch's
     if want.dtype.kind == "f":
         np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
     else:
@@ -125,10 +126,10 @@ def test_transfers_and_creation():
     cuda = tm.tensor(x, device="cuda")
     assert cuda.t().cpu().stride() == (3, 1)
     np.testing.assert_array_equal(np.array(cuda.t().to("cpu")), x.T)
-    np.testing.assert_array_equal(np.array(tm.ones(2, 3, device="cuda")), np.ones((2, 3)))
-    np.testing.assert_array_equal(np.array(tm.full((2,), 7, device="cuda", dtype=tm.int8)),
-                                  [7, 7])
-    np.testing.assert_array_equal(np.array(tm.arange(5, device="cuda")), np.arange(5))
+    np.testing.assert_array_equal(np.array(tm.ones(2, 3, device="cuda").cpu()), np.ones((2, 3)))
+    np.testing.assert_array_equal(
+        np.array(tm.full((2,), 7, device="cuda", dtype=tm.int8).cpu()), [7, 7])
+    np.testing.assert_array_equal(np.array(tm.arange(5, device="cuda").cpu()), np.arange(5))
 
 
 REDUCTIONS = {
@@ -208,7 +209,7 @@ def test_take_keeps_a_dense_copy_of_strided_offsets_alive_for_its_launch():
     offsets = tm.tensor([[0, 1, 2], [7, 8, 9]], device="cuda").t()  # strided: copied first
     out = tm.empty(3, 2, device="cuda")
     backend.take(out, x, offsets)
-    assert np.array(out).tolist() == [[0, 7], [1, 8], [2, 9]]
+    assert host(out).tolist() == [[0, 7], [1, 8], [2, 9]]
 
 @pytest.mark.parametrize("dtype", [tm.float32, tm.int64, tm.int8, tm.bool], ids=str)
 def test_index_put_accumulates_repeats(dtype):
@@ -227,14 +228,14 @@ def test_random_draws_are_seeded_and_in_range():
     b = tm.randn(2, 3, 4, device="cuda", dtype=tm.float64)
     c = tm.randint(-3, 5, (500,), device="cuda")
     tm.manual_seed(3)
-    np.testing.assert_array_equal(np.array(tm.rand(1000, device="cuda")), np.array(a))
-    x = np.array(a)
+    np.testing.assert_array_equal(host(tm.rand(1000, device="cuda")), host(a))
+    x = host(a)
     assert x.dtype == np.float32 and 0 <= x.min() and x.max() < 1 and abs(x.mean() - .5) < .05
-    assert np.array(b).dtype == np.float64 and np.isfinite(np.array(b)).all()
-    assert set(np.unique(np.array(c))) == set(range(-3, 5))
+    assert host(b).dtype == np.float64 and np.isfinite(host(b)).all()
+    assert set(np.unique(host(c))) == set(range(-3, 5))
     y = tm.zeros(6, 4, device="cuda").t()
     y.uniform_(2, 3)  # a strided target
-    assert (2 <= np.array(y)).all() and (np.array(y) < 3).all()
+    assert (2 <= host(y)).all() and (host(y) < 3).all()
 
 
 @pytest.mark.parametrize("opt", ["sgd", "adam", "adamw"])
@@ -411,7 +412,7 @@ def test_gpu_matmul_and_random():
     a, b = data((8, 64, 32), tm.float32, 1), data((8, 32, 48), tm.float32, 2)
     check(lambda a, b: (a @ b, a.transpose(1, 2).transpose(1, 2) @ b[0]), a, b, rtol=1e-4,
           atol=1e-3)
-    u = np.array(tm.rand(1 << 20, device="cuda"))
+    u = host(tm.rand(1 << 20, device="cuda"))
     assert 0 <= u.min() and u.max() < 1 and abs(u.mean() - 0.5) < 1e-2
 
 

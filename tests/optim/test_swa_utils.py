@@ -53,7 +53,7 @@ def twin_models(dtype, options):
 
 
 def values(module):
-    return [np.asarray(t.detach()) for t in module.state_dict().values()]
+    return [np.asarray(t.detach().cpu()) for t in module.state_dict().values()]
 
 
 AVERAGING = {
