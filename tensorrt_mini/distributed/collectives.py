@@ -80,6 +80,19 @@ def _same_dtype(a, b, what):
                            f"({a._dtype} vs {b._dtype})")
 
 
+def _check_parts(pg, what, list_name, parts, role, whole, parts_are_outputs):
+    """One part per rank, each of whole's dtype and size (the parts are the outputs of
+    all_gather, the inputs of reduce_scatter)."""
+    if len(parts) != pg.size():
+        raise ValueError(f"{what}: {list_name} has {len(parts)} tensors for a group of "
+                         f"{pg.size()} ranks")
+    for t in parts:
+        _same_dtype(*((t, whole) if parts_are_outputs else (whole, t)), what)
+        if t.numel() != whole.numel():
+            raise ValueError(f"{what}: {list_name} holds a tensor of shape {list(t.shape)} "
+                             f"for {role} of shape {list(whole.shape)}")
+
+
 # -- collectives ---------------------------------------------------------------------
 
 def barrier(group=None, async_op=False, device_ids=None, timeout=None):
@@ -141,14 +154,7 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
     pg = _member(group, "all_gather")
     if pg is None:
         return None
-    if len(tensor_list) != pg.size():
-        raise ValueError(f"all_gather: tensor_list has {len(tensor_list)} tensors for a group "
-                         f"of {pg.size()} ranks")
-    for t in tensor_list:
-        _same_dtype(t, tensor, "all_gather")
-        if t.numel() != tensor.numel():
-            raise ValueError(f"all_gather: tensor_list holds a tensor of shape {list(t.shape)} "
-                             f"for an input of shape {list(tensor.shape)}")
+    _check_parts(pg, "all_gather", "tensor_list", tensor_list, "an input", tensor, True)
     _check(pg, "all_gather", tensor)
     flat = _flat(tensor, pg.size() * tensor.numel())
     work = pg.backend_for(tensor._storage.device.type).all_gather(flat, tensor, async_op)
@@ -229,14 +235,7 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=Fal
     pg = _member(group, "reduce_scatter")
     if pg is None:
         return None
-    if len(input_list) != pg.size():
-        raise ValueError(f"reduce_scatter: input_list has {len(input_list)} tensors for a "
-                         f"group of {pg.size()} ranks")
-    for t in input_list:
-        _same_dtype(output, t, "reduce_scatter")
-        if t.numel() != output.numel():
-            raise ValueError(f"reduce_scatter: input_list holds a tensor of shape "
-                             f"{list(t.shape)} for an output of shape {list(output.shape)}")
+    _check_parts(pg, "reduce_scatter", "input_list", input_list, "an output", output, False)
     op = as_red_op(op)
     _check(pg, "reduce_scatter", output)
     backend = pg.backend_for(output._storage.device.type)
