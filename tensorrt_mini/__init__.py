@@ -59,6 +59,8 @@ from .layout import broadcast_shapes as _broadcast_shapes
 from .storage import Storage
 from ._tensor import Tensor
 from . import tensor_methods  # noqa: F401  (binds the op methods onto Tensor)
+from . import array_api_methods  # noqa: F401  (Tensor.__array_namespace__, to_device)
+from .type_info import finfo, iinfo
 from . import autograd
 from .autograd import (enable_grad, inference_mode, is_grad_enabled,
                        is_inference_mode_enabled, no_grad, set_grad_enabled)
