@@ -56,8 +56,13 @@ def take(x, indices, /, *, axis=None):
         if x.ndim != 1:
             raise ValueError("take(): axis is required for arrays of more than one dimension")
         axis = 0
-    return selecting.index_select(x, axis, indices)
+    return selecting.index_select(x, axis, _wrapped(indices, x.shape[axis]))
 
 
 def take_along_axis(x, indices, /, *, axis=-1):
-    return scattering.take_along_dim(x, indices, axis)
+    return scattering.take_along_dim(x, _wrapped(indices, x.shape[axis]), axis)
+
+
+def _wrapped(indices, n):
+    # the standard counts negative indices from the end, as Python does; tm's ops do not
+    return scattering.where(indices < 0, indices + n, indices)

@@ -18,7 +18,7 @@ def _unique(x):
                                                return_counts=True, equal_nan=False)
 
     def back(a, dtype):
-        return C.tensor(np.ascontiguousarray(a), dtype=dtype, device=x.device)
+        return C.tensor(a, dtype=dtype, device=x.device)
 
     return (back(values, x.dtype), back(index, D.int64),
             back(inverse.reshape(tuple(x.shape)), D.int64), back(counts, D.int64))
