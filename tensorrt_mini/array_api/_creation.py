@@ -47,6 +47,14 @@ def _holds_arrays(seq):
 
 
 def arange(start, /, stop=None, step=1, *, dtype=None, device=None):
+    if stop is None:
+        start, stop = 0, start
+    if step != 0 and (stop - start) * step <= 0:
+        # the standard's empty range, where torch raises for bounds against the step
+        if dtype is None:
+            ints = all(isinstance(v, int) for v in (start, stop, step))
+            dtype = D.int64 if ints else D.get_default_dtype()
+        return C.empty((0,), dtype=dtype, device=device)
     return C.arange(start, stop, step, dtype=dtype, device=device)
 
 
