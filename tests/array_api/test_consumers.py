@@ -28,23 +28,24 @@ SKLEARN_RUN = textwrap.dedent("""
     from sklearn.preprocessing import MinMaxScaler, StandardScaler
     import tensorrt_mini as tm
 
-    device, out = sys.argv[1], sys.argv[2]
+    out = sys.argv[1]
     X, y, labels = (np.load(out + name + ".npy") for name in ("X", "y", "labels"))
-    Xt = tm.tensor(X, device=device)
-    runs = {
-        "StandardScaler": lambda: StandardScaler().fit(Xt).transform(Xt),
-        "MinMaxScaler": lambda: MinMaxScaler().fit(Xt).transform(Xt),
-        "PCA": lambda: PCA(n_components=2, svd_solver="full").fit(Xt).transform(Xt),
-        "Ridge": lambda: Ridge(solver="svd").fit(Xt, tm.tensor(y, device=device)).predict(Xt),
-        "LinearDiscriminantAnalysis": lambda: LinearDiscriminantAnalysis().fit(
-            Xt, tm.tensor(labels, device=device)).predict(Xt),
-    }
     devices = {}
-    with sklearn.config_context(array_api_dispatch=True):
-        for name, run in runs.items():
-            result = run()
-            devices[name] = str(result.device)
-            np.save(out + name + ".npy", result.cpu().numpy())
+    for device in sys.argv[2:]:
+        Xt, yt, lt = (tm.tensor(a, device=device) for a in (X, y, labels))
+        runs = {
+            "StandardScaler": lambda: StandardScaler().fit(Xt).transform(Xt),
+            "MinMaxScaler": lambda: MinMaxScaler().fit(Xt).transform(Xt),
+            "PCA": lambda: PCA(n_components=2, svd_solver="full").fit(Xt).transform(Xt),
+            "Ridge": lambda: Ridge(solver="svd").fit(Xt, yt).predict(Xt),
+            "LinearDiscriminantAnalysis":
+                lambda: LinearDiscriminantAnalysis().fit(Xt, lt).predict(Xt),
+        }
+        with sklearn.config_context(array_api_dispatch=True):
+            for name, run in runs.items():
+                result = run()
+                devices[device + " " + name] = str(result.device)
+                np.save(out + device + name + ".npy", result.cpu().numpy())
     print(json.dumps(devices))
 """)
 
@@ -76,12 +77,12 @@ def _reference():
     return X, y, labels, expected
 
 
-@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.cuda)])
-def test_scikit_learn_fits_tm_tensors(device, tmp_path):
+@pytest.mark.cuda
+def test_scikit_learn_fits_tm_tensors(tmp_path):
     pytest.importorskip("sklearn")
     pytest.importorskip("scipy")
-    if device == "cuda" and not cuda_runtime.is_available():
-        pytest.skip("no cuda device (nor the simulator)")
+    # one interpreter for both devices: importing scikit-learn is most of the time
+    devices = ["cpu", "cuda"] if cuda_runtime.is_available() else ["cpu"]
     X, y, labels, expected = _reference()
     out = str(tmp_path) + os.sep
     for name, a in (("X", X), ("y", y), ("labels", labels)):
@@ -89,11 +90,13 @@ def test_scikit_learn_fits_tm_tensors(device, tmp_path):
     env = dict(os.environ, SCIPY_ARRAY_API="1",
                PYTHONPATH=os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")])))
     env.setdefault("NUMBA_ENABLE_CUDASIM", "1")
-    done = subprocess.run([sys.executable, "-c", SKLEARN_RUN, device, out], env=env,
+    done = subprocess.run([sys.executable, "-c", SKLEARN_RUN, out, *devices], env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
-    devices = json.loads(done.stdout.strip().splitlines()[-1])
-    for name, want in expected.items():
-        assert devices[name].startswith(device), name  # the results stay on the device
-        np.testing.assert_allclose(np.load(out + name + ".npy"), want, rtol=1e-7, atol=1e-9,
-                                   err_msg=name)
+    result_devices = json.loads(done.stdout.strip().splitlines()[-1])
+    for device in devices:
+        for name, want in expected.items():
+            # the results stay on the device of the inputs
+            assert result_devices[device + " " + name].startswith(device), name
+            np.testing.assert_allclose(np.load(out + device + name + ".npy"), want,
+                                       rtol=1e-7, atol=1e-9, err_msg=f"{name} on {device}")
