@@ -1,7 +1,7 @@
 """The standard's linalg extension, on tm.linalg (numpy's LAPACK on the cpu, cuSOLVER on
 cuda) with the standard's keywords."""
 from .. import linalg as TL
-from ..ops import products
+from ..ops import products, views
 from ._operands import promoted
 from ._products import matmul, matrix_transpose, tensordot, vecdot  # noqa: F401 (also here)
 from ._statistical import sum as _sum
@@ -17,7 +17,8 @@ def cholesky(x, /, *, upper=False):
 
 
 def cross(x1, x2, /, *, axis=-1):
-    return TL.cross(*promoted(x1, x2), dim=axis)
+    # the standard broadcasts the other dimensions; torch's linalg.cross wants equal ranks
+    return TL.cross(*views.broadcast_tensors(*promoted(x1, x2)), dim=axis)
 
 
 def det(x, /):
