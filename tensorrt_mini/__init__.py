@@ -13,6 +13,7 @@ from .dtypes import (bool_ as bool, double, float, float32, float64, get_default
                      int16, int32, int64, long, set_default_dtype, short, uint8)
 from .dtypes import bfloat16, float16, half
 from .dtypes import dtype, promote_types
+from .dtypes import cdouble, cfloat, complex64, complex128
 from .ops.elementwise import (abs, add, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, ceil,
                               clamp, cos, div, eq, erf, exp, expm1, floor, floor_divide, ge, gt,
                               isfinite, isinf, isnan, le, log, log1p, log2, log10, logical_and,

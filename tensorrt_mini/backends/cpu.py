@@ -470,11 +470,22 @@ def copy_(dst, src):
         if plan.variant.startswith("contig"):
             np.copyto(_flat(dst, n), _flat(src, n))
             return
+    if src._dtype.is_complex and not dst._dtype.is_complex:
+        _copy_complex_to_real(dst, src)
+        return
     # float -> uint8, int8, int16 through int32 (see the catalog's to_int32); int32 and
     # int64 directly, as torch converts (NaN -> int32 gives INT_MIN on x86 both ways)
     narrow = dst._dtype.np.kind == "u" or dst._dtype.itemsize < 4
     to_int = src._dtype.is_floating_point and dst._dtype.np.kind in "iu" and narrow
     unary("to_int32" if to_int else "copy", dst, src)
+
+
+def _copy_complex_to_real(dst, src):
+    """torch's cast of complex to a real dtype: the real part, but to bool, x != 0."""
+    if dst._dtype.category == 0:
+        binary_scalar("ne", dst, src, src._dtype.np.type(0))
+    else:
+        unary("copy_real", dst, src)
 
 
 FILL_PARALLEL_BYTES = 1 << 18  # below this, numpy's one-thread fill is as fast

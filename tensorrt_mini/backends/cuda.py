@@ -315,6 +315,13 @@ def where(out, cond, a, b):
 
 
 def copy_(dst, src):
+    if src._dtype.is_complex and not dst._dtype.is_complex:
+        # torch's cast of complex to a real dtype: the real part, but to bool, x != 0
+        if dst._dtype.category == 0:
+            binary_scalar("ne", dst, src, src._dtype.np.type(0))
+        else:
+            elementwise_op("copy_real", src._dtype, (dst,), (src,))
+        return
     # float -> integer goes through int64, so that -1.0 -> uint8 wraps to 255 like torch
     to_int = src._dtype.is_floating_point and dst._dtype.np.kind in "iu"
     elementwise_op("to_int64" if to_int else "copy", src._dtype, (dst,), (src,))
