@@ -133,7 +133,7 @@ def _real_part(x):
 
 _op("copy", 1, "bifc", "same", _identity, public=False)
 # complex into a real dtype keeps the real part, as torch's cast (which warns: front end)
-_op("copy_real", 1, "c", "same", _real_part, public=False)
+_op("copy_real", 1, "c", "same", _real_part, public=False, real_of_complex=True)
 _op("to_int32", 1, "f", "same", _to_int32, public=False)
 _op("to_int64", 1, "f", "same", _to_int64, public=False)
 
@@ -456,7 +456,8 @@ _op("gelu_tanh", 1, "f", "same", _gelu_tanh, heavy=True, public=False)
 _op("neg", 1, "ifc", "same", _neg)
 _op("abs", 1, "ifc", "same", {"i": _abs_int, "f": _abs_float, "c": _c_abs},
     real_of_complex=True)
-_op("angle", 1, "fc", "float", {"f": _angle, "c": _c_angle}, real_of_complex=True)
+_op("angle", 1, "fc", "float", {"f": _angle, "c": _c_angle}, real_of_complex=True,
+    inplace=False)
 _op("sgn", 1, "bifc", "same", {"b": _identity, "c": _c_sgn, "*": _sign})
 _op("conj_physical", 1, "bifc", "same", {"c": _c_conj, "*": _identity})
 _op("complex", 2, "f", "same", _complex_parts, public=False, inplace=False)

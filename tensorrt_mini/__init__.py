@@ -64,6 +64,7 @@ from . import autograd
 from .autograd import (enable_grad, inference_mode, is_grad_enabled,
                        is_inference_mode_enabled, no_grad, set_grad_enabled)
 from . import amp
+from . import fft  # noqa: F401  (tm.fft)
 from .amp.autocast_mode import (autocast, autocast_decrement_nesting, autocast_increment_nesting,
                                 clear_autocast_cache, get_autocast_dtype, is_autocast_cache_enabled,
                                 is_autocast_enabled, set_autocast_cache_enabled,

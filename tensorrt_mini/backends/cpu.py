@@ -11,6 +11,7 @@ import numba as nb
 import numpy as np
 
 from ..kernels import catalog, lapack
+from ..kernels import fft as fft_kernels
 from ..kernels import rnn as rnn_kernels
 from ..kernels.cpu import batch_norm as bn
 from ..kernels.cpu import cascade_sum as cs
@@ -936,6 +937,13 @@ def linalg(name, outs, inputs, options):
     for out, r in zip(outs, results):
         np.copyto(numpy_view(out), r)
     return None
+
+
+def fft(kind, out, x, sizes, dims, norm):
+    """out = transform `kind` (kernels/fft.py) of x over dims: pocketfft through numpy."""
+    if _numel(out):
+        np.copyto(numpy_view(out), fft_kernels.compute(np, kind, numpy_view(x), sizes, dims,
+                                                       norm), casting="same_kind")
 
 
 def take_along(out, x, dim, index):

@@ -600,6 +600,13 @@ def linalg(name, outs, inputs, options):
     return None
 
 
+def fft(kind, out, x, sizes, dims, norm):
+    """out = transform `kind` (kernels/fft.py) of x over dims: cuFFT through CuPy (numpy
+    under the simulator)."""
+    if _numel(out):
+        _rt.fft(kind, _array(out), _array(x), sizes, dims, norm)
+
+
 def _launch_1d(kernel, n, args):
     _rt.launch(kernel, (geo.blocks(n, geo.THREADS),), (geo.THREADS,), args)
 

@@ -25,6 +25,7 @@ from numba import types
 from numba.np.numpy_support import as_dtype
 
 from ..errors import OutOfMemoryError
+from ..kernels import fft as fft_kernels
 from ..kernels import half, lapack
 
 INSTALL = "pip install tensorrt_mini[cuda]"
@@ -233,6 +234,9 @@ class Simulated:
         for out, r in zip(outs, lapack.compute(np, np.asarray, name, inputs, options)):
             np.copyto(out, r)
 
+    def fft(self, kind, out, x, sizes, axes, norm):
+        np.copyto(out, fft_kernels.compute(np, kind, x, sizes, axes, norm), casting="same_kind")
+
     def device_name(self):
         return "Numba CUDA simulator"
 
@@ -394,6 +398,10 @@ class CuPy:
             results = lapack.compute(self._cp, self._cp.asnumpy, name, inputs, options)
         for out, r in zip(outs, results):
             out[...] = r
+
+    def fft(self, kind, out, x, sizes, axes, norm):
+        """cuFFT through cupy.fft (its plans cached by CuPy), into out's view."""
+        out[...] = fft_kernels.compute(self._cp, kind, x, sizes, axes, norm)
 
     def device_name(self):
         props = self._cp.cuda.runtime.getDeviceProperties(self._cp.cuda.Device().id)
