@@ -14,6 +14,8 @@ from .dtypes import (bool_ as bool, double, float, float32, float64, get_default
 from .dtypes import bfloat16, float16, half
 from .dtypes import dtype, promote_types
 from .dtypes import cdouble, cfloat, complex64, complex128
+from .ops.complex import (complex, conj, imag, is_conj, polar, real, resolve_conj, view_as_complex,
+                          view_as_real)
 from .ops.elementwise import (abs, add, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, ceil,
                               clamp, cos, div, eq, erf, exp, expm1, floor, floor_divide, ge, gt,
                               isfinite, isinf, isnan, le, log, log1p, log2, log10, logical_and,

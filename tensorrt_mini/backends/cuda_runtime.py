@@ -214,6 +214,10 @@ class Simulated:
     def address(self, buffer):
         return buffer.ctypes.data
 
+    def reinterpret(self, buffer, dtype):
+        """The buffer's memory as elements of numpy dtype `dtype`."""
+        return buffer.view(dtype)
+
     def view(self, buffer, dtype, offset, shape, strides):
         item = buffer.itemsize
         return np.lib.stride_tricks.as_strided(buffer[offset:], shape,
@@ -343,6 +347,9 @@ class CuPy:
 
     def address(self, buffer):
         return buffer.ptr
+
+    def reinterpret(self, buffer, dtype):
+        return buffer  # untyped device memory: views take their dtype when made
 
     def view(self, buffer, dtype, offset, shape, strides):
         item = np.dtype(dtype).itemsize
