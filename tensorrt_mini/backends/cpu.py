@@ -1113,7 +1113,7 @@ def cumulative(name, out, x, dim):
             return
         accumulate = out._dtype.np
         if name in ("cumsum", "cumprod"):
-            accumulate = np.float64 if kind == "f" else np.int64
+            accumulate = {"f": np.float64, "c": np.complex128}.get(kind, np.int64)
         ordering.cumulative(np, name, numpy_view(out), numpy_view(x), dim, accumulate)
 
 

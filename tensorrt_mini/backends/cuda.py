@@ -328,6 +328,10 @@ def copy_(dst, src):
 
 
 def fill_(dst, value):
+    if dst._dtype.is_complex:  # a kernel's scalar parameter holds 8 bytes: no complex128
+        if _numel(dst):
+            _array(dst)[...] = value
+        return
     elementwise_op("copy", dst._dtype, (dst,), (dst._dtype.np.type(value),))
 
 

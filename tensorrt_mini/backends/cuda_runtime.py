@@ -185,6 +185,10 @@ class Simulated:
             buffer = self._buffers[base]() if i >= 0 else None
         if buffer is not None:
             offset, rest = divmod(address - base, buffer.itemsize)
+            if rest and buffer.dtype.kind == "c" and 2 * rest == buffer.itemsize:
+                # an imaginary part: the complex buffer read as its parts' floats
+                buffer = buffer.view(buffer.real.dtype)
+                offset, rest = divmod(address - base, buffer.itemsize)
             if rest == 0 and offset <= buffer.size:
                 return buffer[offset:]
         raise ValueError(f"{address:#x} is not an element of a live cuda buffer")
@@ -194,7 +198,15 @@ class Simulated:
         take a float buffer's address as integers (compare-and-swap on its bits)."""
         array = self._array_at(address)
         want = as_dtype(element_type)
-        return array.view(want) if array.dtype.itemsize == want.itemsize else array
+        if array.dtype.itemsize == want.itemsize:
+            return array.view(want)
+        # a complex buffer read as its parts' floats (real views), or floats as complex
+        # (view_as_complex)
+        small, large = sorted((array.dtype, want), key=lambda d: d.itemsize)
+        if large.kind == "c" and small.kind == "f" and 2 * small.itemsize == large.itemsize:
+            whole = array.nbytes // want.itemsize * want.itemsize // array.itemsize
+            return array[:whole].view(want)
+        return array
 
     def empty(self, n, dtype):
         if not isinstance(dtype, np.dtype):  # as CuPy.empty needs it

@@ -50,6 +50,17 @@ _COMPLEX_REFUSED = {
              "numbers. Please use torch.sgn instead."),
     "maximum": (RuntimeError, "maximum not implemented for complex tensors."),
     "minimum": (RuntimeError, "minimum not implemented for complex tensors."),
+    # reductions and ordering (ops/reduction.py, ops/ordering.py, ops/scans.py)
+    **{n: (RuntimeError, f"{n}(): does not support complex input")
+       for n in ("max", "min", "argmax", "argmin")},
+    **{n: (NotImplementedError, f"\"{kernel}\" not implemented for '{{type}}'") for n, kernel in (
+        ("max_all", "max_all"), ("min_all", "min_all"), ("amax", "max_values_cpu"),
+        ("amin", "min_values_cpu"), ("cummax", "cummax_cpu"), ("cummin", "cummin_cpu"),
+        ("median", "median_cpu"), ("nanmedian", "median_cpu"), ("kthvalue", "kthvalue_cpu"),
+        ("mode", "mode_cpu"), ("unique", "unique"), ("searchsorted", "searchsorted_out_cpu"),
+        ("histc", "aminmax_cpu"), ("aminmax", "aminmax_cpu"))},
+    "sort": (RuntimeError, " Sort does not support complex dtypes on CPU"),
+    "topk": (RuntimeError, " topk does not support complex dtypes on CPU"),
 }
 _VML_NAMES = {"round": "round_vml_cpu", "erf": "erf_vml_cpu"}
 
@@ -58,7 +69,7 @@ def check_not_complex(name, dtype):
     """torch's error where op `name` is not defined for complex dtype `dtype`."""
     refused = _COMPLEX_REFUSED.get(name)
     if refused is not None and dtype.is_complex:
-        raise refused[0](refused[1])
+        raise refused[0](refused[1].format(type=_TORCH_TYPE_NAMES[dtype.name]))
 
 
 # binary ops that take two tensors only (no Python scalar), as torch's signatures do
@@ -396,6 +407,12 @@ def binary(name, a, b, out=None):
             _backend(out).copy_(out, tmp)
             return out
     be = _backend(out)
+    if compute.is_complex and not (a_t and b_t):
+        # a complex number goes to the kernels as a 0-d tensor: a CUDA kernel's scalar
+        # parameters are 8-byte words, too small for complex128
+        number = scalar_tensor(b if a_t else a, compute, dev)
+        a, b = (a, number) if a_t else (number, b)
+        a_t = b_t = True
     if a_t and b_t:
         a = _separate(out, _expand_to(to_dtype(a, compute), shape))
         b = _separate(out, _expand_to(to_dtype(b, compute), shape))
@@ -406,6 +423,12 @@ def binary(name, a, b, out=None):
         be.binary_scalar(name, out, _separate(out, to_dtype(b, compute)), scalar_in(a, compute),
                          reverse=True)
     return out
+
+
+def scalar_tensor(value, dtype, device):
+    """A 0-d tensor of dtype holding Python number `value`, on device."""
+    array = np.array([value], dtype.np)
+    return T._new(T.backends.get(device.type).from_host(array, device), (), ())
 
 
 def _check_int_divisor(b):
