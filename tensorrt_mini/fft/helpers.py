@@ -35,8 +35,11 @@ def rfftfreq(n, d=1.0, *, dtype=None, device=None, requires_grad=False):
 
 def _dims(input, dim):
     if dim is None:
-        return tuple(range(input.dim()))
-    return (dim,) if isinstance(dim, int) else tuple(dim)
+        dim = tuple(range(input.dim()))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if not dims:  # torch's roll, given no shifts (a 0-d input)
+        raise RuntimeError("`shifts` required")
+    return dims
 
 
 def fftshift(input, dim=None):
