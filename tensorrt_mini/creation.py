@@ -150,6 +150,8 @@ def _flatten_checked(data, shape, dim, flat, dtypes):
             dtypes.add(D.int64)
         elif isinstance(data, numbers.Real):
             dtypes.add(D.get_default_dtype())
+        elif isinstance(data, numbers.Complex):
+            dtypes.add(D.default_complex())
         elif isinstance(data, (list, tuple)):
             raise TypeError(f"expected a scalar at dim {dim} (got a sequence of length {len(data)})")
         elif isinstance(data, (str, bytes)):
