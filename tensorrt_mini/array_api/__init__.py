@@ -5,15 +5,15 @@
 tm's top level keeps PyTorch's names and semantics; this namespace has the standard's
 (`axis`, `keepdims`, `concat`, `permute_dims`, `astype`, ...) and its type promotion, over
 the same tensors and ops. Its functions work on cpu and cuda arrays, and results stay on
-their device. `linalg` is the standard's linalg extension.
+their device. `linalg` and `fft` are the standard's extensions.
 """
 import math
 
-from . import linalg  # noqa: F401
+from . import fft, linalg  # noqa: F401
 from ._creation import (arange, asarray, empty, empty_like, eye, full, full_like, linspace,
                         meshgrid, ones, ones_like, tril, triu, zeros, zeros_like)
-from ._dtypes import (astype, bool, can_cast, finfo, float32, float64, iinfo, int8, int16,
-                      int32, int64, isdtype, result_type, uint8)
+from ._dtypes import (astype, bool, can_cast, complex64, complex128, finfo, float32, float64,
+                      iinfo, int8, int16, int32, int64, isdtype, result_type, uint8)
 from ._elementwise import *  # noqa: F401,F403  (the element-wise functions)
 from ._elementwise import __all__ as _ELEMENTWISE
 from ._info import __array_namespace_info__
@@ -36,9 +36,10 @@ pi = math.pi
 newaxis = None
 
 __all__ = [
-    "__array_api_version__", "__array_namespace_info__", "linalg",
+    "__array_api_version__", "__array_namespace_info__", "fft", "linalg",
     "e", "inf", "nan", "pi", "newaxis",
     "bool", "int8", "int16", "int32", "int64", "uint8", "float32", "float64",
+    "complex64", "complex128",
     "astype", "can_cast", "finfo", "iinfo", "isdtype", "result_type",
     "arange", "asarray", "empty", "empty_like", "eye", "full", "full_like", "linspace",
     "meshgrid", "ones", "ones_like", "tril", "triu", "zeros", "zeros_like",

@@ -15,6 +15,7 @@ from .._tensor import Tensor
 bool = D.bool_
 int8, int16, int32, int64, uint8 = D.int8, D.int16, D.int32, D.int64, D.uint8
 float32, float64 = D.float32, D.float64
+complex64, complex128 = D.complex64, D.complex128
 
 _KIND_TEST = {
     "bool": lambda d: d is D.bool_,
@@ -22,7 +23,7 @@ _KIND_TEST = {
     "unsigned integer": lambda d: d.category == 1 and not d.is_signed,
     "integral": lambda d: d.category == 1,
     "real floating": lambda d: d.category == 2,
-    "complex floating": lambda d: False,
+    "complex floating": lambda d: d.category == 3,
     "numeric": lambda d: d.category >= 1,
 }
 
@@ -50,7 +51,9 @@ def _scalar_fits(value, d):
     if isinstance(value, builtins.int):
         return d.category >= 1
     if isinstance(value, builtins.float):
-        return d.category == 2
+        return d.category >= 2
+    if isinstance(value, builtins.complex):
+        return d.category == 3
     raise TypeError(f"unsupported scalar type {type(value).__name__}")
 
 
@@ -72,12 +75,13 @@ def result_type(*arrays_and_dtypes):
 
 def can_cast(from_, to, /):
     """Whether promotion of `from_` (a dtype or an array) with `to` gives `to`, within
-    one kind: the standard allows no cast between bool, integers and floats."""
+    one kind (real floats also to complex): the standard allows no cast between bool,
+    integers and floats."""
     if isinstance(from_, Tensor):
         from_ = from_.dtype
     if not isinstance(from_, D.dtype) or not isinstance(to, D.dtype):
         raise TypeError("can_cast() expects dtypes or arrays")
-    if from_.category != to.category:
+    if from_.category != to.category and (from_.category, to.category) != (2, 3):
         return False
     return D.promote_types(from_, to) is to
 
@@ -93,9 +97,11 @@ def astype(x, dtype, /, *, copy=True, device=None):
 
 
 class finfo_object:
-    """The standard's finfo: bits, eps, max, min, smallest_normal and the dtype."""
+    """The standard's finfo: bits, eps, max, min, smallest_normal and the dtype (a complex
+    dtype's are those of its real parts)."""
 
     def __init__(self, dtype):
+        dtype = D.real_of(dtype)
         info = D.finfo(dtype)
         self.bits = int(info.bits)
         self.eps = float(info.eps)
@@ -126,7 +132,7 @@ class iinfo_object:
 def finfo(type, /):
     """Limits of a floating dtype, or of an array's dtype."""
     d = type.dtype if isinstance(type, Tensor) else type
-    if not isinstance(d, D.dtype) or d.category != 2:
+    if not isinstance(d, D.dtype) or d.category < 2:
         raise TypeError(f"finfo() requires a floating-point dtype, got {d!r}")
     return finfo_object(d)
 

@@ -4,6 +4,7 @@ import sys
 
 from .. import creation
 from .. import _tensor
+from ..ops import complex as complex_ops
 from ..ops import elementwise as E
 from ._operands import cast, promoted
 
@@ -65,14 +66,17 @@ def clip(x, /, min=None, max=None):
     return cast(E.clamp(x, **bounds), x.dtype)
 
 
-# tm's dtypes are all real: conj and real are x itself (a copy), imag is zero
 def conj(x, /):
-    return x.clone()
+    out = complex_ops.conj(x)
+    return x.clone() if out is x else out  # tm's conj of a real array is the array itself
 
 
 def real(x, /):
-    return x.clone()
+    # tm's real is a view of a complex array's floats; the standard's is a new array
+    return complex_ops.real(x).clone()
 
 
 def imag(x, /):
-    return creation.zeros_like(x)
+    if not x.dtype.is_complex:  # the standard also takes real arrays: their parts are 0
+        return creation.zeros_like(x)
+    return complex_ops.imag(x).clone()

@@ -4,7 +4,8 @@ from ..backends import cuda_runtime
 from ..device import device as _device
 
 _DTYPES = {"bool": D.bool_, "int8": D.int8, "int16": D.int16, "int32": D.int32,
-           "int64": D.int64, "uint8": D.uint8, "float32": D.float32, "float64": D.float64}
+           "int64": D.int64, "uint8": D.uint8, "float32": D.float32, "float64": D.float64,
+           "complex64": D.complex64, "complex128": D.complex128}
 
 _KINDS = {
     "bool": ("bool",),
@@ -12,8 +13,9 @@ _KINDS = {
     "unsigned integer": ("uint8",),
     "integral": ("int8", "int16", "int32", "int64", "uint8"),
     "real floating": ("float32", "float64"),
-    "complex floating": (),
-    "numeric": ("int8", "int16", "int32", "int64", "uint8", "float32", "float64"),
+    "complex floating": ("complex64", "complex128"),
+    "numeric": ("int8", "int16", "int32", "int64", "uint8", "float32", "float64", "complex64",
+                "complex128"),
 }
 
 
@@ -36,7 +38,7 @@ class Info:
         return found
 
     def default_dtypes(self, *, device=None):
-        return {"real floating": D.get_default_dtype(), "complex floating": None,
+        return {"real floating": D.get_default_dtype(), "complex floating": D.default_complex(),
                 "integral": D.int64, "indexing": D.int64}
 
     def dtypes(self, *, device=None, kind=None):
