@@ -1,5 +1,6 @@
-"""The Array API standard's methods of Tensor: __array_namespace__ and to_device (`.mT` and
-`.device` are Tensor's own). Bound onto Tensor by tensorrt_mini/__init__.py."""
+"""The Array API standard's methods of Tensor: __array_namespace__, to_device and
+__complex__ (`.mT` and `.device` are Tensor's own). Bound onto Tensor by
+tensorrt_mini/__init__.py."""
 from ._tensor import Tensor
 
 _VERSIONS = ("2021.12", "2022.12", "2023.12", "2024.12")
@@ -21,5 +22,11 @@ def to_device(self, device, /, *, stream=None):
     return self.to(device)
 
 
+def __complex__(self):
+    """complex(t) of a one-element tensor, as torch's (any dtype)."""
+    return complex(self._scalar())
+
+
 Tensor.__array_namespace__ = __array_namespace__
+Tensor.__complex__ = __complex__
 Tensor.to_device = to_device

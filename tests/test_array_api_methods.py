@@ -35,3 +35,10 @@ def test_to_device_moves_to_cuda():
     moved = t.to_device("cuda")
     assert moved.device.type == "cuda" and moved.tolist() == [0, 1, 2]
     assert moved.to_device("cpu").device == tm.device("cpu")
+
+
+def test_complex_of_a_one_element_tensor():
+    assert complex(tm.tensor([2.5])) == 2.5 + 0j
+    assert complex(tm.tensor(1 - 2j)) == 1 - 2j
+    with pytest.raises(ValueError, match="only one element"):
+        complex(tm.ones(2))
