@@ -106,7 +106,10 @@ def _array_from_nested(data):
         inferred = d if inferred is None else D.promote_types(inferred, d)
     inferred = inferred or D.get_default_dtype()
     try:
-        arr = np.array(flat, dtype=np.float64 if inferred.is_floating_point else inferred.np)
+        # Python floats and complexes at full precision: the requested dtype may be wider
+        wide = np.float64 if inferred.is_floating_point else \
+            np.complex128 if inferred.is_complex else inferred.np
+        arr = np.array(flat, dtype=wide)
     except OverflowError:
         raise ValueError("Overflow when unpacking long long") from None
     return arr.reshape(shape), inferred

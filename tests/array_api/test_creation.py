@@ -73,3 +73,9 @@ def test_meshgrid_defaults_to_xy_and_triangles_take_k():
     assert xp.tril(m, k=-1).tolist() == np.tril(np.arange(9).reshape(3, 3), -1).tolist()
     assert xp.triu(m, k=1).tolist() == np.triu(np.arange(9).reshape(3, 3), 1).tolist()
     assert isinstance(tm.meshgrid(tm.arange(2), tm.arange(2)), tuple)  # tm keeps torch's
+
+
+def test_complex_data_keeps_complex128_precision():
+    # 2**24 + 1 is exact in float64 parts, not in float32 ones
+    assert xp.asarray([16777217j], dtype=xp.complex128).tolist() == [16777217j]
+    assert xp.asarray([1 + 2j]).dtype is xp.complex64
