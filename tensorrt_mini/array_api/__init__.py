@@ -14,8 +14,7 @@ from ._creation import (arange, asarray, empty, empty_like, eye, full, full_like
                         meshgrid, ones, ones_like, tril, triu, zeros, zeros_like)
 from ._dtypes import (astype, bool, can_cast, complex64, complex128, finfo, float32, float64,
                       iinfo, int8, int16, int32, int64, isdtype, result_type, uint8)
-from ._elementwise import *  # noqa: F401,F403  (the element-wise functions)
-from ._elementwise import __all__ as _ELEMENTWISE
+from . import _elementwise
 from ._info import __array_namespace_info__
 from ._manipulation import (broadcast_arrays, broadcast_to, concat, expand_dims, flip,
                             moveaxis, permute_dims, repeat, reshape, roll, squeeze, stack, tile,
@@ -26,6 +25,10 @@ from ._searching import (argmax, argmin, argsort, count_nonzero, nonzero, search
 from ._sets import unique_all, unique_counts, unique_inverse, unique_values
 from ._statistical import (all, any, cumulative_prod, cumulative_sum, diff, max, mean, min, prod,
                            std, sum, var)
+
+# the element-wise functions (_elementwise makes most of them from tables of tm's ops)
+_ELEMENTWISE = _elementwise.__all__
+globals().update((name, getattr(_elementwise, name)) for name in _ELEMENTWISE)
 
 __array_api_version__ = "2024.12"
 

@@ -7,7 +7,6 @@ from .. import dtypes as D
 from .._tensor import Tensor
 from ..device import as_device
 from ..ops import joining, selecting
-from ._operands import cast
 
 
 def _shape(shape):
