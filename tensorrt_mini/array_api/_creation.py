@@ -23,7 +23,7 @@ def asarray(obj, /, *, dtype=None, device=None, copy=None):
             raise ValueError("asarray(copy=False): the array would need a copy to change "
                              "its dtype or device")
         return out.clone() if copy and out is obj else out
-    if not isinstance(obj, (bool, int, float, list, tuple)):
+    if not isinstance(obj, (bool, int, float, complex, list, tuple)):
         obj = np.asarray(obj)  # the buffer protocol, __array__ and __array_interface__
     if isinstance(obj, np.ndarray):
         target = dtype or D.from_numpy_dtype(obj.dtype)

@@ -79,3 +79,4 @@ def test_complex_data_keeps_complex128_precision():
     # 2**24 + 1 is exact in float64 parts, not in float32 ones
     assert xp.asarray([16777217j], dtype=xp.complex128).tolist() == [16777217j]
     assert xp.asarray([1 + 2j]).dtype is xp.complex64
+    assert xp.asarray(1j).dtype is xp.complex64  # the default complex dtype, as torch
