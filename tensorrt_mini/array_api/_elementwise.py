@@ -14,7 +14,7 @@ _UNARY = {
     "cos": "cos", "cosh": "cosh", "exp": "exp", "expm1": "expm1", "floor": "floor",
     "isfinite": "isfinite", "isinf": "isinf", "isnan": "isnan", "log": "log", "log1p": "log1p",
     "log2": "log2", "log10": "log10", "logical_not": "logical_not", "negative": "neg",
-    "positive": "positive", "reciprocal": "reciprocal", "round": "round", "sign": "sign",
+    "positive": "positive", "sign": "sign",
     "signbit": "signbit", "sin": "sin", "sinh": "sinh", "square": "square", "sqrt": "sqrt",
     "tan": "tan", "tanh": "tanh", "trunc": "trunc",
 }
@@ -54,7 +54,7 @@ for _name, _op in _UNARY.items():
 for _name, _op in _BINARY.items():
     setattr(_module, _name, _binary(_name, getattr(E, _op)))
 
-__all__ = [*_UNARY, *_BINARY, "clip", "conj", "real", "imag"]
+__all__ = [*_UNARY, *_BINARY, "clip", "conj", "real", "imag", "reciprocal", "round"]
 
 
 def clip(x, /, min=None, max=None):
@@ -80,3 +80,16 @@ def imag(x, /):
     if not x.dtype.is_complex:  # the standard also takes real arrays: their parts are 0
         return creation.zeros_like(x)
     return complex_ops.imag(x).clone()
+
+
+def reciprocal(x, /):
+    # tm's reciprocal kernel takes real dtypes; 1 / x covers complex ones too
+    return E.div(1, x) if x.dtype.is_complex else E.reciprocal(x)
+
+
+def round(x, /):
+    """Half to even; a complex array's real and imaginary parts each, as the standard says
+    (torch does not round complex tensors)."""
+    if not x.dtype.is_complex:
+        return E.round(x)
+    return complex_ops.complex(E.round(complex_ops.real(x)), E.round(complex_ops.imag(x)))

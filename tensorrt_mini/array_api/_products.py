@@ -1,5 +1,6 @@
 """The standard's linear algebra functions of the main namespace (matmul, matrix_transpose,
 tensordot, vecdot): operands promoted by the standard's table first."""
+from ..ops import complex as complex_ops
 from ..ops import linalg as L
 from ..ops import products, reduction as R, views
 from ._operands import cast, promoted
@@ -26,4 +27,6 @@ def vecdot(x1, x2, /, *, axis=-1):
         raise ValueError(f"vecdot(): the arrays' sizes along axis {axis} differ: "
                          f"{x1.shape[axis]} and {x2.shape[axis]}")
     x1, x2 = views.broadcast_tensors(x1, x2)
+    if x1.dtype.is_complex:  # the standard's vecdot conjugates its first operand
+        x1 = complex_ops.conj(x1)
     return cast(R.sum(x1 * x2, axis), x1.dtype)

@@ -137,3 +137,13 @@ def test_linear_algebra():
     np.testing.assert_allclose(float(xp.linalg.matrix_norm(f, ord="fro")),
                                np.linalg.norm([[4.0, 1.0], [1.0, 3.0]]))
     assert xp.linalg.outer(xp.asarray([1, 2]), xp.asarray([3])).tolist() == [[3], [6]]
+
+
+def test_complex_round_reciprocal_and_vecdot():
+    z = xp.asarray([1.5 + 2.5j, -0.5 - 3.5j], dtype=xp.complex128)
+    ref = np.array([1.5 + 2.5j, -0.5 - 3.5j])
+    np.testing.assert_array_equal(np.array(xp.round(z)), np.round(ref))  # parts half to even
+    np.testing.assert_allclose(np.array(xp.reciprocal(z)), 1 / ref)
+    np.testing.assert_allclose(complex(xp.vecdot(z, z)), np.vdot(ref, ref))  # conjugates x1
+    assert xp.real(z).tolist() == [1.5, -0.5] and xp.imag(z).tolist() == [2.5, -3.5]
+    assert xp.conj(z).tolist() == [1.5 - 2.5j, -0.5 + 3.5j]
