@@ -14,7 +14,7 @@ _UNARY = {
     "cos": "cos", "cosh": "cosh", "exp": "exp", "expm1": "expm1", "floor": "floor",
     "isfinite": "isfinite", "isinf": "isinf", "isnan": "isnan", "log": "log", "log1p": "log1p",
     "log2": "log2", "log10": "log10", "logical_not": "logical_not", "negative": "neg",
-    "positive": "positive", "sign": "sign",
+    "positive": "positive",
     "signbit": "signbit", "sin": "sin", "sinh": "sinh", "square": "square", "sqrt": "sqrt",
     "tan": "tan", "tanh": "tanh", "trunc": "trunc",
 }
@@ -54,7 +54,7 @@ for _name, _op in _UNARY.items():
 for _name, _op in _BINARY.items():
     setattr(_module, _name, _binary(_name, getattr(E, _op)))
 
-__all__ = [*_UNARY, *_BINARY, "clip", "conj", "real", "imag", "reciprocal", "round"]
+__all__ = [*_UNARY, *_BINARY, "clip", "conj", "real", "imag", "reciprocal", "round", "sign"]
 
 
 def clip(x, /, min=None, max=None):
@@ -93,3 +93,8 @@ def round(x, /):
     if not x.dtype.is_complex:
         return E.round(x)
     return complex_ops.complex(E.round(complex_ops.real(x)), E.round(complex_ops.imag(x)))
+
+
+def sign(x, /):
+    # the standard's sign of a complex number is x / |x|: torch calls that sgn
+    return E.sgn(x) if x.dtype.is_complex else E.sign(x)

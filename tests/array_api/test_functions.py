@@ -147,3 +147,9 @@ def test_complex_round_reciprocal_and_vecdot():
     np.testing.assert_allclose(complex(xp.vecdot(z, z)), np.vdot(ref, ref))  # conjugates x1
     assert xp.real(z).tolist() == [1.5, -0.5] and xp.imag(z).tolist() == [2.5, -3.5]
     assert xp.conj(z).tolist() == [1.5 - 2.5j, -0.5 + 3.5j]
+
+
+def test_sign_of_complex_and_pinv_of_an_empty_batch():
+    z = xp.asarray([3 + 4j, 0j], dtype=xp.complex128)
+    np.testing.assert_allclose(np.array(xp.sign(z)), [0.6 + 0.8j, 0j])
+    assert xp.linalg.pinv(xp.zeros((0, 2, 3))).shape == (0, 3, 2)
