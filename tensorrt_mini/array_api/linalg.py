@@ -2,6 +2,7 @@
 cuda) with the standard's keywords."""
 from .. import creation
 from .. import linalg as TL
+from .._tensor import Tensor
 from ..ops import products, views
 from ._operands import promoted
 from ._products import matmul, matrix_transpose, tensordot, vecdot  # noqa: F401 (also here)
@@ -51,7 +52,7 @@ def matrix_power(x, n, /):
 
 
 def matrix_rank(x, /, *, rtol=None):
-    return TL.matrix_rank(x, rtol=rtol)
+    return TL.matrix_rank(x, rtol=_per_matrix(rtol))
 
 
 def outer(x1, x2, /):
@@ -62,7 +63,12 @@ def pinv(x, /, *, rtol=None):
     if x.numel() == 0:  # tm.linalg.pinv fails on empty batches; the answer is empty too
         return creation.zeros((*x.shape[:-2], x.shape[-1], x.shape[-2]), dtype=x.dtype,
                               device=x.device)
-    return TL.pinv(x, rtol=rtol)
+    return TL.pinv(x, rtol=_per_matrix(rtol))
+
+
+def _per_matrix(rtol):
+    # an array rtol has the batch's shape; tm.linalg scales (batch, 1) largest values by it
+    return rtol.unsqueeze(-1) if isinstance(rtol, Tensor) else rtol
 
 
 def qr(x, /, *, mode="reduced"):

@@ -153,3 +153,13 @@ def test_sign_of_complex_and_pinv_of_an_empty_batch():
     z = xp.asarray([3 + 4j, 0j], dtype=xp.complex128)
     np.testing.assert_allclose(np.array(xp.sign(z)), [0.6 + 0.8j, 0j])
     assert xp.linalg.pinv(xp.zeros((0, 2, 3))).shape == (0, 3, 2)
+
+
+def test_pinv_and_matrix_rank_take_an_rtol_per_matrix():
+    a = np.random.default_rng(0).standard_normal((2, 3, 2))
+    got = xp.linalg.pinv(xp.asarray(a), rtol=xp.asarray([0.1, 0.9], dtype=xp.float64))
+    np.testing.assert_allclose(np.array(got), np.stack([np.linalg.pinv(a[0], rcond=0.1),
+                                                        np.linalg.pinv(a[1], rcond=0.9)]))
+    ranks = xp.linalg.matrix_rank(xp.asarray(a), rtol=xp.asarray([0.1, 0.99]))
+    assert ranks.tolist() == [np.linalg.matrix_rank(a[0], rtol=0.1),
+                              np.linalg.matrix_rank(a[1], rtol=0.99)]
