@@ -18,11 +18,12 @@ def test_devices_list_cpu_and_cuda_when_there_is_one():
 
 def test_default_dtypes_and_kinds():
     info = xp.__array_namespace_info__()
-    assert info.default_dtypes() == {"real floating": xp.float32, "complex floating": None,
+    assert info.default_dtypes() == {"real floating": xp.float32, "complex floating": xp.complex64,
                                      "integral": xp.int64, "indexing": xp.int64}
     assert info.dtypes(kind="signed integer") == {"int8": xp.int8, "int16": xp.int16,
                                                   "int32": xp.int32, "int64": xp.int64}
     assert set(info.dtypes(kind=("bool", "real floating"))) == {"bool", "float32", "float64"}
+    assert set(info.dtypes(kind="complex floating")) == {"complex64", "complex128"}
     assert "float16" not in info.dtypes()  # tm has it, the standard does not name it
     with pytest.raises(ValueError):
         info.dtypes(kind="whole")
