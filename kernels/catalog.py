@@ -12,10 +12,13 @@ The front end (tensorrt_mini.ops.elementwise) reads the same entries for its fun
 Tensor methods, in-place methods and operators, and autograd finds each op's derivative
 by its name, so adding an op is an entry here, its derivative, and a test-table line.
 
-Kinds: "b" bool, "i" integer (either sign), "f" floating. Results: "same" (the compute
-dtype), "bool" (a predicate), "float" (integer inputs compute in the default float, as
-torch's float-only ops do).
+Kinds: "b" bool, "i" integer (either sign), "f" floating, "c" complex. Results: "same"
+(the compute dtype), "bool" (a predicate), "float" (integer inputs compute in the default
+float, as torch's float-only ops do); `real_of_complex` marks the ops whose complex result
+is its parts' real dtype (abs, angle). Complex bodies use `cmath`, which Numba compiles on
+both devices.
 """
+import cmath
 import math
 
 import numpy as np
@@ -24,7 +27,7 @@ from .scalar import Body
 
 __all__ = ["Op", "OPS", "get", "KINDS"]
 
-KINDS = {"b": "b", "u": "i", "i": "i", "f": "f"}  # numpy kind -> catalog kind
+KINDS = {"b": "b", "u": "i", "i": "i", "f": "f", "c": "c"}  # numpy kind -> catalog kind
 
 
 class Op:
@@ -33,10 +36,10 @@ class Op:
     libdevice math; the GPU's tiled kernels then leave them more registers)."""
 
     __slots__ = ("name", "arity", "kinds", "result", "bodies", "heavy", "public", "inplace",
-                 "ufunc", "_compiled")
+                 "ufunc", "real_of_complex", "_compiled")
 
     def __init__(self, name, arity, kinds, result, bodies, heavy=False, public=True,
-                 inplace=True):
+                 inplace=True, real_of_complex=False):
         self.name = name
         self.arity = arity
         self.kinds = kinds
@@ -46,6 +49,7 @@ class Op:
         self.public = public  # a function tm.<name> and a Tensor method
         self.inplace = inplace  # and a Tensor method <name>_
         self.ufunc = None  # (numpy ufunc, dtypes it serves, dtypes at every size): see below
+        self.real_of_complex = real_of_complex
         self._compiled = {}
 
     def supports(self, dtype):
@@ -82,8 +86,9 @@ class Op:
 OPS = {}
 
 
-def _op(name, arity, kinds, result, bodies, heavy=False, public=True, inplace=True):
-    OPS[name] = Op(name, arity, kinds, result, bodies, heavy, public, inplace)
+def _op(name, arity, kinds, result, bodies, heavy=False, public=True, inplace=True,
+        real_of_complex=False):
+    OPS[name] = Op(name, arity, kinds, result, bodies, heavy, public, inplace, real_of_complex)
 
 
 def get(name):
@@ -122,7 +127,13 @@ def _to_int64(x):
     return np.int64(x)
 
 
-_op("copy", 1, "bif", "same", _identity, public=False)
+def _real_part(x):
+    return x.real
+
+
+_op("copy", 1, "bifc", "same", _identity, public=False)
+# complex into a real dtype keeps the real part, as torch's cast (which warns: front end)
+_op("copy_real", 1, "c", "same", _real_part, public=False, real_of_complex=True)
 _op("to_int32", 1, "f", "same", _to_int32, public=False)
 _op("to_int64", 1, "f", "same", _to_int64, public=False)
 
@@ -267,6 +278,169 @@ for _name, _body in (("exp", _exp), ("expm1", _expm1), ("log", _log), ("log2", _
     _op(_name, 1, "f", "float", _body, heavy=True)
 
 
+# --- complex bodies (cmath): torch's complex kernels for the float ops above ---------------
+
+def _c_exp(x):
+    return cmath.exp(x)
+
+
+def _c_expm1(x):
+    return cmath.exp(x) - 1
+
+
+def _c_log(x):
+    return cmath.log(x)
+
+
+def _c_log2(x):
+    return cmath.log(x) / 0.6931471805599453
+
+
+def _c_log10(x):
+    return cmath.log10(x)
+
+
+def _c_log1p(x):
+    return cmath.log(x + 1)
+
+
+def _c_sqrt(x):
+    return cmath.sqrt(x)
+
+
+def _c_rsqrt(x):
+    return 1 / cmath.sqrt(x)
+
+
+def _c_sin(x):
+    return cmath.sin(x)
+
+
+def _c_cos(x):
+    return cmath.cos(x)
+
+
+def _c_tan(x):
+    return cmath.tan(x)
+
+
+def _c_tanh(x):
+    return cmath.tanh(x)
+
+
+def _c_sinh(x):
+    return cmath.sinh(x)
+
+
+def _c_cosh(x):
+    return cmath.cosh(x)
+
+
+def _c_asin(x):
+    return cmath.asin(x)
+
+
+def _c_acos(x):
+    return cmath.acos(x)
+
+
+def _c_atan(x):
+    return cmath.atan(x)
+
+
+def _c_asinh(x):
+    return cmath.asinh(x)
+
+
+def _c_acosh(x):
+    return cmath.acosh(x)
+
+
+def _c_atanh(x):
+    return cmath.atanh(x)
+
+
+def _c_sigmoid(x):
+    return 1 / (1 + cmath.exp(-x))
+
+
+def _c_div(a, b):
+    # Smith's scaled division, as C's: a zero divisor gives inf and NaN parts, not an error
+    c = b.real
+    d = b.imag
+    if abs(c) >= abs(d):
+        if c == 0 and d == 0:
+            return complex(a.real / c, a.imag / c)
+        r = d / c
+        den = c + d * r
+        return complex((a.real + a.imag * r) / den, (a.imag - a.real * r) / den)
+    r = c / d
+    den = c * r + d
+    return complex((a.real * r + a.imag) / den, (a.imag * r - a.real) / den)
+
+
+def _c_reciprocal(x):
+    return _c_div(x - x + 1, x)
+
+
+def _c_pow(a, b):
+    if b == 0:
+        return a - a + 1
+    if a == 0:  # 0 ** b: 0 for a positive real part of b, as torch
+        return a - a if b.real > 0 else a / a
+    return cmath.exp(b * cmath.log(a))
+
+
+def _c_abs(x):
+    return abs(x)
+
+
+def _c_sgn(x):
+    m = abs(x)
+    return x - x if m == 0 else x / m
+
+
+def _c_angle(x):
+    return cmath.phase(x)
+
+
+def _c_conj(x):
+    return x.conjugate()
+
+
+def _c_isnan(x):
+    return cmath.isnan(x)
+
+
+def _c_isinf(x):
+    return cmath.isinf(x)
+
+
+def _c_isfinite(x):
+    return cmath.isfinite(x)
+
+
+def _angle(x):
+    # torch's: pi for negatives, 0 otherwise, NaN kept
+    if x != x:
+        return x
+    return 3.141592653589793 if x < 0 else 0
+
+
+def _complex_parts(re, im):
+    return complex(re, im)
+
+
+def _polar(r, theta):
+    return complex(r * math.cos(theta), r * math.sin(theta))
+
+
+_COMPLEX_MATH = {"exp": _c_exp, "expm1": _c_expm1, "log": _c_log, "log2": _c_log2,
+                 "log10": _c_log10, "log1p": _c_log1p, "sqrt": _c_sqrt, "rsqrt": _c_rsqrt,
+                 "reciprocal": _c_reciprocal, "sin": _c_sin, "cos": _c_cos, "tan": _c_tan,
+                 "tanh": _c_tanh, "sigmoid": _c_sigmoid}
+
+
 # gelu's two forms, one pass each for nn.functional.gelu's forward (its composite of five
 # ops ran 4x torch's time at every size), with the composite's steps and so its roundings
 def _gelu(x):
@@ -279,17 +453,25 @@ def _gelu_tanh(x):
 
 _op("gelu", 1, "f", "same", _gelu, heavy=True, public=False)
 _op("gelu_tanh", 1, "f", "same", _gelu_tanh, heavy=True, public=False)
-_op("neg", 1, "if", "same", _neg)
-_op("abs", 1, "if", "same", {"i": _abs_int, "f": _abs_float})
+_op("neg", 1, "ifc", "same", _neg)
+_op("abs", 1, "ifc", "same", {"i": _abs_int, "f": _abs_float, "c": _c_abs},
+    real_of_complex=True)
+_op("angle", 1, "fc", "float", {"f": _angle, "c": _c_angle}, real_of_complex=True,
+    inplace=False)
+_op("sgn", 1, "bifc", "same", {"b": _identity, "c": _c_sgn, "*": _sign})
+_op("conj_physical", 1, "bifc", "same", {"c": _c_conj, "*": _identity})
+_op("complex", 2, "f", "same", _complex_parts, public=False, inplace=False)
+_op("polar", 2, "f", "same", _polar, public=False, inplace=False)
 _op("sign", 1, "bif", "same", {"b": _identity, "*": _sign})
 _op("relu", 1, "if", "same", _relu)
 _op("floor", 1, "if", "same", {"i": _identity, "f": _floor})
 _op("ceil", 1, "if", "same", {"i": _identity, "f": _ceil})
 _op("trunc", 1, "if", "same", {"i": _identity, "f": _trunc})
 _op("round", 1, "if", "same", {"i": _identity, "f/cpu": _round_cpu, "f/cuda": _round_cuda})
-_op("isnan", 1, "bif", "bool", {"f": _isnan, "*": _false}, inplace=False)
-_op("isinf", 1, "bif", "bool", {"f": _isinf, "*": _false}, inplace=False)
-_op("isfinite", 1, "bif", "bool", {"f": _isfinite, "*": _true}, inplace=False)
+_op("isnan", 1, "bifc", "bool", {"f": _isnan, "c": _c_isnan, "*": _false}, inplace=False)
+_op("isinf", 1, "bifc", "bool", {"f": _isinf, "c": _c_isinf, "*": _false}, inplace=False)
+_op("isfinite", 1, "bifc", "bool", {"f": _isfinite, "c": _c_isfinite, "*": _true},
+    inplace=False)
 _op("logical_not", 1, "bif", "bool", {"b": _not, "*": _logical_not})
 _op("bitwise_not", 1, "bi", "same", {"b": _not, "i": _bitwise_not})
 
@@ -489,17 +671,18 @@ def _bitwise_xor(a, b):
     return a ^ b
 
 
-_op("add", 2, "bif", "same", {"b": _or, "*": _add})
-_op("sub", 2, "if", "same", _sub)
-_op("mul", 2, "bif", "same", {"b": _and, "*": _mul})
-_op("div", 2, "f", "float", _div, heavy=True)
+_op("add", 2, "bifc", "same", {"b": _or, "*": _add})
+_op("sub", 2, "ifc", "same", _sub)
+_op("mul", 2, "bifc", "same", {"b": _and, "*": _mul})
+_op("div", 2, "fc", "float", {"c": _c_div, "*": _div}, heavy=True)
 _op("floor_divide", 2, "if", "same", {"i": _floor_divide_int, "f": _floor_divide_float},
     heavy=True)
 # div(rounding_mode="trunc")
 _op("div_trunc", 2, "if", "same", {"i": _div_trunc_int, "f": _div_trunc_float}, heavy=True,
     public=False)
 _op("remainder", 2, "if", "same", {"i": _remainder_int, "f": _remainder_float}, heavy=True)
-_op("pow", 2, "bif", "same", {"b": _pow_bool, "i": _pow_int, "f": _pow_float}, heavy=True)
+_op("pow", 2, "bifc", "same", {"b": _pow_bool, "i": _pow_int, "f": _pow_float, "c": _c_pow},
+    heavy=True)
 for _name, _body in (("pow_half", _pow_half), ("pow_neg_half", _pow_neg_half),
                      ("pow_two", _pow_two), ("pow_three", _pow_three),
                      ("pow_neg_one", _pow_neg_one), ("pow_neg_two", _pow_neg_two)):
@@ -518,7 +701,7 @@ _op("minimum", 2, "bif", "same", {"b": _and, "*": _minimum})
 for _name, _body in (("eq", _eq), ("ne", _ne), ("lt", _lt), ("le", _le), ("gt", _gt),
                      ("ge", _ge), ("logical_and", _logical_and), ("logical_or", _logical_or),
                      ("logical_xor", _logical_xor)):
-    _op(_name, 2, "bif", "bool", _body)
+    _op(_name, 2, "bifc" if _name in ("eq", "ne") else "bif", "bool", _body)
 for _name, _body in (("bitwise_and", _bitwise_and), ("bitwise_or", _bitwise_or),
                      ("bitwise_xor", _bitwise_xor)):
     _op(_name, 2, "bi", "same", _body)
@@ -530,7 +713,7 @@ def _where(c, a, b):
     return a if c else b
 
 
-_op("where", 3, "bif", "same", _where, inplace=False)
+_op("where", 3, "bifc", "same", _where, inplace=False)
 
 
 # --- added through the catalog: each is its entry, its derivative and a test-table line ---
@@ -683,7 +866,7 @@ for _name, _body in (("acos", _acos), ("asin", _asin), ("atan", _atan), ("acosh"
                      ("deg2rad", _deg2rad), ("rad2deg", _rad2deg), ("logit", _logit)):
     _op(_name, 1, "f", "float", _body, heavy=True)
 _op("logit_eps", 2, "f", "float", _logit_eps, heavy=True, public=False)
-_op("square", 1, "if", "same", _square)
+_op("square", 1, "ifc", "same", _square)
 _op("frac", 1, "f", "same", _frac)
 _op("signbit", 1, "bif", "bool", {"b": _false, "i": _signbit_int, "f": _signbit_float},
     inplace=False)
@@ -893,6 +1076,13 @@ _op("softsign", 1, "f", "float", _softsign, heavy=True, public=False)
 _op("tanhshrink", 1, "f", "float", _tanhshrink, heavy=True, public=False)
 _op("threshold", 3, "if", "same", _threshold, public=False)
 _op("hardshrink", 2, "f", "same", _hardshrink, inplace=False)  # torch.hardshrink, x.hardshrink
+
+# complex kernels for the float math ops that torch defines on complex
+for _name, _body in (*_COMPLEX_MATH.items(), ("sinh", _c_sinh), ("cosh", _c_cosh),
+                     ("asin", _c_asin), ("acos", _c_acos), ("atan", _c_atan),
+                     ("asinh", _c_asinh), ("acosh", _c_acosh), ("atanh", _c_atanh)):
+    OPS[_name].kinds += "c"
+    OPS[_name].bodies["c"] = _body
 
 # --- the CPU's host math -------------------------------------------------------------------
 # numpy's own loops compute these on contiguous float tensors of serial sizes (below the

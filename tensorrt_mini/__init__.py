@@ -13,6 +13,9 @@ from .dtypes import (bool_ as bool, double, float, float32, float64, get_default
                      int16, int32, int64, long, set_default_dtype, short, uint8)
 from .dtypes import bfloat16, float16, half
 from .dtypes import dtype, promote_types
+from .dtypes import cdouble, cfloat, complex64, complex128
+from .ops.complex import (complex, conj, imag, is_conj, polar, real, resolve_conj, view_as_complex,
+                          view_as_real)
 from .ops.elementwise import (abs, add, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, ceil,
                               clamp, cos, div, eq, erf, exp, expm1, floor, floor_divide, ge, gt,
                               isfinite, isinf, isnan, le, log, log1p, log2, log10, logical_and,
@@ -62,10 +65,13 @@ from ._tensor import Tensor
 from . import tensor_methods  # noqa: F401  (binds the op methods onto Tensor)
 from . import interop  # noqa: F401  (binds DLPack, NumPy and CUDA array protocols onto Tensor)
 from .interop.dlpack import from_dlpack
+from . import array_api_methods  # noqa: F401  (Tensor.__array_namespace__, to_device)
+from .type_info import finfo, iinfo
 from . import autograd
 from .autograd import (enable_grad, inference_mode, is_grad_enabled,
                        is_inference_mode_enabled, no_grad, set_grad_enabled)
 from . import amp
+from . import fft  # noqa: F401  (tm.fft)
 from .amp.autocast_mode import (autocast, autocast_decrement_nesting, autocast_increment_nesting,
                                 clear_autocast_cache, get_autocast_dtype, is_autocast_cache_enabled,
                                 is_autocast_enabled, set_autocast_cache_enabled,

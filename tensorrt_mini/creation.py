@@ -113,7 +113,10 @@ def _array_from_nested(data):
         inferred = d if inferred is None else D.promote_types(inferred, d)
     inferred = inferred or D.get_default_dtype()
     try:
-        arr = np.array(flat, dtype=np.float64 if inferred.is_floating_point else inferred.np)
+        # Python floats and complexes at full precision: the requested dtype may be wider
+        wide = np.float64 if inferred.is_floating_point else \
+            np.complex128 if inferred.is_complex else inferred.np
+        arr = np.array(flat, dtype=wide)
     except OverflowError:
         raise ValueError("Overflow when unpacking long long") from None
     return arr.reshape(shape), inferred
@@ -157,6 +160,8 @@ def _flatten_checked(data, shape, dim, flat, dtypes):
             dtypes.add(D.int64)
         elif isinstance(data, numbers.Real):
             dtypes.add(D.get_default_dtype())
+        elif isinstance(data, numbers.Complex):
+            dtypes.add(D.default_complex())
         elif isinstance(data, (list, tuple)):
             raise TypeError(f"expected a scalar at dim {dim} (got a sequence of length {len(data)})")
         elif isinstance(data, (str, bytes)):

@@ -1,7 +1,7 @@
 """Dtypes and PyTorch's type-promotion rules.
 
 A `dtype` pairs PyTorch's name with the numpy dtype that stores it. Promotion follows
-PyTorch: categories bool < integer < floating; within a category the wider type wins;
+PyTorch: categories bool < integer < floating < complex; within a category the wider type wins;
 uint8 with a signed integer gives the next signed type that holds both. Python scalars
 are "weak": they only raise the category (an int tensor plus 2.5 becomes float32, a
 float32 tensor plus 2.5 stays float32).
@@ -9,6 +9,10 @@ float32 tensor plus 2.5 stays float32).
 The 16-bit floats float16 and bfloat16 are stored as numpy float16 and as uint16 bits
 (numpy has no bfloat16); their ops compute in float32 (`compute`) and round the result,
 as torch's CPU kernels do. float16 with bfloat16 promotes to float32.
+
+complex64 and complex128 hold a float32 and a float64 pair. A complex type with a real
+one keeps the wider of the two precisions: complex64 with float64 gives complex128. A
+Python complex scalar is weak too: float32 + 1j is complex64, float64 + 1j complex128.
 """
 import builtins
 
@@ -20,15 +24,16 @@ from .names import NAMESPACE
 
 class dtype:
     __slots__ = ("name", "np", "itemsize", "is_floating_point", "is_signed", "category", "_rank",
-                 "is_half", "compute")
+                 "is_half", "compute", "is_complex")
 
     def __init__(self, name, np_dtype, category, rank, is_half=False):
         self.name = name
         self.np = np.dtype(np_dtype)
         self.itemsize = self.np.itemsize
-        self.category = category  # 0 bool, 1 integer, 2 floating
+        self.category = category  # 0 bool, 1 integer, 2 floating, 3 complex
         self.is_floating_point = category == 2
-        self.is_signed = category == 2 or (category == 1 and self.np.kind == "i")
+        self.is_complex = category == 3
+        self.is_signed = category >= 2 or (category == 1 and self.np.kind == "i")
         self._rank = rank
         self.is_half = is_half  # float16 or bfloat16: kernels see float32 (backends/half.py)
         self.compute = self  # the dtype kernels compute it in
@@ -50,13 +55,18 @@ float16 = dtype("float16", np.float16, 2, 6, is_half=True)
 bfloat16 = dtype("bfloat16", np.uint16, 2, 6, is_half=True)  # the bits: see kernels/half.py
 float32 = dtype("float32", np.float32, 2, 7)
 float64 = dtype("float64", np.float64, 2, 8)
+complex64 = dtype("complex64", np.complex64, 3, 7)
+complex128 = dtype("complex128", np.complex128, 3, 8)
 float16.compute = bfloat16.compute = float32
 
-ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
+REAL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
+COMPLEX = (complex64, complex128)
+ALL = REAL + COMPLEX
 # PyTorch's scalar type names, as its type strings (FloatTensor) and error messages print them
 TYPE_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
               "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
-              "float16": "Half", "bfloat16": "BFloat16"}
+              "float16": "Half", "bfloat16": "BFloat16", "complex64": "ComplexFloat",
+              "complex128": "ComplexDouble"}
 _BY_NAME = {d.name: d for d in ALL}
 _BY_NP = {d.np: d for d in ALL if d is not bfloat16}  # uint16 arrays are not bfloat16
 
@@ -68,6 +78,8 @@ long = int64
 int = int32
 short = int16
 bool = bool_
+cfloat = complex64
+cdouble = complex128
 
 _default_float = float32
 
@@ -94,7 +106,8 @@ def from_numpy_dtype(npd):
     except (KeyError, TypeError):
         raise TypeError(
             f"can't convert np.ndarray of type {np.dtype(npd)}. The only supported types are: "
-            "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
+            "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, "
+            "uint8, and bool."
         ) from None
 
 
@@ -109,6 +122,8 @@ def as_dtype(d, fn):
         return int64
     if d is builtins.bool:
         return bool_
+    if d is builtins.complex:
+        return complex128
     raise TypeError(f"{fn}(): argument 'dtype' must be {NAMESPACE}.dtype, not {type(d).__name__}")
 
 _SIGNED_INTS = (int8, int16, int32, int64)
@@ -118,6 +133,12 @@ def promote_types(a, b):
     """PyTorch's promote_types for two tensor dtypes."""
     if a is b:
         return a
+    if a.category == 3 or b.category == 3:
+        # complex wins, at the precision of the wider part (complex64 with float64: 128)
+        if a.category != b.category:
+            c, r = (a, b) if a.category == 3 else (b, a)
+            return complex128 if c is complex128 or r is float64 else complex64
+        return a if a._rank > b._rank else b
     if a.category != b.category:
         return a if a.category > b.category else b
     if a._rank == b._rank:  # float16 with bfloat16: neither holds the other
@@ -132,13 +153,15 @@ def promote_types(a, b):
 
 
 def scalar_category(value):
-    """Category of a Python scalar: 0 bool, 1 int, 2 float."""
+    """Category of a Python scalar: 0 bool, 1 int, 2 float, 3 complex."""
     if isinstance(value, builtins.bool) or isinstance(value, np.bool_):
         return 0
     if isinstance(value, (builtins.int, np.integer)):
         return 1
     if isinstance(value, (builtins.float, np.floating)):
         return 2
+    if isinstance(value, (builtins.complex, np.complexfloating)):
+        return 3
     raise TypeError(f"unsupported scalar type {type(value).__name__}")
 
 
@@ -147,13 +170,31 @@ def result_type_scalar(d, value):
     cat = scalar_category(value)
     if cat <= d.category:
         return d
+    if cat == 3:
+        return complex_of(d if d.category == 2 else _default_float)
     return int64 if cat == 1 else _default_float
 
 
 def scalar_dtype(value):
     """Dtype torch.tensor(value) would get."""
     cat = scalar_category(value)
-    return (bool_, int64, _default_float)[cat]
+    return (bool_, int64, _default_float, default_complex())[cat]
+
+
+def default_complex():
+    """The complex dtype of the default float: complex64 for float32, complex128 for
+    float64, as torch.tensor(1j) follows get_default_dtype."""
+    return complex128 if _default_float is float64 else complex64
+
+
+def complex_of(d):
+    """The complex dtype whose parts are float dtype d (the half types: complex64)."""
+    return complex128 if d is float64 else complex64
+
+
+def real_of(d):
+    """The dtype of a complex dtype's parts (abs, real, imag); other dtypes: themselves."""
+    return {complex64: float32, complex128: float64}.get(d, d)
 
 
 def host_values(array, d):

@@ -105,6 +105,22 @@ class _Formatter:
         return text.rjust(self.width)
 
 
+class _ComplexFormatter:
+    """torch's complex style: the real and the imaginary parts each with their own
+    _Formatter, joined as `1.+2.j` (the imaginary part's padding dropped, its sign kept)."""
+
+    def __init__(self, flat):
+        self.real = _Formatter(flat.real, True)
+        self.imag = _Formatter(flat.imag, True)
+        self.width = self.real.width + self.imag.width + 1  # (+1: the "j")
+
+    def format(self, value):
+        value = complex(value)
+        imag = (self.imag.format(value.imag) + "j").lstrip()
+        sep = "" if imag[0] in "+-" else "+"
+        return self.real.format(value.real) + sep + imag
+
+
 def _shown_indices(shape, summarize, edgeitems):
     """Per dim, the indices the printout shows: all, or `edgeitems` at each end."""
     out = []
@@ -118,7 +134,8 @@ def _shown_indices(shape, summarize, edgeitems):
 
 def _format_body(values, full_shape, floating, summarize, indent):
     """Bracketed text of `values`, the shown sub-grid of a tensor of shape `full_shape`."""
-    fmt = _Formatter(values.reshape(-1), floating)
+    flat = values.reshape(-1)
+    fmt = _ComplexFormatter(flat) if flat.dtype.kind == "c" else _Formatter(flat, floating)
     items = values.tolist()
     if not full_shape:
         return fmt.format(items)
@@ -181,7 +198,8 @@ def format_tensor(t):
     else:
         if not _OPTS.edgeitems:
             suffixes.append(f"size={shape}")
-        if t.dtype.name not in (default_name, "int64", "bool"):
+        default_complex = "complex128" if default_name == "float64" else "complex64"
+        if t.dtype.name not in (default_name, default_complex, "int64", "bool"):
             suffixes.append(f"dtype={t.dtype!r}")
         body = _tensor_body(t, shape, indent)
     if t.grad_fn is not None:

@@ -225,3 +225,39 @@ def _cuda_storage(values, device, dtype):
     buffer = rt.upload(values)
     return CUDAStorage(buffer, dtype, as_device(device),
                        rt.address(buffer), values.size)
+
+
+# --- one block of memory seen as another dtype: a complex tensor's real views --------------
+
+def _shared_version(storage_cls):
+    """storage_cls's variant whose version counter is its `owner`'s: a write through either
+    is a write to both, for autograd's checks."""
+    def get(self):
+        return self.owner._version
+
+    def put(self, value):
+        self.owner._version = value
+    return type(f"Aliased{storage_cls.__name__}", (storage_cls,),
+                {"__slots__": ("owner",), "_version": property(get, put)})
+
+
+_AliasedCPU = _shared_version(CPUStorage)
+_AliasedCUDA = _shared_version(CUDAStorage)
+
+
+def reinterpret(storage, dtype):
+    """A storage of `dtype` over `storage`'s memory (a complex storage as twice as many
+    floats of its parts' type, or back), sharing its version counter."""
+    owner = getattr(storage, "owner", storage)
+    if isinstance(storage, CPUStorage):
+        out = object.__new__(_AliasedCPU)
+        out.array = storage.array.view(dtype.np)
+    else:
+        out = object.__new__(_AliasedCUDA)
+        out.buffer = _runtime().reinterpret(storage.buffer, dtype.np)
+        out.ptr = storage.ptr
+        out.numel = storage.numel * storage.dtype.itemsize // dtype.itemsize
+    out.owner = owner
+    out.dtype = dtype
+    out.device = storage.device
+    return out

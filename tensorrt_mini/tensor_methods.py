@@ -11,6 +11,7 @@ from . import _tensor, creation, pinning
 from . import explainer
 from .kernels import catalog
 from .layout import is_contiguous
+from .ops import complex as complex_ops
 from .ops import conversion
 from .ops import elementwise as E
 from . import linalg_spellings
@@ -340,6 +341,14 @@ def _softmax(name):
     method.__name__ = name
     return method
 
+
+# complex tensors' parts (ops/complex.py)
+Tensor.is_complex = lambda self: self._dtype.is_complex
+Tensor.real = property(complex_ops.real)
+Tensor.imag = property(complex_ops.imag)
+Tensor.conj = complex_ops.conj
+Tensor.is_conj = complex_ops.is_conj
+Tensor.resolve_conj = complex_ops.resolve_conj
 
 Tensor.softmax = _softmax("softmax")
 Tensor.log_softmax = _softmax("log_softmax")

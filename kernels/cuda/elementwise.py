@@ -42,8 +42,9 @@ _META = types.CPointer(types.int64)
 
 
 def vector_width(itemsizes):
-    """Elements per vector access when operands of these item sizes move together."""
-    return VECTOR_BYTES // max(itemsizes)
+    """Elements per vector access when operands of these item sizes move together (at
+    least 1: a complex128 element is wider than a vector)."""
+    return max(1, VECTOR_BYTES // max(itemsizes))
 
 
 def contiguous_grid(n, width):

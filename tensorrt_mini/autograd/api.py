@@ -26,6 +26,9 @@ def _seed(outputs, grad_outputs):
         if g is None:
             if out.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if out._dtype.is_complex:
+                raise RuntimeError("grad can be implicitly created only for real scalar outputs "
+                                   f"but got {out._dtype!r}")
             g = ones_like(out)
         elif not isinstance(g, T.Tensor):
             raise TypeError(f"gradient must be a Tensor or None, not {type(g).__name__}")

@@ -43,6 +43,10 @@ the output's shape with stride 0 where they broadcast); inputs share one compute
   (``kernels/lapack.py`` names them: inv, solve, cholesky, qr, svd, eigh...) into outs,
   whose batch dims the inputs share; returns None, or (batch index, LAPACK info) of the
   first matrix the routine refused (singular, not positive-definite).
+- ``fft(kind, out, x, sizes, dims, norm)``: out = a discrete Fourier transform of x
+  (``kernels/fft.py`` names the kinds: c2c, c2c_inverse, r2c, c2r) over dims, each cut or
+  padded to its size in sizes: pocketfft through numpy on the cpu, cuFFT through CuPy on
+  cuda.
 - ``take(out, x, offsets)`` / ``put_(x, offsets, values, accumulate)``: gather and scatter
   through int64 storage offsets (advanced indexing).
 - ``put_reduce_(x, offsets, values, op)``: scatter combining each value with the element
@@ -125,7 +129,7 @@ INTERFACE = ("empty", "from_host", "array_view", "to_host", "gather_host", "copy
              "arg_reduce", "fused_reduce", "matmul", "take", "put_", "put_reduce_", "sort",
              "topk", "cumulative", "searchsorted", "uniform_", "normal_", "random_integers_",
              "sgd_step", "adam_step", "linalg", "channel_moments", "plane_affine", "rnn_layer",
-             "rnn_layer_backward")
+             "rnn_layer_backward", "fft")
 CPU_ONLY = ("softmax", "layer_norm", "nll_pick", "take_along", "flip", "roll", "reduce_all",
             "gather", "triangle", "cat", "stack", "scatter_along", "random_bits_", "bernoulli_",
             "exponential_", "randperm", "multinomial", "ctc_loss", "ctc_loss_backward",

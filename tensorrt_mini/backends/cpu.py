@@ -11,6 +11,7 @@ import numba as nb
 import numpy as np
 
 from ..kernels import catalog, lapack
+from ..kernels import fft as fft_kernels
 from ..kernels import rnn as rnn_kernels
 from ..kernels.cpu import batch_norm as bn
 from ..kernels.cpu import cascade_sum as cs
@@ -470,11 +471,22 @@ def copy_(dst, src):
         if plan.variant.startswith("contig"):
             np.copyto(_flat(dst, n), _flat(src, n))
             return
+    if src._dtype.is_complex and not dst._dtype.is_complex:
+        _copy_complex_to_real(dst, src)
+        return
     # float -> uint8, int8, int16 through int32 (see the catalog's to_int32); int32 and
     # int64 directly, as torch converts (NaN -> int32 gives INT_MIN on x86 both ways)
     narrow = dst._dtype.np.kind == "u" or dst._dtype.itemsize < 4
     to_int = src._dtype.is_floating_point and dst._dtype.np.kind in "iu" and narrow
     unary("to_int32" if to_int else "copy", dst, src)
+
+
+def _copy_complex_to_real(dst, src):
+    """torch's cast of complex to a real dtype: the real part, but to bool, x != 0."""
+    if dst._dtype.category == 0:
+        binary_scalar("ne", dst, src, src._dtype.np.type(0))
+    else:
+        unary("copy_real", dst, src)
 
 
 FILL_PARALLEL_BYTES = 1 << 18  # below this, numpy's one-thread fill is as fast
@@ -927,6 +939,13 @@ def linalg(name, outs, inputs, options):
     return None
 
 
+def fft(kind, out, x, sizes, dims, norm):
+    """out = transform `kind` (kernels/fft.py) of x over dims: pocketfft through numpy."""
+    if _numel(out):
+        np.copyto(numpy_view(out), fft_kernels.compute(np, kind, numpy_view(x), sizes, dims,
+                                                       norm), casting="same_kind")
+
+
 def take_along(out, x, dim, index):
     """out (fresh, contiguous) = x's slices along dim at `index` (the caller checks that
     they lie in [-size, size): negative ones count from the end), index's dims in dim's
@@ -1094,7 +1113,7 @@ def cumulative(name, out, x, dim):
             return
         accumulate = out._dtype.np
         if name in ("cumsum", "cumprod"):
-            accumulate = np.float64 if kind == "f" else np.int64
+            accumulate = {"f": np.float64, "c": np.complex128}.get(kind, np.int64)
         ordering.cumulative(np, name, numpy_view(out), numpy_view(x), dim, accumulate)
 
 

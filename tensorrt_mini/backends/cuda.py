@@ -315,12 +315,23 @@ def where(out, cond, a, b):
 
 
 def copy_(dst, src):
+    if src._dtype.is_complex and not dst._dtype.is_complex:
+        # torch's cast of complex to a real dtype: the real part, but to bool, x != 0
+        if dst._dtype.category == 0:
+            binary_scalar("ne", dst, src, src._dtype.np.type(0))
+        else:
+            elementwise_op("copy_real", src._dtype, (dst,), (src,))
+        return
     # float -> integer goes through int64, so that -1.0 -> uint8 wraps to 255 like torch
     to_int = src._dtype.is_floating_point and dst._dtype.np.kind in "iu"
     elementwise_op("to_int64" if to_int else "copy", src._dtype, (dst,), (src,))
 
 
 def fill_(dst, value):
+    if dst._dtype.is_complex:  # a kernel's scalar parameter holds 8 bytes: no complex128
+        if _numel(dst):
+            _array(dst)[...] = value
+        return
     elementwise_op("copy", dst._dtype, (dst,), (dst._dtype.np.type(value),))
 
 
@@ -591,6 +602,13 @@ def linalg(name, outs, inputs, options):
     except lapack.Failed as e:
         return e.batch_index, e.info
     return None
+
+
+def fft(kind, out, x, sizes, dims, norm):
+    """out = transform `kind` (kernels/fft.py) of x over dims: cuFFT through CuPy (numpy
+    under the simulator)."""
+    if _numel(out):
+        _rt.fft(kind, _array(out), _array(x), sizes, dims, norm)
 
 
 def _launch_1d(kernel, n, args):

@@ -25,6 +25,7 @@ from numba import types
 from numba.np.numpy_support import as_dtype
 
 from ..errors import OutOfMemoryError
+from ..kernels import fft as fft_kernels
 from ..kernels import half, lapack
 
 INSTALL = "pip install tensorrt_mini[cuda]"
@@ -184,6 +185,10 @@ class Simulated:
             buffer = self._buffers[base]() if i >= 0 else None
         if buffer is not None:
             offset, rest = divmod(address - base, buffer.itemsize)
+            if rest and buffer.dtype.kind == "c" and 2 * rest == buffer.itemsize:
+                # an imaginary part: the complex buffer read as its parts' floats
+                buffer = buffer.view(buffer.real.dtype)
+                offset, rest = divmod(address - base, buffer.itemsize)
             if rest == 0 and offset <= buffer.size:
                 return buffer[offset:]
         raise ValueError(f"{address:#x} is not an element of a live cuda buffer")
@@ -193,7 +198,15 @@ class Simulated:
         take a float buffer's address as integers (compare-and-swap on its bits)."""
         array = self._array_at(address)
         want = as_dtype(element_type)
-        return array.view(want) if array.dtype.itemsize == want.itemsize else array
+        if array.dtype.itemsize == want.itemsize:
+            return array.view(want)
+        # a complex buffer read as its parts' floats (real views), or floats as complex
+        # (view_as_complex)
+        small, large = sorted((array.dtype, want), key=lambda d: d.itemsize)
+        if large.kind == "c" and small.kind == "f" and 2 * small.itemsize == large.itemsize:
+            whole = array.nbytes // want.itemsize * want.itemsize // array.itemsize
+            return array[:whole].view(want)
+        return array
 
     def empty(self, n, dtype):
         if not isinstance(dtype, np.dtype):  # as CuPy.empty needs it
@@ -212,6 +225,10 @@ class Simulated:
 
     def address(self, buffer):
         return buffer.ctypes.data
+
+    def reinterpret(self, buffer, dtype):
+        """The buffer's memory as elements of numpy dtype `dtype`."""
+        return buffer.view(dtype)
 
     def view(self, buffer, dtype, offset, shape, strides):
         item = buffer.itemsize
@@ -253,6 +270,9 @@ class Simulated:
     def linalg(self, name, outs, inputs, options):
         for out, r in zip(outs, lapack.compute(np, np.asarray, name, inputs, options)):
             np.copyto(out, r)
+
+    def fft(self, kind, out, x, sizes, axes, norm):
+        np.copyto(out, fft_kernels.compute(np, kind, x, sizes, axes, norm), casting="same_kind")
 
     def device_name(self):
         return "Numba CUDA simulator"
@@ -361,6 +381,9 @@ class CuPy:
     def address(self, buffer):
         return buffer.ptr
 
+    def reinterpret(self, buffer, dtype):
+        return buffer  # untyped device memory: views take their dtype when made
+
     def view(self, buffer, dtype, offset, shape, strides):
         item = np.dtype(dtype).itemsize
         return self._cp.ndarray(shape, dtype, memptr=buffer + offset * item,
@@ -447,6 +470,10 @@ class CuPy:
             results = lapack.compute(self._cp, self._cp.asnumpy, name, inputs, options)
         for out, r in zip(outs, results):
             out[...] = r
+
+    def fft(self, kind, out, x, sizes, axes, norm):
+        """cuFFT through cupy.fft (its plans cached by CuPy), into out's view."""
+        out[...] = fft_kernels.compute(self._cp, kind, x, sizes, axes, norm)
 
     def device_name(self):
         props = self._cp.cuda.runtime.getDeviceProperties(self._cp.cuda.Device().id)

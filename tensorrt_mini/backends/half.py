@@ -35,7 +35,7 @@ WRITES = {
 }
 # ops refused on half tensors, naming the dtype, rather than computed in float32 (torch's
 # CPU has no half LAPACK either)
-REFUSED = ("linalg", "ctc_loss", "ctc_loss_backward")
+REFUSED = ("linalg", "ctc_loss", "ctc_loss_backward", "fft")
 _SEQUENCES = (list, tuple)
 
 

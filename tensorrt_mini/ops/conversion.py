@@ -2,12 +2,20 @@
 from .. import _tensor as T
 from .. import dtypes as D
 from ..device import as_device
+from ..user_warnings import warn
 from .dispatch import differentiable
 from .elementwise import copy_into
 
 
+def warn_if_discarding_imag(src_dtype, dst_dtype):
+    """torch's warning when a copy casts complex values to a real dtype."""
+    if src_dtype.is_complex and not dst_dtype.is_complex:
+        warn("Casting complex values to real discards the imaginary part")
+
+
 @differentiable
 def to_dtype(input, dtype):
+    warn_if_discarding_imag(input._dtype, dtype)
     out = T.empty_strided_like(input._shape, dtype, input._storage.device, input)
     T.backends.get(input._storage.device.type).copy_(out, input)
     return out
@@ -26,6 +34,7 @@ def copy_(self, src):
         from ..creation import full
         src = full((), src, dtype=D.float64 if isinstance(src, float) else None,
                    device=self._storage.device)
+    warn_if_discarding_imag(src._dtype, self._dtype)
     return copy_into(self, src)
 
 

@@ -43,6 +43,38 @@ _HALF_MAX = {D.float16: 65504.0, D.bfloat16: 3.3895313892515355e38}
 # unary ops whose torch kernels refuse bool, and the kernel name torch's error prints
 _NO_BOOL = {"abs": "abs_cpu", "floor": "floor_vml_cpu", "ceil": "ceil_vml_cpu",
             "round": "round_vml_cpu", "trunc": "trunc_vml_cpu"}
+# ops torch refuses for complex with its own words (the others: not_implemented's message)
+_COMPLEX_REFUSED = {
+    **{n: (NotImplementedError, f"{n} is not supported for complex inputs")
+       for n in ("floor", "ceil", "trunc")},
+    "relu": (NotImplementedError, "clamp is not supported for complex types"),
+    "clamp": (NotImplementedError, "clamp is not supported for complex types"),
+    "sign": (NotImplementedError, "Unlike NumPy, torch.sign is not intended to support complex "
+             "numbers. Please use torch.sgn instead."),
+    "maximum": (RuntimeError, "maximum not implemented for complex tensors."),
+    "minimum": (RuntimeError, "minimum not implemented for complex tensors."),
+    # reductions and ordering (ops/reduction.py, ops/ordering.py, ops/scans.py)
+    **{n: (RuntimeError, f"{n}(): does not support complex input")
+       for n in ("max", "min", "argmax", "argmin")},
+    **{n: (NotImplementedError, f"\"{kernel}\" not implemented for '{{type}}'") for n, kernel in (
+        ("max_all", "max_all"), ("min_all", "min_all"), ("amax", "max_values_cpu"),
+        ("amin", "min_values_cpu"), ("cummax", "cummax_cpu"), ("cummin", "cummin_cpu"),
+        ("median", "median_cpu"), ("nanmedian", "median_cpu"), ("kthvalue", "kthvalue_cpu"),
+        ("mode", "mode_cpu"), ("unique", "unique"), ("searchsorted", "searchsorted_out_cpu"),
+        ("histc", "aminmax_cpu"), ("aminmax", "aminmax_cpu"))},
+    "sort": (RuntimeError, " Sort does not support complex dtypes on CPU"),
+    "topk": (RuntimeError, " topk does not support complex dtypes on CPU"),
+}
+_VML_NAMES = {"round": "round_vml_cpu", "erf": "erf_vml_cpu"}
+
+
+def check_not_complex(name, dtype):
+    """torch's error where op `name` is not defined for complex dtype `dtype`."""
+    refused = _COMPLEX_REFUSED.get(name)
+    if refused is not None and dtype.is_complex:
+        raise refused[0](refused[1].format(type=_TORCH_TYPE_NAMES[dtype.name]))
+
+
 # binary ops that take two tensors only (no Python scalar), as torch's signatures do
 _TENSOR_ONLY = frozenset("""maximum minimum logical_and logical_or logical_xor hypot atan2
     logaddexp logaddexp2 nextafter heaviside""".split())
@@ -81,7 +113,12 @@ def result_type(*operands):
         if result is None:
             result = d
         elif d.category > result.category:
-            result = d if tier < 2 else (D.int64 if d.category == 1 else D.get_default_dtype())
+            if tier < 2:
+                result = D.promote_types(result, d)  # complex64 with float64: complex128
+            elif d.category == 3:  # a weak complex keeps a float's precision
+                result = D.complex_of(result if result.category == 2 else D.get_default_dtype())
+            else:
+                result = D.int64 if d.category == 1 else D.get_default_dtype()
     return result
 
 
@@ -133,6 +170,11 @@ def scalar_in(value, dtype):
         return dtype.np.type(v)
     if dtype.category == 0:
         return np.bool_(value)
+    if dtype.is_complex:
+        return dtype.np.type(value)
+    if isinstance(value, (complex, np.complexfloating)):
+        raise RuntimeError(f"value cannot be converted to type {_FILL_NAMES[dtype.name]} "
+                           "without overflow")
     if dtype is D.float32 and not -_F32_MAX <= value <= _F32_MAX or dtype.is_half:
         with np.errstate(over="ignore"):  # float32 takes 1e39 as inf, silently, as torch
             # the half types compute in float32: their scalars stay float32, as in torch
@@ -187,7 +229,8 @@ def fill_operand(value, dtype):
 
 
 def _check_scalar(x):
-    if isinstance(x, (bool, int, float, np.bool_, np.integer, np.floating)):
+    if isinstance(x, (bool, int, float, complex, np.bool_, np.integer, np.floating,
+                      np.complexfloating)):
         return
     raise TypeError(f"unsupported operand type: {type(x).__name__}")
 
@@ -212,10 +255,14 @@ def unary(name, x, out=None):
     dtype = x._dtype
     if dtype is D.bool_:
         name = _bool_unary(name)
+    elif dtype.is_complex:
+        check_not_complex(name, dtype)
     op = catalog.get(name)
     if op.result == "bool":
         out_dtype = D.bool_
-    elif op.result == "float" and not dtype.is_floating_point:
+    elif op.real_of_complex and dtype.is_complex:
+        out_dtype = D.real_of(dtype)
+    elif op.result == "float" and dtype.category < 2:
         out_dtype = D.get_default_dtype()
         x = to_dtype(x, out_dtype)
     else:
@@ -239,7 +286,8 @@ def unary(name, x, out=None):
 
 def not_implemented(name, dtype):
     """torch's error for an op its kernels do not define for dtype."""
-    return NotImplementedError(f"\"{_KERNEL_NAMES.get(name, name)}_cpu\" not implemented for "
+    kernel = _VML_NAMES.get(name) or f"{_KERNEL_NAMES.get(name, name)}_cpu"
+    return NotImplementedError(f"\"{kernel}\" not implemented for "
                                f"'{_TORCH_TYPE_NAMES[dtype.name]}'")
 
 
@@ -267,12 +315,13 @@ def binary_dtypes(name, a, b):
                         f"({type(a).__name__}, Tensor), but expected one of: (Tensor input, "
                         "Tensor other), (Tensor input, Number other)")
     rt = result_type(a, b)
+    check_not_complex(name, rt)
     if name == "sub":
         _check_sub(a, b)
     op = catalog.get(name)
     if op.result == "bool":
         return rt, D.bool_
-    if op.result == "float" and not rt.is_floating_point:
+    if op.result == "float" and rt.category < 2:
         rt = D.get_default_dtype()
     if not op.supports(rt.compute.np):
         raise not_implemented(name, rt)
@@ -336,7 +385,8 @@ def binary(name, a, b, out=None):
         if not b_t:
             fill_scalar(b, compute)  # torch converts the exponent to the tensor's type
         name = "ipow"
-    elif name == "pow" and not b_t and type(b) is not bool and b in catalog.POW_EXPONENTS:
+    elif name == "pow" and not b_t and type(b) is not bool and b in catalog.POW_EXPONENTS \
+            and not compute.is_complex:
         name = catalog.POW_EXPONENTS[b]  # torch's kernels for these exponents
     if a_t and b_t:
         if a._storage.device != b._storage.device:
@@ -360,6 +410,12 @@ def binary(name, a, b, out=None):
             _backend(out).copy_(out, tmp)
             return out
     be = _backend(out)
+    if compute.is_complex and not (a_t and b_t):
+        # a complex number goes to the kernels as a 0-d tensor: a CUDA kernel's scalar
+        # parameters are 8-byte words, too small for complex128
+        number = scalar_tensor(b if a_t else a, compute, dev)
+        a, b = (a, number) if a_t else (number, b)
+        a_t = b_t = True
     if a_t and b_t:
         a = _separate(out, _expand_to(to_dtype(a, compute), shape))
         b = _separate(out, _expand_to(to_dtype(b, compute), shape))
@@ -370,6 +426,12 @@ def binary(name, a, b, out=None):
         be.binary_scalar(name, out, _separate(out, to_dtype(b, compute)), scalar_in(a, compute),
                          reverse=True)
     return out
+
+
+def scalar_tensor(value, dtype, device):
+    """A 0-d tensor of dtype holding Python number `value`, on device."""
+    array = np.array([value], dtype.np)
+    return T._new(T.backends.get(device.type).from_host(array, device), (), ())
 
 
 def _check_int_divisor(b):
@@ -714,6 +776,7 @@ def clamp(input, min=None, max=None):
     # one result type over the input and both bounds: a uint8 tensor clamped to (-1, 2.5)
     # compares in float32, as torch's, and never wraps -1 to 255 on the way
     dtype = result_type(input, *(b for b in (min, max) if b is not None))
+    check_not_complex("clamp", dtype)
     if dtype is D.bool_:
         _check_bool_clamp(min, max)
     out = to_dtype(input, dtype)

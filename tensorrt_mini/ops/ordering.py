@@ -41,6 +41,7 @@ def _dim(x, dim):
 
 def sort(input, dim=-1, descending=False, stable=False):
     """(values, indices) along dim; always stable (torch's cpu sort is too)."""
+    E.check_not_complex("sort", input._dtype)
     if not input.dim():
         _dim(input, dim)
         from ..creation import zeros
@@ -58,6 +59,7 @@ def msort(input):
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
     """The k largest (or smallest) elements along dim, in order, and their indices."""
+    E.check_not_complex("topk", input._dtype)
     d = _dim(input, dim)
     n = input._shape[d] if input.dim() else 1
     if not 0 <= k <= n:
@@ -76,6 +78,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
 
 def kthvalue(input, k, dim=-1, keepdim=False):
     """The k-th smallest element along dim (k from 1) and its index."""
+    E.check_not_complex("kthvalue", input._dtype)
     d = _dim(input, dim)
     n = input._shape[d] if input.dim() else 1
     if not 1 <= k <= n:
@@ -97,6 +100,7 @@ def _pick(x, d, position, keepdim):
 def median(input, dim=None, keepdim=False):
     """The lower median: of all elements (a 0-d tensor; nan if any is nan), or along dim
     with its index."""
+    E.check_not_complex("median", input._dtype)
     if dim is None:
         if not input.numel():  # torch's: nan, or the integer dtype's least value
             from ..creation import full
@@ -142,6 +146,7 @@ def _nan_or(flat, value):
 def mode(input, dim=-1, keepdim=False):
     """The most frequent value along dim (the smallest among equally frequent ones) and
     the index of its last occurrence."""
+    E.check_not_complex("mode", input._dtype)
     d = _dim(input, dim)
     if not input.dim():
         from ..creation import zeros
@@ -179,6 +184,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
                  sorter=None):
     """Where each value of input would go in sorted_sequence (a 1-D sequence for all
     values, or one sorted row per row of input) to keep it sorted."""
+    E.check_not_complex("searchsorted", sorted_sequence._dtype)
     if side is not None:
         if side not in ("left", "right"):
             raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but "
@@ -225,6 +231,7 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """The distinct values of input (flattened), sorted; with the index of each input
     element among them and how often each occurs, when asked."""
+    E.check_not_complex("unique", input._dtype)
     if dim is not None:
         return _unique_dim(input, dim, return_inverse, return_counts)
     values, order = sort(input.reshape(-1))
@@ -311,6 +318,7 @@ def bincount(input, weights=None, minlength=0):
 def histc(input, bins=100, min=0, max=0):
     """A histogram of input's values in `bins` equal bins over [min, max] (the data's range
     when both are 0); values outside are left out."""
+    E.check_not_complex("histc", input._dtype)
     if bins <= 0:
         raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
     if not input._dtype.is_floating_point:

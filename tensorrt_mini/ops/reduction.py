@@ -11,8 +11,10 @@ from .. import _tensor as T
 from ..layout import reduced_dims, wrap_dim
 from ..names import NAMESPACE
 from ..user_warnings import warn
+from . import complex as C
 from .dispatch import differentiable
-from .elementwise import binary, maximum, minimum, to_dtype
+from .elementwise import binary, check_not_complex, maximum, minimum, to_dtype
+from .joining import cat
 
 
 class _ValuesIndices(tuple):
@@ -82,6 +84,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
         if out is not None:
             return _keep(out, input, range(input.dim())) if keepdim else out
     out_dtype = _accumulate_dtype(input, dtype, "sum")
+    if out_dtype.is_complex:
+        return _complex_sum(to_dtype(input, out_dtype), _dims(input, dim), keepdim)
     return _reduce("sum", to_dtype(input, out_dtype) if dtype is not None else input,
                    _dims(input, dim), keepdim, out_dtype)
 
@@ -90,6 +94,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     out_dtype = _accumulate_dtype(input, dtype, "prod")
     dims = _dims(input, dim if dim is None else (dim,) if isinstance(dim, int) else dim)
+    if out_dtype.is_complex:
+        return _complex_prod(to_dtype(input, out_dtype), dims, keepdim)
     return _reduce("prod", to_dtype(input, out_dtype) if dtype is not None else input, dims,
                    keepdim, out_dtype)
 
@@ -97,7 +103,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
 @differentiable
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     out_dtype = D.as_dtype(dtype, "mean") if dtype is not None else input._dtype
-    if not out_dtype.is_floating_point:
+    if out_dtype.category < 2:
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
             f"complex dtype. Got: {D.TYPE_NAMES[out_dtype.name]}")
@@ -114,10 +120,42 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     count = math.prod(input._shape[d] for d in dims)
     if not count:
         return binary("mul", total, math.nan)
+    if out_dtype.is_complex:  # (complex numbers reach kernels as tensors: see binary)
+        return binary("div", total, count)
     # divided in place: total is the fresh sum (the general binary path cost 5 us)
     T.backends.get(total._storage.device.type).binary_scalar(
         "div", total, total, out_dtype.np.type(count))
     return total
+
+
+def _complex_sum(x, dims, keepdim):
+    """A complex sum: the real and imaginary parts summed as floats (the backends'
+    reduction kernels are real)."""
+    parts = sum.raw(C.view_as_real.raw(x), dims, keepdim)
+    return C.view_as_complex.raw(parts)
+
+
+def _complex_prod(x, dims, keepdim):
+    """A complex product: the reduced dims flattened last, then halved by multiplying
+    pairs (log2 n elementwise steps)."""
+    kept = [d for d in range(x.dim()) if d not in dims]
+    kept_shape = tuple(x._shape[d] for d in kept)
+    n = math.prod(x._shape[d] for d in dims)
+    y = x.permute(kept + list(dims)).reshape(kept_shape + (n,))
+    while n > 1:
+        if n % 2:
+            y = cat([y, _ones(kept_shape + (1,), x)], -1)
+            n += 1
+        n //= 2
+        y = binary("mul", y[..., :n], y[..., n:])
+    out = y.reshape(kept_shape) if n else _ones(kept_shape, x)
+    return _keep(out, x, dims) if keepdim else out
+
+
+def _ones(shape, like):
+    out = T.empty_tensor(shape, like._dtype, like._storage.device)
+    T.backends.get(like._storage.device.type).fill_(out, like._dtype.np.type(1))
+    return out
 
 
 @differentiable
@@ -177,6 +215,7 @@ def amin(input, dim=(), keepdim=False):
 
 
 def _extreme(name, x, dim, keepdim):
+    check_not_complex(name, x._dtype)
     if dim in ((), [], None) and not keepdim:
         out = _reduce_all(name, x)
         if out is not None:
@@ -199,6 +238,7 @@ def _check_arg_dim(name, x, d):
 
 def _arg_reduce(name, x, dim, keepdim):
     """(values, indices) along one dim."""
+    check_not_complex(name, x._dtype)
     nd = x.dim()
     d = wrap_dim(dim, nd)
     _check_arg_dim(name, x, d)
@@ -229,6 +269,7 @@ def min_dim(input, dim, keepdim=False):
 def max(input, dim=None, keepdim=False):
     """max(t), max(t, dim, keepdim) -> (values, indices), or max(t, other) -> maximum."""
     if dim is None:
+        check_not_complex("max_all", input._dtype)
         if input.numel() == 0:
             raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0. "
                                "Specify the reduction dim with the 'dim' argument.")
@@ -240,6 +281,7 @@ def max(input, dim=None, keepdim=False):
 
 def min(input, dim=None, keepdim=False):
     if dim is None:
+        check_not_complex("min_all", input._dtype)
         if input.numel() == 0:
             raise RuntimeError("min(): Expected reduction dim to be specified for input.numel() == 0. "
                                "Specify the reduction dim with the 'dim' argument.")
@@ -258,6 +300,7 @@ def argmin(input, dim=None, keepdim=False):
 
 
 def _argx(name, x, dim, keepdim):
+    check_not_complex(name, x._dtype)
     if x._dtype is D.bool_:
         raise RuntimeError(f"{name}(): does not support bool input")
     if dim is None:

@@ -33,7 +33,7 @@ def _sum_dtype(input, dtype):
     """torch's result dtype for cumsum and cumprod: int64 for integers and bool."""
     if dtype is not None:
         return D.as_dtype(dtype, "cumsum")
-    return D.int64 if not input._dtype.is_floating_point else input._dtype
+    return D.int64 if input._dtype.category < 2 else input._dtype
 
 
 @differentiable
@@ -65,6 +65,7 @@ def cummin(input, dim):
 def _running_extreme(name, input, dim):
     """(values, indices): the running max or min along dim and where it was last met (a
     nan, once met, stays: torch's rule)."""
+    E.check_not_complex(name, input._dtype)
     d = wrap_dim(dim, max(input.dim(), 1))
     values = _scan(name, input, d, input._dtype)
     from ..creation import arange

@@ -1,6 +1,7 @@
 """Helpers shared by the formulas: registration and fitting a gradient to its input."""
 from ... import _tensor as T
 from ... import creation
+from ...ops import elementwise as E
 from ...ops.dispatch import DERIVATIVES
 
 
@@ -55,11 +56,27 @@ def fit(g, x):
     x's device (a 0-d cpu operand of a cuda op); x is a tensor or its Meta."""
     if g._shape != x._shape:
         g = sum_to(g, x._shape)
+    if g._dtype.is_complex and not x._dtype.is_complex:
+        g = real_part(g)  # a real input of a complex result: torch keeps the real part
     if g._dtype is not x._dtype:
         g = g.to(x._dtype)
     if g._storage.device != x.device:
         g = g.to(x.device)
     return g
+
+
+def real_part(g):
+    """The real part of a complex gradient, a new tensor (no cast warning: not a cast)."""
+    return E.unary("copy_real", g)
+
+
+def conj(x):
+    """conj(x) for a complex tensor or number; x itself for a real one. Holomorphic ops'
+    gradients are g * conj(f'(x)) (torch's conjugate Wirtinger convention), which for
+    functions with real coefficients is f'(conj(x))."""
+    if isinstance(x, T.Tensor):
+        return E.conj_physical(x) if x._dtype.is_complex else x
+    return x.conjugate() if isinstance(x, complex) else x
 
 
 def zeros(shape, like):

@@ -1,16 +1,16 @@
 """Derivatives of dtype and device conversion (ops/conversion.py): the gradient goes back
 to the input's dtype or device."""
 from ..graph import record, run
-from .common import register
+from .common import Meta, fit, register
 
 
 @register("to_dtype")
 def _to_dtype(raw, x, dtype):
     out = run(raw, x, dtype)
-    if not out._dtype.is_floating_point:
+    if out._dtype.category < 2:
         return out
-    in_dtype = x._dtype
-    return record("ToCopyBackward0", out, (x,), lambda g: (g.to(in_dtype),))
+    x_meta = Meta(x)  # fit: a complex gradient of a real input keeps its real part
+    return record("ToCopyBackward0", out, (x,), lambda g: (fit(g, x_meta),))
 
 
 @register("to_device")

@@ -8,7 +8,7 @@ import math
 
 from ...ops import elementwise as E
 from ..graph import record, run
-from .common import fit, is_tensor, meta, register, zeros
+from .common import conj, fit, is_tensor, meta, real_part, register, zeros
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -24,7 +24,7 @@ def _not_differentiable(raw, *args, **kwargs):
 # op -> (node name, what backward needs: "x" the input, "out" the result, "" nothing, fn)
 _UNARY = {
     "neg": ("NegBackward0", "", lambda g: E.neg(g)),
-    "abs": ("AbsBackward0", "x", lambda g, x: g * E.sign(x)),
+    "abs": ("AbsBackward0", "x", lambda g, x: g * E.sgn(x)),
     "exp": ("ExpBackward0", "out", lambda g, out: g * out),
     "expm1": ("Expm1Backward0", "out", lambda g, out: g * (out + 1)),
     "log": ("LogBackward0", "x", lambda g, x: g / x),
@@ -69,14 +69,17 @@ _FLAT = {"sign": "SignBackward0", "floor": "FloorBackward0", "ceil": "CeilBackwa
 
 
 def _unary(name, node, needs, fn):
+    # conj: a complex op's derivative is conjugated (see common.conj); abs's formula takes
+    # x itself (its sgn(x) is already the conjugate Wirtinger form)
+    at = (lambda v: v) if name == "abs" else conj
     if needs == "x":
         def derivative(raw, x):
             out = run(raw, x)
-            return record(node, out, (x,), lambda g, x: (fn(g, x),), (x,))
+            return record(node, out, (x,), lambda g, x: (fn(g, at(x)),), (x,))
     elif needs == "out":
         def derivative(raw, x):
             out = run(raw, x)
-            return record(node, out, (x,), lambda g, out: (fn(g, out),), (out,))
+            return record(node, out, (x,), lambda g, out: (fn(g, at(out)),), (out,))
     else:
         def derivative(raw, x):
             out = run(raw, x)
@@ -86,6 +89,41 @@ def _unary(name, node, needs, fn):
 
 for _name, (_node, _needs, _fn) in _UNARY.items():
     _unary(_name, _node, _needs, _fn)
+
+
+@register("sgn")
+def _sgn(raw, x):
+    out = run(raw, x)
+    if not x._dtype.is_complex:  # sign's: zero almost everywhere
+        return record("SgnBackward0", out, (x,), lambda g: (zeros(g._shape, g),))
+
+    def backward(g, x, s):
+        # (g - Re(g conj(s)) s) / |x|, and 0 at 0
+        size = E.abs(x)
+        grad = (g - real_part(g * conj(s)) * s) / size
+        return (E.where(size == 0, 0.0, grad),)
+    return record("SgnBackward0", out, (x,), backward, (x, out))
+
+
+@register("angle")
+def _angle(raw, x):
+    out = run(raw, x)
+    if not x._dtype.is_complex:
+        if not x._dtype.is_floating_point:
+            return out
+        return record("AngleBackward0", out, (x,), lambda g: (zeros(g._shape, g),))
+
+    def backward(g, x):
+        # the angle's gradient: g * i x / |x|^2, and 0 at 0
+        size = E.abs(x)
+        return (E.where(size == 0, 0.0, g * x * 1j / (size * size)),)
+    return record("AngleBackward0", out, (x,), backward, (x,))
+
+
+@register("conj_physical")
+def _conj_physical(raw, x):
+    out = run(raw, x)
+    return record("ConjPhysicalBackward0", out, (x,), lambda g: (conj(g),))
 
 
 def _flat(node):
@@ -152,8 +190,8 @@ def _binary(name, out, a, b, grads, uses=None):
 def _mul(raw, a, b):
     out = run(raw, a, b)
     return _binary("MulBackward0", out, a, b,
-                   lambda g, a, b, need_a, need_b: (g * b if need_a else None,
-                                                    g * a if need_b else None),
+                   lambda g, a, b, need_a, need_b: (g * conj(b) if need_a else None,
+                                                    g * conj(a) if need_b else None),
                    lambda need_a, need_b: (need_b, need_a))
 
 
@@ -167,8 +205,9 @@ def _div(raw, a, b, rounding_mode=None):
                        lambda need_a, need_b: (False, False))
     out = run(raw, a, b)
     return _binary("DivBackward0", out, a, b,
-                   lambda g, a, b, need_a, need_b: (g / b if need_a else None,
-                                                    E.neg(g) * a / (b * b) if need_b else None),
+                   lambda g, a, b, need_a, need_b: (
+                       g / conj(b) if need_a else None,
+                       E.neg(g) * conj(a) / conj(b * b) if need_b else None),
                    lambda need_a, need_b: (need_b, need_a or need_b))
 
 
@@ -178,17 +217,18 @@ def _pow_grads(g, x, e, need_x, need_e):
     e_tensor = is_tensor(e)
     if need_x:
         if not e_tensor:
-            grad_x = zeros(g._shape, g) if e == 0 else g * (E.pow(x, e - 1) * e)
+            grad_x = zeros(g._shape, g) if e == 0 else g * conj(E.pow(x, e - 1) * e)
         else:
-            grad_x = E.where(e == 0, 0.0, g * (e * E.pow(x, e - 1)))
+            grad_x = E.where(e == 0, 0.0, g * conj(e * E.pow(x, e - 1)))
     if need_e:
         out = E.pow(x, e)
         if is_tensor(x):
             log_x = E.log(x)
-            grad_e = E.where((x == 0) & (e >= 0), 0.0, g * (out * log_x))
+            grad_e = E.where((x == 0) & (e >= 0) if not x._dtype.is_complex else x == 0, 0.0,
+                             g * conj(out * log_x))
         else:
             log_x = math.log(x) if x > 0 else -math.inf if x == 0 else math.nan
-            grad_e = g * (out * log_x)
+            grad_e = g * conj(out * log_x)
             if x == 0:
                 grad_e = E.where(e >= 0, 0.0, grad_e)
     return grad_x, grad_e

@@ -11,7 +11,7 @@ from ... import dtypes as D
 from ...ops import elementwise as E
 from ...ops.reduction import _dims, _moment_args
 from ..graph import record, run
-from .common import Meta, register, zeros
+from .common import Meta, conj, register, zeros
 
 
 def _unreduce(g, in_shape, dims, keepdim):
@@ -61,7 +61,7 @@ def _prod(raw, x, dim=None, keepdim=False, *, dtype=None):
         zero_count = is_zero.sum(dims, keepdim=True)
         grad = E.where(zero_count == 0, others / nonzero,
                        E.where((zero_count == 1) & is_zero, others, 0.0))
-        return (_spread(g, mx, dims, keepdim) * grad,)
+        return (_spread(g, mx, dims, keepdim) * conj(grad),)
     return record("ProdBackward0" if dim is None else "ProdBackward1", out, (x,), backward, (x,))
 
 
