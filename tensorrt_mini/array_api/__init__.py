@@ -15,6 +15,7 @@ from ._creation import (arange, asarray, empty, empty_like, eye, full, full_like
 from ._dtypes import (astype, bool, can_cast, complex64, complex128, finfo, float32, float64,
                       iinfo, int8, int16, int32, int64, isdtype, result_type, uint8)
 from . import _elementwise
+from ..interop.dlpack import from_dlpack  # the standard's signature: (x, *, device, copy)
 from ._info import __array_namespace_info__
 from ._manipulation import (broadcast_arrays, broadcast_to, concat, expand_dims, flip,
                             moveaxis, permute_dims, repeat, reshape, roll, squeeze, stack, tile,
@@ -44,7 +45,8 @@ __all__ = [
     "bool", "int8", "int16", "int32", "int64", "uint8", "float32", "float64",
     "complex64", "complex128",
     "astype", "can_cast", "finfo", "iinfo", "isdtype", "result_type",
-    "arange", "asarray", "empty", "empty_like", "eye", "full", "full_like", "linspace",
+    "arange", "asarray", "empty", "empty_like", "eye", "from_dlpack", "full", "full_like",
+    "linspace",
     "meshgrid", "ones", "ones_like", "tril", "triu", "zeros", "zeros_like",
     *_ELEMENTWISE,
     "broadcast_arrays", "broadcast_to", "concat", "expand_dims", "flip", "moveaxis",
