@@ -370,7 +370,7 @@ def _c_div(a, b):
     d = b.imag
     if abs(c) >= abs(d):
         if c == 0 and d == 0:
-            return complex(a.real / c, a.imag / c)
+            return complex(a.real / abs(c), a.imag / abs(d))
         r = d / c
         den = c + d * r
         return complex((a.real + a.imag * r) / den, (a.imag - a.real * r) / den)
@@ -380,7 +380,11 @@ def _c_div(a, b):
 
 
 def _c_reciprocal(x):
-    return _c_div(x - x + 1, x)
+    # torch's: conj(x) / |x|^2 (so 1 / 0 is nan + nanj)
+    c = x.real
+    d = x.imag
+    n = c * c + d * d
+    return complex(c / n, -d / n)
 
 
 def _c_pow(a, b):

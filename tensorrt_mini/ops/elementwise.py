@@ -316,6 +316,8 @@ def binary_dtypes(name, a, b):
     if name == "sub":
         _check_sub(a, b)
     op = catalog.get(name)
+    if rt.is_complex and not op.supports(rt.np):  # lt, gt...: a predicate torch refuses
+        raise not_implemented(name, rt)
     if op.result == "bool":
         return rt, D.bool_
     if op.result == "float" and rt.category < 2:
