@@ -666,6 +666,12 @@ def heaviside(input, values, out=None):
     return binary("heaviside", input, values, out)
 
 
+@differentiable
+def conj_physical(input):
+    """The complex conjugate, computed; a real tensor is its own, returned as torch does."""
+    return unary("conj_physical", input) if input._dtype.is_complex else input
+
+
 # --- public ops ------------------------------------------------------------------------
 
 def _unary_op(name):

@@ -32,13 +32,15 @@ def _close(mine, theirs, tol=1e-5):
                                rtol=tol, atol=tol, equal_nan=True)
 
 
-UNARY = ["neg", "exp", "log", "sqrt", "abs", "sgn", "reciprocal", "sin", "cos", "tan", "tanh",
-         "sinh", "cosh", "sigmoid", "expm1", "log1p", "log10", "log2", "rsqrt", "asin", "acos",
-         "atan", "asinh", "acosh", "atanh", "angle", "square", "conj_physical", "isnan",
-         "isinf", "isfinite"]
+# each op compiles its complex kernels once per layout: CI runs a few, `-m slow` all of them
+UNARY = ["exp", "abs", "sgn", "angle", "reciprocal", "isnan"]
+UNARY_SLOW = ["neg", "log", "sqrt", "sin", "cos", "tan", "tanh", "sinh", "cosh", "sigmoid",
+              "expm1", "log1p", "log10", "log2", "rsqrt", "asin", "acos", "atan", "asinh",
+              "acosh", "atanh", "square", "conj_physical", "isinf", "isfinite"]
 
 
-@pytest.mark.parametrize("name", UNARY)
+@pytest.mark.parametrize("name", UNARY + [pytest.param(n, marks=pytest.mark.slow)
+                                          for n in UNARY_SLOW])
 def test_unary_as_torch(name):
     torch = needs_torch()
     mine, theirs = _views(tm, Z), _views(torch, Z)
@@ -46,13 +48,15 @@ def test_unary_as_torch(name):
         _close(getattr(tm, name)(mine[view]), getattr(torch, name)(theirs[view]), 2e-5)
 
 
-BINARY = ["a + b", "a - b", "a * b", "a / b", "a ** b", "a == b", "a != b", "a + 2.5",
-          "2 - a", "a * 1j", "1j / a", "a ** 2", "a ** 0.5", "a / 0", "a + lib.tensor(2.)",
-          "a * lib.tensor([1., 2., 3., 4.], dtype=lib.float64)", "lib.where(a.real > 0, a, b)",
-          "a.clone().add_(b)", "a.clone().mul_(2j)", "lib.tensor([1, 2, 3, 4]) * a"]
+BINARY = ["a + b", "a * b", "a / b", "a ** b", "a == b", "1j / a", "a / 0",
+          "a * lib.tensor([1., 2., 3., 4.], dtype=lib.float64)", "a.clone().mul_(2j)"]
+BINARY_SLOW = ["a - b", "a != b", "a + 2.5", "2 - a", "a * 1j", "a ** 2", "a ** 0.5",
+               "a + lib.tensor(2.)", "lib.where(a.real > 0, a, b)", "a.clone().add_(b)",
+               "lib.tensor([1, 2, 3, 4]) * a"]
 
 
-@pytest.mark.parametrize("expr", BINARY)
+@pytest.mark.parametrize("expr", BINARY + [pytest.param(e, marks=pytest.mark.slow)
+                                           for e in BINARY_SLOW])
 def test_binary_as_torch(expr):
     torch = needs_torch()
     for dtype in ("complex64", "complex128"):
@@ -142,17 +146,21 @@ def test_views_share_memory_with_the_complex_tensor():
 
 GRADS = [
     "(z * w).abs().sum()", "(z / w).real.sum()", "(z.exp() + z.log()).imag.sum()",
+    "z.angle().sum()", "z.sgn().real.sum()", "(z.sum() * 1j).real", "(z @ w.t()).abs().sum()",
+    "lib.view_as_real(z).pow(3).sum()", "lib.complex(z.real, z.imag * 3).abs().sum()",
+]
+GRADS_SLOW = [
     "z.sqrt().abs().sum()", "(z ** w).abs().sum()", "(z ** 2.5).real.sum()",
-    "z.tanh().abs().sum()", "z.sigmoid().imag.sum()", "z.angle().sum()", "z.sgn().real.sum()",
-    "z.conj_physical().imag.sum()", "z.reciprocal().abs().sum()", "(z.sum() * 1j).real",
-    "z.mean(0).abs().sum()", "z.prod(1).abs().sum()", "(z @ w.t()).abs().sum()",
-    "lib.view_as_real(z).pow(3).sum()", "lib.view_as_complex(lib.view_as_real(z) * 2).abs().sum()",
-    "lib.complex(z.real, z.imag * 3).abs().sum()", "z.to(lib.complex64).abs().sum()",
-    "(z.real * 2 + z.imag).sum()", "lib.where(z.real > 0, z, w).abs().sum()",
+    "z.tanh().abs().sum()", "z.sigmoid().imag.sum()", "z.conj_physical().imag.sum()",
+    "z.reciprocal().abs().sum()", "z.mean(0).abs().sum()", "z.prod(1).abs().sum()",
+    "lib.view_as_complex(lib.view_as_real(z) * 2).abs().sum()",
+    "z.to(lib.complex64).abs().sum()", "(z.real * 2 + z.imag).sum()",
+    "lib.where(z.real > 0, z, w).abs().sum()",
 ]
 
 
-@pytest.mark.parametrize("expr", GRADS)
+@pytest.mark.parametrize("expr", GRADS + [pytest.param(e, marks=pytest.mark.slow)
+                                          for e in GRADS_SLOW])
 def test_gradients_as_torch(expr):
     torch = needs_torch()
     grads = []
