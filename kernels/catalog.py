@@ -14,7 +14,8 @@ by its name, so adding an op is an entry here, its derivative, and a test-table 
 
 Kinds: "b" bool, "i" integer (either sign), "f" floating, "c" complex. Results: "same"
 (the compute dtype), "bool" (a predicate), "float" (integer inputs compute in the default
-float, as torch's float-only ops do); `real_of_complex` marks the ops whose complex result
+float, as torch's float-only ops do), "complex" (complex and polar: the complex dtype of
+their float parts); `real_of_complex` marks the ops whose complex result
 is its parts' real dtype (abs, angle). Complex bodies use `cmath`, which Numba compiles on
 both devices.
 """
@@ -57,6 +58,8 @@ class Op:
 
     def result_dtype(self, dtype):
         """The dtype PyTorch gives the result for compute dtype `dtype`."""
+        if self.result == "complex":  # complex(), polar(): of their float parts' precision
+            return np.result_type(dtype, np.complex64)
         return np.dtype(bool) if self.result == "bool" else np.dtype(dtype)
 
     def operand_dtypes(self, dtype):
@@ -526,8 +529,8 @@ _op("angle", 1, "fc", "float", {"f": _angle, "c": _c_angle}, real_of_complex=Tru
     inplace=False)
 _op("sgn", 1, "bifc", "same", {"b": _identity, "c": _c_sgn, "*": _sign})
 _op("conj_physical", 1, "bifc", "same", {"c": _c_conj, "*": _identity})
-_op("complex", 2, "f", "same", _complex_parts, public=False, inplace=False)
-_op("polar", 2, "f", "same", _polar, public=False, inplace=False)
+_op("complex", 2, "f", "complex", _complex_parts, public=False, inplace=False)
+_op("polar", 2, "f", "complex", _polar, public=False, inplace=False)
 _op("sign", 1, "bif", "same", {"b": _identity, "*": _sign})
 _op("relu", 1, "if", "same", _relu)
 _op("floor", 1, "if", "same", {"i": _identity, "f": _floor})
