@@ -14,7 +14,8 @@ by its name, so adding an op is an entry here, its derivative, and a test-table 
 
 Kinds: "b" bool, "i" integer (either sign), "f" floating, "c" complex. Results: "same"
 (the compute dtype), "bool" (a predicate), "float" (integer inputs compute in the default
-float, as torch's float-only ops do); `real_of_complex` marks the ops whose complex result
+float, as torch's float-only ops do), "complex" (complex and polar: the complex dtype of
+their float parts); `real_of_complex` marks the ops whose complex result
 is its parts' real dtype (abs, angle). Complex bodies use `cmath`, which Numba compiles on
 both devices.
 """
@@ -57,6 +58,8 @@ class Op:
 
     def result_dtype(self, dtype):
         """The dtype PyTorch gives the result for compute dtype `dtype`."""
+        if self.result == "complex":  # complex(), polar(): of their float parts' precision
+            return np.result_type(dtype, np.complex64)
         return np.dtype(bool) if self.result == "bool" else np.dtype(dtype)
 
     def operand_dtypes(self, dtype):
@@ -293,11 +296,13 @@ def _c_log(x):
 
 
 def _c_log2(x):
-    return cmath.log(x) / 0.6931471805599453
+    y = cmath.log(x)  # each part scaled: a complex division would turn log(0)'s 0j to nan
+    return complex(y.real / 0.6931471805599453, y.imag / 0.6931471805599453)
 
 
 def _c_log10(x):
-    return cmath.log10(x)
+    y = cmath.log(x)
+    return complex(y.real / 2.302585092994046, y.imag / 2.302585092994046)
 
 
 def _c_log1p(x):
@@ -309,31 +314,78 @@ def _c_sqrt(x):
 
 
 def _c_rsqrt(x):
-    return 1 / cmath.sqrt(x)
+    # 1 / sqrt(x) by Smith's scaling (as _c_div): 1 / 0 is inf + nanj, not an error
+    s = cmath.sqrt(x)
+    c = s.real
+    d = s.imag
+    if abs(c) >= abs(d):
+        if c == 0 and d == 0:
+            return complex(1 / abs(c), d / abs(d))
+        r = d / c
+        den = c + d * r
+        return complex(1 / den, -r / den)
+    r = c / d
+    den = c * r + d
+    return complex(r / den, -1 / den)
 
 
+# the trigonometric and hyperbolic functions through the real ones (numba-cuda's cmath
+# versions of these need a driver to compile)
 def _c_sin(x):
-    return cmath.sin(x)
+    a = x.real
+    b = x.imag
+    return complex(math.sin(a) * math.cosh(b), math.cos(a) * math.sinh(b))
 
 
 def _c_cos(x):
-    return cmath.cos(x)
-
-
-def _c_tan(x):
-    return cmath.tan(x)
-
-
-def _c_tanh(x):
-    return cmath.tanh(x)
+    a = x.real
+    b = x.imag
+    return complex(math.cos(a) * math.cosh(b), -(math.sin(a) * math.sinh(b)))
 
 
 def _c_sinh(x):
-    return cmath.sinh(x)
+    a = x.real
+    b = x.imag
+    return complex(math.sinh(a) * math.cos(b), math.cosh(a) * math.sin(b))
 
 
 def _c_cosh(x):
-    return cmath.cosh(x)
+    a = x.real
+    b = x.imag
+    return complex(math.cosh(a) * math.cos(b), math.sinh(a) * math.sin(b))
+
+
+def _c_tanh(x):
+    # Kahan's form, as C's ctanh: past |a| = 22 the real part is +-1 to working precision
+    a = x.real
+    b = x.imag
+    if math.fabs(a) > 22:
+        return complex(math.copysign(1, a),
+                       4 * math.sin(b) * math.cos(b) * math.exp(-2 * math.fabs(a)))
+    t = math.tan(b)
+    beta = 1 + t * t
+    s = math.sinh(a)
+    rho = math.sqrt(1 + s * s)
+    den = 1 + beta * s * s
+    return complex(beta * rho * s / den, t / den)
+
+
+def _c_tan(x):
+    # tan(z) = -i tanh(iz), with _c_tanh's steps for iz = -b + ia
+    a = -x.imag
+    b = x.real
+    if math.fabs(a) > 22:
+        u = math.copysign(1, a)
+        v = 4 * math.sin(b) * math.cos(b) * math.exp(-2 * math.fabs(a))
+    else:
+        t = math.tan(b)
+        beta = 1 + t * t
+        s = math.sinh(a)
+        rho = math.sqrt(1 + s * s)
+        den = 1 + beta * s * s
+        u = beta * rho * s / den
+        v = t / den
+    return complex(v, -u)
 
 
 def _c_asin(x):
@@ -353,7 +405,8 @@ def _c_asinh(x):
 
 
 def _c_acosh(x):
-    return cmath.acosh(x)
+    # the principal value, as Kahan writes it (numba-cuda's cmath.acosh needs a driver)
+    return cmath.log(x + cmath.sqrt(x + 1) * cmath.sqrt(x - 1))
 
 
 def _c_atanh(x):
@@ -361,7 +414,19 @@ def _c_atanh(x):
 
 
 def _c_sigmoid(x):
-    return 1 / (1 + cmath.exp(-x))
+    # 1 / (1 + exp(-x)) by Smith's scaling (as _c_div)
+    s = cmath.exp(-x) + 1
+    c = s.real
+    d = s.imag
+    if abs(c) >= abs(d):
+        if c == 0 and d == 0:
+            return complex(1 / abs(c), d / abs(d))
+        r = d / c
+        den = c + d * r
+        return complex(1 / den, -r / den)
+    r = c / d
+    den = c * r + d
+    return complex(r / den, -1 / den)
 
 
 def _c_div(a, b):
@@ -370,7 +435,7 @@ def _c_div(a, b):
     d = b.imag
     if abs(c) >= abs(d):
         if c == 0 and d == 0:
-            return complex(a.real / c, a.imag / c)
+            return complex(a.real / abs(c), a.imag / abs(d))
         r = d / c
         den = c + d * r
         return complex((a.real + a.imag * r) / den, (a.imag - a.real * r) / den)
@@ -380,7 +445,11 @@ def _c_div(a, b):
 
 
 def _c_reciprocal(x):
-    return _c_div(x - x + 1, x)
+    # torch's: conj(x) / |x|^2 (so 1 / 0 is nan + nanj)
+    c = x.real
+    d = x.imag
+    n = c * c + d * d
+    return complex(c / n, -d / n)
 
 
 def _c_pow(a, b):
@@ -401,7 +470,7 @@ def _c_sgn(x):
 
 
 def _c_angle(x):
-    return cmath.phase(x)
+    return math.atan2(x.imag, x.real)  # (cmath.phase: no CUDA lowering)
 
 
 def _c_conj(x):
@@ -460,8 +529,8 @@ _op("angle", 1, "fc", "float", {"f": _angle, "c": _c_angle}, real_of_complex=Tru
     inplace=False)
 _op("sgn", 1, "bifc", "same", {"b": _identity, "c": _c_sgn, "*": _sign})
 _op("conj_physical", 1, "bifc", "same", {"c": _c_conj, "*": _identity})
-_op("complex", 2, "f", "same", _complex_parts, public=False, inplace=False)
-_op("polar", 2, "f", "same", _polar, public=False, inplace=False)
+_op("complex", 2, "f", "complex", _complex_parts, public=False, inplace=False)
+_op("polar", 2, "f", "complex", _polar, public=False, inplace=False)
 _op("sign", 1, "bif", "same", {"b": _identity, "*": _sign})
 _op("relu", 1, "if", "same", _relu)
 _op("floor", 1, "if", "same", {"i": _identity, "f": _floor})

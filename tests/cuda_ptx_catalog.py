@@ -19,7 +19,10 @@ _ACC = {"bool": "int64", "uint8": "int64", "int8": "int64", "int16": "int64", "i
 # the dtypes each op's contiguous kernel compiles at outside the full catalog
 _OP_DTYPES = ("bool", "int8", "int64", "float32")
 _SIZE = {"bool": 1, "uint8": 1, "int8": 1, "int16": 2, "int32": 4, "int64": 8, "float32": 4,
-         "float64": 8}
+         "float64": 8, "complex64": 8, "complex128": 16}
+_PARTS = {"complex64": "float32", "complex128": "float64"}
+# complex kernels in CI: one of each kind of load, store and body (cmath, Smith's division)
+_COMPLEX_CI = {("add", "complex64"), ("div", "complex128"), ("abs", "complex64")}
 
 
 def _arity(name):
@@ -71,6 +74,13 @@ def entries(full=None):
                 if variant == "scalar" and _arity(name) < 2:
                     continue
                 add("elementwise", *_elementwise(name, dtype, res, variant))
+    for name in names:
+        op = catalog.get(name)
+        for dtype in _PARTS if "c" in op.kinds else ():
+            if full or (name, dtype) in _COMPLEX_CI:
+                res = "bool" if op.result == "bool" else (
+                    _PARTS[dtype] if op.real_of_complex else dtype)
+                add("elementwise", *_elementwise(name, dtype, res, "contig"))
     for dtype in DTYPES:
         for name in ("add", "where", "lt"):
             for variant in () if full else layouts[1:]:

@@ -80,6 +80,10 @@ else:
     def _load_vector(context, builder, ptr, index, dtype, width):
         """The `width` elements at ptr + index, in one aligned access, as data values."""
         elem, nbytes, words = _words(context, dtype, width)
+        if isinstance(elem, ir.BaseStructType):  # complex: no vectors of structs in LLVM IR
+            return [builder.load(builder.gep(ptr, [builder.add(index, ir.Constant(index.type,
+                                                                                  k))]))
+                    for k in range(width)]
         vec = ir.VectorType(ir.IntType(32), words) if words else ir.VectorType(elem, width)
         addr = builder.bitcast(builder.gep(ptr, [index]), vec.as_pointer())
         raw = builder.load(addr, align=nbytes)
@@ -96,6 +100,11 @@ else:
 
     def _store_vector(context, builder, ptr, index, dtype, values):
         elem, nbytes, words = _words(context, dtype, len(values))
+        if isinstance(elem, ir.BaseStructType):  # complex: element by element (_load_vector)
+            for k, v in enumerate(values):
+                builder.store(v, builder.gep(ptr, [builder.add(index, ir.Constant(index.type,
+                                                                                  k))]))
+            return
         if words:
             per = len(values) // words
             i32 = ir.IntType(32)

@@ -319,6 +319,8 @@ def binary_dtypes(name, a, b):
     if name == "sub":
         _check_sub(a, b)
     op = catalog.get(name)
+    if rt.is_complex and not op.supports(rt.np):  # lt, gt...: a predicate torch refuses
+        raise not_implemented(name, rt)
     if op.result == "bool":
         return rt, D.bool_
     if op.result == "float" and rt.category < 2:
@@ -674,6 +676,12 @@ def heaviside(input, values, out=None):
     if input._dtype is not values._dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     return binary("heaviside", input, values, out)
+
+
+@differentiable
+def conj_physical(input):
+    """The complex conjugate, computed; a real tensor is its own, returned as torch does."""
+    return unary("conj_physical", input) if input._dtype.is_complex else input
 
 
 # --- public ops ------------------------------------------------------------------------

@@ -123,6 +123,8 @@ def _angle(raw, x):
 @register("conj_physical")
 def _conj_physical(raw, x):
     out = run(raw, x)
+    if out is x:  # a real tensor's conjugate is itself: no node, as torch
+        return out
     return record("ConjPhysicalBackward0", out, (x,), lambda g: (conj(g),))
 
 

@@ -5,7 +5,7 @@ row (a) or a column (b) and broadcast batch dims summed back.
 """
 from ...ops.linalg import matmul
 from ..graph import record, run
-from .common import register, sum_to
+from .common import conj, register, sum_to
 
 
 def _name(a, b):
@@ -32,7 +32,7 @@ def _matmul(raw, a, b):
         a_ = saved[0] if need_b else None
         b_ = saved[-1] if need_a else None
         if da == 1 and db == 1:
-            return (g * b_ if need_a else None, g * a_ if need_b else None)
+            return (g * conj(b_) if need_a else None, g * conj(a_) if need_b else None)
         if da == 1:
             g = g.unsqueeze(-2)
         if db == 1:
@@ -40,13 +40,13 @@ def _matmul(raw, a, b):
         grad_a = grad_b = None
         if need_a:
             b2 = b_.unsqueeze(-1) if db == 1 else b_
-            grad_a = matmul(g, b2.transpose(-1, -2))
+            grad_a = matmul(g, conj(b2.transpose(-1, -2)))
             grad_a = sum_to(grad_a, (1,) + a_shape if da == 1 else a_shape)
             if da == 1:
                 grad_a = grad_a.view(a_shape)
         if need_b:
             a2 = a_.unsqueeze(0) if da == 1 else a_
-            grad_b = matmul(a2.transpose(-1, -2), g)
+            grad_b = matmul(conj(a2.transpose(-1, -2)), g)
             grad_b = sum_to(grad_b, b_shape + (1,) if db == 1 else b_shape)
             if db == 1:
                 grad_b = grad_b.view(b_shape)
