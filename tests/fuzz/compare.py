@@ -56,7 +56,9 @@ def errors(tm_exc, torch_exc, any_type=False):
 
 def host(t):
     """A numpy copy of a tm or torch tensor's values."""
-    return t.detach().numpy().copy() if isinstance(t, torch.Tensor) else np.array(t)
+    if isinstance(t, torch.Tensor):
+        return t.detach().numpy().copy()
+    return np.array(t.detach().cpu())  # numpy takes no cuda tensor, as with torch
 
 
 def same_values(array, t):
