@@ -26,4 +26,4 @@ def test_cpu():
 def test_cuda():
     if not tm.cuda.is_available():
         pytest.skip("no cuda device and no simulator")
-    _fuzz("cuda", 100)
+    _fuzz("cuda", 60)
