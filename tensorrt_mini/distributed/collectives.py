@@ -80,14 +80,15 @@ def _same_dtype(a, b, what):
                            f"({a._dtype} vs {b._dtype})")
 
 
-def _check_parts(pg, what, list_name, parts, role, whole, parts_are_outputs):
-    """One part per rank, each of whole's dtype and size (the parts are the outputs of
-    all_gather, the inputs of reduce_scatter)."""
+def _check_parts(pg, what, list_name, parts, role, whole, part_dtype_first):
+    """One part per rank, each of whole's dtype and size (the per-rank lists of all_gather,
+    gather, scatter and reduce_scatter); part_dtype_first: the order in which a dtype
+    mismatch names the two."""
     if len(parts) != pg.size():
         raise ValueError(f"{what}: {list_name} has {len(parts)} tensors for a group of "
                          f"{pg.size()} ranks")
     for t in parts:
-        _same_dtype(*((t, whole) if parts_are_outputs else (whole, t)), what)
+        _same_dtype(*((t, whole) if part_dtype_first else (whole, t)), what)
         if t.numel() != whole.numel():
             raise ValueError(f"{what}: {list_name} holds a tensor of shape {list(t.shape)} "
                              f"for {role} of shape {list(whole.shape)}")
@@ -169,14 +170,7 @@ def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group
     root = group_rank(pg, dst, group_dst)
     if pg.rank() == root:
         checks.check_tensor_list(gather_list, "gather_list")
-        if len(gather_list) != pg.size():
-            raise ValueError(f"gather: gather_list has {len(gather_list)} tensors for a group "
-                             f"of {pg.size()} ranks")
-        for t in gather_list:
-            _same_dtype(t, tensor, "gather")
-            if t.numel() != tensor.numel():
-                raise ValueError(f"gather: gather_list holds a tensor of shape {list(t.shape)} "
-                                 f"for an input of shape {list(tensor.shape)}")
+        _check_parts(pg, "gather", "gather_list", gather_list, "an input", tensor, True)
     elif gather_list:
         raise ValueError("Argument ``gather_list`` must NOT be specified on non-destination "
                          "ranks.")
@@ -198,14 +192,7 @@ def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, gro
     flat = None
     if pg.rank() == root:
         checks.check_tensor_list(scatter_list, "scatter_list")
-        if len(scatter_list) != pg.size():
-            raise ValueError(f"scatter: scatter_list has {len(scatter_list)} tensors for a "
-                             f"group of {pg.size()} ranks")
-        for t in scatter_list:
-            _same_dtype(t, tensor, "scatter")
-            if t.numel() != tensor.numel():
-                raise ValueError(f"scatter: scatter_list holds a tensor of shape "
-                                 f"{list(t.shape)} for an output of shape {list(tensor.shape)}")
+        _check_parts(pg, "scatter", "scatter_list", scatter_list, "an output", tensor, True)
         flat = _cat_flat(scatter_list)
     elif scatter_list:
         raise ValueError("Argument ``scatter_list`` must NOT be specified on non-source ranks.")
