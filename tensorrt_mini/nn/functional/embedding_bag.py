@@ -125,11 +125,13 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     bag_t = creation.tensor(bag, dtype=D.int64, device=dev)
     count = np.bincount(bag, minlength=bags)
     track = _tracking(weight, per_sample_weights)
+    # the kept positions, where per-sample weights are read and their gradient written
+    position_t = None if per_sample_weights is None else \
+        creation.tensor(position, dtype=D.int64, device=dev)
     with no_grad():
         rows = weight.index_select(0, row_ids)
         psw = None if per_sample_weights is None else \
-            per_sample_weights.index_select(0, creation.tensor(position, dtype=D.int64,
-                                                               device=dev))
+            per_sample_weights.index_select(0, position_t)
 
     def forward():
         out = creation.zeros((bags, dim), dtype=weight._dtype, device=dev)
@@ -150,7 +152,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         grad_w = grad_psw = None
         if per_sample_weights is not None and per_sample_weights._requires_grad:
             grad_psw = creation.zeros((len(ids),), dtype=g._dtype, device=dev).index_add_(
-                0, creation.tensor(position, dtype=D.int64, device=dev), (per_row * rows).sum(1))
+                0, position_t, (per_row * rows).sum(1))
             grad_psw = grad_psw.view(per_sample_weights._shape)
         if weight._requires_grad:
             if mode == "max":
